@@ -1,0 +1,44 @@
+/**
+ * Errors that cross a boundary carry a stable code. Each code maps to one HTTP status and
+ * one gRPC status, so an operator or a client can act on the code, not on the wording.
+ */
+export const ERROR_CODES = {
+  CONFIG_INVALID: { http: 500, grpc: 3 },
+  BAD_REQUEST: { http: 400, grpc: 3 },
+  MESSAGE_INVALID: { http: 400, grpc: 3 },
+  MESSAGE_TOO_LARGE: { http: 413, grpc: 3 },
+  PROTOCOL_VIOLATION: { http: 400, grpc: 9 },
+  UNAUTHENTICATED: { http: 401, grpc: 16 },
+  PERMISSION_DENIED: { http: 403, grpc: 7 },
+  NOT_FOUND: { http: 404, grpc: 5 },
+  CONFLICT: { http: 409, grpc: 6 },
+  UNAVAILABLE: { http: 503, grpc: 14 },
+  INTERNAL: { http: 500, grpc: 13 },
+} as const satisfies Record<string, { http: number; grpc: number }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class VigilError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VigilError';
+    this.code = code;
+  }
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].http;
+  }
+  get grpcStatus(): number {
+    return ERROR_CODES[this.code].grpc;
+  }
+}
+
+/** Bad configuration: the program says which field and value, and exits with status 2. */
+export class ConfigError extends VigilError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}

@@ -1,0 +1,19 @@
+// Original file: proto/vigil/v1/agent.proto
+
+import type { ResourceSample as _vigil_v1_ResourceSample, ResourceSample__Output as _vigil_v1_ResourceSample__Output } from '../../vigil/v1/ResourceSample.js';
+import type { CollectorStatus as _vigil_v1_CollectorStatus, CollectorStatus__Output as _vigil_v1_CollectorStatus__Output } from '../../vigil/v1/CollectorStatus.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Heartbeat {
+  'seq'?: (number | string | Long);
+  'sentAtMs'?: (number | string | Long);
+  'resources'?: (_vigil_v1_ResourceSample | null);
+  'collectors'?: (_vigil_v1_CollectorStatus)[];
+}
+
+export interface Heartbeat__Output {
+  'seq': (number);
+  'sentAtMs': (number);
+  'resources': (_vigil_v1_ResourceSample__Output | null);
+  'collectors': (_vigil_v1_CollectorStatus__Output)[];
+}

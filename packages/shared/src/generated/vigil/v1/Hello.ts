@@ -1,0 +1,47 @@
+// Original file: proto/vigil/v1/agent.proto
+
+import type { OsInfo as _vigil_v1_OsInfo, OsInfo__Output as _vigil_v1_OsInfo__Output } from '../../vigil/v1/OsInfo.js';
+import type { DeclaredService as _vigil_v1_DeclaredService, DeclaredService__Output as _vigil_v1_DeclaredService__Output } from '../../vigil/v1/DeclaredService.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Hello {
+  'hostId'?: (string);
+  'agentVersion'?: (string);
+  'hostname'?: (string);
+  'os'?: (_vigil_v1_OsInfo | null);
+  'services'?: (_vigil_v1_DeclaredService)[];
+  'capabilities'?: (string)[];
+  /**
+   * The heartbeat interval the agent will keep, in milliseconds.
+   */
+  'intervalMs'?: (number);
+  /**
+   * Free labels from the agent's config, e.g. zone=eu-1.
+   */
+  'labels'?: ({[key: string]: string});
+  /**
+   * Agent process start time, Unix milliseconds: tells a restart from a reconnect.
+   */
+  'startedAtMs'?: (number | string | Long);
+}
+
+export interface Hello__Output {
+  'hostId': (string);
+  'agentVersion': (string);
+  'hostname': (string);
+  'os': (_vigil_v1_OsInfo__Output | null);
+  'services': (_vigil_v1_DeclaredService__Output)[];
+  'capabilities': (string)[];
+  /**
+   * The heartbeat interval the agent will keep, in milliseconds.
+   */
+  'intervalMs': (number);
+  /**
+   * Free labels from the agent's config, e.g. zone=eu-1.
+   */
+  'labels': ({[key: string]: string});
+  /**
+   * Agent process start time, Unix milliseconds: tells a restart from a reconnect.
+   */
+  'startedAtMs': (number);
+}

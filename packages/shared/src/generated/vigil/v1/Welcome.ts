@@ -1,0 +1,29 @@
+// Original file: proto/vigil/v1/agent.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface Welcome {
+  'coordinatorId'?: (string);
+  /**
+   * The interval the coordinator expects, in milliseconds; it equals the interval the
+   * agent announced unless the coordinator enforces bounds on it.
+   */
+  'intervalMs'?: (number);
+  /**
+   * The last heartbeat sequence number it has stored for this host (0 if none).
+   */
+  'lastSeq'?: (number | string | Long);
+}
+
+export interface Welcome__Output {
+  'coordinatorId': (string);
+  /**
+   * The interval the coordinator expects, in milliseconds; it equals the interval the
+   * agent announced unless the coordinator enforces bounds on it.
+   */
+  'intervalMs': (number);
+  /**
+   * The last heartbeat sequence number it has stored for this host (0 if none).
+   */
+  'lastSeq': (number);
+}

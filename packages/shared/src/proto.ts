@@ -1,0 +1,72 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { fileURLToPath } from 'node:url';
+import type { ProtoGrpcType } from './generated/agent.js';
+import type { AgentMessage__Output } from './generated/vigil/v1/AgentMessage.js';
+import type { CoordinatorMessage__Output } from './generated/vigil/v1/CoordinatorMessage.js';
+
+/** `proto/` at the repository root; this file sits two levels below it in src/ and dist/. */
+export const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
+
+/** Loader options shared with `scripts/gen-proto.mjs`, so the types match the runtime. */
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [PROTO_DIR],
+};
+
+/** Largest agent message the coordinator decodes; bigger ones are refused unread. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
+
+/** What a wrapped deserializer yields instead of throwing, so the handler can refuse it cleanly. */
+export type Undecodable = { readonly undecodable: 'too_large' | 'malformed'; readonly bytes: number; readonly detail: string };
+
+export function isUndecodable(m: unknown): m is Undecodable {
+  return typeof m === 'object' && m !== null && 'undecodable' in m;
+}
+
+export interface Contract {
+  proto: ProtoGrpcType;
+  /** The service definition for the coordinator's server, with guarded request decoding. */
+  agentService: grpc.ServiceDefinition;
+}
+
+let cached: ProtoGrpcType | undefined;
+
+export function loadProto(): ProtoGrpcType {
+  cached ??= grpc.loadPackageDefinition(protoLoader.loadSync('vigil/v1/agent.proto', LOADER_OPTIONS)) as unknown as ProtoGrpcType;
+  return cached;
+}
+
+/**
+ * The AgentService definition whose request decoder never throws: grpc-js would turn a
+ * decode error into a bare INTERNAL status, while Vigil owes the agent an
+ * INVALID_ARGUMENT that names the problem.
+ */
+export function guardedAgentService(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): grpc.ServiceDefinition {
+  const base = loadProto().vigil.v1.AgentService.service as unknown as grpc.ServiceDefinition;
+  const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
+  for (const [name, method] of Object.entries(base)) {
+    const decode = method.requestDeserialize;
+    out[name] = {
+      ...method,
+      requestDeserialize: (buf: Buffer) => {
+        if (buf.length > maxMessageBytes) {
+          return { undecodable: 'too_large', bytes: buf.length, detail: `message of ${buf.length} bytes exceeds the limit of ${maxMessageBytes}` } satisfies Undecodable;
+        }
+        try {
+          return decode(buf);
+        } catch (err) {
+          return { undecodable: 'malformed', bytes: buf.length, detail: (err as Error).message } satisfies Undecodable;
+        }
+      },
+    };
+  }
+  return out as grpc.ServiceDefinition;
+}
+
+export type AgentMessage = AgentMessage__Output;
+export type CoordinatorMessage = CoordinatorMessage__Output;

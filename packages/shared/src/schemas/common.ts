@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { parseDuration } from '../duration.js';
+import { hostIdProblem, normalizeHostId } from '../hostid.js';
+import { parseHostPort } from '../net.js';
+
+/** A duration given as `500ms`, `5s`, `1m` (or a number of milliseconds), parsed to ms. */
+export const durationMs = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  try {
+    return parseDuration(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+export const hostId = z.string().transform((v, ctx) => {
+  const problem = hostIdProblem(v);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: `host id ${problem}` });
+    return z.NEVER;
+  }
+  return normalizeHostId(v);
+});
+
+export const hostPort = z.string().transform((v, ctx) => {
+  try {
+    return parseHostPort(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** Paths to PEM files for mutual TLS; all three or none. */
+export const tlsFiles = z
+  .object({
+    ca: z.string().min(1).optional(),
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((t) => [t.ca, t.cert, t.key].every((x) => x === undefined) || [t.ca, t.cert, t.key].every((x) => x !== undefined), {
+    message: 'TLS needs all of ca, cert and key, or none of them',
+  });
+
+export type TlsFiles = z.output<typeof tlsFiles>;
+
+export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { hostIdProblem, normalizeHostId } from '../hostid.js';
+
+/**
+ * What the coordinator accepts from an agent, checked after protobuf decoding: protobuf
+ * only guarantees types, not that a host id is a hostname or that a number is sane.
+ */
+const boundedString = (max: number) => z.string().max(max);
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const nonNeg = finite.refine((n) => n >= 0, 'must not be negative');
+
+export const helloSchema = z.object({
+  hostId: z.string().transform((v, ctx) => {
+    const problem = hostIdProblem(v);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: `host id ${problem}` });
+      return z.NEVER;
+    }
+    return normalizeHostId(v);
+  }),
+  agentVersion: boundedString(64),
+  hostname: boundedString(253),
+  os: z
+    .object({ platform: boundedString(64), distro: boundedString(128), release: boundedString(64), kernel: boundedString(128), arch: boundedString(32) })
+    .nullable(),
+  services: z.array(z.object({ name: boundedString(128).min(1), manager: boundedString(32), recoveryEnabled: z.boolean() })).max(256),
+  capabilities: z.array(boundedString(64)).max(64),
+  intervalMs: z.number().int().min(100, 'must be at least 100 ms').max(3_600_000, 'must be at most 1 h'),
+  labels: z.record(boundedString(64), boundedString(256)).refine((r) => Object.keys(r).length <= 64, 'at most 64 labels'),
+  startedAtMs: nonNeg,
+});
+
+export type ValidHello = z.output<typeof helloSchema>;
+
+const cpu = z.object({ usagePercent: nonNeg, load1: nonNeg, load5: nonNeg, load15: nonNeg, cores: nonNeg });
+const memory = z.object({ totalBytes: nonNeg, usedBytes: nonNeg, availableBytes: nonNeg, swapTotalBytes: nonNeg, swapUsedBytes: nonNeg });
+const filesystem = z.object({
+  mount: boundedString(4096),
+  device: boundedString(4096),
+  fsType: boundedString(64),
+  sizeBytes: nonNeg,
+  usedBytes: nonNeg,
+  availableBytes: nonNeg,
+  inodesTotal: nonNeg,
+  inodesUsed: nonNeg,
+});
+const netif = z.object({ name: boundedString(64), rxBytesPerSec: nonNeg, txBytesPerSec: nonNeg, rxErrors: nonNeg, txErrors: nonNeg });
+
+export const resourceSampleSchema = z.object({
+  takenAtMs: nonNeg,
+  cpu: cpu.nullable(),
+  memory: memory.nullable(),
+  filesystems: z.array(filesystem).max(512),
+  network: z.array(netif).max(512),
+});
+
+export const heartbeatSchema = z.object({
+  seq: z.number().int().min(1, 'sequence numbers start at 1'),
+  sentAtMs: nonNeg,
+  resources: resourceSampleSchema.nullable(),
+  collectors: z.array(z.object({ name: boundedString(64), ok: z.boolean(), durationMs: nonNeg, error: boundedString(1024) })).max(64),
+});
+
+export type ValidHeartbeat = z.output<typeof heartbeatSchema>;
+export type ValidResourceSample = z.output<typeof resourceSampleSchema>;
+
+export const goodbyeSchema = z.object({ reason: boundedString(512) });

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian machine that has Node.js 20 for Vigil: system packages
+# (nats-server, ping, openssl), the pinned pnpm, dependencies and the build.
+# Safe to run again; it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PNPM_VERSION=12.4.2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+need_apt=()
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need_apt+=(nats-server)
+command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1 || need_apt+=(make g++ python3)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} from Debian"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Node.js 20 or newer is needed, found $(node --version)" >&2
+  exit 1
+fi
+
+if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
+  echo "setup: installing pnpm $PNPM_VERSION"
+  $SUDO npm install -g -E "pnpm@$PNPM_VERSION" >/dev/null
+fi
+
+# better-sqlite3 compiles from source here; node-gyp must find Node's own headers.
+export npm_config_nodedir="${npm_config_nodedir:-/usr}"
+pnpm install --frozen-lockfile --reporter=append-only | tail -n 3
+pnpm run build
