@@ -19,3 +19,4 @@ export type { Heartbeat } from './generated/vigil/v1/Heartbeat.js';
 export type { ResourceSample, ResourceSample__Output } from './generated/vigil/v1/ResourceSample.js';
 export type { CollectorStatus } from './generated/vigil/v1/CollectorStatus.js';
 export type { AgentServiceClient } from './generated/vigil/v1/AgentService.js';
+export * from './runbook/index.js';
