@@ -1,0 +1,106 @@
+import { parseArgs } from 'node:util';
+import { buildConfig, ConfigError, isLoopback, readYamlConfig } from '@vigil/shared';
+import { coordinatorConfigSchema, type CoordinatorConfig } from './config.js';
+
+export const HELP = `vigil-coordinator: detects silent hosts, stores state, publishes events and serves the API
+
+Usage: vigil-coordinator [options]
+
+  --grpc HOST:PORT            gRPC listener for agents (port 0 = any)       [127.0.0.1:7400]
+  --http HOST:PORT            HTTP API listener (port 0 = any)              [127.0.0.1:7401]
+  --nats URL[,URL...]|none    NATS servers to publish events to             [nats://127.0.0.1:4222]
+  --data-dir DIR              SQLite store and ports.json                   [./vigil-data]
+  --config FILE               YAML file with any of these options (camelCase keys)
+  --id NAME                   this coordinator's name                       [hostname]
+  --tls-ca FILE               CA that signs agent certificates (mutual TLS)
+  --tls-cert FILE             this coordinator's certificate
+  --tls-key FILE              its private key
+  --phi-threshold N           phi-accrual threshold for silence             [8]
+  --disconnect-grace DUR      suspect → silent after a broken stream        [1s]
+  --floor-intervals N         never silent before N announced intervals    [1.75]
+  --ceiling-intervals N       always silent after N announced intervals    [2.25]
+  --min-silence-floor DUR     lower bound of the silence floor              [1s]
+  --max-message-bytes N       largest agent message accepted                [262144]
+  --nats-stream NAME          JetStream stream for events                   [VIGIL]
+  --public-url URL            API base URL used in event links
+  --log-level LEVEL           fatal|error|warn|info|debug|trace|silent      [info]
+  -h, --help                  show this help
+  -v, --version               show the version
+
+Durations take a unit: 500ms, 5s, 1m. Without TLS every listener must be on loopback.
+`;
+
+const OPTIONS = {
+  grpc: { type: 'string' },
+  http: { type: 'string' },
+  nats: { type: 'string' },
+  'data-dir': { type: 'string' },
+  config: { type: 'string' },
+  id: { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'phi-threshold': { type: 'string' },
+  'disconnect-grace': { type: 'string' },
+  'floor-intervals': { type: 'string' },
+  'ceiling-intervals': { type: 'string' },
+  'min-silence-floor': { type: 'string' },
+  'max-message-bytes': { type: 'string' },
+  'nats-stream': { type: 'string' },
+  'public-url': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+export type CliResult = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: CoordinatorConfig };
+
+/** Parses argv into a validated config; throws ConfigError naming the field and value. */
+export function parseCli(argv: string[]): CliResult {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new ConfigError([(err as Error).message]);
+  }
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  const fromFile = typeof values.config === 'string' ? readYamlConfig(values.config) : {};
+  const s = (k: string) => values[k] as string | undefined;
+  const tlsCli = { ca: s('tls-ca'), cert: s('tls-cert'), key: s('tls-key') };
+  const anyTlsCli = Object.values(tlsCli).some((v) => v !== undefined);
+  const fileTls = (fromFile.tls ?? {}) as Record<string, unknown>;
+  const config = buildConfig(coordinatorConfigSchema, fromFile, {
+    grpc: s('grpc'),
+    http: s('http'),
+    nats: s('nats'),
+    dataDir: s('data-dir'),
+    id: s('id'),
+    tls: anyTlsCli ? { ...fileTls, ...Object.fromEntries(Object.entries(tlsCli).filter(([, v]) => v !== undefined)) } : undefined,
+    phiThreshold: s('phi-threshold'),
+    disconnectGrace: s('disconnect-grace'),
+    floorIntervals: s('floor-intervals'),
+    ceilingIntervals: s('ceiling-intervals'),
+    minSilenceFloor: s('min-silence-floor'),
+    maxMessageBytes: s('max-message-bytes'),
+    natsStream: s('nats-stream'),
+    publicUrl: s('public-url'),
+    logLevel: s('log-level'),
+  });
+  checkExposure(config);
+  return { kind: 'run', config };
+}
+
+/** Plaintext only where nothing leaves the machine: beyond loopback, TLS is required. */
+export function checkExposure(config: CoordinatorConfig): void {
+  if (config.tls.ca) return;
+  const exposed = [
+    ['grpc', config.grpc.host],
+    ['http', config.http.host],
+  ].filter(([, host]) => !isLoopback(host!));
+  if (exposed.length > 0) {
+    throw new ConfigError(
+      exposed.map(([field, host]) => `${field}: listening on "${host}" beyond loopback needs TLS (give --tls-ca, --tls-cert and --tls-key)`),
+    );
+  }
+}

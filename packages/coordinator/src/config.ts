@@ -1,0 +1,55 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { durationMs, hostPort, logLevel, tlsFiles } from '@vigil/shared';
+
+/**
+ * The coordinator's settings, validated once at start and frozen. Every option can be
+ * given in the YAML config file (same names) or on the command line (kebab-case).
+ */
+export const coordinatorConfigSchema = z
+  .object({
+    /** Address of the gRPC listener for agents. @default 127.0.0.1:7400 */
+    grpc: hostPort.prefault('127.0.0.1:7400'),
+    /** Address of the HTTP API. @default 127.0.0.1:7401 */
+    http: hostPort.prefault('127.0.0.1:7401'),
+    /** NATS server URL(s), comma-separated, or `none` to run without publishing. @default nats://127.0.0.1:4222 */
+    nats: z.string().min(1).default('nats://127.0.0.1:4222'),
+    /** Where the SQLite store and ports.json live. @default ./vigil-data */
+    dataDir: z.string().min(1).default('./vigil-data'),
+    /** This coordinator's name in events and Welcome messages. @default the hostname */
+    id: z.string().min(1).max(128).default(hostname()),
+    tls: tlsFiles.default({}),
+    /** Phi-accrual threshold above which a host is silent (Cassandra and Akka use 8). @default 8 */
+    phiThreshold: z.coerce.number().positive().max(100).default(8),
+    /** How long a host whose stream broke without Goodbye stays suspect before it is silent. @default 1s */
+    disconnectGrace: durationMs.default(1000),
+    /** Never declare silence before this many announced intervals have passed. @default 1.75 */
+    floorIntervals: z.coerce.number().min(1).max(10).default(1.75),
+    /** Always declare silence once this many announced intervals have passed. @default 2.25 */
+    ceilingIntervals: z.coerce.number().min(1).max(20).default(2.25),
+    /** Lower bound of the silence floor, for very short intervals where jitter dominates. @default 1s */
+    minSilenceFloor: durationMs.default(1000),
+    /** How often deadlines are checked. @default 100ms */
+    sweepInterval: durationMs.default(100),
+    /** Intervals an agent may announce (outside this range the coordinator answers with the nearest bound). */
+    minAgentInterval: durationMs.default(100),
+    maxAgentInterval: durationMs.default(300_000),
+    /** Largest agent message accepted, in bytes. @default 262144 */
+    maxMessageBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+    /** JetStream stream that holds Vigil's events. @default VIGIL */
+    natsStream: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('VIGIL'),
+    /** Base URL of the HTTP API as pagers should link to it; derived from --http when absent. */
+    publicUrl: z.string().url().optional(),
+    logLevel: logLevel.default('info'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.ceilingIntervals < c.floorIntervals) {
+      ctx.addIssue({ code: 'custom', path: ['ceilingIntervals'], message: `must not be below floorIntervals (${c.floorIntervals})` });
+    }
+    if (c.maxAgentInterval < c.minAgentInterval) {
+      ctx.addIssue({ code: 'custom', path: ['maxAgentInterval'], message: 'must not be below minAgentInterval' });
+    }
+  });
+
+export type CoordinatorConfig = z.output<typeof coordinatorConfigSchema>;

@@ -1,0 +1,175 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createLogger, formatHostPort, systemClock, type Clock, type Logger } from '@vigil/shared';
+import type { CoordinatorConfig } from './config.js';
+import { SilenceDetector } from './detector/silence-detector.js';
+import { buildApp } from './http/app.js';
+import { CoordinatorMetrics } from './metrics.js';
+import { NatsLink } from './outbox/nats-link.js';
+import { OutboxPublisher } from './outbox/publisher.js';
+import { HeartbeatWriter } from './registry/heartbeat-writer.js';
+import { hostStateEvent } from './registry/host-events.js';
+import { HostRegistry } from './registry/host-registry.js';
+import type { HostRecord, Transition } from './registry/types.js';
+import { openDb, type Db } from './store/db.js';
+import { HostStore } from './store/host-store.js';
+import { OutboxStore } from './store/outbox-store.js';
+import { startAgentServer, type AgentServer } from './grpc/server.js';
+import { VERSION } from './version.js';
+
+export interface Coordinator {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly registry: HostRegistry;
+  readonly app: FastifyInstance;
+  stop(): Promise<void>;
+}
+
+export interface CoordinatorDeps {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/**
+ * Wires the parts together and starts listening. The order matters: the store is open and
+ * the registry loaded (with its restart grace) before the first agent can connect.
+ */
+export async function startCoordinator(config: CoordinatorConfig, deps: CoordinatorDeps = {}): Promise<Coordinator> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.logger ?? createLogger('vigil-coordinator', config.logLevel);
+  const metrics = new CoordinatorMetrics();
+  const db: Db = openDb(config.dataDir);
+  const hostStore = new HostStore(db);
+  const outbox = new OutboxStore(db);
+  const natsEnabled = config.nats.trim().toLowerCase() !== 'none';
+  const apiBase = config.publicUrl ?? `${config.tls.ca ? 'https' : 'http'}://${formatHostPort(config.http.host, config.http.port)}`;
+  const source = `vigil-coordinator/${config.id}`;
+
+  const nats = natsEnabled
+    ? new NatsLink(
+        { servers: config.nats.split(',').map((s) => s.trim()), stream: config.natsStream, name: source, duplicateWindowMs: 10 * 60_000, maxAgeMs: 7 * 86_400_000 },
+        log.child({ part: 'nats' }),
+      )
+    : undefined;
+  const publisher = nats
+    ? new OutboxPublisher(outbox, nats, clock, log.child({ part: 'outbox' }), undefined, {
+        published: (n, dup) => {
+          metrics.published.inc(n);
+          if (dup) metrics.publishDuplicates.inc(dup);
+        },
+        failed: () => metrics.publishFailures.inc(),
+      })
+    : undefined;
+
+  // A state change and its event are one transaction: the outbox can't miss or invent one.
+  const persistTransition = db.transaction((t: Transition, host: HostRecord) => {
+    hostStore.recordTransition(t);
+    if (publisher) {
+      const { subject, event } = hostStateEvent(t, host, source, apiBase);
+      outbox.add(event.id, subject, JSON.stringify(event), t.at);
+    }
+  });
+  const sink = (t: Transition, host: HostRecord) => {
+    persistTransition(t, host);
+    publisher?.kick();
+  };
+
+  const writer = new HeartbeatWriter(db, hostStore, (_n, ms) => metrics.storeWrite.observe(ms / 1000));
+  let registry: HostRegistry | undefined;
+  const detectorOpts = {
+    phiThreshold: config.phiThreshold,
+    floorIntervals: config.floorIntervals,
+    ceilingIntervals: config.ceilingIntervals,
+    minFloorMs: config.minSilenceFloor,
+    sweepMs: config.sweepInterval,
+  };
+  const detector = new SilenceDetector(clock, (v) => registry?.onSilent(v), detectorOpts);
+  registry = new HostRegistry(
+    clock,
+    hostStore,
+    writer,
+    detector,
+    sink,
+    {
+      disconnectGraceMs: config.disconnectGrace,
+      restartGraceMs: 15_000,
+      detectionWindowMs: (i) => Math.max(i * config.ceilingIntervals, config.minSilenceFloor),
+    },
+    log.child({ part: 'registry' }),
+    metrics,
+  );
+  registry.load();
+  detector.start();
+  nats?.start();
+  publisher?.start();
+
+  const grpcServer: AgentServer = await startAgentServer(
+    {
+      host: config.grpc.host,
+      port: config.grpc.port,
+      tls: config.tls,
+      coordinatorId: config.id,
+      maxMessageBytes: config.maxMessageBytes,
+      minIntervalMs: config.minAgentInterval,
+      maxIntervalMs: config.maxAgentInterval,
+    },
+    registry,
+    log.child({ part: 'grpc' }),
+    { heartbeat: () => metrics.heartbeats.inc(), rejected: (reason) => metrics.rejected.inc({ reason }) },
+  );
+
+  const startedAt = Date.now();
+  const app = await buildApp(
+    {
+      coordinatorId: config.id,
+      version: VERSION,
+      startedAt,
+      registry,
+      hostStore,
+      metrics,
+      phiOf: (id) => detector.phiOf(id),
+      outboxDepth: () => (publisher ? outbox.depth() : 0),
+      outboxLagMs: () => (publisher ? outbox.lagMs(clock.now()) : 0),
+      natsConnected: () => (nats ? nats.connected : null),
+    },
+    {
+      logger: log.child({ part: 'http' }),
+      ...(config.tls.cert && config.tls.key ? { https: { key: readFileSync(config.tls.key), cert: readFileSync(config.tls.cert) } } : {}),
+    },
+  );
+  await app.listen({ host: config.http.host, port: config.http.port });
+  const httpPort = (app.server.address() as { port: number }).port;
+
+  writePorts(config.dataDir, { grpc: grpcServer.port, http: httpPort });
+  log.info({ grpc: formatHostPort(config.grpc.host, grpcServer.port), http: formatHostPort(config.http.host, httpPort), nats: natsEnabled ? config.nats : 'none', id: config.id }, 'coordinator listening');
+
+  let stopped = false;
+  return {
+    grpcPort: grpcServer.port,
+    httpPort,
+    registry,
+    app,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      detector.stop();
+      registry!.stop();
+      await grpcServer.stop();
+      await app.close();
+      writer.flush();
+      await publisher?.stop();
+      await nats?.close();
+      db.close();
+      log.info('coordinator stopped');
+    },
+  };
+}
+
+/** Written atomically once both listeners are bound: tools wait for this file. */
+function writePorts(dataDir: string, ports: { grpc: number; http: number }): void {
+  mkdirSync(dataDir, { recursive: true });
+  const tmp = join(dataDir, `.ports.json.${process.pid}`);
+  writeFileSync(tmp, `${JSON.stringify(ports)}\n`);
+  renameSync(tmp, join(dataDir, 'ports.json'));
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '@vigil/shared';
+import { IntervalWindow, phi, yAtPhi } from './phi-accrual.js';
+import { SilenceDetector, type SilenceVerdict } from './silence-detector.js';
+
+function setup(intervalMs: number, opts = {}) {
+  const clock = new FakeClock();
+  const verdicts: (SilenceVerdict & { at: number })[] = [];
+  const d = new SilenceDetector(clock, (v) => verdicts.push({ ...v, at: clock.now() }), { sweepMs: 10, ...opts });
+  d.start();
+  d.watch('h1', intervalMs);
+  return { clock, d, verdicts };
+}
+
+/** Beats every `gap(i)` ms, n times. */
+function beat(clock: FakeClock, d: SilenceDetector, n: number, gap: (i: number) => number) {
+  for (let i = 0; i < n; i++) {
+    clock.advance(gap(i));
+    d.heartbeat('h1');
+  }
+}
+
+describe('phi accrual - math', () => {
+  it('grows with elapsed time and crosses 8 about 5.6 deviations past the mean', () => {
+    expect(phi(1000, 1000, 100)).toBeCloseTo(0.3, 1);
+    expect(phi(1500, 1000, 100)).toBeGreaterThan(phi(1200, 1000, 100));
+    const y = yAtPhi(8);
+    expect(y).toBeGreaterThan(5);
+    expect(y).toBeLessThan(6.5);
+    expect(phi(1000 + y * 100, 1000, 100)).toBeCloseTo(8, 3);
+  });
+  it('window keeps the last N samples', () => {
+    const w = new IntervalWindow(3);
+    for (const v of [100, 100, 100, 400, 400, 400]) w.add(v);
+    expect(w.size).toBe(3);
+    expect(w.mean).toBe(400);
+    expect(w.stdDev).toBe(0);
+  });
+});
+
+describe('silence detector - steady host', () => {
+  it('is never silent while heartbeats arrive on time', () => {
+    const { clock, d, verdicts } = setup(5000);
+    beat(clock, d, 200, () => 5000);
+    expect(verdicts).toEqual([]);
+  });
+  it('declares silence within two intervals of the last heartbeat, and only once', () => {
+    const { clock, d, verdicts } = setup(5000);
+    beat(clock, d, 20, () => 5000);
+    const last = clock.now();
+    clock.advance(60_000);
+    expect(verdicts).toHaveLength(1);
+    const after = verdicts[0]!.at - last;
+    expect(after).toBeGreaterThanOrEqual(1.75 * 5000);
+    expect(after).toBeLessThanOrEqual(2 * 5000 + 10);
+    expect(verdicts[0]!.phi).toBeGreaterThanOrEqual(8);
+  });
+  it('does not alarm on a heartbeat half an interval late (a GC pause)', () => {
+    const { clock, d, verdicts } = setup(5000);
+    beat(clock, d, 20, () => 5000);
+    clock.advance(7500);
+    d.heartbeat('h1');
+    beat(clock, d, 5, () => 5000);
+    expect(verdicts).toEqual([]);
+  });
+  it('uses the floor at short intervals where timer jitter dominates', () => {
+    const { clock, d, verdicts } = setup(500);
+    beat(clock, d, 20, () => 500);
+    const last = clock.now();
+    clock.advance(5000);
+    expect(verdicts).toHaveLength(1);
+    expect(verdicts[0]!.at - last).toBeGreaterThanOrEqual(1000);
+    expect(verdicts[0]!.at - last).toBeLessThanOrEqual(1200);
+  });
+});
+
+describe('silence detector - jittery host', () => {
+  it('tolerates jitter of ±40% without alarms', () => {
+    const { clock, d, verdicts } = setup(1000);
+    let x = 7;
+    const rand = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    beat(clock, d, 500, () => 600 + rand() * 800);
+    expect(verdicts).toEqual([]);
+  });
+  it('still declares silence by the ceiling when the history is noisy', () => {
+    const { clock, d, verdicts } = setup(1000);
+    beat(clock, d, 100, (i) => (i % 2 === 0 ? 300 : 1600));
+    const last = clock.now();
+    clock.advance(10_000);
+    expect(verdicts).toHaveLength(1);
+    expect(verdicts[0]!.at - last).toBeLessThanOrEqual(2250 + 10);
+  });
+});
+
+describe('silence detector - paused and resumed', () => {
+  it('declares a paused host silent, and watches it afresh when it resumes', () => {
+    const { clock, d, verdicts } = setup(1000);
+    beat(clock, d, 10, () => 1000);
+    clock.advance(30_000);
+    expect(verdicts).toHaveLength(1);
+    d.heartbeat('h1');
+    // The 30 s gap was an outage, not rhythm: normal heartbeats afterwards stay quiet.
+    beat(clock, d, 10, () => 1000);
+    expect(verdicts).toHaveLength(1);
+    clock.advance(5000);
+    expect(verdicts).toHaveLength(2);
+  });
+  it('gives a host loaded after a restart the whole grace before judging it', () => {
+    const clock = new FakeClock();
+    const verdicts: SilenceVerdict[] = [];
+    const d = new SilenceDetector(clock, (v) => verdicts.push(v), { sweepMs: 10 });
+    d.start();
+    d.watch('h1', 500, 15_000);
+    clock.advance(14_900);
+    expect(verdicts).toEqual([]);
+    clock.advance(200);
+    expect(verdicts).toHaveLength(1);
+  });
+  it('stops judging after unwatch and after stop', () => {
+    const { clock, d, verdicts } = setup(1000);
+    d.unwatch('h1');
+    clock.advance(10_000);
+    expect(verdicts).toEqual([]);
+    d.watch('h1', 1000);
+    d.stop();
+    clock.advance(10_000);
+    expect(verdicts).toEqual([]);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+});

@@ -1,0 +1,159 @@
+import type { Clock, TimerHandle } from '@vigil/shared';
+import { IntervalWindow, phi, yAtPhi } from './phi-accrual.js';
+
+export interface SilenceDetectorOptions {
+  /** @default 8 */
+  phiThreshold: number;
+  /** Never silent before this many announced intervals. @default 1.75 */
+  floorIntervals: number;
+  /** Always silent after this many announced intervals. @default 2.25 */
+  ceilingIntervals: number;
+  /** Lower bound of the floor in ms: at tiny intervals timer jitter dominates. @default 1000 */
+  minFloorMs: number;
+  /** How often deadlines are checked, in ms. @default 100 */
+  sweepMs: number;
+  /** Inter-arrival samples kept per host. @default 100 */
+  windowSize: number;
+}
+
+export const DEFAULT_DETECTOR_OPTIONS: SilenceDetectorOptions = {
+  phiThreshold: 8,
+  floorIntervals: 1.75,
+  ceilingIntervals: 2.25,
+  minFloorMs: 1000,
+  sweepMs: 100,
+  windowSize: 100,
+};
+
+interface Watch {
+  intervalMs: number;
+  lastArrival: number;
+  window: IntervalWindow;
+  deadline: number;
+  fired: boolean;
+}
+
+export interface SilenceVerdict {
+  hostId: string;
+  silentForMs: number;
+  phi: number;
+  deadlineMs: number;
+}
+
+/**
+ * Watches heartbeat arrivals per host and calls `onSilent` once when a host's phi crosses
+ * the threshold, clamped between a floor (a heartbeat half an interval late is not an
+ * alarm) and a ceiling (a host is declared silent within about two intervals even when its
+ * history is noisy). Runs on an injected clock; start/stop like Consul's TTL checks.
+ */
+export class SilenceDetector {
+  private readonly opts: SilenceDetectorOptions;
+  private readonly watches = new Map<string, Watch>();
+  private readonly yThreshold: number;
+  private timer: TimerHandle | undefined;
+  private running = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly onSilent: (verdict: SilenceVerdict) => void,
+    options: Partial<SilenceDetectorOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
+    this.yThreshold = yAtPhi(this.opts.phiThreshold);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Starts (or restarts) watching a host. `graceMs`, when given, replaces the first
+   * deadline: hosts loaded after a coordinator restart get one detection window to
+   * reconnect, measured from now, not from a heartbeat received before the restart.
+   */
+  watch(hostId: string, intervalMs: number, graceMs?: number): void {
+    const now = this.clock.now();
+    const w: Watch = { intervalMs, lastArrival: now, window: new IntervalWindow(this.opts.windowSize), deadline: 0, fired: false };
+    w.deadline = graceMs === undefined ? this.deadlineFor(w) : now + graceMs;
+    this.watches.set(hostId, w);
+  }
+
+  /** Records a heartbeat; returns false if the host is not watched. */
+  heartbeat(hostId: string): boolean {
+    const w = this.watches.get(hostId);
+    if (!w) return false;
+    const now = this.clock.now();
+    // After a silence the gap is an outage, not a sample of the host's rhythm.
+    if (!w.fired) w.window.add(now - w.lastArrival);
+    w.lastArrival = now;
+    w.fired = false;
+    w.deadline = this.deadlineFor(w);
+    return true;
+  }
+
+  unwatch(hostId: string): void {
+    this.watches.delete(hostId);
+  }
+
+  isWatched(hostId: string): boolean {
+    return this.watches.has(hostId);
+  }
+
+  get size(): number {
+    return this.watches.size;
+  }
+
+  /** Current phi of a host, for the API and diagnostics. */
+  phiOf(hostId: string): number | undefined {
+    const w = this.watches.get(hostId);
+    if (!w) return undefined;
+    const { mean, sd } = this.stats(w);
+    return phi(this.clock.now() - w.lastArrival, mean, sd);
+  }
+
+  deadlineOf(hostId: string): number | undefined {
+    return this.watches.get(hostId)?.deadline;
+  }
+
+  private stats(w: Watch): { mean: number; sd: number } {
+    // Too few samples say little: lean on the announced interval until the window fills.
+    const mean = w.window.size >= 3 ? w.window.mean : w.intervalMs;
+    const sd = Math.max(w.window.size >= 3 ? w.window.stdDev : 0, w.intervalMs / 10);
+    return { mean, sd };
+  }
+
+  private deadlineFor(w: Watch): number {
+    const { mean, sd } = this.stats(w);
+    const byPhi = mean + this.yThreshold * sd;
+    const floor = Math.max(w.intervalMs * this.opts.floorIntervals, this.opts.minFloorMs);
+    const ceiling = Math.max(w.intervalMs * this.opts.ceilingIntervals, floor);
+    return w.lastArrival + Math.min(ceiling, Math.max(floor, byPhi));
+  }
+
+  /** Checks every deadline; exposed so tests and benchmarks can drive a sweep directly. */
+  sweep(): void {
+    const now = this.clock.now();
+    for (const [hostId, w] of this.watches) {
+      if (w.fired || now < w.deadline) continue;
+      w.fired = true;
+      const { mean, sd } = this.stats(w);
+      this.onSilent({ hostId, silentForMs: now - w.lastArrival, phi: phi(now - w.lastArrival, mean, sd), deadlineMs: w.deadline });
+    }
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.sweep();
+      this.schedule();
+    }, this.opts.sweepMs);
+  }
+}

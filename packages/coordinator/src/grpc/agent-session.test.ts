@@ -1,0 +1,225 @@
+import * as grpc from '@grpc/grpc-js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, loadProto, type AgentMessageIn } from '@vigil/shared';
+import { coordinatorConfigSchema } from '../config.js';
+import { startCoordinator, type Coordinator } from '../coordinator.js';
+
+const proto = loadProto();
+const STARTED = Date.now();
+let dir: string;
+let coord: Coordinator;
+const clients: grpc.Client[] = [];
+
+async function waitFor<T>(fn: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function hello(hostId: string, over: Record<string, unknown> = {}): AgentMessageIn {
+  return {
+    hello: {
+      hostId,
+      agentVersion: '0.1.0',
+      hostname: hostId,
+      os: { platform: 'linux', distro: 'debian', release: '12', kernel: '6.1', arch: 'x64' },
+      services: [],
+      capabilities: ['resources'],
+      intervalMs: 200,
+      labels: { zone: 'a' },
+      startedAtMs: STARTED,
+      ...over,
+    },
+  };
+}
+
+/** A real agent-side stream with everything it received. */
+function open(): { call: grpc.ClientDuplexStream<AgentMessageIn, any>; got: any[]; status: Promise<grpc.StatusObject> } {
+  const client = new proto.vigil.v1.AgentService(`127.0.0.1:${coord.grpcPort}`, grpc.credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+  });
+  clients.push(client);
+  const call = client.Connect();
+  const got: any[] = [];
+  call.on('data', (m) => got.push(m));
+  call.on('error', () => {});
+  const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+  return { call, got, status };
+}
+
+/** Sends raw bytes as one message, to test what the coordinator does with garbage. */
+function openRaw(): { write: (b: Buffer) => void; status: Promise<grpc.StatusObject> } {
+  const client = new grpc.Client(`127.0.0.1:${coord.grpcPort}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+  clients.push(client);
+  const call = client.makeBidiStreamRequest<Buffer, Buffer>('/vigil.v1.AgentService/Connect', (b) => b, (b) => b);
+  call.on('data', () => {});
+  call.on('error', () => {});
+  const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+  return { write: (b) => call.write(b), status };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-coord-'));
+  const config = coordinatorConfigSchema.parse({
+    grpc: '127.0.0.1:0',
+    http: '127.0.0.1:0',
+    nats: 'none',
+    dataDir: dir,
+    id: 'test-coord',
+    disconnectGrace: '300ms',
+    minAgentInterval: '100ms',
+    maxMessageBytes: 4096,
+  });
+  coord = await startCoordinator(config, { logger: createLogger('test', 'silent') });
+});
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await coord?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('agent stream - happy path', () => {
+  it('answers hello with welcome and acks heartbeats by sequence number', async () => {
+    const a = open();
+    a.call.write(hello('web-1.example.com'));
+    const welcome = await waitFor(() => a.got.find((m) => m.welcome));
+    expect(welcome.welcome).toMatchObject({ coordinatorId: 'test-coord', intervalMs: 200, lastSeq: 0 });
+    for (let seq = 1; seq <= 3; seq++) {
+      a.call.write({ heartbeat: { seq, sentAtMs: Date.now(), resources: { takenAtMs: Date.now(), cpu: { usagePercent: 12.5, load1: 0.5, load5: 0.4, load15: 0.3, cores: 2 } }, collectors: [] } });
+    }
+    await waitFor(() => a.got.some((m) => m.ack?.seq === 3));
+    expect(a.got.filter((m) => m.ack).map((m) => m.ack.seq)).toEqual([1, 2, 3]);
+    const h = coord.registry.get('web-1.example.com')!;
+    expect(h.state).toBe('online');
+    expect(h.lastSeq).toBe(3);
+    expect(h.latestSample?.cpu?.usagePercent).toBe(12.5);
+    expect(h.labels).toEqual({ zone: 'a' });
+    a.call.write({ goodbye: { reason: 'test done' } });
+    const st = await a.status;
+    expect(st.code).toBe(grpc.status.OK);
+    expect(coord.registry.get('web-1.example.com')!.state).toBe('left');
+  });
+
+  it('tells a reconnecting agent the last sequence number it stored', async () => {
+    const a = open();
+    a.call.write(hello('web-1.example.com'));
+    const w = await waitFor(() => a.got.find((m) => m.welcome));
+    expect(w.welcome.lastSeq).toBe(3);
+    a.call.write({ goodbye: { reason: 'again' } });
+    await a.status;
+  });
+
+  it('starts counting afresh for an agent that restarted', async () => {
+    const a = open();
+    a.call.write(hello('web-1.example.com', { startedAtMs: STARTED + 1 }));
+    const w = await waitFor(() => a.got.find((m) => m.welcome));
+    expect(w.welcome.lastSeq).toBe(0);
+    a.call.write({ goodbye: { reason: 'again' } });
+    await a.status;
+  });
+});
+
+describe('agent stream - broken connections', () => {
+  it('makes a host suspect at once and silent after the grace when its stream dies', async () => {
+    const a = open();
+    a.call.write(hello('crashy'));
+    await waitFor(() => a.got.find((m) => m.welcome));
+    a.call.cancel();
+    await waitFor(() => coord.registry.get('crashy')?.state === 'suspect', 1000);
+    const t0 = Date.now();
+    await waitFor(() => coord.registry.get('crashy')?.state === 'silent', 2000);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+
+  it('brings a silent host back online when it reconnects', async () => {
+    const a = open();
+    a.call.write(hello('crashy'));
+    await waitFor(() => coord.registry.get('crashy')?.state === 'online');
+    a.call.write({ goodbye: { reason: 'done' } });
+    await a.status;
+  });
+
+  it('declares a host silent whose stream stays open but sends nothing', async () => {
+    const a = open();
+    a.call.write(hello('frozen', { intervalMs: 200 }));
+    await waitFor(() => a.got.find((m) => m.welcome));
+    await waitFor(() => coord.registry.get('frozen')?.state === 'silent', 3000);
+    expect(coord.registry.isConnected('frozen')).toBe(true);
+    a.call.write({ heartbeat: { seq: 1, sentAtMs: Date.now(), collectors: [] } });
+    await waitFor(() => coord.registry.get('frozen')?.state === 'online', 2000);
+    a.call.write({ goodbye: { reason: 'done' } });
+    await a.status;
+  });
+
+  it('lets a newer stream of the same host replace the older one', async () => {
+    const a = open();
+    a.call.write(hello('dup'));
+    await waitFor(() => a.got.find((m) => m.welcome));
+    const b = open();
+    b.call.write(hello('dup'));
+    await waitFor(() => b.got.find((m) => m.welcome));
+    expect((await a.status).code).toBe(grpc.status.ALREADY_EXISTS);
+    expect(coord.registry.get('dup')!.state).toBe('online');
+    b.call.write({ goodbye: { reason: 'done' } });
+    await b.status;
+  });
+});
+
+describe('agent stream - bad input', () => {
+  it('refuses an invalid hello with INVALID_ARGUMENT naming the field and value', async () => {
+    const a = open();
+    a.call.write(hello('bad_host!'));
+    const st = await a.status;
+    expect(st.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(st.details).toMatch(/hello\.hostId/);
+    expect(st.details).toMatch(/bad_host!/);
+    expect(coord.registry.get('bad_host!')).toBeUndefined();
+  });
+
+  it('refuses a heartbeat before hello', async () => {
+    const a = open();
+    a.call.write({ heartbeat: { seq: 1, sentAtMs: 1, collectors: [] } });
+    expect((await a.status).code).toBe(grpc.status.FAILED_PRECONDITION);
+  });
+
+  it('refuses malformed protobuf and oversized messages while other streams go on', async () => {
+    const ok = open();
+    ok.call.write(hello('bystander'));
+    await waitFor(() => ok.got.find((m) => m.welcome));
+
+    const garbage = openRaw();
+    garbage.write(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]));
+    const g = await garbage.status;
+    expect(g.code).toBe(grpc.status.INVALID_ARGUMENT);
+
+    const big = open();
+    big.call.write(hello('big', { labels: { blob: 'x'.repeat(200), more: 'y'.repeat(8000) } }));
+    const b = await big.status;
+    expect(b.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(b.details).toMatch(/exceeds the limit of 4096/);
+
+    ok.call.write({ heartbeat: { seq: 1, sentAtMs: Date.now(), collectors: [] } });
+    await waitFor(() => ok.got.some((m) => m.ack?.seq === 1));
+    expect(coord.registry.get('bystander')!.state).toBe('online');
+    ok.call.write({ goodbye: { reason: 'done' } });
+    await ok.status;
+  });
+
+  it('refuses a heartbeat with impossible figures', async () => {
+    const a = open();
+    a.call.write(hello('weird'));
+    await waitFor(() => a.got.find((m) => m.welcome));
+    a.call.write({ heartbeat: { seq: 0, sentAtMs: 1, collectors: [] } });
+    const st = await a.status;
+    expect(st.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(st.details).toMatch(/heartbeat\.seq/);
+  });
+});

@@ -1,0 +1,201 @@
+import * as grpc from '@grpc/grpc-js';
+import type { PeerCertificate } from 'node:tls';
+import {
+  describeIssues,
+  goodbyeSchema,
+  heartbeatSchema,
+  helloSchema,
+  isUndecodable,
+  type AgentMessage,
+  type CoordinatorMessageIn,
+  type Logger,
+} from '@vigil/shared';
+import type { HostRegistry } from '../registry/host-registry.js';
+import { certificateHostNames, certificateNamesHost } from './peer-identity.js';
+
+export type AgentCall = grpc.ServerDuplexStream<AgentMessage, CoordinatorMessageIn>;
+
+export interface SessionContext {
+  registry: HostRegistry;
+  coordinatorId: string;
+  requireCertificate: boolean;
+  clampInterval: (ms: number) => number;
+  log: Logger;
+  metrics: SessionMetrics;
+  /** Ends another session of the same host, when a newer one replaces it. */
+  supersede: (sessionId: number) => void;
+  register: (sessionId: number, session: AgentSession) => void;
+  unregister: (sessionId: number) => void;
+}
+
+export interface SessionMetrics {
+  heartbeat(): void;
+  rejected(reason: string): void;
+}
+
+let nextSessionId = 1;
+
+/**
+ * One agent's stream: Hello first, then heartbeats acked by sequence number, ended by
+ * Goodbye or by the connection going away. Every message is validated here, at the edge;
+ * a bad one ends this stream with INVALID_ARGUMENT and touches nothing else.
+ */
+export class AgentSession {
+  readonly id = nextSessionId++;
+  private hostId: string | undefined;
+  private finished = false;
+  private saidGoodbye = false;
+  private congested = false;
+  private pendingAck = 0;
+
+  constructor(
+    private readonly call: AgentCall,
+    private readonly ctx: SessionContext,
+  ) {
+    ctx.register(this.id, this);
+    call.on('data', (m: unknown) => this.onMessage(m));
+    call.on('end', () => this.onClosed('agent closed the stream'));
+    call.on('error', (err: Error) => this.onClosed(`stream error: ${err.message}`));
+    call.on('cancelled', () => this.onClosed('connection lost'));
+    call.on('close', () => this.onClosed('connection closed'));
+    call.on('drain', () => {
+      this.congested = false;
+      if (this.pendingAck > 0) this.sendAck(this.pendingAck);
+    });
+  }
+
+  private onMessage(raw: unknown): void {
+    if (this.finished) return;
+    if (isUndecodable(raw)) {
+      this.refuse(grpc.status.INVALID_ARGUMENT, raw.undecodable === 'too_large' ? 'message_too_large' : 'message_malformed', raw.detail);
+      return;
+    }
+    const msg = raw as AgentMessage;
+    switch (msg.body) {
+      case 'hello':
+        return this.onHello(msg.hello);
+      case 'heartbeat':
+        return this.onHeartbeat(msg.heartbeat);
+      case 'goodbye':
+        return this.onGoodbye(msg.goodbye);
+      case undefined:
+        return this.refuse(grpc.status.INVALID_ARGUMENT, 'message_empty', 'message has no body (expected hello, heartbeat or goodbye)');
+      default: {
+        const never: never = msg.body;
+        return this.refuse(grpc.status.INVALID_ARGUMENT, 'message_unknown', `unknown message body ${String(never)}`);
+      }
+    }
+  }
+
+  private onHello(raw: unknown): void {
+    if (this.hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_repeated', 'hello sent twice on one stream');
+    const parsed = helloSchema.safeParse(raw);
+    if (!parsed.success) {
+      return this.refuse(grpc.status.INVALID_ARGUMENT, 'hello_invalid', `invalid hello: ${describeIssues(parsed.error, raw, 'hello').join('; ')}`);
+    }
+    const hello = parsed.data;
+    if (this.ctx.requireCertificate) {
+      const cert = this.call.getAuthContext()?.sslPeerCertificate as PeerCertificate | undefined;
+      if (!certificateNamesHost(cert, hello.hostId)) {
+        const names = certificateHostNames(cert);
+        return this.refuse(
+          grpc.status.PERMISSION_DENIED,
+          'identity_mismatch',
+          `hello.hostId "${hello.hostId}" is not named by the client certificate (it names ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'no host'})`,
+        );
+      }
+    }
+    this.hostId = hello.hostId;
+    const intervalMs = this.ctx.clampInterval(hello.intervalMs);
+    const { lastSeq, replaced } = this.ctx.registry.hello(hello, intervalMs, this.id);
+    if (replaced !== undefined) this.ctx.supersede(replaced);
+    this.ctx.log.info({ host: hello.hostId, session: this.id, peer: this.call.getPeer(), intervalMs, version: hello.agentVersion }, 'agent connected');
+    this.write({ welcome: { coordinatorId: this.ctx.coordinatorId, intervalMs, lastSeq } });
+  }
+
+  private onHeartbeat(raw: unknown): void {
+    const hostId = this.hostId;
+    if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', 'heartbeat before hello');
+    const parsed = heartbeatSchema.safeParse(raw);
+    if (!parsed.success) {
+      return this.refuse(grpc.status.INVALID_ARGUMENT, 'heartbeat_invalid', `invalid heartbeat: ${describeIssues(parsed.error, raw, 'heartbeat').join('; ')}`);
+    }
+    this.ctx.metrics.heartbeat();
+    const seq = parsed.data.seq;
+    this.ctx.registry.heartbeat(hostId, this.id, parsed.data, (err) => {
+      if (err) {
+        if (err.message !== 'session superseded') this.ctx.log.error({ host: hostId, err: err.message }, 'storing heartbeat failed; not acked');
+        return;
+      }
+      this.sendAck(seq);
+    });
+  }
+
+  private onGoodbye(raw: unknown): void {
+    const hostId = this.hostId;
+    if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', 'goodbye before hello');
+    const parsed = goodbyeSchema.safeParse(raw);
+    const reason = parsed.success ? parsed.data.reason : '';
+    this.saidGoodbye = true;
+    this.ctx.registry.goodbye(hostId, this.id, reason);
+    this.ctx.log.info({ host: hostId, session: this.id, reason }, 'agent said goodbye');
+    this.finish();
+    this.call.end();
+  }
+
+  /** Acks are cumulative: under write pressure only the newest one is kept and sent on drain. */
+  private sendAck(seq: number): void {
+    if (this.finished) return;
+    if (this.congested) {
+      this.pendingAck = Math.max(this.pendingAck, seq);
+      return;
+    }
+    this.pendingAck = 0;
+    this.write({ ack: { seq } });
+  }
+
+  private write(m: CoordinatorMessageIn): void {
+    if (this.finished) return;
+    try {
+      if (!this.call.write(m)) this.congested = true;
+    } catch (err) {
+      this.onClosed(`write failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Ends this stream with a status and tells the log why; other streams are untouched. */
+  refuse(code: grpc.status, reason: string, details: string): void {
+    if (this.finished) return;
+    this.ctx.metrics.rejected(reason);
+    this.ctx.log.warn({ session: this.id, host: this.hostId, peer: this.call.getPeer(), reason, details }, 'refused agent stream');
+    const hostId = this.hostId;
+    this.finish();
+    if (hostId) this.ctx.registry.streamClosed(hostId, this.id, `refused: ${reason}`);
+    this.call.emit('error', { code, details, metadata: new grpc.Metadata() } as grpc.ServiceError);
+  }
+
+  /** A newer stream of the same host took over: end this one without touching the host's state. */
+  supersede(): void {
+    if (this.finished) return;
+    this.finish();
+    this.ctx.log.warn({ session: this.id, host: this.hostId }, 'stream replaced by a newer one for the same host');
+    this.call.emit('error', { code: grpc.status.ALREADY_EXISTS, details: 'superseded by a newer stream for the same host', metadata: new grpc.Metadata() } as grpc.ServiceError);
+  }
+
+  private onClosed(why: string): void {
+    if (this.finished) return;
+    const hostId = this.hostId;
+    this.finish();
+    if (hostId && !this.saidGoodbye) this.ctx.registry.streamClosed(hostId, this.id, why);
+    try {
+      this.call.end();
+    } catch {
+      // already closed by the transport
+    }
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.ctx.unregister(this.id);
+  }
+}

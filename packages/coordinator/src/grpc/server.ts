@@ -1,0 +1,73 @@
+import * as grpc from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { formatHostPort, guardedAgentService, type Logger, type TlsFiles } from '@vigil/shared';
+import type { HostRegistry } from '../registry/host-registry.js';
+import { AgentSession, type AgentCall, type SessionMetrics } from './agent-session.js';
+
+export interface AgentServerOptions {
+  host: string;
+  port: number;
+  tls: TlsFiles;
+  coordinatorId: string;
+  maxMessageBytes: number;
+  minIntervalMs: number;
+  maxIntervalMs: number;
+}
+
+export interface AgentServer {
+  readonly port: number;
+  sessions(): number;
+  /** Stops accepting, ends every stream (agents will reconnect elsewhere or later). */
+  stop(): Promise<void>;
+}
+
+export function serverCredentials(tls: TlsFiles): grpc.ServerCredentials {
+  if (!tls.ca || !tls.cert || !tls.key) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(readFileSync(tls.ca), [{ cert_chain: readFileSync(tls.cert), private_key: readFileSync(tls.key) }], true);
+}
+
+export async function startAgentServer(opts: AgentServerOptions, registry: HostRegistry, log: Logger, metrics: SessionMetrics): Promise<AgentServer> {
+  const server = new grpc.Server({
+    // Our own guard refuses what exceeds maxMessageBytes with INVALID_ARGUMENT; grpc's hard
+    // limit sits above it only to bound memory against something far larger.
+    'grpc.max_receive_message_length': opts.maxMessageBytes * 4,
+    'grpc.keepalive_time_ms': 10_000,
+    'grpc.keepalive_timeout_ms': 5_000,
+  });
+  const live = new Map<number, AgentSession>();
+  const ctx = {
+    registry,
+    coordinatorId: opts.coordinatorId,
+    requireCertificate: Boolean(opts.tls.ca),
+    clampInterval: (ms: number) => Math.min(opts.maxIntervalMs, Math.max(opts.minIntervalMs, ms)),
+    log,
+    metrics,
+    supersede: (id: number) => live.get(id)?.supersede(),
+    register: (id: number, s: AgentSession) => void live.set(id, s),
+    unregister: (id: number) => void live.delete(id),
+  };
+  server.addService(guardedAgentService(opts.maxMessageBytes), {
+    Connect: (call: AgentCall) => void new AgentSession(call, ctx),
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(formatHostPort(opts.host, opts.port), serverCredentials(opts.tls), (err, p) => (err ? reject(err) : resolve(p)));
+  });
+  return {
+    port,
+    sessions: () => live.size,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        // Streams never end by themselves; tryShutdown waits for them, so end them now.
+        for (const s of live.values()) s.refuse(grpc.status.UNAVAILABLE, 'coordinator_stopping', 'coordinator is shutting down');
+      });
+    },
+  };
+}

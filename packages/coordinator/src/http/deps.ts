@@ -1,0 +1,18 @@
+import type { HostRegistry } from '../registry/host-registry.js';
+import type { HostStore } from '../store/host-store.js';
+import type { CoordinatorMetrics } from '../metrics.js';
+
+/** What the HTTP API reads; built by the coordinator, or by a test with real parts. */
+export interface ApiDeps {
+  coordinatorId: string;
+  version: string;
+  startedAt: number;
+  registry: HostRegistry;
+  hostStore: HostStore;
+  metrics: CoordinatorMetrics;
+  phiOf: (hostId: string) => number | undefined;
+  outboxDepth: () => number;
+  outboxLagMs: () => number;
+  /** null when the coordinator runs without NATS. */
+  natsConnected: () => boolean | null;
+}

@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import { VigilError } from '@vigil/shared';
+
+/** Every error leaves as `{"error":{"code","message"}}` with the code's one HTTP status. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof VigilError) {
+      return reply.status(err.httpStatus).send({ error: { code: err.code, message: err.message } });
+    }
+    const e = err as { statusCode?: number; message?: string };
+    const status = e.statusCode ?? 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    const code = status === 404 ? 'NOT_FOUND' : status === 413 ? 'MESSAGE_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL';
+    return reply.status(status).send({ error: { code, message: status >= 500 ? "internal error" : String(e.message) } });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } });
+  });
+}

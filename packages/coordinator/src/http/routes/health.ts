@@ -1,0 +1,18 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ApiDeps } from '../deps.js';
+
+/** Liveness and a one-look summary; never requires a token. */
+export const healthRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
+  app.get('/healthz', async () => {
+    const nats = deps.natsConnected();
+    return {
+      status: nats === false ? 'degraded' : 'ok',
+      coordinatorId: deps.coordinatorId,
+      version: deps.version,
+      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+      nats: nats === null ? 'disabled' : nats ? 'connected' : 'disconnected',
+      outboxDepth: deps.outboxDepth(),
+      connectedAgents: deps.registry.connectedCount(),
+    };
+  });
+};

@@ -1,0 +1,32 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { normalizeHostId, VigilError } from '@vigil/shared';
+import type { ApiDeps } from '../deps.js';
+import { hostIdParams } from '../schemas.js';
+import { hostSummaryView, iso } from '../views.js';
+
+export const hostRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
+  app.get('/v1/hosts', async () => ({
+    hosts: deps.registry.list().map((h) => hostSummaryView(h, deps.registry.isConnected(h.id))),
+  }));
+
+  app.get('/v1/hosts/:id', async (req) => {
+    const params = hostIdParams.safeParse(req.params);
+    if (!params.success) throw new VigilError('BAD_REQUEST', `id: ${params.error.issues[0]?.message ?? 'invalid'}`);
+    const id = normalizeHostId(params.data.id);
+    const h = deps.registry.get(id);
+    if (!h) throw new VigilError('NOT_FOUND', `no host "${params.data.id}"`);
+    return {
+      host: {
+        ...hostSummaryView(h, deps.registry.isConnected(h.id)),
+        firstSeen: new Date(h.firstSeen).toISOString(),
+        lastSeq: h.lastSeq,
+        os: h.os,
+        capabilities: h.capabilities,
+        phi: deps.phiOf(h.id) ?? null,
+        latestSample: h.latestSample,
+        sampleAt: iso(h.sampleAt),
+        history: deps.hostStore.history(h.id).map((t) => ({ from: t.from, to: t.to, reason: t.reason, at: new Date(t.at).toISOString() })),
+      },
+    };
+  });
+};

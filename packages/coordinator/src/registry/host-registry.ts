@@ -1,0 +1,201 @@
+import type { Clock, Logger, TimerHandle, ValidHeartbeat, ValidHello } from '@vigil/shared';
+import type { SilenceDetector, SilenceVerdict } from '../detector/silence-detector.js';
+import type { HostStore } from '../store/host-store.js';
+import type { HeartbeatWriter } from './heartbeat-writer.js';
+import type { HostRecord, HostState, Transition } from './types.js';
+
+export interface RegistryOptions {
+  /** suspect → silent when a broken stream is not replaced within this, in ms. @default 1000 */
+  disconnectGraceMs: number;
+  /** After a coordinator start, known hosts get at least this long to reconnect, in ms. @default 15000 */
+  restartGraceMs: number;
+  /** Detection window for an interval, so the restart grace covers at least one. */
+  detectionWindowMs: (intervalMs: number) => number;
+}
+
+/** Persists a transition with its outbox event, atomically. */
+export type TransitionSink = (t: Transition, host: HostRecord) => void;
+
+export interface RegistryMetrics {
+  transition(from: HostState | null, to: HostState): void;
+}
+
+/**
+ * The fleet as the coordinator sees it: one record per host, one live session per host,
+ * and the state machine online ⇄ suspect → silent, any → left on Goodbye.
+ * Memory is the read model for the API; SQLite is written on every change.
+ */
+export class HostRegistry {
+  private readonly hosts = new Map<string, HostRecord>();
+  private readonly sessions = new Map<string, number>();
+  private readonly graceTimers = new Map<string, TimerHandle>();
+  /** Set while the coordinator stops: streams it ends itself are no outage. */
+  private stopping = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly store: HostStore,
+    private readonly writer: HeartbeatWriter,
+    private readonly detector: SilenceDetector,
+    private readonly sink: TransitionSink,
+    private readonly opts: RegistryOptions,
+    private readonly log: Logger,
+    private readonly metrics: RegistryMetrics = { transition: () => {} },
+  ) {}
+
+  /** Loads stored hosts; live ones get one detection window (at least the restart grace). */
+  load(): void {
+    for (const h of this.store.all()) {
+      this.hosts.set(h.id, h);
+      if (h.state === 'online' || h.state === 'suspect') {
+        const grace = Math.max(this.opts.restartGraceMs, this.opts.detectionWindowMs(h.intervalMs));
+        this.detector.watch(h.id, h.intervalMs, grace);
+      }
+    }
+  }
+
+  list(): HostRecord[] {
+    return [...this.hosts.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  get(id: string): HostRecord | undefined {
+    return this.hosts.get(id);
+  }
+
+  connectedCount(): number {
+    return this.sessions.size;
+  }
+
+  countByState(): Record<HostState, number> {
+    const out: Record<HostState, number> = { online: 0, suspect: 0, silent: 0, left: 0 };
+    for (const h of this.hosts.values()) out[h.state]++;
+    return out;
+  }
+
+  isConnected(hostId: string): boolean {
+    return this.sessions.has(hostId);
+  }
+
+  isCurrentSession(hostId: string, sessionId: number): boolean {
+    return this.sessions.get(hostId) === sessionId;
+  }
+
+  /** A stream said Hello. The newest session of a host wins; returns the last stored seq. */
+  hello(hello: ValidHello, intervalMs: number, sessionId: number): { lastSeq: number; replaced: number | undefined } {
+    const now = this.clock.now();
+    const replaced = this.sessions.get(hello.hostId);
+    this.sessions.set(hello.hostId, sessionId);
+    this.cancelGrace(hello.hostId);
+    const prev = this.hosts.get(hello.hostId);
+    const restarted = prev?.agentStartedAt != null && prev.agentStartedAt !== hello.startedAtMs;
+    const host: HostRecord = {
+      id: hello.hostId,
+      state: prev?.state ?? 'online',
+      stateSince: prev?.stateSince ?? now,
+      hostname: hello.hostname,
+      agentVersion: hello.agentVersion,
+      os: hello.os,
+      labels: hello.labels,
+      services: hello.services,
+      capabilities: hello.capabilities,
+      intervalMs,
+      firstSeen: prev?.firstSeen ?? now,
+      lastSeen: now,
+      // A restarted agent counts its heartbeats from 1 again.
+      lastSeq: restarted ? 0 : (prev?.lastSeq ?? 0),
+      agentStartedAt: hello.startedAtMs,
+      latestSample: prev?.latestSample ?? null,
+      sampleAt: prev?.sampleAt ?? null,
+    };
+    this.hosts.set(host.id, host);
+    this.store.upsertHello(host);
+    this.detector.watch(host.id, intervalMs);
+    if (!prev) this.transition(host, null, 'online', 'first hello');
+    else if (prev.state !== 'online') this.transition(host, prev.state, 'online', restarted ? 'agent restarted' : 'reconnected');
+    return { lastSeq: host.lastSeq, replaced };
+  }
+
+  /** Records a heartbeat; `done` runs once it is stored (then it may be acked). */
+  heartbeat(hostId: string, sessionId: number, hb: ValidHeartbeat, done: (err?: Error) => void): void {
+    if (!this.isCurrentSession(hostId, sessionId)) {
+      done(new Error('session superseded'));
+      return;
+    }
+    const host = this.hosts.get(hostId);
+    if (!host) {
+      done(new Error('unknown host'));
+      return;
+    }
+    const now = this.clock.now();
+    host.lastSeen = now;
+    host.lastSeq = Math.max(host.lastSeq, hb.seq);
+    if (hb.resources) {
+      host.latestSample = hb.resources;
+      host.sampleAt = now;
+    }
+    this.detector.heartbeat(hostId);
+    if (host.state !== 'online') this.transition(host, host.state, 'online', 'heartbeats resumed');
+    this.writer.enqueue({ hostId, seq: host.lastSeq, at: now, sample: host.latestSample }, done);
+  }
+
+  /** The agent said Goodbye: a planned stop. */
+  goodbye(hostId: string, sessionId: number, reason: string): void {
+    if (!this.isCurrentSession(hostId, sessionId)) return;
+    this.sessions.delete(hostId);
+    this.cancelGrace(hostId);
+    this.detector.unwatch(hostId);
+    const host = this.hosts.get(hostId);
+    if (host && host.state !== 'left') this.transition(host, host.state, 'left', reason ? `goodbye: ${reason}` : 'goodbye');
+  }
+
+  /** A stream ended. Without Goodbye that is a crash or a cut: suspect now, silent after the grace. */
+  streamClosed(hostId: string, sessionId: number, why: string): void {
+    if (!this.isCurrentSession(hostId, sessionId)) return;
+    this.sessions.delete(hostId);
+    this.detector.unwatch(hostId);
+    const host = this.hosts.get(hostId);
+    if (!host || host.state === 'left' || host.state === 'silent') return;
+    if (host.state !== 'suspect') this.transition(host, host.state, 'suspect', `stream closed without goodbye: ${why}`);
+    this.cancelGrace(hostId);
+    this.graceTimers.set(
+      hostId,
+      this.clock.setTimeout(() => {
+        this.graceTimers.delete(hostId);
+        const h = this.hosts.get(hostId);
+        if (h && h.state === 'suspect' && !this.sessions.has(hostId)) {
+          this.transition(h, 'suspect', 'silent', `no reconnect within ${this.opts.disconnectGraceMs} ms of the stream closing`);
+        }
+      }, this.opts.disconnectGraceMs),
+    );
+  }
+
+  /** The detector's verdict: heartbeats stopped on a stream that is still open, or never came back. */
+  onSilent(v: SilenceVerdict): void {
+    const host = this.hosts.get(v.hostId);
+    if (!host || host.state === 'silent' || host.state === 'left') return;
+    this.transition(host, host.state, 'silent', `no heartbeat for ${Math.round(v.silentForMs)} ms (phi ${v.phi.toFixed(1)})`);
+  }
+
+  stop(): void {
+    this.stopping = true;
+    for (const t of this.graceTimers.values()) this.clock.clearTimeout(t);
+    this.graceTimers.clear();
+  }
+
+  private cancelGrace(hostId: string): void {
+    const t = this.graceTimers.get(hostId);
+    if (t) this.clock.clearTimeout(t);
+    this.graceTimers.delete(hostId);
+  }
+
+  private transition(host: HostRecord, from: HostState | null, to: HostState, reason: string): void {
+    if (this.stopping) return;
+    const at = this.clock.now();
+    host.state = to;
+    host.stateSince = at;
+    const t: Transition = { hostId: host.id, from, to, reason, at };
+    this.sink(t, host);
+    this.metrics.transition(from, to);
+    this.log.info({ host: host.id, from, to, reason }, 'host state changed');
+  }
+}

@@ -1,0 +1,39 @@
+import type { ValidResourceSample } from '@vigil/shared';
+
+/**
+ * A host's state as the coordinator sees it:
+ * - `online`: heartbeats arrive;
+ * - `suspect`: its stream broke without Goodbye; it has a short grace to reconnect;
+ * - `silent`: no heartbeat within the detector's bound, or no reconnect within the grace;
+ * - `left`: the agent said Goodbye (a planned stop, never an outage).
+ */
+export type HostState = 'online' | 'suspect' | 'silent' | 'left';
+
+export const HOST_STATES: readonly HostState[] = ['online', 'suspect', 'silent', 'left'];
+
+export interface HostRecord {
+  id: string;
+  state: HostState;
+  stateSince: number;
+  hostname: string;
+  agentVersion: string;
+  os: { platform: string; distro: string; release: string; kernel: string; arch: string } | null;
+  labels: Record<string, string>;
+  services: { name: string; manager: string; recoveryEnabled: boolean }[];
+  capabilities: string[];
+  intervalMs: number;
+  firstSeen: number;
+  lastSeen: number | null;
+  lastSeq: number;
+  agentStartedAt: number | null;
+  latestSample: ValidResourceSample | null;
+  sampleAt: number | null;
+}
+
+export interface Transition {
+  hostId: string;
+  from: HostState | null;
+  to: HostState;
+  reason: string;
+  at: number;
+}
