@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, FakeClock } from '@vigil/shared';
+import { SilenceDetector } from '../detector/silence-detector.js';
+import { CoordinatorMetrics } from '../metrics.js';
+import { HeartbeatWriter } from '../registry/heartbeat-writer.js';
+import { HostRegistry } from '../registry/host-registry.js';
+import { openDb, type Db } from '../store/db.js';
+import { HostStore } from '../store/host-store.js';
+import { buildApp } from './app.js';
+import { errorBody, health, hostDetail, hostList } from './schemas.js';
+import type { FastifyInstance } from 'fastify';
+
+let dir: string;
+let db: Db;
+let app: FastifyInstance;
+let registry: HostRegistry;
+const clock = new FakeClock(Date.parse('2026-11-26T08:00:00Z'));
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-api-'));
+  db = openDb(dir);
+  const hostStore = new HostStore(db);
+  const log = createLogger('test', 'silent');
+  const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
+  registry = new HostRegistry(
+    clock,
+    hostStore,
+    new HeartbeatWriter(db, hostStore),
+    detector,
+    (t) => hostStore.recordTransition(t),
+    { disconnectGraceMs: 1000, restartGraceMs: 15_000, detectionWindowMs: (i) => 2 * i },
+    log,
+  );
+  const hello = (hostId: string) => ({
+    hostId,
+    agentVersion: '0.1.0',
+    hostname: hostId,
+    os: null,
+    services: [],
+    capabilities: [],
+    intervalMs: 5000,
+    labels: {},
+    startedAtMs: 1,
+  });
+  registry.hello(hello('db-1'), 5000, 1);
+  registry.hello(hello('web-1.example.com'), 5000, 2);
+  await new Promise<void>((resolve, reject) =>
+    registry.heartbeat('web-1.example.com', 2, { seq: 1, sentAtMs: 1, collectors: [], resources: { takenAtMs: 1, cpu: { usagePercent: 5, load1: 1, load5: 1, load15: 1, cores: 2 }, memory: null, filesystems: [], network: [] } }, (e) => (e ? reject(e) : resolve())),
+  );
+  registry.streamClosed('db-1', 1, 'test');
+  clock.advance(1500);
+  app = await buildApp({
+    coordinatorId: 'c1',
+    version: '0.1.0',
+    startedAt: Date.now(),
+    registry,
+    hostStore,
+    metrics: new CoordinatorMetrics(),
+    phiOf: (id) => detector.phiOf(id),
+    outboxDepth: () => 7,
+    outboxLagMs: () => 0,
+    natsConnected: () => false,
+  });
+});
+
+afterAll(async () => {
+  await app.close();
+  registry.stop();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('http api - hosts', () => {
+  it('lists every host with its state and last contact', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/hosts' });
+    expect(res.statusCode).toBe(200);
+    const body = hostList.parse(res.json());
+    expect(body.hosts.map((h) => [h.id, h.state, h.connected])).toEqual([
+      ['db-1', 'silent', false],
+      ['web-1.example.com', 'online', true],
+    ]);
+    expect(body.hosts[1]!.lastSeen).toBe('2026-11-26T08:00:00.000Z');
+  });
+
+  it('shows one host with its latest sample and state history, newest first', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/hosts/DB-1' });
+    expect(res.statusCode).toBe(200);
+    const { host } = hostDetail.parse(res.json());
+    expect(host.id).toBe('db-1');
+    expect(host.history.map((t) => `${t.from}->${t.to}`)).toEqual(['suspect->silent', 'online->suspect', 'null->online']);
+    expect(host.history[0]!.reason).toMatch(/no reconnect within 1000 ms/);
+    const web = hostDetail.parse((await app.inject({ method: 'GET', url: '/v1/hosts/web-1.example.com' })).json());
+    expect(web.host.latestSample).toMatchObject({ cpu: { usagePercent: 5 } });
+  });
+
+  it('answers 404 with a stable code for an unknown host', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/hosts/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(errorBody.parse(res.json()).error.code).toBe('NOT_FOUND');
+    const route = await app.inject({ method: 'GET', url: '/v2/nothing' });
+    expect(route.statusCode).toBe(404);
+    expect(route.json().error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('http api - operations', () => {
+  it('reports health as degraded while NATS is away', async () => {
+    const body = health.parse((await app.inject({ method: 'GET', url: '/healthz' })).json());
+    expect(body).toMatchObject({ status: 'degraded', nats: 'disconnected', outboxDepth: 7, connectedAgents: 1 });
+  });
+
+  it('exports the fleet figures as Prometheus text', async () => {
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.headers['content-type']).toMatch(/text\/plain/);
+    expect(res.body).toMatch(/^vigil_connected_agents 1$/m);
+    expect(res.body).toMatch(/^vigil_hosts\{state="silent"\} 1$/m);
+    expect(res.body).toMatch(/^vigil_outbox_depth 7$/m);
+    expect(res.body).toMatch(/^vigil_nats_connected 0$/m);
+    expect(res.body).toMatch(/^vigil_process_nodejs_eventloop_lag_seconds /m);
+  });
+
+  it('serves an OpenAPI document naming every route', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/metrics', '/v1/hosts', '/v1/hosts/{id}']));
+  });
+});
