@@ -33,6 +33,9 @@ export interface SessionMetrics {
   rejected(reason: string): void;
 }
 
+/** What this coordinator understands, announced in Welcome (see docs/contract.md). */
+export const COORDINATOR_CAPABILITIES = ['heartbeat.v1'];
+
 let nextSessionId = 1;
 
 /**
@@ -110,7 +113,7 @@ export class AgentSession {
     const { lastSeq, replaced } = this.ctx.registry.hello(hello, intervalMs, this.id);
     if (replaced !== undefined) this.ctx.supersede(replaced);
     this.ctx.log.info({ host: hello.hostId, session: this.id, peer: this.call.getPeer(), intervalMs, version: hello.agentVersion }, 'agent connected');
-    this.write({ welcome: { coordinatorId: this.ctx.coordinatorId, intervalMs, lastSeq } });
+    this.write({ welcome: { coordinatorId: this.ctx.coordinatorId, intervalMs, lastSeq, capabilities: COORDINATOR_CAPABILITIES } });
   }
 
   private onHeartbeat(raw: unknown): void {

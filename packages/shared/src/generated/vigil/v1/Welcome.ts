@@ -13,6 +13,11 @@ export interface Welcome {
    * The last heartbeat sequence number it has stored for this host (0 if none).
    */
   'lastSeq'?: (number | string | Long);
+  /**
+   * Message kinds and features this coordinator understands; an agent sends a newer
+   * message kind only when it is listed here.
+   */
+  'capabilities'?: (string)[];
 }
 
 export interface Welcome__Output {
@@ -26,4 +31,9 @@ export interface Welcome__Output {
    * The last heartbeat sequence number it has stored for this host (0 if none).
    */
   'lastSeq': (number);
+  /**
+   * Message kinds and features this coordinator understands; an agent sends a newer
+   * message kind only when it is listed here.
+   */
+  'capabilities': (string)[];
 }
