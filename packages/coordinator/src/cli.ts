@@ -17,6 +17,7 @@ Usage: vigil-coordinator [options]
   --tls-key FILE              its private key
   --phi-threshold N           phi-accrual threshold for silence             [8]
   --disconnect-grace DUR      suspect → silent after a broken stream        [1s]
+  --restart-grace DUR         known hosts' time to reconnect after a start  [15s]
   --floor-intervals N         never silent before N announced intervals    [1.75]
   --ceiling-intervals N       always silent after N announced intervals    [2.25]
   --min-silence-floor DUR     lower bound of the silence floor              [1s]
@@ -42,6 +43,7 @@ const OPTIONS = {
   'tls-key': { type: 'string' },
   'phi-threshold': { type: 'string' },
   'disconnect-grace': { type: 'string' },
+  'restart-grace': { type: 'string' },
   'floor-intervals': { type: 'string' },
   'ceiling-intervals': { type: 'string' },
   'min-silence-floor': { type: 'string' },
@@ -79,6 +81,7 @@ export function parseCli(argv: string[]): CliResult {
     tls: anyTlsCli ? { ...fileTls, ...Object.fromEntries(Object.entries(tlsCli).filter(([, v]) => v !== undefined)) } : undefined,
     phiThreshold: s('phi-threshold'),
     disconnectGrace: s('disconnect-grace'),
+    restartGrace: s('restart-grace'),
     floorIntervals: s('floor-intervals'),
     ceilingIntervals: s('ceiling-intervals'),
     minSilenceFloor: s('min-silence-floor'),

@@ -23,6 +23,12 @@ export const coordinatorConfigSchema = z
     phiThreshold: z.coerce.number().positive().max(100).default(8),
     /** How long a host whose stream broke without Goodbye stays suspect before it is silent. @default 1s */
     disconnectGrace: durationMs.default(1000),
+    /**
+     * After a coordinator start, hosts known from the store get this long (at least one
+     * detection window) to reconnect before any is declared silent: agents in reconnect
+     * backoff need time, and a coordinator restart must not page the fleet. @default 15s
+     */
+    restartGrace: durationMs.default(15_000),
     /** Never declare silence before this many announced intervals have passed. @default 1.75 */
     floorIntervals: z.coerce.number().min(1).max(10).default(1.75),
     /** Always declare silence once this many announced intervals have passed. @default 2.25 */

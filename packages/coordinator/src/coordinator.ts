@@ -93,7 +93,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     sink,
     {
       disconnectGraceMs: config.disconnectGrace,
-      restartGraceMs: 15_000,
+      restartGraceMs: config.restartGrace,
       detectionWindowMs: (i) => Math.max(i * config.ceilingIntervals, config.minSilenceFloor),
     },
     log.child({ part: 'registry' }),
