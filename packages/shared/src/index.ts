@@ -20,3 +20,5 @@ export type { ResourceSample, ResourceSample__Output } from './generated/vigil/v
 export type { CollectorStatus } from './generated/vigil/v1/CollectorStatus.js';
 export type { AgentServiceClient } from './generated/vigil/v1/AgentService.js';
 export * from './runbook/index.js';
+export * from './runbook/classes.js';
+export * from './runbook/decision-tree.js';
