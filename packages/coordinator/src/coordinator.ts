@@ -13,8 +13,10 @@ import { hostStateEvent } from './registry/host-events.js';
 import { HostRegistry } from './registry/host-registry.js';
 import type { HostRecord, Transition } from './registry/types.js';
 import { openDb, type Db } from './store/db.js';
+import { AgentEventStore } from './store/agent-event-store.js';
 import { HostStore } from './store/host-store.js';
 import { OutboxStore } from './store/outbox-store.js';
+import type { AgentChannels } from './grpc/agent-channels.js';
 import { startAgentServer, type AgentServer } from './grpc/server.js';
 import { VERSION } from './version.js';
 
@@ -22,6 +24,7 @@ export interface Coordinator {
   readonly grpcPort: number;
   readonly httpPort: number;
   readonly registry: HostRegistry;
+  readonly channels: AgentChannels;
   readonly app: FastifyInstance;
   stop(): Promise<void>;
 }
@@ -42,6 +45,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   const db: Db = openDb(config.dataDir);
   const hostStore = new HostStore(db);
   const outbox = new OutboxStore(db);
+  const agentEvents = new AgentEventStore(db);
   const natsEnabled = config.nats.trim().toLowerCase() !== 'none';
   const apiBase = config.publicUrl ?? `${config.tls.ca ? 'https' : 'http'}://${formatHostPort(config.http.host, config.http.port)}`;
   const source = `vigil-coordinator/${config.id}`;
@@ -97,6 +101,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       detectionWindowMs: (i) => Math.max(i * config.ceilingIntervals, config.minSilenceFloor),
     },
     log.child({ part: 'registry' }),
+    agentEvents,
     metrics,
   );
   registry.load();
@@ -149,6 +154,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     grpcPort: grpcServer.port,
     httpPort,
     registry,
+    channels: grpcServer.channels,
     app,
     async stop() {
       if (stopped) return;

@@ -173,6 +173,42 @@ describe('agent stream - broken connections', () => {
   });
 });
 
+describe('agent stream - events and requests', () => {
+  it('stores each agent event once, acks the newest, and tells a reconnecting agent where to resume', async () => {
+    const ev = (eventSeq: number) => ({ event: { eventSeq, atMs: Date.now(), service: 'web', type: 'step_started', step: 'step_1_graceful_restart', detail: `e${eventSeq}`, cause: '', requestId: '' } });
+    const a = open();
+    a.call.write(hello('evhost'));
+    await waitFor(() => a.got.find((m) => m.welcome));
+    a.call.write(ev(1));
+    a.call.write(ev(2));
+    a.call.write(ev(1));
+    await waitFor(() => a.got.filter((m) => m.eventAck).length === 3);
+    expect(a.got.filter((m) => m.eventAck).map((m) => m.eventAck.eventSeq)).toEqual([1, 2, 2]);
+    a.call.cancel();
+    const b = open();
+    b.call.write(hello('evhost'));
+    const w = await waitFor(() => b.got.find((m) => m.welcome));
+    expect(w.welcome.lastEventSeq).toBe(2);
+    b.call.write({ goodbye: { reason: 'done' } });
+    await b.status;
+  });
+
+  it('sends a probe request to an agent and resolves it with the agent answer', async () => {
+    const a = open();
+    a.call.write(hello('prober'));
+    await waitFor(() => a.got.find((m) => m.welcome));
+    const pending = coord.channels.probe('prober', { kind: 'ping', target: '127.0.0.1' }, 2000);
+    const req = await waitFor(() => a.got.find((m) => m.probe));
+    expect(req.probe).toMatchObject({ kind: 'ping', target: '127.0.0.1' });
+    a.call.write({ probeResult: { requestId: req.probe.requestId, kind: 'ping', target: '127.0.0.1', ok: true, durationMs: 5, transmitted: 4, received: 4 } });
+    await expect(pending).resolves.toMatchObject({ ok: true, received: 4 });
+    const lost = coord.channels.probe('prober', { kind: 'ssh', target: '127.0.0.1' }, 2000);
+    a.call.cancel();
+    await expect(lost).rejects.toThrow(/not connected/);
+    await expect(coord.channels.probe('nobody', { kind: 'ping', target: 'x' }, 100)).rejects.toThrow(/not connected/);
+  });
+});
+
 describe('agent stream - bad input', () => {
   it('refuses an invalid hello with INVALID_ARGUMENT naming the field and value', async () => {
     const a = open();

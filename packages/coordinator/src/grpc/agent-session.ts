@@ -1,22 +1,28 @@
 import * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
+import type { z } from 'zod';
 import {
+  agentEventSchema,
   describeIssues,
   goodbyeSchema,
   heartbeatSchema,
   helloSchema,
   isUndecodable,
+  probeResultSchema,
+  requestResultSchema,
   type AgentMessage,
   type CoordinatorMessageIn,
   type Logger,
 } from '@vigil/shared';
 import type { HostRegistry } from '../registry/host-registry.js';
+import type { AgentChannels } from './agent-channels.js';
 import { certificateHostNames, certificateNamesHost } from './peer-identity.js';
 
 export type AgentCall = grpc.ServerDuplexStream<AgentMessage, CoordinatorMessageIn>;
 
 export interface SessionContext {
   registry: HostRegistry;
+  channels: AgentChannels;
   coordinatorId: string;
   requireCertificate: boolean;
   clampInterval: (ms: number) => number;
@@ -34,7 +40,7 @@ export interface SessionMetrics {
 }
 
 /** What this coordinator understands, announced in Welcome (see docs/contract.md). */
-export const COORDINATOR_CAPABILITIES = ['heartbeat.v1'];
+export const COORDINATOR_CAPABILITIES = ['heartbeat.v1', 'events.v1', 'probes.v1', 'recover.v1'];
 
 let nextSessionId = 1;
 
@@ -81,6 +87,12 @@ export class AgentSession {
         return this.onHeartbeat(msg.heartbeat);
       case 'goodbye':
         return this.onGoodbye(msg.goodbye);
+      case 'event':
+        return this.onEvent(msg.event);
+      case 'probeResult':
+        return this.onAnswer(msg.probeResult, probeResultSchema, 'probe_result', (r) => this.ctx.channels.probeAnswered(r));
+      case 'requestResult':
+        return this.onAnswer(msg.requestResult, requestResultSchema, 'request_result', (r) => this.ctx.channels.requestAnswered(r));
       case undefined:
         return this.refuse(grpc.status.INVALID_ARGUMENT, 'message_empty', 'message has no body (expected hello, heartbeat or goodbye)');
       default: {
@@ -110,10 +122,11 @@ export class AgentSession {
     }
     this.hostId = hello.hostId;
     const intervalMs = this.ctx.clampInterval(hello.intervalMs);
-    const { lastSeq, replaced } = this.ctx.registry.hello(hello, intervalMs, this.id);
+    const { lastSeq, lastEventSeq, replaced } = this.ctx.registry.hello(hello, intervalMs, this.id);
     if (replaced !== undefined) this.ctx.supersede(replaced);
+    this.ctx.channels.attach(hello.hostId, this.writer);
     this.ctx.log.info({ host: hello.hostId, session: this.id, peer: this.call.getPeer(), intervalMs, version: hello.agentVersion }, 'agent connected');
-    this.write({ welcome: { coordinatorId: this.ctx.coordinatorId, intervalMs, lastSeq, capabilities: COORDINATOR_CAPABILITIES } });
+    this.write({ welcome: { coordinatorId: this.ctx.coordinatorId, intervalMs, lastSeq, lastEventSeq, capabilities: COORDINATOR_CAPABILITIES } });
   }
 
   private onHeartbeat(raw: unknown): void {
@@ -132,6 +145,26 @@ export class AgentSession {
       }
       this.sendAck(seq);
     });
+  }
+
+  private onEvent(raw: unknown): void {
+    const hostId = this.hostId;
+    if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', 'event before hello');
+    const parsed = agentEventSchema.safeParse(raw);
+    if (!parsed.success) {
+      return this.refuse(grpc.status.INVALID_ARGUMENT, 'event_invalid', `invalid event: ${describeIssues(parsed.error, raw, 'event').join('; ')}`);
+    }
+    const stored = this.ctx.registry.agentEvent(hostId, this.id, parsed.data);
+    if (stored !== undefined) this.write({ eventAck: { eventSeq: stored } });
+  }
+
+  private onAnswer<T>(raw: unknown, schema: z.ZodType<T>, what: string, deliver: (r: T) => void): void {
+    if (!this.hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', `${what} before hello`);
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      return this.refuse(grpc.status.INVALID_ARGUMENT, `${what}_invalid`, `invalid ${what}: ${describeIssues(parsed.error, raw, what).join('; ')}`);
+    }
+    deliver(parsed.data);
   }
 
   private onGoodbye(raw: unknown): void {
@@ -156,6 +189,12 @@ export class AgentSession {
     this.pendingAck = 0;
     this.write({ ack: { seq } });
   }
+
+  /** Bound once, so the channel table can tell this session's writer from a newer one's. */
+  private readonly writer = (m: CoordinatorMessageIn): boolean => {
+    this.write(m);
+    return !this.finished;
+  };
 
   private write(m: CoordinatorMessageIn): void {
     if (this.finished) return;
@@ -200,5 +239,6 @@ export class AgentSession {
   private finish(): void {
     this.finished = true;
     this.ctx.unregister(this.id);
+    if (this.hostId) this.ctx.channels.detach(this.hostId, this.writer);
   }
 }

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { formatHostPort, guardedAgentService, type Logger, type TlsFiles } from '@vigil/shared';
 import type { HostRegistry } from '../registry/host-registry.js';
+import { AgentChannels } from './agent-channels.js';
 import { AgentSession, type AgentCall, type SessionMetrics } from './agent-session.js';
 
 export interface AgentServerOptions {
@@ -16,6 +17,7 @@ export interface AgentServerOptions {
 
 export interface AgentServer {
   readonly port: number;
+  readonly channels: AgentChannels;
   sessions(): number;
   /** Stops accepting, ends every stream (agents will reconnect elsewhere or later). */
   stop(): Promise<void>;
@@ -35,8 +37,10 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     'grpc.keepalive_timeout_ms': 5_000,
   });
   const live = new Map<number, AgentSession>();
+  const channels = new AgentChannels();
   const ctx = {
     registry,
+    channels,
     coordinatorId: opts.coordinatorId,
     requireCertificate: Boolean(opts.tls.ca),
     clampInterval: (ms: number) => Math.min(opts.maxIntervalMs, Math.max(opts.minIntervalMs, ms)),
@@ -54,6 +58,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
   });
   return {
     port,
+    channels,
     sessions: () => live.size,
     async stop() {
       await new Promise<void>((resolve) => {

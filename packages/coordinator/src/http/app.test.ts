@@ -8,6 +8,7 @@ import { CoordinatorMetrics } from '../metrics.js';
 import { HeartbeatWriter } from '../registry/heartbeat-writer.js';
 import { HostRegistry } from '../registry/host-registry.js';
 import { openDb, type Db } from '../store/db.js';
+import { AgentEventStore } from '../store/agent-event-store.js';
 import { HostStore } from '../store/host-store.js';
 import { buildApp } from './app.js';
 import { errorBody, health, hostDetail, hostList } from './schemas.js';
@@ -33,6 +34,7 @@ beforeAll(async () => {
     (t) => hostStore.recordTransition(t),
     { disconnectGraceMs: 1000, restartGraceMs: 15_000, detectionWindowMs: (i) => 2 * i },
     log,
+    new AgentEventStore(db),
   );
   const hello = (hostId: string) => ({
     hostId,
@@ -48,7 +50,7 @@ beforeAll(async () => {
   registry.hello(hello('db-1'), 5000, 1);
   registry.hello(hello('web-1.example.com'), 5000, 2);
   await new Promise<void>((resolve, reject) =>
-    registry.heartbeat('web-1.example.com', 2, { seq: 1, sentAtMs: 1, collectors: [], resources: { takenAtMs: 1, cpu: { usagePercent: 5, load1: 1, load5: 1, load15: 1, cores: 2 }, memory: null, filesystems: [], network: [] } }, (e) => (e ? reject(e) : resolve())),
+    registry.heartbeat('web-1.example.com', 2, { seq: 1, sentAtMs: 1, collectors: [], resources: { takenAtMs: 1, cpu: { usagePercent: 5, load1: 1, load5: 1, load15: 1, cores: 2 }, memory: null, filesystems: [], network: [] }, services: [], findings: [] }, (e) => (e ? reject(e) : resolve())),
   );
   registry.streamClosed('db-1', 1, 'test');
   clock.advance(1500);

@@ -1,8 +1,9 @@
-import type { Clock, Logger, TimerHandle, ValidHeartbeat, ValidHello } from '@vigil/shared';
+import type { Clock, Logger, TimerHandle, ValidAgentEvent, ValidHeartbeat, ValidHello } from '@vigil/shared';
 import type { SilenceDetector, SilenceVerdict } from '../detector/silence-detector.js';
+import type { AgentEventStore } from '../store/agent-event-store.js';
 import type { HostStore } from '../store/host-store.js';
 import type { HeartbeatWriter } from './heartbeat-writer.js';
-import type { HostRecord, HostState, Transition } from './types.js';
+import type { HostRecord, HostState, RegistryEvent, Transition } from './types.js';
 
 export interface RegistryOptions {
   /** suspect → silent when a broken stream is not replaced within this, in ms. @default 1000 */
@@ -31,6 +32,7 @@ export class HostRegistry {
   private readonly graceTimers = new Map<string, TimerHandle>();
   /** Set while the coordinator stops: streams it ends itself are no outage. */
   private stopping = false;
+  private readonly subscribers: ((e: RegistryEvent) => void)[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -40,8 +42,24 @@ export class HostRegistry {
     private readonly sink: TransitionSink,
     private readonly opts: RegistryOptions,
     private readonly log: Logger,
+    private readonly events: AgentEventStore,
     private readonly metrics: RegistryMetrics = { transition: () => {} },
   ) {}
+
+  /** Incidents and predictions follow the fleet through this; a throwing subscriber is logged, not fatal. */
+  subscribe(fn: (e: RegistryEvent) => void): void {
+    this.subscribers.push(fn);
+  }
+
+  private publish(e: RegistryEvent): void {
+    for (const fn of this.subscribers) {
+      try {
+        fn(e);
+      } catch (err) {
+        this.log.error({ err, event: e.type }, 'registry subscriber failed');
+      }
+    }
+  }
 
   /** Loads stored hosts; live ones get one detection window (at least the restart grace). */
   load(): void {
@@ -81,7 +99,7 @@ export class HostRegistry {
   }
 
   /** A stream said Hello. The newest session of a host wins; returns the last stored seq. */
-  hello(hello: ValidHello, intervalMs: number, sessionId: number): { lastSeq: number; replaced: number | undefined } {
+  hello(hello: ValidHello, intervalMs: number, sessionId: number): { lastSeq: number; lastEventSeq: number; replaced: number | undefined } {
     const now = this.clock.now();
     const replaced = this.sessions.get(hello.hostId);
     this.sessions.set(hello.hostId, sessionId);
@@ -106,13 +124,14 @@ export class HostRegistry {
       agentStartedAt: hello.startedAtMs,
       latestSample: prev?.latestSample ?? null,
       sampleAt: prev?.sampleAt ?? null,
+      serviceStatus: prev?.serviceStatus ?? [],
     };
     this.hosts.set(host.id, host);
     this.store.upsertHello(host);
     this.detector.watch(host.id, intervalMs);
     if (!prev) this.transition(host, null, 'online', 'first hello');
     else if (prev.state !== 'online') this.transition(host, prev.state, 'online', restarted ? 'agent restarted' : 'reconnected');
-    return { lastSeq: host.lastSeq, replaced };
+    return { lastSeq: host.lastSeq, lastEventSeq: this.events.lastEventSeq(host.id), replaced };
   }
 
   /** Records a heartbeat; `done` runs once it is stored (then it may be acked). */
@@ -133,9 +152,26 @@ export class HostRegistry {
       host.latestSample = hb.resources;
       host.sampleAt = now;
     }
+    host.serviceStatus = hb.services;
     this.detector.heartbeat(hostId);
     if (host.state !== 'online') this.transition(host, host.state, 'online', 'heartbeats resumed');
-    this.writer.enqueue({ hostId, seq: host.lastSeq, at: now, sample: host.latestSample }, done);
+    if (hb.findings.length > 0) {
+      this.events.saveFindings(hostId, hb.findings);
+      this.publish({ type: 'findings', hostId, findings: hb.findings });
+    }
+    this.writer.enqueue({ hostId, seq: host.lastSeq, at: now, sample: host.latestSample, services: host.serviceStatus }, done);
+    this.publish({ type: 'heartbeat', hostId, host });
+  }
+
+  /**
+   * Stores an agent event once (a replay after reconnect is recognised by its sequence
+   * number) and returns the newest stored sequence number, to be acked.
+   */
+  agentEvent(hostId: string, sessionId: number, e: ValidAgentEvent): number | undefined {
+    if (!this.isCurrentSession(hostId, sessionId)) return undefined;
+    const fresh = this.events.insertEvent(hostId, e, this.clock.now());
+    if (fresh) this.publish({ type: 'agent_event', hostId, event: e });
+    return this.events.lastEventSeq(hostId);
   }
 
   /** The agent said Goodbye: a planned stop. */
@@ -196,6 +232,7 @@ export class HostRegistry {
     const t: Transition = { hostId: host.id, from, to, reason, at };
     this.sink(t, host);
     this.metrics.transition(from, to);
+    this.publish({ type: 'transition', transition: t, host });
     this.log.info({ host: host.id, from, to, reason }, 'host state changed');
   }
 }

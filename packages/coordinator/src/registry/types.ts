@@ -1,4 +1,4 @@
-import type { ValidResourceSample } from '@vigil/shared';
+import type { ValidAgentEvent, ValidLogFinding, ValidResourceSample, ValidServiceStatus } from '@vigil/shared';
 
 /**
  * A host's state as the coordinator sees it:
@@ -28,6 +28,8 @@ export interface HostRecord {
   agentStartedAt: number | null;
   latestSample: ValidResourceSample | null;
   sampleAt: number | null;
+  /** Watched services as of the latest heartbeat. */
+  serviceStatus: ValidServiceStatus[];
 }
 
 export interface Transition {
@@ -37,3 +39,10 @@ export interface Transition {
   reason: string;
   at: number;
 }
+
+/** What the registry tells its subscribers (incidents, predictions) as it happens. */
+export type RegistryEvent =
+  | { type: 'transition'; transition: Transition; host: HostRecord }
+  | { type: 'agent_event'; hostId: string; event: ValidAgentEvent }
+  | { type: 'findings'; hostId: string; findings: ValidLogFinding[] }
+  | { type: 'heartbeat'; hostId: string; host: HostRecord };

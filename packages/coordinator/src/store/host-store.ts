@@ -18,6 +18,7 @@ interface HostRow {
   agent_started_at: number | null;
   latest_sample: string | null;
   sample_at: number | null;
+  service_status: string;
 }
 
 function toRecord(r: HostRow): HostRecord {
@@ -38,6 +39,7 @@ function toRecord(r: HostRow): HostRecord {
     agentStartedAt: r.agent_started_at,
     latestSample: r.latest_sample ? JSON.parse(r.latest_sample) : null,
     sampleAt: r.sample_at,
+    serviceStatus: JSON.parse(r.service_status),
   };
 }
 
@@ -46,6 +48,7 @@ export interface HeartbeatWrite {
   seq: number;
   at: number;
   sample: unknown;
+  services: unknown;
 }
 
 /** Hosts and their state history. Every method is synchronous: better-sqlite3 is. */
@@ -65,7 +68,7 @@ export class HostStore {
       setState: db.prepare('UPDATE hosts SET state = ?, state_since = ? WHERE id = ?'),
       addTransition: db.prepare('INSERT INTO transitions (host_id, from_state, to_state, reason, at) VALUES (?, ?, ?, ?, ?)'),
       history: db.prepare('SELECT from_state, to_state, reason, at FROM transitions WHERE host_id = ? ORDER BY id DESC LIMIT ?'),
-      heartbeat: db.prepare('UPDATE hosts SET last_seen = ?, last_seq = ?, latest_sample = ?, sample_at = ? WHERE id = ?'),
+      heartbeat: db.prepare('UPDATE hosts SET last_seen = ?, last_seq = ?, latest_sample = ?, sample_at = ?, service_status = ? WHERE id = ?'),
     };
   }
 
@@ -113,6 +116,6 @@ export class HostStore {
   }
 
   writeHeartbeats(batch: readonly HeartbeatWrite[]): void {
-    for (const b of batch) this.stmts.heartbeat.run(b.at, b.seq, b.sample === null ? null : JSON.stringify(b.sample), b.at, b.hostId);
+    for (const b of batch) this.stmts.heartbeat.run(b.at, b.seq, b.sample === null ? null : JSON.stringify(b.sample), b.at, JSON.stringify(b.services), b.hostId);
   }
 }

@@ -41,4 +41,36 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX outbox_pending ON outbox(seq) WHERE published_at IS NULL;
     `,
   },
+  {
+    version: 2,
+    sql: `
+      ALTER TABLE hosts ADD COLUMN last_event_seq INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE hosts ADD COLUMN service_status TEXT NOT NULL DEFAULT '[]';
+      CREATE TABLE agent_events (
+        host_id TEXT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
+        event_seq INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        service TEXT NOT NULL,
+        type TEXT NOT NULL,
+        step TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        cause TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (host_id, event_seq)
+      );
+      CREATE TABLE log_findings (
+        host_id TEXT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
+        service TEXT NOT NULL,
+        cause TEXT NOT NULL,
+        source TEXT NOT NULL,
+        excerpt TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        skipped_lines INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (host_id, service, cause, source)
+      );
+    `,
+  },
 ];

@@ -54,12 +54,86 @@ export const resourceSampleSchema = z.object({
   network: z.array(netif).max(512),
 });
 
+const serviceName = z.string().min(1).max(128);
+
+export const checkStateSchema = z.object({
+  name: boundedString(128),
+  type: boundedString(32),
+  status: z.enum(['passing', 'failing', 'pending']),
+  consecutiveFailures: nonNeg,
+  consecutiveSuccesses: nonNeg,
+  responseMs: nonNeg,
+  detail: boundedString(512),
+});
+
+export const serviceStatusSchema = z.object({
+  name: serviceName,
+  state: z.enum(['running', 'inactive', 'failed']),
+  pids: z.array(z.number().int().nonnegative()).max(4096),
+  checks: z.array(checkStateSchema).max(32),
+  errorRate: z.object({ requests: nonNeg, errors: nonNeg, rate: nonNeg.refine((r) => r <= 1, 'must be at most 1'), windowMs: nonNeg }).nullable(),
+  recovering: z.boolean(),
+  budgetUsed: nonNeg,
+  budgetMax: nonNeg,
+  exhausted: z.boolean(),
+  manager: boundedString(32),
+  sinceMs: nonNeg,
+});
+export type ValidServiceStatus = z.output<typeof serviceStatusSchema>;
+
+export const findingMessageSchema = z.object({
+  cause: z.string().min(1).max(64),
+  service: serviceName,
+  source: boundedString(4096),
+  excerpt: z.string().refine((s) => Buffer.byteLength(s) <= 512, 'must be at most 512 bytes'),
+  count: nonNeg,
+  firstSeenMs: nonNeg,
+  lastSeenMs: nonNeg,
+  skippedLines: nonNeg,
+});
+export type ValidLogFinding = z.output<typeof findingMessageSchema>;
+
 export const heartbeatSchema = z.object({
   seq: z.number().int().min(1, 'sequence numbers start at 1'),
   sentAtMs: nonNeg,
   resources: resourceSampleSchema.nullable(),
   collectors: z.array(z.object({ name: boundedString(64), ok: z.boolean(), durationMs: nonNeg, error: boundedString(1024) })).max(64),
+  services: z.array(serviceStatusSchema).max(256),
+  findings: z.array(findingMessageSchema).max(256),
 });
+
+export const agentEventSchema = z.object({
+  eventSeq: z.number().int().min(1, 'event sequence numbers start at 1'),
+  atMs: nonNeg,
+  service: boundedString(128),
+  type: z.string().min(1).max(64),
+  step: boundedString(64),
+  detail: boundedString(2048),
+  cause: boundedString(64),
+  requestId: boundedString(128),
+});
+export type ValidAgentEvent = z.output<typeof agentEventSchema>;
+
+export const probeResultSchema = z.object({
+  requestId: z.string().min(1).max(128),
+  kind: boundedString(16),
+  target: boundedString(253),
+  ok: z.boolean(),
+  durationMs: nonNeg,
+  error: boundedString(1024),
+  transmitted: nonNeg,
+  received: nonNeg,
+  lossPercent: nonNeg,
+  rttAvgMs: nonNeg,
+  banner: boundedString(512),
+  addresses: z.array(boundedString(64)).max(64),
+  statusCode: nonNeg,
+  refused: boundedString(32),
+});
+export type ValidProbeResult = z.output<typeof probeResultSchema>;
+
+export const requestResultSchema = z.object({ requestId: z.string().min(1).max(128), accepted: z.boolean(), error: boundedString(1024) });
+export type ValidRequestResult = z.output<typeof requestResultSchema>;
 
 export type ValidHeartbeat = z.output<typeof heartbeatSchema>;
 export type ValidResourceSample = z.output<typeof resourceSampleSchema>;

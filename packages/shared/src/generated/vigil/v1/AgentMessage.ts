@@ -3,6 +3,9 @@
 import type { Hello as _vigil_v1_Hello, Hello__Output as _vigil_v1_Hello__Output } from '../../vigil/v1/Hello.js';
 import type { Heartbeat as _vigil_v1_Heartbeat, Heartbeat__Output as _vigil_v1_Heartbeat__Output } from '../../vigil/v1/Heartbeat.js';
 import type { Goodbye as _vigil_v1_Goodbye, Goodbye__Output as _vigil_v1_Goodbye__Output } from '../../vigil/v1/Goodbye.js';
+import type { AgentEvent as _vigil_v1_AgentEvent, AgentEvent__Output as _vigil_v1_AgentEvent__Output } from '../../vigil/v1/AgentEvent.js';
+import type { ProbeResult as _vigil_v1_ProbeResult, ProbeResult__Output as _vigil_v1_ProbeResult__Output } from '../../vigil/v1/ProbeResult.js';
+import type { RequestResult as _vigil_v1_RequestResult, RequestResult__Output as _vigil_v1_RequestResult__Output } from '../../vigil/v1/RequestResult.js';
 
 /**
  * Everything the agent sends on its stream.
@@ -11,7 +14,19 @@ export interface AgentMessage {
   'hello'?: (_vigil_v1_Hello | null);
   'heartbeat'?: (_vigil_v1_Heartbeat | null);
   'goodbye'?: (_vigil_v1_Goodbye | null);
-  'body'?: "hello"|"heartbeat"|"goodbye";
+  /**
+   * A service or recovery event, journaled by the agent until acked by event_seq.
+   */
+  'event'?: (_vigil_v1_AgentEvent | null);
+  /**
+   * The answer to a ProbeRequest.
+   */
+  'probeResult'?: (_vigil_v1_ProbeResult | null);
+  /**
+   * The answer to a RecoverRequest (accepted or refused, and why).
+   */
+  'requestResult'?: (_vigil_v1_RequestResult | null);
+  'body'?: "hello"|"heartbeat"|"goodbye"|"event"|"probeResult"|"requestResult";
 }
 
 /**
@@ -21,5 +36,17 @@ export interface AgentMessage__Output {
   'hello'?: (_vigil_v1_Hello__Output | null);
   'heartbeat'?: (_vigil_v1_Heartbeat__Output | null);
   'goodbye'?: (_vigil_v1_Goodbye__Output | null);
-  'body'?: "hello"|"heartbeat"|"goodbye";
+  /**
+   * A service or recovery event, journaled by the agent until acked by event_seq.
+   */
+  'event'?: (_vigil_v1_AgentEvent__Output | null);
+  /**
+   * The answer to a ProbeRequest.
+   */
+  'probeResult'?: (_vigil_v1_ProbeResult__Output | null);
+  /**
+   * The answer to a RecoverRequest (accepted or refused, and why).
+   */
+  'requestResult'?: (_vigil_v1_RequestResult__Output | null);
+  'body'?: "hello"|"heartbeat"|"goodbye"|"event"|"probeResult"|"requestResult";
 }

@@ -2,6 +2,9 @@
 
 import type { Welcome as _vigil_v1_Welcome, Welcome__Output as _vigil_v1_Welcome__Output } from '../../vigil/v1/Welcome.js';
 import type { Ack as _vigil_v1_Ack, Ack__Output as _vigil_v1_Ack__Output } from '../../vigil/v1/Ack.js';
+import type { ProbeRequest as _vigil_v1_ProbeRequest, ProbeRequest__Output as _vigil_v1_ProbeRequest__Output } from '../../vigil/v1/ProbeRequest.js';
+import type { RecoverRequest as _vigil_v1_RecoverRequest, RecoverRequest__Output as _vigil_v1_RecoverRequest__Output } from '../../vigil/v1/RecoverRequest.js';
+import type { EventAck as _vigil_v1_EventAck, EventAck__Output as _vigil_v1_EventAck__Output } from '../../vigil/v1/EventAck.js';
 
 /**
  * Everything the coordinator sends on a stream.
@@ -9,7 +12,19 @@ import type { Ack as _vigil_v1_Ack, Ack__Output as _vigil_v1_Ack__Output } from 
 export interface CoordinatorMessage {
   'welcome'?: (_vigil_v1_Welcome | null);
   'ack'?: (_vigil_v1_Ack | null);
-  'body'?: "welcome"|"ack";
+  /**
+   * Check another host from this agent's vantage point.
+   */
+  'probe'?: (_vigil_v1_ProbeRequest | null);
+  /**
+   * Run the recovery sequence of a service the agent's own config declares.
+   */
+  'recover'?: (_vigil_v1_RecoverRequest | null);
+  /**
+   * Events up to event_seq are stored; the agent may drop them from its journal.
+   */
+  'eventAck'?: (_vigil_v1_EventAck | null);
+  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck";
 }
 
 /**
@@ -18,5 +33,17 @@ export interface CoordinatorMessage {
 export interface CoordinatorMessage__Output {
   'welcome'?: (_vigil_v1_Welcome__Output | null);
   'ack'?: (_vigil_v1_Ack__Output | null);
-  'body'?: "welcome"|"ack";
+  /**
+   * Check another host from this agent's vantage point.
+   */
+  'probe'?: (_vigil_v1_ProbeRequest__Output | null);
+  /**
+   * Run the recovery sequence of a service the agent's own config declares.
+   */
+  'recover'?: (_vigil_v1_RecoverRequest__Output | null);
+  /**
+   * Events up to event_seq are stored; the agent may drop them from its journal.
+   */
+  'eventAck'?: (_vigil_v1_EventAck__Output | null);
+  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck";
 }

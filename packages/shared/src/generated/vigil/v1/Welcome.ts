@@ -18,6 +18,11 @@ export interface Welcome {
    * message kind only when it is listed here.
    */
   'capabilities'?: (string)[];
+  /**
+   * The newest agent event (by event_seq) stored for this host; the agent replays
+   * anything after it from its journal.
+   */
+  'lastEventSeq'?: (number | string | Long);
 }
 
 export interface Welcome__Output {
@@ -36,4 +41,9 @@ export interface Welcome__Output {
    * message kind only when it is listed here.
    */
   'capabilities': (string)[];
+  /**
+   * The newest agent event (by event_seq) stored for this host; the agent replays
+   * anything after it from its journal.
+   */
+  'lastEventSeq': (number);
 }

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { CoordinatorMessageIn, ValidProbeResult, ValidRequestResult } from '@vigil/shared';
+
+/** What the coordinator can ask an agent; the agent decides whether it may. */
+export type ProbeAsk = { kind: 'ping' | 'ssh' | 'dns' | 'tcp' | 'http'; target: string; port?: number; url?: string; timeoutMs?: number };
+
+interface Pending<T> {
+  resolve: (v: T) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+  hostId: string;
+}
+
+export class AgentUnavailableError extends Error {
+  constructor(hostId: string) {
+    super(`agent of "${hostId}" is not connected`);
+    this.name = 'AgentUnavailableError';
+  }
+}
+
+/**
+ * Requests to agents over their live streams, matched to answers by request id. A
+ * request whose agent disconnects or does not answer in time is rejected, never left
+ * hanging.
+ */
+export class AgentChannels {
+  private readonly writers = new Map<string, (m: CoordinatorMessageIn) => boolean>();
+  private readonly probes = new Map<string, Pending<ValidProbeResult>>();
+  private readonly requests = new Map<string, Pending<ValidRequestResult>>();
+
+  attach(hostId: string, write: (m: CoordinatorMessageIn) => boolean): void {
+    this.writers.set(hostId, write);
+  }
+
+  detach(hostId: string, write: (m: CoordinatorMessageIn) => boolean): void {
+    if (this.writers.get(hostId) !== write) return;
+    this.writers.delete(hostId);
+    for (const table of [this.probes, this.requests] as Map<string, Pending<unknown>>[]) {
+      for (const [id, p] of table) {
+        if (p.hostId !== hostId) continue;
+        table.delete(id);
+        clearTimeout(p.timer);
+        p.reject(new AgentUnavailableError(hostId));
+      }
+    }
+  }
+
+  isAttached(hostId: string): boolean {
+    return this.writers.has(hostId);
+  }
+
+  probe(viaHost: string, ask: ProbeAsk, answerWithinMs: number): Promise<ValidProbeResult> {
+    const requestId = randomUUID();
+    return this.send(this.probes, viaHost, requestId, answerWithinMs, {
+      probe: { requestId, kind: ask.kind, target: ask.target, port: ask.port ?? 0, url: ask.url ?? '', timeoutMs: ask.timeoutMs ?? 0 },
+    });
+  }
+
+  recover(hostId: string, service: string, reason: string, answerWithinMs = 5000): Promise<ValidRequestResult> {
+    const requestId = randomUUID();
+    return this.send(this.requests, hostId, requestId, answerWithinMs, { recover: { requestId, service, reason } });
+  }
+
+  probeAnswered(r: ValidProbeResult): void {
+    settle(this.probes, r.requestId, r);
+  }
+
+  requestAnswered(r: ValidRequestResult): void {
+    settle(this.requests, r.requestId, r);
+  }
+
+  private send<T>(table: Map<string, Pending<T>>, hostId: string, requestId: string, withinMs: number, msg: CoordinatorMessageIn): Promise<T> {
+    const write = this.writers.get(hostId);
+    if (!write) return Promise.reject(new AgentUnavailableError(hostId));
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        table.delete(requestId);
+        reject(new Error(`agent of "${hostId}" did not answer within ${withinMs} ms`));
+      }, withinMs);
+      table.set(requestId, { resolve, reject, timer, hostId });
+      write(msg);
+    });
+  }
+}
+
+function settle<T>(table: Map<string, Pending<T>>, id: string, value: T): void {
+  const p = table.get(id);
+  if (!p) return;
+  table.delete(id);
+  clearTimeout(p.timer);
+  p.resolve(value);
+}

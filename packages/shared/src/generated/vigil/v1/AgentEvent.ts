@@ -1,0 +1,59 @@
+// Original file: proto/vigil/v1/services.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface AgentEvent {
+  /**
+   * Per agent (not per process): continues across agent restarts from the journal.
+   */
+  'eventSeq'?: (number | string | Long);
+  'atMs'?: (number | string | Long);
+  'service'?: (string);
+  /**
+   * status_changed | check_failed | check_passed | recovery_started | step_started |
+   * step_succeeded | step_failed | recovery_succeeded | recovery_failed |
+   * recovery_exhausted | recurrence | budget_reset | recovery_refused ...
+   */
+  'type'?: (string);
+  /**
+   * step_1_graceful_restart | step_2_force_restart | step_3_system_recovery, when a step.
+   */
+  'step'?: (string);
+  'detail'?: (string);
+  /**
+   * Root cause found in the logs for this event, when there is one.
+   */
+  'cause'?: (string);
+  /**
+   * The coordinator request that started this, when one did.
+   */
+  'requestId'?: (string);
+}
+
+export interface AgentEvent__Output {
+  /**
+   * Per agent (not per process): continues across agent restarts from the journal.
+   */
+  'eventSeq': (number);
+  'atMs': (number);
+  'service': (string);
+  /**
+   * status_changed | check_failed | check_passed | recovery_started | step_started |
+   * step_succeeded | step_failed | recovery_succeeded | recovery_failed |
+   * recovery_exhausted | recurrence | budget_reset | recovery_refused ...
+   */
+  'type': (string);
+  /**
+   * step_1_graceful_restart | step_2_force_restart | step_3_system_recovery, when a step.
+   */
+  'step': (string);
+  'detail': (string);
+  /**
+   * Root cause found in the logs for this event, when there is one.
+   */
+  'cause': (string);
+  /**
+   * The coordinator request that started this, when one did.
+   */
+  'requestId': (string);
+}
