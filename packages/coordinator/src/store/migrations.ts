@@ -73,4 +73,56 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 3,
+    sql: `
+      CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,
+        host_id TEXT NOT NULL,
+        service TEXT NOT NULL DEFAULT '',
+        class TEXT NOT NULL,
+        state TEXT NOT NULL,
+        level INTEGER NOT NULL,
+        confidence REAL NOT NULL,
+        summary TEXT NOT NULL,
+        root_cause TEXT,
+        diagnosis TEXT,
+        opened_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        acknowledged_at INTEGER,
+        acknowledged_by TEXT,
+        resolved_at INTEGER,
+        resolved_by TEXT,
+        resolution TEXT,
+        next_escalation_at INTEGER,
+        clear_since INTEGER,
+        parent_id TEXT,
+        prediction_id TEXT
+      );
+      CREATE UNIQUE INDEX incidents_active ON incidents(host_id, service, class) WHERE state != 'resolved';
+      CREATE INDEX incidents_due ON incidents(next_escalation_at) WHERE state = 'open';
+      CREATE INDEX incidents_host ON incidents(host_id, state);
+      CREATE TABLE incident_timeline (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        data TEXT
+      );
+      CREATE INDEX timeline_incident ON incident_timeline(incident_id, id);
+      CREATE TABLE silences (
+        id TEXT PRIMARY KEY,
+        host_id TEXT,
+        service TEXT,
+        class TEXT,
+        starts_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        comment TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expired_at INTEGER
+      );
+    `,
+  },
 ];
