@@ -44,6 +44,15 @@ export const COORDINATOR_CAPABILITIES = ['heartbeat.v1', 'events.v1', 'probes.v1
 
 let nextSessionId = 1;
 
+/** `127.0.0.1:5000`, `[::1]:5000`, `ipv4:10.0.0.2:5000` → the address alone. */
+export function peerAddress(peer: string): string | null {
+  const p = peer.replace(/^ipv[46]:/, '');
+  const v6 = /^\[([^\]]+)\]:\d+$/.exec(p);
+  if (v6) return v6[1]!.replace(/^::ffff:/, '');
+  const v4 = /^([^:]+):\d+$/.exec(p);
+  return v4 ? v4[1]! : null;
+}
+
 /**
  * One agent's stream: Hello first, then heartbeats acked by sequence number, ended by
  * Goodbye or by the connection going away. Every message is validated here, at the edge;
@@ -122,7 +131,7 @@ export class AgentSession {
     }
     this.hostId = hello.hostId;
     const intervalMs = this.ctx.clampInterval(hello.intervalMs);
-    const { lastSeq, lastEventSeq, replaced } = this.ctx.registry.hello(hello, intervalMs, this.id);
+    const { lastSeq, lastEventSeq, replaced } = this.ctx.registry.hello(hello, intervalMs, this.id, peerAddress(this.call.getPeer()));
     if (replaced !== undefined) this.ctx.supersede(replaced);
     this.ctx.channels.attach(hello.hostId, this.writer);
     this.ctx.log.info({ host: hello.hostId, session: this.id, peer: this.call.getPeer(), intervalMs, version: hello.agentVersion }, 'agent connected');

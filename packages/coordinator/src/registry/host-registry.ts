@@ -99,7 +99,7 @@ export class HostRegistry {
   }
 
   /** A stream said Hello. The newest session of a host wins; returns the last stored seq. */
-  hello(hello: ValidHello, intervalMs: number, sessionId: number): { lastSeq: number; lastEventSeq: number; replaced: number | undefined } {
+  hello(hello: ValidHello, intervalMs: number, sessionId: number, peerAddress: string | null = null): { lastSeq: number; lastEventSeq: number; replaced: number | undefined } {
     const now = this.clock.now();
     const replaced = this.sessions.get(hello.hostId);
     this.sessions.set(hello.hostId, sessionId);
@@ -117,6 +117,7 @@ export class HostRegistry {
       services: hello.services,
       capabilities: hello.capabilities,
       intervalMs,
+      address: hello.labels['address'] ?? peerAddress ?? prev?.address ?? null,
       firstSeen: prev?.firstSeen ?? now,
       lastSeen: now,
       // A restarted agent counts its heartbeats from 1 again.

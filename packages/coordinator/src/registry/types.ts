@@ -22,6 +22,8 @@ export interface HostRecord {
   services: { name: string; manager: string; recoveryEnabled: boolean }[];
   capabilities: string[];
   intervalMs: number;
+  /** Where probes reach the host: its `address` label, else the address its stream came from. */
+  address: string | null;
   firstSeen: number;
   lastSeen: number | null;
   lastSeq: number;

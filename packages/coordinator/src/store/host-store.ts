@@ -19,6 +19,7 @@ interface HostRow {
   latest_sample: string | null;
   sample_at: number | null;
   service_status: string;
+  address: string | null;
 }
 
 function toRecord(r: HostRow): HostRecord {
@@ -40,6 +41,7 @@ function toRecord(r: HostRow): HostRecord {
     latestSample: r.latest_sample ? JSON.parse(r.latest_sample) : null,
     sampleAt: r.sample_at,
     serviceStatus: JSON.parse(r.service_status),
+    address: r.address,
   };
 }
 
@@ -60,11 +62,11 @@ export class HostStore {
       all: db.prepare('SELECT * FROM hosts ORDER BY id'),
       one: db.prepare('SELECT * FROM hosts WHERE id = ?'),
       upsert: db.prepare(`
-        INSERT INTO hosts (id, state, state_since, hostname, agent_version, os, labels, services, capabilities, interval_ms, first_seen, last_seen, last_seq, agent_started_at)
-        VALUES (@id, @state, @stateSince, @hostname, @agentVersion, @os, @labels, @services, @capabilities, @intervalMs, @firstSeen, @lastSeen, @lastSeq, @agentStartedAt)
+        INSERT INTO hosts (id, state, state_since, hostname, agent_version, os, labels, services, capabilities, interval_ms, first_seen, last_seen, last_seq, agent_started_at, address)
+        VALUES (@id, @state, @stateSince, @hostname, @agentVersion, @os, @labels, @services, @capabilities, @intervalMs, @firstSeen, @lastSeen, @lastSeq, @agentStartedAt, @address)
         ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, agent_version = excluded.agent_version, os = excluded.os,
           labels = excluded.labels, services = excluded.services, capabilities = excluded.capabilities,
-          interval_ms = excluded.interval_ms, last_seen = excluded.last_seen, agent_started_at = excluded.agent_started_at`),
+          interval_ms = excluded.interval_ms, last_seen = excluded.last_seen, agent_started_at = excluded.agent_started_at, address = excluded.address`),
       setState: db.prepare('UPDATE hosts SET state = ?, state_since = ? WHERE id = ?'),
       addTransition: db.prepare('INSERT INTO transitions (host_id, from_state, to_state, reason, at) VALUES (?, ?, ?, ?, ?)'),
       history: db.prepare('SELECT from_state, to_state, reason, at FROM transitions WHERE host_id = ? ORDER BY id DESC LIMIT ?'),
@@ -98,6 +100,7 @@ export class HostStore {
       lastSeen: h.lastSeen,
       lastSeq: h.lastSeq,
       agentStartedAt: h.agentStartedAt,
+      address: h.address,
     });
   }
 

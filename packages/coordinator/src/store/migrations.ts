@@ -125,4 +125,8 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 4,
+    sql: `ALTER TABLE hosts ADD COLUMN address TEXT;`,
+  },
 ];
