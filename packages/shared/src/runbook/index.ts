@@ -1,2 +1,4 @@
 // The runbook's tables as data (log patterns, thresholds, classes, decision tree).
-export {};
+export * from './log-patterns.js';
+export * from './log-matcher.js';
+export * from './log-finding.js';
