@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { durationMs, hostPort, logLevel, tlsFiles } from '@vigil/shared';
+import { durationMs, isLoopback, hostPort, logLevel, PROBLEM_CLASS_TABLE, tlsFiles } from '@vigil/shared';
 
 /**
  * The coordinator's settings, validated once at start and frozen. Every option can be
@@ -47,11 +47,68 @@ export const coordinatorConfigSchema = z
     /** Base URL of the HTTP API as pagers should link to it; derived from --http when absent. */
     publicUrl: z.string().url().optional(),
     logLevel: logLevel.default('info'),
+    /**
+     * How long an incident of each class may stay unresolved at a level before it moves up
+     * (runbook section 2: network 5 min, hardware 10 min, service 3 min).
+     */
+    escalation: z
+      .object({
+        network_issue: durationMs.default(PROBLEM_CLASS_TABLE.network_issue.escalationMs),
+        server_hardware_issue: durationMs.default(PROBLEM_CLASS_TABLE.server_hardware_issue.escalationMs),
+        service_failure: durationMs.default(PROBLEM_CLASS_TABLE.service_failure.escalationMs),
+        partial_failure: durationMs.default(PROBLEM_CLASS_TABLE.partial_failure.escalationMs),
+        agent_failure: durationMs.default(PROBLEM_CLASS_TABLE.agent_failure.escalationMs),
+        observer_partition: durationMs.default(PROBLEM_CLASS_TABLE.observer_partition.escalationMs),
+      })
+      .strict()
+      .prefault({}),
+    /** An incident resolves itself after its condition has been clear this long. @default 60s */
+    settleWindow: durationMs.default(60_000),
+    /** How often escalation deadlines are checked. @default 1s */
+    incidentTick: durationMs.default(1000),
+    /** Peer agents asked to probe a silent host besides the coordinator. @default 3 */
+    diagnosisPeers: z.coerce.number().int().min(0).max(16).default(3),
+    /** Host label that groups hosts sharing network dependencies. @default zone */
+    zoneLabel: z.string().min(1).max(64).default('zone'),
+    /** Share of hosts silent within the partition window that means the coordinator is cut off. @default 0.3 */
+    partitionRatio: z.coerce.number().gt(0).max(1).default(0.3),
+    /** Fewer silent hosts than this never make a partition. @default 3 */
+    partitionMinHosts: z.coerce.number().int().min(1).default(3),
+    /** @default 30s */
+    partitionWindow: durationMs.default(30_000),
+    /** SSH banner timeout (runbook: ConnectTimeout=10). @default 10s */
+    sshTimeout: durationMs.default(10_000),
+    /** Deadline of the 4-packet ping. @default 2s */
+    pingTimeout: durationMs.default(2000),
+    /** Error rate above which a running service has a partial failure (runbook: 1 %). @default 0.01 */
+    highErrorRate: z.coerce.number().min(0).max(1).default(0.01),
+    /** Consecutive heartbeats reporting a service down before its incident opens. @default 2 */
+    serviceReportsBeforeIncident: z.coerce.number().int().min(1).max(100).default(2),
+    /**
+     * API tokens, stored as SHA-256 hashes (hex) of the token: `vigil-coordinator
+     * hash-token` prints one. Required on every route but /healthz when the API listens
+     * beyond loopback, or whenever any token is configured.
+     */
+    tokens: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(64),
+            role: z.enum(['viewer', 'operator']),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (SHA-256 of the token)'),
+          })
+          .strict(),
+      )
+      .max(256)
+      .default([]),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (c.ceilingIntervals < c.floorIntervals) {
       ctx.addIssue({ code: 'custom', path: ['ceilingIntervals'], message: `must not be below floorIntervals (${c.floorIntervals})` });
+    }
+    if (c.tokens.length === 0 && !isLoopback(c.http.host)) {
+      ctx.addIssue({ code: 'custom', path: ['tokens'], message: `an API listening on "${c.http.host}" beyond loopback needs at least one token` });
     }
     if (c.maxAgentInterval < c.minAgentInterval) {
       ctx.addIssue({ code: 'custom', path: ['maxAgentInterval'], message: 'must not be below minAgentInterval' });

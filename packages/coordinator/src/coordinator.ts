@@ -19,12 +19,21 @@ import { OutboxStore } from './store/outbox-store.js';
 import type { AgentChannels } from './grpc/agent-channels.js';
 import { startAgentServer, type AgentServer } from './grpc/server.js';
 import { VERSION } from './version.js';
+import { Diagnoser } from './diagnosis/diagnoser.js';
+import { createLocalProber } from './diagnosis/local-prober.js';
+import type { LocalProber } from './diagnosis/vantage.js';
+import { IncidentManager } from './incidents/incident-manager.js';
+import { IncidentStore } from './incidents/incident-store.js';
+import { RunbookLevelActions } from './response/level-actions.js';
+import { Responder } from './response/responder.js';
 
 export interface Coordinator {
   readonly grpcPort: number;
   readonly httpPort: number;
   readonly registry: HostRegistry;
   readonly channels: AgentChannels;
+  readonly incidents: IncidentManager;
+  readonly responder: Responder;
   readonly app: FastifyInstance;
   stop(): Promise<void>;
 }
@@ -32,6 +41,8 @@ export interface Coordinator {
 export interface CoordinatorDeps {
   clock?: Clock;
   logger?: Logger;
+  /** The coordinator's own vantage; the real probes by default. */
+  localProber?: LocalProber;
 }
 
 /**
@@ -105,6 +116,20 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     metrics,
   );
   registry.load();
+
+  const incidents = new IncidentManager(
+    db,
+    new IncidentStore(db),
+    {
+      enqueue: (subject, event) => {
+        if (publisher) outbox.add(event.id, subject, JSON.stringify(event), clock.now());
+      },
+      kick: () => publisher?.kick(),
+    },
+    clock,
+    log.child({ part: 'incidents' }),
+    { escalationMs: (c) => config.escalation[c], settleMs: config.settleWindow, tickMs: config.incidentTick, source, apiBase },
+  );
   detector.start();
   nats?.start();
   publisher?.start();
@@ -124,6 +149,25 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     { heartbeat: () => metrics.heartbeats.inc(), rejected: (reason) => metrics.rejected.inc({ reason }) },
   );
 
+  const ownProber = deps.localProber ? undefined : createLocalProber();
+  const diagnoser = new Diagnoser(registry, grpcServer.channels, deps.localProber ?? ownProber!, log.child({ part: 'diagnosis' }), {
+    peers: config.diagnosisPeers,
+    zoneLabel: config.zoneLabel,
+    sshTimeoutMs: config.sshTimeout,
+    pingTimeoutMs: config.pingTimeout,
+    highErrorRate: config.highErrorRate,
+  });
+  const responder = new Responder(registry, diagnoser, incidents, config.id, (h) => agentEvents.findings(h), log.child({ part: 'responder' }), {
+    partitionRatio: config.partitionRatio,
+    partitionMinHosts: config.partitionMinHosts,
+    partitionWindowMs: config.partitionWindow,
+    zoneLabel: config.zoneLabel,
+    serviceReportsBeforeIncident: config.serviceReportsBeforeIncident,
+  });
+  incidents.setActions(new RunbookLevelActions(registry, grpcServer.channels, log.child({ part: 'actions' })));
+  responder.start();
+  incidents.start();
+
   const startedAt = Date.now();
   const app = await buildApp(
     {
@@ -137,6 +181,11 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       outboxDepth: () => (publisher ? outbox.depth() : 0),
       outboxLagMs: () => (publisher ? outbox.lagMs(clock.now()) : 0),
       natsConnected: () => (nats ? nats.connected : null),
+      incidents,
+      diagnoser,
+      agentEvents,
+      tokens: config.tokens,
+      now: () => clock.now(),
     },
     {
       logger: log.child({ part: 'http' }),
@@ -155,11 +204,15 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     httpPort,
     registry,
     channels: grpcServer.channels,
+    incidents,
+    responder,
     app,
     async stop() {
       if (stopped) return;
       stopped = true;
       detector.stop();
+      incidents.stop();
+      ownProber?.close();
       registry!.stop();
       await grpcServer.stop();
       await app.close();

@@ -22,3 +22,4 @@ export type { AgentServiceClient } from './generated/vigil/v1/AgentService.js';
 export * from './runbook/index.js';
 export * from './runbook/classes.js';
 export * from './runbook/decision-tree.js';
+export * from './probes/index.js';

@@ -11,6 +11,10 @@ import { openDb, type Db } from '../store/db.js';
 import { AgentEventStore } from '../store/agent-event-store.js';
 import { HostStore } from '../store/host-store.js';
 import { buildApp } from './app.js';
+import { AgentChannels } from '../grpc/agent-channels.js';
+import { Diagnoser } from '../diagnosis/diagnoser.js';
+import { IncidentManager } from '../incidents/incident-manager.js';
+import { IncidentStore } from '../incidents/incident-store.js';
 import { errorBody, health, hostDetail, hostList } from './schemas.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -54,6 +58,16 @@ beforeAll(async () => {
   );
   registry.streamClosed('db-1', 1, 'test');
   clock.advance(1500);
+  const agentEvents = new AgentEventStore(db);
+  const incidents = new IncidentManager(db, new IncidentStore(db), { enqueue: () => {}, kick: () => {} }, clock, log, {
+    escalationMs: () => 180_000,
+    settleMs: 60_000,
+    tickMs: 1000,
+    source: 'test',
+    apiBase: 'http://api',
+  });
+  const channels = new AgentChannels();
+  const diagnoser = new Diagnoser(registry, channels, { probe: async () => { throw new Error('no probes in this test'); } }, log);
   app = await buildApp({
     coordinatorId: 'c1',
     version: '0.1.0',
@@ -65,6 +79,11 @@ beforeAll(async () => {
     outboxDepth: () => 7,
     outboxLagMs: () => 0,
     natsConnected: () => false,
+    incidents,
+    diagnoser,
+    agentEvents,
+    tokens: [],
+    now: () => clock.now(),
   });
 });
 

@@ -1,7 +1,11 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '@vigil/shared';
 import type { ApiDeps } from './deps.js';
+import { installAuth } from './auth.js';
 import { installErrorHandler } from './errors.js';
+import { diagnoseRoutes } from './routes/diagnose.js';
+import { incidentRoutes } from './routes/incidents.js';
+import { silenceRoutes } from './routes/silences.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -23,8 +27,12 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions = {}): Promise<Fa
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
+  installAuth(app, deps.tokens);
   await app.register(healthRoutes, { deps });
   await app.register(hostRoutes, { deps });
+  await app.register(incidentRoutes, { deps });
+  await app.register(silenceRoutes, { deps });
+  await app.register(diagnoseRoutes, { deps });
   await app.register(metricsRoutes, { deps });
   await app.register(openApiRoutes, { version: deps.version });
   return app;

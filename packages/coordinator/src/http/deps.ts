@@ -1,6 +1,10 @@
 import type { HostRegistry } from '../registry/host-registry.js';
 import type { HostStore } from '../store/host-store.js';
 import type { CoordinatorMetrics } from '../metrics.js';
+import type { Diagnoser } from '../diagnosis/diagnoser.js';
+import type { IncidentManager } from '../incidents/incident-manager.js';
+import type { AgentEventStore } from '../store/agent-event-store.js';
+import type { TokenEntry } from './auth.js';
 
 /** What the HTTP API reads; built by the coordinator, or by a test with real parts. */
 export interface ApiDeps {
@@ -15,4 +19,9 @@ export interface ApiDeps {
   outboxLagMs: () => number;
   /** null when the coordinator runs without NATS. */
   natsConnected: () => boolean | null;
+  incidents: IncidentManager;
+  diagnoser: Diagnoser;
+  agentEvents: AgentEventStore;
+  tokens: readonly TokenEntry[];
+  now: () => number;
 }

@@ -51,3 +51,74 @@ export const health = z.object({
 });
 
 export const hostIdParams = z.object({ id: z.string().min(1).max(253) });
+
+export const problemClassEnum = z.enum(['network_issue', 'server_hardware_issue', 'service_failure', 'partial_failure', 'agent_failure', 'observer_partition']);
+
+export const incidentQuery = z
+  .object({
+    state: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+    host: z.string().min(1).max(253).optional(),
+    class: problemClassEnum.optional(),
+    level: z.coerce.number().int().min(1).max(3).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  })
+  .strict();
+
+export const incidentIdParams = z.object({ id: z.string().min(1).max(128) });
+
+export const ackBody = z.object({ comment: z.string().max(2000).default('') }).strict();
+export const resolveBody = z.object({ comment: z.string().min(1, 'say how it was resolved').max(2000) }).strict();
+
+export const timelineEntryOut = z.object({ at: z.string(), kind: z.string(), summary: z.string(), data: z.unknown() });
+
+export const incidentOut = z.object({
+  id: z.string(),
+  hostId: z.string(),
+  service: z.string().nullable(),
+  class: problemClassEnum,
+  state: z.enum(['open', 'acknowledged', 'resolved']),
+  level: z.number().int().min(1).max(3),
+  confidence: z.number(),
+  summary: z.string(),
+  rootCause: z.unknown().nullable(),
+  openedAt: z.string(),
+  updatedAt: z.string(),
+  acknowledgedAt: z.string().nullable(),
+  acknowledgedBy: z.string().nullable(),
+  resolvedAt: z.string().nullable(),
+  resolvedBy: z.string().nullable(),
+  resolution: z.string().nullable(),
+  nextEscalationAt: z.string().nullable(),
+  parentId: z.string().nullable(),
+  silenced: z.boolean(),
+});
+
+export const incidentList = z.object({ incidents: z.array(incidentOut) });
+export const incidentDetail = z.object({ incident: incidentOut.extend({ diagnosis: z.unknown(), timeline: z.array(timelineEntryOut) }) });
+
+export const silenceBody = z
+  .object({
+    host: z.string().min(1).max(253).optional(),
+    service: z.string().min(1).max(128).optional(),
+    class: problemClassEnum.optional(),
+    startsAt: z.iso.datetime({ offset: true }).optional(),
+    endsAt: z.iso.datetime({ offset: true }).optional(),
+    duration: z.string().optional().describe('instead of endsAt: 30m, 2h ...'),
+    comment: z.string().trim().min(1, 'a silence needs a comment saying why').max(2000),
+  })
+  .strict()
+  .refine((b) => b.host || b.service || b.class, { message: 'name at least one of host, service, class', path: ['host'] })
+  .refine((b) => (b.endsAt === undefined) !== (b.duration === undefined), { message: 'give exactly one of endsAt and duration', path: ['endsAt'] });
+
+export const silenceOut = z.object({
+  id: z.string(),
+  host: z.string().nullable(),
+  service: z.string().nullable(),
+  class: z.string().nullable(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  comment: z.string(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+export const silenceList = z.object({ silences: z.array(silenceOut) });

@@ -22,10 +22,11 @@ export class AgentEventStore {
       lastSeq: db.prepare('SELECT last_event_seq AS s FROM hosts WHERE id = ?'),
       recent: db.prepare('SELECT * FROM agent_events WHERE host_id = ? ORDER BY event_seq DESC LIMIT ?'),
       forService: db.prepare('SELECT * FROM agent_events WHERE host_id = ? AND service = ? AND at >= ? ORDER BY event_seq'),
-      upsertFinding: db.prepare(`INSERT INTO log_findings (host_id, service, cause, source, excerpt, count, first_seen, last_seen, skipped_lines)
-        VALUES (@hostId, @service, @cause, @source, @excerpt, @count, @firstSeenMs, @lastSeenMs, @skippedLines)
+      upsertFinding: db.prepare(`INSERT INTO log_findings (host_id, service, cause, source, excerpt, count, first_seen, last_seen, skipped_lines, diagnosis, fix, prevention)
+        VALUES (@hostId, @service, @cause, @source, @excerpt, @count, @firstSeenMs, @lastSeenMs, @skippedLines, @diagnosis, @fix, @prevention)
         ON CONFLICT(host_id, service, cause, source) DO UPDATE SET excerpt = excluded.excerpt, count = excluded.count,
-          first_seen = MIN(first_seen, excluded.first_seen), last_seen = excluded.last_seen, skipped_lines = excluded.skipped_lines`),
+          first_seen = MIN(first_seen, excluded.first_seen), last_seen = excluded.last_seen, skipped_lines = excluded.skipped_lines,
+          diagnosis = excluded.diagnosis, fix = excluded.fix, prevention = excluded.prevention`),
       findings: db.prepare('SELECT * FROM log_findings WHERE host_id = ? ORDER BY last_seen DESC'),
       saveServices: db.prepare('UPDATE hosts SET service_status = ? WHERE id = ?'),
     };
@@ -63,6 +64,9 @@ export class AgentEventStore {
       firstSeenMs: r.first_seen as number,
       lastSeenMs: r.last_seen as number,
       skippedLines: r.skipped_lines as number,
+      diagnosis: r.diagnosis as string,
+      fix: r.fix as string,
+      prevention: r.prevention as string,
     }));
   }
 

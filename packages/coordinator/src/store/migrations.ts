@@ -129,4 +129,12 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
     version: 4,
     sql: `ALTER TABLE hosts ADD COLUMN address TEXT;`,
   },
+  {
+    version: 5,
+    sql: `
+      ALTER TABLE log_findings ADD COLUMN diagnosis TEXT NOT NULL DEFAULT '';
+      ALTER TABLE log_findings ADD COLUMN fix TEXT NOT NULL DEFAULT '';
+      ALTER TABLE log_findings ADD COLUMN prevention TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

@@ -1,0 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import { createProbeRunner, probeResultToWire, type ProbeRunnerOptions } from '@vigil/shared';
+import type { LocalProber } from './vantage.js';
+
+/**
+ * The coordinator's own vantage: the same probe implementations the agents run, with
+ * room for a fleet-wide outage (many hosts diagnosed at once).
+ */
+export function createLocalProber(options: ProbeRunnerOptions = { concurrency: 32, maxQueued: 1024, ratePerSecond: 200 }): LocalProber & { close(): void } {
+  const runner = createProbeRunner(options);
+  return {
+    async probe(ask) {
+      const r = await runner.run({ id: randomUUID(), ...ask });
+      return probeResultToWire(r);
+    },
+    close: () => runner.close(),
+  };
+}

@@ -1,0 +1,76 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { VigilError } from '@vigil/shared';
+import type { Incident } from '../../incidents/types.js';
+import { requireOperator } from '../auth.js';
+import type { ApiDeps } from '../deps.js';
+import { ackBody, incidentIdParams, incidentQuery, resolveBody } from '../schemas.js';
+import { parseInput } from '../validate.js';
+import { iso } from '../views.js';
+
+export function incidentView(i: Incident, silenced: boolean) {
+  return {
+    id: i.id,
+    hostId: i.hostId,
+    service: i.service || null,
+    class: i.class,
+    state: i.state,
+    level: i.level,
+    confidence: i.confidence,
+    summary: i.summary,
+    rootCause: i.rootCause,
+    openedAt: new Date(i.openedAt).toISOString(),
+    updatedAt: new Date(i.updatedAt).toISOString(),
+    acknowledgedAt: iso(i.acknowledgedAt),
+    acknowledgedBy: i.acknowledgedBy,
+    resolvedAt: iso(i.resolvedAt),
+    resolvedBy: i.resolvedBy,
+    resolution: i.resolution,
+    nextEscalationAt: iso(i.nextEscalationAt),
+    parentId: i.parentId,
+    silenced,
+  };
+}
+
+export const incidentRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
+  const m = deps.incidents;
+  const find = (raw: unknown): Incident => {
+    const { id } = parseInput(incidentIdParams, raw, 'params');
+    const i = m.get(id);
+    if (!i) throw new VigilError('NOT_FOUND', `no incident "${id}"`);
+    return i;
+  };
+  const view = (i: Incident) => incidentView(i, m.isSilenced(i) !== undefined);
+
+  app.get('/v1/incidents', async (req) => {
+    const q = parseInput(incidentQuery, req.query, 'query');
+    const list = m.store.list({ state: q.state, hostId: q.host?.toLowerCase(), class: q.class, level: q.level, limit: q.limit });
+    return { incidents: list.map(view) };
+  });
+
+  app.get('/v1/incidents/:id', async (req) => {
+    const i = find(req.params);
+    return {
+      incident: {
+        ...view(i),
+        diagnosis: i.diagnosis,
+        timeline: m.store.timeline(i.id).map((t) => ({ at: new Date(t.at).toISOString(), kind: t.kind, summary: t.summary, data: t.data })),
+      },
+    };
+  });
+
+  app.post('/v1/incidents/:id/ack', async (req) => {
+    const who = requireOperator(req);
+    const i = find(req.params);
+    const body = parseInput(ackBody, req.body, 'body');
+    if (i.state !== 'open') throw new VigilError('CONFLICT', `incident "${i.id}" is ${i.state}; only an open incident can be acknowledged`);
+    return { incident: view(m.acknowledge(i.id, who.name, body.comment)!) };
+  });
+
+  app.post('/v1/incidents/:id/resolve', async (req) => {
+    const who = requireOperator(req);
+    const i = find(req.params);
+    const body = parseInput(resolveBody, req.body, 'body');
+    if (i.state === 'resolved') throw new VigilError('CONFLICT', `incident "${i.id}" is already resolved`);
+    return { incident: view(m.resolve(i.id, who.name, body.comment)!) };
+  });
+};

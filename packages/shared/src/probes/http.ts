@@ -1,0 +1,131 @@
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { probeErrorFrom } from './net-errors.js';
+import { isNeverResolvable, urlHost } from './target.js';
+import { roundMs } from './timing.js';
+import type { HttpDetail, Probe, ProbeContext, ProbeError, ProbeOutcome, ProbeRequest } from './types.js';
+
+/** The URL a request asks for: its own, or the target's root over plain HTTP. */
+export function probeUrl(request: ProbeRequest): string {
+  if (request.url !== undefined) return request.url;
+  const port = request.port === undefined ? '' : `:${request.port}`;
+  return `http://${urlHost(request.target)}${port}/`;
+}
+
+/** The runbook's verdict: 2xx and 3xx count as up (redirects are not followed). */
+export function isUpStatus(status: number): boolean {
+  return status >= 200 && status < 400;
+}
+
+export interface HttpProbeOptions {
+  /** Budget for the whole exchange; the runbook's response-time threshold of 5 s. @default 5000 */
+  defaultTimeoutMs?: number;
+  /** Body bytes read before hanging up; the time to read them counts as response time. @default 65536 */
+  maxBodyBytes?: number;
+  /** @default 'vigil-probe' */
+  userAgent?: string;
+}
+
+interface Exchange {
+  status: number | null;
+  statusText: string;
+  headersMs: number | null;
+  responseMs: number | null;
+  bodyBytes: number;
+  bodyTruncated: boolean;
+  error?: ProbeError;
+}
+
+function exchange(url: URL, o: Required<HttpProbeOptions>, ctx: ProbeContext): Promise<Exchange> {
+  return new Promise((resolve) => {
+    const started = ctx.now();
+    const x: Exchange = { status: null, statusText: '', headersMs: null, responseMs: null, bodyBytes: 0, bodyTruncated: false };
+    let req: ClientRequest | undefined;
+    let res: IncomingMessage | undefined;
+    let done = false;
+
+    const finish = (error?: ProbeError): void => {
+      if (done) return;
+      done = true;
+      ctx.clock.clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      if (error) x.error = error;
+      else x.responseMs = roundMs(ctx.now() - started);
+      res?.destroy();
+      req?.destroy();
+      resolve(x);
+    };
+    const onAbort = (): void => finish({ code: 'timeout', message: `no complete response from ${url.host}: probe aborted` });
+    const timer = ctx.clock.setTimeout(
+      () => finish({ code: 'timeout', message: `no complete response from ${url.host} within ${ctx.timeoutMs} ms` }),
+      ctx.timeoutMs,
+    );
+    if (ctx.signal.aborted) return onAbort();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    req = send(url, {
+      method: 'GET',
+      // A fresh connection each time: a pooled one would hide a server that stopped accepting.
+      agent: false,
+      headers: { 'user-agent': o.userAgent, accept: '*/*', connection: 'close' },
+    });
+    req.on('error', (err) => finish(probeErrorFrom(err)));
+    req.on('response', (response) => {
+      res = response;
+      x.status = response.statusCode ?? null;
+      x.statusText = response.statusMessage ?? '';
+      x.headersMs = roundMs(ctx.now() - started);
+      response.on('data', (chunk: Buffer) => {
+        x.bodyBytes += chunk.length;
+        if (x.bodyBytes >= o.maxBodyBytes) {
+          x.bodyBytes = Math.min(x.bodyBytes, o.maxBodyBytes);
+          x.bodyTruncated = true;
+          finish();
+        }
+      });
+      response.on('end', () => finish());
+      response.on('error', (err) => finish(probeErrorFrom(err)));
+    });
+    req.end();
+  });
+}
+
+/** The runbook's response_time check: GET the URL; up on 2xx/3xx within the threshold. */
+export function createHttpProbe(options: HttpProbeOptions = {}): Probe<'http'> {
+  const o: Required<HttpProbeOptions> = {
+    defaultTimeoutMs: options.defaultTimeoutMs ?? 5000,
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    userAgent: options.userAgent ?? 'vigil-probe',
+  };
+  return {
+    kind: 'http',
+    defaultTimeoutMs: o.defaultTimeoutMs,
+    minTimeoutMs: 100,
+    async run(request: ProbeRequest, ctx: ProbeContext): Promise<ProbeOutcome<HttpDetail>> {
+      const href = probeUrl(request);
+      const url = new URL(href);
+      const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+      const detailOf = (x?: Exchange): HttpDetail => ({
+        kind: 'http',
+        url: href,
+        status: x?.status ?? null,
+        headersMs: x?.headersMs ?? null,
+        responseMs: x?.responseMs ?? null,
+        bodyBytes: x?.bodyBytes ?? 0,
+        bodyTruncated: x?.bodyTruncated ?? false,
+      });
+      if (isNeverResolvable(host)) {
+        return { ok: false, detail: detailOf(), error: { code: 'not_found', message: `${host} is a reserved name that never resolves` } };
+      }
+      const x = await exchange(url, o, ctx);
+      if (x.error) return { ok: false, detail: detailOf(x), error: x.error };
+      if (x.status === null || !isUpStatus(x.status)) {
+        return { ok: false, detail: detailOf(x), error: { code: 'http_status', message: `HTTP ${x.status ?? '?'} ${x.statusText}`.trim() } };
+      }
+      return { ok: true, detail: detailOf(x) };
+    },
+  };
+}
+
+export const httpProbe = createHttpProbe();

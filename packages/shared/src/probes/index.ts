@@ -1,0 +1,37 @@
+import { dnsProbe } from './dns.js';
+import { httpProbe } from './http.js';
+import { pingProbe } from './ping.js';
+import { ProbeRunner, type ProbeRunnerOptions } from './runner.js';
+import { sshProbe } from './ssh.js';
+import { tcpProbe } from './tcp.js';
+import type { ProbeTable } from './types.js';
+
+/**
+ * Every probe kind the agent runs for the coordinator, with the runbook's settings.
+ * Adding a kind is one file and one line here (and its name in PROBE_KINDS).
+ */
+export const PROBES: ProbeTable = {
+  ping: pingProbe,
+  ssh: sshProbe,
+  dns: dnsProbe,
+  tcp: tcpProbe,
+  http: httpProbe,
+};
+
+/** A runner over the built-in probes. */
+export function createProbeRunner(options: ProbeRunnerOptions = {}): ProbeRunner {
+  return new ProbeRunner(PROBES, options);
+}
+
+export { ProbeRunner, type ProbeRunnerOptions } from './runner.js';
+export { validateProbeRequest, probeRequestSchema, MAX_PROBE_TIMEOUT_MS, MIN_PROBE_TIMEOUT_MS, type ProbeValidation } from './schema.js';
+export { capResult, capText, RESULT_CAPS } from './cap.js';
+export { targetProblem, isNeverResolvable } from './target.js';
+export { parsePingOutput, judgePing, pingArgv, createPingProbe, pingProbe, type PingSummary, type PingProbeOptions } from './ping.js';
+export { scanSshBanner, createSshProbe, sshProbe, SSH_BANNER_MAX_BYTES, type BannerScan, type SshProbeOptions } from './ssh.js';
+export { createDnsProbe, dnsProbe, systemResolve, type DnsProbeOptions, type ResolveAll } from './dns.js';
+export { createTcpProbe, tcpProbe, type TcpProbeOptions } from './tcp.js';
+export { createHttpProbe, httpProbe, probeUrl, isUpStatus, type HttpProbeOptions } from './http.js';
+export { PROBE_KINDS } from './types.js';
+export type * from './types.js';
+export { probeInputFromWire, probeResultToWire, type WireProbeRequest } from './wire.js';

@@ -1,0 +1,208 @@
+import { execFile } from 'node:child_process';
+import { isNeverResolvable } from './target.js';
+import type { PingDetail, Probe, ProbeContext, ProbeError, ProbeOutcome, ProbeRequest } from './types.js';
+
+/** What ping's closing statistics say. Rtt fields are null when no reply arrived. */
+export interface PingSummary {
+  readonly transmitted: number;
+  readonly received: number;
+  readonly lossPercent: number;
+  readonly rttMinMs: number | null;
+  readonly rttAvgMs: number | null;
+  readonly rttMaxMs: number | null;
+  readonly rttMdevMs: number | null;
+  /** ICMP errors (e.g. Destination Host Unreachable) that came back instead of replies. */
+  readonly errors?: number;
+  readonly duplicates?: number;
+  readonly corrupted?: number;
+  /** ping's own figure for how long it ran. */
+  readonly timeMs?: number;
+  /**
+   * Set when there were no statistics: ping's complaint (`ping: x: Name or service not
+   * known`) or a note that the text was not ping output. Then nothing was sent.
+   */
+  readonly failure?: string;
+}
+
+// iputils: "4 packets transmitted, 4 received, +1 duplicates, +3 errors, 0% packet loss, time 3004ms"
+// busybox and BSD: "4 packets transmitted, 4 packets received, 0.0% packet loss"
+const STATS = /(\d+) packets transmitted, (\d+) (?:packets )?received((?:, \+?\d+ (?:duplicates|corrupted|errors))*)(?:, ([\d.]+)% packet loss)?(?:, time (\d+)ms)?/;
+const EXTRA = /\+?(\d+) (duplicates|corrupted|errors)/g;
+// iputils: "rtt min/avg/max/mdev = 0.023/0.034/0.039/0.006 ms[, pipe 3][, ipg/ewma ...]"
+// busybox: "round-trip min/avg/max = ..."; BSD: "round-trip min/avg/max/stddev = ..."
+const RTT = /(?:rtt|round-trip) min\/avg\/max(?:\/(?:mdev|stddev))? = ([\d.]+)\/([\d.]+)\/([\d.]+)(?:\/([\d.]+))? ms/;
+const COMPLAINT = /^ping: (.+)$/m;
+
+/** Reads ping's summary out of its output. Pure: it never fails, whatever the text. */
+export function parsePingOutput(text: string): PingSummary {
+  const stats = STATS.exec(text);
+  if (!stats) {
+    const complaint = COMPLAINT.exec(text);
+    return {
+      transmitted: 0,
+      received: 0,
+      lossPercent: 100,
+      rttMinMs: null,
+      rttAvgMs: null,
+      rttMaxMs: null,
+      rttMdevMs: null,
+      failure: complaint ? complaint[1]!.trim() : 'no statistics in ping output',
+    };
+  }
+  const transmitted = Number(stats[1]);
+  const received = Number(stats[2]);
+  const printedLoss = stats[4] === undefined ? undefined : Number(stats[4]);
+  const lossPercent =
+    printedLoss ?? (transmitted > 0 ? (Math.max(0, transmitted - received) * 100) / transmitted : 100);
+
+  const extras: { errors?: number; duplicates?: number; corrupted?: number } = {};
+  for (const m of (stats[3] ?? '').matchAll(EXTRA)) extras[m[2] as keyof typeof extras] = Number(m[1]);
+
+  const rtt = RTT.exec(text);
+  const num = (s: string | undefined): number | null => (s === undefined ? null : Number(s));
+  return {
+    transmitted,
+    received,
+    lossPercent,
+    rttMinMs: num(rtt?.[1]),
+    rttAvgMs: num(rtt?.[2]),
+    rttMaxMs: num(rtt?.[3]),
+    rttMdevMs: num(rtt?.[4]),
+    ...extras,
+    ...(stats[5] === undefined ? {} : { timeMs: Number(stats[5]) }),
+  };
+}
+
+/** Resolver complaints that mean the name does not exist or cannot be resolved now. */
+const NAME_FAILURE = /name or service not known|failure in name resolution|no address associated|unknown host|cannot resolve/i;
+
+/**
+ * The runbook's verdict on a summary: up when loss is below the threshold. A host that
+ * answered nothing at all fails even if ping printed no loss figure.
+ */
+export function judgePing(summary: PingSummary, maxLossPercent: number): ProbeError | null {
+  if (summary.failure !== undefined) {
+    return { code: NAME_FAILURE.test(summary.failure) ? 'not_found' : 'network', message: summary.failure };
+  }
+  if (summary.transmitted === 0) return { code: 'network', message: 'ping sent no packets' };
+  if (summary.lossPercent >= maxLossPercent) {
+    const errors = summary.errors ? `, ${summary.errors} ICMP errors` : '';
+    return {
+      code: 'packet_loss',
+      message: `${summary.lossPercent}% packet loss (${summary.received} of ${summary.transmitted} replies${errors}); the limit is below ${maxLossPercent}%`,
+    };
+  }
+  return null;
+}
+
+export interface PingProbeOptions {
+  /** Replies to wait for (`-c`); the runbook's `ping -c 4`. @default 4 */
+  count?: number;
+  /** Seconds between packets (`-i`); short, so a healthy host is judged in well under a second. @default 0.2 */
+  intervalS?: number;
+  /** Seconds to wait for each reply (`-W`). @default 1 */
+  replyWaitS?: number;
+  /** Loss at or above this fails the probe; the runbook says loss must stay below 25 %. @default 25 */
+  maxLossPercent?: number;
+  /** Budget when the request names none; becomes ping's overall deadline (`-w`), in whole seconds. @default 2000 */
+  defaultTimeoutMs?: number;
+  /** The program to run, looked up on PATH. @default 'ping' */
+  command?: string;
+}
+
+/**
+ * ping's argv; fixed apart from the validated target and the deadline. `-n` keeps ping
+ * off reverse DNS, `-q` leaves only the summary, `--` ends options before the target.
+ */
+export function pingArgv(target: string, deadlineS: number, o: Required<PingProbeOptions>): string[] {
+  return ['-n', '-q', '-c', String(o.count), '-i', String(o.intervalS), '-W', String(o.replyWaitS), '-w', String(deadlineS), '--', target];
+}
+
+/** Output beyond this is not a ping summary; -q keeps the real thing to a few hundred bytes. */
+const MAX_OUTPUT = 64 * 1024;
+
+interface Exit {
+  output: string;
+  exitCode: number | null;
+  spawnError?: ProbeError;
+}
+
+function runPing(command: string, argv: string[], ctx: ProbeContext): Promise<Exit> {
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      argv,
+      {
+        // The C locale keeps the summary in the English the parser reads.
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
+        encoding: 'utf8',
+        maxBuffer: MAX_OUTPUT,
+        killSignal: 'SIGKILL',
+        signal: ctx.signal,
+      },
+      (err, stdout, stderr) => {
+        const output = `${stdout}\n${stderr}`;
+        if (!err) return resolve({ output, exitCode: 0 });
+        const code = (err as { code?: unknown }).code;
+        if (typeof code === 'number') return resolve({ output, exitCode: code });
+        if (err.name === 'AbortError') {
+          return resolve({ output, exitCode: null, spawnError: { code: 'timeout', message: `ping did not finish within ${ctx.timeoutMs} ms` } });
+        }
+        if (code === 'ENOENT') {
+          return resolve({ output, exitCode: null, spawnError: { code: 'internal', message: `${command} is not installed or not on PATH` } });
+        }
+        // Killed for too much output, or by someone else: judge whatever it printed.
+        resolve({ output, exitCode: null });
+      },
+    );
+  });
+}
+
+export function createPingProbe(options: PingProbeOptions = {}): Probe<'ping'> {
+  const o: Required<PingProbeOptions> = {
+    count: options.count ?? 4,
+    intervalS: options.intervalS ?? 0.2,
+    replyWaitS: options.replyWaitS ?? 1,
+    maxLossPercent: options.maxLossPercent ?? 25,
+    defaultTimeoutMs: options.defaultTimeoutMs ?? 2000,
+    command: options.command ?? 'ping',
+  };
+  return {
+    kind: 'ping',
+    defaultTimeoutMs: o.defaultTimeoutMs,
+    // ping's deadline is counted in whole seconds.
+    minTimeoutMs: 1000,
+    async run(request: ProbeRequest, ctx: ProbeContext): Promise<ProbeOutcome<PingDetail>> {
+      const empty = (exitCode: number | null): PingDetail => ({
+        kind: 'ping', transmitted: 0, received: 0, lossPercent: 100,
+        rttMinMs: null, rttAvgMs: null, rttMaxMs: null, rttMdevMs: null, exitCode,
+      });
+      if (isNeverResolvable(request.target)) {
+        return { ok: false, detail: empty(null), error: { code: 'not_found', message: `${request.target} is a reserved name that never resolves` } };
+      }
+      const deadlineS = Math.max(1, Math.floor(ctx.timeoutMs / 1000));
+      const exit = await runPing(o.command, pingArgv(request.target, deadlineS, o), ctx);
+      if (exit.spawnError) return { ok: false, detail: empty(exit.exitCode), error: exit.spawnError };
+
+      const s = parsePingOutput(exit.output);
+      const detail: PingDetail = {
+        kind: 'ping',
+        transmitted: s.transmitted,
+        received: s.received,
+        lossPercent: s.lossPercent,
+        rttMinMs: s.rttMinMs,
+        rttAvgMs: s.rttAvgMs,
+        rttMaxMs: s.rttMaxMs,
+        rttMdevMs: s.rttMdevMs,
+        ...(s.errors === undefined ? {} : { errors: s.errors }),
+        ...(s.duplicates === undefined ? {} : { duplicates: s.duplicates }),
+        exitCode: exit.exitCode,
+      };
+      const error = judgePing(s, o.maxLossPercent);
+      return error ? { ok: false, detail, error } : { ok: true, detail };
+    },
+  };
+}
+
+/** The ping probe with the runbook's settings. */
+export const pingProbe = createPingProbe();
