@@ -5,6 +5,7 @@ import { coordinatorConfigSchema, type CoordinatorConfig } from './config.js';
 export const HELP = `vigil-coordinator: detects silent hosts, stores state, publishes events and serves the API
 
 Usage: vigil-coordinator [options]
+       vigil-coordinator hash-token < token.txt   print the SHA-256 to put in tokens[].sha256
 
   --grpc HOST:PORT            gRPC listener for agents (port 0 = any)       [127.0.0.1:7400]
   --http HOST:PORT            HTTP API listener (port 0 = any)              [127.0.0.1:7401]

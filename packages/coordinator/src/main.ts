@@ -2,9 +2,23 @@ import { ConfigError } from '@vigil/shared';
 import { HELP, parseCli } from './cli.js';
 import { startCoordinator } from './coordinator.js';
 import { VERSION } from './version.js';
+import { hashToken } from './http/auth.js';
+
+/** `vigil-coordinator hash-token`: reads a token on stdin, prints the hash for the config. */
+async function hashTokenCommand(): Promise<void> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  const token = text.split('\n')[0]!.trim();
+  if (token.length < 16) {
+    process.stderr.write('vigil-coordinator hash-token: give a token of at least 16 characters on standard input\n');
+    process.exit(2);
+  }
+  process.stdout.write(`${hashToken(token)}\n`);
+}
 
 /** The vigil-coordinator command: exit 2 on bad config, 0 after a clean stop on SIGTERM/SIGINT. */
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'hash-token') return hashTokenCommand();
   let cli;
   try {
     cli = parseCli(argv);

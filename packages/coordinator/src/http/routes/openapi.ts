@@ -1,10 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { errorBody, health, hostDetail, hostList } from '../schemas.js';
+import { ackBody, errorBody, health, hostDetail, hostList, incidentDetail, incidentList, resolveBody, silenceBody, silenceList } from '../schemas.js';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) } } });
 
 /** The OpenAPI document, generated from the same zod schemas the API is tested against. */
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+
 export function openApiDocument(version: string) {
   const err = (description: string) => ({ description, ...json(errorBody) });
   return {
@@ -21,7 +23,35 @@ export function openApiDocument(version: string) {
           responses: { '200': { description: 'host', ...json(hostDetail) }, '404': err('no such host'), '400': err('bad id') },
         },
       },
+      '/v1/hosts/{id}/diagnose': {
+        post: {
+          summary: 'Run the check chain now from the coordinator and peer agents; returns facts, each vantage, the tree path',
+          parameters: [idParam],
+          responses: { '200': { description: 'diagnosis' }, '403': err('viewer token'), '404': err('no such host') },
+        },
+      },
+      '/v1/incidents': {
+        get: {
+          summary: 'Incidents, newest first',
+          parameters: ['state', 'host', 'class', 'level', 'limit'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+          responses: { '200': { description: 'incidents', ...json(incidentList) }, '400': err('bad filter') },
+        },
+      },
+      '/v1/incidents/{id}': { get: { summary: 'One incident with its timeline', parameters: [idParam], responses: { '200': { description: 'incident', ...json(incidentDetail) }, '404': err('no such incident') } } },
+      '/v1/incidents/{id}/ack': {
+        post: { summary: 'Acknowledge: stops further escalation', parameters: [idParam], requestBody: json(ackBody), responses: { '200': { description: 'acknowledged' }, '409': err('not open') } },
+      },
+      '/v1/incidents/{id}/resolve': {
+        post: { summary: 'Resolve with a comment', parameters: [idParam], requestBody: json(resolveBody), responses: { '200': { description: 'resolved' }, '409': err('already resolved') } },
+      },
+      '/v1/silences': {
+        get: { summary: 'Active silences', responses: { '200': { description: 'silences', ...json(silenceList) } } },
+        post: { summary: 'Silence paging for a host, service and/or class until a time', requestBody: json(silenceBody), responses: { '201': { description: 'created' }, '400': err('bad body') } },
+      },
+      '/v1/silences/{id}': { delete: { summary: 'End a silence now', parameters: [idParam], responses: { '204': { description: 'ended' }, '404': err('no such silence') } } },
     },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
   };
 }
 

@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, FakeClock } from '@vigil/shared';
+import { Diagnoser } from '../diagnosis/diagnoser.js';
+import { SilenceDetector } from '../detector/silence-detector.js';
+import { AgentChannels } from '../grpc/agent-channels.js';
+import { IncidentManager } from '../incidents/incident-manager.js';
+import { IncidentStore } from '../incidents/incident-store.js';
+import { CoordinatorMetrics } from '../metrics.js';
+import { HeartbeatWriter } from '../registry/heartbeat-writer.js';
+import { HostRegistry } from '../registry/host-registry.js';
+import { AgentEventStore } from '../store/agent-event-store.js';
+import { openDb, type Db } from '../store/db.js';
+import { HostStore } from '../store/host-store.js';
+import { buildApp } from './app.js';
+import { hashToken } from './auth.js';
+import { incidentDetail, incidentList, silenceList } from './schemas.js';
+
+const OPERATOR = 'operator-token-0123456789';
+const VIEWER = 'viewer-token-0123456789';
+let dir: string;
+let db: Db;
+let app: FastifyInstance;
+let incidents: IncidentManager;
+const clock = new FakeClock(Date.parse('2026-11-26T08:00:00Z'));
+const auth = (t: string) => ({ authorization: `Bearer ${t}` });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-inc-api-'));
+  db = openDb(dir);
+  const log = createLogger('test', 'silent');
+  const hostStore = new HostStore(db);
+  let registry: HostRegistry;
+  const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
+  registry = new HostRegistry(clock, hostStore, new HeartbeatWriter(db, hostStore), detector, (t) => hostStore.recordTransition(t), { disconnectGraceMs: 1000, restartGraceMs: 1000, detectionWindowMs: () => 1000 }, log, new AgentEventStore(db));
+  incidents = new IncidentManager(db, new IncidentStore(db), { enqueue: () => {}, kick: () => {} }, clock, log, { escalationMs: () => 180_000, settleMs: 60_000, tickMs: 1000, source: 't', apiBase: 'http://api' });
+  app = await buildApp({
+    coordinatorId: 'c',
+    version: '0',
+    startedAt: 0,
+    registry,
+    hostStore,
+    metrics: new CoordinatorMetrics(),
+    phiOf: () => undefined,
+    outboxDepth: () => 0,
+    outboxLagMs: () => 0,
+    natsConnected: () => null,
+    incidents,
+    diagnoser: new Diagnoser(registry, new AgentChannels(), { probe: async () => { throw new Error('unused'); } }, log),
+    agentEvents: new AgentEventStore(db),
+    tokens: [
+      { name: 'alice', role: 'operator', sha256: hashToken(OPERATOR) },
+      { name: 'victor', role: 'viewer', sha256: hashToken(VIEWER) },
+    ],
+    now: () => clock.now(),
+  });
+});
+
+afterAll(async () => {
+  await app.close();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('api auth - bearer tokens with roles', () => {
+  it('lets /healthz through without a token and refuses everything else', async () => {
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    const res = await app.inject({ url: '/v1/incidents' });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('UNAUTHENTICATED');
+    const wrong = await app.inject({ url: '/v1/incidents', headers: auth('not-a-real-token-000000') });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().error.message).toMatch(/not valid/);
+  });
+  it('lets a viewer read but not act', async () => {
+    const { incident } = incidents.raise({ hostId: 'h1', class: 'network_issue', confidence: 0.9, summary: 'h1 unreachable' });
+    expect((await app.inject({ url: '/v1/incidents', headers: auth(VIEWER) })).statusCode).toBe(200);
+    const ack = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/ack`, headers: auth(VIEWER), payload: {} });
+    expect(ack.statusCode).toBe(403);
+    expect(ack.json().error.code).toBe('PERMISSION_DENIED');
+  });
+});
+
+describe('api incidents - list, show, ack, resolve', () => {
+  it('filters by state, host, class and level, and shows the timeline', async () => {
+    const { incident } = incidents.raise({ hostId: 'web-2', service: 'api', class: 'service_failure', confidence: 0.95, summary: 'api down' });
+    const list = incidentList.parse((await app.inject({ url: '/v1/incidents?class=service_failure&state=open&level=1', headers: auth(VIEWER) })).json());
+    expect(list.incidents.map((i) => i.id)).toEqual([incident.id]);
+    expect(incidentList.parse((await app.inject({ url: '/v1/incidents?host=WEB-2', headers: auth(VIEWER) })).json()).incidents).toHaveLength(1);
+    const detail = incidentDetail.parse((await app.inject({ url: `/v1/incidents/${incident.id}`, headers: auth(VIEWER) })).json());
+    expect(detail.incident.timeline.map((t) => t.kind)).toEqual(['opened', 'notification']);
+    expect(detail.incident.service).toBe('api');
+  });
+
+  it('acks once, refuses a second ack with 409, and resolves with a comment', async () => {
+    const { incident } = incidents.raise({ hostId: 'db-1', class: 'server_hardware_issue', confidence: 0.85, summary: 'ssh fails' });
+    const ack = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/ack`, headers: auth(OPERATOR), payload: { comment: 'looking' } });
+    expect(ack.statusCode).toBe(200);
+    expect(ack.json().incident).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'alice', nextEscalationAt: null });
+    const again = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/ack`, headers: auth(OPERATOR), payload: {} });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('CONFLICT');
+    const noComment = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/resolve`, headers: auth(OPERATOR), payload: {} });
+    expect(noComment.statusCode).toBe(400);
+    expect(noComment.json().error.message).toMatch(/body\.comment/);
+    const res = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/resolve`, headers: auth(OPERATOR), payload: { comment: 'PSU replaced' } });
+    expect(res.json().incident).toMatchObject({ state: 'resolved', resolvedBy: 'alice', resolution: 'PSU replaced' });
+  });
+
+  it('answers bad input with the field and value', async () => {
+    const bad = await app.inject({ url: '/v1/incidents?level=7&class=alien', headers: auth(VIEWER) });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toMatch(/query\.level/);
+    expect(bad.json().error.message).toMatch(/query\.class.*"alien"/);
+    const unknown = await app.inject({ url: '/v1/incidents/inc-nope', headers: auth(VIEWER) });
+    expect(unknown.statusCode).toBe(404);
+    const notJson = await app.inject({ method: 'POST', url: '/v1/silences', headers: { ...auth(OPERATOR), 'content-type': 'application/json' }, payload: '{oops' });
+    expect(notJson.statusCode).toBe(400);
+    expect(notJson.json().error.code).toBe('BAD_REQUEST');
+  });
+});
+
+describe('api silences - create, list, delete', () => {
+  it('needs a comment and a matcher, and an end in the future', async () => {
+    const none = await app.inject({ method: 'POST', url: '/v1/silences', headers: auth(OPERATOR), payload: { duration: '1h', comment: 'x' } });
+    expect(none.statusCode).toBe(400);
+    expect(none.json().error.message).toMatch(/host, service, class/);
+    const noComment = await app.inject({ method: 'POST', url: '/v1/silences', headers: auth(OPERATOR), payload: { host: 'h1', duration: '1h', comment: ' ' } });
+    expect(noComment.json().error.message).toMatch(/body\.comment/);
+    const past = await app.inject({ method: 'POST', url: '/v1/silences', headers: auth(OPERATOR), payload: { host: 'h1', endsAt: '2020-01-01T00:00:00Z', comment: 'late' } });
+    expect(past.statusCode).toBe(400);
+    const badDur = await app.inject({ method: 'POST', url: '/v1/silences', headers: auth(OPERATOR), payload: { host: 'h1', duration: 'forever', comment: 'x' } });
+    expect(badDur.json().error.message).toMatch(/body\.duration.*"forever"/);
+  });
+
+  it('creates, lists and deletes a silence that quiets matching incidents', async () => {
+    const created = await app.inject({ method: 'POST', url: '/v1/silences', headers: auth(OPERATOR), payload: { host: 'Maint-1', duration: '2h', comment: 'kernel upgrade' } });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().silence.id as string;
+    expect(created.json().silence).toMatchObject({ host: 'maint-1', createdBy: 'alice' });
+    const { incident } = incidents.raise({ hostId: 'maint-1', class: 'network_issue', confidence: 0.9, summary: 'rebooting' });
+    expect((await app.inject({ url: `/v1/incidents/${incident.id}`, headers: auth(VIEWER) })).json().incident.silenced).toBe(true);
+    expect(silenceList.parse((await app.inject({ url: '/v1/silences', headers: auth(VIEWER) })).json()).silences.map((s) => s.id)).toContain(id);
+    expect((await app.inject({ method: 'DELETE', url: `/v1/silences/${id}`, headers: auth(OPERATOR) })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'DELETE', url: `/v1/silences/${id}`, headers: auth(OPERATOR) })).statusCode).toBe(404);
+  });
+});
+
+describe('api diagnose - unknown host', () => {
+  it('answers 404 for a host never seen', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/hosts/ghost/diagnose', headers: auth(OPERATOR) });
+    expect(res.statusCode).toBe(404);
+  });
+});
