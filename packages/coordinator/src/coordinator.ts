@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, formatHostPort, systemClock, type Clock, type Logger } from '@vigil/shared';
+import { createLogger, formatHostPort, systemClock, type Clock, type Logger, type ProblemClass } from '@vigil/shared';
 import type { CoordinatorConfig } from './config.js';
 import { SilenceDetector } from './detector/silence-detector.js';
 import { buildApp } from './http/app.js';
@@ -58,7 +58,9 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   const outbox = new OutboxStore(db);
   const agentEvents = new AgentEventStore(db);
   const natsEnabled = config.nats.trim().toLowerCase() !== 'none';
-  const apiBase = config.publicUrl ?? `${config.tls.ca ? 'https' : 'http'}://${formatHostPort(config.http.host, config.http.port)}`;
+  // Links in events must carry the bound port (with --http :0 it is known only after
+  // listen); events are built at the time of the change, so this is read then.
+  const links = { apiBase: config.publicUrl ?? '' };
   const source = `vigil-coordinator/${config.id}`;
 
   const nats = natsEnabled
@@ -81,7 +83,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   const persistTransition = db.transaction((t: Transition, host: HostRecord) => {
     hostStore.recordTransition(t);
     if (publisher) {
-      const { subject, event } = hostStateEvent(t, host, source, apiBase);
+      const { subject, event } = hostStateEvent(t, host, source, links.apiBase);
       outbox.add(event.id, subject, JSON.stringify(event), t.at);
     }
   });
@@ -117,6 +119,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   );
   registry.load();
 
+  const incidentOpts = { escalationMs: (c: ProblemClass) => config.escalation[c], settleMs: config.settleWindow, tickMs: config.incidentTick, source, apiBase: links.apiBase };
   const incidents = new IncidentManager(
     db,
     new IncidentStore(db),
@@ -128,7 +131,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     },
     clock,
     log.child({ part: 'incidents' }),
-    { escalationMs: (c) => config.escalation[c], settleMs: config.settleWindow, tickMs: config.incidentTick, source, apiBase },
+    incidentOpts,
   );
   detector.start();
   nats?.start();
@@ -194,6 +197,8 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   );
   await app.listen({ host: config.http.host, port: config.http.port });
   const httpPort = (app.server.address() as { port: number }).port;
+  if (!config.publicUrl) links.apiBase = `${config.tls.cert ? 'https' : 'http'}://${formatHostPort(config.http.host, httpPort)}`;
+  incidentOpts.apiBase = links.apiBase;
 
   writePorts(config.dataDir, { grpc: grpcServer.port, http: httpPort });
   log.info({ grpc: formatHostPort(config.grpc.host, grpcServer.port), http: formatHostPort(config.http.host, httpPort), nats: natsEnabled ? config.nats : 'none', id: config.id }, 'coordinator listening');

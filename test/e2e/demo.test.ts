@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { report } from '../helpers/measure.js';
+import { spawnNode } from '../helpers/processes.js';
+
+const DEMO = fileURLToPath(new URL('../../scripts/demo.mjs', import.meta.url));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('demo script', () => {
+  it('demo - --once shows the fleet and the detection, then stops everything it started', { timeout: 45_000 }, async () => {
+    const child = spawnNode('demo --once', DEMO, ['--once'], { ...process.env, NO_COLOR: '1' });
+    const exit = await child.waitExit(40_000);
+    const out = child.stdout.text();
+    expect(exit, child.output()).toEqual({ code: 0, signal: null });
+
+    expect(out).toMatch(/HOST\s+STATE\s+LAST SEEN/);
+    for (const host of ['web-1', 'web-2', 'db-1']) expect(out).toMatch(new RegExp(`^\\s+${host}\\s+online\\b`, 'm'));
+    expect(out).toMatch(/^\s+web-2\s+silent\b/m);
+    expect(out).toContain('"type": "vigil.v1.host.silent"');
+    const m = /detected: web-2 reported silent on NATS ([\d.]+) s after the kill/.exec(out);
+    expect(m, out).not.toBeNull();
+    report('demo_kill_to_silent_event', Number(m![1]) * 1000, 'ms');
+    expect(Number(m![1])).toBeLessThan(3);
+
+    // Every process it announced is gone.
+    const pids = [...out.matchAll(/\bpid (\d+)\)/g)].map((x) => Number(x[1]));
+    expect(pids.length).toBe(5);
+    expect(pids.filter(alive)).toEqual([]);
+    expect(out).toContain('temp dirs removed');
+  });
+});

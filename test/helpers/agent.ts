@@ -1,0 +1,77 @@
+import { AGENT_BIN, spawnNode, type Child, type ExitInfo } from './processes.js';
+import { tempDir } from './temp-dir.js';
+import type { TlsFiles } from './coordinator.js';
+
+export interface AgentOptions {
+  /** HOST:PORT[,HOST:PORT...] */
+  coordinator: string;
+  hostId: string;
+  /** @default '500ms' */
+  interval?: string;
+  /** @default a new temp dir */
+  dataDir?: string;
+  tls?: TlsFiles;
+  labels?: Record<string, string>;
+  /** @default 'info' */
+  logLevel?: string;
+  extraArgs?: string[];
+}
+
+/** A `vigil-agent` process; every signal goes to its PID. */
+export class Agent {
+  readonly hostId: string;
+  readonly dataDir: string;
+  readonly child: Child;
+
+  constructor(opts: AgentOptions) {
+    this.hostId = opts.hostId;
+    this.dataDir = opts.dataDir ?? tempDir(`agent-${opts.hostId}`);
+    const args = [
+      '--coordinator', opts.coordinator,
+      '--host-id', opts.hostId,
+      '--interval', opts.interval ?? '500ms',
+      '--data-dir', this.dataDir,
+      '--log-level', opts.logLevel ?? 'info',
+    ];
+    if (opts.tls) args.push('--tls-ca', opts.tls.ca, '--tls-cert', opts.tls.cert, '--tls-key', opts.tls.key);
+    for (const [k, v] of Object.entries(opts.labels ?? {})) args.push('--label', `${k}=${v}`);
+    args.push(...(opts.extraArgs ?? []));
+    this.child = spawnNode(`vigil-agent ${opts.hostId}`, AGENT_BIN, args);
+  }
+
+  get pid(): number {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.child.running;
+  }
+
+  /** SIGKILL: the stream ends without a Goodbye. */
+  kill(): Promise<ExitInfo> {
+    return this.child.kill();
+  }
+
+  /** SIGTERM: the agent says Goodbye and exits. */
+  stop(graceMs = 5000): Promise<ExitInfo> {
+    return this.child.stop(graceMs);
+  }
+
+  /** SIGSTOP: the connection stays open, heartbeats stop. */
+  freeze(): void {
+    this.child.signal('SIGSTOP');
+  }
+
+  /** SIGCONT after freeze(). */
+  thaw(): void {
+    this.child.signal('SIGCONT');
+  }
+
+  output(): string {
+    return this.child.output();
+  }
+}
+
+export function startAgent(opts: AgentOptions): Agent {
+  return new Agent(opts);
+}
