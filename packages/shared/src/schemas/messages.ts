@@ -90,6 +90,9 @@ export const findingMessageSchema = z.object({
   firstSeenMs: nonNeg,
   lastSeenMs: nonNeg,
   skippedLines: nonNeg,
+  diagnosis: boundedString(1024),
+  fix: boundedString(1024),
+  prevention: boundedString(1024),
 });
 export type ValidLogFinding = z.output<typeof findingMessageSchema>;
 

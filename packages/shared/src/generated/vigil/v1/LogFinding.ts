@@ -23,6 +23,13 @@ export interface LogFinding {
    * Lines not scanned because the source exceeded its per-second budget.
    */
   'skippedLines'?: (number | string | Long);
+  /**
+   * The agent's root-cause table row for this cause (runbook section 5 or its config),
+   * so causes added in an agent's config arrive explained.
+   */
+  'diagnosis'?: (string);
+  'fix'?: (string);
+  'prevention'?: (string);
 }
 
 export interface LogFinding__Output {
@@ -46,4 +53,11 @@ export interface LogFinding__Output {
    * Lines not scanned because the source exceeded its per-second budget.
    */
   'skippedLines': (number);
+  /**
+   * The agent's root-cause table row for this cause (runbook section 5 or its config),
+   * so causes added in an agent's config arrive explained.
+   */
+  'diagnosis': (string);
+  'fix': (string);
+  'prevention': (string);
 }
