@@ -1,0 +1,178 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FakeClock, type Heartbeat } from '@vigil/shared';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Agent } from './agent.js';
+import type { Collector } from './collectors/types.js';
+import { resolveConfig } from './config.js';
+import type { AgentPlugin } from './plugin.js';
+import { FakeDialer } from './test-support/fake-dialer.js';
+
+const cpuCollector: Collector = { name: 'cpu', collect: async () => ({ cpu: { usagePercent: 5, load1: 0.1, load5: 0.1, load15: 0.1, cores: 2 } }) };
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function setup(plugins: AgentPlugin[] = []) {
+  const clock = new FakeClock();
+  const dialer = new FakeDialer();
+  const config = resolveConfig({}, {
+    hostId: 'Web-1.Example.com',
+    interval: '1s',
+    coordinators: '127.0.0.1:7401,127.0.0.1:7402',
+    dataDir: dirs[dirs.push(mkdtempSync(path.join(os.tmpdir(), 'vigil-agent-unit-'))) - 1]!,
+    labels: { zone: 'eu-1' },
+  });
+  const agent = new Agent({
+    config,
+    dialer,
+    clock,
+    plugins,
+    logger: pino({ level: 'silent' }),
+    collectors: [cpuCollector],
+    staticInfo: async () => ({ hostname: 'web-1', os: { platform: 'linux', distro: 'Debian', release: '12', kernel: '6.1.0', arch: 'x64' } }),
+    connection: { backoff: { random: () => 0.5 } },
+  });
+  const heartbeats = () => dialer.streams.flatMap((s) => s.written.flatMap((m) => (m.heartbeat ? [m.heartbeat as Heartbeat] : [])));
+  return { clock, dialer, agent, heartbeats };
+}
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
+describe('agent', () => {
+  it('hello - carries identity, os, capabilities, interval, labels and start time', async () => {
+    const t = setup();
+    await t.agent.start();
+    expect(t.dialer.last.written[0]).toEqual({
+      hello: {
+        hostId: 'web-1.example.com',
+        agentVersion: expect.any(String),
+        hostname: 'web-1',
+        os: { platform: 'linux', distro: 'Debian', release: '12', kernel: '6.1.0', arch: 'x64' },
+        services: [],
+        capabilities: ['resources'],
+        intervalMs: 1000,
+        labels: { zone: 'eu-1' },
+        startedAtMs: t.clock.now(),
+      },
+    });
+  });
+
+  it('heartbeats - the first goes out on Welcome, then one per interval, with the latest sample', async () => {
+    const t = setup();
+    await t.agent.start();
+    t.dialer.last.welcome(1000);
+    expect(t.heartbeats().map((h) => h.seq)).toEqual([1]);
+    expect(t.heartbeats()[0]!.resources).toMatchObject({ cpu: { cores: 2 } });
+    expect(t.heartbeats()[0]!.collectors).toEqual([{ name: 'cpu', ok: true, durationMs: expect.any(Number), error: '' }]);
+    t.clock.advance(999);
+    expect(t.heartbeats()).toHaveLength(1);
+    t.clock.advance(1);
+    t.clock.advance(1000);
+    expect(t.heartbeats().map((h) => h.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('heartbeats - follow the interval the coordinator answers with', async () => {
+    const t = setup();
+    await t.agent.start();
+    t.dialer.last.welcome(2500);
+    t.clock.advance(5000);
+    expect(t.heartbeats().map((h) => h.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('seq - keeps growing across reconnects and is never reused', async () => {
+    const t = setup();
+    await t.agent.start();
+    t.dialer.last.welcome(1000);
+    t.clock.advance(1000);
+    t.dialer.last.close(new Error('14 UNAVAILABLE: gone'));
+    t.clock.advance(150); // lost before healthy: next target after 0.5 x 200 ms
+    expect(t.dialer.streams).toHaveLength(2);
+    t.dialer.last.welcome(1000);
+    expect(t.heartbeats().map((h) => h.seq)).toEqual([1, 2, 3]);
+    expect(t.dialer.streams[1]!.written[1]!.heartbeat!.seq).toBe(3);
+  });
+
+  it('acks - tracks the highest acked seq and ignores acks for unsent ones', async () => {
+    const t = setup();
+    await t.agent.start();
+    t.dialer.last.welcome(1000);
+    t.clock.advance(2000);
+    t.dialer.last.send({ body: 'ack', ack: { seq: 2 } });
+    t.dialer.last.send({ body: 'ack', ack: { seq: 1 } });
+    expect(t.agent.lastAckedSeq).toBe(2);
+    t.dialer.last.send({ body: 'ack', ack: { seq: 99 } });
+    expect([t.agent.lastSentSeq, t.agent.lastAckedSeq]).toEqual([3, 2]);
+  });
+
+  it('backpressure - heartbeats are skipped, not queued, while the stream is backed up', async () => {
+    const t = setup();
+    await t.agent.start();
+    t.dialer.last.welcome(1000);
+    t.dialer.last.accepts = false;
+    t.clock.advance(1000); // seq 2 is written and fills the buffer
+    t.clock.advance(2000); // two ticks skipped
+    expect(t.heartbeats().map((h) => h.seq)).toEqual([1, 2]);
+    t.dialer.last.drain();
+    t.clock.advance(1000);
+    expect(t.heartbeats().map((h) => h.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('plugins - add to Hello and heartbeats, get their request kinds, and cannot break the agent', async () => {
+    const seen: string[] = [];
+    const good: AgentPlugin = {
+      name: 'svc',
+      hello: () => ({ services: [{ name: 'nginx', manager: 'systemd', recoveryEnabled: true }], capabilities: ['services'] }),
+      heartbeat: () => ({ services: [{ name: 'nginx', state: 'running' }], collectors: [{ name: 'svc', ok: true, durationMs: 1, error: '' }] }),
+      requests: { recover: (r) => seen.push(`recover ${r.service}`), eventAck: (a) => seen.push(`eventAck ${a.eventSeq}`) },
+      onConnected: (w) => seen.push(`connected ${w.coordinatorId}`),
+    };
+    const broken: AgentPlugin = {
+      name: 'broken',
+      hello: () => {
+        throw new Error('boom');
+      },
+      heartbeat: () => {
+        throw new Error('boom');
+      },
+      onMessage: () => {
+        throw new Error('boom');
+      },
+    };
+    const t = setup([broken, good]);
+    await t.agent.start();
+    const hello = t.dialer.last.written[0]!.hello!;
+    expect(hello.capabilities).toEqual(['resources', 'services']);
+    expect(hello.services).toEqual([{ name: 'nginx', manager: 'systemd', recoveryEnabled: true }]);
+    t.dialer.last.welcome(1000, 'coord-x');
+    const hb = t.heartbeats()[0]!;
+    expect(hb.services).toEqual([{ name: 'nginx', state: 'running' }]);
+    expect(hb.collectors!.map((c) => c.name)).toEqual(['cpu', 'svc']);
+    t.dialer.last.send({ body: 'recover', recover: { requestId: 'r1', service: 'nginx', reason: 'down' } });
+    t.dialer.last.send({ body: 'eventAck', eventAck: { eventSeq: 7 } });
+    t.dialer.last.send({ body: 'probe', probe: { requestId: 'p1', kind: 'ping', target: 'db-1', port: 0, url: '', timeoutMs: 1000 } });
+    expect(seen).toEqual(['connected coord-x', 'recover nginx', 'eventAck 7']);
+    t.clock.advance(1000);
+    expect(t.heartbeats()).toHaveLength(2);
+  });
+
+  it('stop - sends Goodbye and stops heartbeats', async () => {
+    const t = setup();
+    await t.agent.start();
+    t.dialer.last.welcome(1000);
+    const stream = t.dialer.last;
+    const stopping = t.agent.stop();
+    await flush();
+    expect(stream.written.at(-1)).toEqual({ goodbye: { reason: 'shutdown' } });
+    stream.close(undefined);
+    await stopping;
+    t.clock.advance(10_000);
+    expect(t.heartbeats()).toHaveLength(1);
+  });
+});

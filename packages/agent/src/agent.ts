@@ -1,0 +1,345 @@
+import { mkdir } from 'node:fs/promises';
+import {
+  ConfigError,
+  createLogger,
+  systemClock,
+  type AgentMessageIn,
+  type Clock,
+  type CoordinatorMessage,
+  type Hello,
+  type Logger,
+  type TimerHandle,
+} from '@vigil/shared';
+import { DEFAULT_COLLECTOR_TIMEOUT_MS, createCollectors } from './collectors/index.js';
+import { CollectorRunner, type SampleRound } from './collectors/runner.js';
+import type { Collector } from './collectors/types.js';
+import type { AgentConfig } from './config.js';
+import { Connection, type ConnectionOptions, type ConnectionState, type Session } from './connection.js';
+import { createCredentials } from './credentials.js';
+import { describeError } from './errors.js';
+import { createGrpcDialer } from './grpc-dialer.js';
+import { buildHeartbeat } from './heartbeat.js';
+import type { AgentContext, AgentPlugin, DeclaredService, HeartbeatExtras, RequestKind } from './plugin.js';
+import { Sampler } from './sampler.js';
+import { readStaticInfo, type StaticInfo } from './static-info.js';
+import type { Dialer } from './transport.js';
+import { AGENT_VERSION } from './version.js';
+
+/** Capabilities of the core agent; plugins add theirs. */
+export const CORE_CAPABILITIES: readonly string[] = ['resources'];
+
+export interface AgentOptions {
+  config: AgentConfig;
+  /** @default gRPC with the credentials from `config.tls` */
+  dialer?: Dialer;
+  /** @default one fresh instance of every collector in the COLLECTORS table */
+  collectors?: readonly Collector[];
+  /** @default [] */
+  plugins?: readonly AgentPlugin[];
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default createLogger('vigil-agent', config.logLevel) */
+  logger?: Logger;
+  /** @default read once per process with si.osInfo() */
+  staticInfo?: () => Promise<StaticInfo>;
+  /** Reconnect and stop timing; see ConnectionOptions for the defaults. */
+  connection?: Pick<ConnectionOptions, 'welcomeTimeoutMs' | 'backoff' | 'healthyAfterMs' | 'stopTimeoutMs'>;
+  /**
+   * Budget for one collector in one round. Not tied to the interval: rounds never overlap
+   * and heartbeats never wait for them, so a short interval must not turn a briefly slow
+   * read on a busy host into a failure.
+   * @default 2000
+   */
+  collectorTimeoutMs?: number;
+}
+
+/**
+ * vigil-agent's core: samples the host on its own timer and keeps a heartbeat stream to
+ * a coordinator. Features beyond resources plug in through AgentPlugin.
+ */
+export class Agent {
+  readonly config: AgentConfig;
+  readonly logger: Logger;
+  /** Unix ms when this agent object was created: tells the coordinator a restart from a reconnect. */
+  readonly startedAtMs: number;
+  private readonly clock: Clock;
+  private readonly plugins: readonly AgentPlugin[];
+  private readonly sampler: Sampler;
+  private readonly connection: Connection;
+  private readonly staticInfoSource: () => Promise<StaticInfo>;
+  private staticInfo: StaticInfo | undefined;
+  private readonly ctx: AgentContext;
+  /** Request kinds already reported as unserved, so each is logged once. */
+  private readonly unserved = new Set<RequestKind>();
+  private session: Session | undefined;
+  private heartbeatTimer: TimerHandle | undefined;
+  private nextHeartbeatAt = 0;
+  private intervalMs: number;
+  private seq = 0;
+  private acked = 0;
+  private skippedInARow = 0;
+  private started: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
+
+  constructor(options: AgentOptions) {
+    this.config = options.config;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? createLogger('vigil-agent', options.config.logLevel);
+    this.startedAtMs = this.clock.now();
+    this.plugins = options.plugins ?? [];
+    this.intervalMs = options.config.intervalMs;
+    this.staticInfoSource = options.staticInfo ?? (() => readStaticInfo());
+    const timeoutMs = options.collectorTimeoutMs ?? DEFAULT_COLLECTOR_TIMEOUT_MS;
+    const runner = new CollectorRunner(options.collectors ?? createCollectors({ timeoutMs }), { timeoutMs, clock: this.clock });
+    this.sampler = new Sampler(runner, {
+      intervalMs: this.intervalMs,
+      clock: this.clock,
+      onError: (err) => this.logger.error({ err }, 'sampling round failed'),
+    });
+    this.ctx = {
+      config: this.config,
+      logger: this.logger,
+      clock: this.clock,
+      welcome: () => this.session?.welcome,
+      coordinatorSupports: (capability: string) => this.session?.welcome.capabilities?.includes(capability) ?? false,
+      canSend: () => this.session?.writable ?? false,
+      send: (msg: AgentMessageIn) => this.session?.send(msg) ?? false,
+    };
+    this.connection = new Connection({
+      targets: options.config.coordinators,
+      dialer: options.dialer ?? createGrpcDialer(createCredentials(options.config.tls)),
+      clock: this.clock,
+      logger: this.logger,
+      ...options.connection,
+      handler: {
+        hello: () => this.hello(),
+        welcomed: (s) => this.onWelcomed(s),
+        message: (m) => this.onMessage(m),
+        lost: (_s, reason) => this.onLost(reason),
+        drained: () => {
+          for (const p of this.plugins) this.safely(p, 'onDrain', () => p.onDrain?.());
+        },
+      },
+    });
+  }
+
+  /** Sequence number of the last heartbeat sent; 0 before the first. */
+  get lastSentSeq(): number {
+    return this.seq;
+  }
+
+  /** Highest sequence number the coordinator has acknowledged; 0 before the first ack. */
+  get lastAckedSeq(): number {
+    return this.acked;
+  }
+
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** The most recent sample round, or undefined before the first one. */
+  latestSample(): SampleRound | undefined {
+    return this.sampler.latest();
+  }
+
+  /**
+   * Creates the data directory, reads static host facts, starts plugins and the first
+   * sampling round, then starts connecting. Resolves once connecting has begun; the
+   * connection itself is retried for ever.
+   */
+  start(): Promise<void> {
+    this.started ??= this.boot();
+    return this.started;
+  }
+
+  private async boot(): Promise<void> {
+    try {
+      await mkdir(this.config.dataDir, { recursive: true });
+    } catch (err) {
+      throw new ConfigError([`dataDir (--data-dir): cannot create "${this.config.dataDir}": ${describeError(err)}`]);
+    }
+    this.staticInfo = await this.staticInfoSource();
+    for (const p of this.plugins) await this.safely(p, 'start', () => p.start?.(this.ctx));
+    // The first round is bounded by the collector timeout; waiting for it means the first
+    // heartbeat after Welcome already carries figures.
+    await this.sampler.start();
+    this.logger.info({ event: 'starting', hostId: this.config.hostId, coordinators: this.config.coordinators.map((t) => t.address), intervalMs: this.config.intervalMs, version: AGENT_VERSION }, 'vigil-agent starting');
+    this.connection.start();
+  }
+
+  /** Says Goodbye, waits briefly for the coordinator to close, stops timers and plugins. */
+  stop(reason = 'shutdown'): Promise<void> {
+    this.stopped ??= (async () => {
+      await this.started?.catch(() => {});
+      this.stopHeartbeats();
+      this.sampler.stop();
+      await this.connection.stop(reason);
+      for (const p of this.plugins) await this.safely(p, 'stop', () => p.stop?.());
+      this.logger.info({ event: 'stopped', reason, lastSentSeq: this.seq, lastAckedSeq: this.acked }, 'vigil-agent stopped');
+    })();
+    return this.stopped;
+  }
+
+  private hello(): Hello {
+    const info = this.staticInfo!;
+    const services: DeclaredService[] = [];
+    const capabilities = new Set(CORE_CAPABILITIES);
+    for (const p of this.plugins) {
+      const extra = this.safely(p, 'hello', () => p.hello?.());
+      if (extra?.services) services.push(...extra.services);
+      for (const c of extra?.capabilities ?? []) capabilities.add(c);
+    }
+    return {
+      hostId: this.config.hostId,
+      agentVersion: AGENT_VERSION,
+      hostname: info.hostname,
+      os: { ...info.os },
+      services,
+      capabilities: [...capabilities],
+      intervalMs: this.config.intervalMs,
+      labels: { ...this.config.labels },
+      startedAtMs: this.startedAtMs,
+    };
+  }
+
+  private onWelcomed(session: Session): void {
+    this.session = session;
+    // The coordinator may clamp the interval; keep the one it expects.
+    this.intervalMs = session.welcome.intervalMs > 0 ? session.welcome.intervalMs : this.config.intervalMs;
+    this.sampler.setInterval(this.intervalMs);
+    for (const p of this.plugins) this.safely(p, 'onConnected', () => p.onConnected?.(session.welcome));
+    this.nextHeartbeatAt = this.clock.now();
+    this.heartbeatTick();
+  }
+
+  private onLost(reason: Error): void {
+    this.stopHeartbeats();
+    this.session = undefined;
+    for (const p of this.plugins) this.safely(p, 'onDisconnected', () => p.onDisconnected?.(reason));
+  }
+
+  /** Handles each kind of coordinator message; a new kind in the proto fails to compile here until handled. */
+  private onMessage(msg: CoordinatorMessage): void {
+    const body = msg.body;
+    switch (body) {
+      case 'welcome':
+        this.logger.warn({ coordinatorId: msg.welcome?.coordinatorId }, 'ignoring a second Welcome on the same stream');
+        break;
+      case 'ack':
+        this.onAck(msg.ack?.seq ?? 0);
+        break;
+      case 'probe':
+        this.route('probe', msg.probe);
+        break;
+      case 'recover':
+        this.route('recover', msg.recover);
+        break;
+      case 'eventAck':
+        this.route('eventAck', msg.eventAck);
+        break;
+      case undefined:
+        // A newer coordinator's message kind: the proto's compatibility rule says ignore it.
+        this.logger.debug('ignoring a coordinator message of an unknown kind');
+        break;
+      default:
+        assertNever(body);
+    }
+    for (const p of this.plugins) this.safely(p, 'onMessage', () => p.onMessage?.(msg));
+  }
+
+  /** Hands a request to the plugin that serves its kind. */
+  private route<K extends RequestKind>(kind: K, request: CoordinatorMessage[K] | undefined): void {
+    if (!request) return;
+    let served = false;
+    for (const p of this.plugins) {
+      const handler = p.requests?.[kind] as ((r: NonNullable<CoordinatorMessage[K]>, ctx: AgentContext) => void) | undefined;
+      if (!handler) continue;
+      served = true;
+      this.safely(p, `requests.${kind}`, () => handler(request, this.ctx));
+    }
+    if (!served && !this.unserved.has(kind)) {
+      // The coordinator should only ask for what Hello.capabilities announced; say so once.
+      this.unserved.add(kind);
+      this.logger.warn({ kind }, `coordinator sent a ${kind} request, which this agent does not serve; ignored`);
+    }
+  }
+
+  private onAck(seq: number): void {
+    if (seq > this.seq) {
+      this.logger.warn({ seq, lastSentSeq: this.seq }, 'ack for a heartbeat that was never sent; ignored');
+      return;
+    }
+    if (seq > this.acked) this.acked = seq;
+  }
+
+  private heartbeatTick(): void {
+    this.heartbeatTimer = undefined;
+    const session = this.session;
+    if (!session) return;
+    this.sendHeartbeat(session);
+    // Schedule from the planned time, not from now, so the cadence does not drift.
+    this.nextHeartbeatAt += this.intervalMs;
+    const wait = Math.max(0, this.nextHeartbeatAt - this.clock.now());
+    if (wait === 0) this.nextHeartbeatAt = this.clock.now();
+    this.heartbeatTimer = this.clock.setTimeout(() => this.heartbeatTick(), wait);
+  }
+
+  private sendHeartbeat(session: Session): void {
+    if (!session.writable) {
+      // A full buffer means the coordinator is not reading; piling more on would only grow memory.
+      if (this.skippedInARow++ === 0) this.logger.warn({ event: 'backpressure', target: session.target.address }, 'stream is backed up; skipping heartbeats until it drains');
+      return;
+    }
+    if (this.skippedInARow > 0) {
+      this.logger.info({ event: 'drained', skipped: this.skippedInARow }, 'stream drained; heartbeats resume');
+      this.skippedInARow = 0;
+    }
+    const extras: HeartbeatExtras[] = [];
+    for (const p of this.plugins) {
+      const extra = this.safely(p, 'heartbeat', () => p.heartbeat?.());
+      if (extra) extras.push(extra);
+    }
+    // A seq is used only for a heartbeat actually handed to the stream, and never again.
+    const seq = this.seq + 1;
+    const heartbeat = buildHeartbeat(seq, this.clock.now(), this.sampler.latest(), extras);
+    if (session.send({ heartbeat })) this.seq = seq;
+  }
+
+  private stopHeartbeats(): void {
+    if (this.heartbeatTimer) this.clock.clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+
+  private safely<T>(plugin: AgentPlugin, hook: string, fn: () => T): T | undefined {
+    try {
+      const out = fn();
+      if (out instanceof Promise) {
+        return out.catch((err: unknown) => {
+          this.logger.error({ plugin: plugin.name, hook, err: describeError(err) }, 'plugin hook failed');
+        }) as T;
+      }
+      return out;
+    } catch (err) {
+      this.logger.error({ plugin: plugin.name, hook, err: describeError(err) }, 'plugin hook failed');
+      return undefined;
+    }
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled coordinator message kind: ${String(x)}`);
+}
+
+/** A running agent. */
+export interface AgentHandle {
+  readonly agent: Agent;
+  /** Graceful stop: Goodbye, half-close, short wait for the coordinator. */
+  stop(reason?: string): Promise<void>;
+}
+
+/** Builds and starts an agent. */
+export async function startAgent(config: AgentConfig, options: Omit<AgentOptions, 'config'> = {}): Promise<AgentHandle> {
+  const agent = new Agent({ ...options, config });
+  await agent.start();
+  return { agent, stop: (reason?: string) => agent.stop(reason) };
+}

@@ -1,0 +1,90 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FakeCoordinator, waitFor } from './test-support/fake-coordinator.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = path.join(repo, 'packages/agent/bin/vigil-agent.js');
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+const children: ChildProcess[] = [];
+const servers: FakeCoordinator[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const s of servers.splice(0)) await s.stop();
+});
+
+function launch(args: string[]): { child: ChildProcess; exited: Promise<Exit> } {
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'vigil-agent-bin-'));
+  dirs.push(cwd);
+  const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, exited };
+}
+
+describe('vigil-agent binary', () => {
+  beforeAll(() => {
+    // The binary runs dist/; build it from the current sources first.
+    execFileSync(path.join(repo, 'node_modules/.bin/tsc'), ['-b', 'packages/agent'], { cwd: repo, stdio: 'inherit' });
+  }, 120_000);
+
+  it('bad flags - exit 2 and a message naming the field and value', async () => {
+    const { exited } = launch(['--interval', 'soon', '--coordinator', '127.0.0.1:7400']);
+    const r = await exited;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/interval \(--interval\): "soon" is not a duration.*\(got "soon"\)/);
+  });
+
+  it('plaintext to a remote coordinator - refused with exit 2', async () => {
+    const r = await launch(['--coordinator', '192.0.2.10:7400']).exited;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"192.0.2.10:7400" is not a loopback address/);
+  });
+
+  it('unknown option - exit 2', async () => {
+    const r = await launch(['--colour']).exited;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Unknown option '--colour'/);
+  });
+
+  it('--help - exit 0 and every option on stdout', async () => {
+    const r = await launch(['--help']).exited;
+    expect(r.code).toBe(0);
+    for (const flag of ['--coordinator', '--host-id', '--interval', '--config', '--data-dir', '--tls-ca', '--tls-cert', '--tls-key', '--label', '--log-level', '--help', '--version']) {
+      expect(r.stdout).toContain(flag);
+    }
+  });
+
+  it('SIGTERM - Goodbye reaches the coordinator, then exit 0', async () => {
+    const coord = await FakeCoordinator.start();
+    servers.push(coord);
+    const { child, exited } = launch(['--coordinator', coord.address, '--interval', '200ms', '--host-id', 'bin-test.example.com', '--data-dir', 'state', '--log-level', 'info']);
+    await waitFor('a heartbeat from the process', () => coord.heartbeats().length >= 2, 15_000);
+    child.kill('SIGTERM');
+    const r = await exited;
+    expect(r.code).toBe(0);
+    const msgs = coord.streams[0]!.messages;
+    expect(msgs[0]!.hello!.hostId).toBe('bin-test.example.com');
+    expect(msgs.at(-1)).toMatchObject({ body: 'goodbye', goodbye: { reason: 'shutdown' } });
+    // Logs are JSON lines on stderr; stdout stays empty.
+    expect(r.stdout).toBe('');
+    const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event?: string; msg: string });
+    expect(events.map((e) => e.event).filter(Boolean)).toEqual(expect.arrayContaining(['starting', 'connected', 'stopped']));
+  });
+});

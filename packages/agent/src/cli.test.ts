@@ -1,0 +1,195 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readYamlConfig } from '@vigil/shared';
+import { describe, expect, it } from 'vitest';
+import { EXIT_CONFIG, OPTIONS, helpText, parseCli, type CliEnv, type CliOutcome } from './cli.js';
+import type { AgentConfig } from './config.js';
+
+function env(files: Record<string, Record<string, unknown>> = {}, hostname = 'Box-1'): CliEnv {
+  return {
+    hostname: () => hostname,
+    readConfigFile: (file) => {
+      const doc = files[file];
+      if (!doc) throw new Error(`no fixture for ${file}`);
+      return doc;
+    },
+  };
+}
+
+function run(argv: string[], e: CliEnv = env()): AgentConfig {
+  const out = parseCli(argv, e);
+  if (out.type !== 'run') throw new Error(`expected a config, got ${JSON.stringify(out)}`);
+  return out.config;
+}
+
+function fail(argv: string[], e: CliEnv = env()): string {
+  const out: CliOutcome = parseCli(argv, e);
+  if (out.type !== 'fail') throw new Error(`expected a failure, got ${JSON.stringify(out)}`);
+  expect(out.exitCode).toBe(EXIT_CONFIG);
+  expect(EXIT_CONFIG).toBe(2);
+  return out.message;
+}
+
+describe('cli - defaults and values', () => {
+  it('defaults - loopback coordinator, hostname as host id, 5 s, ./vigil-agent-data, no TLS', () => {
+    const c = run([]);
+    expect(c).toEqual({
+      coordinators: [{ host: '127.0.0.1', port: 7400, address: '127.0.0.1:7400' }],
+      hostId: 'box-1',
+      intervalMs: 5000,
+      dataDir: path.resolve('vigil-agent-data'),
+      tls: undefined,
+      labels: {},
+      logLevel: 'info',
+    });
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.coordinators[0])).toBe(true);
+  });
+
+  it('coordinators - comma list and repeated flags keep their order', () => {
+    const c = run(['--coordinator', '127.0.0.1:7400,localhost:7401', '--coordinator', '[::1]:7402']);
+    expect(c.coordinators.map((t) => t.address)).toEqual(['127.0.0.1:7400', 'localhost:7401', '[::1]:7402']);
+  });
+
+  it('host id - FQDNs are accepted and lower-cased', () => {
+    expect(run(['--host-id', 'Web-1.EU.Example.com.']).hostId).toBe('web-1.eu.example.com');
+  });
+
+  it('interval - accepts 500ms, 5s and 1m', () => {
+    expect(['500ms', '5s', '1m'].map((v) => run(['--interval', v]).intervalMs)).toEqual([500, 5000, 60_000]);
+  });
+
+  it('labels - repeatable key=value, the value may contain "="', () => {
+    expect(run(['--label', 'zone=eu-1', '--label', 'role=db=primary']).labels).toEqual({ zone: 'eu-1', role: 'db=primary' });
+  });
+
+  it('tls - all three files allow a remote coordinator', () => {
+    const c = run(['--coordinator', 'coord.example.com:7400', '--tls-ca', 'ca.pem', '--tls-cert', 'a.pem', '--tls-key', 'a.key']);
+    expect(c.tls).toEqual({ ca: 'ca.pem', cert: 'a.pem', key: 'a.key' });
+  });
+});
+
+describe('cli - config file', () => {
+  const file = {
+    coordinators: ['127.0.0.2:7400', '127.0.0.3:7400'],
+    hostId: 'from-file',
+    interval: '1m',
+    dataDir: '/var/lib/vigil-agent',
+    labels: { zone: 'eu-1', rack: 'r7' },
+    tls: { ca: 'file-ca.pem', cert: 'file-cert.pem', key: 'file-key.pem' },
+    logLevel: 'warn',
+  };
+
+  it('file - supplies every option', () => {
+    const c = run(['--config', 'a.yaml'], env({ 'a.yaml': file }));
+    expect(c).toMatchObject({ hostId: 'from-file', intervalMs: 60_000, dataDir: '/var/lib/vigil-agent', logLevel: 'warn', labels: { zone: 'eu-1', rack: 'r7' } });
+    expect(c.coordinators.map((t) => t.address)).toEqual(['127.0.0.2:7400', '127.0.0.3:7400']);
+  });
+
+  it('precedence - the command line wins, key by key inside labels and tls', () => {
+    const c = run(['--config', 'a.yaml', '--host-id', 'cli-host', '--interval', '2s', '--label', 'zone=us-2', '--tls-ca', 'cli-ca.pem'], env({ 'a.yaml': file }));
+    expect(c.hostId).toBe('cli-host');
+    expect(c.intervalMs).toBe(2000);
+    expect(c.labels).toEqual({ zone: 'us-2', rack: 'r7' });
+    expect(c.tls).toEqual({ ca: 'cli-ca.pem', cert: 'file-cert.pem', key: 'file-key.pem' });
+  });
+
+  it('file - a comma string works for coordinators too', () => {
+    const c = run(['--config', 'b.yaml'], env({ 'b.yaml': { coordinators: '127.0.0.1:1, 127.0.0.1:2' } }));
+    expect(c.coordinators.map((t) => t.port)).toEqual([1, 2]);
+  });
+
+  it('file - a real YAML file is read through readYamlConfig', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-agent-cli-'));
+    const f = path.join(dir, 'agent.yaml');
+    writeFileSync(f, 'coordinators:\n  - 127.0.0.1:7500\ninterval: 750ms\nlabels:\n  zone: eu-1\n');
+    const c = run(['--config', f], { hostname: () => 'h', readConfigFile: readYamlConfig });
+    rmSync(dir, { recursive: true, force: true });
+    expect([c.coordinators[0]!.port, c.intervalMs, c.labels.zone]).toEqual([7500, 750, 'eu-1']);
+  });
+
+  it('file - an unknown key is refused', () => {
+    expect(fail(['--config', 'c.yaml'], env({ 'c.yaml': { intervall: '5s' } }))).toMatch(/config file: unknown key "intervall" \(known keys: coordinators, hostId, interval/);
+  });
+
+  it('file - a missing file names --config and the path', () => {
+    const msg = fail(['--config', '/nonexistent/agent.yaml'], { hostname: () => 'h', readConfigFile: readYamlConfig });
+    expect(msg).toMatch(/--config: cannot read "\/nonexistent\/agent.yaml"/);
+  });
+});
+
+describe('cli - errors name the field and the bad value, exit status 2', () => {
+  it('interval - a unit-less or unknown duration', () => {
+    expect(fail(['--interval', '5'])).toMatch(/interval \(--interval\): "5" is not a duration.*\(got "5"\)/);
+    expect(fail(['--interval', '50ms'])).toMatch(/interval \(--interval\): must be at least 100ms \(got "50ms"\)/);
+  });
+
+  it('host id - an invalid hostname', () => {
+    expect(fail(['--host-id', 'web_1'])).toMatch(/hostId \(--host-id\): host id has an invalid label "web_1".*\(got "web_1"\)/);
+  });
+
+  it('host id - an invalid machine hostname says to pass --host-id', () => {
+    expect(fail([], env({}, 'my_box'))).toMatch(/\(got "my_box"\); it defaults to this machine's hostname, so pass a valid --host-id/);
+  });
+
+  it('coordinator - not HOST:PORT', () => {
+    expect(fail(['--coordinator', '127.0.0.1'])).toMatch(/coordinators \(--coordinator\): "127.0.0.1" is not HOST:PORT \(got "127.0.0.1"\)/);
+  });
+
+  it('security - a non-loopback coordinator without TLS is refused', () => {
+    expect(fail(['--coordinator', '127.0.0.1:7400,10.0.0.5:7400'])).toMatch(
+      /coordinators \(--coordinator\): "10.0.0.5:7400" is not a loopback address and plaintext is only allowed to loopback coordinators; give --tls-ca, --tls-cert and --tls-key/,
+    );
+  });
+
+  it('tls - one or two of the three files is refused', () => {
+    expect(fail(['--tls-ca', 'ca.pem'])).toMatch(/tls \(--tls-ca\/--tls-cert\/--tls-key\): TLS needs all of ca, cert and key, or none of them \(got \{"ca":"ca.pem"\}\)/);
+  });
+
+  it('labels - not key=value, and a bad key', () => {
+    expect(fail(['--label', 'zone'])).toMatch(/labels \(--label\): "zone" is not KEY=VALUE/);
+    expect(fail(['--label', 'bad key=1'])).toMatch(/labels.bad key \(--label\): label key "bad key"/);
+  });
+
+  it('log level - an unknown level', () => {
+    expect(fail(['--log-level', 'loud'])).toMatch(/logLevel \(--log-level\): .*\(got "loud"\)/);
+  });
+
+  it('data dir - empty', () => {
+    expect(fail(['--data-dir', ''])).toMatch(/dataDir \(--data-dir\): must not be empty \(got ""\)/);
+  });
+
+  it('command line - unknown option, missing value, stray argument', () => {
+    expect(fail(['--colour'])).toMatch(/Unknown option '--colour'/);
+    expect(fail(['--interval'])).toMatch(/Option '--interval <value>' argument missing/);
+    expect(fail(['start'])).toMatch(/unexpected argument "start"/);
+  });
+
+  it('several problems - every one is listed', () => {
+    const msg = fail(['--interval', 'soon', '--host-id', '-bad-']);
+    expect(msg.split('\n').filter((l) => l.startsWith('  '))).toHaveLength(2);
+  });
+});
+
+describe('cli - help and version', () => {
+  it('help - lists every option with its default', () => {
+    const out = parseCli(['--help'], env());
+    expect(out).toMatchObject({ type: 'print', exitCode: 0 });
+    const text = (out as { text: string }).text;
+    expect(text).toBe(helpText());
+    for (const o of OPTIONS) {
+      const line = text.split('\n').find((l) => l.includes(`--${o.name}`));
+      expect(line, o.name).toBeDefined();
+      if (o.default) expect(line).toContain(`(default: ${o.default})`);
+    }
+    expect(text).toContain('(default: 127.0.0.1:7400)');
+    expect(text).toContain('(default: 5s)');
+    expect(text).toContain('(default: ./vigil-agent-data)');
+  });
+
+  it('version - prints the package version', () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(parseCli(['--version'], env())).toEqual({ type: 'print', text: `vigil-agent ${version}\n`, exitCode: 0 });
+  });
+});

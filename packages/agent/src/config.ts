@@ -1,0 +1,182 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError, buildConfig, durationMs, formatHostPort, hostId, isLoopback, logLevel, parseHostPort, tlsFiles } from '@vigil/shared';
+
+/** One coordinator address, in the order it is tried. */
+export interface CoordinatorTarget {
+  readonly host: string;
+  readonly port: number;
+  /** `host:port` (`[v6]:port`), as gRPC wants it. */
+  readonly address: string;
+}
+
+/** Paths to the PEM files for mutual TLS. */
+export interface TlsPaths {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** The agent's validated, frozen configuration. */
+export interface AgentConfig {
+  /**
+   * Coordinators to stream to, tried in this order; the agent fails over to the next one
+   * when a target refuses or goes away.
+   * @default [127.0.0.1:7400]
+   */
+  readonly coordinators: readonly CoordinatorTarget[];
+  /**
+   * This host's id: a hostname (FQDNs allowed), lower-cased.
+   * @default os.hostname()
+   */
+  readonly hostId: string;
+  /**
+   * Heartbeat and sampling interval in milliseconds (100 ms to 1 h).
+   * @default 5000
+   */
+  readonly intervalMs: number;
+  /**
+   * Directory for the agent's state, created at start; absolute.
+   * @default ./vigil-agent-data, resolved against the working directory
+   */
+  readonly dataDir: string;
+  /**
+   * Mutual TLS files; required unless every coordinator is a loopback address.
+   * @default undefined (plaintext, loopback only)
+   */
+  readonly tls: TlsPaths | undefined;
+  /**
+   * Free labels sent in Hello, e.g. `zone: eu-1`.
+   * @default {}
+   */
+  readonly labels: Readonly<Record<string, string>>;
+  /**
+   * pino log level.
+   * @default info
+   */
+  readonly logLevel: z.output<typeof logLevel>;
+}
+
+export const DEFAULT_COORDINATOR = '127.0.0.1:7400';
+export const DEFAULT_INTERVAL = '5s';
+export const DEFAULT_DATA_DIR = './vigil-agent-data';
+export const DEFAULT_LOG_LEVEL = 'info';
+
+/** `host:port[,host:port...]`, as one comma string or a list (of comma strings). */
+const coordinatorTargets = z.union([z.string(), z.array(z.string())]).transform((v, ctx): CoordinatorTarget[] => {
+  const parts = (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) ctx.addIssue({ code: 'custom', message: 'needs at least one HOST:PORT' });
+  const out: CoordinatorTarget[] = [];
+  for (const part of parts) {
+    try {
+      const { host, port } = parseHostPort(part);
+      if (port === 0) throw new Error(`"${part}" has port 0`);
+      out.push({ host, port, address: formatHostPort(host, port) });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  }
+  return out;
+});
+
+const LABEL_KEY = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]{0,62})$/;
+
+/** Same bounds the coordinator applies to Hello.labels, so a valid config is never refused. */
+const labels = z.record(z.string(), z.string().max(256, 'label values are at most 256 characters')).superRefine((r, ctx) => {
+  const keys = Object.keys(r);
+  if (keys.length > 64) ctx.addIssue({ code: 'custom', message: `at most 64 labels (got ${keys.length})` });
+  for (const k of keys) {
+    if (!LABEL_KEY.test(k)) {
+      ctx.addIssue({ code: 'custom', path: [k], message: `label key "${k}" must be 1-63 letters, digits, ".", "_", "/" or "-", starting with a letter or digit` });
+    }
+  }
+});
+
+const interval = durationMs.pipe(
+  z.number().min(100, 'must be at least 100ms').max(3_600_000, 'must be at most 1h'),
+);
+
+/** The config file's keys; command-line values are merged in under the same names. */
+export const agentConfigSchema = z
+  .object({
+    coordinators: coordinatorTargets.prefault(DEFAULT_COORDINATOR),
+    hostId,
+    interval: interval.prefault(DEFAULT_INTERVAL),
+    dataDir: z.string().min(1, 'must not be empty').prefault(DEFAULT_DATA_DIR),
+    tls: tlsFiles.optional(),
+    labels: labels.prefault({}),
+    logLevel: logLevel.prefault(DEFAULT_LOG_LEVEL),
+  })
+  .strict()
+  .transform((c, ctx): AgentConfig => {
+    const tls = c.tls?.ca && c.tls.cert && c.tls.key ? { ca: c.tls.ca, cert: c.tls.cert, key: c.tls.key } : undefined;
+    const remote = c.coordinators.find((t) => !isLoopback(t.host));
+    if (!tls && remote) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['coordinators'],
+        message: `"${remote.address}" is not a loopback address and plaintext is only allowed to loopback coordinators; give --tls-ca, --tls-cert and --tls-key (or tls: {ca, cert, key} in the config file)`,
+      });
+    }
+    return {
+      coordinators: c.coordinators,
+      hostId: c.hostId,
+      intervalMs: c.interval,
+      dataDir: path.resolve(c.dataDir),
+      tls,
+      labels: c.labels,
+      logLevel: c.logLevel,
+    };
+  });
+
+/** Config keys as command-line flags, so an error names what the user actually typed. */
+const FLAG_FOR_FIELD: Record<string, string> = {
+  coordinators: '--coordinator',
+  hostId: '--host-id',
+  interval: '--interval',
+  dataDir: '--data-dir',
+  tls: '--tls-ca/--tls-cert/--tls-key',
+  'tls.ca': '--tls-ca',
+  'tls.cert': '--tls-cert',
+  'tls.key': '--tls-key',
+  labels: '--label',
+  logLevel: '--log-level',
+};
+
+const KNOWN_KEYS = 'coordinators, hostId, interval, dataDir, tls, labels, logLevel';
+
+function withFlag(problem: string): string {
+  // A misspelt file key would otherwise be reported against "(root)" with the whole file as the value.
+  const unknown = /^\(root\): Unrecognized keys?: (.*?) \(got /.exec(problem);
+  if (unknown) return `config file: unknown key ${unknown[1]} (known keys: ${KNOWN_KEYS})`;
+  // describeIssues writes `field.path: message (got value)`.
+  const sep = problem.indexOf(': ');
+  if (sep <= 0) return problem;
+  const field = problem.slice(0, sep);
+  const flag = FLAG_FOR_FIELD[field] ?? FLAG_FOR_FIELD[field.split('.')[0]!];
+  return flag ? `${field} (${flag})${problem.slice(sep)}` : problem;
+}
+
+/**
+ * Validates the merged config once and freezes it. `fromCli` wins over `fromFile`, key by
+ * key inside `tls` and `labels` too, so one flag does not drop the file's other entries.
+ * Throws ConfigError whose lines name the field, its flag and the bad value.
+ */
+export function resolveConfig(fromFile: Record<string, unknown>, fromCli: Record<string, unknown>): AgentConfig {
+  const cli: Record<string, unknown> = { ...fromCli };
+  for (const key of ['tls', 'labels'] as const) {
+    const f = fromFile[key];
+    const c = cli[key];
+    if (isPlainObject(f) && isPlainObject(c)) cli[key] = { ...f, ...c };
+  }
+  try {
+    return buildConfig(agentConfigSchema, fromFile, cli) as AgentConfig;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.problems.map(withFlag));
+    throw err;
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,288 @@
+import { systemClock, type AgentMessageIn, type Clock, type CoordinatorMessage, type Hello, type Logger, type TimerHandle } from '@vigil/shared';
+import { pino } from 'pino';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import type { CoordinatorTarget } from './config.js';
+import { ConnectionLog } from './connection-log.js';
+import { StreamClosedError, WelcomeTimeoutError } from './errors.js';
+import type { CoordinatorStream, Dialer } from './transport.js';
+
+export type Welcome = NonNullable<CoordinatorMessage['welcome']>;
+
+/** Where the connection stands; a discriminated union on `type`. */
+export type ConnectionState =
+  | { readonly type: 'idle' }
+  /** Stream open and Hello sent; waiting for Welcome. */
+  | { readonly type: 'connecting'; readonly target: string; readonly attempt: number }
+  | { readonly type: 'connected'; readonly target: string; readonly coordinatorId: string; readonly sinceMs: number }
+  /** Backing off before the next attempt. */
+  | { readonly type: 'waiting'; readonly nextTarget: string; readonly retryAtMs: number; readonly attempt: number }
+  | { readonly type: 'stopping' }
+  | { readonly type: 'stopped' };
+
+/** A welcomed stream, as the agent's logic sees it. */
+export interface Session {
+  readonly target: CoordinatorTarget;
+  readonly welcome: Welcome;
+  /** False once the stream has closed, and while its send buffer is full. */
+  readonly writable: boolean;
+  /**
+   * Sends unless the stream is closed or backed up; returns whether it was sent. A false
+   * write() result is honoured: nothing more is sent until the transport drains.
+   */
+  send(msg: AgentMessageIn): boolean;
+}
+
+/** What the connection asks of the agent, and tells it. */
+export interface ConnectionHandler {
+  /** Builds the Hello for a new stream (called on every attempt). */
+  hello(): Hello;
+  welcomed(session: Session): void;
+  /** Every message after the Welcome. */
+  message(msg: CoordinatorMessage, session: Session): void;
+  /** The welcomed stream is gone; a reconnect is already scheduled. */
+  lost(session: Session, reason: Error): void;
+  /** The send buffer has room again after a write reported it full. */
+  drained?(session: Session): void;
+}
+
+export interface ConnectionOptions {
+  /** Tried in order; the first one again after a healthy connection is lost. */
+  targets: readonly CoordinatorTarget[];
+  dialer: Dialer;
+  handler: ConnectionHandler;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default a silent logger */
+  logger?: Logger;
+  /**
+   * How long to wait for Welcome after Hello before trying the next target.
+   * @default 5000
+   */
+  welcomeTimeoutMs?: number;
+  /** @default {baseMs: 200, capMs: 10000} */
+  backoff?: BackoffOptions;
+  /**
+   * A connection that has stayed up this long resets the backoff, so a later loss
+   * reconnects quickly again.
+   * @default 10000
+   */
+  healthyAfterMs?: number;
+  /**
+   * On stop, how long to wait for the coordinator to end the stream after Goodbye.
+   * @default 1000
+   */
+  stopTimeoutMs?: number;
+}
+
+/** One dialled stream and what is known about it. */
+interface Link {
+  readonly target: CoordinatorTarget;
+  stream: CoordinatorStream | undefined;
+  session: Session | undefined;
+  blocked: boolean;
+  closed: boolean;
+  healthy: boolean;
+  /** Why the agent itself gave up on the stream, when it did. */
+  failure: Error | undefined;
+  timers: TimerHandle[];
+  onClosed: (() => void) | undefined;
+}
+
+/**
+ * Keeps one Connect stream open to the first coordinator that answers: Hello, Welcome,
+ * then hands messages to the handler. On any failure it closes the stream and retries
+ * the next target after a capped, fully jittered exponential backoff. It never gives up:
+ * a missing coordinator is the normal state during an outage.
+ */
+export class Connection {
+  private readonly targets: readonly CoordinatorTarget[];
+  private readonly dialer: Dialer;
+  private readonly handler: ConnectionHandler;
+  private readonly clock: Clock;
+  private readonly log: ConnectionLog;
+  private readonly welcomeTimeoutMs: number;
+  private readonly backoff: BackoffOptions;
+  private readonly healthyAfterMs: number;
+  private readonly stopTimeoutMs: number;
+
+  private targetIndex = 0;
+  /** Consecutive failed attempts since the last healthy connection. */
+  private failures = 0;
+  private link: Link | undefined;
+  private retryTimer: TimerHandle | undefined;
+  private current: ConnectionState = { type: 'idle' };
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: ConnectionOptions) {
+    if (options.targets.length === 0) throw new Error('Connection needs at least one target');
+    this.targets = options.targets;
+    this.dialer = options.dialer;
+    this.handler = options.handler;
+    this.clock = options.clock ?? systemClock;
+    this.log = new ConnectionLog(options.logger ?? pino({ level: 'silent' }), this.clock);
+    this.welcomeTimeoutMs = options.welcomeTimeoutMs ?? 5000;
+    this.backoff = options.backoff ?? {};
+    this.healthyAfterMs = options.healthyAfterMs ?? 10_000;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 1000;
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  start(): void {
+    if (this.current.type !== 'idle') return;
+    this.attempt();
+  }
+
+  /**
+   * Sends Goodbye, half-closes and waits up to `stopTimeoutMs` for the coordinator to end
+   * the stream, then drops it. Never reconnects afterwards.
+   */
+  stop(reason = 'shutdown'): Promise<void> {
+    this.stopping ??= this.shutdown(reason);
+    return this.stopping;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    this.current = { type: 'stopping' };
+    if (this.retryTimer) this.clock.clearTimeout(this.retryTimer);
+    const link = this.link;
+    if (link?.stream && !link.closed) {
+      const stream = link.stream;
+      // A pending Welcome timeout must not cancel the stream under the Goodbye.
+      this.clearTimers(link);
+      const ended = new Promise<void>((resolve) => {
+        link.onClosed = resolve;
+        link.timers.push(this.clock.setTimeout(resolve, this.stopTimeoutMs));
+      });
+      try {
+        // Goodbye goes out even when the buffer is full: it is the last message.
+        stream.write({ goodbye: { reason } });
+        stream.end();
+      } catch {
+        // A stream that cannot take writes any more is about to close anyway.
+      }
+      await ended;
+      if (!link.closed) stream.cancel();
+      this.dispose(link);
+    }
+    this.current = { type: 'stopped' };
+  }
+
+  private attempt(): void {
+    if (this.stopping) return;
+    this.retryTimer = undefined;
+    const target = this.targets[this.targetIndex]!;
+    const link: Link = { target, stream: undefined, session: undefined, blocked: false, closed: false, healthy: false, failure: undefined, timers: [], onClosed: undefined };
+    this.link = link;
+    this.current = { type: 'connecting', target: target.address, attempt: this.failures + 1 };
+    try {
+      link.stream = this.dialer.dial(target, {
+        onMessage: (msg) => this.onMessage(link, msg),
+        onDrain: () => {
+          const wasBlocked = link.blocked;
+          link.blocked = false;
+          if (wasBlocked && link.session && !link.closed) this.handler.drained?.(link.session);
+        },
+        onClose: (err) => this.onClose(link, err),
+      });
+      link.blocked = !link.stream.write({ hello: this.handler.hello() });
+    } catch (err) {
+      // Dialling itself failed (bad address, credentials): same path as a refused stream.
+      link.failure = err instanceof Error ? err : new Error(String(err));
+      link.stream?.cancel();
+      queueMicrotask(() => this.onClose(link, link.failure));
+      return;
+    }
+    link.timers.push(
+      this.clock.setTimeout(() => {
+        link.failure = new WelcomeTimeoutError(target.address, this.welcomeTimeoutMs);
+        link.stream?.cancel();
+      }, this.welcomeTimeoutMs),
+    );
+  }
+
+  private onMessage(link: Link, msg: CoordinatorMessage): void {
+    if (link !== this.link || link.closed) return;
+    if (link.session) {
+      this.handler.message(msg, link.session);
+      return;
+    }
+    if (msg.body !== 'welcome' || !msg.welcome) {
+      // Only Welcome may answer Hello; anything else means this is not a peer to talk to.
+      link.failure = new StreamClosedError(link.target.address, `expected Welcome, got ${msg.body ?? 'an unknown message'}`);
+      link.stream?.cancel();
+      return;
+    }
+    this.clearTimers(link);
+    const welcome = msg.welcome;
+    link.session = this.makeSession(link, welcome);
+    this.current = { type: 'connected', target: link.target.address, coordinatorId: welcome.coordinatorId, sinceMs: this.clock.now() };
+    this.log.connected(link.target.address, welcome.coordinatorId);
+    link.timers.push(
+      this.clock.setTimeout(() => {
+        link.healthy = true;
+        this.failures = 0;
+      }, this.healthyAfterMs),
+    );
+    this.handler.welcomed(link.session);
+  }
+
+  private makeSession(link: Link, welcome: Welcome): Session {
+    return {
+      target: link.target,
+      welcome,
+      get writable() {
+        return !link.closed && !link.blocked;
+      },
+      send(msg) {
+        if (link.closed || link.blocked || !link.stream) return false;
+        link.blocked = !link.stream.write(msg);
+        return true;
+      },
+    };
+  }
+
+  private onClose(link: Link, err: Error | undefined): void {
+    if (link.closed) return;
+    link.closed = true;
+    this.clearTimers(link);
+    link.onClosed?.();
+    if (link !== this.link || this.stopping) return;
+    this.dispose(link);
+
+    const reason = link.failure ?? err ?? new StreamClosedError(link.target.address, 'ended by the coordinator');
+    if (link.session) {
+      this.log.disconnected(link.target.address, reason);
+      this.handler.lost(link.session, reason);
+    }
+    if (link.healthy) {
+      // It worked for a while: start over from the preferred target, retrying soon.
+      this.targetIndex = 0;
+      this.scheduleRetry(link, reason, 1);
+    } else {
+      this.failures++;
+      this.targetIndex = (this.targetIndex + 1) % this.targets.length;
+      this.scheduleRetry(link, reason, this.failures);
+    }
+  }
+
+  private scheduleRetry(from: Link, reason: Error, attempt: number): void {
+    const delay = backoffDelay(attempt, this.backoff);
+    const next = this.targets[this.targetIndex]!;
+    if (!from.session) this.log.attemptFailed(from.target.address, reason, next.address, delay);
+    this.current = { type: 'waiting', nextTarget: next.address, retryAtMs: this.clock.now() + delay, attempt };
+    this.retryTimer = this.clock.setTimeout(() => this.attempt(), delay);
+  }
+
+  private clearTimers(link: Link): void {
+    for (const t of link.timers) this.clock.clearTimeout(t);
+    link.timers = [];
+  }
+
+  private dispose(link: Link): void {
+    this.clearTimers(link);
+    if (this.link === link) this.link = undefined;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The agent's error catalogue. Each class carries a stable `code`, so logs and collector
+ * statuses can be matched on the code rather than on the wording.
+ */
+export type AgentErrorCode =
+  | 'COLLECTOR_TIMEOUT'
+  | 'COLLECTOR_BUSY'
+  | 'COLLECTOR_PARTIAL'
+  | 'WELCOME_TIMEOUT'
+  | 'STREAM_CLOSED'
+  | 'PROTOCOL_VIOLATION';
+
+export class AgentError extends Error {
+  readonly code: AgentErrorCode;
+  constructor(code: AgentErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AgentError';
+    this.code = code;
+  }
+}
+
+/** A collector did not settle within its time budget; its part of the sample is left out. */
+export class CollectorTimeoutError extends AgentError {
+  constructor(name: string, timeoutMs: number) {
+    super('COLLECTOR_TIMEOUT', `collector "${name}" did not finish within ${timeoutMs} ms`);
+    this.name = 'CollectorTimeoutError';
+  }
+}
+
+/**
+ * A collector's previous run is still pending. It is not called again until that run
+ * settles, so a call stuck in the kernel (a hung NFS statfs) cannot pile up new ones.
+ */
+export class CollectorBusyError extends AgentError {
+  constructor(name: string, pendingForMs: number) {
+    super('COLLECTOR_BUSY', `collector "${name}" is still running a call started ${Math.round(pendingForMs)} ms ago`);
+    this.name = 'CollectorBusyError';
+  }
+}
+
+/**
+ * Some of a collector's items failed while others succeeded: the runner reports the
+ * collector as failed but still ships the part that was read.
+ */
+export class PartialCollectError<T> extends AgentError {
+  readonly partial: T;
+  constructor(message: string, partial: T, options?: { cause?: unknown }) {
+    super('COLLECTOR_PARTIAL', message, options);
+    this.name = 'PartialCollectError';
+    this.partial = partial;
+  }
+}
+
+/** The coordinator accepted the stream but did not answer Hello with Welcome in time. */
+export class WelcomeTimeoutError extends AgentError {
+  constructor(target: string, timeoutMs: number) {
+    super('WELCOME_TIMEOUT', `no Welcome from ${target} within ${timeoutMs} ms`);
+    this.name = 'WelcomeTimeoutError';
+  }
+}
+
+/** The stream to a coordinator ended or failed; `cause` holds the gRPC error, if any. */
+export class StreamClosedError extends AgentError {
+  constructor(target: string, detail: string, options?: { cause?: unknown }) {
+    super('STREAM_CLOSED', `stream to ${target} closed: ${detail}`, options);
+    this.name = 'StreamClosedError';
+  }
+}
+
+/** The coordinator sent something the protocol does not allow at this point. */
+export class ProtocolViolationError extends AgentError {
+  constructor(message: string) {
+    super('PROTOCOL_VIOLATION', message);
+    this.name = 'ProtocolViolationError';
+  }
+}
+
+/** Describes any thrown value in one line, for logs and CollectorStatus.error. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}

@@ -1,0 +1,56 @@
+import * as grpc from '@grpc/grpc-js';
+import { loadProto, type AgentMessageIn, type CoordinatorMessage } from '@vigil/shared';
+import type { CoordinatorTarget } from './config.js';
+import type { CoordinatorStream, Dialer, StreamEvents } from './transport.js';
+
+/**
+ * Channel options for every coordinator client.
+ * - Own subchannel pool: grpc-js otherwise shares one TCP connection between clients with
+ *   the same target and options, and closing one client's stream state would leak into
+ *   another's.
+ * - Keepalive pings every 10 s, failing after 5 s without an answer, even with no call in
+ *   flight: a coordinator that vanished without a FIN (power loss, partition) is noticed
+ *   in about 15 s instead of after the kernel's TCP timeout.
+ */
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.use_local_subchannel_pool': 1,
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+};
+
+/**
+ * Dials with a fresh client per attempt and closes it with the stream. Reusing a client
+ * would inherit its channel's own reconnect backoff, so a coordinator that just came back
+ * could be refused for up to a minute by a stale TRANSIENT_FAILURE state.
+ */
+export function createGrpcDialer(credentials: grpc.ChannelCredentials, channelOptions: grpc.ChannelOptions = CHANNEL_OPTIONS): Dialer {
+  const AgentService = loadProto().vigil.v1.AgentService;
+  return {
+    dial(target: CoordinatorTarget, events: StreamEvents): CoordinatorStream {
+      const client = new AgentService(target.address, credentials, channelOptions);
+      const call = client.Connect();
+      let closed = false;
+      const close = (error: Error | undefined): void => {
+        if (closed) return;
+        closed = true;
+        client.close();
+        events.onClose(error);
+      };
+      call.on('data', (msg: CoordinatorMessage) => {
+        if (!closed) events.onMessage(msg);
+      });
+      call.on('drain', () => events.onDrain());
+      // 'error' carries the status for every non-OK end; 'status' covers a clean OK end.
+      call.on('error', (err: Error) => close(err));
+      call.on('status', (status: grpc.StatusObject) => {
+        if (status.code === grpc.status.OK) close(undefined);
+      });
+      return {
+        write: (msg: AgentMessageIn) => call.write(msg),
+        end: () => call.end(),
+        cancel: () => call.cancel(),
+      };
+    },
+  };
+}
