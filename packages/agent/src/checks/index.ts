@@ -1,0 +1,7 @@
+export { capDetail, DETAIL_CAP_BYTES, runCheck, type CheckContext, type CheckResult, type HealthCheck } from './check.js';
+export { HttpCheck } from './http.js';
+export { Hysteresis, HysteresisCheck, type CheckState, type HysteresisOptions, type HysteresisVerdict, type JudgedResult } from './hysteresis.js';
+export { CHECKS, createCheck, type CheckDeps } from './registry.js';
+export { ResourcesCheck, type ResourcesCheckDeps } from './resources.js';
+export { TcpCheck } from './tcp.js';
+export { computeUsage, type ProcSample, type Usage, type UsageInput } from './usage.js';

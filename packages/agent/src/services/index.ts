@@ -1,0 +1,25 @@
+export { ServiceCommandError } from './errors.js';
+export { runCommand, type CommandOptions, type CommandOutput, type RunCommand } from './exec.js';
+export { decodeField, parseJournalJson, type JournalEntry, type JournalParse } from './journal.js';
+export { LineRing, LineSplitter } from './lines.js';
+export type { ExitNotice, LogLine, ServiceManager, ServiceState, ServiceStatus, StopResult, Unsubscribe } from './manager.js';
+export { createManager, MANAGERS, type ManagerDeps } from './managers.js';
+export { ProcessManager, type ProcessManagerOptions } from './process.js';
+export { isGone, parseCgroupProcs, parseProcStat, parseProcStatm, parseUptime, type ProcStat, type ProcStatm } from './procfs.js';
+export {
+  checkName,
+  parseServices,
+  serviceSchema,
+  servicesSchema,
+  type CheckSpec,
+  type HttpCheckSpec,
+  type ManagerKind,
+  type ProcessServiceSpec,
+  type RecoverySettings,
+  type ResourcesCheckSpec,
+  type ServiceSpec,
+  type SystemdServiceSpec,
+  type TcpCheckSpec,
+} from './schema.js';
+export { SystemdManager, type SystemdManagerOptions } from './systemd.js';
+export { describeMainExit, parseShowOutput, SHOW_PROPERTIES, toUnitProperties, unitStatus, type UnitProperties } from './systemd-show.js';

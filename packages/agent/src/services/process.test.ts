@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, GroupTracker, httpGet, killChildren, script, waitFor } from '../../test-fixtures/helpers.js';
+import { ServiceCommandError } from './errors.js';
+import type { ExitNotice, LogLine } from './manager.js';
+import { ProcessManager } from './process.js';
+import { readProcStat } from './procfs-read.js';
+import { parseServices, type ProcessServiceSpec } from './schema.js';
+
+const tracker = new GroupTracker();
+const managers: ProcessManager[] = [];
+const bystanders: ChildProcess[] = [];
+
+function manager(command: string[], env: Record<string, string> = {}): ProcessManager {
+  const [spec] = parseServices([{ name: 'fixture', manager: 'process', command, env }], { defaultIntervalMs: 1_000 });
+  const m = new ProcessManager(spec as ProcessServiceSpec);
+  managers.push(m);
+  return m;
+}
+
+async function started(m: ProcessManager): Promise<number> {
+  await m.start();
+  const [pid] = await m.pids();
+  tracker.add(pid);
+  return pid!;
+}
+
+afterEach(async () => {
+  for (const m of managers.splice(0)) await m.close();
+  await killChildren(bystanders);
+  // Every group these tests started must be empty once its manager is closed.
+  expect(await tracker.killAll()).toEqual([]);
+});
+
+describe('ProcessManager (real child processes)', () => {
+  it('start - runs the service in its own process group and captures its output', async () => {
+    const port = await freePort();
+    const m = manager([process.execPath, script('http-server.mjs')], { PORT: String(port) });
+    const seen: LogLine[] = [];
+    m.onLog((l) => seen.push(l));
+    const pid = await started(m);
+    const stat = await readProcStat(pid);
+    expect(stat?.pgrp).toBe(pid);
+    expect(stat?.pgrp).not.toBe(process.pid);
+    const res = await waitFor(() => httpGet(port), 5_000, 'the fixture to serve');
+    expect(res).toEqual({ status: 200, pid });
+    await waitFor(() => seen.some((l) => l.text.startsWith('listening on')), 2_000, 'the listening line');
+    expect((await m.recentLogs(0)).map((l) => l.text)).toContain(`listening on 127.0.0.1:${port} pid ${pid}`);
+    expect(await m.status()).toMatchObject({ state: 'running', pids: [pid] });
+  });
+
+  it('start - a second start while running is a no-op, as systemctl start would be', async () => {
+    const m = manager([process.execPath, '-e', 'setInterval(() => {}, 1000)']);
+    const pid = await started(m);
+    await m.start();
+    expect(await m.pids()).toEqual([pid]);
+  });
+
+  it('stop - SIGTERM to the group, waits for the exit, reports inactive', async () => {
+    const port = await freePort();
+    const m = manager([process.execPath, script('http-server.mjs')], { PORT: String(port) });
+    await started(m);
+    await waitFor(() => httpGet(port), 5_000, 'the fixture to serve');
+    const r = await m.stop(5_000);
+    expect(r.exited).toBe(true);
+    expect(r.forced).toBe(false);
+    expect(r.waitedMs).toBeLessThan(5_000);
+    expect(await m.status()).toMatchObject({ state: 'inactive', pids: [], detail: 'stopped (exited with code 0)' });
+  });
+
+  it('stop - kills the group after the grace when SIGTERM is ignored', async () => {
+    const port = await freePort();
+    const m = manager([process.execPath, script('hang.mjs')], { PORT: String(port) });
+    const seen: string[] = [];
+    m.onLog((l) => seen.push(l.text));
+    await started(m);
+    await waitFor(() => seen.some((t) => t.startsWith('hanging')), 5_000, 'the fixture to listen');
+    const r = await m.stop(300);
+    expect(r).toMatchObject({ exited: true, forced: true });
+    expect(r.waitedMs).toBeGreaterThanOrEqual(300);
+    expect(seen).toContain('SIGTERM ignored');
+    expect((await m.status()).state).toBe('inactive');
+  });
+
+  it('stop - does not wait when the processes are already gone', async () => {
+    const m = manager([process.execPath, '-e', 'process.exit(0)']);
+    const exited = new Promise<ExitNotice>((resolve) => m.onExit(resolve));
+    await started(m);
+    await exited;
+    const r = await m.stop(5_000);
+    expect(r).toEqual({ exited: true, forced: false, waitedMs: 0 });
+  });
+
+  it('onExit - a kill -9 is noticed at once, the status says how it died', async () => {
+    const m = manager([process.execPath, '-e', 'setInterval(() => {}, 1000)']);
+    const exited = new Promise<{ notice: ExitNotice; at: number }>((resolve) => m.onExit((notice) => resolve({ notice, at: performance.now() })));
+    const pid = await started(m);
+    const t0 = performance.now();
+    process.kill(pid, 'SIGKILL');
+    const { notice, at } = await exited;
+    expect(notice).toMatchObject({ pid, code: null, signal: 'SIGKILL' });
+    expect(at - t0).toBeLessThan(250);
+    expect(await m.status()).toMatchObject({ state: 'failed', detail: 'killed by signal SIGKILL' });
+  });
+
+  it('forceKill - reaches the whole group (grandchildren too) and nothing outside it', async () => {
+    // Not the service's: a process of the same name in another group must survive.
+    const bystander = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    bystanders.push(bystander);
+    tracker.add(bystander.pid);
+    const m = manager(['sh', '-c', 'sleep 30 & sleep 30 & wait']);
+    const pid = await started(m);
+    const members = await waitFor(async () => ((await m.pids()).length >= 3 ? m.pids() : undefined), 5_000, 'the grandchildren');
+    expect(members[0]).toBe(pid);
+    await m.forceKill();
+    expect(await m.pids()).toEqual([]);
+    expect((await m.status()).state).toBe('inactive');
+    expect((await readProcStat(bystander.pid!))?.state).toMatch(/^[RS]$/);
+  });
+
+  it('status - a config error exits 1: failed, and the line is in the captured logs', async () => {
+    const m = manager([process.execPath, script('fail-parse.mjs')]);
+    const exited = new Promise<ExitNotice>((resolve) => m.onExit(resolve));
+    await started(m);
+    expect((await exited).code).toBe(1);
+    await waitFor(async () => (await m.recentLogs(0)).length > 0, 2_000, 'the stderr line');
+    expect(await m.status()).toMatchObject({ state: 'failed', detail: 'exited with code 1' });
+    expect((await m.recentLogs(0))[0]).toMatchObject({ stream: 'stderr', text: expect.stringContaining('Failed to parse config') });
+    await m.resetFailed();
+    expect((await m.status()).state).toBe('inactive');
+  });
+
+  it('start - a program that cannot be spawned is a ServiceCommandError and a failed status', async () => {
+    const m = manager(['/nonexistent/vigil-fixture']);
+    await expect(m.start()).rejects.toBeInstanceOf(ServiceCommandError);
+    expect(await m.status()).toMatchObject({ state: 'failed', detail: expect.stringContaining('ENOENT') });
+  });
+
+  it('restart - a new process replaces the old one', async () => {
+    const m = manager([process.execPath, '-e', 'process.on("SIGTERM", () => process.exit(0)); setInterval(() => {}, 1000)']);
+    const first = await started(m);
+    await m.restart();
+    const [second] = await m.pids();
+    tracker.add(second);
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    expect((await m.status()).state).toBe('running');
+  });
+});

@@ -1,0 +1,226 @@
+import { z } from 'zod';
+import { ConfigError, deepFreeze, describeIssues, durationMs } from '@vigil/shared';
+
+/*
+ * Service declarations: what the agent watches and how it may recover it. Every number
+ * of the runbook (sections 3 and 4) is a default here and can be changed per service.
+ * Durations accept `500ms`, `5s`, `1m` or a number of milliseconds.
+ */
+
+const positiveMs = durationMs.refine((ms) => ms > 0, 'must be longer than 0 ms');
+const count = (min: number) => z.number().int().min(min, `must be an integer of at least ${min}`);
+
+/** Service names travel to the coordinator (max 128) and into file names and logs. */
+const serviceName = z
+  .string()
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@:-]*$/, 'must start with a letter or digit and hold only letters, digits and _ . @ : -');
+
+/**
+ * A systemd unit name. It is passed as an argv element, so a leading `-` would be read as
+ * an option by systemctl: the pattern forbids it (no shell is involved, but options are).
+ */
+const unitName = z
+  .string()
+  .max(256)
+  .regex(/^[A-Za-z0-9_.@:\\][A-Za-z0-9_.@:\\-]*$/, 'is not a systemd unit name (letters, digits and _ . @ : \\ -, not starting with -)');
+
+const absolutePath = z.string().min(1).startsWith('/', 'must be an absolute path');
+
+/** Hysteresis and scheduling shared by all check kinds (Consul's names in brackets). */
+function checkCommon(defaultIntervalMs: number) {
+  return {
+    /** Label used in events; derived from the target when absent. */
+    name: z.string().min(1).max(64).optional(),
+    /** How often the check runs. @default the agent's interval */
+    interval: positiveMs.default(defaultIntervalMs),
+    /** Consecutive failures before the check counts as failed (failures_before_critical). @default 2 */
+    failuresBeforeCritical: count(1).default(2),
+    /** Consecutive passes before a failed check counts as passing again (success_before_passing). @default 2 */
+    successesBeforePassing: count(1).default(2),
+  };
+}
+
+function httpCheck(defaultIntervalMs: number) {
+  return z
+    .object({
+      type: z.literal('http'),
+      url: z.string().refine((u) => {
+        try {
+          const p = new URL(u).protocol;
+          return p === 'http:' || p === 'https:';
+        } catch {
+          return false;
+        }
+      }, 'must be an http:// or https:// URL'),
+      /** Response-time threshold and request timeout (runbook 4: response_time < 5 s). @default 5s */
+      timeout: positiveMs.default(5_000),
+      /** Accepted status codes. @default any 2xx or 3xx (what `curl` reports as success) */
+      expectStatus: z.array(z.number().int().min(100).max(599)).min(1).optional(),
+      /** Accept any TLS certificate, for health endpoints with self-signed certificates. @default false */
+      tlsSkipVerify: z.boolean().default(false),
+      ...checkCommon(defaultIntervalMs),
+    })
+    .strict();
+}
+
+function tcpCheck(defaultIntervalMs: number) {
+  return z
+    .object({
+      type: z.literal('tcp'),
+      /** @default 127.0.0.1 */
+      host: z.string().min(1).max(253).default('127.0.0.1'),
+      port: z.number().int().min(1).max(65_535),
+      /** Connect timeout (runbook 4: port_availability). @default 5s */
+      timeout: positiveMs.default(5_000),
+      ...checkCommon(defaultIntervalMs),
+    })
+    .strict();
+}
+
+function resourcesCheck(defaultIntervalMs: number) {
+  const percent = z.number().gt(0).max(100_000);
+  return z
+    .object({
+      type: z.literal('resources'),
+      /** CPU of the service's own processes, in % of one core as `top` shows it. @default 90 */
+      cpuPercent: percent.default(90),
+      /** Resident memory of the service's own processes, in % of the host's memory. @default 90 */
+      memoryPercent: percent.default(90),
+      ...checkCommon(defaultIntervalMs),
+    })
+    .strict();
+}
+
+const recoverySchema = z
+  .object({
+    /** Whether the agent may act on this service; when false it only reports. @default true */
+    enabled: z.boolean().default(true),
+    /**
+     * Restart-loop protection: at most `max` recoveries; the count returns to 0 only after
+     * the service has been running and passing for a whole `window`.
+     * @default { max: 3, window: '15m' }
+     */
+    budget: z
+      .object({ max: count(1).default(3), window: positiveMs.default(15 * 60_000) })
+      .strict()
+      .default({ max: 3, window: 15 * 60_000 }),
+    /** Step 1: how long to wait for the processes to exit after a stop (runbook: `sleep 5`). @default 5s */
+    gracefulStopTimeout: durationMs.default(5_000),
+    /** Step 1: how long the restarted service is watched before the step counts as a success. @default 30s */
+    watchAfterRestart: durationMs.default(30_000),
+    /**
+     * How long a started service must stay up before a step counts it as running; catches
+     * services that die during start-up. Not a runbook number. @default 1s
+     */
+    stableAfterStart: durationMs.default(1_000),
+    /** How long a start may take to reach running (and serving, for http/tcp checks). @default 30s */
+    startTimeout: positiveMs.default(30_000),
+    /** Continuous monitoring after a recovery: sample period (runbook 4). @default 30s */
+    monitorEvery: positiveMs.default(30_000),
+    /** Continuous monitoring after a recovery: duration (runbook 4). @default 10m */
+    monitorFor: positiveMs.default(10 * 60_000),
+    /** Consecutive failed samples that make a recurrence (runbook 4). @default 2 */
+    monitorFailures: count(1).default(2),
+    /** Step 3: how far back the logs are read for error patterns (runbook 3: 5 minutes ago). @default 5m */
+    logLookback: positiveMs.default(5 * 60_000),
+  })
+  .strict();
+
+/** The recovery block with every default filled in. */
+const recoveryDefaults = () => recoverySchema.parse({});
+
+function common(defaultIntervalMs: number) {
+  const check = z.discriminatedUnion('type', [httpCheck(defaultIntervalMs), tcpCheck(defaultIntervalMs), resourcesCheck(defaultIntervalMs)]);
+  return {
+    name: serviceName,
+    checks: z.array(check).max(32).default([]),
+    /** Log files of the service, read by the log pattern matcher. @default [] */
+    logs: z.array(absolutePath).max(64).default([]),
+    /** Access log, for error-rate analysis. */
+    accessLog: absolutePath.optional(),
+    recovery: recoverySchema.default(recoveryDefaults),
+  };
+}
+
+/** Builds the schema of one service; `defaultIntervalMs` is the agent's interval, the default of every check's `interval`. */
+export function serviceSchema(defaultIntervalMs: number) {
+  return z.discriminatedUnion('manager', [
+    z
+      .object({
+        manager: z.literal('systemd'),
+        unit: unitName,
+        /** Also read the unit's journal (`journalctl -u UNIT`). @default true */
+        journal: z.boolean().default(true),
+        ...common(defaultIntervalMs),
+      })
+      .strict(),
+    z
+      .object({
+        manager: z.literal('process'),
+        /** argv of the service; the first element is the program, resolved on PATH. No shell. */
+        command: z.array(z.string().min(1)).min(1, 'must name at least the program to run'),
+        /** Working directory. @default the agent's */
+        cwd: absolutePath.optional(),
+        /** Extra environment, added to the agent's own. @default {} */
+        env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not an environment variable name'), z.string()).default({}),
+        ...common(defaultIntervalMs),
+      })
+      .strict(),
+  ]);
+}
+
+/** Builds the schema of the `services` list: names must be unique. */
+export function servicesSchema(defaultIntervalMs: number) {
+  return z
+    .array(serviceSchema(defaultIntervalMs))
+    .max(256)
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((s, i) => {
+        if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'is declared twice' });
+        seen.add(s.name);
+        // Check names key events and snapshots, so two checks may not share one.
+        const names = new Set<string>();
+        s.checks.forEach((c, j) => {
+          const n = checkName(c);
+          if (names.has(n)) ctx.addIssue({ code: 'custom', path: [i, 'checks', j], message: `repeats the check name "${n}"; give one a distinct name` });
+          names.add(n);
+        });
+      });
+    });
+}
+
+export type ServiceSpec = z.output<ReturnType<typeof serviceSchema>>;
+export type SystemdServiceSpec = Extract<ServiceSpec, { manager: 'systemd' }>;
+export type ProcessServiceSpec = Extract<ServiceSpec, { manager: 'process' }>;
+export type ManagerKind = ServiceSpec['manager'];
+export type CheckSpec = ServiceSpec['checks'][number];
+export type HttpCheckSpec = Extract<CheckSpec, { type: 'http' }>;
+export type TcpCheckSpec = Extract<CheckSpec, { type: 'tcp' }>;
+export type ResourcesCheckSpec = Extract<CheckSpec, { type: 'resources' }>;
+export type RecoverySettings = ServiceSpec['recovery'];
+
+/**
+ * Validates the `services` list once, where it enters, and freezes it. Problems name the
+ * field and the value given, e.g. `services.0.checks.1.timeout: "5x" is not a duration`.
+ * @throws ConfigError listing every problem
+ */
+export function parseServices(input: unknown, options: { defaultIntervalMs: number; field?: string }): readonly ServiceSpec[] {
+  const result = servicesSchema(options.defaultIntervalMs).safeParse(input);
+  if (!result.success) throw new ConfigError(describeIssues(result.error, input, options.field ?? 'services'));
+  return deepFreeze(result.data);
+}
+
+/** The label a check carries in events and snapshots. */
+export function checkName(spec: CheckSpec): string {
+  if (spec.name) return spec.name;
+  switch (spec.type) {
+    case 'http':
+      return `http ${spec.url}`;
+    case 'tcp':
+      return `tcp ${spec.host}:${spec.port}`;
+    case 'resources':
+      return 'resources';
+  }
+}
