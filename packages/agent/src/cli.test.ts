@@ -34,7 +34,8 @@ function fail(argv: string[], e: CliEnv = env()): string {
 describe('cli - defaults and values', () => {
   it('defaults - loopback coordinator, hostname as host id, 5 s, ./vigil-agent-data, no TLS', () => {
     const c = run([]);
-    expect(c).toEqual({
+    const { logPatterns, ...rest } = c;
+    expect(rest).toEqual({
       coordinators: [{ host: '127.0.0.1', port: 7400, address: '127.0.0.1:7400' }],
       hostId: 'box-1',
       intervalMs: 5000,
@@ -42,7 +43,9 @@ describe('cli - defaults and values', () => {
       tls: undefined,
       labels: {},
       logLevel: 'info',
+      services: [],
     });
+    expect(logPatterns.map((p) => p.cause)).toEqual(['memory_exhaustion', 'disk_space_full', 'configuration_error']);
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.coordinators[0])).toBe(true);
   });

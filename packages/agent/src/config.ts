@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, buildConfig, durationMs, formatHostPort, hostId, isLoopback, logLevel, parseHostPort, tlsFiles } from '@vigil/shared';
+import { ConfigError, buildConfig, durationMs, formatHostPort, hostId, isLoopback, logLevel, mergeLogPatterns, parseHostPort, tlsFiles, type LogPatternTable } from '@vigil/shared';
+import { parseServices, type ServiceSpec } from './services/schema.js';
 
 /** One coordinator address, in the order it is tried. */
 export interface CoordinatorTarget {
@@ -55,6 +56,16 @@ export interface AgentConfig {
    * @default info
    */
   readonly logLevel: z.output<typeof logLevel>;
+  /**
+   * Services to watch and recover on this host (see packages/agent/README.md).
+   * @default []
+   */
+  readonly services: readonly ServiceSpec[];
+  /**
+   * The runbook's root-cause table plus the `logPatterns` rows of the config file.
+   * @default the runbook's section 5
+   */
+  readonly logPatterns: LogPatternTable;
 }
 
 export const DEFAULT_COORDINATOR = '127.0.0.1:7400';
@@ -106,6 +117,9 @@ export const agentConfigSchema = z
     tls: tlsFiles.optional(),
     labels: labels.prefault({}),
     logLevel: logLevel.prefault(DEFAULT_LOG_LEVEL),
+    // Validated below with their own schemas, whose errors name the nested fields.
+    services: z.unknown().optional(),
+    logPatterns: z.unknown().optional(),
   })
   .strict()
   .transform((c, ctx): AgentConfig => {
@@ -126,7 +140,10 @@ export const agentConfigSchema = z
       tls,
       labels: c.labels,
       logLevel: c.logLevel,
-    };
+      services: [],
+      logPatterns: [],
+      raw: { services: c.services, logPatterns: c.logPatterns },
+    } as AgentConfig & { raw: { services: unknown; logPatterns: unknown } };
   });
 
 /** Config keys as command-line flags, so an error names what the user actually typed. */
@@ -143,7 +160,7 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   logLevel: '--log-level',
 };
 
-const KNOWN_KEYS = 'coordinators, hostId, interval, dataDir, tls, labels, logLevel';
+const KNOWN_KEYS = 'coordinators, hostId, interval, dataDir, tls, labels, logLevel, services, logPatterns';
 
 function withFlag(problem: string): string {
   // A misspelt file key would otherwise be reported against "(root)" with the whole file as the value.
@@ -169,12 +186,31 @@ export function resolveConfig(fromFile: Record<string, unknown>, fromCli: Record
     const c = cli[key];
     if (isPlainObject(f) && isPlainObject(c)) cli[key] = { ...f, ...c };
   }
+  let base: AgentConfig & { raw: { services: unknown; logPatterns: unknown } };
   try {
-    return buildConfig(agentConfigSchema, fromFile, cli) as AgentConfig;
+    base = buildConfig(agentConfigSchema, fromFile, cli) as typeof base;
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(err.problems.map(withFlag));
     throw err;
   }
+  const problems: string[] = [];
+  let services: readonly ServiceSpec[] = [];
+  let logPatterns: LogPatternTable = mergeLogPatterns([]);
+  try {
+    services = parseServices(base.raw.services ?? [], { defaultIntervalMs: base.intervalMs, field: 'services' });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  try {
+    logPatterns = mergeLogPatterns(base.raw.logPatterns ?? []);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const { raw: _raw, ...rest } = base;
+  return Object.freeze({ ...rest, services, logPatterns });
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -4,6 +4,7 @@ import { EXIT_CONFIG, parseCli } from './cli.js';
 import { createCredentials } from './credentials.js';
 import { createGrpcDialer } from './grpc-dialer.js';
 import { probesPlugin } from './plugins/probes.js';
+import { servicesPlugin } from './plugins/services.js';
 
 /**
  * The `vigil-agent` command. Exit status: 0 after a graceful stop (SIGTERM/SIGINT) or
@@ -42,7 +43,7 @@ async function run(argv: string[]): Promise<void> {
   const keepAlive = setInterval(() => {}, 1 << 30);
   let agent: Agent;
   try {
-    agent = new Agent({ config, logger, dialer: createGrpcDialer(createCredentials(config.tls)), plugins: [probesPlugin()] });
+    agent = new Agent({ config, logger, dialer: createGrpcDialer(createCredentials(config.tls)), plugins: [probesPlugin(), servicesPlugin(config)] });
     await agent.start();
   } catch (err) {
     clearInterval(keepAlive);

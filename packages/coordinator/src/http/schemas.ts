@@ -35,6 +35,10 @@ export const hostDetail = z.object({
     latestSample: z.unknown().nullable(),
     sampleAt: z.string().nullable(),
     history: z.array(transitionOut),
+    serviceStatus: z.array(z.unknown()).describe('watched services as of the latest heartbeat'),
+    events: z.array(z.unknown()).describe('the latest agent events (service status, recovery steps), newest first'),
+    findings: z.array(z.unknown()).describe('log root-cause findings'),
+    incidents: z.array(z.object({ id: z.string(), class: z.string(), service: z.string().nullable(), level: z.number(), state: z.string() })),
   }),
 });
 

@@ -217,6 +217,9 @@ export class Responder {
     const { verdict, facts } = this.diagnoser.serviceVerdict(null, s);
     const cls = verdict.outcome.class;
     if (cls === 'service_failure' || cls === 'partial_failure') {
+      // The agent is at level 1 itself (its local recovery is running): an incident opens
+      // only if that does not bring the service back, or when the agent reports exhaustion.
+      if (s.recovering) return;
       const n = (this.downReports.get(key) ?? 0) + 1;
       this.downReports.set(key, n);
       if (n < this.opts.serviceReportsBeforeIncident) return;

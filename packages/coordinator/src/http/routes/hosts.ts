@@ -26,6 +26,10 @@ export const hostRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { d
         latestSample: h.latestSample,
         sampleAt: iso(h.sampleAt),
         history: deps.hostStore.history(h.id).map((t) => ({ from: t.from, to: t.to, reason: t.reason, at: new Date(t.at).toISOString() })),
+        serviceStatus: h.serviceStatus,
+        events: deps.agentEvents.recent(h.id, 100).map((e) => ({ ...e, at: new Date(e.atMs).toISOString() })),
+        findings: deps.agentEvents.findings(h.id),
+        incidents: deps.incidents.store.activeForHost(h.id).map((i) => ({ id: i.id, class: i.class, service: i.service || null, level: i.level, state: i.state })),
       },
     };
   });

@@ -1,0 +1,171 @@
+import { join } from 'node:path';
+import { compileLogPatterns, systemClock, type Clock, type LogMatcher } from '@vigil/shared';
+import type { AgentConfig } from '../config.js';
+import { EventJournal, type JournaledEvent } from '../events/event-journal.js';
+import { LogWatcher } from '../logs/log-watcher.js';
+import { hasErrorPattern } from '../logs/scan.js';
+import type { AgentContext, AgentPlugin } from '../plugin.js';
+import type { RecoveryEvent } from '../recovery/events.js';
+import { ServiceWatcher } from '../recovery/watcher.js';
+import { createManager, type ManagerDeps } from '../services/managers.js';
+import type { ServiceManager } from '../services/manager.js';
+import type { ServiceSpec } from '../services/schema.js';
+import { findingToWire, serviceStatusToWire } from './service-status.js';
+
+interface Watched {
+  spec: ServiceSpec;
+  manager: ServiceManager;
+  watcher: ServiceWatcher;
+  logs: LogWatcher;
+}
+
+export interface ServicesPluginOptions {
+  clock?: Clock;
+  managerDeps?: ManagerDeps;
+  /** Where unexpected errors of watchers go. */
+  onError?: (err: unknown, where: string) => void;
+}
+
+/**
+ * The host side of the runbook: watches every declared service, recovers it locally
+ * (with or without a coordinator), follows its logs for root causes and its access log
+ * for the error rate, and reports all of it. Every recovery event is journaled on disk
+ * with its own sequence number before it is sent, and replayed after a reconnect from
+ * what the coordinator says it already has, so each event arrives once.
+ */
+export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptions = {}): AgentPlugin {
+  const clock = options.clock ?? systemClock;
+  const watched = new Map<string, Watched>();
+  let journal: EventJournal | undefined;
+  let ctx: AgentContext | undefined;
+  let matcher: LogMatcher | undefined;
+  /** Highest event sequence number handed to the current stream; replay resumes after it. */
+  let sentThrough = 0;
+  let connected = false;
+
+  const flush = (): void => {
+    if (!journal || !ctx || !connected) return;
+    for (const e of journal.pendingAfter(sentThrough)) {
+      if (!ctx.send({ event: e })) return; // backed up: onDrain resumes here
+      sentThrough = e.eventSeq;
+    }
+  };
+
+  const causeOf = (service: string): string => {
+    const w = watched.get(service);
+    const latest = w?.logs.findings().sort((a, b) => b.lastSeenMs - a.lastSeenMs)[0];
+    return latest?.cause ?? '';
+  };
+
+  const record = (e: RecoveryEvent, requestId = ''): JournaledEvent | undefined => {
+    if (!journal) return undefined;
+    const failed = e.type === 'recovery_failed' || e.type === 'recovery_exhausted' || e.type === 'step_failed';
+    const ev = journal.append({
+      atMs: e.at,
+      service: e.service,
+      type: e.type,
+      step: 'step' in e ? e.step : '',
+      detail: e.detail,
+      cause: failed ? causeOf(e.service) : '',
+      requestId,
+    });
+    flush();
+    return ev;
+  };
+
+  return {
+    name: 'services',
+
+    async start(c) {
+      ctx = c;
+      journal = new EventJournal(join(config.dataDir, 'events'));
+      matcher = compileLogPatterns(config.logPatterns);
+      for (const spec of config.services) {
+        const manager = createManager(spec, { ...options.managerDeps, ...(options.clock ? { clock: options.clock } : {}) });
+        const logs = new LogWatcher({ service: spec.name, files: spec.logs, accessLog: spec.accessLog, matcher, clock });
+        // A process service's own output is a log source too (systemd services have the journal).
+        manager.onLog((line) => logs.feed(line.stream, [line.text]));
+        const m = matcher;
+        const watcher = new ServiceWatcher({
+          service: spec,
+          manager,
+          intervalMs: config.intervalMs,
+          clock,
+          hasErrorPattern: (lines) => hasErrorPattern(lines, m),
+          // Step 3 reads the last minutes of the declared log files too: a finding seen
+          // since then stands for its line.
+          readExtraLogs: async (sinceMs) => logs.findings().filter((f) => f.lastSeenMs >= sinceMs).map((f) => f.excerpt),
+          onError: (err, where) => (options.onError ?? ((e, w) => c.logger.warn({ err: e, where: w, service: spec.name }, 'service watcher error')))(err, where),
+        });
+        watcher.onEvent((e) => record(e));
+        watched.set(spec.name, { spec, manager, watcher, logs });
+      }
+      for (const w of watched.values()) {
+        await w.logs.start();
+        await w.watcher.start();
+      }
+    },
+
+    async stop() {
+      connected = false;
+      // The agent owns its process services: stopping the agent stops them, by process group.
+      for (const w of watched.values()) {
+        await w.watcher.stop();
+        await w.logs.stop();
+        await w.manager.close();
+      }
+      watched.clear();
+    },
+
+    hello: () => ({
+      services: config.services.map((s) => ({ name: s.name, manager: s.manager, recoveryEnabled: s.recovery.enabled })),
+      capabilities: ['services', 'events', 'recover'],
+    }),
+
+    heartbeat() {
+      const services = [];
+      const findings = [];
+      for (const w of watched.values()) {
+        const report = w.logs.report();
+        const status = serviceStatusToWire(w.watcher.snapshot(), report.errorRate);
+        if (status) services.push(status);
+        findings.push(...report.findings.map(findingToWire));
+      }
+      return { services, findings };
+    },
+
+    onConnected(welcome) {
+      connected = true;
+      // Whatever the coordinator stored is done with; everything after it goes again.
+      journal?.ack(welcome.lastEventSeq);
+      sentThrough = welcome.lastEventSeq;
+      flush();
+    },
+
+    onDisconnected() {
+      connected = false;
+    },
+
+    onDrain() {
+      flush();
+    },
+
+    requests: {
+      eventAck(ack) {
+        journal?.ack(ack.eventSeq);
+      },
+      recover(req, c) {
+        const w = watched.get(req.service);
+        const answer = (accepted: boolean, error: string) => c.send({ requestResult: { requestId: req.requestId, accepted, error } });
+        if (!w) return void answer(false, `service "${req.service}" is not declared in this agent's config`);
+        const r = w.watcher.requestRecovery(req.reason || `requested by the coordinator (${req.requestId})`);
+        if (!r.accepted) return void answer(false, `${r.reason}: ${r.message}`);
+        answer(true, '');
+        void r.outcome.then(
+          (o) => c.logger.info({ service: req.service, request: req.requestId, ok: o.ok, step: o.step }, 'requested recovery finished'),
+          (err: unknown) => c.logger.warn({ err, service: req.service }, 'requested recovery failed'),
+        );
+      },
+    },
+  };
+}

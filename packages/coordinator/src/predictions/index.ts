@@ -1,0 +1,15 @@
+/** Failure predictions: series, trend rules, the predictor, its API and events. */
+export { SeriesStore, DEFAULT_SERIES_OPTIONS, BYTES_PER_BUCKET, seriesId, type SeriesStoreOptions } from './series-store.js';
+export { SeriesPersistence } from './series-persistence.js';
+export { HeartbeatFeed, type HeartbeatSample } from './heartbeat-feed.js';
+export { PREDICTIONS_MIGRATION_SQL } from './migration.js';
+export { Predictor, DEFAULT_PREDICTOR_OPTIONS, type PredictorOptions, type PredictorDeps, type PredictionSink, type RuleStats } from './predictor.js';
+export { PredictionStore, type PredictionFilter } from './prediction-store.js';
+export { predictionEvent, predictionSubject, type PredictionEventData, type PredictionEventName } from './prediction-events.js';
+export { predictionView, type PredictionView, type HostPredictionsView } from './views.js';
+export { predictionRoutes, predictionQuery } from './routes.js';
+export { linkPredictionsToIncident, type PredictionLinker, type PredictionSource } from './incident-link.js';
+export { RULES, RULE_NAMES, compileRules, type RuleName, type RuleOverrides, type RuleSettingsMap, type CompiledRule, type Verdict, type RuleInput } from './rules/index.js';
+export { fitLine, crossingTime, confidenceOf, median, type LineFit } from './trend.js';
+export * as synthetic from './synthetic.js';
+export * from './types.js';

@@ -1,0 +1,88 @@
+import type { Db } from '../store/db.js';
+import type { SeriesStore } from './series-store.js';
+import { METRIC_NAMES, type MetricName } from './types.js';
+
+interface BucketRow {
+  host_id: string;
+  service: string;
+  metric: string;
+  instance: string;
+  t: number;
+  min: number;
+  mean: number;
+  max: number;
+  count: number;
+}
+
+/**
+ * Write-behind of closed buckets to `series_buckets`, so the rules keep their evidence
+ * across a coordinator restart. Only closed buckets are written (the open one is still
+ * changing); a restart loses at most the open bucket and the ones since the last flush.
+ */
+export class SeriesPersistence {
+  private readonly stmts;
+  private readonly writeBatch: (rows: BucketRow[]) => void;
+  private lastPrune = 0;
+
+  constructor(
+    db: Db,
+    private readonly store: SeriesStore,
+    /** How often old rows are deleted, in ms. @default 10 min */
+    private readonly pruneEveryMs = 600_000,
+  ) {
+    this.stmts = {
+      upsert: db.prepare(
+        'INSERT OR REPLACE INTO series_buckets (host_id, service, metric, instance, t, min, mean, max, count) VALUES (@host_id, @service, @metric, @instance, @t, @min, @mean, @max, @count)',
+      ),
+      load: db.prepare('SELECT host_id, service, metric, instance, t, min, mean, max, count FROM series_buckets WHERE t >= ? ORDER BY t'),
+      prune: db.prepare('DELETE FROM series_buckets WHERE t < ?'),
+      deleteHost: db.prepare('DELETE FROM series_buckets WHERE host_id = ?'),
+    };
+    this.writeBatch = db.transaction((rows: BucketRow[]) => {
+      for (const r of rows) this.stmts.upsert.run(r);
+    });
+  }
+
+  /** Loads the buckets inside the retention into the store; returns how many. */
+  load(now: number): number {
+    const from = now - this.store.opts.retentionMs;
+    const rows = this.stmts.load.all(from) as BucketRow[];
+    let loaded = 0;
+    for (const r of rows) {
+      if (!METRIC_NAMES.includes(r.metric as MetricName)) continue;
+      const ring = this.store.ringFor({ hostId: r.host_id, service: r.service, metric: r.metric as MetricName, instance: r.instance });
+      if (!ring) continue;
+      const bi = this.store.bucketIndex(r.t);
+      ring.put(bi, { min: r.min, mean: r.mean, max: r.max, count: r.count });
+      ring.flushedThrough = Math.max(ring.flushedThrough, bi);
+      loaded++;
+    }
+    return loaded;
+  }
+
+  /** Writes the closed buckets not yet written, in one transaction; returns how many. */
+  flush(now: number): number {
+    const open = this.store.bucketIndex(now);
+    const rows: BucketRow[] = [];
+    for (const ring of this.store.series()) {
+      const last = Math.min(ring.newest, open - 1);
+      const first = Math.max(ring.flushedThrough + 1, ring.newest - ring.capacity + 1);
+      for (let bi = first; bi <= last; bi++) {
+        const b = ring.bucket(bi, this.store.opts.bucketMs);
+        if (!b) continue;
+        rows.push({ host_id: ring.key.hostId, service: ring.key.service, metric: ring.key.metric, instance: ring.key.instance, ...b });
+      }
+      if (last > ring.flushedThrough) ring.flushedThrough = last;
+    }
+    if (rows.length > 0) this.writeBatch(rows);
+    if (now - this.lastPrune >= this.pruneEveryMs) {
+      this.stmts.prune.run(now - this.store.opts.retentionMs);
+      this.lastPrune = now;
+    }
+    return rows.length;
+  }
+
+  forgetHost(hostId: string): void {
+    this.stmts.deleteHost.run(hostId);
+  }
+}
