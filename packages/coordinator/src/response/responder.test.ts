@@ -1,0 +1,188 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger, FakeClock, PROBLEM_CLASS_TABLE, type ProblemClass, type ValidProbeResult, type ValidServiceStatus } from '@vigil/shared';
+import { SilenceDetector } from '../detector/silence-detector.js';
+import { Diagnoser } from '../diagnosis/diagnoser.js';
+import type { LocalProber } from '../diagnosis/vantage.js';
+import { AgentChannels, type ProbeAsk } from '../grpc/agent-channels.js';
+import { IncidentManager } from '../incidents/incident-manager.js';
+import { IncidentStore } from '../incidents/incident-store.js';
+import { HeartbeatWriter } from '../registry/heartbeat-writer.js';
+import { HostRegistry } from '../registry/host-registry.js';
+import { AgentEventStore } from '../store/agent-event-store.js';
+import { openDb, type Db } from '../store/db.js';
+import { HostStore } from '../store/host-store.js';
+import { Responder } from './responder.js';
+
+const log = createLogger('test', 'silent');
+let dir: string;
+let db: Db;
+let clock: FakeClock;
+let registry: HostRegistry;
+let incidents: IncidentManager;
+let responder: Responder;
+let events: AgentEventStore;
+/** What the coordinator's own probes see, per target and kind. */
+let reachable: Record<string, { ping: boolean; ssh: boolean }>;
+let session = 1;
+
+const prober: LocalProber = {
+  async probe(ask: ProbeAsk): Promise<ValidProbeResult> {
+    const r = reachable[ask.target] ?? { ping: false, ssh: false };
+    const ok = ask.kind === 'ping' ? r.ping : ask.kind === 'ssh' ? r.ssh : true;
+    return { requestId: 'x', kind: ask.kind, target: ask.target, ok, durationMs: 1, error: ok ? '' : 'down', transmitted: 4, received: ok ? 4 : 0, lossPercent: ok ? 0 : 100, rttAvgMs: 0, banner: '', addresses: [], statusCode: 0, refused: '' };
+  },
+};
+
+function hello(id: string, labels: Record<string, string> = {}, services: { name: string; manager: string; recoveryEnabled: boolean }[] = []) {
+  const s = session++;
+  registry.hello({ hostId: id, agentVersion: '1', hostname: id, os: null, services, capabilities: [], intervalMs: 500, labels: { address: `addr-${id}`, ...labels }, startedAtMs: 1 }, 500, s);
+  return s;
+}
+
+async function crash(id: string, s: number) {
+  registry.streamClosed(id, s, 'test');
+  clock.advance(400);
+  await responder.idle();
+}
+
+function status(over: Partial<ValidServiceStatus>): ValidServiceStatus {
+  return { name: 'api', state: 'running', pids: [1], checks: [], errorRate: null, recovering: false, budgetUsed: 0, budgetMax: 3, exhausted: false, manager: 'process', sinceMs: 0, ...over };
+}
+
+async function beat(id: string, s: number, services: ValidServiceStatus[], findings: any[] = []) {
+  await new Promise<void>((resolve, reject) =>
+    registry.heartbeat(id, s, { seq: 1, sentAtMs: 1, resources: null, collectors: [], services, findings }, (e) => (e ? reject(e) : resolve())),
+  );
+}
+
+const active = (host: string) => incidents.store.activeForHost(host);
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-resp-'));
+  db = openDb(dir);
+  clock = new FakeClock();
+  reachable = {};
+  const hostStore = new HostStore(db);
+  events = new AgentEventStore(db);
+  const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
+  registry = new HostRegistry(clock, hostStore, new HeartbeatWriter(db, hostStore), detector, (t) => hostStore.recordTransition(t), { disconnectGraceMs: 300, restartGraceMs: 1000, detectionWindowMs: () => 1000 }, log, events);
+  incidents = new IncidentManager(db, new IncidentStore(db), { enqueue: () => {}, kick: () => {} }, clock, log, {
+    escalationMs: (c: ProblemClass) => PROBLEM_CLASS_TABLE[c].escalationMs,
+    settleMs: 2000,
+    tickMs: 100,
+    source: 't',
+    apiBase: 'http://api',
+  });
+  incidents.start();
+  const diagnoser = new Diagnoser(registry, new AgentChannels(), prober, log, { peers: 3 });
+  responder = new Responder(registry, diagnoser, incidents, 'c1', (h) => events.findings(h), log, { partitionMinHosts: 3, partitionRatio: 0.3, partitionWindowMs: 30_000, serviceReportsBeforeIncident: 2 });
+  responder.start();
+});
+
+afterEach(() => {
+  incidents.stop();
+  registry.stop();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('responder - silent hosts are diagnosed and classified', () => {
+  it('ping fails → network_issue at 0.9 with the tree path', async () => {
+    for (const h of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) hello(h);
+    const s = hello('web-1');
+    await crash('web-1', s);
+    const [i] = active('web-1');
+    expect(i).toMatchObject({ class: 'network_issue', confidence: 0.9, level: 1, service: '' });
+    expect((i!.diagnosis as any).path.map((p: any) => p.node)).toEqual(['network_connectivity']);
+    expect((i!.diagnosis as any).facts).toMatchObject({ ping_ok: false, agent_connected: false });
+  });
+
+  it('ping answers, SSH does not → server_hardware_issue', async () => {
+    for (const h of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) hello(h);
+    reachable['addr-db-1'] = { ping: true, ssh: false };
+    await crash('db-1', hello('db-1'));
+    expect(active('db-1').map((i) => i.class)).toEqual(['server_hardware_issue']);
+  });
+
+  it('ping and SSH answer but the agent is gone → agent_failure, cleared when it reconnects', async () => {
+    for (const h of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) hello(h);
+    reachable['addr-app-1'] = { ping: true, ssh: true };
+    await crash('app-1', hello('app-1'));
+    const [i] = active('app-1');
+    expect(i!.class).toBe('agent_failure');
+    hello('app-1');
+    clock.advance(2500);
+    expect(incidents.get(i!.id)!.state).toBe('resolved');
+  });
+});
+
+describe('responder - many at once is the observer, not the fleet', () => {
+  it('raises one observer_partition when 30 % of hosts fall silent together, and holds per-host paging', async () => {
+    const sessions = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'h8', 'h9', 'h10'].map((h) => [h, hello(h)] as const);
+    for (const [h, s] of sessions.slice(0, 4)) await crash(h, s);
+    const all = incidents.store.allActive();
+    const partition = all.filter((i) => i.class === 'observer_partition');
+    expect(partition).toHaveLength(1);
+    expect(partition[0]!.hostId).toBe('coordinator:c1');
+    // Whatever host incidents opened before the pattern showed are explained by it, not paged.
+    for (const i of all.filter((x) => x.class !== 'observer_partition')) expect(i.parentId).toBe(partition[0]!.id);
+    clock.advance(10 * 60_000);
+    expect(incidents.store.allActive().filter((i) => i.class !== 'observer_partition').every((i) => i.level === 1)).toBe(true);
+  });
+});
+
+describe('responder - a zone that went down together', () => {
+  it('groups the hosts of a zone under one zone incident', async () => {
+    for (const h of ['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'x9']) hello(h, { zone: 'z2' });
+    const a = hello('r1', { zone: 'z1' });
+    const b = hello('r2', { zone: 'z1' });
+    hello('r3', { zone: 'z1' });
+    await crash('r1', a);
+    await crash('r2', b);
+    const zone = incidents.store.findActive('zone:z1', '', 'network_issue');
+    expect(zone).toBeDefined();
+    expect(active('r1')[0]!.parentId).toBe(zone!.id);
+    expect(active('r2')[0]!.parentId).toBe(zone!.id);
+  });
+});
+
+describe('responder - services reported by agents', () => {
+  it('opens service_failure after two reports of a stopped service, not while the agent is recovering it', async () => {
+    const s = hello('svc-1', {}, [{ name: 'api', manager: 'process', recoveryEnabled: true }]);
+    await beat('svc-1', s, [status({ state: 'failed', recovering: true })]);
+    await beat('svc-1', s, [status({ state: 'failed', recovering: true })]);
+    expect(active('svc-1')).toEqual([]);
+    await beat('svc-1', s, [status({ state: 'inactive' })]);
+    expect(active('svc-1')).toEqual([]);
+    await beat('svc-1', s, [status({ state: 'inactive' })]);
+    const [i] = active('svc-1');
+    expect(i).toMatchObject({ class: 'service_failure', service: 'api', confidence: 0.95 });
+    await beat('svc-1', s, [status({ state: 'running' })]);
+    clock.advance(2500);
+    expect(incidents.get(i!.id)!.state).toBe('resolved');
+  });
+
+  it('opens partial_failure for a running service erring above 1 %', async () => {
+    const s = hello('svc-2');
+    const erring = status({ errorRate: { requests: 1000, errors: 50, rate: 0.05, windowMs: 300_000 } });
+    await beat('svc-2', s, [erring]);
+    await beat('svc-2', s, [erring]);
+    expect(active('svc-2')[0]).toMatchObject({ class: 'partial_failure', confidence: 0.8 });
+    expect((active('svc-2')[0]!.diagnosis as any).next).toBe('application_level_diagnosis');
+  });
+
+  it('escalates at once when the agent reports recovery_exhausted, with the root cause from its logs', async () => {
+    const s = hello('svc-3', {}, [{ name: 'api', manager: 'process', recoveryEnabled: true }]);
+    await beat('svc-3', s, [status({ state: 'failed', recovering: true })], [
+      { cause: 'configuration_error', service: 'api', source: 'stdout', excerpt: 'Failed to parse config: line 3', count: 3, firstSeenMs: 1, lastSeenMs: 2, skippedLines: 0, diagnosis: 'config error', fix: 'fix it', prevention: 'validate' },
+    ]);
+    registry.agentEvent('svc-3', s, { eventSeq: 1, atMs: 1, service: 'api', type: 'recovery_exhausted', step: '', detail: '3 of 3 used', cause: 'configuration_error', requestId: '' });
+    const [i] = active('svc-3');
+    expect(i).toMatchObject({ class: 'service_failure', level: 2 });
+    expect(i!.rootCause).toMatchObject({ cause: 'configuration_error', excerpt: 'Failed to parse config: line 3', fix: 'fix it' });
+    expect(incidents.store.timeline(i!.id).map((t) => t.kind)).toContain('agent_event');
+  });
+});
