@@ -25,6 +25,8 @@ Usage: vigil-coordinator [options]
   --max-message-bytes N       largest agent message accepted                [262144]
   --nats-stream NAME          JetStream stream for events                   [VIGIL]
   --public-url URL            API base URL used in event links
+  --cluster                   share the fleet with other coordinators via NATS KV
+  --cluster-ttl DUR           a silent coordinator is gone after this       [6s]
   --log-level LEVEL           fatal|error|warn|info|debug|trace|silent      [info]
   -h, --help                  show this help
   -v, --version               show the version
@@ -52,6 +54,8 @@ const OPTIONS = {
   'nats-stream': { type: 'string' },
   'public-url': { type: 'string' },
   'log-level': { type: 'string' },
+  cluster: { type: 'boolean' },
+  'cluster-ttl': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -90,6 +94,8 @@ export function parseCli(argv: string[]): CliResult {
     natsStream: s('nats-stream'),
     publicUrl: s('public-url'),
     logLevel: s('log-level'),
+    cluster: values.cluster === true ? true : undefined,
+    clusterTtl: s('cluster-ttl'),
   });
   checkExposure(config);
   return { kind: 'run', config };

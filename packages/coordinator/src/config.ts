@@ -44,6 +44,14 @@ export const coordinatorConfigSchema = z
     maxMessageBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
     /** JetStream stream that holds Vigil's events. @default VIGIL */
     natsStream: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('VIGIL'),
+    /**
+     * Share the fleet with other coordinators through NATS JetStream key-value buckets:
+     * host ownership by compare-and-set, adoption of a dead coordinator's hosts
+     * (docs/scaling.md). Needs NATS. @default false
+     */
+    cluster: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
+    /** A coordinator that has not refreshed its membership this long is gone. @default 6s */
+    clusterTtl: durationMs.default(6000),
     /** Base URL of the HTTP API as pagers should link to it; derived from --http when absent. */
     publicUrl: z.string().url().optional(),
     logLevel: logLevel.default('info'),
@@ -106,6 +114,9 @@ export const coordinatorConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.ceilingIntervals < c.floorIntervals) {
       ctx.addIssue({ code: 'custom', path: ['ceilingIntervals'], message: `must not be below floorIntervals (${c.floorIntervals})` });
+    }
+    if (c.cluster && c.nats.trim().toLowerCase() === 'none') {
+      ctx.addIssue({ code: 'custom', path: ['cluster'], message: 'a cluster shares its state through NATS: give --nats' });
     }
     if (c.tokens.length === 0 && !isLoopback(c.http.host)) {
       ctx.addIssue({ code: 'custom', path: ['tokens'], message: `an API listening on "${c.http.host}" beyond loopback needs at least one token` });

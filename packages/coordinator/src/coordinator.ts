@@ -26,6 +26,7 @@ import { IncidentManager } from './incidents/incident-manager.js';
 import { IncidentStore } from './incidents/incident-store.js';
 import { RunbookLevelActions } from './response/level-actions.js';
 import { Responder } from './response/responder.js';
+import { joinCluster, type ClusterMember } from './cluster/join.js';
 
 export interface Coordinator {
   readonly grpcPort: number;
@@ -34,6 +35,7 @@ export interface Coordinator {
   readonly channels: AgentChannels;
   readonly incidents: IncidentManager;
   readonly responder: Responder;
+  readonly cluster: ClusterMember | undefined;
   readonly app: FastifyInstance;
   stop(): Promise<void>;
 }
@@ -118,6 +120,8 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     metrics,
   );
   registry.load();
+  nats?.start();
+  const cluster = config.cluster && nats ? await joinCluster(config, nats, registry, clock, log.child({ part: 'cluster' })) : undefined;
 
   const incidentOpts = { escalationMs: (c: ProblemClass) => config.escalation[c], settleMs: config.settleWindow, tickMs: config.incidentTick, source, apiBase: links.apiBase };
   const incidents = new IncidentManager(
@@ -134,7 +138,6 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     incidentOpts,
   );
   detector.start();
-  nats?.start();
   publisher?.start();
 
   const grpcServer: AgentServer = await startAgentServer(
@@ -211,11 +214,13 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     channels: grpcServer.channels,
     incidents,
     responder,
+    cluster,
     app,
     async stop() {
       if (stopped) return;
       stopped = true;
       detector.stop();
+      await cluster?.leave();
       incidents.stop();
       ownProber?.close();
       registry!.stop();

@@ -1,4 +1,4 @@
-import { connect, nanos, RetentionPolicy, StorageType, type JetStreamClient, type NatsConnection } from 'nats';
+import { connect, nanos, RetentionPolicy, StorageType, type JetStreamClient, type KV, type KvOptions, type NatsConnection } from 'nats';
 import type { Logger } from '@vigil/shared';
 
 export interface NatsLinkOptions {
@@ -126,6 +126,15 @@ export class NatsLink {
       this.log.info({ stream: this.opts.stream }, 'created JetStream stream');
     }
     this.streamReady = true;
+  }
+
+  /** A JetStream key-value bucket, created if missing; waits for the connection. */
+  async kv(bucket: string, opts: Partial<KvOptions>): Promise<KV> {
+    while (!this.js) {
+      if (this.closed) throw new Error('NATS link closed');
+      await new Promise((r) => setTimeout(r, 100).unref());
+    }
+    return this.js.views.kv(bucket, opts);
   }
 
   async close(): Promise<void> {

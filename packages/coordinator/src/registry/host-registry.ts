@@ -33,6 +33,8 @@ export class HostRegistry {
   /** Set while the coordinator stops: streams it ends itself are no outage. */
   private stopping = false;
   private readonly subscribers: ((e: RegistryEvent) => void)[] = [];
+  /** Hosts another coordinator owns now (cluster mode): known here, judged there. */
+  private readonly remote = new Set<string>();
 
   constructor(
     private readonly clock: Clock,
@@ -130,6 +132,8 @@ export class HostRegistry {
     this.hosts.set(host.id, host);
     this.store.upsertHello(host);
     this.detector.watch(host.id, intervalMs);
+    this.remote.delete(host.id);
+    this.publish({ type: 'hello', host });
     if (!prev) this.transition(host, null, 'online', 'first hello');
     else if (prev.state !== 'online') this.transition(host, prev.state, 'online', restarted ? 'agent restarted' : 'reconnected');
     return { lastSeq: host.lastSeq, lastEventSeq: this.events.lastEventSeq(host.id), replaced };
@@ -211,6 +215,55 @@ export class HostRegistry {
     const host = this.hosts.get(v.hostId);
     if (!host || host.state === 'silent' || host.state === 'left') return;
     this.transition(host, host.state, 'silent', `no heartbeat for ${Math.round(v.silentForMs)} ms (phi ${v.phi.toFixed(1)})`);
+  }
+
+  /** Cluster mode: another coordinator holds this host's stream now; stop judging it here. */
+  release(hostId: string): void {
+    this.remote.add(hostId);
+    this.sessions.delete(hostId);
+    this.cancelGrace(hostId);
+    this.detector.unwatch(hostId);
+  }
+
+  /**
+   * Cluster mode: this coordinator took over a host whose owner left. It gets the restart
+   * grace to reconnect (here or anywhere) before it is judged, as after a restart.
+   */
+  adopt(hostId: string, info: { intervalMs: number; hostname: string; labels: Record<string, string> }): void {
+    this.remote.delete(hostId);
+    if (this.sessions.has(hostId)) return;
+    let host = this.hosts.get(hostId);
+    if (!host) {
+      const now = this.clock.now();
+      host = {
+        id: hostId,
+        state: 'online',
+        stateSince: now,
+        hostname: info.hostname,
+        agentVersion: '',
+        os: null,
+        labels: info.labels,
+        services: [],
+        capabilities: [],
+        intervalMs: info.intervalMs,
+        address: info.labels['address'] ?? null,
+        firstSeen: now,
+        lastSeen: now,
+        lastSeq: 0,
+        agentStartedAt: null,
+        latestSample: null,
+        sampleAt: null,
+        serviceStatus: [],
+      };
+      this.hosts.set(hostId, host);
+      this.store.upsertHello(host);
+    }
+    if (host.state === 'left' || host.state === 'silent') return;
+    this.detector.watch(hostId, host.intervalMs, Math.max(this.opts.restartGraceMs, this.opts.detectionWindowMs(host.intervalMs)));
+  }
+
+  isRemote(hostId: string): boolean {
+    return this.remote.has(hostId);
   }
 
   stop(): void {

@@ -47,4 +47,5 @@ export type RegistryEvent =
   | { type: 'transition'; transition: Transition; host: HostRecord }
   | { type: 'agent_event'; hostId: string; event: ValidAgentEvent }
   | { type: 'findings'; hostId: string; findings: ValidLogFinding[] }
-  | { type: 'heartbeat'; hostId: string; host: HostRecord };
+  | { type: 'heartbeat'; hostId: string; host: HostRecord }
+  | { type: 'hello'; host: HostRecord };
