@@ -97,12 +97,16 @@ export class Diagnoser {
     }
     if (vantages.length === 1) notes.push('no healthy peer agent could probe: the coordinator judged alone');
 
-    const reports = await Promise.all(vantages.map((v) => this.probeFrom(v, target, name, sshPort)));
-    const q = {
-      ping: quorum(reports, (r) => r.ping),
-      ssh: quorum(reports, (r) => r.ssh),
-      dns: quorum(reports, (r) => r.dns),
-    };
+    // The chain's order, kept without serialising it: every probe starts now, but when
+    // the network step already failed there is no waiting out the SSH timeout (runbook 1:
+    // a failed ping goes straight to network_diagnosis).
+    const running = vantages.map((v) => this.startProbes(v, target, name, sshPort));
+    const reports = await Promise.all(running.map((r) => this.networkReport(r)));
+    const network = { ping: quorum(reports, (r) => r.ping), dns: quorum(reports, (r) => r.dns) };
+    const networkDown = network.ping.ok === false || (name !== null && network.dns.ok === false);
+    if (networkDown) notes.push('network step failed: SSH results were not waited for');
+    else await Promise.all(running.map((r, i) => this.addSsh(reports[i]!, r)));
+    const q = { ping: network.ping, ssh: networkDown ? quorum([], () => undefined) : quorum(reports, (r) => r.ssh), dns: network.dns };
     for (const [what, v] of Object.entries(q)) {
       if (v.coordinatorLinkSuspect) notes.push(`coordinator-link problem: only the coordinator failed ${what} while peers reached the host`);
     }
@@ -151,19 +155,42 @@ export class Diagnoser {
     return { service: s.name, facts, verdict: evaluateTree(this.opts.tree, facts) };
   }
 
-  private async probeFrom(v: Vantage, target: string, name: string | null, sshPort: number): Promise<VantageReport> {
+  private startProbes(v: Vantage, target: string, name: string | null, sshPort: number): Running {
     const run = (ask: ProbeAsk) => v.probe(ask).catch((err: Error) => err);
-    const [ping, ssh, dns] = await Promise.all([
-      run({ kind: 'ping', target, timeoutMs: this.opts.pingTimeoutMs }),
-      run({ kind: 'ssh', target, port: sshPort, timeoutMs: this.opts.sshTimeoutMs }),
-      name ? run({ kind: 'dns', target: name, timeoutMs: this.opts.dnsTimeoutMs }) : Promise.resolve(undefined),
-    ]);
-    const failures = [ping, ssh, dns].filter((r): r is Error => r instanceof Error);
-    const report: VantageReport = { vantage: v.id, kind: v.kind, healthy: failures.length === 0 };
-    if (failures.length > 0) report.error = failures.map((f) => f.message).join('; ');
-    if (!(ping instanceof Error)) report.ping = ping as ValidProbeResult;
-    if (!(ssh instanceof Error)) report.ssh = ssh as ValidProbeResult;
-    if (dns && !(dns instanceof Error)) report.dns = dns as ValidProbeResult;
+    return {
+      v,
+      ping: run({ kind: 'ping', target, timeoutMs: this.opts.pingTimeoutMs }),
+      ssh: run({ kind: 'ssh', target, port: sshPort, timeoutMs: this.opts.sshTimeoutMs }),
+      dns: name ? run({ kind: 'dns', target: name, timeoutMs: this.opts.dnsTimeoutMs }) : Promise.resolve(undefined),
+    };
+  }
+
+  private async networkReport(r: Running): Promise<VantageReport> {
+    const [ping, dns] = await Promise.all([r.ping, r.dns]);
+    const report: VantageReport = { vantage: r.v.id, kind: r.v.kind, healthy: true };
+    for (const [key, res] of [['ping', ping], ['dns', dns]] as const) {
+      if (res instanceof Error) this.unhealthy(report, res);
+      else if (res) report[key] = res;
+    }
     return report;
   }
+
+  private async addSsh(report: VantageReport, r: Running): Promise<void> {
+    const ssh = await r.ssh;
+    if (ssh instanceof Error) this.unhealthy(report, ssh);
+    else report.ssh = ssh;
+  }
+
+  /** A vantage that could not run a probe (agent gone, no answer) does not vote at all. */
+  private unhealthy(report: VantageReport, err: Error): void {
+    report.healthy = false;
+    report.error = report.error ? `${report.error}; ${err.message}` : err.message;
+  }
+}
+
+interface Running {
+  v: Vantage;
+  ping: Promise<ValidProbeResult | Error>;
+  ssh: Promise<ValidProbeResult | Error>;
+  dns: Promise<ValidProbeResult | Error | undefined>;
 }

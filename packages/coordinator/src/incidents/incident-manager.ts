@@ -271,8 +271,14 @@ export class IncidentManager {
   /** Publishes an action request for external automation (reboot, failover), recorded on the timeline. */
   requestAction(i: Incident, action: string, reason: string): void {
     const now = this.clock.now();
+    const silence = this.isSilenced(i, now);
+    if (silence) {
+      // A silenced host is usually in maintenance: automation must not reboot it either.
+      this.note(i.id, 'silenced', `${action} request held by silence ${silence.id}: ${silence.comment}`, { action, silenceId: silence.id });
+      return;
+    }
     this.tx(() => {
-      const silenced = this.isSilenced(i, now) !== undefined;
+      const silenced = false;
       const ev = incidentEvent(i, 'updated', { source: this.opts.source, apiBase: this.opts.apiBase, at: now, silenced, reason, type: `vigil.v1.action.${action}` });
       this.sink.enqueue(actionSubject(action, i.hostId), ev);
       this.store.addTimeline(i.id, now, 'action', `requested ${action}: ${reason}`, { action, eventId: ev.id });

@@ -61,7 +61,9 @@ export class IncidentStore {
       active: db.prepare("SELECT * FROM incidents WHERE host_id = ? AND service = ? AND class = ? AND state != 'resolved'"),
       activeForHost: db.prepare("SELECT * FROM incidents WHERE host_id = ? AND state != 'resolved' ORDER BY opened_at"),
       allActive: db.prepare("SELECT * FROM incidents WHERE state != 'resolved' ORDER BY opened_at"),
-      due: db.prepare("SELECT * FROM incidents WHERE state = 'open' AND next_escalation_at IS NOT NULL AND next_escalation_at <= ? ORDER BY next_escalation_at"),
+      // An incident whose condition is clear (settling) does not move up: nobody is woken,
+      // and no reboot is requested, for a host that came back a moment before its deadline.
+      due: db.prepare("SELECT * FROM incidents WHERE state = 'open' AND clear_since IS NULL AND next_escalation_at IS NOT NULL AND next_escalation_at <= ? ORDER BY next_escalation_at"),
       settled: db.prepare("SELECT * FROM incidents WHERE state != 'resolved' AND clear_since IS NOT NULL AND clear_since <= ?"),
       children: db.prepare("SELECT * FROM incidents WHERE parent_id = ? AND state != 'resolved'"),
       addTimeline: db.prepare('INSERT INTO incident_timeline (incident_id, at, kind, summary, data) VALUES (?, ?, ?, ?, ?)'),

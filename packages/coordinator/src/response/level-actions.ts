@@ -24,6 +24,11 @@ export class RunbookLevelActions implements LevelActions {
       case 1:
         return this.level1(i, m);
       case 2:
+        if (i.class === 'observer_partition' || i.hostId.startsWith('zone:')) {
+          // Nothing to reboot: the fault is in the network between us and them.
+          m.note(i.id, 'notification', 'operations team notified (level 2)');
+          return;
+        }
         m.requestAction(i, 'reboot', `level 2 advanced recovery for ${i.class}`);
         m.requestAction(i, 'failover', `level 2: activate the backup for ${i.hostId}${i.service ? `/${i.service}` : ''}`);
         m.note(i.id, 'notification', 'operations team notified (level 2)');

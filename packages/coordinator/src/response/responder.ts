@@ -144,7 +144,8 @@ export class Responder {
       parentId: parent ?? null,
     });
     if (created) this.attachKnownRootCause(incident);
-    if (cls === 'network_issue') this.groupZone(host);
+    // Under an observer partition the zone pattern is the partition's doing, not the zone's.
+    if (cls === 'network_issue' && !this.partitionIncident) this.groupZone(host);
     for (const note of d.notes) this.incidents.note(incident.id, 'observation', note);
   }
 
@@ -188,7 +189,10 @@ export class Responder {
     });
     this.partitionIncident = incident.id;
     this.log.warn({ silent, known }, 'observer partition suspected: per-host paging held');
-    // Host incidents opened before the pattern was clear are explained by it now.
+    // Host and zone incidents opened before the pattern was clear are explained by it now.
+    for (const i of this.incidents.store.allActive()) {
+      if (i.hostId.startsWith('zone:')) this.incidents.setParent(i.id, incident.id, `explained by observer partition ${incident.id}`);
+    }
     for (const hostId of this.partition.hostsSince(now)) {
       for (const i of this.incidents.store.activeForHost(hostId)) {
         if (HOST_CLASSES.includes(i.class)) this.incidents.setParent(i.id, incident.id, `explained by observer partition ${incident.id}`);
