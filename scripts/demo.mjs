@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Vigil demo: a nats-server, a coordinator and three agents on this machine. One agent is
 // killed with SIGKILL and the coordinator reports it silent on NATS within about a second.
+// Then a service watched by another agent (an HTTP server under its process manager) is
+// killed with SIGKILL: the agent restarts it, each recovery step shows up here as the
+// coordinator receives it, and the time until it serves again is printed.
 //
 //   node scripts/demo.mjs          run until Ctrl-C
 //   node scripts/demo.mjs --once   exit after showing the detection (smoke test)
@@ -9,7 +12,8 @@
 // starts listens on 127.0.0.1 only and is stopped by PID when it ends; its temp dirs are
 // removed.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +25,10 @@ const COORDINATOR_BIN = join(ROOT, 'packages/coordinator/bin/vigil-coordinator.j
 const AGENT_BIN = join(ROOT, 'packages/agent/bin/vigil-agent.js');
 const HOSTS = ['web-1', 'web-2', 'db-1'];
 const VICTIM = 'web-2';
+/** The host whose agent watches a service, and the service (the HTTP fixture). */
+const SERVICE_HOST = 'web-1';
+const SERVICE = 'shop';
+const SERVICE_FIXTURE = join(ROOT, 'packages/agent/test-fixtures/http-server.mjs');
 
 const { values: opts } = parseArgs({
   options: {
@@ -179,11 +187,63 @@ async function startCoordinator(url) {
   return { entry, baseUrl: `http://127.0.0.1:${ports.http}`, grpcTarget: `127.0.0.1:${ports.grpc}` };
 }
 
-function startAgent(hostId, grpcTarget) {
+function startAgent(hostId, grpcTarget, configFile) {
   return start(`vigil-agent ${hostId}`, process.execPath, [
     AGENT_BIN, '--coordinator', grpcTarget, '--host-id', hostId, '--interval', opts.interval, '--data-dir', tempDir(`agent-${hostId}`), '--log-level', 'warn',
+    ...(configFile ? ['--config', configFile] : []),
   ]);
 }
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The agent config of SERVICE_HOST: one process service with an http check. Recovery
+ * times are shortened for the demo (the runbook's watch is 30 s); strings are written
+ * double-quoted, which YAML reads as JSON strings.
+ */
+function writeServiceConfig(port) {
+  const q = JSON.stringify;
+  const file = join(tempDir('agent-config'), 'agent.yaml');
+  writeFileSync(
+    file,
+    [
+      'services:',
+      `  - name: ${q(SERVICE)}`,
+      '    manager: process',
+      `    command: [${q(process.execPath)}, ${q(SERVICE_FIXTURE)}]`,
+      `    env: { PORT: ${q(String(port))} }`,
+      '    checks:',
+      `      - { type: http, url: ${q(`http://127.0.0.1:${port}/`)}, timeout: 1s }`,
+      '    recovery: { watchAfterRestart: 2s, stableAfterStart: 200ms, monitorEvery: 1s, monitorFor: 3s }',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+async function hostDetail(baseUrl, id) {
+  const res = await fetch(`${baseUrl}/v1/hosts/${id}`, { signal: AbortSignal.timeout(2000) });
+  if (!res.ok) throw new Error(`GET /v1/hosts/${id} → ${res.status}`);
+  return (await res.json()).host;
+}
+
+/** GET the service; its body names the pid that answered. */
+async function probe(port) {
+  const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) });
+  return { status: res.status, pid: (await res.json()).pid };
+}
+
+/** PIDs of watched services seen while running: stopped at the end if their agent left them. */
+const servicePids = new Set();
 
 async function fleet(baseUrl) {
   const res = await fetch(`${baseUrl}/v1/hosts`, { signal: AbortSignal.timeout(2000) });
@@ -210,6 +270,14 @@ async function shutdown(code) {
     for (const c of [...children].filter((x) => x.name === name)) await stopEntry(c);
   }
   for (const c of [...children]) await stopEntry(c);
+  // The agent stops its services when it stops; one that outlived it is ended by its PID.
+  for (const pid of servicePids) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(SERVICE_FIXTURE)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   say(`stopped everything it started; temp dirs removed`);
   process.exit(code);
@@ -258,7 +326,10 @@ async function main() {
         ce = undefined;
       }
       const d = ce?.data ?? {};
-      const change = `${d.hostId ?? '?'}: ${d.previousState ?? '(new)'} → ${colorState(d.state)}`;
+      // Host state changes, and incidents (opened, escalated, actions) with their level.
+      const change = d.incidentId
+        ? `${d.hostId}${d.service ? `/${d.service}` : ''}: ${d.class} level ${d.level}, ${d.state}`
+        : `${d.hostId ?? '?'}: ${d.previousState ?? '(new)'} → ${colorState(d.state)}`;
       say(`${bold('event')} ${msg.subject.padEnd(34)} ${change}${d.reason ? dim(`  (${d.reason})`) : ''}`);
       const entry = { subject: msg.subject, at, ce };
       events.push(entry);
@@ -270,11 +341,13 @@ async function main() {
   const coordinator = await startCoordinator(natsUrl);
   say(`vigil-coordinator gRPC ${coordinator.grpcTarget}, HTTP ${coordinator.baseUrl} (pid ${coordinator.entry.pid})`);
 
+  const servicePort = await freePort();
   const agents = new Map();
   for (const host of HOSTS) {
-    const a = startAgent(host, coordinator.grpcTarget);
+    const a = startAgent(host, coordinator.grpcTarget, host === SERVICE_HOST ? writeServiceConfig(servicePort) : undefined);
     agents.set(host, a);
-    say(`vigil-agent       ${host.padEnd(6)} every ${opts.interval} (pid ${a.pid})`);
+    const watches = host === SERVICE_HOST ? `, watching service ${SERVICE} on 127.0.0.1:${servicePort}` : '';
+    say(`vigil-agent       ${host.padEnd(6)} every ${opts.interval}${watches} (pid ${a.pid})`);
   }
 
   await waitFor('all three hosts online', async () => {
@@ -313,12 +386,66 @@ async function main() {
   );
   printFleet(await fleet(coordinator.baseUrl));
 
+  await serviceRecovery(coordinator.baseUrl, servicePort);
+
   if (opts.once) {
     await shutdown(0);
     return;
   }
   say(`running; events keep showing up here. Try: curl ${coordinator.baseUrl}/v1/hosts/${HOSTS[0]}`);
   say('press Ctrl-C to stop everything');
+}
+
+/**
+ * Runbook section 3 on a real process: kill -9 the watched service, print each recovery
+ * event as the coordinator stores it (GET /v1/hosts/:id), and the time to serving again.
+ */
+async function serviceRecovery(baseUrl, port) {
+  const running = await waitFor(`${SERVICE} on ${SERVICE_HOST} running with its check passing`, async () => {
+    const s = (await hostDetail(baseUrl, SERVICE_HOST)).serviceStatus?.find((x) => x.name === SERVICE);
+    return s && s.state === 'running' && !s.recovering && s.pids.length > 0 && s.checks.every((c) => c.status === 'passing') ? s : undefined;
+  }, 20_000);
+  const oldPid = running.pids[0];
+  servicePids.add(oldPid);
+  const before = await hostDetail(baseUrl, SERVICE_HOST);
+  let lastSeq = Math.max(0, ...before.events.map((e) => e.eventSeq));
+  console.log('');
+  say(`service ${bold(SERVICE)} on ${SERVICE_HOST}: running as pid ${oldPid}, serving http://127.0.0.1:${port}/ (${running.checks.map((c) => `${c.name} ${c.status}`).join(', ')})`);
+  say(`${bold(red(`kill -9 ${oldPid}`))}  (the service process itself; its agent should bring it back)`);
+  const killedAt = performance.now();
+  const killedWall = Date.now();
+  process.kill(oldPid, 'SIGKILL');
+
+  // Serving again: polled tightly on the service's own port.
+  const serving = (async () => {
+    for (;;) {
+      const r = await probe(port).catch(() => undefined);
+      if (r && r.status === 200 && r.pid !== oldPid) return { ...r, ms: performance.now() - killedAt };
+      if (performance.now() - killedAt > 20_000) throw new Error(`${SERVICE} did not serve again within 20 s of the kill`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  void serving.then((r) => {
+    servicePids.add(r.pid);
+    say(`${bold(green('serving again'))}: ${SERVICE} answered 200 from pid ${r.pid} ${bold(`${r.ms.toFixed(0)} ms`)} after the kill`);
+  }, () => undefined);
+
+  // The recovery steps, as the coordinator receives them from the agent.
+  const colour = (type) => (/failed|exhausted/.test(type) ? red : /succeeded|passed/.test(type) ? green : /started|changed/.test(type) ? yellow : (x) => x);
+  await waitFor('the recovery to finish', async () => {
+    const events = (await hostDetail(baseUrl, SERVICE_HOST)).events.filter((e) => e.service === SERVICE && e.eventSeq > lastSeq).sort((a, b) => a.eventSeq - b.eventSeq);
+    for (const e of events) {
+      lastSeq = e.eventSeq;
+      const t = ((e.atMs - killedWall) / 1000).toFixed(2);
+      say(`${bold('recovery')} #${String(e.eventSeq).padEnd(3)} ${colour(e.type)(e.type.padEnd(19))} ${(e.step || '').padEnd(24)} ${dim(`+${t}s  ${e.detail.slice(0, 110)}`)}`);
+      if (e.type === 'recovery_failed' || e.type === 'recovery_exhausted') throw new Error(`recovery of ${SERVICE} failed: ${e.detail}`);
+    }
+    return events.some((e) => e.type === 'monitoring_started');
+  }, 20_000, 100);
+  const back = await serving;
+  servicePids.add(back.pid);
+  console.log('');
+  say(`${bold('recovered')}: ${SERVICE} killed → serving again as pid ${back.pid} in ${bold(`${back.ms.toFixed(0)} ms`)}; the agent keeps watching it`);
 }
 
 main().catch(fail);
