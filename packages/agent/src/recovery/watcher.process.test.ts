@@ -119,9 +119,10 @@ describe('ServiceWatcher with real processes', () => {
 
     await s.waitForEvent('recovery_succeeded');
     const recovery = s.events.slice(mark).filter((e) => RECOVERY.includes(e.type));
-    expect(recovery.map((e) => e.type)).toEqual(['status_changed', 'recovery_started', 'step_started', 'step_succeeded', 'recovery_succeeded']);
+    // A status poll may land between the steps on a busy machine: the steps' order is what counts.
+    expect(recovery.filter((e) => e.type !== 'status_changed').map((e) => e.type)).toEqual(['recovery_started', 'step_started', 'step_succeeded', 'recovery_succeeded']);
     expect(recovery[0]).toMatchObject({ type: 'status_changed', from: 'running', to: 'failed', detail: 'failed: killed by signal SIGKILL' });
-    expect(recovery[3]).toMatchObject({ step: 'step_1_graceful_restart', detail: expect.stringMatching(/^nothing left to stop; running/) });
+    expect(recovery.find((e) => e.type === 'step_succeeded')).toMatchObject({ step: 'step_1_graceful_restart', detail: expect.stringMatching(/^nothing left to stop; running/) });
     // acted on the exit at once, not at the next 200 ms poll
     expect(recovery[1]!.at - t0 - performance.timeOrigin).toBeLessThan(100);
     await waitFor(() => s.watcher.snapshot().state === 'running' || undefined, 2_000, 'the snapshot to show running');
@@ -149,6 +150,7 @@ describe('ServiceWatcher with real processes', () => {
     await waitFor(() => s.manager.statusCalls >= polls + 5, 5_000, 'five more status polls');
     expect(s.manager.starts).toBe(10);
     expect(s.types(['recovery_exhausted'])).toHaveLength(1);
+    await waitFor(() => s.watcher.snapshot().state === 'failed' && !s.watcher.snapshot().recovering, 5_000, 'the snapshot to show the service down and left alone');
     expect(s.watcher.snapshot()).toMatchObject({ state: 'failed', recovering: false, budget: { used: 3, max: 3, exhausted: true } });
   });
 
@@ -204,6 +206,7 @@ describe('ServiceWatcher with real processes', () => {
     await waitFor(() => s.manager.statusCalls >= polls + 5, 5_000, 'five more status polls');
     expect(s.manager.starts).toBe(4);
     expect(s.types(['recovery_exhausted'])).toHaveLength(1);
+    await waitFor(() => s.watcher.snapshot().state === 'failed', 5_000, 'the snapshot to show the service down');
     expect(s.watcher.snapshot()).toMatchObject({ state: 'failed', detail: 'exited with code 3', budget: { used: 3, exhausted: true } });
   });
 

@@ -402,12 +402,17 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     const slot: { promise: Promise<RecoveryOutcome>; step?: StepName } = { promise: Promise.resolve({ ok: false, detail: '', durationMs: 0 }) };
     this.recovery = slot;
     this.epoch++;
-    slot.promise = this.runRecovery(reason, origin, slot).finally(() => {
-      this.recovery = undefined;
-      this.epoch++;
-      // Refresh what the snapshot shows; the next poll decides whether to act again.
-      if (!this.stopped) void this.track(this.readStatus());
-    });
+    slot.promise = this.runRecovery(reason, origin, slot)
+      .then(async (outcome) => {
+        // Refresh what the snapshot shows before it stops saying "recovering": a heartbeat
+        // in between would report the old process, or a failure already dealt with.
+        if (!this.stopped) await this.readStatus().catch(() => undefined);
+        return outcome;
+      })
+      .finally(() => {
+        this.recovery = undefined;
+        this.epoch++;
+      });
     return { accepted: true, outcome: slot.promise };
   }
 

@@ -3,7 +3,7 @@ import { systemClock, type Clock } from '@vigil/shared';
 import { ServiceCommandError } from './errors.js';
 import { LineRing, LineSplitter } from './lines.js';
 import type { ExitNotice, LogLine, ServiceManager, ServiceStatus, StopResult, Unsubscribe } from './manager.js';
-import { listProcessGroup, PROC_ROOT } from './procfs-read.js';
+import { listGroupFromLeader, listProcessGroup, PROC_ROOT } from './procfs-read.js';
 import type { ProcessServiceSpec } from './schema.js';
 import { pollUntil } from './wait.js';
 
@@ -198,7 +198,9 @@ export class ProcessManager implements ServiceManager {
   }
 
   private async groupMembers(gen: Generation): Promise<number[]> {
-    const members = await listProcessGroup(gen.pgid, this.procRoot);
+    // While the leader lives, walking down from it is enough and costs a few reads; a
+    // whole-/proc scan (one read per process on the host) only once it is gone.
+    const members = gen.exit ? await listProcessGroup(gen.pgid, this.procRoot) : await listGroupFromLeader(gen.pgid, this.procRoot);
     if (!gen.exit && !members.includes(gen.pgid)) members.unshift(gen.pgid);
     return members;
   }

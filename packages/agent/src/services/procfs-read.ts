@@ -52,6 +52,32 @@ export async function listProcessGroup(pgid: number, procRoot = PROC_ROOT): Prom
   return members.sort((a, b) => (a === pgid ? -1 : b === pgid ? 1 : a - b));
 }
 
+/**
+ * The members of a process group found from its live leader down: the leader and its
+ * descendants still in the group, read from /proc/<pid>/task/<tid>/children. A handful of
+ * reads instead of one per process on the host; `listProcessGroup` stays the fallback for
+ * a group whose leader is gone (orphans reparented away from it).
+ */
+export async function listGroupFromLeader(pgid: number, procRoot = PROC_ROOT): Promise<number[]> {
+  const members: number[] = [];
+  const queue = [pgid];
+  const seen = new Set<number>();
+  while (queue.length > 0 && seen.size < 4096) {
+    const pid = queue.shift()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    const stat = await readProcStat(pid, procRoot).catch(() => undefined);
+    if (!stat || isGone(stat) || stat.pgrp !== pgid) continue;
+    members.push(pid);
+    const tasks = await readdir(`${procRoot}/${pid}/task`).catch(() => [] as string[]);
+    for (const tid of tasks) {
+      const text = await readFile(`${procRoot}/${pid}/task/${tid}/children`, 'utf8').catch(() => '');
+      for (const c of text.split(/\s+/)) if (/^\d+$/.test(c)) queue.push(Number(c));
+    }
+  }
+  return members;
+}
+
 /** A pid plus its start time: a recycled pid is a different process. */
 export interface ProcessIdentity {
   pid: number;
