@@ -127,7 +127,12 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
       const findings = [];
       for (const w of watched.values()) {
         const report = w.logs.report();
-        const status = serviceStatusToWire(w.watcher.snapshot(), report.errorRate);
+        const log = { scanned: 0, skipped: 0 };
+        for (const src of report.sources) {
+          log.scanned += src.linesScanned;
+          log.skipped += src.skippedLines;
+        }
+        const status = serviceStatusToWire(w.watcher.snapshot(), report.errorRate, log);
         if (status) services.push(status);
         findings.push(...report.findings.map(findingToWire));
       }

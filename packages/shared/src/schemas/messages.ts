@@ -78,6 +78,8 @@ export const serviceStatusSchema = z.object({
   exhausted: z.boolean(),
   manager: boundedString(32),
   sinceMs: nonNeg,
+  logLinesScanned: nonNeg,
+  logLinesSkipped: nonNeg,
 });
 export type ValidServiceStatus = z.output<typeof serviceStatusSchema>;
 

@@ -28,6 +28,12 @@ export interface ServiceStatus {
    * Unix ms of the last state change.
    */
   'sinceMs'?: (number | string | Long);
+  /**
+   * Log lines of this service matched against the root-cause patterns, and lines not
+   * scanned because a source exceeded its per-second budget (a flood), since agent start.
+   */
+  'logLinesScanned'?: (number | string | Long);
+  'logLinesSkipped'?: (number | string | Long);
 }
 
 export interface ServiceStatus__Output {
@@ -54,4 +60,10 @@ export interface ServiceStatus__Output {
    * Unix ms of the last state change.
    */
   'sinceMs': (number);
+  /**
+   * Log lines of this service matched against the root-cause patterns, and lines not
+   * scanned because a source exceeded its per-second budget (a flood), since agent start.
+   */
+  'logLinesScanned': (number);
+  'logLinesSkipped': (number);
 }
