@@ -29,6 +29,12 @@ const VICTIM = 'web-2';
 const SERVICE_HOST = 'web-1';
 const SERVICE = 'shop';
 const SERVICE_FIXTURE = join(ROOT, 'packages/agent/test-fixtures/http-server.mjs');
+/** The outage drill: a service on BROKEN_HOST whose config is broken, so no restart helps. */
+const BROKEN_HOST = 'db-1';
+const BROKEN_SERVICE = 'billing';
+const BROKEN_FIXTURE = join(ROOT, 'packages/agent/test-fixtures/fail-parse.mjs');
+/** Escalation times shortened for the demo (the runbook's are minutes); the logic is the same. */
+const DEMO_ESCALATION = { service_failure: '4s', agent_failure: '6s', network_issue: '6s', server_hardware_issue: '6s' };
 
 const { values: opts } = parseArgs({
   options: {
@@ -174,8 +180,10 @@ async function startNats() {
 
 async function startCoordinator(url) {
   const dataDir = tempDir('coordinator');
+  const configFile = join(dataDir, 'coordinator.yaml');
+  writeFileSync(configFile, `escalation: ${JSON.stringify(DEMO_ESCALATION)}\nsettleWindow: 5s\n`);
   const entry = start('vigil-coordinator', process.execPath, [
-    COORDINATOR_BIN, '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0', '--nats', url, '--data-dir', dataDir, '--log-level', 'warn',
+    COORDINATOR_BIN, '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0', '--nats', url, '--data-dir', dataDir, '--log-level', 'warn', '--config', configFile,
   ]);
   const portsFile = join(dataDir, 'ports.json');
   const ports = await waitFor('the coordinator to write ports.json', () => {
@@ -187,11 +195,42 @@ async function startCoordinator(url) {
   return { entry, baseUrl: `http://127.0.0.1:${ports.http}`, grpcTarget: `127.0.0.1:${ports.grpc}` };
 }
 
-function startAgent(hostId, grpcTarget, configFile) {
+function startAgent(hostId, grpcTarget, configFile, labels = {}) {
   return start(`vigil-agent ${hostId}`, process.execPath, [
     AGENT_BIN, '--coordinator', grpcTarget, '--host-id', hostId, '--interval', opts.interval, '--data-dir', tempDir(`agent-${hostId}`), '--log-level', 'warn',
     ...(configFile ? ['--config', configFile] : []),
+    ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
   ]);
+}
+
+/**
+ * What stands in for the victim host's sshd: it answers with an SSH banner, so when the
+ * victim's agent is killed the host still looks alive from outside (agent_failure).
+ */
+function startSshBanner() {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => socket.end('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'));
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0 }, () => resolve(server));
+  });
+}
+
+/** The drill's broken service: every start fails on its config; recovery gives up after one round. */
+function writeBrokenServiceConfig() {
+  const q = JSON.stringify;
+  const file = join(tempDir('agent-config-broken'), 'agent.yaml');
+  writeFileSync(
+    file,
+    [
+      'services:',
+      `  - name: ${q(BROKEN_SERVICE)}`,
+      '    manager: process',
+      `    command: [${q(process.execPath)}, ${q(BROKEN_FIXTURE)}]`,
+      '    recovery: { budget: { max: 1, window: 15m }, watchAfterRestart: 1s, stableAfterStart: 300ms, startTimeout: 3s }',
+      '',
+    ].join('\n'),
+  );
+  return file;
 }
 
 function freePort() {
@@ -255,6 +294,7 @@ async function fleet(baseUrl) {
 
 let shuttingDown = false;
 let nc;
+let sshBanner;
 
 async function shutdown(code) {
   if (shuttingDown) return;
@@ -278,6 +318,7 @@ async function shutdown(code) {
       // gone
     }
   }
+  sshBanner?.close();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   say(`stopped everything it started; temp dirs removed`);
   process.exit(code);
@@ -342,11 +383,18 @@ async function main() {
   say(`vigil-coordinator gRPC ${coordinator.grpcTarget}, HTTP ${coordinator.baseUrl} (pid ${coordinator.entry.pid})`);
 
   const servicePort = await freePort();
+  sshBanner = await startSshBanner();
+  const sshPort = sshBanner.address().port;
   const agents = new Map();
   for (const host of HOSTS) {
-    const a = startAgent(host, coordinator.grpcTarget, host === SERVICE_HOST ? writeServiceConfig(servicePort) : undefined);
+    const config = host === SERVICE_HOST ? writeServiceConfig(servicePort) : host === BROKEN_HOST ? writeBrokenServiceConfig() : undefined;
+    const labels = host === VICTIM ? { ssh_port: String(sshPort) } : {};
+    const a = startAgent(host, coordinator.grpcTarget, config, labels);
     agents.set(host, a);
-    const watches = host === SERVICE_HOST ? `, watching service ${SERVICE} on 127.0.0.1:${servicePort}` : '';
+    const watches =
+      host === SERVICE_HOST ? `, watching service ${SERVICE} on 127.0.0.1:${servicePort}`
+      : host === BROKEN_HOST ? `, watching service ${BROKEN_SERVICE} (its config is broken)`
+      : host === VICTIM ? `, its SSH answering on 127.0.0.1:${sshPort}` : '';
     say(`vigil-agent       ${host.padEnd(6)} every ${opts.interval}${watches} (pid ${a.pid})`);
   }
 
@@ -387,6 +435,7 @@ async function main() {
   printFleet(await fleet(coordinator.baseUrl));
 
   await serviceRecovery(coordinator.baseUrl, servicePort);
+  await outageDrill(coordinator.baseUrl, events, waiters);
 
   if (opts.once) {
     await shutdown(0);
@@ -446,6 +495,38 @@ async function serviceRecovery(baseUrl, port) {
   servicePids.add(back.pid);
   console.log('');
   say(`${bold('recovered')}: ${SERVICE} killed → serving again as pid ${back.pid} in ${bold(`${back.ms.toFixed(0)} ms`)}; the agent keeps watching it`);
+}
+
+/**
+ * Runbook sections 2, 7 and 8: the killed agent on a host that still answers ping and SSH
+ * is classified agent_failure; the service that no restart fixes climbs level 1 → 2 → 3
+ * (escalation times shortened by the coordinator's config).
+ */
+async function outageDrill(baseUrl, events, waiters) {
+  const waitEvent = (match, what, timeoutMs) => {
+    const seen = events.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs / 1000} s`)), timeoutMs);
+      waiters.push({ match, resolve: (e) => (clearTimeout(t), resolve(e)) });
+    });
+  };
+  console.log('');
+  say(bold('outage drill') + dim(` — escalation times shortened to ${Object.entries(DEMO_ESCALATION).map(([c, t]) => `${c} ${t}`).join(', ')}`));
+  const agentFailure = await waitEvent((e) => e.subject === `vigil.v1.incident.opened.${VICTIM}`, `an incident for ${VICTIM}`, 20_000);
+  const d = agentFailure.ce.data;
+  say(`${bold('classified')}: ${VICTIM} → ${bold(d.class)} (confidence ${d.confidence}): ping and SSH answer, the agent is gone`);
+  const incident = await (await fetch(`${baseUrl}/v1/incidents/${d.incidentId}`, { signal: AbortSignal.timeout(2000) })).json();
+  const path = incident.incident.diagnosis?.path ?? [];
+  say(`  decision path: ${path.map((p) => `${p.node}=${p.result}`).join(' → ')}`);
+
+  const l3 = await waitEvent((e) => e.subject === `vigil.v1.escalation.l3.service_failure.${BROKEN_HOST}`, `level 3 for ${BROKEN_HOST}/${BROKEN_SERVICE}`, 60_000);
+  const levels = events
+    .filter((e) => e.subject.startsWith('vigil.v1.escalation.') && e.subject.endsWith(`.service_failure.${BROKEN_HOST}`))
+    .map((e) => e.subject.split('.')[3]);
+  const rc = l3.ce.data.rootCause;
+  say(`${bold('escalated')}: ${BROKEN_HOST}/${BROKEN_SERVICE} service_failure went ${levels.join(' → ')}; level 3 pages on ${l3.subject}`);
+  if (rc) say(`  root cause: ${bold(rc.cause)} — ${rc.diagnosis} fix: ${rc.fix}  ${dim(`"${rc.excerpt.slice(0, 80)}"`)}`);
 }
 
 main().catch(fail);

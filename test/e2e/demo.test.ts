@@ -15,9 +15,9 @@ function alive(pid: number): boolean {
 }
 
 describe('demo script', () => {
-  it('demo - --once shows the fleet and the detection, then stops everything it started', { timeout: 45_000 }, async () => {
+  it('demo - --once shows the fleet and the detection, then stops everything it started', { timeout: 120_000 }, async () => {
     const child = spawnNode('demo --once', DEMO, ['--once'], { ...process.env, NO_COLOR: '1' });
-    const exit = await child.waitExit(40_000);
+    const exit = await child.waitExit(110_000);
     const out = child.stdout.text();
     expect(exit, child.output()).toEqual({ code: 0, signal: null });
 
@@ -29,6 +29,12 @@ describe('demo script', () => {
     expect(m, out).not.toBeNull();
     report('demo_kill_to_silent_event', Number(m![1]) * 1000, 'ms');
     expect(Number(m![1])).toBeLessThan(3);
+
+    // The outage drill: agent_failure for the killed agent on a host that still answers,
+    // and the unrecoverable service climbing to level 3 with its root cause.
+    expect(out).toMatch(/classified: web-2 → agent_failure \(confidence 0\.9\)/);
+    expect(out).toMatch(/escalated: db-1\/billing service_failure went (l1 → )?l2 → l3/);
+    expect(out).toMatch(/root cause: configuration_error/);
 
     // Every process it announced is gone.
     const pids = [...out.matchAll(/\bpid (\d+)\)/g)].map((x) => Number(x[1]));
