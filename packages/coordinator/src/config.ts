@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { RULE_NAMES } from './predictions/rules/index.js';
 import { durationMs, isLoopback, hostPort, logLevel, PROBLEM_CLASS_TABLE, tlsFiles } from '@vigil/shared';
 
 /**
@@ -92,6 +93,30 @@ export const coordinatorConfigSchema = z
     highErrorRate: z.coerce.number().min(0).max(1).default(0.01),
     /** Consecutive heartbeats reporting a service down before its incident opens. @default 2 */
     serviceReportsBeforeIncident: z.coerce.number().int().min(1).max(100).default(2),
+    /**
+     * Failure predictions (runbook section 6). Every default is the runbook's; `rules`
+     * overrides a rule's settings by name (or turns it off with `false`), e.g.
+     * `{ disk_exhaustion: { horizonMs: 172800000 } }`. Shorter buckets and windows suit
+     * tests and drills; the logic is the same.
+     */
+    predictions: z
+      .object({
+        /** Downsampling bucket of every series. @default 1m */
+        bucket: durationMs.default(60_000),
+        /** How long series are kept. @default 6h */
+        retention: durationMs.default(6 * 3_600_000),
+        /** How often the rules run. @default 1m */
+        tick: durationMs.default(60_000),
+        /** A series without data this long lets its prediction expire. @default 30m */
+        stale: durationMs.default(30 * 60_000),
+        /** Newer data than this is needed before anything is raised. @default 5m */
+        quiet: durationMs.default(5 * 60_000),
+        /** Consecutive firing evaluations before a prediction is raised. @default 3 */
+        raiseAfter: z.coerce.number().int().min(1).max(100).default(3),
+        rules: z.partialRecord(z.enum(RULE_NAMES as unknown as [string, ...string[]]), z.union([z.literal(false), z.record(z.string(), z.number())])).default({}),
+      })
+      .strict()
+      .prefault({}),
     /**
      * API tokens, stored as SHA-256 hashes (hex) of the token: `vigil-coordinator
      * hash-token` prints one. Required on every route but /healthz when the API listens

@@ -26,6 +26,7 @@ import { IncidentManager } from './incidents/incident-manager.js';
 import { IncidentStore } from './incidents/incident-store.js';
 import { RunbookLevelActions } from './response/level-actions.js';
 import { Responder } from './response/responder.js';
+import { linkPredictionsToIncident, Predictor, SeriesStore, type RuleOverrides } from './predictions/index.js';
 import { joinCluster, type ClusterMember } from './cluster/join.js';
 
 export interface Coordinator {
@@ -171,6 +172,38 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     serviceReportsBeforeIncident: config.serviceReportsBeforeIncident,
   });
   incidents.setActions(new RunbookLevelActions(registry, grpcServer.channels, log.child({ part: 'actions' })));
+  const predictor = new Predictor(
+    {
+      clock,
+      db,
+      series: new SeriesStore({ bucketMs: config.predictions.bucket, retentionMs: config.predictions.retention }),
+      log: log.child({ part: 'predictions' }),
+      sink: {
+        enqueue: (subject, event) => {
+          if (publisher) outbox.add(event.id, subject, JSON.stringify(event), clock.now());
+        },
+        kick: () => publisher?.kick(),
+      },
+      apiBase: () => links.apiBase,
+    },
+    {
+      source,
+      tickMs: config.predictions.tick,
+      staleMs: config.predictions.stale,
+      quietMs: config.predictions.quiet,
+      raiseAfter: config.predictions.raiseAfter,
+      rules: config.predictions.rules as RuleOverrides,
+    },
+  );
+  registry.subscribe((e) => {
+    if (e.type === 'heartbeat') predictor.observeHeartbeat(e.hostId, clock.now(), { resources: e.host.latestSample, services: e.host.serviceStatus });
+  });
+  // An incident on a host with an active prediction: the prediction came true, and the
+  // incident's timeline says what was foreseen.
+  incidents.onChange((i, event) => {
+    if (event === 'opened') linkPredictionsToIncident(predictor, incidents, i);
+  });
+  predictor.start();
   responder.start();
   incidents.start();
 
@@ -190,6 +223,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       incidents,
       diagnoser,
       agentEvents,
+      predictor,
       tokens: config.tokens,
       now: () => clock.now(),
     },
@@ -222,6 +256,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       detector.stop();
       await cluster?.leave();
       incidents.stop();
+      predictor.stop();
       ownProber?.close();
       registry!.stop();
       await grpcServer.stop();

@@ -3,7 +3,12 @@ import type { AccessLogFigures } from '../logs/access-log-monitor.js';
 import type { ServiceSnapshot } from '../recovery/watcher.js';
 
 /** A watcher's snapshot as the contract's ServiceStatus; null until its first status read. */
-export function serviceStatusToWire(s: ServiceSnapshot, errorRate: AccessLogFigures | null, log: { scanned: number; skipped: number } = { scanned: 0, skipped: 0 }): ValidServiceStatus | null {
+export function serviceStatusToWire(
+  s: ServiceSnapshot,
+  errorRate: AccessLogFigures | null,
+  log: { scanned: number; skipped: number } = { scanned: 0, skipped: 0 },
+  memory: { bytes: number; percent: number } = { bytes: 0, percent: 0 },
+): ValidServiceStatus | null {
   if (s.state === 'unknown') return null;
   // `starting` is a service on its way up under the agent's own hands (recovering is set):
   // it is neither down nor proven up, and the coordinator should not open an incident on it.
@@ -32,6 +37,8 @@ export function serviceStatusToWire(s: ServiceSnapshot, errorRate: AccessLogFigu
     sinceMs: s.since ?? 0,
     logLinesScanned: log.scanned,
     logLinesSkipped: log.skipped,
+    memoryBytes: memory.bytes,
+    memoryPercent: memory.percent,
   };
 }
 

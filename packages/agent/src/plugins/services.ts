@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { compileLogPatterns, systemClock, type Clock, type LogMatcher } from '@vigil/shared';
+import { compileLogPatterns, systemClock, type Clock, type LogMatcher, type TimerHandle } from '@vigil/shared';
 import type { AgentConfig } from '../config.js';
 import { EventJournal, type JournaledEvent } from '../events/event-journal.js';
 import { LogWatcher } from '../logs/log-watcher.js';
@@ -10,6 +10,7 @@ import { ServiceWatcher } from '../recovery/watcher.js';
 import { createManager, type ManagerDeps } from '../services/managers.js';
 import type { ServiceManager } from '../services/manager.js';
 import type { ServiceSpec } from '../services/schema.js';
+import { serviceMemory } from './service-memory.js';
 import { findingToWire, serviceStatusToWire } from './service-status.js';
 
 interface Watched {
@@ -17,6 +18,8 @@ interface Watched {
   manager: ServiceManager;
   watcher: ServiceWatcher;
   logs: LogWatcher;
+  /** Sampled on the agent's interval, off the heartbeat path (it reads /proc). */
+  memory: { bytes: number; percent: number };
 }
 
 export interface ServicesPluginOptions {
@@ -42,6 +45,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
   /** Highest event sequence number handed to the current stream; replay resumes after it. */
   let sentThrough = 0;
   let connected = false;
+  let memoryTimer: TimerHandle | undefined;
 
   const flush = (): void => {
     if (!journal || !ctx || !connected) return;
@@ -98,16 +102,25 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
           onError: (err, where) => (options.onError ?? ((e, w) => c.logger.warn({ err: e, where: w, service: spec.name }, 'service watcher error')))(err, where),
         });
         watcher.onEvent((e) => record(e));
-        watched.set(spec.name, { spec, manager, watcher, logs });
+        watched.set(spec.name, { spec, manager, watcher, logs, memory: { bytes: 0, percent: 0 } });
       }
       for (const w of watched.values()) {
         await w.logs.start();
         await w.watcher.start();
       }
+      const sampleMemory = async (): Promise<void> => {
+        for (const w of watched.values()) {
+          w.memory = await serviceMemory(w.watcher.snapshot().pids, w.spec.memoryLimit).catch(() => w.memory);
+        }
+        if (memoryTimer !== undefined || watched.size > 0) memoryTimer = clock.setTimeout(() => void sampleMemory(), config.intervalMs);
+      };
+      if (watched.size > 0) await sampleMemory();
     },
 
     async stop() {
       connected = false;
+      if (memoryTimer !== undefined) clock.clearTimeout(memoryTimer);
+      memoryTimer = undefined;
       // The agent owns its process services: stopping the agent stops them, by process group.
       for (const w of watched.values()) {
         await w.watcher.stop();
@@ -132,7 +145,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
           log.scanned += src.linesScanned;
           log.skipped += src.skippedLines;
         }
-        const status = serviceStatusToWire(w.watcher.snapshot(), report.errorRate, log);
+        const status = serviceStatusToWire(w.watcher.snapshot(), report.errorRate, log, w.memory);
         if (status) services.push(status);
         findings.push(...report.findings.map(findingToWire));
       }

@@ -92,6 +92,17 @@ function resourcesCheck(defaultIntervalMs: number) {
     .strict();
 }
 
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b|b)$/i.exec(v.trim());
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size (use bytes, or a number with B, KB, MB, GB, KiB, MiB, GiB)` });
+    return z.NEVER;
+  }
+  return Math.round(Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!);
+});
+
 const recoverySchema = z
   .object({
     /** Whether the agent may act on this service; when false it only reports. @default true */
@@ -139,6 +150,12 @@ function common(defaultIntervalMs: number) {
     logs: z.array(absolutePath).max(64).default([]),
     /** Access log, for error-rate analysis. */
     accessLog: absolutePath.optional(),
+    /**
+     * The memory the service may use (e.g. its cgroup's MemoryMax or a runtime's heap
+     * limit), as bytes or `512MB`, `2GiB`: memory use is reported as a share of it, which
+     * is what the leak prediction watches. @default the host's memory
+     */
+    memoryLimit: byteSize.optional(),
     recovery: recoverySchema.default(recoveryDefaults),
   };
 }

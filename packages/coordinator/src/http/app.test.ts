@@ -11,6 +11,7 @@ import { openDb, type Db } from '../store/db.js';
 import { AgentEventStore } from '../store/agent-event-store.js';
 import { HostStore } from '../store/host-store.js';
 import { buildApp } from './app.js';
+import { Predictor, SeriesStore } from '../predictions/index.js';
 import { AgentChannels } from '../grpc/agent-channels.js';
 import { Diagnoser } from '../diagnosis/diagnoser.js';
 import { IncidentManager } from '../incidents/incident-manager.js';
@@ -82,6 +83,7 @@ beforeAll(async () => {
     incidents,
     diagnoser,
     agentEvents,
+    predictor: new Predictor({ clock, db, series: new SeriesStore(), sink: { enqueue: () => {}, kick: () => {} } }),
     tokens: [],
     now: () => clock.now(),
   });

@@ -6,6 +6,7 @@ import { installErrorHandler } from './errors.js';
 import { diagnoseRoutes } from './routes/diagnose.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { silenceRoutes } from './routes/silences.js';
+import { predictionRoutes } from '../predictions/index.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -33,6 +34,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions = {}): Promise<Fa
   await app.register(incidentRoutes, { deps });
   await app.register(silenceRoutes, { deps });
   await app.register(diagnoseRoutes, { deps });
+  await app.register(predictionRoutes, { predictor: deps.predictor });
   await app.register(metricsRoutes, { deps });
   await app.register(openApiRoutes, { version: deps.version });
   return app;

@@ -5,6 +5,7 @@ import type { Diagnoser } from '../diagnosis/diagnoser.js';
 import type { IncidentManager } from '../incidents/incident-manager.js';
 import type { AgentEventStore } from '../store/agent-event-store.js';
 import type { TokenEntry } from './auth.js';
+import type { Predictor } from '../predictions/index.js';
 
 /** What the HTTP API reads; built by the coordinator, or by a test with real parts. */
 export interface ApiDeps {
@@ -22,6 +23,7 @@ export interface ApiDeps {
   incidents: IncidentManager;
   diagnoser: Diagnoser;
   agentEvents: AgentEventStore;
+  predictor: Predictor;
   tokens: readonly TokenEntry[];
   now: () => number;
 }

@@ -16,6 +16,7 @@ import { AgentEventStore } from '../store/agent-event-store.js';
 import { openDb, type Db } from '../store/db.js';
 import { HostStore } from '../store/host-store.js';
 import { buildApp } from './app.js';
+import { Predictor, SeriesStore } from '../predictions/index.js';
 import { hashToken } from './auth.js';
 import { incidentDetail, incidentList, silenceList } from './schemas.js';
 
@@ -51,6 +52,7 @@ beforeAll(async () => {
     incidents,
     diagnoser: new Diagnoser(registry, new AgentChannels(), { probe: async () => { throw new Error('unused'); } }, log),
     agentEvents: new AgentEventStore(db),
+    predictor: new Predictor({ clock, db, series: new SeriesStore(), sink: { enqueue: () => {}, kick: () => {} } }),
     tokens: [
       { name: 'alice', role: 'operator', sha256: hashToken(OPERATOR) },
       { name: 'victor', role: 'viewer', sha256: hashToken(VIEWER) },

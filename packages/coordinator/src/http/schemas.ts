@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostPredictions } from '../predictions/schemas.js';
 
 /** Response shapes of the API: the single source for validation in tests and for /openapi.json. */
 export const hostStateEnum = z.enum(['online', 'suspect', 'silent', 'left']);
@@ -39,6 +40,7 @@ export const hostDetail = z.object({
     events: z.array(z.unknown()).describe('the latest agent events (service status, recovery steps), newest first'),
     findings: z.array(z.unknown()).describe('log root-cause findings'),
     incidents: z.array(z.object({ id: z.string(), class: z.string(), service: z.string().nullable(), level: z.number(), state: z.string() })),
+    predictions: hostPredictions,
   }),
 });
 

@@ -1,91 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock, CloudEvent, Logger, TimerHandle } from '@vigil/shared';
-import type { Db } from '../store/db.js';
+import type { TimerHandle } from '@vigil/shared';
 import { HeartbeatFeed, type HeartbeatSample } from './heartbeat-feed.js';
 import { predictionEvent, predictionSubject, type PredictionEventName } from './prediction-events.js';
 import { PredictionStore, type PredictionFilter } from './prediction-store.js';
-import { compileRules, type CompiledRule, type RuleOverrides, type Verdict } from './rules/index.js';
+import { DEFAULT_PREDICTOR_OPTIONS, type PredictorDeps, type PredictorOptions, type RuleStats } from './predictor-options.js';
+import { compileRules, type CompiledRule, type Verdict } from './rules/index.js';
 import { SeriesPersistence } from './series-persistence.js';
 import { seriesId, type SeriesRing, type SeriesStore } from './series-store.js';
 import type { MetricName, Prediction, SeriesKey } from './types.js';
 import { predictionView, type HostPredictionsView } from './views.js';
-
-/** Where events go: the coordinator's outbox (called inside the prediction's transaction). */
-export interface PredictionSink {
-  enqueue(subject: string, event: CloudEvent): void;
-  kick(): void;
-}
-
-export interface PredictorOptions {
-  /** How often the rules run, in ms; each rule runs at most every `everyMs` of its own. @default 60_000 */
-  tickMs: number;
-  /** Consecutive firing evaluations before a prediction is raised. @default 3 */
-  raiseAfter: number;
-  /** A firing evaluation at least this confident raises at once, without waiting for `raiseAfter`. @default 0.9 */
-  raiseConfidence: number;
-  /** Consecutive "trend reversed" evaluations before an active prediction expires. @default 5 */
-  expireAfter: number;
-  /**
-   * An active prediction whose series has had no data this long expires ("stopped
-   * reporting"). Longer than it takes an incident to open on a host that went down, so a
-   * prediction that came true is linked before it can expire. @default 30 min
-   */
-  staleMs: number;
-  /** At most one `updated` event per prediction in this interval, in ms. @default 10 min */
-  minUpdateIntervalMs: number;
-  /** An `updated` event needs the predicted time to move by this share of the time left. @default 0.25 */
-  updateShiftRatio: number;
-  /** ... or the confidence to move by this much. @default 0.1 */
-  updateConfidenceDelta: number;
-  /** Closed predictions are kept this long, in ms. @default 7 days */
-  keepClosedMs: number;
-  /** CloudEvents `source`. @default "vigil-coordinator" */
-  source: string;
-  /** Base of the links in events. @default "" */
-  apiBase: string;
-  /** Per rule: setting overrides, or false to turn it off. @default {} */
-  rules: RuleOverrides;
-  /** Write closed series buckets to SQLite and load them on start. @default true */
-  persistSeries: boolean;
-}
-
-export const DEFAULT_PREDICTOR_OPTIONS: Readonly<PredictorOptions> = Object.freeze({
-  tickMs: 60_000,
-  raiseAfter: 3,
-  raiseConfidence: 0.9,
-  expireAfter: 5,
-  staleMs: 30 * 60_000,
-  minUpdateIntervalMs: 10 * 60_000,
-  updateShiftRatio: 0.25,
-  updateConfidenceDelta: 0.1,
-  keepClosedMs: 7 * 86_400_000,
-  source: 'vigil-coordinator',
-  apiBase: '',
-  rules: {},
-  persistSeries: true,
-});
-
-export interface PredictorDeps {
-  clock: Clock;
-  /** The coordinator's database, with PREDICTIONS_MIGRATION_SQL applied. */
-  db: Db;
-  series: SeriesStore;
-  sink: PredictionSink;
-  log?: Logger;
-}
-
-/** Per rule: how often it ran, how often it threw, and how long it took. */
-export interface RuleStats {
-  evaluations: number;
-  failures: number;
-  totalMs: number;
-}
 
 /** Hysteresis counters of one rule on one series. */
 interface EvalState {
   fires: number;
   clears: number;
   nextEvalAt: number;
+  /** Since when an active prediction's verdicts have been `insufficient`. */
+  thinSince: number | undefined;
 }
 
 interface Emitted {
@@ -94,8 +25,18 @@ interface Emitted {
   confidence: number;
 }
 
+/** One evaluation round over all series. */
+interface Round {
+  now: number;
+  to: number;
+  bucketMs: number;
+  quietBefore: number;
+  rings: SeriesRing[];
+  next: number;
+}
+
 /** A verdict with a fitted trend. */
-type Judged = Exclude<Verdict, { status: 'insufficient' }>;
+type Judged = Exclude<Verdict, { status: 'insufficient' | 'quiet' }>;
 
 const HOUSEKEEPING_MS = 10 * 60_000;
 
@@ -129,7 +70,7 @@ export class Predictor {
     options: Partial<PredictorOptions> = {},
   ) {
     this.opts = Object.freeze({ ...DEFAULT_PREDICTOR_OPTIONS, ...options });
-    this.rules = compileRules(this.opts.rules);
+    this.rules = deps.rules ?? compileRules(this.opts.rules);
     for (const r of this.rules) {
       if (r.lookbackMs > deps.series.opts.retentionMs) {
         throw new RangeError(`rule ${r.name} looks back ${r.lookbackMs} ms, more than the series retention (${deps.series.opts.retentionMs} ms)`);
@@ -156,6 +97,11 @@ export class Predictor {
   start(): void {
     if (this.running) return;
     this.running = true;
+    // A prediction of a rule that has since been turned off would never be judged again.
+    const now = this.deps.clock.now();
+    for (const [key, p] of this.active) {
+      if (!this.rules.some((r) => r.name === p.rule)) this.close(key, p, 'expired', `rule ${p.rule} is turned off`, now);
+    }
     this.schedule();
   }
 
@@ -168,15 +114,45 @@ export class Predictor {
   }
 
   private schedule(): void {
-    this.timer = this.deps.clock.setTimeout(() => {
+    this.timer = this.deps.clock.setTimeout(() => this.runTick(), this.opts.tickMs);
+  }
+
+  /**
+   * One round on the timer, in slices of at most `sliceMs` of event-loop time: a thousand
+   * hosts take about a second to evaluate, and heartbeats must not wait that long for an ack.
+   */
+  private runTick(): void {
+    if (!this.running) return;
+    const round = this.startRound();
+    const next = (fn: () => void) => {
+      this.timer = this.deps.clock.setTimeout(fn, 0);
+    };
+    const flush = () => {
       if (!this.running) return;
       try {
-        this.tick();
+        // Written in batches too: 14,000 rows in one transaction block the loop ~100 ms.
+        if (this.persistence && this.persistence.flush(round.now, this.opts.flushBatchRows) >= this.opts.flushBatchRows) return next(flush);
+        this.afterFlush(round.now);
       } catch (err) {
-        this.deps.log?.error({ err }, 'prediction tick failed');
+        this.deps.log?.error({ err }, 'writing series failed');
       }
       this.schedule();
-    }, this.opts.tickMs);
+    };
+    const evaluate = () => {
+      if (!this.running) return;
+      const started = performance.now();
+      try {
+        while (round.next < round.rings.length) {
+          this.evaluateSeries(round.rings[round.next++]!, round);
+          if (performance.now() - started >= this.opts.sliceMs && round.next < round.rings.length) return next(evaluate);
+        }
+        this.expireStale(round.now);
+      } catch (err) {
+        this.deps.log?.error({ err }, 'prediction round failed');
+      }
+      flush();
+    };
+    evaluate();
   }
 
   /** Feeds one heartbeat's resources and service states into the series. */
@@ -184,26 +160,48 @@ export class Predictor {
     this.feed.observe(hostId, atMs, sample);
   }
 
-  /** Runs the due rules on every series now; the timer calls this each `tickMs`. */
+  /** Runs the due rules on every series now, in one go (the timer does the same in slices). */
   tick(): void {
+    const round = this.startRound();
+    for (const ring of round.rings) this.evaluateSeries(ring, round);
+    this.finishRound(round.now);
+  }
+
+  private startRound(): Round {
     const now = this.deps.clock.now();
     const bucketMs = this.deps.series.opts.bucketMs;
-    // Only closed buckets are evidence: the open one holds a partial minute.
-    const to = Math.floor(now / bucketMs) * bucketMs;
-    for (const ring of this.deps.series.series()) {
-      const rules = this.byMetric.get(ring.key.metric);
-      if (!rules) continue;
-      for (const rule of rules) this.evaluate(rule, ring, now, to, bucketMs);
-    }
+    return {
+      now,
+      // Only closed buckets are evidence: the open one holds a partial minute.
+      to: Math.floor(now / bucketMs) * bucketMs,
+      bucketMs,
+      quietBefore: this.deps.series.bucketIndex(now - this.opts.quietMs),
+      rings: [...this.deps.series.series()],
+      next: 0,
+    };
+  }
+
+  private evaluateSeries(ring: SeriesRing, r: Round): void {
+    const rules = this.byMetric.get(ring.key.metric);
+    // A series gone quiet (or forgotten since the round began) has nothing new to say.
+    if (!rules || ring.newest < r.quietBefore || this.deps.series.get(ring.id) !== ring) return;
+    for (const rule of rules) this.evaluate(rule, ring, r.now, r.to, r.bucketMs);
+  }
+
+  private finishRound(now: number): void {
     this.expireStale(now);
     this.persistence?.flush(now);
+    this.afterFlush(now);
+  }
+
+  private afterFlush(now: number): void {
     if (now - this.lastHousekeeping >= HOUSEKEEPING_MS) this.housekeeping(now);
   }
 
   private evaluate(rule: CompiledRule, ring: SeriesRing, now: number, to: number, bucketMs: number): void {
     const key = `${rule.name}\u0001${ring.id}`;
     let st = this.states.get(key);
-    if (!st) this.states.set(key, (st = { fires: 0, clears: 0, nextEvalAt: 0 }));
+    if (!st) this.states.set(key, (st = { fires: 0, clears: 0, nextEvalAt: 0, thinSince: undefined }));
     // Half a tick of tolerance: a timer that fires a little late must not skip a round.
     if (now + this.opts.tickMs / 2 < st.nextEvalAt) return;
     st.nextEvalAt = now + rule.everyMs;
@@ -211,7 +209,14 @@ export class Predictor {
     const started = performance.now();
     let verdict: Verdict;
     try {
-      verdict = rule.evaluate({ series: ring.key, buckets: this.deps.series.window(ring.id, to - rule.lookbackMs, to), from: to - rule.lookbackMs, to, bucketMs });
+      verdict = rule.evaluate({
+        series: ring.key,
+        buckets: this.deps.series.window(ring.id, to - rule.lookbackMs, to),
+        from: to - rule.lookbackMs,
+        to,
+        bucketMs,
+        active: this.active.has(key),
+      });
     } catch (err) {
       // One failing rule must not stop the others.
       stats.failures++;
@@ -226,8 +231,21 @@ export class Predictor {
 
   private apply(rule: CompiledRule, ring: SeriesRing, key: string, st: EvalState, v: Verdict, now: number): void {
     const p = this.active.get(key);
+    if (v.status !== 'insufficient') st.thinSince = undefined;
     switch (v.status) {
       case 'insufficient':
+        st.fires = 0;
+        // A series that reports too sparsely to judge cannot keep a prediction up forever.
+        if (p) {
+          st.thinSince ??= now;
+          const thinFor = now - st.thinSince;
+          if (thinFor >= this.opts.staleMs) {
+            st.thinSince = undefined;
+            this.close(key, p, 'expired', `too little data for ${Math.round(thinFor / 60_000)} min: ${v.reason}`, now);
+          }
+        }
+        return;
+      case 'quiet':
         st.fires = 0;
         return;
       case 'fire':
@@ -316,9 +334,14 @@ export class Predictor {
     if (Math.abs(p.confidence - last.confidence) >= this.opts.updateConfidenceDelta) return true;
     if ((last.predictedFailureAt === null) !== (p.predictedFailureAt === null)) return true;
     if (last.predictedFailureAt === null || p.predictedFailureAt === null) return false;
-    // Relative to the time that was left: 2 h off matters for a 4 h forecast, not a 3-day one.
-    const left = Math.max(last.predictedFailureAt - now, 15 * 60_000);
-    return Math.abs(p.predictedFailureAt - last.predictedFailureAt) > this.opts.updateShiftRatio * left;
+    // A time that is only the runbook's horizon ("within 2 hours") slides with the clock;
+    // only a projected crossing is news when it moves.
+    if (p.predictedFailureAt !== p.trend.crossesAt) return false;
+    // Relative to the time that was left, and never less than a share of the rule's horizon:
+    // 2 h off matters for a 4 h forecast, not for a 3-day one, and minutes of jitter near the
+    // end are not news.
+    const scale = Math.max(last.predictedFailureAt - now, p.horizonMs);
+    return Math.abs(p.predictedFailureAt - last.predictedFailureAt) > this.opts.updateShiftRatio * scale;
   }
 
   private close(key: string, p: Prediction, state: 'expired' | 'came_true', reason: string, now: number, incidentId?: string): void {

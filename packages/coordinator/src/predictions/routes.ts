@@ -1,18 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import { normalizeHostId } from '@vigil/shared';
 import { parseInput } from '../http/validate.js';
 import type { Predictor } from './predictor.js';
-import { RULE_NAMES } from './rules/index.js';
+import { predictionQuery } from './schemas.js';
 import { PREDICTION_STATES } from './types.js';
 import { predictionView } from './views.js';
-
-export const predictionQuery = z.object({
-  host: z.string().min(1).max(253).optional(),
-  rule: z.enum(RULE_NAMES as [string, ...string[]]).optional(),
-  state: z.enum(PREDICTION_STATES as [string, ...string[]]).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-});
 
 /** GET /v1/predictions?host=&rule=&state=&limit= → `{ predictions: [...] }`, newest first. */
 export const predictionRoutes: FastifyPluginAsync<{ predictor: Pick<Predictor, 'list'> }> = async (app, { predictor }) => {

@@ -60,19 +60,26 @@ export class SeriesPersistence {
     return loaded;
   }
 
-  /** Writes the closed buckets not yet written, in one transaction; returns how many. */
-  flush(now: number): number {
+  /**
+   * Writes the closed buckets not yet written, in one transaction, and returns how many.
+   * At most about `maxRows` (whole series at a time): a caller that gets `maxRows` or more
+   * back calls again, so a large fleet is written in several short transactions, not one
+   * long block of the event loop.
+   */
+  flush(now: number, maxRows = Infinity): number {
     const open = this.store.bucketIndex(now);
     const rows: BucketRow[] = [];
     for (const ring of this.store.series()) {
       const last = Math.min(ring.newest, open - 1);
       const first = Math.max(ring.flushedThrough + 1, ring.newest - ring.capacity + 1);
+      if (first > last) continue;
+      if (rows.length >= maxRows) break;
       for (let bi = first; bi <= last; bi++) {
         const b = ring.bucket(bi, this.store.opts.bucketMs);
         if (!b) continue;
         rows.push({ host_id: ring.key.hostId, service: ring.key.service, metric: ring.key.metric, instance: ring.key.instance, ...b });
       }
-      if (last > ring.flushedThrough) ring.flushedThrough = last;
+      ring.flushedThrough = last;
     }
     if (rows.length > 0) this.writeBatch(rows);
     if (now - this.lastPrune >= this.pruneEveryMs) {

@@ -53,25 +53,61 @@ export function groupPoints(buckets: readonly Bucket[], from: number, to: number
 }
 
 /**
- * The floor of a signal: at each point, the minimum over the trailing `spanHours`. Memory
- * that saws up and down with a garbage collector has a flat floor; a leak lifts the floor.
- * The span must exceed the longest collection cycle, or the floor follows the teeth.
+ * The floor of a signal: at each point, the `quantile` (0 = minimum) of the points in the
+ * trailing `spanHours`. Memory that saws up and down with a garbage collector has a flat
+ * floor; a leak lifts it. The span must exceed the longest collection cycle, or the floor
+ * follows the teeth. A low quantile rather than the minimum keeps one noisy low point from
+ * pinning the floor flat for a whole span.
  */
-export function trailingMin(p: Points, spanHours: number): Points {
+export function trailingQuantile(p: Points, spanHours: number, quantile = 0): Points {
   const ys = new Float64Array(p.n);
+  const scratch = new Float64Array(p.n);
   for (let i = 0; i < p.n; i++) {
-    let m = p.ys[i]!;
-    for (let j = i - 1; j >= 0 && p.xs[i]! - p.xs[j]! < spanHours; j--) m = Math.min(m, p.ys[j]!);
-    ys[i] = m;
+    let k = 0;
+    for (let j = i; j >= 0 && p.xs[i]! - p.xs[j]! < spanHours; j--) scratch[k++] = p.ys[j]!;
+    const part = scratch.subarray(0, k).sort();
+    ys[i] = part[Math.floor(quantile * (k - 1))]!;
   }
   return { xs: p.xs, ys, n: p.n };
 }
 
-/** The points with x >= fromX (x is hours relative to the window end). */
-export function since(p: Points, fromX: number): Points {
-  let start = 0;
-  while (start < p.n && p.xs[start]! < fromX) start++;
-  return { xs: p.xs.subarray(start, p.n), ys: p.ys.subarray(start, p.n), n: p.n - start };
+/** One point per bucket: its `pick` value at its centre (x in hours before `to`). */
+export function bucketPoints(buckets: readonly Bucket[], to: number, pick: Pick, bucketMs: number): Points {
+  const xs = new Float64Array(buckets.length);
+  const ys = new Float64Array(buckets.length);
+  let n = 0;
+  for (const b of buckets) {
+    if (b.count <= 0 || b.t >= to) continue;
+    xs[n] = (b.t + bucketMs / 2 - to) / HOUR_MS;
+    ys[n] = b[pick];
+    n++;
+  }
+  return { xs, ys, n };
+}
+
+/** Averages points into `groups` equal slices of [fromX, 0), one point per slice that has any. */
+export function averageInto(p: Points, fromX: number, groups: number): Points {
+  const width = -fromX / groups;
+  const sx = new Float64Array(groups);
+  const sy = new Float64Array(groups);
+  const k = new Float64Array(groups);
+  for (let i = 0; i < p.n; i++) {
+    if (p.xs[i]! < fromX || p.xs[i]! >= 0) continue;
+    const g = Math.min(groups - 1, Math.floor((p.xs[i]! - fromX) / width));
+    sx[g]! += p.xs[i]!;
+    sy[g]! += p.ys[i]!;
+    k[g]! += 1;
+  }
+  const xs = new Float64Array(groups);
+  const ys = new Float64Array(groups);
+  let n = 0;
+  for (let g = 0; g < groups; g++) {
+    if (k[g] === 0) continue;
+    xs[n] = sx[g]! / k[g]!;
+    ys[n] = sy[g]! / k[g]!;
+    n++;
+  }
+  return { xs, ys, n };
 }
 
 /** Splits points at x = atX into [x < atX] and [x >= atX]. */

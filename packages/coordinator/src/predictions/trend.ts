@@ -90,6 +90,34 @@ export function crossingTime(fit: LineFit, threshold: number, atMs: number, dire
 }
 
 /**
+ * How much better a straight line explains the points than a single step does: the sum
+ * of absolute deviations around the best two-level step (each level the median of its
+ * side) divided by that around the line. Above 1 the line wins (a trend); below 1 a level
+ * shift explains the window better (a deploy, a cache warming up), which then holds flat
+ * and will not keep rising. Each side of the step has at least `minSide` points.
+ */
+export function stepVersusLine(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number, fit: LineFit, minSide = Math.max(3, Math.floor(n / 6))): number {
+  if (n < 2 * minSide) return Infinity;
+  let lineSad = 0;
+  for (let i = 0; i < n; i++) lineSad += Math.abs(ys[i]! - valueAt(fit, xs[i]!));
+  const left = new Float64Array(n);
+  const right = new Float64Array(n);
+  let best = Infinity;
+  for (let k = minSide; k <= n - minSide; k++) {
+    for (let i = 0; i < k; i++) left[i] = ys[i]!;
+    for (let i = k; i < n; i++) right[i - k] = ys[i]!;
+    const ml = medianInPlace(left, k);
+    const mr = medianInPlace(right, n - k);
+    let sad = 0;
+    for (let i = 0; i < k; i++) sad += Math.abs(ys[i]! - ml);
+    for (let i = k; i < n; i++) sad += Math.abs(ys[i]! - mr);
+    if (sad < best) best = sad;
+  }
+  if (lineSad === 0) return best === 0 ? 1 : Infinity;
+  return best / lineSad;
+}
+
+/**
  * How far a verdict can be trusted, 0-1: how monotonic the evidence is (tau, only its
  * rising part counts) scaled by how much of the window has data.
  */

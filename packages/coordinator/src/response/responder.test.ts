@@ -49,7 +49,7 @@ async function crash(id: string, s: number) {
 }
 
 function status(over: Partial<ValidServiceStatus>): ValidServiceStatus {
-  return { name: 'api', state: 'running', pids: [1], checks: [], errorRate: null, recovering: false, budgetUsed: 0, budgetMax: 3, exhausted: false, manager: 'process', sinceMs: 0, logLinesScanned: 0, logLinesSkipped: 0, ...over };
+  return { name: 'api', state: 'running', pids: [1], checks: [], errorRate: null, recovering: false, budgetUsed: 0, budgetMax: 3, exhausted: false, manager: 'process', sinceMs: 0, logLinesScanned: 0, logLinesSkipped: 0, memoryBytes: 0, memoryPercent: 0, ...over };
 }
 
 async function beat(id: string, s: number, services: ValidServiceStatus[], findings: any[] = []) {

@@ -137,4 +137,44 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       ALTER TABLE log_findings ADD COLUMN prevention TEXT NOT NULL DEFAULT '';
     `,
   },
+  {
+    // Predictions (packages/coordinator/src/predictions): downsampled series and predictions.
+    version: 6,
+    sql: `
+  CREATE TABLE series_buckets (
+    host_id TEXT NOT NULL,
+    service TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    instance TEXT NOT NULL,
+    t INTEGER NOT NULL,
+    min REAL NOT NULL,
+    mean REAL NOT NULL,
+    max REAL NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (host_id, service, metric, instance, t)
+  ) WITHOUT ROWID;
+  CREATE INDEX series_buckets_t ON series_buckets(t);
+  CREATE TABLE predictions (
+    id TEXT PRIMARY KEY,
+    rule TEXT NOT NULL,
+    host_id TEXT NOT NULL,
+    service TEXT NOT NULL DEFAULT '',
+    metric TEXT NOT NULL,
+    instance TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL,
+    raised_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    expired_at INTEGER,
+    expiry_reason TEXT,
+    came_true_at INTEGER,
+    incident_id TEXT,
+    predicted_failure_at INTEGER,
+    confidence REAL NOT NULL,
+    detail TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX predictions_active ON predictions(rule, host_id, service, metric, instance) WHERE state = 'active';
+  CREATE INDEX predictions_host ON predictions(host_id, state);
+  CREATE INDEX predictions_closed ON predictions(updated_at) WHERE state != 'active';
+`,
+  },
 ];

@@ -80,6 +80,8 @@ export const serviceStatusSchema = z.object({
   sinceMs: nonNeg,
   logLinesScanned: nonNeg,
   logLinesSkipped: nonNeg,
+  memoryBytes: nonNeg,
+  memoryPercent: nonNeg,
 });
 export type ValidServiceStatus = z.output<typeof serviceStatusSchema>;
 

@@ -29,6 +29,7 @@ export const hostRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { d
         serviceStatus: h.serviceStatus,
         events: deps.agentEvents.recent(h.id, 100).map((e) => ({ ...e, at: new Date(e.atMs).toISOString() })),
         findings: deps.agentEvents.findings(h.id),
+        predictions: deps.predictor.hostView(h.id),
         incidents: deps.incidents.store.activeForHost(h.id).map((i) => ({ id: i.id, class: i.class, service: i.service || null, level: i.level, state: i.state })),
       },
     };

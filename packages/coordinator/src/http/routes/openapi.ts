@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { predictionList } from '../../predictions/schemas.js';
 import { ackBody, errorBody, health, hostDetail, hostList, incidentDetail, incidentList, resolveBody, silenceBody, silenceList } from '../schemas.js';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) } } });
@@ -47,6 +48,13 @@ export function openApiDocument(version: string) {
       '/v1/silences': {
         get: { summary: 'Active silences', responses: { '200': { description: 'silences', ...json(silenceList) } } },
         post: { summary: 'Silence paging for a host, service and/or class until a time', requestBody: json(silenceBody), responses: { '201': { description: 'created' }, '400': err('bad body') } },
+      },
+      '/v1/predictions': {
+        get: {
+          summary: 'Failure predictions from trends (runbook section 6), with the fitted trend, evidence window, predicted failure time and preventive action',
+          parameters: ['host', 'rule', 'state', 'limit'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+          responses: { '200': { description: 'predictions', ...json(predictionList) }, '400': err('bad filter') },
+        },
       },
       '/v1/silences/{id}': { delete: { summary: 'End a silence now', parameters: [idParam], responses: { '204': { description: 'ended' }, '404': err('no such silence') } } },
     },

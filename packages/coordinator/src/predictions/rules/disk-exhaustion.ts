@@ -26,12 +26,16 @@ export const diskExhaustion = exhaustionRule({
     everyMs: 5 * 60_000,
     /** @default 36 (10-minute points over 6 h) */
     maxPoints: 36,
+    /** @default 1 */
+    minLinearity: 1,
     /** @default 0.05 */
     minRatePerHour: 0.05,
     /** @default 0.3 */
     halfRatio: 0.3,
     /** @default 0 (the mean) */
     floorSpanMs: 0,
+    /** @default 0 (unused without a floor span) */
+    floorQuantile: 0,
     failurePercent: 100,
   },
 });

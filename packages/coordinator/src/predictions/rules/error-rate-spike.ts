@@ -1,5 +1,5 @@
 import { confidenceOf, crossingTime, medianInPlace, valueAt } from '../trend.js';
-import { analyse, round } from './analyse.js';
+import { analyse, quiet, round } from './analyse.js';
 import { fmtDuration, fmtRate, where } from './format.js';
 import { defineRule, type CommonSettings } from './types.js';
 
@@ -16,6 +16,8 @@ export interface ErrorRateSettings extends CommonSettings {
   everyMs: number;
   /** One point per 1-minute bucket. @default 15 */
   maxPoints: number;
+  /** @default 1 (the line must explain the window at least as well as a step) */
+  minLinearity: number;
   /** Error rate (0-1) the service must be above (runbook: 1 %). @default 0.01 */
   minRate: number;
   /** "Rising": the fitted rate must grow by this share of its start across the window. @default 0.3 */
@@ -49,6 +51,7 @@ export const errorRateSpike = defineRule<ErrorRateSettings>({
     horizonMs: 30 * 60_000,
     everyMs: 60_000,
     maxPoints: 15,
+    minLinearity: 1,
     minRate: 0.01,
     minRiseRatio: 0.3,
     halfRatio: 0.25,
@@ -59,6 +62,12 @@ export const errorRateSpike = defineRule<ErrorRateSettings>({
   },
   lookbackMs: (s) => s.windowMs,
   evaluate(input, s, rule) {
+    if (!input.active) {
+      // The recent median must pass minRate to fire: if no recent bucket does, it cannot.
+      let top = -Infinity;
+      for (const b of input.buckets.slice(-s.recentBuckets)) if (b.mean > top) top = b.mean;
+      if (!(top > s.minRate)) return quiet(input, s.windowMs, `error rate not above ${fmtRate(s.minRate)}`);
+    }
     const a = analyse(input, s);
     if (!a.ok) return { status: 'insufficient', reason: a.reason, evidence: a.evidence };
     const { fit, halves, windowHours: w } = a;
@@ -68,7 +77,7 @@ export const errorRateSpike = defineRule<ErrorRateSettings>({
     const start = valueAt(fit, -w);
     const rise = fit.slopePerHour * w;
     const riseRatio = rise / Math.max(start, s.minRate / 10);
-    const halvesRise = halves.every((h) => h.slopePerHour > 0 && h.slopePerHour >= s.halfRatio * fit.slopePerHour);
+    const halvesRise = halves.every((h) => h.slopePerHour >= s.halfRatio * fit.slopePerHour);
     const crossesAt = crossingTime(fit, s.failureRate, input.to);
     const horizonEnd = input.to + s.horizonMs;
     const window = fmtDuration(s.windowMs);
@@ -76,7 +85,7 @@ export const errorRateSpike = defineRule<ErrorRateSettings>({
     let status: 'fire' | 'hold' | 'clear';
     let reason: string;
     const falling = fit.slopePerHour < 0 && fit.tau <= s.fallingFit;
-    if (level > s.minRate && fit.slopePerHour > 0 && riseRatio >= s.minRiseRatio && fit.tau >= s.minFit && halvesRise) {
+    if (level > s.minRate && fit.slopePerHour > 0 && riseRatio >= s.minRiseRatio && fit.tau >= s.minFit && halvesRise && a.linearity >= s.minLinearity) {
       status = 'fire';
       reason = `error rate ${fmtRate(level)} (above ${fmtRate(s.minRate)}) and rising: ${fmtRate(start)} → ${fmtRate(fit.intercept)} over ${window}`;
     } else if (level >= s.holdRate && !falling) {
@@ -104,6 +113,7 @@ export const errorRateSpike = defineRule<ErrorRateSettings>({
       confidence: confidenceOf(fit.tau, a.evidence.coverage),
       summary: `${where(input.series.service, input.series.instance)}error rate ${fmtRate(level)} and rising (${fmtRate(start)} ${window} ago); ${rule.prediction}`,
       details: {
+        linearity: Number.isFinite(a.linearity) ? round(a.linearity, 3) : -1,
         level: round(level, 6),
         riseRatio: round(riseRatio),
         olderHalfSlopePerHour: round(halves[0].slopePerHour, 6),

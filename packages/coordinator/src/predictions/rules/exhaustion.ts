@@ -1,6 +1,6 @@
 import { confidenceOf, crossingTime } from '../trend.js';
 import type { MetricName } from '../types.js';
-import { analyse, round } from './analyse.js';
+import { analyse, peakLine, quiet, recentPeak, round, spread } from './analyse.js';
 import { fmtDuration, fmtNum, where } from './format.js';
 import { defineRule, type CommonSettings, type RuleDefinition } from './types.js';
 
@@ -15,6 +15,8 @@ export interface ExhaustionSettings extends CommonSettings {
   halfRatio: number;
   /** Fit the floor over this trailing span (memory with a garbage collector); 0 fits the mean. */
   floorSpanMs: number;
+  /** The floor is this quantile of the bucket minimums in the span (0 = their minimum). */
+  floorQuantile: number;
   /** Level at which the resource counts as exhausted, in percent. @default 100 */
   failurePercent: number;
 }
@@ -34,20 +36,34 @@ export function exhaustionRule(def: {
 }): RuleDefinition<ExhaustionSettings> {
   return defineRule<ExhaustionSettings>({
     ...def,
-    lookbackMs: (s) => s.windowMs + (s.floorSpanMs > 0 ? s.floorSpanMs + s.windowMs / s.maxPoints : 0),
+    lookbackMs: (s) => s.windowMs + s.floorSpanMs,
     evaluate(input, s) {
-      const a = analyse(input, s, s.floorSpanMs);
+      if (!input.active) {
+        // To fire, the line must reach the limit within the horizon: it must rise at least
+        // (limit − highest value) per horizon, and at least minRatePerHour. Data whose spread
+        // is under half that rise over the window cannot fit such a line.
+        let top = -Infinity;
+        for (const b of input.buckets) if (b.max > top) top = b.max;
+        const needPerHour = Math.max(s.minRatePerHour, (s.failurePercent - top) / (s.horizonMs / 3_600_000));
+        const pick = s.floorSpanMs > 0 ? 'min' : 'mean';
+        if (spread(input, input.to - s.windowMs - s.floorSpanMs, pick) < 0.5 * needPerHour * (s.windowMs / 3_600_000)) {
+          return quiet(input, s.windowMs, `${def.noun} too flat to reach ${s.failurePercent} % within the horizon`);
+        }
+      }
+      const a = analyse(input, s, { spanMs: s.floorSpanMs, quantile: s.floorQuantile });
       if (!a.ok) return { status: 'insufficient', reason: a.reason, evidence: a.evidence };
       const { fit, halves } = a;
-      const crossesAt = crossingTime(fit, s.failurePercent, input.to);
+      // With a floor, the failure comes when the top of the teeth reaches the limit.
+      const peak = s.floorSpanMs > 0 ? recentPeak(input, s.floorSpanMs) : fit.intercept;
+      const crossesAt = crossingTime(peakLine(fit, peak), s.failurePercent, input.to);
       const left = crossesAt === null ? Infinity : crossesAt - input.to;
-      const halvesRise = halves.every((h) => h.slopePerHour > 0 && h.slopePerHour >= s.halfRatio * fit.slopePerHour);
+      const halvesRise = halves.every((h) => h.slopePerHour >= s.halfRatio * fit.slopePerHour);
       const rate = fmtNum(fit.slopePerHour, 2);
       const label = where(input.series.service, input.series.instance);
 
       let status: 'fire' | 'hold' | 'clear';
       let reason: string;
-      if (fit.slopePerHour >= s.minRatePerHour && left <= s.horizonMs && fit.tau >= s.minFit && halvesRise) {
+      if (fit.slopePerHour >= s.minRatePerHour && left <= s.horizonMs && fit.tau >= s.minFit && halvesRise && a.linearity >= s.minLinearity) {
         status = 'fire';
         reason = `${def.noun} rising ${rate} %/h: reaches ${s.failurePercent} % in ${fmtDuration(left)}, within the ${fmtDuration(s.horizonMs)} horizon`;
       } else if (fit.slopePerHour >= s.minRatePerHour && left <= s.holdHorizonMs) {
@@ -79,9 +95,11 @@ export function exhaustionRule(def: {
         summary:
           crossesAt === null
             ? `${label}${def.noun} at ${fmtNum(fit.intercept)} %, not rising`
-            : `${label}${def.noun} at ${fmtNum(fit.intercept)} %, rising ${rate} %/h: full in about ${fmtDuration(left)} (${new Date(crossesAt).toISOString()})`,
+            : `${label}${def.noun} at ${fmtNum(fit.intercept)} %${peak > fit.intercept + 0.5 ? ` (peaks ${fmtNum(peak)} %)` : ''}, rising ${rate} %/h: full in about ${fmtDuration(left)} (${new Date(crossesAt).toISOString()})`,
         details: {
+          linearity: Number.isFinite(a.linearity) ? round(a.linearity, 3) : -1,
           hoursLeft: Number.isFinite(left) ? round(left / 3_600_000, 2) : -1,
+          peak: round(peak, 3),
           olderHalfSlopePerHour: round(halves[0].slopePerHour),
           newerHalfSlopePerHour: round(halves[1].slopePerHour),
         },

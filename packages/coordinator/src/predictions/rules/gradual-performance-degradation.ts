@@ -8,7 +8,7 @@ export interface DegradationSettings extends CommonSettings {
   windowMs: number;
   /** @default 0.8 */
   minCoverage: number;
-  /** Response times are noisy; a 20 % rise under 10 % jitter reaches about 0.4. @default 0.4 */
+  /** Response times are noisy: below 0.5 a diurnal swing plus heavy jitter can pass for a 20 % rise. @default 0.5 */
   minFit: number;
   /** @default 2 h (the runbook's "failure likely within 2 hours") */
   horizonMs: number;
@@ -16,6 +16,8 @@ export interface DegradationSettings extends CommonSettings {
   everyMs: number;
   /** @default 30 (2-minute points over 1 h) */
   maxPoints: number;
+  /** @default 1 (the line must explain the window at least as well as a step) */
+  minLinearity: number;
   /** Rise of the fitted response time across the window, relative to its start, that fires. @default 0.2 */
   minRiseRatio: number;
   /** The rise must also be at least this many ms: 4 ms → 5 ms is +25 % but harmless. @default 25 */
@@ -41,10 +43,11 @@ export const gradualPerformanceDegradation = defineRule<DegradationSettings>({
   defaults: {
     windowMs: 3_600_000,
     minCoverage: 0.8,
-    minFit: 0.4,
+    minFit: 0.5,
     horizonMs: 7_200_000,
     everyMs: 60_000,
     maxPoints: 30,
+    minLinearity: 1,
     minRiseRatio: 0.2,
     minRiseMs: 25,
     halfRatio: 0.5,
@@ -69,7 +72,7 @@ export const gradualPerformanceDegradation = defineRule<DegradationSettings>({
 
     let status: 'fire' | 'hold' | 'clear';
     let reason: string;
-    if (ratio > s.minRiseRatio && rise >= s.minRiseMs && fit.tau >= s.minFit && halvesRise) {
+    if (ratio > s.minRiseRatio && rise >= s.minRiseMs && fit.tau >= s.minFit && halvesRise && a.linearity >= s.minLinearity) {
       status = 'fire';
       reason = `response time up ${fmtNum(ratio * 100, 0)} % over ${window} (more than ${fmtNum(s.minRiseRatio * 100, 0)} %), rising in both halves of the window`;
     } else if (ratio >= s.holdRiseRatio && fit.slopePerHour > 0) {
@@ -97,6 +100,7 @@ export const gradualPerformanceDegradation = defineRule<DegradationSettings>({
       confidence: confidenceOf(fit.tau, a.evidence.coverage),
       summary: `${label}response time up ${fmtNum(ratio * 100, 0)} % over the last ${window} (${fmtNum(start, 0)} → ${fmtNum(fit.intercept, 0)} ms); ${rule.prediction}`,
       details: {
+        linearity: Number.isFinite(a.linearity) ? round(a.linearity, 3) : -1,
         riseRatio: round(ratio),
         startMs: round(start, 1),
         nowMs: round(fit.intercept, 1),

@@ -47,3 +47,8 @@ export function compileRules(overrides: RuleOverrides = {}): CompiledRule[] {
 
 export type { CompiledRule, RuleInput, Verdict, CommonSettings } from './types.js';
 export type { DegradationSettings, ResourceTrendSettings, ErrorRateSettings, ExhaustionSettings };
+
+/** Overrides that turn every rule off but the ones named (tests, benches, staged roll-outs). */
+export function onlyRules(...names: RuleName[]): RuleOverrides {
+  return Object.fromEntries(RULE_NAMES.map((n) => [n, names.includes(n) ? {} : false])) as RuleOverrides;
+}

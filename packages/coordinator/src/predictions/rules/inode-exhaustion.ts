@@ -26,12 +26,16 @@ export const inodeExhaustion = exhaustionRule({
     everyMs: 5 * 60_000,
     /** @default 36 */
     maxPoints: 36,
+    /** @default 1 */
+    minLinearity: 1,
     /** @default 0.05 */
     minRatePerHour: 0.05,
     /** @default 0.3 */
     halfRatio: 0.3,
     /** @default 0 */
     floorSpanMs: 0,
+    /** @default 0 (unused without a floor span) */
+    floorQuantile: 0,
     failurePercent: 100,
   },
 });

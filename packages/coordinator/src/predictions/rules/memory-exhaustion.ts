@@ -12,8 +12,8 @@ export const memoryExhaustion = exhaustionRule({
   prediction: 'memory exhausted within 6 hours; processes will be killed for lack of memory',
   preventiveAction: 'Add memory or reduce memory use; restart the process that grows.',
   defaults: {
-    /** @default 2 h */
-    windowMs: 2 * 3_600_000,
+    /** @default 1 h */
+    windowMs: 3_600_000,
     /** @default 0.8 */
     minCoverage: 0.8,
     /** @default 0.6 */
@@ -24,14 +24,18 @@ export const memoryExhaustion = exhaustionRule({
     holdHorizonMs: 12 * 3_600_000,
     /** @default 60 s */
     everyMs: 60_000,
-    /** @default 40 (3-minute points over 2 h) */
-    maxPoints: 40,
+    /** @default 30 (2-minute points over 1 h) */
+    maxPoints: 30,
+    /** @default 1 */
+    minLinearity: 1,
     /** @default 0.2 */
     minRatePerHour: 0.2,
     /** @default 0.3 */
     halfRatio: 0.3,
     /** Longer than the longest collection cycle. @default 30 min */
     floorSpanMs: 30 * 60_000,
+    /** @default 0.2 */
+    floorQuantile: 0.2,
     failurePercent: 100,
   },
 });

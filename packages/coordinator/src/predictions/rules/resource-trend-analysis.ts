@@ -1,5 +1,5 @@
 import { confidenceOf, crossingTime } from '../trend.js';
-import { analyse, meanFit, round } from './analyse.js';
+import { analyse, meanFit, peakLine, quiet, recentPeak, round, spread } from './analyse.js';
 import { fmtDuration, fmtNum, where } from './format.js';
 import { defineRule, type CommonSettings } from './types.js';
 
@@ -16,6 +16,8 @@ export interface ResourceTrendSettings extends CommonSettings {
   everyMs: number;
   /** @default 30 */
   maxPoints: number;
+  /** @default 1 (the line must explain the window at least as well as a step) */
+  minLinearity: number;
   /** Rise of the memory floor, in percentage points of total memory per hour, that fires. @default 5 */
   minRatePerHour: number;
   /**
@@ -23,6 +25,8 @@ export interface ResourceTrendSettings extends CommonSettings {
    * garbage-collection cycle, or the floor climbs each tooth of the sawtooth. @default 30 min
    */
   floorSpanMs: number;
+  /** The floor is this quantile of the bucket minimums in the span (0 = their minimum). @default 0.2 */
+  floorQuantile: number;
   /** The mean must rise too, at this share of the firing rate: a leak lifts everything. @default 0.5 */
   meanAgreeRatio: number;
   /** Both halves of the window must rise at this share of the firing rate. @default 0.5 */
@@ -53,28 +57,35 @@ export const resourceTrendAnalysis = defineRule<ResourceTrendSettings>({
     horizonMs: 6 * 3_600_000,
     everyMs: 60_000,
     maxPoints: 30,
+    minLinearity: 1,
     minRatePerHour: 5,
     floorSpanMs: 30 * 60_000,
+    floorQuantile: 0.2,
     meanAgreeRatio: 0.5,
     halfRatio: 0.5,
     holdRatePerHour: 1,
     failurePercent: 100,
   },
-  lookbackMs: (s) => s.windowMs + s.floorSpanMs + s.windowMs / s.maxPoints,
+  lookbackMs: (s) => s.windowMs + s.floorSpanMs,
   evaluate(input, s, rule) {
-    const a = analyse(input, s, s.floorSpanMs);
+    // The floor cannot rise more than the bucket minimums spread; half the firing rise is a safe margin.
+    if (!input.active && spread(input, input.to - s.windowMs - s.floorSpanMs, 'min') < 0.5 * s.minRatePerHour * (s.windowMs / 3_600_000)) {
+      return quiet(input, s.windowMs, 'memory floor spread too small to rise at the firing rate');
+    }
+    const a = analyse(input, s, { spanMs: s.floorSpanMs, quantile: s.floorQuantile });
     if (!a.ok) return { status: 'insufficient', reason: a.reason, evidence: a.evidence };
     const { fit, halves } = a;
     const mean = meanFit(input, s);
     const halvesRise = halves.every((h) => h.slopePerHour >= s.halfRatio * s.minRatePerHour);
     const meanAgrees = mean.slopePerHour >= s.meanAgreeRatio * s.minRatePerHour;
-    const crossesAt = crossingTime(fit, s.failurePercent, input.to);
+    const peak = recentPeak(input, s.floorSpanMs);
+    const crossesAt = crossingTime(peakLine(fit, peak), s.failurePercent, input.to);
     const horizonEnd = input.to + s.horizonMs;
     const rate = fmtNum(fit.slopePerHour);
 
     let status: 'fire' | 'hold' | 'clear';
     let reason: string;
-    if (fit.slopePerHour >= s.minRatePerHour && fit.tau >= s.minFit && halvesRise && meanAgrees) {
+    if (fit.slopePerHour >= s.minRatePerHour && fit.tau >= s.minFit && halvesRise && meanAgrees && a.linearity >= s.minLinearity) {
       status = 'fire';
       reason = `memory floor rising ${rate} %/h over ${fmtDuration(s.windowMs)} (more than ${s.minRatePerHour} %/h), in both halves of the window and in the mean`;
     } else if (fit.slopePerHour >= s.holdRatePerHour) {
@@ -102,7 +113,9 @@ export const resourceTrendAnalysis = defineRule<ResourceTrendSettings>({
       confidence: confidenceOf(fit.tau, a.evidence.coverage),
       summary: `${where(input.series.service, input.series.instance)}memory use rising ${rate} %/h after garbage collection (now ${fmtNum(fit.intercept)} %); ${rule.prediction}`,
       details: {
+        linearity: Number.isFinite(a.linearity) ? round(a.linearity, 3) : -1,
         meanSlopePerHour: round(mean.slopePerHour),
+        peak: round(peak, 3),
         olderHalfSlopePerHour: round(halves[0].slopePerHour),
         newerHalfSlopePerHour: round(halves[1].slopePerHour),
       },

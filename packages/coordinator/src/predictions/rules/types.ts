@@ -9,6 +9,8 @@ export interface RuleInput {
   /** End of the evidence, exclusive: the start of the still-open bucket (ms). */
   to: number;
   bucketMs: number;
+  /** Whether a prediction is active on this rule and series: only then must a verdict be exact. */
+  active: boolean;
 }
 
 /**
@@ -17,10 +19,12 @@ export interface RuleInput {
  * - `hold`: it no longer holds strictly, but the trend has not clearly reversed, so an
  *   active prediction stays (hysteresis);
  * - `clear`: the trend has reversed or fallen below the hold level;
- * - `insufficient`: too little data in the window to say anything.
+ * - `insufficient`: too little data in the window to say anything;
+ * - `quiet`: a cheap look shows the rule cannot fire (a flat series); only given when no
+ *   prediction is active, so the full fit is spent only where it can matter.
  */
 export type Verdict =
-  | { status: 'insufficient'; reason: string; evidence: Evidence }
+  | { status: 'insufficient' | 'quiet'; reason: string; evidence: Evidence }
   | {
       status: 'fire' | 'hold' | 'clear';
       reason: string;
@@ -46,6 +50,11 @@ export interface CommonSettings {
   everyMs: number;
   /** The window is merged into at most this many points before fitting (the fit is O(n²)). */
   maxPoints: number;
+  /**
+   * How much better the line must explain the window than a single step (sum of absolute
+   * deviations, step / line). A level shift that then holds flat is not a trend.
+   */
+  minLinearity: number;
 }
 
 /** A rule with its settings fixed: what the predictor runs. */

@@ -34,6 +34,12 @@ export interface ServiceStatus {
    */
   'logLinesScanned'?: (number | string | Long);
   'logLinesSkipped'?: (number | string | Long);
+  /**
+   * Resident memory of the service's own processes, and that as a share (0-100) of its
+   * declared memory limit, or of the host's memory when it declares none.
+   */
+  'memoryBytes'?: (number | string | Long);
+  'memoryPercent'?: (number | string);
 }
 
 export interface ServiceStatus__Output {
@@ -66,4 +72,10 @@ export interface ServiceStatus__Output {
    */
   'logLinesScanned': (number);
   'logLinesSkipped': (number);
+  /**
+   * Resident memory of the service's own processes, and that as a share (0-100) of its
+   * declared memory limit, or of the host's memory when it declares none.
+   */
+  'memoryBytes': (number);
+  'memoryPercent': (number);
 }
