@@ -84,7 +84,7 @@ describe('cluster - two coordinators share one fleet', () => {
     survivor.call.cancel();
     // The survivor's agent fails over to B; the casualty's does not come back.
     agent(b, 'survivor');
-    await waitFor(() => b.cluster!.ownership.owns('casualty'), { timeoutMs: 8000 });
+    await waitFor(() => b.cluster!.ownership.owns('casualty'), { timeoutMs: 15_000 });
     await waitFor(() => silentFor('casualty').length === 1, { timeoutMs: 6000 });
     await holdsFor(() => silentFor('casualty').length === 1 && silentFor('survivor').length === 0 && silentFor('mover').length === 0, {
       durationMs: 1000,

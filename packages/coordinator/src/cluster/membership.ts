@@ -1,5 +1,6 @@
 import type { KV } from 'nats';
 import type { Clock, Logger, TimerHandle } from '@vigil/shared';
+import { withTimeout } from './with-timeout.js';
 
 export interface MembershipOptions {
   /** How often this coordinator refreshes its key. @default 2 s */
@@ -51,20 +52,24 @@ export class Membership {
 
   private async refresh(): Promise<void> {
     try {
-      await this.kv.put(this.selfId, JSON.stringify({ ...this.info, at: this.clock.now() }));
-      const seen = new Set<string>();
-      for await (const k of await this.kv.keys()) seen.add(k);
-      // A deleted key leaves a marker that keys() may still list: read each to be sure.
-      const live = new Set<string>();
-      for (const k of seen) {
-        const e = await this.kv.get(k);
-        if (e && e.operation === 'PUT') live.add(k);
-      }
-      live.add(this.selfId);
-      this.live = live;
+      await withTimeout(this.refreshOnce(), Math.max(2000, this.opts.refreshMs * 3), 'membership refresh');
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'cluster membership refresh failed');
     }
     if (this.running) this.timer = this.clock.setTimeout(() => void this.refresh(), this.opts.refreshMs);
+  }
+
+  private async refreshOnce(): Promise<void> {
+    await this.kv.put(this.selfId, JSON.stringify({ ...this.info, at: this.clock.now() }));
+    const seen = new Set<string>();
+    for await (const k of await this.kv.keys()) seen.add(k);
+    // A deleted key leaves a marker that keys() may still list: read each to be sure.
+    const live = new Set<string>();
+    for (const k of seen) {
+      const e = await this.kv.get(k);
+      if (e && e.operation === 'PUT') live.add(k);
+    }
+    live.add(this.selfId);
+    this.live = live;
   }
 }

@@ -1,6 +1,7 @@
 import { KvWatchInclude, type KV, type KvEntry } from 'nats';
 import type { Clock, Logger, TimerHandle } from '@vigil/shared';
 import type { Membership } from './membership.js';
+import { withTimeout } from './with-timeout.js';
 
 /** What the owner of a host records, so another coordinator can adopt it without its store. */
 export interface Ownership {
@@ -132,7 +133,7 @@ export class HostOwnership {
   private schedule(): void {
     if (!this.running) return;
     this.timer = this.clock.setTimeout(() => {
-      this.adoptOrphans()
+      withTimeout(this.adoptOrphans(), Math.max(5000, this.opts.adoptEveryMs * 4), 'adoption pass')
         .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'adoption pass failed'))
         .finally(() => this.schedule());
     }, this.opts.adoptEveryMs);
