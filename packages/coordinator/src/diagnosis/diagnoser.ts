@@ -69,16 +69,21 @@ export class Diagnoser {
 
   /** Peers to probe from: online, connected, not the target, same zone first. */
   choosePeers(target: HostRecord): string[] {
+    // One pass, no sort of the fleet: this runs for every silent host, and a fleet-wide
+    // outage must not make each diagnosis cost O(N log N).
     const zone = target.labels[this.opts.zoneLabel];
-    const candidates = this.registry
-      .list()
-      .filter((h) => h.id !== target.id && h.state === 'online' && this.channels.isAttached(h.id) && h.capabilities.includes('probes'));
-    candidates.sort((a, b) => {
-      const za = zone !== undefined && a.labels[this.opts.zoneLabel] === zone ? 0 : 1;
-      const zb = zone !== undefined && b.labels[this.opts.zoneLabel] === zone ? 0 : 1;
-      return za - zb || a.id.localeCompare(b.id);
-    });
-    return candidates.slice(0, this.opts.peers).map((h) => h.id);
+    const same: string[] = [];
+    const other: string[] = [];
+    for (const h of this.registry.all()) {
+      if (h.id === target.id || h.state !== 'online' || !h.capabilities.includes('probes') || !this.channels.isAttached(h.id)) continue;
+      if (zone !== undefined && h.labels[this.opts.zoneLabel] === zone) {
+        same.push(h.id);
+        if (same.length >= this.opts.peers) break;
+      } else if (other.length < this.opts.peers) {
+        other.push(h.id);
+      }
+    }
+    return [...same, ...other].slice(0, this.opts.peers);
   }
 
   async diagnose(hostId: string): Promise<HostDiagnosis> {

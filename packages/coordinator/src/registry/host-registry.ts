@@ -33,6 +33,7 @@ export class HostRegistry {
   /** Set while the coordinator stops: streams it ends itself are no outage. */
   private stopping = false;
   private readonly subscribers: ((e: RegistryEvent) => void)[] = [];
+  private readonly counts: Record<HostState, number> = { online: 0, suspect: 0, silent: 0, left: 0 };
   /** Hosts another coordinator owns now (cluster mode): known here, judged there. */
   private readonly remote = new Set<string>();
 
@@ -67,6 +68,7 @@ export class HostRegistry {
   load(): void {
     for (const h of this.store.all()) {
       this.hosts.set(h.id, h);
+      this.counts[h.state]++;
       if (h.state === 'online' || h.state === 'suspect') {
         const grace = Math.max(this.opts.restartGraceMs, this.opts.detectionWindowMs(h.intervalMs));
         this.detector.watch(h.id, h.intervalMs, grace);
@@ -74,8 +76,19 @@ export class HostRegistry {
     }
   }
 
+  /** Every host, sorted by id: for people (the API). Internal users iterate `all()`. */
   list(): HostRecord[] {
     return [...this.hosts.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Every host in no particular order, without copying or sorting the fleet. */
+  all(): IterableIterator<HostRecord> {
+    return this.hosts.values();
+  }
+
+  /** Hosts per state, kept as transitions happen: O(1), for decisions taken per transition. */
+  stateCounts(): Readonly<Record<HostState, number>> {
+    return this.counts;
   }
 
   get(id: string): HostRecord | undefined {
@@ -87,9 +100,7 @@ export class HostRegistry {
   }
 
   countByState(): Record<HostState, number> {
-    const out: Record<HostState, number> = { online: 0, suspect: 0, silent: 0, left: 0 };
-    for (const h of this.hosts.values()) out[h.state]++;
-    return out;
+    return { ...this.counts };
   }
 
   isConnected(hostId: string): boolean {
@@ -256,6 +267,7 @@ export class HostRegistry {
         serviceStatus: [],
       };
       this.hosts.set(hostId, host);
+      this.counts.online++;
       this.store.upsertHello(host);
     }
     if (host.state === 'left' || host.state === 'silent') return;
@@ -281,6 +293,8 @@ export class HostRegistry {
   private transition(host: HostRecord, from: HostState | null, to: HostState, reason: string): void {
     if (this.stopping) return;
     const at = this.clock.now();
+    if (from !== null) this.counts[from]--;
+    this.counts[to]++;
     host.state = to;
     host.stateSince = at;
     const t: Transition = { hostId: host.id, from, to, reason, at };

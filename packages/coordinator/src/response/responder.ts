@@ -160,7 +160,7 @@ export class Responder {
   private groupZone(host: HostRecord): void {
     const zone = host.labels[this.opts.zoneLabel];
     if (!zone) return;
-    const zoneHosts = this.registry.list().filter((h) => h.labels[this.opts.zoneLabel] === zone && h.state !== 'left');
+    const zoneHosts = [...this.registry.all()].filter((h) => h.labels[this.opts.zoneLabel] === zone && h.state !== 'left');
     const down = zoneHosts
       .map((h) => this.incidents.store.findActive(h.id, '', 'network_issue'))
       .filter((i): i is Incident => i !== undefined);
@@ -176,7 +176,8 @@ export class Responder {
   }
 
   private checkPartition(now: number): boolean {
-    const known = this.registry.list().filter((h) => h.state !== 'left' && !h.id.startsWith('zone:')).length;
+    const c = this.registry.stateCounts();
+    const known = c.online + c.suspect + c.silent;
     const silent = this.partition.countSince(now);
     if (this.partitionIncident) return true;
     if (silent < this.opts.partitionMinHosts || silent < known * this.opts.partitionRatio) return false;
@@ -203,8 +204,9 @@ export class Responder {
 
   private checkPartitionClear(_now: number): void {
     if (!this.partitionIncident) return;
-    const stillSilent = this.registry.list().filter((h) => h.state === 'silent' || h.state === 'suspect').length;
-    const known = this.registry.list().filter((h) => h.state !== 'left').length;
+    const c = this.registry.stateCounts();
+    const stillSilent = c.silent + c.suspect;
+    const known = c.online + c.suspect + c.silent;
     if (stillSilent < Math.max(1, known * this.opts.partitionRatio * 0.5)) {
       this.incidents.conditionClear(this.partitionIncident, `${known - stillSilent} of ${known} hosts reachable again`);
       this.partitionIncident = undefined;
