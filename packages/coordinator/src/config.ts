@@ -32,8 +32,8 @@ export const coordinatorConfigSchema = z
     restartGrace: durationMs.default(15_000),
     /** Never declare silence before this many announced intervals have passed. @default 1.75 */
     floorIntervals: z.coerce.number().min(1).max(10).default(1.75),
-    /** Always declare silence once this many announced intervals have passed. @default 2.25 */
-    ceilingIntervals: z.coerce.number().min(1).max(20).default(2.25),
+    /** Always declare silence once this many announced intervals have passed. @default 2 */
+    ceilingIntervals: z.coerce.number().min(1).max(20).default(2),
     /** Lower bound of the silence floor, for very short intervals where jitter dominates. @default 1s */
     minSilenceFloor: durationMs.default(1000),
     /** How often deadlines are checked. @default 100ms */

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { HostState } from './registry/types.js';
 
 /** Everything the coordinator exports on /metrics, on a registry of its own. */
@@ -27,8 +28,49 @@ export class CoordinatorMetrics {
     registers: [this.registry],
   });
 
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
+  /**
+   * Process figures of constant cost. prom-client's default collectors list every open
+   * handle and descriptor on each scrape, which blocks the loop for tens of ms with
+   * thousands of agent connections.
+   */
+  readonly eventLoopLag = new Gauge({
+    name: 'vigil_process_eventloop_lag_seconds',
+    help: 'Event loop delay since the previous scrape, by quantile',
+    labelNames: ['quantile'],
+    registers: [this.registry],
+    collect: () => {
+      const h = this.loopDelay;
+      for (const [q, v] of [['0.5', h.percentile(50)], ['0.99', h.percentile(99)], ['1', h.max]] as const) this.eventLoopLag.set({ quantile: q }, v / 1e9);
+      h.reset();
+    },
+  });
+  readonly cpuSeconds = new Gauge({
+    name: 'vigil_process_cpu_seconds_total',
+    help: 'User and system CPU time of the coordinator process',
+    registers: [this.registry],
+    collect: () => {
+      const u = process.cpuUsage();
+      this.cpuSeconds.set((u.user + u.system) / 1e6);
+    },
+  });
+  readonly memory = new Gauge({
+    name: 'vigil_process_memory_bytes',
+    help: 'Resident set size and V8 heap of the coordinator process',
+    labelNames: ['kind'],
+    registers: [this.registry],
+    collect: () => {
+      const m = process.memoryUsage();
+      this.memory.set({ kind: 'rss' }, m.rss);
+      this.memory.set({ kind: 'heap_used' }, m.heapUsed);
+      this.memory.set({ kind: 'heap_total' }, m.heapTotal);
+      this.memory.set({ kind: 'external' }, m.external);
+    },
+  });
+
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'vigil_process_' });
+    this.loopDelay.enable();
   }
 
   transition(from: HostState | null, to: HostState): void {

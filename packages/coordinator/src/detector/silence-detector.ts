@@ -6,7 +6,7 @@ export interface SilenceDetectorOptions {
   phiThreshold: number;
   /** Never silent before this many announced intervals. @default 1.75 */
   floorIntervals: number;
-  /** Always silent after this many announced intervals. @default 2.25 */
+  /** Always silent after this many announced intervals. @default 2 */
   ceilingIntervals: number;
   /** Lower bound of the floor in ms: at tiny intervals timer jitter dominates. @default 1000 */
   minFloorMs: number;
@@ -14,15 +14,25 @@ export interface SilenceDetectorOptions {
   sweepMs: number;
   /** Inter-arrival samples kept per host. @default 100 */
   windowSize: number;
+  /**
+   * Run each sweep after the I/O already waiting (setImmediate), so heartbeats that
+   * arrived while the loop was busy are read before anyone is judged. Off under a fake
+   * clock, where nothing else runs. @default true
+   */
+  deferSweep: boolean;
 }
+
+/** A sweep this late means the coordinator stalled, not the hosts. */
+const STALL_MS = 1000;
 
 export const DEFAULT_DETECTOR_OPTIONS: SilenceDetectorOptions = {
   phiThreshold: 8,
   floorIntervals: 1.75,
-  ceilingIntervals: 2.25,
+  ceilingIntervals: 2,
   minFloorMs: 1000,
   sweepMs: 100,
   windowSize: 100,
+  deferSweep: true,
 };
 
 interface Watch {
@@ -31,6 +41,8 @@ interface Watch {
   window: IntervalWindow;
   deadline: number;
   fired: boolean;
+  /** False until the first heartbeat: Hello → first heartbeat is no heartbeat interval. */
+  primed: boolean;
 }
 
 export interface SilenceVerdict {
@@ -81,7 +93,7 @@ export class SilenceDetector {
    */
   watch(hostId: string, intervalMs: number, graceMs?: number): void {
     const now = this.clock.now();
-    const w: Watch = { intervalMs, lastArrival: now, window: new IntervalWindow(this.opts.windowSize), deadline: 0, fired: false };
+    const w: Watch = { intervalMs, lastArrival: now, window: new IntervalWindow(this.opts.windowSize), deadline: 0, fired: false, primed: false };
     w.deadline = graceMs === undefined ? this.deadlineFor(w) : now + graceMs;
     this.watches.set(hostId, w);
   }
@@ -91,8 +103,10 @@ export class SilenceDetector {
     const w = this.watches.get(hostId);
     if (!w) return false;
     const now = this.clock.now();
-    // After a silence the gap is an outage, not a sample of the host's rhythm.
-    if (!w.fired) w.window.add(now - w.lastArrival);
+    // After a silence the gap is an outage, not a sample of the host's rhythm; nor is the
+    // gap between Hello and the first heartbeat (an agent beats at once after Welcome).
+    if (!w.fired && w.primed) w.window.add(now - w.lastArrival);
+    w.primed = true;
     w.lastArrival = now;
     w.fired = false;
     w.deadline = this.deadlineFor(w);
@@ -138,11 +152,19 @@ export class SilenceDetector {
     return w.lastArrival + Math.min(ceiling, Math.max(floor, byPhi));
   }
 
-  /** Checks every deadline; exposed so tests and benchmarks can drive a sweep directly. */
-  sweep(): void {
+  /**
+   * Checks every deadline; exposed so tests and benchmarks can drive a sweep directly.
+   * `lateMs` is how late this sweep runs: when the coordinator itself stalled (GC, a
+   * burst of work), heartbeats that arrived meanwhile are still unread, so the deadlines
+   * move by the stall instead of blaming the hosts for it.
+   */
+  sweep(lateMs = 0): void {
     const now = this.clock.now();
+    const stall = lateMs > STALL_MS ? lateMs : 0;
     for (const [hostId, w] of this.watches) {
-      if (w.fired || now < w.deadline) continue;
+      if (w.fired) continue;
+      if (stall > 0) w.deadline += stall;
+      if (now < w.deadline) continue;
       w.fired = true;
       const { mean, sd } = this.stats(w);
       this.onSilent({ hostId, silentForMs: now - w.lastArrival, phi: phi(now - w.lastArrival, mean, sd), deadlineMs: w.deadline });
@@ -151,9 +173,17 @@ export class SilenceDetector {
 
   private schedule(): void {
     if (!this.running) return;
+    const due = this.clock.now() + this.opts.sweepMs;
     this.timer = this.clock.setTimeout(() => {
-      this.sweep();
-      this.schedule();
+      // Judge after the I/O already waiting is read: heartbeats that arrived while the
+      // loop was busy come first.
+      const run = () => {
+        if (!this.running) return;
+        this.sweep(this.clock.now() - due);
+        this.schedule();
+      };
+      if (this.opts.deferSweep) setImmediate(run);
+      else run();
     }, this.opts.sweepMs);
   }
 }

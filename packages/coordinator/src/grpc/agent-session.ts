@@ -112,6 +112,9 @@ export class AgentSession {
   }
 
   private onHello(raw: unknown): void {
+    // The agent gave up waiting (its Welcome timeout) before we got to it: registering it
+    // now would only add a transition to undo.
+    if (this.call.cancelled) return;
     if (this.hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_repeated', 'hello sent twice on one stream');
     const parsed = helloSchema.safeParse(raw);
     if (!parsed.success) {

@@ -142,7 +142,8 @@ describe('http api - operations', () => {
     expect(res.body).toMatch(/^vigil_hosts\{state="silent"\} 1$/m);
     expect(res.body).toMatch(/^vigil_outbox_depth 7$/m);
     expect(res.body).toMatch(/^vigil_nats_connected 0$/m);
-    expect(res.body).toMatch(/^vigil_process_nodejs_eventloop_lag_seconds /m);
+    expect(res.body).toMatch(/^vigil_process_eventloop_lag_seconds\{quantile="0.99"\} /m);
+    expect(res.body).toMatch(/^vigil_process_memory_bytes\{kind="rss"\} \d+/m);
   });
 
   it('serves an OpenAPI document naming every route', async () => {
