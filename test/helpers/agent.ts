@@ -17,6 +17,21 @@ export interface AgentOptions {
   extraArgs?: string[];
 }
 
+/** The agent's command line for these options (also used to run it inside a namespace). */
+export function agentArgs(opts: AgentOptions, dataDir: string): string[] {
+  const args = [
+    '--coordinator', opts.coordinator,
+    '--host-id', opts.hostId,
+    '--interval', opts.interval ?? '500ms',
+    '--data-dir', dataDir,
+    '--log-level', opts.logLevel ?? 'info',
+  ];
+  if (opts.tls) args.push('--tls-ca', opts.tls.ca, '--tls-cert', opts.tls.cert, '--tls-key', opts.tls.key);
+  for (const [k, v] of Object.entries(opts.labels ?? {})) args.push('--label', `${k}=${v}`);
+  args.push(...(opts.extraArgs ?? []));
+  return args;
+}
+
 /** A `vigil-agent` process; every signal goes to its PID. */
 export class Agent {
   readonly hostId: string;
@@ -26,17 +41,7 @@ export class Agent {
   constructor(opts: AgentOptions) {
     this.hostId = opts.hostId;
     this.dataDir = opts.dataDir ?? tempDir(`agent-${opts.hostId}`);
-    const args = [
-      '--coordinator', opts.coordinator,
-      '--host-id', opts.hostId,
-      '--interval', opts.interval ?? '500ms',
-      '--data-dir', this.dataDir,
-      '--log-level', opts.logLevel ?? 'info',
-    ];
-    if (opts.tls) args.push('--tls-ca', opts.tls.ca, '--tls-cert', opts.tls.cert, '--tls-key', opts.tls.key);
-    for (const [k, v] of Object.entries(opts.labels ?? {})) args.push('--label', `${k}=${v}`);
-    args.push(...(opts.extraArgs ?? []));
-    this.child = spawnNode(`vigil-agent ${opts.hostId}`, AGENT_BIN, args);
+    this.child = spawnNode(`vigil-agent ${opts.hostId}`, AGENT_BIN, agentArgs(opts, this.dataDir));
   }
 
   get pid(): number {

@@ -1,4 +1,4 @@
-import type { AgentOptions } from './agent.js';
+import { agentArgs, type AgentOptions } from './agent.js';
 import type { NetHost, TestNet } from './netns.js';
 import { AGENT_BIN, type Child, type ExitInfo } from './processes.js';
 import { tempDir } from './temp-dir.js';
@@ -20,17 +20,7 @@ export class NetnsAgent {
   ) {
     this.hostId = opts.hostId;
     this.dataDir = opts.dataDir ?? tempDir(`agent-${opts.hostId}`);
-    const args = [
-      '--coordinator', opts.coordinator,
-      '--host-id', opts.hostId,
-      '--interval', opts.interval ?? '500ms',
-      '--data-dir', this.dataDir,
-      '--log-level', opts.logLevel ?? 'info',
-    ];
-    if (opts.tls) args.push('--tls-ca', opts.tls.ca, '--tls-cert', opts.tls.cert, '--tls-key', opts.tls.key);
-    for (const [k, v] of Object.entries(opts.labels ?? {})) args.push('--label', `${k}=${v}`);
-    args.push(...(opts.extraArgs ?? []));
-    this.child = net.exec(host, `vigil-agent ${opts.hostId} (${host.ns})`, [process.execPath, AGENT_BIN, ...args]);
+    this.child = net.exec(host, `vigil-agent ${opts.hostId} (${host.ns})`, [process.execPath, AGENT_BIN, ...agentArgs(opts, this.dataDir)]);
   }
 
   get pid(): number {
