@@ -1,0 +1,209 @@
+// One simulated agent: its own TCP connection and HTTP/2 session to the coordinator, one
+// AgentService.Connect stream, Hello → Welcome, heartbeats at the interval with jitter,
+// acks matched by sequence number, Goodbye at the end. It can be killed two ways:
+//   destroy: the socket is closed under the stream, no Goodbye (a crashed agent or host
+//            whose kernel still closes its connections);
+//   freeze:  heartbeats stop but the connection stays up and HTTP/2 pings are still
+//            answered (a hung agent, or a host cut off without the TCP connection noticing),
+//            so only the coordinator's silence detector can notice.
+import http2 from 'node:http2';
+import net from 'node:net';
+import { CONNECT_HEADERS, FrameReader, decodeCoordinatorMessage, frameAgentMessage, toNumber } from './wire.mjs';
+import { goodbyeMessage, heartbeatMessage, helloMessage, newResourceSample } from './messages.mjs';
+
+const GOODBYE_WAIT_MS = 5_000;
+
+export class SimAgent {
+  /**
+   * @param {string} hostId
+   * @param {object} cfg { host, port, localAddress, intervalMs, jitter, payload, firstHeartbeat, welcomeTimeoutMs }
+   * @param {object} stats shared by the agents of one worker (see worker.mjs)
+   */
+  constructor(hostId, cfg, stats) {
+    this.hostId = hostId;
+    this.cfg = cfg;
+    this.stats = stats;
+    this.state = 'idle'; // idle | connecting | live | frozen | killed | leaving | closed
+    this.startedAtMs = Date.now();
+    this.seq = 0;
+    this.sample = newResourceSample(cfg.payload);
+    // Sent heartbeats awaiting their ack: acks are cumulative and in order.
+    this.pendingSeq = [];
+    this.pendingAt = [];
+    this.timer = undefined;
+    this.socket = undefined;
+    this.session = undefined;
+    this.stream = undefined;
+    this.lastStatus = undefined;
+    this.dead = false;
+  }
+
+  /** Opens the connection and stream; resolves on Welcome. A killed agent stays dead. */
+  connect() {
+    if (this.dead) return Promise.reject(new Error('killed'));
+    this.state = 'connecting';
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      const fail = (err) => {
+        if (this.state !== 'connecting') return;
+        this.state = 'idle';
+        this.#teardown();
+        reject(err);
+      };
+      const welcomeTimer = setTimeout(() => fail(new Error(`no Welcome within ${this.cfg.welcomeTimeoutMs} ms`)), this.cfg.welcomeTimeoutMs);
+      this.onWelcome = () => {
+        clearTimeout(welcomeTimer);
+        this.stats.welcome.record(performance.now() - started);
+        resolve();
+      };
+      this.onConnectFailure = (err) => {
+        clearTimeout(welcomeTimer);
+        fail(err);
+      };
+      const { host, port, localAddress } = this.cfg;
+      const socket = net.connect({ host, port, localAddress, noDelay: true });
+      this.socket = socket;
+      const session = http2.connect(`http://${host}:${port}`, { createConnection: () => socket, settings: { enablePush: false } });
+      this.session = session;
+      session.on('error', (err) => this.#lost(`session error: ${err.code ?? err.message}`));
+      session.on('close', () => this.#lost('session closed'));
+      const stream = session.request(CONNECT_HEADERS, { endStream: false });
+      this.stream = stream;
+      const reader = new FrameReader();
+      stream.on('data', (chunk) => {
+        try {
+          reader.push(chunk, (body) => this.#onMessage(body));
+        } catch (err) {
+          this.#lost(`bad frame: ${err.message}`);
+        }
+      });
+      const takeStatus = (headers) => {
+        if (headers['grpc-status'] !== undefined) this.lastStatus = `${headers['grpc-status']} ${decodeURIComponent(String(headers['grpc-message'] ?? ''))}`;
+      };
+      stream.on('response', takeStatus);
+      stream.on('trailers', takeStatus);
+      stream.on('error', (err) => this.#lost(`stream error: ${err.code ?? err.message}`));
+      stream.on('close', () => this.#lost(`stream closed${this.lastStatus ? ` with status ${this.lastStatus}` : ''}`));
+      stream.write(frameAgentMessage(helloMessage(this.hostId, this.cfg.intervalMs, this.startedAtMs)));
+    });
+  }
+
+  #onMessage(body) {
+    const { kind, value } = decodeCoordinatorMessage(body);
+    switch (kind) {
+      case 'welcome':
+        if (this.state !== 'connecting') return;
+        this.state = 'live';
+        // vigil-agent beats at once on Welcome; 'spread' keeps agents that connected
+        // together from beating together for the whole run.
+        this.#schedule(this.cfg.firstHeartbeat === 'immediate' ? 0 : Math.random() * this.cfg.intervalMs);
+        this.onWelcome();
+        return;
+      case 'ack':
+        return this.#acked(toNumber(value.seq));
+      case 'probe':
+        // Never asked for (Hello announces no 'probes' capability); refuse politely if it is.
+        this.stats.requests++;
+        return this.#send({ probeResult: { requestId: value.requestId, kind: value.kind, target: value.target, ok: false, refused: 'skipped' } });
+      case 'recover':
+        this.stats.requests++;
+        return this.#send({ requestResult: { requestId: value.requestId, accepted: false, error: 'simulated agent declares no services' } });
+      default:
+        return; // eventAck or a newer message kind: nothing to do
+    }
+  }
+
+  #acked(seq) {
+    const now = performance.now();
+    const record = this.stats.recording;
+    let n = 0;
+    while (n < this.pendingSeq.length && this.pendingSeq[n] <= seq) {
+      if (record) this.stats.ack.record(now - this.pendingAt[n]);
+      n++;
+    }
+    if (n === 0) return;
+    this.pendingSeq.splice(0, n);
+    this.pendingAt.splice(0, n);
+    this.stats.acked += n;
+  }
+
+  #schedule(delayMs) {
+    this.timer = setTimeout(() => this.#beat(), delayMs);
+  }
+
+  #beat() {
+    if (this.state !== 'live') return;
+    this.seq += 1;
+    this.pendingSeq.push(this.seq);
+    this.pendingAt.push(performance.now());
+    this.#send(heartbeatMessage(this.seq, Date.now(), this.sample));
+    this.stats.sent++;
+    const j = this.cfg.jitter;
+    this.#schedule(this.cfg.intervalMs * (1 - j + 2 * j * Math.random()));
+  }
+
+  #send(message) {
+    if (!this.stream || this.stream.destroyed) return;
+    if (!this.stream.write(frameAgentMessage(message))) this.stats.writeBackpressure++;
+  }
+
+  /** Kills the agent as `mode` ('destroy' | 'freeze'); returns the kill time (Date.now()). */
+  kill(mode) {
+    this.dead = true;
+    clearTimeout(this.timer);
+    if (mode === 'freeze') {
+      this.state = 'frozen';
+    } else {
+      this.state = 'killed';
+      // The raw socket, not session.destroy(): no GOAWAY, no RST_STREAM, no Goodbye.
+      this.socket?.destroy();
+    }
+    return Date.now();
+  }
+
+  /** Says Goodbye and waits for the coordinator to end the stream; frozen agents just vanish. */
+  async goodbye() {
+    clearTimeout(this.timer);
+    if (this.state === 'frozen') {
+      this.state = 'closed';
+      this.socket?.destroy();
+      return;
+    }
+    if (this.state !== 'live') return;
+    this.state = 'leaving';
+    const stream = this.stream;
+    await new Promise((resolve) => {
+      const t = setTimeout(resolve, GOODBYE_WAIT_MS);
+      stream.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      stream.end(frameAgentMessage(goodbyeMessage('fleet simulation over')));
+    });
+    this.state = 'closed';
+    this.session?.close();
+  }
+
+  /** A connection that ended while nobody asked for it: the run counts it, the agent comes back. */
+  #lost(why) {
+    if (this.state === 'connecting') return this.onConnectFailure(new Error(why));
+    if (this.state !== 'live' && this.state !== 'frozen') return;
+    const wasFrozen = this.state === 'frozen';
+    this.state = 'idle';
+    clearTimeout(this.timer);
+    this.#teardown();
+    this.pendingSeq.length = 0;
+    this.pendingAt.length = 0;
+    if (wasFrozen) return; // already dead as far as the run is concerned
+    this.stats.drops++;
+    this.stats.dropReasons[why] = (this.stats.dropReasons[why] ?? 0) + 1;
+    this.stats.onDrop(this, why);
+  }
+
+  #teardown() {
+    this.stream?.destroy();
+    this.session?.destroy();
+    this.socket?.destroy();
+    this.stream = this.session = this.socket = undefined;
+  }
+}

@@ -1,0 +1,137 @@
+// A simulator process: drives its slice of the fleet and reports to the parent over IPC.
+// Several of these run side by side so no single event loop limits the fleet.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Histogram } from './histogram.mjs';
+import { SimAgent } from './sim-agent.mjs';
+
+const agents = new Map();
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+const stats = {
+  recording: false,
+  ack: new Histogram(),
+  welcome: new Histogram(),
+  sent: 0,
+  acked: 0,
+  drops: 0,
+  dropReasons: {},
+  reconnects: 0,
+  connectErrors: 0,
+  connectErrorReasons: {},
+  writeBackpressure: 0,
+  requests: 0,
+  // A stream that was up breaks: the agent retries soon (backoff attempt 1).
+  onDrop: (agent) => retryLater(agent, 1),
+};
+
+let stopping = false;
+const send = (m) => process.send?.(m);
+
+/** vigil-agent's reconnect backoff: full jitter under 200 ms · 2^(attempt-1), capped at 10 s. */
+function backoffDelay(attempt, random = Math.random) {
+  return Math.floor(random() * Math.min(10_000, 200 * 2 ** Math.min(attempt - 1, 30)));
+}
+
+/** Connects one agent now; on failure retries after the agent's backoff, forever (until stop). */
+function attempt(agent, n) {
+  if (agent.dead) return;
+  agent.connect().then(
+    () => {
+      if (n > 1 || agent.everConnected) stats.reconnects++;
+      agent.everConnected = true;
+    },
+    (err) => {
+      countConnectError(err);
+      retryLater(agent, n + 1);
+    },
+  );
+}
+
+function retryLater(agent, n) {
+  if (stopping) return;
+  setTimeout(() => !stopping && attempt(agent, n), backoffDelay(n));
+}
+
+function countConnectError(err) {
+  stats.connectErrors++;
+  const why = err.message.slice(0, 80);
+  stats.connectErrorReasons[why] = (stats.connectErrorReasons[why] ?? 0) + 1;
+}
+
+/**
+ * Starts every agent's first connection at `ratePerSec`; failed ones retry on their own
+ * backoff, as real agents do. Ready when all are live, or `settleMs` after the last first
+ * attempt (a fleet that cannot all connect is reported as such, not waited for forever).
+ */
+async function connectAll(ratePerSec, settleMs) {
+  const queue = [...agents.values()];
+  await new Promise((resolve) => {
+    const tickMs = 10;
+    let credit = 0;
+    const tick = setInterval(() => {
+      credit += (ratePerSec * tickMs) / 1000;
+      while (credit >= 1 && queue.length > 0) {
+        credit -= 1;
+        attempt(queue.shift(), 1);
+      }
+      if (queue.length === 0) {
+        clearInterval(tick);
+        resolve();
+      }
+    }, tickMs);
+  });
+  const deadline = Date.now() + settleMs;
+  while (countLive() < agents.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return { connected: countLive(), failed: agents.size - countLive() };
+}
+
+function countLive() {
+  let n = 0;
+  for (const a of agents.values()) if (a.state === 'live') n++;
+  return n;
+}
+
+const progress = setInterval(() => send({ type: 'progress', live: countLive(), sent: stats.sent, acked: stats.acked, drops: stats.drops }), 5000);
+
+process.on('message', async (m) => {
+  switch (m.type) {
+    case 'init':
+      m.hostIds.forEach((id, i) => {
+        const localAddress = m.sourceAddresses[i % m.sourceAddresses.length];
+        agents.set(id, new SimAgent(id, { ...m.agent, localAddress }, stats));
+      });
+      return;
+    case 'connect':
+      return send({ type: 'ready', ...(await connectAll(m.ratePerSec, m.settleMs)) });
+    case 'record':
+      stats.recording = m.on;
+      if (m.on) {
+        stats.ack.reset();
+        loopDelay.reset();
+      } else {
+        stats.loopP99Ms = loopDelay.percentile(99) / 1e6;
+        stats.loopMaxMs = loopDelay.max / 1e6;
+      }
+      return;
+    case 'kill': {
+      const agent = agents.get(m.hostId);
+      const wasLive = agent?.state === 'live';
+      const at = agent ? agent.kill(m.mode) : Date.now();
+      return send({ type: 'killed', hostId: m.hostId, mode: m.mode, at, wasLive });
+    }
+    case 'stop': {
+      stopping = true;
+      clearInterval(progress);
+      const started = performance.now();
+      await Promise.all([...agents.values()].map((a) => a.goodbye()));
+      const { ack, welcome, onDrop: _onDrop, ...counters } = stats;
+      send({ type: 'final', ack: ack.toJSON(), welcome: welcome.toJSON(), counters, goodbyeMs: performance.now() - started });
+      // Let the IPC message leave before exiting.
+      setTimeout(() => process.exit(0), 200);
+      return;
+    }
+  }
+});
+
+process.on('disconnect', () => process.exit(0));
