@@ -5,7 +5,7 @@ export const HELP = `fleet: simulate N Vigil agents against a coordinator and me
 
 Usage: node bench/fleet/fleet.mjs --target HOST:PORT [options]
 
-  --target HOST:PORT        coordinator gRPC listener (127.0.0.0/8 only)   (required)
+  --target HOST:PORT[,...]  coordinator gRPC listener(s) (127.0.0.0/8 only); agents fail over along the list (required)
   --agents N                simulated agents                                [1000]
   --interval MS             heartbeat interval, ms                          [5000]
   --jitter F                heartbeat jitter, a share of the interval       [0.1]
@@ -84,9 +84,15 @@ export function parseOptions(argv) {
   const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
   if (values.help) return null;
   if (!values.target) throw new OptionError('--target HOST:PORT is required');
-  const m = /^(.+):(\d+)$/.exec(values.target);
-  if (!m) throw new OptionError(`--target: "${values.target}" is not HOST:PORT`);
-  loopback('--target', m[1]);
+  // Several targets: each agent fails over along the list, as vigil-agent does; agents
+  // start at different places in it, so the fleet is spread over the coordinators.
+  const targets = values.target.split(',').map((t) => {
+    const tm = /^(.+):(\d+)$/.exec(t.trim());
+    if (!tm) throw new OptionError(`--target: "${t}" is not HOST:PORT`);
+    loopback('--target', tm[1]);
+    return { host: tm[1], port: Number(tm[2]) };
+  });
+  const m = [values.target, targets[0].host, String(targets[0].port)];
   if (values.nats) loopback('--nats', new URL(values.nats).hostname);
   if (values['metrics-url']) loopback('--metrics-url', new URL(values['metrics-url']).hostname);
   const agents = num(values, 'agents', { min: 1, max: 1_000_000 });
@@ -106,6 +112,7 @@ export function parseOptions(argv) {
   return Object.freeze({
     host: m[1],
     port: Number(m[2]),
+    targets,
     agents,
     intervalMs,
     jitter: num(values, 'jitter', { min: 0, max: 0.5, int: false }),

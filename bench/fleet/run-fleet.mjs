@@ -55,6 +55,7 @@ export async function runFleet(opts, log = (line) => process.stderr.write(`${lin
       agent: {
         host: opts.host,
         port: opts.port,
+        targets: opts.targets,
         intervalMs: opts.intervalMs,
         jitter: opts.jitter,
         payload: opts.payload,

@@ -38,6 +38,13 @@ export class SimAgent {
     this.dead = false;
   }
 
+  /** The coordinator to try now: the list rotated by this agent's number, advanced on every failure. */
+  #target() {
+    const list = this.cfg.targets ?? [{ host: this.cfg.host, port: this.cfg.port }];
+    const start = Number(/(\d+)/.exec(this.hostId)?.[1] ?? 0);
+    return list[(start + (this.failovers ?? 0)) % list.length];
+  }
+
   /** Opens the connection and stream; resolves on Welcome. A killed agent stays dead. */
   connect() {
     if (this.dead) return Promise.reject(new Error('killed'));
@@ -46,6 +53,7 @@ export class SimAgent {
     return new Promise((resolve, reject) => {
       const fail = (err) => {
         if (this.state !== 'connecting') return;
+        this.failovers = (this.failovers ?? 0) + 1;
         this.state = 'idle';
         this.#teardown();
         reject(err);
@@ -60,7 +68,8 @@ export class SimAgent {
         clearTimeout(welcomeTimer);
         fail(err);
       };
-      const { host, port, localAddress } = this.cfg;
+      const { localAddress } = this.cfg;
+      const { host, port } = this.#target();
       const socket = net.connect({ host, port, localAddress, noDelay: true });
       this.socket = socket;
       const session = http2.connect(`http://${host}:${port}`, { createConnection: () => socket, settings: { enablePush: false } });
@@ -195,6 +204,8 @@ export class SimAgent {
     this.pendingSeq.length = 0;
     this.pendingAt.length = 0;
     if (wasFrozen) return; // already dead as far as the run is concerned
+    // Like vigil-agent: a stream lost moves on to the next coordinator in the list.
+    this.failovers = (this.failovers ?? 0) + 1;
     this.stats.drops++;
     this.stats.dropReasons[why] = (this.stats.dropReasons[why] ?? 0) + 1;
     this.stats.onDrop(this, why);
