@@ -1,6 +1,5 @@
 import { createServer, constants, type Http2Server, type Http2Session, type ServerHttp2Stream } from 'node:http2';
-import { fileURLToPath } from 'node:url';
-import * as protoLoader from '@grpc/proto-loader';
+import { frame, method } from './grpc-wire.js';
 import { waitFor } from './poll.js';
 
 /**
@@ -11,26 +10,6 @@ import { waitFor } from './poll.js';
  * sends requests on the open stream.
  */
 
-const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
-
-type Method = protoLoader.MethodDefinition<Record<string, unknown>, Record<string, unknown>, Record<string, unknown>, Record<string, unknown>>;
-
-let connectMethod: Method | undefined;
-function method(): Method {
-  if (!connectMethod) {
-    const def = protoLoader.loadSync('vigil/v1/agent.proto', { includeDirs: [PROTO_DIR], keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true });
-    const service = def['vigil.v1.AgentService'] as protoLoader.ServiceDefinition;
-    connectMethod = service['Connect'] as unknown as Method;
-  }
-  return connectMethod;
-}
-
-function frame(message: Buffer): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt8(0, 0);
-  head.writeUInt32BE(message.length, 1);
-  return Buffer.concat([head, message]);
-}
 
 export interface RequestResult {
   requestId: string;

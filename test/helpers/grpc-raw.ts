@@ -1,7 +1,6 @@
 import { connect, constants, type ClientHttp2Session } from 'node:http2';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import * as protoLoader from '@grpc/proto-loader';
+import { frame, method } from './grpc-wire.js';
 
 /**
  * A bare gRPC client for AgentService.Connect over node:http2, for the cases a real
@@ -10,26 +9,6 @@ import * as protoLoader from '@grpc/proto-loader';
  * coordinator ends the stream with.
  */
 
-const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
-
-type Method = protoLoader.MethodDefinition<object, object, object, Record<string, unknown>>;
-
-let connectMethod: Method | undefined;
-function method(): Method {
-  if (!connectMethod) {
-    const def = protoLoader.loadSync('vigil/v1/agent.proto', { includeDirs: [PROTO_DIR], keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true });
-    const service = def['vigil.v1.AgentService'] as protoLoader.ServiceDefinition;
-    connectMethod = service['Connect'] as unknown as Method;
-  }
-  return connectMethod;
-}
-
-function frame(message: Buffer): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt8(0, 0);
-  head.writeUInt32BE(message.length, 1);
-  return Buffer.concat([head, message]);
-}
 
 export interface ConnectResult {
   /** The gRPC status code the stream ended with; undefined if it was still open at the deadline. */

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { FakeClock, type CloudEvent } from '@vigil/shared';
 import type { Db } from '../store/db.js';
-import { PREDICTIONS_MIGRATION_SQL } from './migration.js';
+import { migrate } from '../store/db.js';
 import type { PredictionEventData, PredictionEventName } from './prediction-events.js';
 import type { PredictorOptions } from './predictor-options.js';
 import { Predictor } from './predictor.js';
@@ -21,10 +21,10 @@ export interface HarnessOptions {
   rules?: readonly CompiledRule[];
 }
 
-/** Creates an in-memory database with just the predictions tables. */
+/** Creates an in-memory database with the coordinator's schema (every migration). */
 export function memoryDb(): Db {
   const db = new Database(':memory:');
-  db.exec(PREDICTIONS_MIGRATION_SQL);
+  migrate(db);
   return db;
 }
 

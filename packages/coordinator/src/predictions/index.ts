@@ -2,7 +2,6 @@
 export { SeriesStore, DEFAULT_SERIES_OPTIONS, BYTES_PER_BUCKET, seriesId, type SeriesStoreOptions } from './series-store.js';
 export { SeriesPersistence } from './series-persistence.js';
 export { HeartbeatFeed, type HeartbeatSample } from './heartbeat-feed.js';
-export { PREDICTIONS_MIGRATION_SQL } from './migration.js';
 export { Predictor } from './predictor.js';
 export { DEFAULT_PREDICTOR_OPTIONS, type PredictorOptions, type PredictorDeps, type PredictionSink, type RuleStats } from './predictor-options.js';
 export { PredictionStore, type PredictionFilter } from './prediction-store.js';

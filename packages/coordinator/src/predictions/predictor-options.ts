@@ -72,7 +72,7 @@ export const DEFAULT_PREDICTOR_OPTIONS: Readonly<PredictorOptions> = Object.free
 
 export interface PredictorDeps {
   clock: Clock;
-  /** The coordinator's database, with PREDICTIONS_MIGRATION_SQL applied. */
+  /** The coordinator's database (store/migrations.ts, version 6 holds the predictions tables). */
   db: Db;
   series: SeriesStore;
   sink: PredictionSink;

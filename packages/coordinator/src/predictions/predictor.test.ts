@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PredictionHarness, type HarnessOptions } from './harness.js';
 import { linkPredictionsToIncident } from './incident-link.js';
-import { PREDICTIONS_MIGRATION_SQL } from './migration.js';
+import { migrate } from '../store/db.js';
 import { compileRules, onlyRules, type CompiledRule } from './rules/index.js';
 import { growth, flat, ramp, Rng, sampler, sum, type Shape } from './synthetic.js';
 
@@ -81,7 +81,7 @@ describe('predictor - expiring', () => {
 
   it('expires, on start, a stored prediction of a rule that was turned off since', () => {
     const db = new Database(':memory:');
-    db.exec(PREDICTIONS_MIGRATION_SQL);
+    migrate(db);
     const first = leak(harness({ db }), 3);
     first.predictor.stop();
     const second = new PredictionHarness({ db, start: first.clock.now(), predictor: { rules: onlyRules('disk_exhaustion') } });
@@ -164,7 +164,7 @@ describe('predictor - restart', () => {
   it('active predictions and the series survive a restart: the same prediction continues', () => {
     const file = join(dir, 'vigil.db');
     const db = new Database(file);
-    db.exec(PREDICTIONS_MIGRATION_SQL);
+    migrate(db);
     const first = harness({ db });
     const shape = sampler(LEAK, first.start, new Rng(4), { sd: 0.2 });
     first.feed({ metric: 'memory_percent' }, shape, 3);

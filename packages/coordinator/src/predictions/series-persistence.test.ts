@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../store/db.js';
-import { PREDICTIONS_MIGRATION_SQL } from './migration.js';
+import { migrate } from '../store/db.js';
 import { SeriesPersistence } from './series-persistence.js';
 import { SeriesStore, seriesId } from './series-store.js';
 
@@ -22,7 +22,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-series-'));
   file = join(dir, 'vigil.db');
   const db = open();
-  db.exec(PREDICTIONS_MIGRATION_SQL);
+  migrate(db);
   db.close();
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
