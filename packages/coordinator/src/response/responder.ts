@@ -42,6 +42,11 @@ export class Responder {
   private readonly opts: ResponderOptions;
   private readonly inflight = new Map<string, Promise<HostDiagnosis | undefined>>();
   private readonly downReports = new Map<string, number>();
+  /**
+   * host\0service of services that may have an open incident: a running service's
+   * heartbeat then needs no store lookup at all, which matters on the heartbeat path.
+   */
+  private readonly serviceIncidents = new Set<string>();
   private readonly partition: PartitionWatch;
   private partitionIncident: string | undefined;
 
@@ -58,6 +63,7 @@ export class Responder {
     this.opts = { ...DEFAULT_RESPONDER_OPTIONS, ...options };
     this.partition = new PartitionWatch(this.opts.partitionWindowMs);
     this.partitionIncident = this.incidents.store.findActive(this.observerId, '', 'observer_partition')?.id;
+    for (const i of this.incidents.store.allActive()) if (i.service) this.serviceIncidents.add(`${i.hostId}\u0000${i.service}`);
   }
 
   get observerId(): string {
@@ -237,6 +243,7 @@ export class Responder {
       const info = PROBLEM_CLASS_TABLE[cls];
       const hostIncident = this.incidents.store.activeForHost(host.id).find((i) => i.service === '' && HOST_CLASSES.includes(i.class));
       const detail = cls === 'partial_failure' ? `error rate ${(facts.error_rate! * 100).toFixed(1)} % of ${s.errorRate?.requests ?? 0} requests` : `${s.state}`;
+      this.serviceIncidents.add(key);
       const { incident } = this.incidents.raise({
         hostId: host.id,
         service: s.name,
@@ -250,10 +257,15 @@ export class Responder {
       return;
     }
     this.downReports.delete(key);
+    if (!this.serviceIncidents.has(key)) return;
+    let open = false;
     for (const c of ['service_failure', 'partial_failure'] as const) {
       const i = this.incidents.store.findActive(host.id, s.name, c);
-      if (i && i.clearSince === null) this.incidents.conditionClear(i.id, `${s.name} running${c === 'partial_failure' ? ' with a normal error rate' : ''}`);
+      if (!i) continue;
+      open = true;
+      if (i.clearSince === null) this.incidents.conditionClear(i.id, `${s.name} running${c === 'partial_failure' ? ' with a normal error rate' : ''}`);
     }
+    if (!open) this.serviceIncidents.delete(key);
   }
 
   private onAgentEvent(hostId: string, e: ValidAgentEvent): void {
@@ -263,6 +275,7 @@ export class Responder {
     }
     if (e.type !== 'recovery_exhausted' && e.type !== 'recurrence') return;
     let target = active.find((i) => i.class === 'service_failure') ?? active[0];
+    this.serviceIncidents.add(`${hostId}\u0000${e.service}`);
     if (!target) {
       const info = PROBLEM_CLASS_TABLE.service_failure;
       target = this.incidents.raise({
