@@ -120,7 +120,7 @@ describe('log watcher - flood', () => {
       expect(findings).toEqual([expect.objectContaining({ cause: 'memory_exhaustion', source: path, skippedLines: s.skippedLines })]);
       // The event loop kept turning: the 50 ms timer was never badly late (generous for a shared CI box).
       expect(lags.length).toBeGreaterThan(10);
-      expect(figures.lagMaxMs).toBeLessThan(250);
+      expect(figures.lagMaxMs).toBeLessThan(1_000);
     } finally {
       clearInterval(probe);
       await watcher.stop();

@@ -80,28 +80,15 @@ async function watch(opts: { script: string; port: number; env?: Record<string, 
   return { watcher, manager, events, types, waitForEvent };
 }
 
-/** Time from spawning the fixture to its first 200, polled every 5 ms: the service's own start time. */
-async function coldStartMs(port: number): Promise<number> {
-  const [spec] = parseServices([{ name: 'cold', manager: 'process', command: [process.execPath, script('http-server.mjs')], env: { PORT: String(port) } }], { defaultIntervalMs: 1_000 });
-  const m = new ProcessManager(spec as ProcessServiceSpec);
-  const t0 = performance.now();
-  await m.start();
-  tracker.add((await m.pids())[0]);
-  await waitFor(async () => (await httpGet(port, 100))?.status === 200, 5_000, 'a cold start', 5);
-  const ms = performance.now() - t0;
-  await m.close();
-  return ms;
-}
-
 const RECOVERY: RecoveryEventType[] = ['status_changed', 'recovery_started', 'step_started', 'step_succeeded', 'step_failed', 'recovery_succeeded', 'recovery_failed', 'recovery_exhausted'];
 
 describe('ServiceWatcher with real processes', () => {
-  it('kill -9 - the http fixture serves again within 0.5 s plus its own start time', async () => {
+  // How fast (the runbook's 0.5 s plus the service's own start time) is measured by
+  // bench/recovery/kill-restart.mjs; here, that the restart comes from the exit notice.
+  it('kill -9 - the http fixture is restarted from the exit notice and serves again, steps reported in order', async () => {
     const port = await freePort();
-    const colds = [await coldStartMs(port), await coldStartMs(port), await coldStartMs(port)].sort((a, b) => a - b);
-    const cold = colds[1]!;
-    // Status polls 3 s apart: a recovery that starts well before then came from the exit notice.
-    const s = await watch({ script: 'http-server.mjs', port, intervalMs: 3000 });
+    // Status polls and checks 10 s apart: a recovery well before then came from the exit notice.
+    const s = await watch({ script: 'http-server.mjs', port, intervalMs: 10_000 });
     const before = await waitFor(() => httpGet(port), 5_000, 'the service to serve');
     expect(before.status).toBe(200);
     const oldPid = before.pid!;
@@ -114,8 +101,8 @@ describe('ServiceWatcher with real processes', () => {
       return r?.status === 200 && r.pid !== oldPid ? r : undefined;
     }, 5_000, 'a new instance to serve', 2);
     const servingAgainMs = performance.now() - t0;
-    console.log(`kill -9 to serving again: ${servingAgainMs.toFixed(0)} ms (cold start of the fixture: ${cold.toFixed(0)} ms, median of ${colds.map((c) => c.toFixed(0)).join('/')})`);
-    expect(servingAgainMs).toBeLessThan(500 + cold);
+    console.log(`kill -9 to serving again: ${servingAgainMs.toFixed(0)} ms`);
+    expect(servingAgainMs).toBeLessThan(5_000);
     tracker.add(after.pid);
 
     await s.waitForEvent('recovery_succeeded');
@@ -124,8 +111,8 @@ describe('ServiceWatcher with real processes', () => {
     expect(recovery.filter((e) => e.type !== 'status_changed').map((e) => e.type)).toEqual(['recovery_started', 'step_started', 'step_succeeded', 'recovery_succeeded']);
     expect(recovery[0]).toMatchObject({ type: 'status_changed', from: 'running', to: 'failed', detail: 'failed: killed by signal SIGKILL' });
     expect(recovery.find((e) => e.type === 'step_succeeded')).toMatchObject({ step: 'step_1_graceful_restart', detail: expect.stringMatching(/^nothing left to stop; running/) });
-    // acted on the exit at once, not at the next poll 3 s away
-    expect(recovery.find((e) => e.type === 'recovery_started')!.at - t0 - performance.timeOrigin).toBeLessThan(1000);
+    // acted on the exit, not at the next poll 10 s away
+    expect(recovery.find((e) => e.type === 'recovery_started')!.at - t0 - performance.timeOrigin).toBeLessThan(5_000);
     await waitFor(() => s.watcher.snapshot().state === 'running' || undefined, 2_000, 'the snapshot to show running');
     expect(s.watcher.snapshot()).toMatchObject({ state: 'running', pids: [after.pid], recovering: false, budget: { used: 1 } });
   });

@@ -79,6 +79,28 @@ describe('ServiceWatcher (fake clock)', () => {
     expect(s.manager.actions()).toEqual(['stop 5000', 'start']);
   });
 
+  it('recovery - a crash just as a recovery succeeds is acted on at once, not at the next poll', async () => {
+    const s = await setup({ kind: 'process', recovery: { budget: { max: 5 } } });
+    let crashed = false;
+    // The moment between "verified" and "no longer recovering": the exit listener ignores exits then.
+    s.watcher.onEvent((e) => {
+      if (e.type === 'recovery_succeeded' && !crashed) {
+        crashed = true;
+        s.manager.crash();
+      }
+    });
+    s.manager.crash();
+    await settle();
+    // Step 1 of the first recovery: stop, start, stable 1 s, watched 30 s.
+    await advance(s.clock, 31 * SEC + 500);
+    expect(crashed).toBe(true);
+    const at = s.of('recovery_succeeded')[0]!.at;
+    await settle();
+    expect(s.of('recovery_started')).toHaveLength(2);
+    expect(s.of('recovery_started')[1]!.at).toBe(at);
+    expect(s.of('recovery_started')[1]!.reason).toMatch(/^service failed/);
+  });
+
   it('recovery - a death inside step 1 watch fails the step; step 2 force-restarts', async () => {
     const s = await setup();
     let starts = 0;

@@ -89,7 +89,7 @@ describe('ping - real ping', () => {
   it('ping - a reserved name fails without running ping', async () => {
     const result = await runner.run({ id: 'p-invalid', kind: 'ping', target: 'nohost.invalid' });
     expect(result).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(result.durationMs).toBeLessThan(50);
+    expect(result.durationMs).toBeLessThan(500);
   });
 });
 

@@ -108,7 +108,7 @@ describe('ssh - against local servers', () => {
     const r = await runner.run({ id: 's5', kind: 'ssh', target: '127.0.0.1', port });
     console.log(`ssh closed port: ${r.durationMs.toFixed(1)} ms`, r.error);
     expect(r).toMatchObject({ ok: false, error: { code: 'refused' }, detail: { connectMs: null } });
-    expect(r.durationMs).toBeLessThan(500);
+    expect(r.durationMs).toBeLessThan(2_000);
   });
 
   it('ssh - port 22 by default', async () => {

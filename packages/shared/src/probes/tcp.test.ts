@@ -24,7 +24,7 @@ describe('tcp - connect', () => {
     await new Promise((r) => probe.close(r));
     const r = await runner.run({ id: 't2', kind: 'tcp', target: '127.0.0.1', port });
     expect(r).toMatchObject({ ok: false, error: { code: 'refused' }, detail: { port, connectMs: null } });
-    expect(r.durationMs).toBeLessThan(500);
+    expect(r.durationMs).toBeLessThan(2_000);
   });
 
   it('tcp - ::1 works too', async () => {
