@@ -36,6 +36,8 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string', default: '10s' },
     profile: { type: 'boolean', default: false },
     'agent-node-options': { type: 'string', default: '' },
+    'agent-bin': { type: 'string', default: AGENT_BIN },
+    'agent-env': { type: 'string', multiple: true, default: [] },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -280,10 +282,11 @@ async function main() {
     : [];
   // Extra V8/Node flags for experiments (the agent's code is the same).
   const extraFlags = opts['agent-node-options'].split(' ').filter(Boolean);
+  const agentEnv = Object.fromEntries(opts['agent-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
   const agent = start('vigil-agent', process.execPath, [
-    ...extraFlags, ...nodeFlags, AGENT_BIN, '--coordinator', `127.0.0.1:${ports.grpc}`, '--host-id', 'footprint', '--interval', INTERVAL,
+    ...extraFlags, ...nodeFlags, opts['agent-bin'], '--coordinator', `127.0.0.1:${ports.grpc}`, '--host-id', 'footprint', '--interval', INTERVAL,
     '--data-dir', join(dir, 'agent'), '--log-level', 'warn', '--config', agentConfig,
-  ], opts.profile ? { ...process.env, VIGIL_MEM_PROBE_FILE: memProbeFile } : undefined);
+  ], { ...process.env, ...agentEnv, ...(opts.profile ? { VIGIL_MEM_PROBE_FILE: memProbeFile } : {}) });
   const statuses = await waitFor(`${SERVICES} services running`, async () => {
     if (agent.exit) throw new Error(`vigil-agent exited: ${agent.tail}`);
     const host = JSON.parse(await getText(`${api}/v1/hosts/footprint`)).host;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readProcText } from '../proc-text.js';
 import type { Collector, CpuSample } from './types.js';
 
 /** Cumulative CPU time in clock ticks, summed over all cores. */
@@ -19,12 +19,12 @@ export interface LoadAvg {
   readonly load15: number;
 }
 
-export function readProcStat(): Promise<string> {
-  return readFile('/proc/stat', 'utf8');
+export async function readProcStat(): Promise<string> {
+  return readProcText('/proc/stat');
 }
 
-export function readLoadAvg(): Promise<string> {
-  return readFile('/proc/loadavg', 'utf8');
+export async function readLoadAvg(): Promise<string> {
+  return readProcText('/proc/loadavg');
 }
 
 /**

@@ -1,4 +1,5 @@
-import { readFile, statfs } from 'node:fs/promises';
+import { statfs } from 'node:fs/promises';
+import { readProcText } from '../proc-text.js';
 import type { StatsFs } from 'node:fs';
 import { systemClock, type Clock } from '@vigil/shared';
 import { PartialCollectError, describeError } from '../errors.js';
@@ -30,8 +31,8 @@ export const PSEUDO_FS_TYPES: ReadonlySet<string> = new Set([
 /** Mount points under these hold kernel interfaces (e.g. the tmpfs at /sys/fs/cgroup). */
 const PSEUDO_MOUNT_ROOTS = ['/proc', '/sys'];
 
-export function readMounts(): Promise<string> {
-  return readFile('/proc/self/mounts', 'utf8');
+export async function readMounts(): Promise<string> {
+  return readProcText('/proc/self/mounts');
 }
 
 /** /proc/self/mounts escapes space, tab, newline and backslash as three octal digits. */

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readProcText } from '../proc-text.js';
 import { uptime } from 'node:os';
 import type { Collector, MonotonicMs, NetworkSample } from './types.js';
 import { monotonicMs } from './types.js';
@@ -12,8 +12,8 @@ export interface NetCounters {
   readonly txErrors: number;
 }
 
-export function readNetDev(): Promise<string> {
-  return readFile('/proc/net/dev', 'utf8');
+export async function readNetDev(): Promise<string> {
+  return readProcText('/proc/net/dev');
 }
 
 /**

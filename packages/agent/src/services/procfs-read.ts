@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { readProcText, readProcTextIfPresent } from '../proc-text.js';
 import { isGone, parseProcStat, parseProcStatm, parseUptime, type ProcStat, type ProcStatm } from './procfs.js';
 
 /*
@@ -10,13 +11,17 @@ import { isGone, parseProcStat, parseProcStatm, parseUptime, type ProcStat, type
 /** Where /proc is; tests may point it elsewhere. */
 export const PROC_ROOT = '/proc';
 
+// The readers stay async (their callers await them, tests replace them) but read with
+// readProcText: see there why procfs is read synchronously.
 async function readOrUndefined(path: string): Promise<string | undefined> {
+  return readProcTextIfPresent(path);
+}
+
+function readdirOrEmpty(path: string): string[] {
   try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ESRCH' || code === 'EACCES' || code === 'EPERM') return undefined;
-    throw err;
+    return readdirSync(path);
+  } catch {
+    return [];
   }
 }
 
@@ -31,7 +36,7 @@ export async function readProcStatm(pid: number, procRoot = PROC_ROOT): Promise<
 }
 
 export async function readUptimeSeconds(procRoot = PROC_ROOT): Promise<number> {
-  return parseUptime(await readFile(`${procRoot}/uptime`, 'utf8'));
+  return parseUptime(readProcText(`${procRoot}/uptime`));
 }
 
 /**
@@ -39,7 +44,7 @@ export async function readUptimeSeconds(procRoot = PROC_ROOT): Promise<number> {
  * service runs in its own group, so this finds the grandchildren too, and nothing else.
  */
 export async function listProcessGroup(pgid: number, procRoot = PROC_ROOT): Promise<number[]> {
-  const entries = await readdir(procRoot);
+  const entries = readdirSync(procRoot);
   const members: number[] = [];
   await Promise.all(
     entries.map(async (e) => {
@@ -69,9 +74,13 @@ export async function listGroupFromLeader(pgid: number, procRoot = PROC_ROOT): P
     const stat = await readProcStat(pid, procRoot).catch(() => undefined);
     if (!stat || isGone(stat) || stat.pgrp !== pgid) continue;
     members.push(pid);
-    const tasks = await readdir(`${procRoot}/${pid}/task`).catch(() => [] as string[]);
-    for (const tid of tasks) {
-      const text = await readFile(`${procRoot}/${pid}/task/${tid}/children`, 'utf8').catch(() => '');
+    for (const tid of readdirOrEmpty(`${procRoot}/${pid}/task`)) {
+      let text = '';
+      try {
+        text = readProcTextIfPresent(`${procRoot}/${pid}/task/${tid}/children`) ?? '';
+      } catch {
+        // unreadable: no children known from this thread
+      }
       for (const c of text.split(/\s+/)) if (/^\d+$/.test(c)) queue.push(Number(c));
     }
   }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readProcText } from '../proc-text.js';
 import { systemClock, type Clock } from '@vigil/shared';
 import { runCommand, type RunCommand } from './exec.js';
 import { parseJournalJson } from './journal.js';
@@ -166,7 +166,7 @@ export class SystemdManager implements ServiceManager {
       for (const root of this.cgroupRoots) {
         let text: string;
         try {
-          text = await readFile(`${root}${p.controlGroup}/cgroup.procs`, 'utf8');
+          text = readProcText(`${root}${p.controlGroup}/cgroup.procs`);
         } catch {
           continue;
         }
