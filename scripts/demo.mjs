@@ -22,7 +22,7 @@ import { connect } from 'nats';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const COORDINATOR_BIN = join(ROOT, 'packages/coordinator/bin/vigil-coordinator.js');
-const AGENT_BIN = join(ROOT, 'packages/agent/bin/vigil-agent.js');
+const AGENT_BIN = join(ROOT, 'packages/agent/bin/vigil-agent');
 const HOSTS = ['web-1', 'web-2', 'db-1'];
 const VICTIM = 'web-2';
 /** The host whose agent watches a service, and the service (the HTTP fixture). */
@@ -196,8 +196,8 @@ async function startCoordinator(url) {
 }
 
 function startAgent(hostId, grpcTarget, configFile, labels = {}) {
-  return start(`vigil-agent ${hostId}`, process.execPath, [
-    AGENT_BIN, '--coordinator', grpcTarget, '--host-id', hostId, '--interval', opts.interval, '--data-dir', tempDir(`agent-${hostId}`), '--log-level', 'warn',
+  return start(`vigil-agent ${hostId}`, AGENT_BIN, [
+    '--coordinator', grpcTarget, '--host-id', hostId, '--interval', opts.interval, '--data-dir', tempDir(`agent-${hostId}`), '--log-level', 'warn',
     ...(configFile ? ['--config', configFile] : []),
     ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
   ]);

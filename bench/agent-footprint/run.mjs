@@ -20,7 +20,8 @@ import { parseArgs } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const COORDINATOR_BIN = join(ROOT, 'packages/coordinator/bin/vigil-coordinator.js');
-const AGENT_BIN = join(ROOT, 'packages/agent/bin/vigil-agent.js');
+const AGENT_BIN = join(ROOT, 'packages/agent/bin/vigil-agent');
+const AGENT_BUNDLE = join(ROOT, 'packages/agent/dist/vigil-agent.mjs');
 const HTTP_FIXTURE = join(ROOT, 'packages/agent/test-fixtures/http-server.mjs');
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 const MONIT = '/usr/bin/monit';
@@ -43,7 +44,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log('usage: node bench/agent-footprint/run.mjs [--duration 5m] [--interval 5s] [--services 5] [--warmup 10s] [--profile] [--json FILE] [--agent-node-options FLAGS]');
+  console.log('usage: node bench/agent-footprint/run.mjs [--duration 5m] [--interval 5s] [--services 5] [--warmup 10s] [--profile] [--json FILE] [--agent-node-options FLAGS] [--agent-bin SCRIPT] [--agent-env K=V]...');
   process.exit(0);
 }
 
@@ -280,11 +281,16 @@ async function main() {
   const nodeFlags = opts.profile
     ? ['--import', MEM_PROBE, '--cpu-prof', '--cpu-prof-dir', profDir, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${profDir}`]
     : [];
-  // Extra V8/Node flags for experiments (the agent's code is the same).
-  const extraFlags = opts['agent-node-options'].split(' ').filter(Boolean);
   const agentEnv = Object.fromEntries(opts['agent-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-  const agent = start('vigil-agent', process.execPath, [
-    ...extraFlags, ...nodeFlags, opts['agent-bin'], '--coordinator', `127.0.0.1:${ports.grpc}`, '--host-id', 'footprint', '--interval', INTERVAL,
+  // As shipped: the launcher with its own runtime flags (profiling flags added through
+  // VIGIL_AGENT_NODE_FLAGS). For experiments, --agent-node-options replaces those flags and
+  // --agent-bin runs another build of the agent, both through this Node.
+  const experiment = opts['agent-node-options'] !== '' || opts['agent-bin'] !== AGENT_BIN;
+  const extraFlags = opts['agent-node-options'].split(' ').filter(Boolean);
+  const script = opts['agent-bin'] === AGENT_BIN ? AGENT_BUNDLE : opts['agent-bin'];
+  if (!experiment && nodeFlags.length > 0) agentEnv.VIGIL_AGENT_NODE_FLAGS = nodeFlags.join(' ');
+  const agent = start('vigil-agent', experiment ? process.execPath : AGENT_BIN, [
+    ...(experiment ? [...extraFlags, ...nodeFlags, script] : []), '--coordinator', `127.0.0.1:${ports.grpc}`, '--host-id', 'footprint', '--interval', INTERVAL,
     '--data-dir', join(dir, 'agent'), '--log-level', 'warn', '--config', agentConfig,
   ], { ...process.env, ...agentEnv, ...(opts.profile ? { VIGIL_MEM_PROBE_FILE: memProbeFile } : {}) });
   const statuses = await waitFor(`${SERVICES} services running`, async () => {

@@ -188,9 +188,12 @@ describe.skipIf(!canRunNetnsTests())('drills - acknowledge, silence, resolve, re
     await sleep(Math.max(0, l3Due + 300 - performance.now()));
     const startAt = performance.now();
     await d.startCoordinatorAgain();
+    const readyAt = performance.now();
     const l3 = await d.waitEvent(subjects.escalation(3, 'server_hardware_issue', RST), { since: l2.receivedAt, timeoutMs: 5000, pred: (x) => x?.incidentId === id });
-    console.log(`[measure] drill8_start_to_overdue_l3=${Math.round(l3.receivedAt - startAt)} ms`);
-    expect(l3.receivedAt - startAt).toBeLessThan(3000);
+    console.log(`[measure] drill8_start_to_overdue_l3=${Math.round(l3.receivedAt - startAt)} ms (ready to l3: ${Math.round(l3.receivedAt - readyAt)} ms)`);
+    // Overdue, so published as the coordinator comes up; a timer started afresh would fire a
+    // whole escalation time (5 s) after it is ready. (How long the start takes depends on the machine.)
+    expect(l3.receivedAt - readyAt).toBeLessThan(esc - 1500);
 
     await d.startSsh(RST);
     d.startAgent(RST);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { report } from '../helpers/measure.js';
-import { spawnNode } from '../helpers/processes.js';
+import { spawnProgram } from '../helpers/processes.js';
 
 const DEMO = fileURLToPath(new URL('../../scripts/demo.mjs', import.meta.url));
 
@@ -16,7 +16,7 @@ function alive(pid: number): boolean {
 
 describe('demo script', () => {
   it('demo - --once shows the fleet and the detection, then stops everything it started', { timeout: 120_000 }, async () => {
-    const child = spawnNode('demo --once', DEMO, ['--once'], { ...process.env, NO_COLOR: '1' });
+    const child = spawnProgram('demo --once', DEMO, ['--once'], { ...process.env, NO_COLOR: '1' });
     const exit = await child.waitExit(110_000);
     const out = child.stdout.text();
     expect(exit, child.output()).toEqual({ code: 0, signal: null });

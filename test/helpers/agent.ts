@@ -1,4 +1,4 @@
-import { AGENT_BIN, spawnNode, type Child, type ExitInfo } from './processes.js';
+import { AGENT_BIN, spawnProgram, type Child, type ExitInfo } from './processes.js';
 import { tempDir } from './temp-dir.js';
 import type { TlsFiles } from './coordinator.js';
 
@@ -41,7 +41,7 @@ export class Agent {
   constructor(opts: AgentOptions) {
     this.hostId = opts.hostId;
     this.dataDir = opts.dataDir ?? tempDir(`agent-${opts.hostId}`);
-    this.child = spawnNode(`vigil-agent ${opts.hostId}`, AGENT_BIN, agentArgs(opts, this.dataDir));
+    this.child = spawnProgram(`vigil-agent ${opts.hostId}`, AGENT_BIN, agentArgs(opts, this.dataDir));
   }
 
   get pid(): number {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { COORDINATOR_BIN, spawnNode, type Child, type ExitInfo } from './processes.js';
+import { COORDINATOR_BIN, spawnProgram, type Child, type ExitInfo } from './processes.js';
 import { getRaw, trustCa } from './http.js';
 import { waitFor } from './poll.js';
 import { tempDir } from './temp-dir.js';
@@ -97,7 +97,7 @@ export class Coordinator {
     // A ports.json left by the previous run would announce ports before they are bound.
     rmSync(this.portsFile, { force: true });
     this.runs += 1;
-    const child = spawnNode(`vigil-coordinator#${this.runs}`, COORDINATOR_BIN, this.args());
+    const child = spawnProgram(`vigil-coordinator#${this.runs}`, COORDINATOR_BIN, this.args());
     this.child = child;
     const ports = await waitFor(
       () => {

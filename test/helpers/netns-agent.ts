@@ -20,7 +20,7 @@ export class NetnsAgent {
   ) {
     this.hostId = opts.hostId;
     this.dataDir = opts.dataDir ?? tempDir(`agent-${opts.hostId}`);
-    this.child = net.exec(host, `vigil-agent ${opts.hostId} (${host.ns})`, [process.execPath, AGENT_BIN, ...agentArgs(opts, this.dataDir)]);
+    this.child = net.exec(host, `vigil-agent ${opts.hostId} (${host.ns})`, [AGENT_BIN, ...agentArgs(opts, this.dataDir)]);
   }
 
   get pid(): number {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 /** Repository root (this file is test/helpers/processes.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const COORDINATOR_BIN = fileURLToPath(new URL('../../packages/coordinator/bin/vigil-coordinator.js', import.meta.url));
-export const AGENT_BIN = fileURLToPath(new URL('../../packages/agent/bin/vigil-agent.js', import.meta.url));
+export const AGENT_BIN = fileURLToPath(new URL('../../packages/agent/bin/vigil-agent', import.meta.url));
 
 /** Keeps the last `maxBytes` of a stream, so a failure can show what a process said last. */
 export class RingBuffer {
@@ -171,8 +171,13 @@ export function spawnChild(opts: SpawnOptions): Child {
 }
 
 /** Runs one of the Vigil binaries with this Node, so no shell or PATH is involved. */
-export function spawnNode(name: string, script: string, args: string[], env?: NodeJS.ProcessEnv): Child {
-  return new Child({ name, command: process.execPath, args: [script, ...args], env });
+/**
+ * Starts one of Vigil's programs: a `.js`/`.mjs` script with this Node, anything else (the
+ * agent's launcher script, which sets its own runtime flags) as an executable.
+ */
+export function spawnProgram(name: string, program: string, args: string[], env?: NodeJS.ProcessEnv): Child {
+  const script = /\.m?js$/.test(program);
+  return new Child({ name, command: script ? process.execPath : program, args: script ? [program, ...args] : args, env });
 }
 
 /** Children that have not exited yet. */

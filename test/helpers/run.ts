@@ -1,9 +1,9 @@
-import { spawnNode, type ExitInfo } from './processes.js';
+import { spawnProgram, type ExitInfo } from './processes.js';
 
 /** Runs a binary to completion and returns its exit and output. */
 export async function runToExit(name: string, script: string, args: string[], timeoutMs = 10_000): Promise<ExitInfo & { stderr: string; stdout: string; ms: number }> {
   const started = performance.now();
-  const child = spawnNode(name, script, args);
+  const child = spawnProgram(name, script, args);
   const exit = await child.waitExit(timeoutMs).catch(async (err: unknown) => {
     await child.kill();
     throw err;

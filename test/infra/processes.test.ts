@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Child, RingBuffer, parseVmRss, rssBytes, spawnNode, stopAllChildren, liveChildren } from '../helpers/processes.js';
+import { Child, RingBuffer, parseVmRss, rssBytes, stopAllChildren, liveChildren } from '../helpers/processes.js';
 import { holdsFor, waitFor } from '../helpers/poll.js';
 import { freePort } from '../helpers/free-port.js';
 
@@ -8,7 +8,7 @@ const TICKER = `let n = 0; setInterval(() => console.log(n++), 20);
 process.on('SIGTERM', () => { console.error('bye'); process.exit(0); });`;
 
 function ticker(): Child {
-  return spawnNode('ticker', '-e', [TICKER]);
+  return new Child({ name: 'ticker', command: process.execPath, args: ['-e', TICKER] });
 }
 
 function lastCount(c: Child): number {

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeCoordinator, waitFor } from './test-support/fake-coordinator.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = path.join(repo, 'packages/agent/bin/vigil-agent.js');
+const bin = path.join(repo, 'packages/agent/bin/vigil-agent');
 
 interface Exit {
   code: number | null;
@@ -28,7 +28,7 @@ afterEach(async () => {
 function launch(args: string[]): { child: ChildProcess; exited: Promise<Exit> } {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'vigil-agent-bin-'));
   dirs.push(cwd);
-  const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';
@@ -40,8 +40,9 @@ function launch(args: string[]): { child: ChildProcess; exited: Promise<Exit> } 
 
 describe('vigil-agent binary', () => {
   beforeAll(() => {
-    // The binary runs dist/; build it from the current sources first.
+    // The binary runs the bundle of dist/; build both from the current sources first.
     execFileSync(path.join(repo, 'node_modules/.bin/tsc'), ['-b', 'packages/agent'], { cwd: repo, stdio: 'inherit' });
+    execFileSync(process.execPath, [path.join(repo, 'scripts/bundle-agent.mjs')], { cwd: repo, stdio: 'inherit' });
   }, 120_000);
 
   it('bad flags - exit 2 and a message naming the field and value', async () => {

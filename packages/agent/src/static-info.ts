@@ -1,5 +1,5 @@
 import os from 'node:os';
-import si from 'systeminformation';
+import { si } from './systeminformation.js';
 
 /** Facts about the host that do not change while the agent runs; sent in Hello. */
 export interface StaticInfo {

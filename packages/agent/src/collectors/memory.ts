@@ -1,4 +1,4 @@
-import si from 'systeminformation';
+import { si } from '../systeminformation.js';
 import type { Collector, MemorySample } from './types.js';
 
 /** The fields of `si.mem()` this collector uses. */

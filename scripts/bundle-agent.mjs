@@ -1,0 +1,57 @@
+// Bundles the built agent (packages/agent/dist, from `tsc -b`) and its dependencies into
+// one minified file, packages/agent/dist/vigil-agent.mjs, which bin/vigil-agent runs.
+//
+// Why: the agent runs on every host, so its resident memory matters. Loaded as hundreds of
+// separate modules, Node keeps each module's full source text, its line-end table and a
+// module record; one minified file holds the same code in about a quarter of the space
+// (5 MB less V8 heap, see bench/agent-footprint/README.md). The coordinator is not bundled.
+//
+// The bundle sits at the same depth as packages/*/dist/*.js, so the paths the code builds
+// from import.meta.url (../../../proto/, ../package.json) resolve as they do unbundled.
+import { build } from 'esbuild';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const agentDir = fileURLToPath(new URL('../packages/agent/', import.meta.url));
+
+/**
+ * zod re-exports every translation of its error messages (`z.locales`, ~260 kB of code
+ * minified); the agent's messages are English, which zod configures itself from en.js.
+ * Its locales index is replaced with one that exports `en` only.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir) ? { path: join(dirname(args.resolveDir), 'locales', 'index.js'), namespace: 'zod-locales' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: 'export { default as en } from "./en.js";\n',
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+await build({
+  stdin: {
+    contents: "import { main } from './dist/main.js';\nmain(process.argv.slice(2));\n",
+    resolveDir: agentDir,
+    sourcefile: 'vigil-agent-entry.js',
+    loader: 'js',
+  },
+  outfile: `${agentDir}dist/vigil-agent.mjs`,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: true,
+  // ASCII only: a single non-Latin-1 character would make V8 store the whole source as
+  // two bytes per character.
+  charset: 'ascii',
+  legalComments: 'external',
+  // CommonJS dependencies (grpc-js, protobufjs, systeminformation) call require().
+  banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
+  plugins: [zodEnglishOnly],
+  logLevel: 'warning',
+});
