@@ -21,6 +21,7 @@ import { createGrpcDialer } from './grpc-dialer.js';
 import { buildHeartbeat } from './heartbeat.js';
 import type { AgentContext, AgentPlugin, DeclaredService, HeartbeatExtras, RequestKind } from './plugin.js';
 import { Sampler } from './sampler.js';
+import { Cadence } from './cadence.js';
 import { readStaticInfo, type StaticInfo } from './static-info.js';
 import type { Dialer } from './transport.js';
 import { AGENT_VERSION } from './version.js';
@@ -91,15 +92,18 @@ export class Agent {
     this.staticInfoSource = options.staticInfo ?? (() => readStaticInfo());
     const timeoutMs = options.collectorTimeoutMs ?? DEFAULT_COLLECTOR_TIMEOUT_MS;
     const runner = new CollectorRunner(options.collectors ?? createCollectors({ timeoutMs }), { timeoutMs, clock: this.clock });
+    const cadence = Cadence.forHost(this.clock, this.config.hostId);
     this.sampler = new Sampler(runner, {
       intervalMs: this.intervalMs,
       clock: this.clock,
+      cadence,
       onError: (err) => this.logger.error({ err }, 'sampling round failed'),
     });
     this.ctx = {
       config: this.config,
       logger: this.logger,
       clock: this.clock,
+      cadence,
       welcome: () => this.session?.welcome,
       coordinatorSupports: (capability: string) => this.session?.welcome.capabilities?.includes(capability) ?? false,
       canSend: () => this.session?.writable ?? false,

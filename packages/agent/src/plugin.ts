@@ -1,4 +1,5 @@
 import type { AgentMessageIn, Clock, CoordinatorMessage, Heartbeat, Hello, Logger } from '@vigil/shared';
+import type { Cadence } from './cadence.js';
 import type { AgentConfig } from './config.js';
 import type { Welcome } from './connection.js';
 
@@ -30,6 +31,8 @@ export interface AgentContext {
   readonly config: AgentConfig;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** The grid periodic work on the host is scheduled on, phased by host id (cadence.ts). */
+  readonly cadence: Cadence;
   /** The current coordinator's Welcome (capabilities, last stored seqs), if connected. */
   welcome(): Welcome | undefined;
   /** Whether the current coordinator listed `capability` in its Welcome. */

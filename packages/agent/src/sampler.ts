@@ -1,4 +1,5 @@
 import { systemClock, type Clock, type TimerHandle } from '@vigil/shared';
+import { Cadence } from './cadence.js';
 import type { SampleRound } from './collectors/runner.js';
 
 /** Anything that produces a round of samples; the CollectorRunner in production. */
@@ -9,6 +10,8 @@ export interface SampleSource {
 export interface SamplerOptions {
   intervalMs: number;
   clock?: Clock;
+  /** The grid rounds start on (see cadence.ts). @default phase 0 on `clock` */
+  cadence?: Cadence;
   /** Called when a round fails as a whole (it should not: the runner isolates collectors). */
   onError?: (err: unknown) => void;
 }
@@ -20,6 +23,7 @@ export interface SamplerOptions {
 export class Sampler {
   private readonly source: SampleSource;
   private readonly clock: Clock;
+  private readonly cadence: Cadence;
   private readonly onError: (err: unknown) => void;
   private intervalMs: number;
   private timer: TimerHandle | undefined;
@@ -31,6 +35,7 @@ export class Sampler {
     this.source = source;
     this.intervalMs = options.intervalMs;
     this.clock = options.clock ?? systemClock;
+    this.cadence = options.cadence ?? new Cadence(this.clock);
     this.onError = options.onError ?? (() => {});
   }
 
@@ -58,7 +63,6 @@ export class Sampler {
   }
 
   private tick(): Promise<void> {
-    const startedAt = this.clock.now();
     this.running = this.source
       .run()
       .then((round) => {
@@ -68,9 +72,9 @@ export class Sampler {
       .finally(() => {
         this.running = undefined;
         if (!this.started) return;
-        // Keep the cadence of round starts; a slow round delays the next one, never overlaps it.
-        const wait = Math.max(0, startedAt + this.intervalMs - this.clock.now());
-        this.timer = this.clock.setTimeout(() => void this.tick(), wait);
+        // Rounds start on the agent's grid, with the rest of its periodic work; a slow round
+        // delays the next one to the following point, never overlaps it.
+        this.timer = this.clock.setTimeout(() => void this.tick(), this.cadence.delay(this.intervalMs));
       });
     return this.running;
   }

@@ -95,6 +95,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
           manager,
           intervalMs: config.intervalMs,
           clock,
+          cadence: c.cadence,
           hasErrorPattern: (lines) => hasErrorPattern(lines, m),
           // Step 3 reads the last minutes of the declared log files too: a finding seen
           // since then stands for its line.
@@ -112,7 +113,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
         for (const w of watched.values()) {
           w.memory = await serviceMemory(w.watcher.snapshot().pids, w.spec.memoryLimit).catch(() => w.memory);
         }
-        if (memoryTimer !== undefined || watched.size > 0) memoryTimer = clock.setTimeout(() => void sampleMemory(), config.intervalMs);
+        if (memoryTimer !== undefined || watched.size > 0) memoryTimer = clock.setTimeout(() => void sampleMemory(), c.cadence.delay(config.intervalMs));
       };
       if (watched.size > 0) await sampleMemory();
     },

@@ -1,6 +1,7 @@
 import { FakeClock } from '@vigil/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { advance, FakeCheck, FakeManager, settle } from '../../test-fixtures/fakes.js';
+import { Cadence } from '../cadence.js';
 import { parseServices } from '../services/schema.js';
 import type { RecoveryEvent, RecoveryEventType } from './events.js';
 import { ServiceWatcher } from './watcher.js';
@@ -264,6 +265,37 @@ describe('ServiceWatcher (fake clock)', () => {
     expect(s.clock.pendingTimers()).toBe(0);
     await advance(s.clock, 60 * SEC);
     expect(s.events).toHaveLength(count);
+  });
+
+  it('cadence - two services started at different moments poll and check on the same grid points', async () => {
+    const clock = new FakeClock(1_700_000_001_234);
+    const cadence = new Cadence(clock, 700);
+    const seen: { what: string; at: number }[] = [];
+    const start = async (name: string) => {
+      const [service] = parseServices([{ name, manager: 'systemd', unit: `${name}.service`, checks: [{ type: 'http', url: 'http://127.0.0.1:8080/' }] }], { defaultIntervalMs: 5 * SEC });
+      const manager = new FakeManager(clock, 'systemd');
+      const status = manager.status.bind(manager);
+      manager.status = async () => {
+        seen.push({ what: `${name} status`, at: clock.now() });
+        return status();
+      };
+      const check = new FakeCheck('http', 'http', () => {
+        seen.push({ what: `${name} check`, at: clock.now() });
+        return true;
+      });
+      const w = new ServiceWatcher({ service: service!, manager, clock, cadence, intervalMs: 5 * SEC, checkFactory: () => check });
+      watchers.push(w);
+      await w.start();
+    };
+    await start('a');
+    await advance(clock, 1_300);
+    await start('b');
+    seen.length = 0; // the first round runs at start, off the grid
+    await advance(clock, 20 * SEC);
+    expect(new Set(seen.map((x) => x.what))).toEqual(new Set(['a status', 'a check', 'b status', 'b check']));
+    // every periodic read lands on a grid point, so one wake-up serves both services
+    expect(seen.filter((x) => (x.at - 700) % (5 * SEC) !== 0)).toEqual([]);
+    expect(new Set(seen.map((x) => x.at)).size).toBe(4);
   });
 
   it('events - a throwing subscriber does not stop the watcher or the other subscribers', async () => {

@@ -12,6 +12,7 @@ import { hasRunbookErrorPattern, type ErrorPatternMatcher } from './patterns.js'
 import { RECOVERY_STEPS, type RecoveryStep, type StepContext } from './steps/index.js';
 import { markStart, verifyRunning, watchService, type Probe, type VerifyDeps } from './verify.js';
 import { Sleeper } from './wake.js';
+import { Cadence } from '../cadence.js';
 
 export interface ServiceWatcherOptions {
   service: ServiceSpec;
@@ -20,6 +21,8 @@ export interface ServiceWatcherOptions {
   intervalMs: number;
   /** @default systemClock */
   clock?: Clock;
+  /** The grid status polls and checks are scheduled on (see cadence.ts). @default phase 0 on `clock` */
+  cadence?: Cadence;
   /** Builds a check from its declaration. @default createCheck (the CHECKS table) */
   checkFactory?: (spec: CheckSpec) => HealthCheck;
   /** Passed to the default check factory. */
@@ -101,6 +104,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
   private readonly service: ServiceSpec;
   private readonly manager: ServiceManager;
   private readonly clock: Clock;
+  private readonly cadence: Cadence;
   private readonly intervalMs: number;
   private readonly pollMs: number;
   private readonly steps: readonly RecoveryStep[];
@@ -143,6 +147,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     this.name = options.service.name;
     this.manager = options.manager;
     this.clock = options.clock ?? systemClock;
+    this.cadence = options.cadence ?? new Cadence(this.clock);
     this.intervalMs = options.intervalMs;
     this.pollMs = options.pollMs ?? 100;
     this.steps = options.steps ?? RECOVERY_STEPS;
@@ -277,14 +282,14 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     if (this.stopped) return;
     this.pollTimer = this.clock.setTimeout(() => {
       void this.track(this.pollAndEvaluate()).finally(() => this.schedulePoll());
-    }, this.intervalMs);
+    }, this.cadence.delay(this.intervalMs));
   }
 
   private scheduleCheck(entry: CheckEntry): void {
     if (this.stopped) return;
     entry.timer = this.clock.setTimeout(() => {
       void this.track(this.runEntry(entry).then(() => this.evaluate())).finally(() => this.scheduleCheck(entry));
-    }, entry.spec.interval);
+    }, this.cadence.delay(entry.spec.interval));
   }
 
   private async pollAndEvaluate(): Promise<void> {
