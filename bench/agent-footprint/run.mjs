@@ -7,7 +7,7 @@
 //                                      [--warmup 10s] [--profile] [--json FILE]
 //                                      [--agent-node-options "--max-semi-space-size=1"]
 //
-// Needs the workspace built (pnpm exec tsc -b) and `apt-get install -y
+// Needs the workspace built (pnpm run build) and `apt-get install -y
 // prometheus-node-exporter monit`. Everything listens on 127.0.0.1; everything started is
 // stopped by PID at the end (or on Ctrl-C) and the temp dir is removed.
 import { spawn } from 'node:child_process';
