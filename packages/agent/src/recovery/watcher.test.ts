@@ -102,6 +102,32 @@ describe('ServiceWatcher (fake clock)', () => {
     expect(s.of('recovery_started')[1]!.reason).toMatch(/^service failed/);
   });
 
+  it('recovery - a check that fails because the process died does not win over the exit: the recovery names the exit', async () => {
+    const s = await setup({ kind: 'process' });
+    s.check.ok = false;
+    await advance(s.clock, 5 * SEC); // one failed check: not critical yet
+    expect(s.of('check_failed')).toHaveLength(1);
+    // The status read the exit starts is slow; meanwhile the check fails a second time.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const status = s.manager.status.bind(s.manager);
+    s.manager.status = async () => {
+      await gate;
+      return status();
+    };
+    try {
+      s.manager.crash('exited with code 3');
+      await advance(s.clock, 5 * SEC);
+      expect(s.of('check_failed').at(-1)).toMatchObject({ consecutiveFailures: 2, critical: true });
+      expect(s.of('recovery_started')).toHaveLength(0);
+    } finally {
+      release(); // never leave a recovery waiting on the gate
+    }
+    await settle();
+    expect(s.of('recovery_started')).toHaveLength(1);
+    expect(s.of('recovery_started')[0]!.reason).toBe('service failed: exited with code 3');
+  });
+
   it('recovery - a death inside step 1 watch fails the step; step 2 force-restarts', async () => {
     const s = await setup();
     let starts = 0;

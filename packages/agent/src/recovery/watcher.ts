@@ -132,6 +132,8 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
   private statusApplied = 0;
   private startingSince: number | undefined;
   private exits = 0;
+  /** `exits` when the status held now was read: an exit after that makes it stale. */
+  private exitsAtStatus = 0;
   private recovery: { promise: Promise<RecoveryOutcome>; step?: StepName } | undefined;
   /** Bumped at each recovery's start and end: check results begun before are stale. */
   private epoch = 0;
@@ -301,16 +303,19 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
   /** Reads the status and reports a change of state or of main process. */
   private async readStatus(): Promise<void> {
     const seq = ++this.statusReads;
+    const exitsBefore = this.exits;
     let st: ServiceStatus;
     try {
       st = await this.manager.status();
     } catch (err) {
       // A failing status read (systemctl timing out) says nothing about the service: keep the last.
       this.onError(err, 'status');
+      this.exitsAtStatus = exitsBefore; // nothing fresher will come from this read
       return;
     }
     if (seq < this.statusApplied || this.stopped) return;
     this.statusApplied = seq;
+    this.exitsAtStatus = exitsBefore;
     const before = this.status;
     this.status = st;
     this.statusAt = this.clock.now();
@@ -370,6 +375,10 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
 
   private async evaluate(): Promise<void> {
     if (this.stopped || this.recovery || !this.status) return;
+    // The process exited after the status we hold was read: the exit's own status read is
+    // under way and evaluates then, so the recovery names the exit, not a check that
+    // merely saw the port close.
+    if (this.exits !== this.exitsAtStatus) return;
     const problem = this.problem();
     const now = this.clock.now();
     if (problem === undefined) {
