@@ -1,6 +1,6 @@
 import { averageInto, bucketPoints, coverageOf, groupPoints, splitAt, trailingQuantile, type Points } from '../signal.js';
 import { fitLine, stepVersusLine, type LineFit } from '../trend.js';
-import type { Evidence } from '../types.js';
+import type { Evidence, Trend } from '../types.js';
 import type { CommonSettings, RuleInput, Verdict } from './types.js';
 
 const HOUR_MS = 3_600_000;
@@ -102,6 +102,20 @@ export function quiet(input: RuleInput, windowMs: number, reason: string): Verdi
 export function round(v: number, digits = 4): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
+}
+
+/** The fitted line as a verdict reports it: rounded to `digits`, crossing time in whole ms. */
+export function trendOf(fit: LineFit, at: number, how: { unit: string; signal: Trend['signal']; threshold: number; crossesAt: number | null; digits?: number }): Trend {
+  return {
+    slopePerHour: round(fit.slopePerHour, how.digits),
+    intercept: round(fit.intercept, how.digits),
+    at,
+    fit: round(fit.tau, 3),
+    unit: how.unit,
+    signal: how.signal,
+    threshold: how.threshold,
+    crossesAt: how.crossesAt === null ? null : Math.round(how.crossesAt),
+  };
 }
 
 /**

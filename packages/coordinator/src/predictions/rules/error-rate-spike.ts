@@ -1,5 +1,5 @@
 import { confidenceOf, crossingTime, medianInPlace, valueAt } from '../trend.js';
-import { analyse, quiet, round } from './analyse.js';
+import { analyse, quiet, round, trendOf } from './analyse.js';
 import { fmtDuration, fmtRate, where } from './format.js';
 import { defineRule, type CommonSettings } from './types.js';
 
@@ -99,16 +99,7 @@ export const errorRateSpike = defineRule<ErrorRateSettings>({
       status,
       reason,
       evidence: a.evidence,
-      trend: {
-        slopePerHour: round(fit.slopePerHour, 6),
-        intercept: round(fit.intercept, 6),
-        at: input.to,
-        fit: round(fit.tau, 3),
-        unit: 'ratio',
-        signal: 'mean',
-        threshold: s.failureRate,
-        crossesAt: crossesAt === null ? null : Math.round(crossesAt),
-      },
+      trend: trendOf(fit, input.to, { unit: 'ratio', signal: 'mean', threshold: s.failureRate, crossesAt, digits: 6 }),
       predictedFailureAt: Math.round(Math.min(crossesAt ?? horizonEnd, horizonEnd)),
       confidence: confidenceOf(fit.tau, a.evidence.coverage),
       summary: `${where(input.series.service, input.series.instance)}error rate ${fmtRate(level)} and rising (${fmtRate(start)} ${window} ago); ${rule.prediction}`,

@@ -1,6 +1,6 @@
 import { confidenceOf, crossingTime } from '../trend.js';
 import type { MetricName } from '../types.js';
-import { analyse, peakLine, quiet, recentPeak, round, spread } from './analyse.js';
+import { analyse, peakLine, quiet, recentPeak, round, spread, trendOf } from './analyse.js';
 import { fmtDuration, fmtNum, where } from './format.js';
 import { defineRule, type CommonSettings, type RuleDefinition } from './types.js';
 
@@ -80,16 +80,7 @@ export function exhaustionRule(def: {
         status,
         reason,
         evidence: a.evidence,
-        trend: {
-          slopePerHour: round(fit.slopePerHour),
-          intercept: round(fit.intercept),
-          at: input.to,
-          fit: round(fit.tau, 3),
-          unit: '%',
-          signal: s.floorSpanMs > 0 ? 'floor' : 'mean',
-          threshold: s.failurePercent,
-          crossesAt: crossesAt === null ? null : Math.round(crossesAt),
-        },
+          trend: trendOf(fit, input.to, { unit: '%', signal: s.floorSpanMs > 0 ? 'floor' : 'mean', threshold: s.failurePercent, crossesAt }),
         predictedFailureAt: crossesAt === null ? null : Math.round(crossesAt),
         confidence: confidenceOf(fit.tau, a.evidence.coverage),
         summary:

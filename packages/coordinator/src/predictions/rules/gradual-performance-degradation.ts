@@ -1,5 +1,5 @@
 import { confidenceOf, crossingTime, valueAt } from '../trend.js';
-import { analyse, round } from './analyse.js';
+import { analyse, round, trendOf } from './analyse.js';
 import { fmtDuration, fmtNum, where } from './format.js';
 import { defineRule, type CommonSettings } from './types.js';
 
@@ -86,16 +86,7 @@ export const gradualPerformanceDegradation = defineRule<DegradationSettings>({
       status,
       reason,
       evidence: a.evidence,
-      trend: {
-        slopePerHour: round(fit.slopePerHour),
-        intercept: round(fit.intercept),
-        at: input.to,
-        fit: round(fit.tau, 3),
-        unit: 'ms',
-        signal: 'mean',
-        threshold: s.failureMs,
-        crossesAt: crossesAt === null ? null : Math.round(crossesAt),
-      },
+      trend: trendOf(fit, input.to, { unit: 'ms', signal: 'mean', threshold: s.failureMs, crossesAt }),
       predictedFailureAt: Math.round(predictedFailureAt),
       confidence: confidenceOf(fit.tau, a.evidence.coverage),
       summary: `${label}response time up ${fmtNum(ratio * 100, 0)} % over the last ${window} (${fmtNum(start, 0)} → ${fmtNum(fit.intercept, 0)} ms); ${rule.prediction}`,

@@ -1,3 +1,4 @@
+import { FILESYSTEM_EXHAUSTION_DEFAULTS } from './disk-exhaustion.js';
 import { exhaustionRule } from './exhaustion.js';
 
 /**
@@ -11,31 +12,5 @@ export const inodeExhaustion = exhaustionRule({
   noun: 'inode use',
   prediction: 'filesystem out of inodes within 24 hours; the service will stop with "No space left on device"',
   preventiveAction: 'Remove the small files that fill the filesystem (caches, sessions, spools) or extend it.',
-  defaults: {
-    /** @default 6 h */
-    windowMs: 6 * 3_600_000,
-    /** @default 0.8 */
-    minCoverage: 0.8,
-    /** @default 0.6 */
-    minFit: 0.6,
-    /** @default 24 h */
-    horizonMs: 24 * 3_600_000,
-    /** @default 48 h */
-    holdHorizonMs: 48 * 3_600_000,
-    /** @default 5 min */
-    everyMs: 5 * 60_000,
-    /** @default 36 */
-    maxPoints: 36,
-    /** @default 1 */
-    minLinearity: 1,
-    /** @default 0.05 */
-    minRatePerHour: 0.05,
-    /** @default 0.3 */
-    halfRatio: 0.3,
-    /** @default 0 */
-    floorSpanMs: 0,
-    /** @default 0 (unused without a floor span) */
-    floorQuantile: 0,
-    failurePercent: 100,
-  },
+  defaults: FILESYSTEM_EXHAUSTION_DEFAULTS,
 });

@@ -1,5 +1,5 @@
 import { confidenceOf, crossingTime } from '../trend.js';
-import { analyse, meanFit, peakLine, quiet, recentPeak, round, spread } from './analyse.js';
+import { analyse, meanFit, peakLine, quiet, recentPeak, round, spread, trendOf } from './analyse.js';
 import { fmtDuration, fmtNum, where } from './format.js';
 import { defineRule, type CommonSettings } from './types.js';
 
@@ -99,16 +99,7 @@ export const resourceTrendAnalysis = defineRule<ResourceTrendSettings>({
       status,
       reason,
       evidence: a.evidence,
-      trend: {
-        slopePerHour: round(fit.slopePerHour),
-        intercept: round(fit.intercept),
-        at: input.to,
-        fit: round(fit.tau, 3),
-        unit: '%',
-        signal: 'floor',
-        threshold: s.failurePercent,
-        crossesAt: crossesAt === null ? null : Math.round(crossesAt),
-      },
+      trend: trendOf(fit, input.to, { unit: '%', signal: 'floor', threshold: s.failurePercent, crossesAt }),
       predictedFailureAt: Math.round(Math.min(crossesAt ?? horizonEnd, horizonEnd)),
       confidence: confidenceOf(fit.tau, a.evidence.coverage),
       summary: `${where(input.series.service, input.series.instance)}memory use rising ${rate} %/h after garbage collection (now ${fmtNum(fit.intercept)} %); ${rule.prediction}`,
