@@ -38,10 +38,11 @@ export class Agent {
   readonly dataDir: string;
   readonly child: Child;
 
-  constructor(opts: AgentOptions) {
+  /** `launch` runs the command line somewhere else (e.g. in a network namespace). */
+  constructor(opts: AgentOptions, launch: (name: string, args: string[]) => Child = (name, args) => spawnProgram(name, AGENT_BIN, args)) {
     this.hostId = opts.hostId;
     this.dataDir = opts.dataDir ?? tempDir(`agent-${opts.hostId}`);
-    this.child = spawnProgram(`vigil-agent ${opts.hostId}`, AGENT_BIN, agentArgs(opts, this.dataDir));
+    this.child = launch(`vigil-agent ${opts.hostId}`, agentArgs(opts, this.dataDir));
   }
 
   get pid(): number {
