@@ -5,6 +5,7 @@ import { startAgent, type Agent, type AgentOptions } from './agent.js';
 import { getJson, getRaw, type HostDetail } from './http.js';
 import { waitFor } from './poll.js';
 import { tempDir } from './temp-dir.js';
+import type { LogFinding } from '@vigil/shared';
 
 /**
  * Agents that watch services: a generated YAML config with a `services:` list, and the
@@ -95,19 +96,9 @@ export interface AgentEventView {
   receivedAt: number;
 }
 
-export interface FindingView {
+/** A finding as the coordinator's API shows it: the agent's LogFinding and the host it came from. */
+export interface FindingView extends LogFinding {
   hostId: string;
-  service: string;
-  cause: string;
-  source: string;
-  excerpt: string;
-  count: number;
-  firstSeenMs: number;
-  lastSeenMs: number;
-  skippedLines: number;
-  diagnosis: string;
-  fix: string;
-  prevention: string;
 }
 
 export interface ServiceHostDetail extends HostDetail {
