@@ -416,24 +416,23 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     const slot: { promise: Promise<RecoveryOutcome>; step?: StepName } = { promise: Promise.resolve({ ok: false, detail: '', durationMs: 0 }) };
     this.recovery = slot;
     this.epoch++;
-    let diedAgain = false;
+    let recovered = false;
     slot.promise = this.runRecovery(reason, origin, slot)
       .then(async (outcome) => {
+        recovered = outcome.ok;
         // Refresh what the snapshot shows before it stops saying "recovering": a heartbeat
         // in between would report the old process, or a failure already dealt with.
-        const exitsBefore = this.exits;
         if (!this.stopped) await this.readStatus().catch(() => undefined);
-        const state = this.status?.state;
-        diedAgain = outcome.ok && (this.exits !== exitsBefore || state === 'failed' || state === 'inactive');
         return outcome;
       })
       .finally(() => {
         this.recovery = undefined;
         this.epoch++;
-        // The exit listener ignores exits while a recovery runs; one that came after the
-        // recovered service was verified is a new crash and is answered now, not at the
-        // next poll an interval away. (After a failed recovery the poll's pause stands.)
-        if (diedAgain && !this.stopped) void this.track(this.pollAndEvaluate());
+        // The exit listener ignores exits while a recovery runs, so look at the service now:
+        // a crash right after it was verified is answered at once, not at the next poll an
+        // interval away (a fresh read if it exited after the last one). After a failed
+        // recovery the poll's pause stands.
+        if (recovered && !this.stopped) void this.track(this.exits !== this.exitsAtStatus ? this.pollAndEvaluate() : this.evaluate());
       });
     return { accepted: true, outcome: slot.promise };
   }

@@ -13,9 +13,6 @@ export const PROC_ROOT = '/proc';
 
 // The readers stay async (their callers await them, tests replace them) but read with
 // readProcText: see there why procfs is read synchronously.
-async function readOrUndefined(path: string): Promise<string | undefined> {
-  return readProcTextIfPresent(path);
-}
 
 function readdirOrEmpty(path: string): string[] {
   try {
@@ -26,12 +23,12 @@ function readdirOrEmpty(path: string): string[] {
 }
 
 export async function readProcStat(pid: number, procRoot = PROC_ROOT): Promise<ProcStat | undefined> {
-  const text = await readOrUndefined(`${procRoot}/${pid}/stat`);
+  const text = readProcTextIfPresent(`${procRoot}/${pid}/stat`);
   return text === undefined ? undefined : parseProcStat(text);
 }
 
 export async function readProcStatm(pid: number, procRoot = PROC_ROOT): Promise<ProcStatm | undefined> {
-  const text = await readOrUndefined(`${procRoot}/${pid}/statm`);
+  const text = readProcTextIfPresent(`${procRoot}/${pid}/statm`);
   return text === undefined ? undefined : parseProcStatm(text);
 }
 
@@ -75,12 +72,8 @@ export async function listGroupFromLeader(pgid: number, procRoot = PROC_ROOT): P
     if (!stat || isGone(stat) || stat.pgrp !== pgid) continue;
     members.push(pid);
     for (const tid of readdirOrEmpty(`${procRoot}/${pid}/task`)) {
-      let text = '';
-      try {
-        text = readProcTextIfPresent(`${procRoot}/${pid}/task/${tid}/children`) ?? '';
-      } catch {
-        // unreadable: no children known from this thread
-      }
+      // A thread that exited meanwhile has no children file: nothing known from it.
+      const text = readProcTextIfPresent(`${procRoot}/${pid}/task/${tid}/children`) ?? '';
       for (const c of text.split(/\s+/)) if (/^\d+$/.test(c)) queue.push(Number(c));
     }
   }
