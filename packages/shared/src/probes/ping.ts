@@ -1,19 +1,9 @@
 import { execFile } from 'node:child_process';
 import { isNeverResolvable } from './target.js';
-import type { PingDetail, Probe, ProbeContext, ProbeError, ProbeOutcome, ProbeRequest } from './types.js';
+import type { PingCounts, PingDetail, Probe, ProbeContext, ProbeError, ProbeOutcome, ProbeRequest } from './types.js';
 
-/** What ping's closing statistics say. Rtt fields are null when no reply arrived. */
-export interface PingSummary {
-  readonly transmitted: number;
-  readonly received: number;
-  readonly lossPercent: number;
-  readonly rttMinMs: number | null;
-  readonly rttAvgMs: number | null;
-  readonly rttMaxMs: number | null;
-  readonly rttMdevMs: number | null;
-  /** ICMP errors (e.g. Destination Host Unreachable) that came back instead of replies. */
-  readonly errors?: number;
-  readonly duplicates?: number;
+/** What ping's closing statistics say. */
+export interface PingSummary extends PingCounts {
   readonly corrupted?: number;
   /** ping's own figure for how long it ran. */
   readonly timeMs?: number;

@@ -53,8 +53,8 @@ export interface ProbeError {
   readonly message: string;
 }
 
-export interface PingDetail {
-  readonly kind: 'ping';
+/** What ping's closing statistics count. Rtt fields are null when no reply arrived. */
+export interface PingCounts {
   readonly transmitted: number;
   readonly received: number;
   readonly lossPercent: number;
@@ -62,8 +62,13 @@ export interface PingDetail {
   readonly rttAvgMs: number | null;
   readonly rttMaxMs: number | null;
   readonly rttMdevMs: number | null;
+  /** ICMP errors (e.g. Destination Host Unreachable) that came back instead of replies. */
   readonly errors?: number;
   readonly duplicates?: number;
+}
+
+export interface PingDetail extends PingCounts {
+  readonly kind: 'ping';
   /** ping's exit status; null when it was killed. */
   readonly exitCode: number | null;
 }
