@@ -61,6 +61,20 @@ export async function waitFor<T>(probe: () => T | undefined | false | Promise<T 
   }
 }
 
+/** Retries an assertion until it passes or `timeoutMs` passes (then its last failure is thrown). */
+export async function eventually(check: () => void, timeoutMs = 5_000, everyMs = 10): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  }
+}
+
 /**
  * Process groups started by a test. `killAll` SIGKILLs what is left of them (only these,
  * by pgid) and reports which groups still had members, so a test can assert none survived.

@@ -3,20 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../test-fixtures/helpers.js';
 import { LogWatcher } from './log-watcher.js';
-
-async function waitFor(check: () => void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
 
 /**
  * A separate process writes `rate` lines a second for `ms` milliseconds, as a busy
@@ -85,7 +73,7 @@ describe('log watcher - flood', () => {
       const written = await runWriter(path, 2000, 100_000);
       const source = () => watcher.stats()[0]!;
       // Every byte written is accounted for, as scanned or skipped, once the reader catches up.
-      await waitFor(() => expect(source().bytesScanned + source().skippedBytes).toBe(written.bytes));
+      await eventually(() => expect(source().bytesScanned + source().skippedBytes).toBe(written.bytes), 10_000);
       const seconds = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpuBefore);
       const s = source();

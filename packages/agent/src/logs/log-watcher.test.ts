@@ -4,20 +4,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { findingMessageSchema } from '@vigil/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../test-fixtures/helpers.js';
 import { LogWatcher } from './log-watcher.js';
-
-async function waitFor(check: () => void, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
 
 let dir: string;
 let watcher: LogWatcher | undefined;
@@ -39,7 +27,7 @@ describe('log watcher - files', () => {
     await watcher.start();
     appendFileSync(app, 'INFO started\nERROR Failed to parse /etc/api.yaml: line 3\n');
     writeFileSync(err, 'pwrite: No space left on device\npwrite: No space left on device\n');
-    await waitFor(() => expect(watcher!.findings()).toHaveLength(2));
+    await eventually(() => expect(watcher!.findings()).toHaveLength(2));
     const report = watcher.report();
     expect(report.findings).toEqual(
       expect.arrayContaining([
@@ -53,7 +41,7 @@ describe('log watcher - files', () => {
     // A second report carries only what changed since the first.
     expect(watcher.report().findings).toEqual([]);
     appendFileSync(err, 'Disk quota exceeded\n');
-    await waitFor(() => expect(watcher!.findings().find((f) => f.source === err)?.count).toBe(3));
+    await eventually(() => expect(watcher!.findings().find((f) => f.source === err)?.count).toBe(3));
     expect(watcher.report().findings).toEqual([expect.objectContaining({ source: err, count: 3, excerpt: 'Disk quota exceeded' })]);
   });
 });
@@ -66,7 +54,7 @@ describe('log watcher - access log', () => {
     await watcher.start();
     const line = (status: number) => `10.0.0.1 - - [01/May/2024:12:00:00 +0000] "GET /x HTTP/1.1" ${status} 12 "-" "curl/8"\n`;
     appendFileSync(access, line(200) + line(200) + line(502) + 'garbage Failed to parse\n' + line(500));
-    await waitFor(() => expect(watcher!.errorRate()).toMatchObject({ requests: 4, errors5xx: 2, errorRate: 0.5, lines: 5, malformed: 1 }));
+    await eventually(() => expect(watcher!.errorRate()).toMatchObject({ requests: 4, errors5xx: 2, errorRate: 0.5, lines: 5, malformed: 1 }));
     expect(watcher.findings()).toEqual([]);
   });
 });
@@ -79,7 +67,7 @@ describe('log watcher - fed sources', () => {
     stdout.write('booting\nFATAL: Invalid config');
     stdout.write('uration: missing key\nok\nkilled by signal 9');
     stdout.end();
-    await waitFor(() => expect(watcher!.findings()).toHaveLength(2));
+    await eventually(() => expect(watcher!.findings()).toHaveLength(2));
     expect(watcher.findings()).toEqual([
       expect.objectContaining({ cause: 'configuration_error', source: 'stdout', excerpt: 'FATAL: Invalid configuration: missing key' }),
       expect.objectContaining({ cause: 'memory_exhaustion', source: 'stdout', excerpt: 'killed by signal 9' }),

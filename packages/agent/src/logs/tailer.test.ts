@@ -2,22 +2,9 @@ import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync, truncate
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../test-fixtures/helpers.js';
 import { LineSplitter } from './line-splitter.js';
 import { FileTailer, type TailerOptions, type TailReset } from './tailer.js';
-
-/** Polls until `check` passes or the deadline is reached; returns as soon as it passes. */
-async function waitFor(check: () => void, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-}
 
 let dir: string;
 let tailers: FileTailer[] = [];
@@ -60,9 +47,9 @@ describe('tailer - position', () => {
     const { tailer, lines } = follow(path);
     await tailer.start();
     appendFileSync(path, 'new 1\nnew 2\n');
-    await waitFor(() => expect(lines).toEqual(['new 1', 'new 2']));
+    await eventually(() => expect(lines).toEqual(['new 1', 'new 2']));
     appendFileSync(path, 'new 3\n');
-    await waitFor(() => expect(lines).toEqual(['new 1', 'new 2', 'new 3']));
+    await eventually(() => expect(lines).toEqual(['new 1', 'new 2', 'new 3']));
   });
 
   it('reads a file that does not exist at start from its beginning once it appears', async () => {
@@ -71,7 +58,7 @@ describe('tailer - position', () => {
     await tailer.start();
     expect(tailer.stats().open).toBe(false);
     writeFileSync(path, 'first\nsecond\n');
-    await waitFor(() => expect(lines).toEqual(['first', 'second']));
+    await eventually(() => expect(lines).toEqual(['first', 'second']));
   });
 
   it('joins a line written in pieces', async () => {
@@ -80,12 +67,12 @@ describe('tailer - position', () => {
     const { tailer, lines } = follow(path);
     await tailer.start();
     appendFileSync(path, 'hel');
-    await waitFor(() => expect(tailer.stats().bytesRead).toBe(3));
+    await eventually(() => expect(tailer.stats().bytesRead).toBe(3));
     appendFileSync(path, 'lo\nwor');
-    await waitFor(() => expect(tailer.stats().bytesRead).toBe(9));
+    await eventually(() => expect(tailer.stats().bytesRead).toBe(9));
     expect(lines).toEqual(['hello']);
     appendFileSync(path, 'ld\n');
-    await waitFor(() => expect(lines).toEqual(['hello', 'world']));
+    await eventually(() => expect(lines).toEqual(['hello', 'world']));
   });
 
   it('follows by polling alone when change notifications are off', async () => {
@@ -94,7 +81,7 @@ describe('tailer - position', () => {
     const { tailer, lines } = follow(path, { watch: false });
     await tailer.start();
     appendFileSync(path, 'polled\n');
-    await waitFor(() => expect(lines).toEqual(['polled']));
+    await eventually(() => expect(lines).toEqual(['polled']));
   });
 });
 
@@ -105,13 +92,13 @@ describe('tailer - rotation', () => {
     const { tailer, lines, resets } = follow(path);
     await tailer.start();
     appendFileSync(path, 'one\n');
-    await waitFor(() => expect(lines).toEqual(['one']));
+    await eventually(() => expect(lines).toEqual(['one']));
     // All synchronous: the tailer cannot run in between, so these lines are unread at the rename.
     appendFileSync(path, 'written just before the rename\nand an unterminated last line');
     renameSync(path, `${path}.1`);
     writeFileSync(path, 'first in the new file\n');
     appendFileSync(path, 'second in the new file\n');
-    await waitFor(() =>
+    await eventually(() =>
       expect(lines).toEqual(['one', 'written just before the rename', 'and an unterminated last line', 'first in the new file', 'second in the new file']),
     );
     expect(resets).toEqual([{ type: 'rotated' }]);
@@ -119,7 +106,7 @@ describe('tailer - rotation', () => {
     // The old file is let go: writing to it is not followed any more.
     appendFileSync(`${path}.1`, 'late write to the old file\n');
     appendFileSync(path, 'third\n');
-    await waitFor(() => expect(lines.at(-1)).toBe('third'));
+    await eventually(() => expect(lines.at(-1)).toBe('third'));
     expect(lines).not.toContain('late write to the old file');
   });
 
@@ -129,11 +116,11 @@ describe('tailer - rotation', () => {
     const { tailer, lines, resets } = follow(path);
     await tailer.start();
     appendFileSync(path, 'a line before the copy\nanother\n');
-    await waitFor(() => expect(lines).toEqual(['a line before the copy', 'another']));
+    await eventually(() => expect(lines).toEqual(['a line before the copy', 'another']));
     copyFileSync(path, `${path}.1`);
     truncateSync(path, 0);
     appendFileSync(path, 'after\n');
-    await waitFor(() => expect(lines).toEqual(['a line before the copy', 'another', 'after']));
+    await eventually(() => expect(lines).toEqual(['a line before the copy', 'another', 'after']));
     expect(resets).toEqual([{ type: 'truncated' }]);
     expect(tailer.stats()).toMatchObject({ truncations: 1, rotations: 0 });
   });
@@ -145,9 +132,9 @@ describe('tailer - rotation', () => {
     await tailer.start();
     renameSync(path, `${path}.1`);
     appendFileSync(`${path}.1`, 'still followed while nothing replaces it\n');
-    await waitFor(() => expect(lines).toEqual(['still followed while nothing replaces it']));
+    await eventually(() => expect(lines).toEqual(['still followed while nothing replaces it']));
     writeFileSync(path, 'new file\n');
-    await waitFor(() => expect(lines).toEqual(['still followed while nothing replaces it', 'new file']));
+    await eventually(() => expect(lines).toEqual(['still followed while nothing replaces it', 'new file']));
   });
 });
 
@@ -159,10 +146,10 @@ describe('tailer - backlog', () => {
     await tailer.start();
     const burst = 'flood line\n'.repeat(2000); // 22,000 bytes, beyond the backlog limit
     appendFileSync(path, burst);
-    await waitFor(() => expect(resets.length).toBe(1));
+    await eventually(() => expect(resets.length).toBe(1));
     expect(resets[0]).toEqual({ type: 'skipped', bytes: burst.length, midLine: false });
     expect(tailer.stats().skippedBytes).toBe(burst.length);
     appendFileSync(path, 'after the flood\n');
-    await waitFor(() => expect(lines).toEqual(['after the flood']));
+    await eventually(() => expect(lines).toEqual(['after the flood']));
   });
 });
