@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { compileLogPatterns, runbookLogMatcher } from './log-matcher.js';
-import { mergeLogPatterns, RUNBOOK_LOG_PATTERNS } from './log-patterns.js';
+import { KERNEL_OOM_PATTERNS, mergeLogPatterns, RUNBOOK_LOG_PATTERNS } from './log-patterns.js';
 
 // Each runbook pattern inside a line as a service would really log it.
 const RUNBOOK_CASES: [string, string][] = [
@@ -15,10 +15,58 @@ const RUNBOOK_CASES: [string, string][] = [
   ['Failed to parse /etc/app/config.yaml: unexpected token at line 3', 'configuration_error'],
 ];
 
+/*
+ * The OOM killer's own words, one line per wording and per source. The first three were
+ * captured from a real memory-cgroup OOM kill on kernel 6.18 (/dev/kmsg and dmesg); the
+ * others are the wording of older kernels (mm/oom_kill.c history), of `journalctl -k`,
+ * and of systemd 252's unit journal, as they print them.
+ */
+const KERNEL_OOM_CASES: string[] = [
+  'Memory cgroup out of memory: Killed process 10804 (node) total-vm:754964kB, anon-rss:32128kB, file-rss:33448kB, shmem-rss:0kB, UID:0 pgtables:428kB oom_score_adj:0',
+  'oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/process_api/3783/oomtry,task_memcg=/process_api/3783/oomtry,task=node,pid=10804,uid=0',
+  'node invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0',
+  'Dec 03 03:19:10 web-1 kernel: Out of memory: Killed process 6824 (python3) total-vm:1048576kB, anon-rss:524288kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:1100kB oom_score_adj:0',
+  '[ 5123.114010] Out of memory: Kill process 6824 (python3) score 912 or sacrifice child',
+  '[ 5123.114020] Killed process 6824 (python3) total-vm:1048576kB, anon-rss:524288kB, file-rss:0kB, shmem-rss:0kB',
+  'Out of memory (oom_kill_allocating_task): Killed process 6824 (python3) total-vm:1048576kB, anon-rss:524288kB',
+  'oom_reaper: reaped process 6824 (python3), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB',
+  'myapp.service: A process of this unit has been killed by the OOM killer.',
+  "myapp.service: Failed with result 'oom-kill'.",
+  'myapp.service: systemd-oomd killed some process(es) in this unit.',
+];
+
+describe('log patterns - kernel and systemd OOM wording', () => {
+  it.each(KERNEL_OOM_CASES)('maps %j to memory_exhaustion', (line) => {
+    expect(runbookLogMatcher().match(line).map((r) => r.cause)).toEqual(['memory_exhaustion']);
+    expect(runbookLogMatcher().test(line)).toBe(true);
+  });
+
+  it('every OOM pattern is hit by a case', () => {
+    for (const p of KERNEL_OOM_PATTERNS) {
+      const hit = typeof p === 'string' ? (l: string) => l.includes(p) : (l: string) => new RegExp(p.regex, p.flags).test(l);
+      expect(KERNEL_OOM_CASES.some(hit), JSON.stringify(p)).toBe(true);
+    }
+  });
+
+  it('does not take ordinary talk about memory or killing for an OOM kill', () => {
+    for (const line of [
+      'INFO killed process 12 after timeout',
+      'out of memory budget for cache, evicting',
+      'oom-kill is disabled for this cgroup',
+      'Killed process group 6824',
+      'Killed process 6824 (python3)',
+      "Failed with result 'exit-code'",
+      'WARN worker invoked oom-killer? no',
+    ]) {
+      expect(runbookLogMatcher().match(line), line).toEqual([]);
+    }
+  });
+});
+
 describe('log patterns - runbook table', () => {
   it('holds the runbook section 5 rows with their texts', () => {
     expect(RUNBOOK_LOG_PATTERNS.map((r) => r.cause)).toEqual(['memory_exhaustion', 'disk_space_full', 'configuration_error']);
-    expect(RUNBOOK_LOG_PATTERNS.flatMap((r) => r.patterns)).toHaveLength(8);
+    expect(RUNBOOK_LOG_PATTERNS.flatMap((r) => r.patterns)).toHaveLength(8 + KERNEL_OOM_PATTERNS.length);
     for (const row of RUNBOOK_LOG_PATTERNS) {
       expect(row.diagnosis.length).toBeGreaterThan(10);
       expect(row.fix.length).toBeGreaterThan(10);
@@ -34,7 +82,10 @@ describe('log patterns - runbook table', () => {
 
   it('covers every pattern of the table with a case', () => {
     for (const row of RUNBOOK_LOG_PATTERNS) {
-      for (const p of row.patterns) expect(RUNBOOK_CASES.some(([line, cause]) => cause === row.cause && line.includes(p as string))).toBe(true);
+      for (const p of row.patterns) {
+        if (KERNEL_OOM_PATTERNS.some((q) => JSON.stringify(q) === JSON.stringify(p))) continue; // covered by the kernel cases above
+        expect(RUNBOOK_CASES.some(([line, cause]) => cause === row.cause && line.includes(p as string))).toBe(true);
+      }
     }
   });
 
@@ -76,7 +127,7 @@ describe('log patterns - extension from config', () => {
   it('adds patterns to an existing cause without repeating its texts', () => {
     const table = mergeLogPatterns([{ cause: 'memory_exhaustion', patterns: ['oom-kill', 'OutOfMemoryError', { regex: '(a)\\1x' }] }]);
     const row = table.find((r) => r.cause === 'memory_exhaustion')!;
-    expect(row.patterns).toEqual(['OutOfMemoryError', 'Cannot allocate memory', 'killed by signal 9', 'oom-kill', { regex: '(a)\\1x', flags: '' }]);
+    expect(row.patterns).toEqual(['OutOfMemoryError', 'Cannot allocate memory', 'killed by signal 9', ...KERNEL_OOM_PATTERNS, 'oom-kill', { regex: '(a)\\1x', flags: '' }]);
     expect(row.diagnosis).toBe(RUNBOOK_LOG_PATTERNS[0]!.diagnosis);
     const m = compileLogPatterns(table);
     expect(m.match('kernel: oom-kill:constraint=CONSTRAINT_NONE').map((r) => r.cause)).toEqual(['memory_exhaustion']);

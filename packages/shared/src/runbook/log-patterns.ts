@@ -73,12 +73,38 @@ export type LogPatternExtension = z.input<typeof logPatternExtensionSchema>;
 /** The `logPatterns` section of an agent config: a list of extra rows. */
 export const logPatternsConfigSchema = z.array(logPatternExtensionSchema).max(64, 'at most 64 extra causes');
 
+/**
+ * The kernel's and systemd's own words for an OOM kill, added to the runbook's
+ * `memory_exhaustion` row: the runbook lists only what an application logs, while on Linux
+ * the OOM killer ends a process with SIGKILL and says so only in the kernel log and the
+ * unit's journal. Covers the wording of kernels 2.6 to 6.x (`Out of memory: Kill process`,
+ * `Killed process N (name)`, `Memory cgroup out of memory: ...`, the `oom-kill:` summary of
+ * 4.19+, `invoked oom-killer`, the oom_reaper), systemd 243+ (`killed by the OOM killer`,
+ * `Failed with result 'oom-kill'`) and systemd-oomd. Every pattern is anchored on a
+ * phrase no application prints by accident (a pid, a `=`, a quoted result).
+ */
+export const KERNEL_OOM_PATTERNS: readonly LogPattern[] = deepFreeze([
+  { regex: '(?:Out of memory|Memory cgroup out of memory)(?: \\(oom_kill_allocating_task\\))?: [Kk]ill(?:ed)? process \\d+', flags: '' },
+  { regex: 'Killed process \\d+ \\(.*\\) total-vm:', flags: '' },
+  { regex: 'oom-kill:constraint=\\w+', flags: '' },
+  { regex: ' invoked oom-killer: ', flags: '' },
+  { regex: 'oom_reaper: reaped process \\d+', flags: '' },
+  'A process of this unit has been killed by the OOM killer',
+  "Failed with result 'oom-kill'",
+  { regex: 'systemd-oomd killed (?:some )?process', flags: '' },
+]);
+
 /** The runbook's section 5, as given. */
 export const RUNBOOK_LOG_PATTERNS: LogPatternTable = deepFreeze(
   z.array(logPatternEntrySchema).parse([
     {
       cause: 'memory_exhaustion',
-      patterns: ['OutOfMemoryError', 'Cannot allocate memory', 'killed by signal 9'],
+      patterns: [
+        'OutOfMemoryError',
+        'Cannot allocate memory',
+        'killed by signal 9',
+        ...KERNEL_OOM_PATTERNS,
+      ],
       diagnosis: 'The process was ended by a memory shortage.',
       fix: 'Add memory or reduce memory use.',
       prevention: 'Set memory monitoring thresholds.',
