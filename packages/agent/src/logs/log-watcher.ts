@@ -136,6 +136,19 @@ export class LogWatcher {
     };
   }
 
+  /**
+   * A root cause known from something other than a log line (an OOM kill found from the
+   * service's exit, its cgroup and the kernel log): recorded like a matched line of
+   * `source`, with `text` as its excerpt and the table's row for `cause`. False when the
+   * table has no such cause.
+   */
+  note(cause: string, source: string, text: string): boolean {
+    const row = this.matcher.table.find((r) => r.cause === cause);
+    if (!row) return false;
+    this.findingsAgg.record(this.service, row, source, text);
+    return true;
+  }
+
   /** Findings changed since the last report, with error-rate figures and per-source stats. */
   report(): LogReport {
     const sources = this.stats();

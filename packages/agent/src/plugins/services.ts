@@ -11,6 +11,7 @@ import { createManager, type ManagerDeps } from '../services/managers.js';
 import type { ServiceManager } from '../services/manager.js';
 import type { ServiceSpec } from '../services/schema.js';
 import { serviceMemory } from './service-memory.js';
+import { withOomFindings } from './service-oom.js';
 import { findingToWire, serviceStatusToWire } from './service-status.js';
 
 interface Watched {
@@ -85,8 +86,9 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
       journal = new EventJournal(join(config.dataDir, 'events'));
       matcher = compileLogPatterns(config.logPatterns);
       for (const spec of config.services) {
-        const manager = createManager(spec, { ...options.managerDeps, ...(options.clock ? { clock: options.clock } : {}) });
         const logs = new LogWatcher({ service: spec.name, files: spec.logs, accessLog: spec.accessLog, matcher, clock });
+        // OOM hook: an OOM kill of the service (exit, cgroup counter, kernel log) becomes a memory_exhaustion finding.
+        const manager = withOomFindings(createManager(spec, { ...options.managerDeps, ...(options.clock ? { clock: options.clock } : {}) }), logs, c.logger);
         // A process service's own output is a log source too (systemd services have the journal).
         manager.onLog((line) => logs.feed(line.stream, [line.text]));
         const m = matcher;

@@ -16,6 +16,12 @@ export interface ServiceStatus {
   since?: number;
   /** Why, in a few words (exit code, signal, sub-state). */
   detail?: string;
+  /**
+   * How the last run ended, where the manager's status says it (systemd): the signal that
+   * ended the main process (`SIGKILL`) and systemd's `Result=` (`oom-kill`, `signal`, ...).
+   * A process service's end comes with its exit notice instead.
+   */
+  ended?: { signal?: string; result?: string };
 }
 
 export interface StopResult {

@@ -97,6 +97,14 @@ export function describeMainExit(p: Pick<UnitProperties, 'execMainCode' | 'execM
   }
 }
 
+/** The signal that ended the main process (ExecMainCode 2 or 3) and the unit's Result=, when either is known. */
+export function lastRun(p: Pick<UnitProperties, 'execMainCode' | 'execMainStatus' | 'result'>): { signal?: string; result?: string } | undefined {
+  const signal = p.execMainCode === 2 || p.execMainCode === 3 ? signalName(p.execMainStatus) : undefined;
+  const result = p.result !== '' && p.result !== 'success' ? p.result : undefined;
+  if (signal === undefined && result === undefined) return undefined;
+  return { ...(signal !== undefined ? { signal } : {}), ...(result !== undefined ? { result } : {}) };
+}
+
 export interface ClockReading {
   /** Epoch ms now. */
   nowMs: number;
@@ -118,7 +126,12 @@ export function unitStatus(p: UnitProperties, clock: ClockReading): Omit<Service
   const since = toEpochMs(p.stateChangeMonotonicUs || (p.activeState === 'active' ? p.activeEnterMonotonicUs : p.inactiveEnterMonotonicUs), clock);
   const sub = `${p.activeState} (${p.subState})`;
   const exit = describeMainExit(p);
-  const withSince = (s: Omit<ServiceStatus, 'pids' | 'since'>): Omit<ServiceStatus, 'pids'> => (since === undefined ? s : { ...s, since });
+  const ended = lastRun(p);
+  const withSince = (s: Omit<ServiceStatus, 'pids' | 'since'>): Omit<ServiceStatus, 'pids'> => {
+    // A running unit's Result= and exit are those of an earlier run, not news about this one.
+    const withEnd = s.state === 'running' || s.state === 'starting' || ended === undefined ? s : { ...s, ended };
+    return since === undefined ? withEnd : { ...withEnd, since };
+  };
   if (p.loadState === 'not-found') return withSince({ state: 'failed', detail: `unit ${p.id || '?'} not found` });
   if (p.loadState === 'masked') return withSince({ state: 'failed', detail: `unit ${p.id} is masked` });
   switch (p.activeState) {
