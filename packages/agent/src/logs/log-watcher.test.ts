@@ -94,3 +94,23 @@ describe('log watcher - fed sources', () => {
     expect(() => watcher!.feed('third', ['c'])).toThrow(/at most 2 fed log sources.*"third"/);
   });
 });
+
+describe('log watcher - causes known from elsewhere', () => {
+  it('note() records a finding of a table cause with its row, counted per source; an unknown cause is refused', async () => {
+    watcher = new LogWatcher({ service: 'worker', files: [join(dir, 'kern.log')], tail: { pollIntervalMs: 50 } });
+    await watcher.start();
+    appendFileSync(join(dir, 'kern.log'), 'kernel: Memory cgroup out of memory: Killed process 6824 (python3) total-vm:1048576kB, anon-rss:524288kB\n');
+    await eventually(() => expect(watcher!.findings()).toHaveLength(1));
+    expect(watcher.note('memory_exhaustion', 'oom-killer', "out of memory: the kernel's OOM killer killed python3 (pid 6825)")).toBe(true);
+    expect(watcher.note('memory_exhaustion', 'oom-killer', "out of memory: the kernel's OOM killer killed python3 (pid 6826)")).toBe(true);
+    expect(watcher.note('no_such_cause', 'oom-killer', 'x')).toBe(false);
+    const report = watcher.report();
+    expect(report.findings.map((f) => [f.cause, f.source, f.count])).toEqual([
+      ['memory_exhaustion', join(dir, 'kern.log'), 1],
+      ['memory_exhaustion', 'oom-killer', 2],
+    ]);
+    expect(report.findings[0]!.excerpt).toContain('Killed process 6824 (python3)');
+    expect(report.findings[1]).toMatchObject({ excerpt: "out of memory: the kernel's OOM killer killed python3 (pid 6826)", diagnosis: 'The process was ended by a memory shortage.' });
+    for (const f of report.findings) expect(findingMessageSchema.safeParse(f).success).toBe(true);
+  });
+});

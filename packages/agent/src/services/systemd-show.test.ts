@@ -45,6 +45,18 @@ describe('systemctl show parser', () => {
     expect(s.detail).toContain('auto-restart');
   });
 
+  it("unitStatus - a unit OOM-killed (Result=oom-kill, SIGKILL) says so in its detail and in `ended`", () => {
+    const p = toUnitProperties(parseShowOutput(fixture('systemctl-show-oom-kill.txt')));
+    const s = unitStatus(p, at(7_120_553_908));
+    expect(s).toMatchObject({ state: 'failed', ended: { signal: 'SIGKILL', result: 'oom-kill' } });
+    expect(s.detail).toBe('failed (failed), result oom-kill, main process killed by signal 9 (SIGKILL)');
+    // An auto-restart after a plain SIGKILL: the signal, systemd's result `signal`.
+    expect(unitStatus(toUnitProperties(parseShowOutput(fixture('systemctl-show-auto-restart.txt'))), at(0)).ended).toEqual({ signal: 'SIGKILL', result: 'signal' });
+    // Running again: the last run's end is not news about this one.
+    const running = fixture('systemctl-show-oom-kill.txt').replace('ActiveState=failed', 'ActiveState=active').replace('SubState=failed', 'SubState=running');
+    expect(unitStatus(toUnitProperties(parseShowOutput(running)), at(0)).ended).toBeUndefined();
+  });
+
   it('unitStatus - a unit that does not exist is failed, with no since', () => {
     const s = unitStatus(toUnitProperties(parseShowOutput(fixture('systemctl-show-not-found.txt'))), at(0));
     expect(s).toEqual({ state: 'failed', detail: 'unit nosuch.service not found' });
