@@ -18,10 +18,10 @@ export interface ServiceStatus {
   detail?: string;
   /**
    * How the last run ended, where the manager's status says it (systemd): the signal that
-   * ended the main process (`SIGKILL`) and systemd's `Result=` (`oom-kill`, `signal`, ...).
-   * A process service's end comes with its exit notice instead.
+   * ended the main process (`SIGKILL`), systemd's `Result=` (`oom-kill`, `signal`, ...) and
+   * the main process's pid. A process service's end comes with its exit notice instead.
    */
-  ended?: { signal?: string; result?: string };
+  ended?: { signal?: string; result?: string; pid?: number };
 }
 
 export interface StopResult {

@@ -8,6 +8,8 @@ import { fixture } from '../../test-fixtures/helpers.js';
 import type { OomVerdict } from './oom-parse.js';
 import type { KernelLog, LoggedOomKill } from './oom-read.js';
 import { watchOom } from './oom.js';
+import { makeStandin, systemdSpec } from '../../test-fixtures/standin.js';
+import { SystemdManager } from './systemd.js';
 
 /*
  * The detector on a stand-in cgroupfs and /proc: a temp dir laid out as a cgroup v2 host
@@ -148,5 +150,34 @@ describe('oom - detector on a stand-in cgroupfs (cgroup v2 layout)', () => {
     m.crash();
     expect((await w.status()).detail).toMatch(/killed python3 \(pid 101\)$/);
     expect(errors).toEqual(['kernel log']);
+  });
+});
+
+describe('oom - a systemd unit through the systemctl/journalctl stand-in', () => {
+  it("Result=oom-kill from `systemctl show` and the unit's journal lines name the OOM kill on the failed status", async () => {
+    const standin = makeStandin();
+    try {
+      standin.setUnit({ state: 'failed' });
+      writeFileSync(join(standin.dir, 'show-failed.txt'), fixture('systemctl-show-oom-kill.txt'));
+      const now = Date.now();
+      standin.journal([
+        { message: 'nginx.service: A process of this unit has been killed by the OOM killer.', atMs: now - 2000 },
+        { message: 'nginx.service: Main process exited, code=killed, status=9/KILL', atMs: now - 2000 },
+        { message: "nginx.service: Failed with result 'oom-kill'.", atMs: now - 1999 },
+      ]);
+      const verdicts: OomVerdict[] = [];
+      const m = new SystemdManager(systemdSpec({ journal: true }), { env: standin.env, cgroupRoots: [standin.cgroupRoot], monotonicNowUs: () => 7_120_553_908 + 1_000_000 });
+      const w = watchOom(m, { kernelLog: { source: 'none', oomKills: async () => [] }, onOom: (v) => verdicts.push(v) });
+      const st = await w.status();
+      expect(st).toMatchObject({ state: 'failed', ended: { signal: 'SIGKILL', result: 'oom-kill', pid: 6824 } });
+      expect(st.detail).toBe("failed (failed), result oom-kill, main process killed by signal 9 (SIGKILL); out of memory: the kernel's OOM killer killed pid 6824");
+      expect(verdicts).toHaveLength(1);
+      expect(verdicts[0]!.excerpt).toBe(
+        "out of memory: the kernel's OOM killer killed pid 6824; killed by SIGKILL; systemd: Result=oom-kill; journal: nginx.service: Failed with result 'oom-kill'.",
+      );
+      expect(standin.calls().filter((c) => c.startsWith('journalctl'))).toHaveLength(1);
+    } finally {
+      rmSync(standin.dir, { recursive: true, force: true });
+    }
   });
 });

@@ -136,7 +136,7 @@ class OomWatch implements ServiceManager {
   private endOf(st: ServiceStatus): { key: string; signal?: string; result?: string; pid?: number } | undefined {
     const exit = this.lastExit;
     if (exit) return { key: `exit:${exit.pid}:${exit.at}`, pid: exit.pid, ...(exit.signal ? { signal: exit.signal } : {}) };
-    if (st.ended) return { key: `status:${st.since ?? ''}:${st.ended.signal ?? ''}:${st.ended.result ?? ''}`, ...st.ended };
+    if (st.ended) return { key: `status:${st.since ?? ''}:${st.ended.pid ?? ''}:${st.ended.signal ?? ''}:${st.ended.result ?? ''}`, ...st.ended };
     return undefined;
   }
 

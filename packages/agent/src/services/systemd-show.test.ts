@@ -48,10 +48,10 @@ describe('systemctl show parser', () => {
   it("unitStatus - a unit OOM-killed (Result=oom-kill, SIGKILL) says so in its detail and in `ended`", () => {
     const p = toUnitProperties(parseShowOutput(fixture('systemctl-show-oom-kill.txt')));
     const s = unitStatus(p, at(7_120_553_908));
-    expect(s).toMatchObject({ state: 'failed', ended: { signal: 'SIGKILL', result: 'oom-kill' } });
+    expect(s).toMatchObject({ state: 'failed', ended: { signal: 'SIGKILL', result: 'oom-kill', pid: 6824 } });
     expect(s.detail).toBe('failed (failed), result oom-kill, main process killed by signal 9 (SIGKILL)');
     // An auto-restart after a plain SIGKILL: the signal, systemd's result `signal`.
-    expect(unitStatus(toUnitProperties(parseShowOutput(fixture('systemctl-show-auto-restart.txt'))), at(0)).ended).toEqual({ signal: 'SIGKILL', result: 'signal' });
+    expect(unitStatus(toUnitProperties(parseShowOutput(fixture('systemctl-show-auto-restart.txt'))), at(0)).ended).toEqual({ signal: 'SIGKILL', result: 'signal', pid: 20988 });
     // Running again: the last run's end is not news about this one.
     const running = fixture('systemctl-show-oom-kill.txt').replace('ActiveState=failed', 'ActiveState=active').replace('SubState=failed', 'SubState=running');
     expect(unitStatus(toUnitProperties(parseShowOutput(running)), at(0)).ended).toBeUndefined();

@@ -43,6 +43,8 @@ export interface UnitProperties {
   subState: string;
   result: string;
   mainPid: number;
+  /** The main process of the last run (still set after it exited). */
+  execMainPid: number;
   execMainCode: number;
   execMainStatus: number;
   nRestarts: number;
@@ -68,6 +70,7 @@ export function toUnitProperties(props: Map<string, string>): UnitProperties {
     subState: props.get('SubState') ?? '',
     result: props.get('Result') ?? '',
     mainPid: int(props, 'MainPID'),
+    execMainPid: int(props, 'ExecMainPID'),
     execMainCode: int(props, 'ExecMainCode'),
     execMainStatus: int(props, 'ExecMainStatus'),
     nRestarts: int(props, 'NRestarts'),
@@ -97,12 +100,12 @@ export function describeMainExit(p: Pick<UnitProperties, 'execMainCode' | 'execM
   }
 }
 
-/** The signal that ended the main process (ExecMainCode 2 or 3) and the unit's Result=, when either is known. */
-export function lastRun(p: Pick<UnitProperties, 'execMainCode' | 'execMainStatus' | 'result'>): { signal?: string; result?: string } | undefined {
+/** The signal that ended the main process (ExecMainCode 2 or 3), the unit's Result= and that process's pid, when known. */
+export function lastRun(p: Pick<UnitProperties, 'execMainCode' | 'execMainStatus' | 'result' | 'execMainPid'>): { signal?: string; result?: string; pid?: number } | undefined {
   const signal = p.execMainCode === 2 || p.execMainCode === 3 ? signalName(p.execMainStatus) : undefined;
   const result = p.result !== '' && p.result !== 'success' ? p.result : undefined;
   if (signal === undefined && result === undefined) return undefined;
-  return { ...(signal !== undefined ? { signal } : {}), ...(result !== undefined ? { result } : {}) };
+  return { ...(signal !== undefined ? { signal } : {}), ...(result !== undefined ? { result } : {}), ...(p.execMainPid > 0 ? { pid: p.execMainPid } : {}) };
 }
 
 export interface ClockReading {
