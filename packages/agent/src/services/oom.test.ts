@@ -139,6 +139,33 @@ describe('oom - detector on a stand-in cgroupfs (cgroup v2 layout)', () => {
     expect(verdicts[0]!.excerpt).toContain('systemd: Result=oom-kill; journal: worker.service: A process of this unit has been killed by the OOM killer.');
   });
 
+  it('systemd stopping a unit (Result=oom-kill) for a kill already reported while it ran: the status says it, no second finding', async () => {
+    const m = new FakeManager(systemClock, 'systemd', 'worker');
+    const read = m.status.bind(m);
+    m.status = async () => {
+      const st = await read();
+      return st.state === 'failed' ? { ...st, ended: { signal: 'SIGTERM', result: 'oom-kill', pid: 101 } } : st;
+    };
+    m.up();
+    proc(101, 'gunicorn', UNIT);
+    const w = watch(m);
+    await w.status();
+    setOomKills(UNIT, 1);
+    await w.status();
+    expect(verdicts).toHaveLength(1);
+    m.crash('failed (failed), result oom-kill');
+    expect((await w.status()).detail).toBe("failed (failed), result oom-kill; out of memory: the kernel's OOM killer killed gunicorn (pid 101)");
+    expect(verdicts).toHaveLength(1);
+    // The next run's own OOM kill is news again.
+    m.up(); // pid 102
+    proc(102, 'gunicorn', UNIT);
+    await w.status();
+    setOomKills(UNIT, 2);
+    m.crash('failed (failed), result oom-kill');
+    await w.status();
+    expect(verdicts).toHaveLength(2);
+  });
+
   it('a failing kernel log or cgroup read costs nothing but the evidence it would have given', async () => {
     const m = new FakeManager(systemClock, 'process', 'worker');
     m.up();

@@ -56,6 +56,8 @@ class OomWatch implements ServiceManager {
   private mainPid: number | undefined;
   private lastExit: ExitNotice | undefined;
   private judged: { key: string; verdict: OomVerdict | null } | undefined;
+  /** A kill already reported during the current run (a worker, seen while the service ran). */
+  private reportedThisRun = false;
 
   constructor(
     private readonly inner: ServiceManager,
@@ -93,8 +95,12 @@ class OomWatch implements ServiceManager {
   // ---- while it runs: who it is, and its cgroup's counter ----
 
   private async observeRunning(st: ServiceStatus): Promise<void> {
-    // A new run: an earlier exit is no longer what a failed status will be about.
-    this.lastExit = undefined;
+    // A new run: an earlier end is no longer what a failed status will be about. (A status
+    // read that began before the exit and ends after its notice is the old run: keep it.)
+    if (this.lastExit === undefined || st.since === undefined || st.since >= this.lastExit.at) {
+      this.lastExit = undefined;
+      this.judged = undefined;
+    }
     const { clkTck } = await readSysconf();
     for (const pid of st.pids.slice(0, 32)) {
       if (this.known.has(pid)) continue;
@@ -107,14 +113,20 @@ class OomWatch implements ServiceManager {
     if (main === undefined) return;
     this.mainPid = main;
     const cgroups = readProcCgroups(main, this.procRoot);
-    const now = cgroups && readOomCounter(cgroups, this.cgroupRoot);
+    if (!cgroups) return;
+    // The same cgroup as last time: one read of the file already found, not the search again.
+    const same = this.counter !== undefined && (cgroups.memory === this.counter.cgroup || cgroups.unified === this.counter.cgroup) ? this.counter : undefined;
+    const count = same && readOomCountAt(same.file);
+    const now = same && count !== undefined ? { file: same.file, cgroup: same.cgroup, count } : readOomCounter(cgroups, this.cgroupRoot);
     if (!now) return;
     const before = this.counter;
     this.counter = { ...now, sinceUs: before?.file === now.file ? before.sinceUs : await this.uptimeUs() };
     // A rise while the service still runs: one of its processes (a worker) was killed.
     if (before?.file === now.file && now.count > before.count && this.ownCgroup(now.cgroup)) {
       const kernel = await this.kernelKills(now);
-      this.report(judgeOom({ counter: { file: now.file, before: before.count, after: now.count }, ownCgroup: true, kernel, journal: [] }));
+      const verdict = judgeOom({ counter: { file: now.file, before: before.count, after: now.count }, ownCgroup: true, kernel, journal: [] });
+      if (verdict) this.reportedThisRun = true;
+      this.report(verdict);
     }
   }
 
@@ -125,8 +137,11 @@ class OomWatch implements ServiceManager {
     if (!end) return st;
     if (this.judged?.key !== end.key) {
       const candidate = end.signal === 'SIGKILL' || end.result === 'oom-kill';
-      this.judged = { key: end.key, verdict: candidate ? await this.judgeEnd(st, end) : null };
-      if (this.judged.verdict) this.report(this.judged.verdict);
+      const judged = candidate ? await this.judgeEnd(st, end) : { verdict: null, fresh: false };
+      this.judged = { key: end.key, verdict: judged.verdict };
+      // systemd stopping a unit for a kill already reported while it ran is that same kill.
+      if (judged.verdict && (judged.fresh || !this.reportedThisRun)) this.report(judged.verdict);
+      this.reportedThisRun = false;
     }
     const v = this.judged.verdict;
     return v ? { ...st, detail: st.detail ? `${st.detail}; ${v.summary}` : v.summary } : st;
@@ -140,7 +155,8 @@ class OomWatch implements ServiceManager {
     return undefined;
   }
 
-  private async judgeEnd(st: ServiceStatus, end: { signal?: string; result?: string; pid?: number }): Promise<OomVerdict | null> {
+  /** The verdict on an end, and whether it rests on evidence not reported yet (a counter rise, a kernel line). */
+  private async judgeEnd(st: ServiceStatus, end: { signal?: string; result?: string; pid?: number }): Promise<{ verdict: OomVerdict | null; fresh: boolean }> {
     const evidence: OomEvidence = { kernel: [], journal: [] };
     if (end.signal !== undefined) evidence.signal = end.signal;
     if (end.result !== undefined) evidence.systemdResult = end.result;
@@ -163,7 +179,8 @@ class OomWatch implements ServiceManager {
     }
     const pid = end.pid ?? this.mainPid;
     const name = pid !== undefined ? this.known.get(pid)?.name : undefined;
-    return judgeOom(evidence, { ...(pid !== undefined ? { pid } : {}), ...(name !== undefined ? { name } : {}) });
+    const fresh = evidence.kernel.length > 0 || (evidence.counter !== undefined && evidence.counter.after > evidence.counter.before);
+    return { verdict: judgeOom(evidence, { ...(pid !== undefined ? { pid } : {}), ...(name !== undefined ? { name } : {}) }), fresh };
   }
 
   /**
