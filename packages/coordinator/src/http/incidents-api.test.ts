@@ -112,6 +112,21 @@ describe('api incidents - list, show, ack, resolve', () => {
     expect(res.json().incident).toMatchObject({ state: 'resolved', resolvedBy: 'alice', resolution: 'PSU replaced' });
   });
 
+  it('reopens a resolved incident, and refuses with 409 what its state does not allow', async () => {
+    const { incident } = incidents.raise({ hostId: 'db-9', class: 'network_issue', confidence: 0.9, summary: 'unreachable' });
+    const early = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/reopen`, headers: auth(OPERATOR), payload: { comment: 'x' } });
+    expect(early.statusCode).toBe(409);
+    expect(early.json().error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/is open: only a resolved incident can be reopened/) });
+    await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/resolve`, headers: auth(OPERATOR), payload: { comment: 'looked fine' } });
+    const ackResolved = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/ack`, headers: auth(OPERATOR), payload: {} });
+    expect(ackResolved.statusCode).toBe(409);
+    const r = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/reopen`, headers: auth(OPERATOR), payload: { comment: 'it was not' } });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().incident).toMatchObject({ state: 'open', resolvedBy: null });
+    const detail = incidentDetail.parse((await app.inject({ url: `/v1/incidents/${incident.id}`, headers: auth(VIEWER) })).json());
+    expect(detail.incident.timeline.at(-1)).toMatchObject({ kind: 'human', summary: 'reopened by alice: it was not' });
+  });
+
   it('answers bad input with the field and value', async () => {
     const bad = await app.inject({ url: '/v1/incidents?level=7&class=alien', headers: auth(VIEWER) });
     expect(bad.statusCode).toBe(400);

@@ -13,6 +13,8 @@ export interface IncidentEventData {
   level: number;
   state: string;
   hostId: string;
+  /** What it is about: a host, a service, a zone or the coordinator itself. */
+  subject: Incident['subject'];
   service: string | null;
   rootCause: Incident['rootCause'];
   openedAt: string;
@@ -54,6 +56,7 @@ export function incidentEvent(
       level: i.level,
       state: i.state,
       hostId: i.hostId,
+      subject: i.subject,
       service: i.service || null,
       rootCause: i.rootCause,
       openedAt: new Date(i.openedAt).toISOString(),

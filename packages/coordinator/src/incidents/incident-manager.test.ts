@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, FakeClock, PROBLEM_CLASS_TABLE, type CloudEvent, type ProblemClass } from '@vigil/shared';
 import { openDb, type Db } from '../store/db.js';
+import { IncidentConflictError } from './errors.js';
 import { IncidentManager } from './incident-manager.js';
 import { IncidentStore } from './incident-store.js';
+import { subjectOf } from './subject.js';
 
 const MIN = 60_000;
 let dir: string;
@@ -149,5 +151,119 @@ describe('incidents - resolution', () => {
     clock.advance(61_000);
     expect(m.get(incident.id)).toMatchObject({ state: 'resolved', resolvedBy: 'vigil' });
     expect(subjects()).toContain('vigil.v1.incident.resolved.h');
+  });
+});
+
+describe('incidents - lifecycle through the manager', () => {
+  it('refuses what the state does not allow with a typed conflict, and changes nothing', () => {
+    const m = manager();
+    const { incident } = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' });
+    m.acknowledge(incident.id, 'alice', '');
+    const again = (() => {
+      try {
+        m.acknowledge(incident.id, 'bob', '');
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(again).toBeInstanceOf(IncidentConflictError);
+    expect(again).toMatchObject({ code: 'CONFLICT', reason: 'already_acknowledged', httpStatus: 409, incidentId: incident.id });
+    expect(m.get(incident.id)!.acknowledgedBy).toBe('alice');
+    expect(() => m.reopen(incident.id, 'alice', 'x')).toThrow(expect.objectContaining({ reason: 'not_resolved' }));
+    m.resolve(incident.id, 'alice', 'fixed');
+    expect(() => m.resolve(incident.id, 'bob', 'again')).toThrow(expect.objectContaining({ reason: 'already_resolved' }));
+    expect(() => m.acknowledge(incident.id, 'bob', '')).toThrow(expect.objectContaining({ reason: 'already_resolved' }));
+    expect(m.get(incident.id)).toMatchObject({ state: 'resolved', resolvedBy: 'alice', resolution: 'fixed' });
+    expect(() => m.acknowledge('inc-none', 'bob', '')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+  });
+
+  it('news about a resolved incident is ignored, not an error', () => {
+    const m = manager();
+    const { incident } = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' });
+    m.resolve(incident.id, 'alice', 'fixed');
+    const before = m.store.timeline(incident.id).length;
+    m.conditionClear(incident.id, 'x');
+    m.conditionPresent(incident.id, 'x');
+    m.escalate(incident.id, 'x');
+    expect(m.get(incident.id)).toMatchObject({ state: 'resolved', level: 1 });
+    expect(m.store.timeline(incident.id)).toHaveLength(before);
+  });
+
+  it('reopens a resolved incident at its level with a fresh deadline, unless another is active for its key', () => {
+    const m = manager();
+    const { incident } = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' });
+    clock.advance(5 * MIN);
+    m.resolve(incident.id, 'alice', 'looked fine');
+    clock.advance(MIN);
+    const r = m.reopen(incident.id, 'alice', 'it was not');
+    expect(r).toMatchObject({ state: 'open', level: 2, resolvedAt: null, resolvedBy: null, nextEscalationAt: clock.now() + 5 * MIN });
+    clock.advance(5 * MIN);
+    expect(m.get(incident.id)!.level).toBe(3);
+    m.resolve(incident.id, 'alice', 'now fixed');
+    const other = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 'down again' }).incident;
+    expect(other.id).not.toBe(incident.id);
+    expect(() => m.reopen(incident.id, 'alice', 'x')).toThrow(expect.objectContaining({ reason: 'duplicate_active' }));
+  });
+
+  it('runs listeners after the transaction has committed, with the incident as it was at the change', () => {
+    const m = manager();
+    const seen: { event: string; inTx: boolean; stored: string | undefined; state: string }[] = [];
+    m.onChange((i, event) => seen.push({ event, inTx: db.inTransaction, stored: m.get(i.id)?.state, state: i.state }));
+    const { incident } = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' });
+    m.acknowledge(incident.id, 'alice', '');
+    m.resolve(incident.id, 'alice', 'fixed');
+    expect(seen).toEqual([
+      { event: 'opened', inTx: false, stored: 'open', state: 'open' },
+      { event: 'acknowledged', inTx: false, stored: 'acknowledged', state: 'acknowledged' },
+      { event: 'resolved', inTx: false, stored: 'resolved', state: 'resolved' },
+    ]);
+  });
+
+  it('a listener that writes (links a prediction) and one that throws do not break the change', () => {
+    const m = manager();
+    m.onChange(() => {
+      throw new Error('listener bug');
+    });
+    m.onChange((i, event) => {
+      if (event === 'opened') m.linkPrediction(i.id, 'pred-1', 'predicted');
+    });
+    const { incident } = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' });
+    expect(m.get(incident.id)!.predictionId).toBe('pred-1');
+  });
+
+  it('no listener hears of a change that was rolled back', () => {
+    const m = manager();
+    const seen: string[] = [];
+    m.onChange((_i, event) => seen.push(event));
+    const a = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' }).incident;
+    // A second row with the same active key breaks the unique index: the insert rolls back.
+    const spy = m.store.findActive.bind(m.store);
+    m.store.findActive = () => undefined;
+    expect(() => m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' })).toThrow();
+    m.store.findActive = spy;
+    expect(seen).toEqual(['opened']);
+    expect(m.store.allActive().map((i) => i.id)).toEqual([a.id]);
+  });
+});
+
+describe('incidents - subjects', () => {
+  it('stores the kind of subject with the row: host, service, zone, observer', () => {
+    const m = manager();
+    const host = m.raise({ hostId: 'web-1', class: 'network_issue', confidence: 0.9, summary: 's' }).incident;
+    const svc = m.raise({ hostId: 'web-1', service: 'api', class: 'service_failure', confidence: 0.9, summary: 's' }).incident;
+    const zone = m.raise({ hostId: 'zone:eu-1', subject: { kind: 'zone', zone: 'eu-1' }, class: 'network_issue', confidence: 0.9, summary: 's' }).incident;
+    const obs = m.raise({ hostId: 'coordinator:c1', class: 'observer_partition', confidence: 0.9, summary: 's' }).incident;
+    expect([host, svc, zone, obs].map((i) => subjectOf(m.get(i.id)!))).toEqual([
+      { kind: 'host', hostId: 'web-1' },
+      { kind: 'service', hostId: 'web-1', service: 'api' },
+      { kind: 'zone', zone: 'eu-1' },
+      { kind: 'observer', coordinatorId: 'c1' },
+    ]);
+    expect(db.prepare('SELECT subject_kind FROM incidents WHERE id = ?').get(zone.id)).toEqual({ subject_kind: 'zone' });
+  });
+
+  it('refuses a subject that names another key than hostId and service', () => {
+    const m = manager();
+    expect(() => m.raise({ hostId: 'web-1', subject: { kind: 'zone', zone: 'eu-1' }, class: 'network_issue', confidence: 0.9, summary: 's' })).toThrow(/does not match/);
   });
 });

@@ -1,14 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock, CloudEvent, Logger, ProblemClass, TimerHandle } from '@vigil/shared';
+import { VigilError, type Clock, type CloudEvent, type Logger, type ProblemClass, type TimerHandle } from '@vigil/shared';
 import type { Db } from '../store/db.js';
+import { IncidentConflictError, IncidentInvariantError } from './errors.js';
 import { actionSubject, escalationSubject, incidentEvent, incidentSubject, type IncidentEventName } from './incident-events.js';
 import type { IncidentStore } from './incident-store.js';
+import { lifecycleOf, rowOf, step, type LifecycleInput } from './lifecycle.js';
 import { silenceMatches } from './silence-match.js';
+import { subjectFromKey, subjectKey, type IncidentSubject } from './subject.js';
 import type { Incident, Level, RootCause, Silence, TimelineKind } from './types.js';
 
 export interface RaiseInput {
   hostId: string;
   service?: string;
+  /**
+   * What the incident is about. When given it decides the kind and must name the same key
+   * as hostId/service; without it the kind follows from hostId (`zone:` and
+   * `coordinator:` are pseudo-hosts) and service.
+   */
+  subject?: IncidentSubject;
   class: ProblemClass;
   confidence: number;
   summary: string;
@@ -45,12 +54,15 @@ export type IncidentListener = (i: Incident, event: IncidentEventName) => void;
  * Opens, escalates, acknowledges and resolves incidents by the runbook's escalation
  * matrix. Every change, its timeline entry and its outbox events are one transaction, and
  * escalation deadlines live in the incident rows: a restart resumes them exactly, and a
- * level is never entered twice.
+ * level is never entered twice. What may happen in which state is decided by one table
+ * (lifecycle.ts); listeners and level actions run only after the change is committed.
  */
 export class IncidentManager {
   private timer: TimerHandle | undefined;
   private running = false;
   private readonly listeners: IncidentListener[] = [];
+  /** Work to run once the outermost transaction has committed; undefined outside one. */
+  private afterCommit: (() => void)[] | undefined;
 
   constructor(
     private readonly db: Db,
@@ -66,6 +78,7 @@ export class IncidentManager {
     this.actions = actions;
   }
 
+  /** Called after each committed change, never inside the transaction that made it. */
   onChange(fn: IncidentListener): void {
     this.listeners.push(fn);
   }
@@ -83,25 +96,28 @@ export class IncidentManager {
 
   /** Opens an incident, or records the observation on the one already open for the same key. */
   raise(input: RaiseInput): { incident: Incident; created: boolean } {
-    const service = input.service ?? '';
+    const subject = resolveSubject(input);
+    const { hostId, service } = subjectKey(subject);
     const now = this.clock.now();
-    const existing = this.store.findActive(input.hostId, service, input.class);
+    const existing = this.store.findActive(hostId, service, input.class);
     if (existing) {
       this.tx(() => {
-        existing.updatedAt = now;
-        existing.clearSince = null;
         existing.confidence = input.confidence;
         if (input.diagnosis !== undefined) existing.diagnosis = input.diagnosis;
-        this.store.update(existing);
-        this.store.addTimeline(existing.id, now, 'observation', input.summary, input.diagnosis);
+        // Seen again: the condition is present, whatever it was.
+        if (!this.transition(existing, 'present', input.summary, {}, input.diagnosis)) {
+          this.store.addTimeline(existing.id, now, 'observation', input.summary, input.diagnosis);
+          this.save(existing, now);
+        }
       });
       return { incident: existing, created: false };
     }
     const parentId = input.parentId ?? null;
     const incident: Incident = {
       id: `inc-${now.toString(36)}-${randomUUID().slice(0, 8)}`,
-      hostId: input.hostId,
+      hostId,
       service,
+      subject,
       class: input.class,
       state: 'open',
       level: 1,
@@ -120,16 +136,19 @@ export class IncidentManager {
       clearSince: null,
       parentId,
       predictionId: null,
+      flapping: false,
+      conditionChanges: [],
     };
     this.tx(() => {
+      this.check(incident);
       this.store.insert(incident);
-      this.store.addTimeline(incident.id, now, 'opened', input.summary, { class: input.class, confidence: input.confidence, level: 1 });
+      this.store.addTimeline(incident.id, now, 'opened', input.summary, { class: input.class, confidence: input.confidence, level: 1, subject });
       if (input.diagnosis !== undefined) this.store.addTimeline(incident.id, now, 'decision', `classified ${input.class} (confidence ${input.confidence})`, input.diagnosis);
       if (parentId) this.store.addTimeline(incident.id, now, 'suppressed', `explained by ${parentId}; not escalated on its own`, { parentId });
       this.emit(incident, 'opened', 'opened');
       this.announceLevel(incident, 'opened at level 1');
+      this.later(() => this.afterLevel(incident, 1));
     });
-    this.afterLevel(incident, 1);
     return { incident, created: true };
   }
 
@@ -137,92 +156,57 @@ export class IncidentManager {
     return this.store.get(id);
   }
 
-  /** Moves an incident up one level now (timer due, recovery exhausted, recurrence). */
+  /**
+   * Moves an incident up one level now (recovery exhausted, recurrence). Whatever asks for
+   * this has seen the fault: the condition is present again, and a settle window that was
+   * running starts over.
+   */
   escalate(id: string, reason: string): Incident | undefined {
     const i = this.store.get(id);
-    if (!i || i.state !== 'open' || i.level >= 3) return i;
-    const now = this.clock.now();
-    this.tx(() => {
-      i.level = (i.level + 1) as Level;
-      i.updatedAt = now;
-      i.nextEscalationAt = i.level < 3 && !i.parentId ? now + this.opts.escalationMs(i.class) : null;
-      this.store.update(i);
-      this.store.addTimeline(i.id, now, 'escalated', `level ${i.level}: ${reason}`, { level: i.level, reason });
-      this.emit(i, 'escalated', reason);
-      this.announceLevel(i, reason);
-    });
-    this.log.warn({ incident: i.id, host: i.hostId, class: i.class, level: i.level, reason }, 'incident escalated');
-    this.afterLevel(i, i.level);
+    if (!i) return undefined;
+    this.tx(() => this.transition(i, 'escalate', reason));
     return i;
   }
 
-  acknowledge(id: string, by: string, comment: string): Incident | undefined {
-    const i = this.store.get(id);
-    if (!i || i.state !== 'open') return i;
-    const now = this.clock.now();
-    this.tx(() => {
-      i.state = 'acknowledged';
-      i.acknowledgedAt = now;
-      i.acknowledgedBy = by;
-      i.nextEscalationAt = null;
-      i.updatedAt = now;
-      this.store.update(i);
-      this.store.addTimeline(i.id, now, 'human', `acknowledged by ${by}${comment ? `: ${comment}` : ''}`, { by, comment });
-      this.emit(i, 'acknowledged', comment || 'acknowledged');
-    });
+  /** A person takes the incident: it escalates no further. Throws IncidentConflictError unless open. */
+  acknowledge(id: string, by: string, comment: string): Incident {
+    const i = this.mustGet(id);
+    this.tx(() => this.transition(i, 'ack', comment, { by, comment }));
     return i;
   }
 
-  resolve(id: string, by: string, resolution: string): Incident | undefined {
-    const i = this.store.get(id);
-    if (!i || i.state === 'resolved') return i;
-    const now = this.clock.now();
-    this.tx(() => {
-      i.state = 'resolved';
-      i.resolvedAt = now;
-      i.resolvedBy = by;
-      i.resolution = resolution;
-      i.nextEscalationAt = null;
-      i.updatedAt = now;
-      this.store.update(i);
-      this.store.addTimeline(i.id, now, by === 'vigil' ? 'resolved' : 'human', `resolved by ${by}: ${resolution}`, { by, resolution });
-      this.emit(i, 'resolved', resolution);
-      // What this one explained is on its own again, and escalates from now.
-      for (const child of this.store.children(i.id)) {
-        child.parentId = null;
-        child.nextEscalationAt = child.state === 'open' && child.level < 3 ? now + this.opts.escalationMs(child.class) : null;
-        child.updatedAt = now;
-        this.store.update(child);
-        this.store.addTimeline(child.id, now, 'observation', `no longer explained by ${i.id} (resolved)`);
-      }
-    });
+  /** A person resolved it. Throws IncidentConflictError when it is already resolved. */
+  resolve(id: string, by: string, resolution: string): Incident {
+    const i = this.mustGet(id);
+    this.tx(() => this.transition(i, 'resolve', resolution, { by }));
+    return i;
+  }
+
+  /**
+   * A person reopens a resolved incident (resolved too early, or by mistake): it is open
+   * at the level it had, with a fresh escalation deadline. Throws IncidentConflictError
+   * unless resolved, or when another incident is already active for the same key.
+   */
+  reopen(id: string, by: string, reason: string): Incident {
+    const i = this.mustGet(id);
+    const other = i.state === 'resolved' ? this.store.findActive(i.hostId, i.service, i.class) : undefined;
+    if (other) throw new IncidentConflictError(i.id, i.state, 'duplicate_active', `incident "${other.id}" is already active for the same host, service and class`);
+    this.tx(() => this.transition(i, 'reopen', reason, { by }));
     return i;
   }
 
   /** The condition is gone; the incident resolves if it stays gone for the settle window. */
   conditionClear(id: string, reason: string): void {
     const i = this.store.get(id);
-    if (!i || i.state === 'resolved' || i.clearSince !== null) return;
-    const now = this.clock.now();
-    this.tx(() => {
-      i.clearSince = now;
-      i.updatedAt = now;
-      this.store.update(i);
-      this.store.addTimeline(i.id, now, 'condition_clear', reason);
-    });
+    if (!i) return;
+    this.tx(() => this.transition(i, 'clear', reason));
   }
 
-  /** The condition is back before the settle window ran out: not resolved after all. */
+  /** The condition is back: the settle window, if one was running, starts over. */
   conditionPresent(id: string, reason: string): void {
     const i = this.store.get(id);
-    if (!i || i.state === 'resolved' || i.clearSince === null) return;
-    const now = this.clock.now();
-    this.tx(() => {
-      i.clearSince = null;
-      i.updatedAt = now;
-      this.store.update(i);
-      this.store.addTimeline(i.id, now, 'observation', reason);
-    });
+    if (!i) return;
+    this.tx(() => this.transition(i, 'present', reason));
   }
 
   setParent(id: string, parentId: string, reason: string): void {
@@ -232,8 +216,7 @@ export class IncidentManager {
     this.tx(() => {
       i.parentId = parentId;
       i.nextEscalationAt = null;
-      i.updatedAt = now;
-      this.store.update(i);
+      this.save(i, now);
       this.store.addTimeline(i.id, now, 'suppressed', reason, { parentId });
     });
   }
@@ -245,8 +228,7 @@ export class IncidentManager {
     const now = this.clock.now();
     this.tx(() => {
       i.rootCause = rc;
-      i.updatedAt = now;
-      this.store.update(i);
+      this.save(i, now);
       this.store.addTimeline(i.id, now, 'root_cause', `${rc.cause}: ${rc.diagnosis}`, rc);
       this.emit(i, 'root_cause', rc.cause);
     });
@@ -292,8 +274,117 @@ export class IncidentManager {
   /** Escalates what is due and resolves what has settled; exposed for tests and for restarts. */
   tick(): void {
     const now = this.clock.now();
-    for (const i of this.store.due(now)) this.escalate(i.id, `unresolved for ${Math.round(this.opts.escalationMs(i.class) / 1000)} s at level ${i.level}`);
-    for (const i of this.store.settledBefore(now - this.opts.settleMs)) this.resolve(i.id, 'vigil', `condition clear for ${Math.round(this.opts.settleMs / 1000)} s`);
+    for (const i of this.store.due(now)) {
+      this.tx(() => this.transition(i, 'deadline', `unresolved for ${Math.round(this.opts.escalationMs(i.class) / 1000)} s at level ${i.level}`));
+    }
+    for (const i of this.store.settledBefore(now - this.opts.settleMs)) {
+      this.tx(() => this.transition(i, 'settle', `condition clear for ${Math.round(this.opts.settleMs / 1000)} s`));
+    }
+  }
+
+  /**
+   * Feeds one input to the lifecycle table and applies what it says, with the timeline
+   * entry, events and side effects the move brings. Returns false when the table ignores
+   * the input; throws IncidentConflictError when it refuses it. Runs inside a transaction.
+   */
+  private transition(i: Incident, input: LifecycleInput, reason: string, who: { by?: string; comment?: string } = {}, data?: unknown): boolean {
+    const now = this.clock.now();
+    const from = lifecycleOf(i);
+    const s = step(from, input, now);
+    if (s.kind === 'ignore') return false;
+    if (s.kind === 'conflict') throw new IncidentConflictError(i.id, i.state, s.reason, s.why);
+    const wasPresent = from.state !== 'resolved' && from.condition.kind === 'present';
+    Object.assign(i, rowOf(s.to));
+    const isPresent = s.to.state !== 'resolved' && s.to.condition.kind === 'present';
+    switch (input) {
+      case 'present':
+        this.store.addTimeline(i.id, now, 'observation', reason, data);
+        break;
+      case 'clear':
+        this.store.addTimeline(i.id, now, 'condition_clear', reason);
+        break;
+      case 'escalate':
+      case 'deadline':
+        if (input === 'escalate' && !wasPresent && isPresent) this.store.addTimeline(i.id, now, 'observation', `condition present: ${reason}`);
+        if (s.levelUp && i.level < 3) this.levelUp(i, now, reason);
+        break;
+      case 'ack':
+        i.acknowledgedAt = now;
+        i.acknowledgedBy = who.by ?? null;
+        i.nextEscalationAt = null;
+        this.store.addTimeline(i.id, now, 'human', `acknowledged by ${who.by}${who.comment ? `: ${who.comment}` : ''}`, { by: who.by, comment: who.comment ?? '' });
+        this.emit(i, 'acknowledged', who.comment || 'acknowledged');
+        break;
+      case 'settle':
+      case 'resolve': {
+        const by = input === 'settle' ? 'vigil' : (who.by ?? 'vigil');
+        i.resolvedAt = now;
+        i.resolvedBy = by;
+        i.resolution = reason;
+        i.nextEscalationAt = null;
+        this.store.addTimeline(i.id, now, input === 'settle' ? 'resolved' : 'human', `resolved by ${by}: ${reason}`, { by, resolution: reason });
+        this.emit(i, 'resolved', reason);
+        this.save(i, now);
+        this.releaseChildren(i, now);
+        return true;
+      }
+      case 'reopen':
+        i.resolvedAt = null;
+        i.resolvedBy = null;
+        i.resolution = null;
+        i.acknowledgedAt = null;
+        i.acknowledgedBy = null;
+        i.parentId = null;
+        i.nextEscalationAt = i.level < 3 ? now + this.opts.escalationMs(i.class) : null;
+        this.store.addTimeline(i.id, now, 'human', `reopened by ${who.by}: ${reason}`, { by: who.by, reason });
+        this.emit(i, 'updated', `reopened: ${reason}`);
+        break;
+    }
+    this.save(i, now);
+    return true;
+  }
+
+  private levelUp(i: Incident, now: number, reason: string): void {
+    i.level = (i.level + 1) as Level;
+    i.nextEscalationAt = i.level < 3 && !i.parentId ? now + this.opts.escalationMs(i.class) : null;
+    this.store.addTimeline(i.id, now, 'escalated', `level ${i.level}: ${reason}`, { level: i.level, reason });
+    this.emit(i, 'escalated', reason);
+    this.announceLevel(i, reason);
+    const level = i.level;
+    this.later(() => {
+      this.log.warn({ incident: i.id, host: i.hostId, class: i.class, level, reason }, 'incident escalated');
+      this.afterLevel(i, level);
+    });
+  }
+
+  /** What a resolved incident explained is on its own again, and escalates from now. */
+  private releaseChildren(parent: Incident, now: number): void {
+    for (const child of this.store.children(parent.id)) {
+      child.parentId = null;
+      child.nextEscalationAt = child.state === 'open' && child.level < 3 ? now + this.opts.escalationMs(child.class) : null;
+      this.save(child, now);
+      this.store.addTimeline(child.id, now, 'observation', `no longer explained by ${parent.id} (resolved)`);
+    }
+  }
+
+  private mustGet(id: string): Incident {
+    const i = this.store.get(id);
+    if (!i) throw new VigilError('NOT_FOUND', `no incident "${id}"`);
+    return i;
+  }
+
+  /** Writes a changed incident after checking the manager's rules. */
+  private save(i: Incident, now: number): void {
+    i.updatedAt = now;
+    this.check(i);
+    this.store.update(i);
+  }
+
+  /** An open incident below level 3 with nobody explaining it must have a deadline, or it never pages. */
+  private check(i: Incident): void {
+    if (i.state === 'open' && i.level < 3 && i.parentId === null && i.nextEscalationAt === null) {
+      throw new IncidentInvariantError(i.id, 'an open incident below level 3 without a parent has an escalation deadline');
+    }
   }
 
   private schedule(): void {
@@ -308,22 +399,45 @@ export class IncidentManager {
     }, this.opts.tickMs);
   }
 
+  /**
+   * Runs fn in a transaction (joining the one under way, if any); once the outermost one
+   * has committed, wakes the publisher and runs the work deferred with later(). If it
+   * rolls back, nothing deferred runs: no listener hears of a change that never happened.
+   */
   private tx(fn: () => void): void {
-    this.db.transaction(fn)();
+    if (this.afterCommit) {
+      this.db.transaction(fn)();
+      return;
+    }
+    const deferred: (() => void)[] = [];
+    this.afterCommit = deferred;
+    try {
+      this.db.transaction(fn)();
+    } finally {
+      this.afterCommit = undefined;
+    }
     this.sink.kick();
+    for (const f of deferred) {
+      try {
+        f();
+      } catch (err) {
+        this.log.error({ err }, 'incident listener failed');
+      }
+    }
+  }
+
+  private later(f: () => void): void {
+    if (this.afterCommit) this.afterCommit.push(f);
+    else f();
   }
 
   private emit(i: Incident, event: IncidentEventName, reason: string): void {
     const now = this.clock.now();
     const silenced = this.isSilenced(i, now) !== undefined;
     this.sink.enqueue(incidentSubject(event, i.hostId), incidentEvent(i, event, { source: this.opts.source, apiBase: this.opts.apiBase, at: now, silenced, reason }));
-    for (const fn of this.listeners) {
-      try {
-        fn(i, event);
-      } catch (err) {
-        this.log.error({ err }, 'incident listener failed');
-      }
-    }
+    // Listeners see the incident as it was at this change, after the commit.
+    const snapshot: Incident = { ...i, conditionChanges: [...i.conditionChanges] };
+    for (const fn of this.listeners) this.later(() => fn(snapshot, event));
   }
 
   /** The escalation subject pagers listen on; quiet while silenced or explained by another incident. */
@@ -349,4 +463,15 @@ export class IncidentManager {
         this.note(i.id, 'action', `level ${level} action failed: ${(err as Error).message}`);
       });
   }
+}
+
+/** The subject a raise names: its own when given (checked against the key), else the key's. */
+function resolveSubject(input: RaiseInput): IncidentSubject {
+  const service = input.service ?? '';
+  if (!input.subject) return subjectFromKey(input.hostId, service);
+  const key = subjectKey(input.subject);
+  if (key.hostId !== input.hostId || key.service !== service) {
+    throw new VigilError('INTERNAL', `raise: subject ${JSON.stringify(input.subject)} does not match hostId "${input.hostId}" and service "${service}"`);
+  }
+  return input.subject;
 }

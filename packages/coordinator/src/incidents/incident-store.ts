@@ -1,7 +1,10 @@
 import type { Db } from '../store/db.js';
+import { SUBJECT_KINDS, subjectFromKey, subjectFromRow, type SubjectKind } from './subject.js';
 import type { Incident, IncidentState, Silence, TimelineEntry, TimelineKind } from './types.js';
 
-const COLUMNS: [keyof Incident, string, 'json' | 'plain'][] = [
+type Stored = Exclude<keyof Incident, 'subject'>;
+
+const COLUMNS: [Stored, string, 'json' | 'plain' | 'bool'][] = [
   ['id', 'id', 'plain'],
   ['hostId', 'host_id', 'plain'],
   ['service', 'service', 'plain'],
@@ -23,20 +26,27 @@ const COLUMNS: [keyof Incident, string, 'json' | 'plain'][] = [
   ['clearSince', 'clear_since', 'plain'],
   ['parentId', 'parent_id', 'plain'],
   ['predictionId', 'prediction_id', 'plain'],
+  ['flapping', 'flapping', 'bool'],
+  ['conditionChanges', 'condition_changes', 'json'],
 ];
 
 function fromRow(r: Record<string, unknown>): Incident {
   const out: Record<string, unknown> = {};
   for (const [key, col, kind] of COLUMNS) {
     const v = r[col];
-    out[key] = kind === 'json' ? (v === null || v === undefined ? null : JSON.parse(v as string)) : (v ?? null);
+    out[key] = kind === 'json' ? (v === null || v === undefined ? null : JSON.parse(v as string)) : kind === 'bool' ? v === 1 : (v ?? null);
   }
-  return out as unknown as Incident;
+  const kind = r.subject_kind as SubjectKind | undefined;
+  const i = out as unknown as Incident;
+  i.conditionChanges ??= [];
+  i.subject = kind && SUBJECT_KINDS.includes(kind) ? subjectFromRow(kind, i.hostId, i.service) : subjectFromKey(i.hostId, i.service);
+  return i;
 }
 
 function toParams(i: Incident): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, col, kind] of COLUMNS) out[col] = kind === 'json' ? (i[key] === null ? null : JSON.stringify(i[key])) : i[key];
+  for (const [key, col, kind] of COLUMNS) out[col] = kind === 'json' ? (i[key] === null ? null : JSON.stringify(i[key])) : kind === 'bool' ? (i[key] ? 1 : 0) : i[key];
+  out.subject_kind = i.subject.kind;
   return out;
 }
 
@@ -53,7 +63,7 @@ export class IncidentStore {
   private readonly stmts;
 
   constructor(private readonly db: Db) {
-    const cols = COLUMNS.map(([, c]) => c);
+    const cols = [...COLUMNS.map(([, c]) => c), 'subject_kind'];
     this.stmts = {
       insert: db.prepare(`INSERT INTO incidents (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`),
       update: db.prepare(`UPDATE incidents SET ${cols.filter((c) => c !== 'id').map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`),
