@@ -267,3 +267,144 @@ describe('incidents - subjects', () => {
     expect(() => m.raise({ hostId: 'web-1', subject: { kind: 'zone', zone: 'eu-1' }, class: 'network_issue', confidence: 0.9, summary: 's' })).toThrow(/does not match/);
   });
 });
+
+describe('incidents - parents and children', () => {
+  const zoneOf = (m: IncidentManager, hosts: string[]) => {
+    const kids = hosts.map((h) => m.raise({ hostId: h, class: 'network_issue', confidence: 0.9, summary: `${h} down` }).incident);
+    const zone = m.raise({ hostId: 'zone:z1', subject: { kind: 'zone', zone: 'z1' }, class: 'network_issue', confidence: 0.9, summary: 'zone z1 down' }).incident;
+    for (const k of kids) m.setParent(k.id, zone.id, 'grouped');
+    return { zone, kids };
+  };
+
+  it('a zone incident clears when every host it explains is back, and resolves after the settle window', () => {
+    const m = manager();
+    const { zone, kids } = zoneOf(m, ['a', 'b', 'c']);
+    clock.advance(10 * MIN);
+    expect(m.get(zone.id)!.level).toBe(3);
+    m.conditionClear(kids[0]!.id, 'a back');
+    m.conditionClear(kids[1]!.id, 'b back');
+    expect(m.get(zone.id)!.clearSince).toBeNull();
+    m.conditionClear(kids[2]!.id, 'c back');
+    expect(m.get(zone.id)!.clearSince).toBe(clock.now());
+    clock.advance(61_000);
+    expect(m.get(zone.id)).toMatchObject({ state: 'resolved', resolvedBy: 'vigil' });
+    expect(kids.map((k) => m.get(k.id)!.state)).toEqual(['resolved', 'resolved', 'resolved']);
+  });
+
+  it('a zone incident is down again when one of its hosts is, before it settled', () => {
+    const m = manager();
+    const { zone, kids } = zoneOf(m, ['a', 'b']);
+    for (const k of kids) m.conditionClear(k.id, 'back');
+    clock.advance(30_000);
+    m.raise({ hostId: 'b', class: 'network_issue', confidence: 0.9, summary: 'b down again' });
+    expect(m.get(zone.id)!.clearSince).toBeNull();
+    clock.advance(5 * MIN);
+    expect(m.get(zone.id)!.state).toBe('open');
+  });
+
+  it('a host that goes down after its zone incident resolved escalates on its own', () => {
+    const m = manager();
+    const { zone, kids } = zoneOf(m, ['a', 'b']);
+    for (const k of kids) m.conditionClear(k.id, 'back');
+    clock.advance(61_000);
+    expect(m.get(zone.id)!.state).toBe('resolved');
+    published = [];
+    const lone = m.raise({ hostId: 'c', class: 'network_issue', confidence: 0.9, summary: 'c down', parentId: zone.id }).incident;
+    expect(lone).toMatchObject({ parentId: null, nextEscalationAt: clock.now() + 5 * MIN });
+    expect(m.store.timeline(lone.id).map((t) => t.summary)).toContain(`not explained by ${zone.id}: it is resolved; escalates on its own`);
+    clock.advance(5 * MIN);
+    expect(subjects()).toContain('vigil.v1.escalation.l2.network_issue.c');
+  });
+
+  it('a settling parent explains nothing new: raise and setParent leave the incident on its own', () => {
+    const m = manager();
+    const { zone, kids } = zoneOf(m, ['a']);
+    m.conditionClear(kids[0]!.id, 'back');
+    expect(m.get(zone.id)!.clearSince).not.toBeNull();
+    const c = m.raise({ hostId: 'c', class: 'network_issue', confidence: 0.9, summary: 'c down', parentId: zone.id }).incident;
+    expect(c.parentId).toBeNull();
+    m.setParent(c.id, zone.id, 'grouped');
+    expect(m.get(c.id)).toMatchObject({ parentId: null, nextEscalationAt: expect.any(Number) });
+    expect(m.store.timeline(c.id).at(-1)!.summary).toMatch(/not grouped under .*settling/);
+  });
+
+  it('refuses a parent that is the child itself or explained by it', () => {
+    const m = manager();
+    const a = m.raise({ hostId: 'a', class: 'network_issue', confidence: 0.9, summary: 's' }).incident;
+    const b = m.raise({ hostId: 'b', class: 'network_issue', confidence: 0.9, summary: 's' }).incident;
+    m.setParent(a.id, a.id, 'x');
+    m.setParent(b.id, a.id, 'x');
+    m.setParent(a.id, b.id, 'x');
+    expect([m.get(a.id)!.parentId, m.get(b.id)!.parentId]).toEqual([null, a.id]);
+  });
+
+  it('an observer partition clears when its hosts are back, but one host down again does not declare it again', () => {
+    const m = manager();
+    const obs = m.raise({ hostId: 'coordinator:c1', class: 'observer_partition', confidence: 0.9, summary: 'cut off' }).incident;
+    const kids = ['a', 'b'].map((h) => m.raise({ hostId: h, class: 'network_issue', confidence: 0.9, summary: 's', parentId: obs.id }).incident);
+    m.conditionClear(kids[0]!.id, 'back');
+    m.conditionClear(kids[1]!.id, 'back');
+    expect(m.get(obs.id)!.clearSince).not.toBeNull();
+    m.conditionPresent(kids[1]!.id, 'b down again');
+    expect(m.get(obs.id)!.clearSince).not.toBeNull();
+    clock.advance(61_000);
+    expect(m.get(obs.id)!.state).toBe('resolved');
+    // b is on its own now and escalates.
+    expect(m.get(kids[1]!.id)).toMatchObject({ state: 'open', parentId: null, nextEscalationAt: expect.any(Number) });
+  });
+
+  it('a host incident is observed directly: its services clearing does not clear it', () => {
+    const m = manager();
+    const host = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' }).incident;
+    const svc = m.raise({ hostId: 'h', service: 'api', class: 'service_failure', confidence: 0.9, summary: 's', parentId: host.id }).incident;
+    m.conditionClear(svc.id, 'api running');
+    expect(m.get(host.id)!.clearSince).toBeNull();
+  });
+
+  it('repairs on start a child whose parent was resolved without releasing it', () => {
+    let m = manager();
+    const parent = m.raise({ hostId: 'zone:z', class: 'network_issue', confidence: 0.9, summary: 's' }).incident;
+    const child = m.raise({ hostId: 'a', class: 'network_issue', confidence: 0.9, summary: 's', parentId: parent.id }).incident;
+    m.stop();
+    db.prepare("UPDATE incidents SET state = 'resolved' WHERE id = ?").run(parent.id);
+    m = manager();
+    expect(m.get(child.id)).toMatchObject({ parentId: null, nextEscalationAt: clock.now() + 5 * MIN });
+  });
+
+  it('never leaves an open incident below level 3 without an active parent and without a deadline', () => {
+    const m = manager();
+    let seed = 42;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const hosts = ['a', 'b', 'c', 'zone:z', 'coordinator:k'];
+    const problems: string[] = [];
+    for (let n = 0; n < 600; n++) {
+      const active = m.store.allActive();
+      const pick = () => active[rnd(active.length)];
+      const op = rnd(9);
+      try {
+        if (op === 0 || active.length === 0) {
+          const h = hosts[rnd(hosts.length)]!;
+          const p = pick();
+          m.raise({ hostId: h, class: h.startsWith('coordinator:') ? 'observer_partition' : 'network_issue', confidence: 0.9, summary: 's', parentId: rnd(2) ? p?.id : null });
+        } else if (op === 1) m.setParent(pick()!.id, pick()!.id, 'x');
+        else if (op === 2) m.conditionClear(pick()!.id, 'x');
+        else if (op === 3) m.conditionPresent(pick()!.id, 'x');
+        else if (op === 4) m.escalate(pick()!.id, 'x');
+        else if (op === 5) m.acknowledge(pick()!.id, 'x', '');
+        else if (op === 6) m.resolve(pick()!.id, 'x', 'x');
+        else clock.advance(rnd(4) * 30_000);
+      } catch (err) {
+        if (!(err instanceof IncidentConflictError)) throw err;
+      }
+      for (const i of m.store.allActive()) {
+        const parent = i.parentId ? m.get(i.parentId) : undefined;
+        if (i.state === 'open' && i.level < 3 && i.nextEscalationAt === null && (!parent || parent.state === 'resolved')) problems.push(`${n}: ${i.id}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(db.prepare("SELECT COUNT(*) AS n FROM incidents WHERE parent_id IS NOT NULL").get()).not.toEqual({ n: 0 });
+  });
+});

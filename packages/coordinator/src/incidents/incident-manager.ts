@@ -6,7 +6,7 @@ import { actionSubject, escalationSubject, incidentEvent, incidentSubject, type 
 import type { IncidentStore } from './incident-store.js';
 import { lifecycleOf, rowOf, step, type LifecycleInput } from './lifecycle.js';
 import { silenceMatches } from './silence-match.js';
-import { subjectFromKey, subjectKey, type IncidentSubject } from './subject.js';
+import { CONDITION_FROM_CHILDREN, subjectFromKey, subjectKey, type IncidentSubject } from './subject.js';
 import type { Incident, Level, RootCause, Silence, TimelineKind } from './types.js';
 
 export interface RaiseInput {
@@ -86,7 +86,20 @@ export class IncidentManager {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.repair();
     this.schedule();
+  }
+
+  /**
+   * Rows written before the parent rules existed (or by hand) may hold a child whose
+   * parent is gone or resolved: it escalates on its own from now.
+   */
+  repair(): void {
+    const now = this.clock.now();
+    for (const i of this.store.allActive()) {
+      if (i.parentId === null || this.activeParent(i.parentId, i.id)) continue;
+      this.tx(() => this.release(i, now, `no longer explained by ${i.parentId} (resolved or gone)`));
+    }
   }
 
   stop(): void {
@@ -112,7 +125,11 @@ export class IncidentManager {
       });
       return { incident: existing, created: false };
     }
-    const parentId = input.parentId ?? null;
+    // Only an active parent whose condition is present explains a new incident: one that
+    // is resolved or settling is not the cause of an outage that starts now.
+    const wanted = input.parentId ?? null;
+    const parentRefusal = wanted ? this.parentRefusal(wanted, undefined) : undefined;
+    const parentId = wanted && !parentRefusal ? wanted : null;
     const incident: Incident = {
       id: `inc-${now.toString(36)}-${randomUUID().slice(0, 8)}`,
       hostId,
@@ -145,6 +162,7 @@ export class IncidentManager {
       this.store.addTimeline(incident.id, now, 'opened', input.summary, { class: input.class, confidence: input.confidence, level: 1, subject });
       if (input.diagnosis !== undefined) this.store.addTimeline(incident.id, now, 'decision', `classified ${input.class} (confidence ${input.confidence})`, input.diagnosis);
       if (parentId) this.store.addTimeline(incident.id, now, 'suppressed', `explained by ${parentId}; not escalated on its own`, { parentId });
+      if (parentRefusal) this.store.addTimeline(incident.id, now, 'observation', `not explained by ${wanted}: ${parentRefusal}; escalates on its own`, { parentId: wanted });
       this.emit(incident, 'opened', 'opened');
       this.announceLevel(incident, 'opened at level 1');
       this.later(() => this.afterLevel(incident, 1));
@@ -209,10 +227,20 @@ export class IncidentManager {
     this.tx(() => this.transition(i, 'present', reason));
   }
 
+  /**
+   * Records that another incident explains this one: it is then not escalated on its own.
+   * Refused (with a timeline note) when that one is resolved, settling, or explained by
+   * this one.
+   */
   setParent(id: string, parentId: string, reason: string): void {
     const i = this.store.get(id);
     if (!i || i.state === 'resolved' || i.parentId === parentId) return;
     const now = this.clock.now();
+    const refusal = this.parentRefusal(parentId, i.id);
+    if (refusal) {
+      this.note(i.id, 'observation', `not grouped under ${parentId}: ${refusal}`, { parentId });
+      return;
+    }
     this.tx(() => {
       i.parentId = parentId;
       i.nextEscalationAt = null;
@@ -325,7 +353,8 @@ export class IncidentManager {
         this.store.addTimeline(i.id, now, input === 'settle' ? 'resolved' : 'human', `resolved by ${by}: ${reason}`, { by, resolution: reason });
         this.emit(i, 'resolved', reason);
         this.save(i, now);
-        this.releaseChildren(i, now);
+        for (const child of this.store.children(i.id)) this.release(child, now, `no longer explained by ${i.id} (resolved)`);
+        if (i.parentId) this.followChildren(i.parentId);
         return true;
       }
       case 'reopen':
@@ -341,7 +370,44 @@ export class IncidentManager {
         break;
     }
     this.save(i, now);
+    if (i.parentId && (s.to.state === 'resolved' || wasPresent !== isPresent)) this.followChildren(i.parentId);
     return true;
+  }
+
+  /** A group incident's condition follows the incidents it explains (CONDITION_FROM_CHILDREN). */
+  private followChildren(parentId: string): void {
+    const parent = this.store.get(parentId);
+    if (!parent || parent.state === 'resolved') return;
+    const rule = CONDITION_FROM_CHILDREN[parent.subject.kind];
+    const children = this.store.children(parent.id);
+    const present = children.filter((c) => c.clearSince === null);
+    if (present.length === 0 && rule.clearsWithChildren) {
+      this.transition(parent, 'clear', `every incident it explains is clear or resolved (${children.length} still settling)`);
+    } else if (present.length > 0 && rule.returnsWithChildren && parent.clearSince !== null) {
+      this.transition(parent, 'present', `${present.map((c) => c.hostId).join(', ')} down again`);
+    }
+  }
+
+  /** Why parentId cannot explain an incident now, or undefined when it can. */
+  private parentRefusal(parentId: string, childId: string | undefined): string | undefined {
+    if (parentId === childId) return 'an incident cannot explain itself';
+    const parent = this.store.get(parentId);
+    if (!parent) return 'no such incident';
+    if (parent.state === 'resolved') return 'it is resolved';
+    if (parent.clearSince !== null) return 'its condition is clear (settling)';
+    // Walking up from the parent must not reach the child: no cycles.
+    let up = parent.parentId;
+    for (let n = 0; up !== null && n < 16; n++) {
+      if (up === childId) return 'it is explained by this incident';
+      up = this.store.get(up)?.parentId ?? null;
+    }
+    return undefined;
+  }
+
+  /** The parent that explains an incident, if it is still active. */
+  private activeParent(parentId: string, childId: string): Incident | undefined {
+    const p = this.store.get(parentId);
+    return p && p.state !== 'resolved' && p.id !== childId ? p : undefined;
   }
 
   private levelUp(i: Incident, now: number, reason: string): void {
@@ -357,14 +423,12 @@ export class IncidentManager {
     });
   }
 
-  /** What a resolved incident explained is on its own again, and escalates from now. */
-  private releaseChildren(parent: Incident, now: number): void {
-    for (const child of this.store.children(parent.id)) {
-      child.parentId = null;
-      child.nextEscalationAt = child.state === 'open' && child.level < 3 ? now + this.opts.escalationMs(child.class) : null;
-      this.save(child, now);
-      this.store.addTimeline(child.id, now, 'observation', `no longer explained by ${parent.id} (resolved)`);
-    }
+  /** What nothing explains any longer is on its own again, and escalates from now. */
+  private release(child: Incident, now: number, why: string): void {
+    child.parentId = null;
+    child.nextEscalationAt = child.state === 'open' && child.level < 3 ? now + this.opts.escalationMs(child.class) : null;
+    this.save(child, now);
+    this.store.addTimeline(child.id, now, 'observation', why);
   }
 
   private mustGet(id: string): Incident {
@@ -380,10 +444,14 @@ export class IncidentManager {
     this.store.update(i);
   }
 
-  /** An open incident below level 3 with nobody explaining it must have a deadline, or it never pages. */
+  /**
+   * An open incident below level 3 that no active incident explains must have an
+   * escalation deadline, or it would never page.
+   */
   private check(i: Incident): void {
-    if (i.state === 'open' && i.level < 3 && i.parentId === null && i.nextEscalationAt === null) {
-      throw new IncidentInvariantError(i.id, 'an open incident below level 3 without a parent has an escalation deadline');
+    if (i.state !== 'open' || i.level >= 3 || i.nextEscalationAt !== null) return;
+    if (i.parentId === null || !this.activeParent(i.parentId, i.id)) {
+      throw new IncidentInvariantError(i.id, 'an open incident below level 3 without an active parent has an escalation deadline');
     }
   }
 

@@ -79,3 +79,17 @@ export function describeSubject(s: IncidentSubject): string {
       return `coordinator ${s.coordinatorId}'s own connectivity`;
   }
 }
+
+/**
+ * How a group incident's condition follows the incidents it explains. A zone or the
+ * coordinator's own connectivity is never observed directly: when everything it explains
+ * is clear or resolved, so is it. A zone is down again when one of its hosts is; an
+ * observer partition is declared again only by the partition rule, never by one host.
+ * Hosts and services are observed directly, whatever their children do.
+ */
+export const CONDITION_FROM_CHILDREN: Record<SubjectKind, { clearsWithChildren: boolean; returnsWithChildren: boolean }> = {
+  host: { clearsWithChildren: false, returnsWithChildren: false },
+  service: { clearsWithChildren: false, returnsWithChildren: false },
+  zone: { clearsWithChildren: true, returnsWithChildren: true },
+  observer: { clearsWithChildren: true, returnsWithChildren: false },
+};
