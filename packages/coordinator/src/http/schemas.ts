@@ -107,6 +107,8 @@ export const incidentOut = z.object({
   resolution: z.string().nullable(),
   nextEscalationAt: z.string().nullable(),
   parentId: z.string().nullable(),
+  flapping: z.boolean().describe('its condition keeps coming and going; it escalates on its timers regardless'),
+  clearSince: z.string().nullable().describe('since when its condition is clear (settling); null while present'),
   silenced: z.boolean(),
 });
 

@@ -20,6 +20,8 @@ export interface IncidentEventData {
   openedAt: string;
   silenced: boolean;
   parentId: string | null;
+  /** Its condition keeps coming and going (flap detection). */
+  flapping: boolean;
   reason: string;
   url: string;
 }
@@ -62,6 +64,7 @@ export function incidentEvent(
       openedAt: new Date(i.openedAt).toISOString(),
       silenced: opts.silenced,
       parentId: i.parentId,
+      flapping: i.flapping,
       reason: opts.reason,
       url: `${opts.apiBase}/v1/incidents/${encodeURIComponent(i.id)}`,
     },

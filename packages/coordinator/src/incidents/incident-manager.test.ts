@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, FakeClock, PROBLEM_CLASS_TABLE, type CloudEvent, type ProblemClass } from '@vigil/shared';
+import { createLogger, FakeClock, PROBLEM_CLASS_TABLE, type CloudEvent, type Logger, type ProblemClass } from '@vigil/shared';
 import { openDb, type Db } from '../store/db.js';
 import { IncidentConflictError } from './errors.js';
 import { IncidentManager } from './incident-manager.js';
@@ -15,14 +15,14 @@ let db: Db;
 let clock: FakeClock;
 let published: { subject: string; event: CloudEvent<any> }[];
 
-function manager(): IncidentManager {
+function manager(over: { settleMs?: number; log?: Logger } = {}): IncidentManager {
   const m = new IncidentManager(
     db,
     new IncidentStore(db),
     { enqueue: (subject, event) => published.push({ subject, event }), kick: () => {} },
     clock,
-    createLogger('test', 'silent'),
-    { escalationMs: (c: ProblemClass) => PROBLEM_CLASS_TABLE[c].escalationMs, settleMs: 60_000, tickMs: 1000, source: 'test', apiBase: 'http://api' },
+    over.log ?? createLogger('test', 'silent'),
+    { escalationMs: (c: ProblemClass) => PROBLEM_CLASS_TABLE[c].escalationMs, settleMs: over.settleMs ?? 60_000, tickMs: 1000, source: 'test', apiBase: 'http://api' },
   );
   m.start();
   return m;
@@ -406,5 +406,137 @@ describe('incidents - parents and children', () => {
     }
     expect(problems).toEqual([]);
     expect(db.prepare("SELECT COUNT(*) AS n FROM incidents WHERE parent_id IS NOT NULL").get()).not.toEqual({ n: 0 });
+  });
+});
+
+describe('incidents - flapping', () => {
+  const escalations = () => published.filter((p) => p.subject.startsWith('vigil.v1.escalation'));
+
+  it('a host whose link comes and goes every 1.5 s for 20 s is one incident that says it flaps and escalates', () => {
+    const m = manager({ settleMs: 2000 });
+    const { incident } = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 'h down' });
+    for (let t = 0; t < 20_000; t += 1500) {
+      clock.advance(750);
+      m.conditionClear(incident.id, 'h back');
+      clock.advance(750);
+      expect(m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 'h down again' }).incident.id).toBe(incident.id);
+    }
+    expect(m.get(incident.id)!.flapping).toBe(true);
+    const flap = m.store.timeline(incident.id).filter((t) => t.kind === 'flapping');
+    expect(flap).toHaveLength(1);
+    expect(flap[0]!.summary).toMatch(/flapping: condition changed 3 times within 600 s/);
+    expect(published.find((p) => p.subject === 'vigil.v1.incident.updated.h')!.event.data).toMatchObject({ flapping: true });
+    // Its deadline ran on through every clear moment: level 2 five minutes after it opened, then 3.
+    clock.advance(5 * MIN - 20_000);
+    expect(m.get(incident.id)!.level).toBe(2);
+    clock.advance(5 * MIN);
+    expect(escalations().map((p) => [p.subject, p.event.data.flapping])).toEqual([
+      ['vigil.v1.escalation.l1.network_issue.h', false],
+      ['vigil.v1.escalation.l2.network_issue.h', true],
+      ['vigil.v1.escalation.l3.network_issue.h', true],
+    ]);
+    expect(m.store.list({ hostId: 'h' })).toHaveLength(1);
+  });
+
+  it('keeps escalating while flapping even when the deadline falls in a clear moment, and resolves only after a whole settle window clear', () => {
+    const m = manager();
+    const { incident } = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' });
+    m.conditionClear(incident.id, 'back');
+    clock.advance(10_000);
+    m.conditionPresent(incident.id, 'down');
+    clock.advance(10_000);
+    m.conditionClear(incident.id, 'back');
+    expect(m.get(incident.id)!.flapping).toBe(true);
+    clock.advance(50_000);
+    m.conditionPresent(incident.id, 'down');
+    clock.advance(200_000);
+    m.conditionClear(incident.id, 'back'); // at 4:30
+    clock.advance(40_000); // the 5 min deadline passes while clear
+    expect(m.get(incident.id)).toMatchObject({ level: 2, state: 'open' });
+    clock.advance(19_000);
+    expect(m.get(incident.id)!.state).toBe('open');
+    clock.advance(2000);
+    expect(m.get(incident.id)).toMatchObject({ state: 'resolved', resolvedBy: 'vigil', flapping: true });
+  });
+
+  it('a condition that came back only once is not flapping, and waits for its return to escalate', () => {
+    const m = manager();
+    const { incident } = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' });
+    clock.advance(4 * MIN + 30_000);
+    m.conditionClear(incident.id, 'back');
+    clock.advance(40_000); // the deadline passes while clear: nobody is woken for a host that is back
+    expect(m.get(incident.id)).toMatchObject({ level: 1, flapping: false });
+    m.conditionPresent(incident.id, 'down again');
+    clock.advance(1000); // the deadline was neither reset nor paused: it is due at once
+    expect(m.get(incident.id)).toMatchObject({ level: 2, flapping: false });
+  });
+
+  it('stops flapping once the condition has been steady for the flap window', () => {
+    const m = manager();
+    const { incident } = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' });
+    m.conditionClear(incident.id, 'back');
+    m.conditionPresent(incident.id, 'down');
+    m.conditionClear(incident.id, 'back');
+    m.conditionPresent(incident.id, 'down');
+    expect(m.get(incident.id)!.flapping).toBe(true);
+    clock.advance(9 * MIN);
+    expect(m.get(incident.id)!.flapping).toBe(true);
+    clock.advance(MIN + 1000);
+    expect(m.get(incident.id)!.flapping).toBe(false);
+    expect(m.store.timeline(incident.id).filter((t) => t.kind === 'flapping').map((t) => t.summary)[1]).toMatch(/stopped flapping: condition present/);
+  });
+
+  it('shows flapping in the API view fields', () => {
+    const m = manager();
+    const { incident } = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' });
+    for (const f of [m.conditionClear, m.conditionPresent, m.conditionClear]) f.call(m, incident.id, 'x');
+    expect(m.get(incident.id)).toMatchObject({ flapping: true, conditionChanges: [clock.now(), clock.now(), clock.now()] });
+  });
+});
+
+describe('incidents - settle window', () => {
+  it('resolves only after the condition has been clear for the whole window; present at any moment starts it over', () => {
+    const m = manager();
+    const { incident } = m.raise({ hostId: 'h', service: 'api', class: 'service_failure', confidence: 0.9, summary: 's' });
+    m.conditionClear(incident.id, 'running');
+    clock.advance(59_000);
+    m.conditionPresent(incident.id, 'failed');
+    clock.advance(500);
+    m.conditionClear(incident.id, 'running');
+    clock.advance(59_000);
+    expect(m.get(incident.id)!.state).toBe('open');
+    clock.advance(1500);
+    expect(m.get(incident.id)!.state).toBe('resolved');
+  });
+
+  it('a recurrence or exhausted recovery marks the condition present: no resolution right after the page', () => {
+    const m = manager();
+    const { incident } = m.raise({ hostId: 'h', service: 'api', class: 'service_failure', confidence: 0.9, summary: 's' });
+    m.conditionClear(incident.id, 'running');
+    clock.advance(30_000);
+    m.escalate(incident.id, 'failure recurred after recovery');
+    expect(m.get(incident.id)).toMatchObject({ level: 2, clearSince: null });
+    m.escalate(incident.id, 'failure recurred after recovery');
+    expect(m.get(incident.id)!.level).toBe(3);
+    m.conditionClear(incident.id, 'running');
+    clock.advance(30_000);
+    published = [];
+    m.escalate(incident.id, 'automatic recovery exhausted on the host');
+    expect(m.get(incident.id)).toMatchObject({ level: 3, clearSince: null, state: 'open' });
+    expect(published).toEqual([]);
+    clock.advance(45_000);
+    expect(m.get(incident.id)!.state).toBe('open');
+    expect(m.store.list({ hostId: 'h' })).toHaveLength(1);
+  });
+
+  it('an acknowledged incident that recurs is present again but wakes nobody', () => {
+    const m = manager();
+    const { incident } = m.raise({ hostId: 'h', service: 'api', class: 'service_failure', confidence: 0.9, summary: 's' });
+    m.acknowledge(incident.id, 'alice', '');
+    m.conditionClear(incident.id, 'running');
+    published = [];
+    m.escalate(incident.id, 'failure recurred after recovery');
+    expect(m.get(incident.id)).toMatchObject({ level: 1, clearSince: null, state: 'acknowledged' });
+    expect(published).toEqual([]);
   });
 });

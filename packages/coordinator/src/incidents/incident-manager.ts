@@ -3,6 +3,7 @@ import { VigilError, type Clock, type CloudEvent, type Logger, type ProblemClass
 import type { Db } from '../store/db.js';
 import { IncidentConflictError, IncidentInvariantError } from './errors.js';
 import { actionSubject, escalationSubject, incidentEvent, incidentSubject, type IncidentEventName } from './incident-events.js';
+import { DEFAULT_FLAP_OPTIONS, flapEnded, isFlapping, recordChange, type FlapOptions } from './flapping.js';
 import type { IncidentStore } from './incident-store.js';
 import { lifecycleOf, rowOf, step, type LifecycleInput } from './lifecycle.js';
 import { silenceMatches } from './silence-match.js';
@@ -39,6 +40,8 @@ export interface IncidentManagerOptions {
   tickMs: number;
   source: string;
   apiBase: string;
+  /** Flap detection. @default DEFAULT_FLAP_OPTIONS (3 changes within 10 min) */
+  flap?: FlapOptions;
 }
 
 export interface IncidentSink {
@@ -63,6 +66,7 @@ export class IncidentManager {
   private readonly listeners: IncidentListener[] = [];
   /** Work to run once the outermost transaction has committed; undefined outside one. */
   private afterCommit: (() => void)[] | undefined;
+  private readonly flap: FlapOptions;
 
   constructor(
     private readonly db: Db,
@@ -72,7 +76,9 @@ export class IncidentManager {
     private readonly log: Logger,
     private readonly opts: IncidentManagerOptions,
     private actions: LevelActions = { onLevel: () => {} },
-  ) {}
+  ) {
+    this.flap = opts.flap ?? DEFAULT_FLAP_OPTIONS;
+  }
 
   setActions(actions: LevelActions): void {
     this.actions = actions;
@@ -308,6 +314,15 @@ export class IncidentManager {
     for (const i of this.store.settledBefore(now - this.opts.settleMs)) {
       this.tx(() => this.transition(i, 'settle', `condition clear for ${Math.round(this.opts.settleMs / 1000)} s`));
     }
+    for (const i of this.store.activeFlapping()) {
+      if (!flapEnded(i.conditionChanges, now, this.flap)) continue;
+      this.tx(() => {
+        i.flapping = false;
+        this.save(i, now);
+        this.store.addTimeline(i.id, now, 'flapping', `stopped flapping: condition ${i.clearSince === null ? 'present' : 'clear'} for ${Math.round(this.flap.windowMs / 1000)} s`, { flapping: false });
+        this.emit(i, 'updated', 'stopped flapping');
+      });
+    }
   }
 
   /**
@@ -369,9 +384,25 @@ export class IncidentManager {
         this.emit(i, 'updated', `reopened: ${reason}`);
         break;
     }
+    if (s.to.state !== 'resolved' && wasPresent !== isPresent) this.countChange(i, now);
     this.save(i, now);
     if (i.parentId && (s.to.state === 'resolved' || wasPresent !== isPresent)) this.followChildren(i.parentId);
     return true;
+  }
+
+  /** Records a change of the condition; enough of them within the flap window make it flapping. */
+  private countChange(i: Incident, now: number): void {
+    i.conditionChanges = recordChange(i.conditionChanges, now, this.flap);
+    if (i.flapping || !isFlapping(i.conditionChanges, now, this.flap)) return;
+    i.flapping = true;
+    const n = i.conditionChanges.length;
+    const w = Math.round(this.flap.windowMs / 1000);
+    this.store.addTimeline(i.id, now, 'flapping', `flapping: condition changed ${n} times within ${w} s; it keeps escalating and resolves only after staying clear for the settle window`, {
+      flapping: true,
+      changes: n,
+      windowMs: this.flap.windowMs,
+    });
+    this.emit(i, 'updated', `flapping: condition changed ${n} times within ${w} s`);
   }
 
   /** A group incident's condition follows the incidents it explains (CONDITION_FROM_CHILDREN). */
@@ -418,7 +449,7 @@ export class IncidentManager {
     this.announceLevel(i, reason);
     const level = i.level;
     this.later(() => {
-      this.log.warn({ incident: i.id, host: i.hostId, class: i.class, level, reason }, 'incident escalated');
+      this.log.warn({ incident: i.id, host: i.hostId, class: i.class, level, flapping: i.flapping, reason }, 'incident escalated');
       this.afterLevel(i, level);
     });
   }

@@ -73,7 +73,12 @@ export class IncidentStore {
       allActive: db.prepare("SELECT * FROM incidents WHERE state != 'resolved' ORDER BY opened_at"),
       // An incident whose condition is clear (settling) does not move up: nobody is woken,
       // and no reboot is requested, for a host that came back a moment before its deadline.
-      due: db.prepare("SELECT * FROM incidents WHERE state = 'open' AND clear_since IS NULL AND next_escalation_at IS NOT NULL AND next_escalation_at <= ? ORDER BY next_escalation_at"),
+      // A flapping incident is the exception: its clear moments are part of the outage, so
+      // they neither pause nor reset its deadline.
+      due: db.prepare(
+        "SELECT * FROM incidents WHERE state = 'open' AND (clear_since IS NULL OR flapping = 1) AND next_escalation_at IS NOT NULL AND next_escalation_at <= ? ORDER BY next_escalation_at",
+      ),
+      flapping: db.prepare("SELECT * FROM incidents WHERE flapping = 1 AND state != 'resolved'"),
       settled: db.prepare("SELECT * FROM incidents WHERE state != 'resolved' AND clear_since IS NOT NULL AND clear_since <= ?"),
       children: db.prepare("SELECT * FROM incidents WHERE parent_id = ? AND state != 'resolved'"),
       addTimeline: db.prepare('INSERT INTO incident_timeline (incident_id, at, kind, summary, data) VALUES (?, ?, ?, ?, ?)'),
@@ -115,6 +120,10 @@ export class IncidentStore {
 
   due(now: number): Incident[] {
     return (this.stmts.due.all(now) as Record<string, unknown>[]).map(fromRow);
+  }
+
+  activeFlapping(): Incident[] {
+    return (this.stmts.flapping.all() as Record<string, unknown>[]).map(fromRow);
   }
 
   settledBefore(t: number): Incident[] {

@@ -28,6 +28,8 @@ export function incidentView(i: Incident, silenced: boolean) {
     resolution: i.resolution,
     nextEscalationAt: iso(i.nextEscalationAt),
     parentId: i.parentId,
+    flapping: i.flapping,
+    clearSince: iso(i.clearSince),
     silenced,
   };
 }
