@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, FakeClock, PROBLEM_CLASS_TABLE, type CloudEvent, type Logger, type ProblemClass } from '@vigil/shared';
 import { openDb, type Db } from '../store/db.js';
@@ -538,5 +540,23 @@ describe('incidents - settle window', () => {
     m.escalate(incident.id, 'failure recurred after recovery');
     expect(m.get(incident.id)).toMatchObject({ level: 1, clearSince: null, state: 'acknowledged' });
     expect(published).toEqual([]);
+  });
+});
+
+describe('incidents - log lines', () => {
+  it("an escalation's log line keeps pino's numeric level and names the incident's incidentLevel", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+        done();
+      },
+    });
+    const m = manager({ log: pino({ level: 'info' }, sink) as unknown as Logger });
+    const { incident } = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' });
+    m.escalate(incident.id, 'recurrence');
+    await new Promise((r) => setImmediate(r));
+    const line = lines.find((l) => l.msg === 'incident escalated');
+    expect(line).toMatchObject({ level: 40, incidentLevel: 2, incident: incident.id, host: 'h', class: 'network_issue' });
   });
 });

@@ -449,7 +449,8 @@ export class IncidentManager {
     this.announceLevel(i, reason);
     const level = i.level;
     this.later(() => {
-      this.log.warn({ incident: i.id, host: i.hostId, class: i.class, level, flapping: i.flapping, reason }, 'incident escalated');
+      // Not `level`: that key is pino's own severity, and `jq 'select(.level >= 40)'` must find this line.
+      this.log.warn({ incident: i.id, host: i.hostId, class: i.class, incidentLevel: level, flapping: i.flapping, reason }, 'incident escalated');
       this.afterLevel(i, level);
     });
   }
@@ -558,7 +559,7 @@ export class IncidentManager {
     Promise.resolve()
       .then(() => this.actions.onLevel(i, level, this))
       .catch((err: unknown) => {
-        this.log.error({ err, incident: i.id, level }, 'level action failed');
+        this.log.error({ err, incident: i.id, incidentLevel: level }, 'level action failed');
         this.note(i.id, 'action', `level ${level} action failed: ${(err as Error).message}`);
       });
   }
