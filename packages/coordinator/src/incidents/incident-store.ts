@@ -134,14 +134,30 @@ export class IncidentStore {
     return (this.stmts.children.all(parentId) as Record<string, unknown>[]).map(fromRow);
   }
 
+  /**
+   * Incidents by state, class, level and host. A host's incidents come with every incident
+   * that explains or explained one of them (its zone, the observer partition, up the
+   * chain): the link is the parent id, or for a child released when its parent resolved,
+   * the timeline entry that recorded the grouping.
+   */
   list(f: IncidentFilter): Incident[] {
     const where: string[] = [];
     const params: unknown[] = [];
+    let with_ = '';
+    if (f.hostId) {
+      with_ = `WITH RECURSIVE related(id) AS (
+        SELECT id FROM incidents WHERE host_id = ?
+        UNION SELECT i.parent_id FROM incidents i JOIN related r ON i.id = r.id WHERE i.parent_id IS NOT NULL
+        UNION SELECT json_extract(t.data, '$.parentId') FROM incident_timeline t JOIN related r ON t.incident_id = r.id
+          WHERE t.kind = 'suppressed' AND json_extract(t.data, '$.parentId') IS NOT NULL
+      ) `;
+      params.push(f.hostId);
+      where.push('id IN (SELECT id FROM related)');
+    }
     if (f.state) (where.push('state = ?'), params.push(f.state));
-    if (f.hostId) (where.push('host_id = ?'), params.push(f.hostId));
     if (f.class) (where.push('class = ?'), params.push(f.class));
     if (f.level) (where.push('level = ?'), params.push(f.level));
-    const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC LIMIT ?`;
+    const sql = `${with_}SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC LIMIT ?`;
     params.push(f.limit ?? 200);
     return (this.db.prepare(sql).all(...params) as Record<string, unknown>[]).map(fromRow);
   }
