@@ -73,6 +73,10 @@ export const coordinatorConfigSchema = z
       .prefault({}),
     /** An incident resolves itself after its condition has been clear this long. @default 60s */
     settleWindow: durationMs.default(60_000),
+    /** Condition changes (present to clear or back) within flapWindow that mark an incident flapping. @default 3 */
+    flapChanges: z.coerce.number().int().min(2).max(100).default(3),
+    /** How far back flapChanges count; steady this long, an incident stops flapping. @default 10m */
+    flapWindow: durationMs.default(10 * 60_000),
     /** How often escalation deadlines are checked. @default 1s */
     incidentTick: durationMs.default(1000),
     /** Peer agents asked to probe a silent host besides the coordinator. @default 3 */

@@ -124,7 +124,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   nats?.start();
   const cluster = config.cluster && nats ? await joinCluster(config, nats, registry, clock, log.child({ part: 'cluster' })) : undefined;
 
-  const incidentOpts = { escalationMs: (c: ProblemClass) => config.escalation[c], settleMs: config.settleWindow, tickMs: config.incidentTick, source, apiBase: links.apiBase };
+  const incidentOpts = { escalationMs: (c: ProblemClass) => config.escalation[c], settleMs: config.settleWindow, flap: { changes: config.flapChanges, windowMs: config.flapWindow }, tickMs: config.incidentTick, source, apiBase: links.apiBase };
   const incidents = new IncidentManager(
     db,
     new IncidentStore(db),

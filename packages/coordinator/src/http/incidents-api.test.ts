@@ -21,6 +21,7 @@ import { hashToken } from './auth.js';
 import { incidentDetail, incidentList, silenceList } from './schemas.js';
 
 const OPERATOR = 'operator-token-0123456789';
+const BOB = 'bob-operator-token-0123456789';
 const VIEWER = 'viewer-token-0123456789';
 let dir: string;
 let db: Db;
@@ -55,6 +56,7 @@ beforeAll(async () => {
     predictor: new Predictor({ clock, db, series: new SeriesStore(), sink: { enqueue: () => {}, kick: () => {} } }),
     tokens: [
       { name: 'alice', role: 'operator', sha256: hashToken(OPERATOR) },
+      { name: 'bob', role: 'operator', sha256: hashToken(BOB) },
       { name: 'victor', role: 'viewer', sha256: hashToken(VIEWER) },
     ],
     now: () => clock.now(),
@@ -110,6 +112,51 @@ describe('api incidents - list, show, ack, resolve', () => {
     expect(noComment.json().error.message).toMatch(/body\.comment/);
     const res = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/resolve`, headers: auth(OPERATOR), payload: { comment: 'PSU replaced' } });
     expect(res.json().incident).toMatchObject({ state: 'resolved', resolvedBy: 'alice', resolution: 'PSU replaced' });
+  });
+
+  it('reopens a resolved incident, and refuses with 409 what its state does not allow', async () => {
+    const { incident } = incidents.raise({ hostId: 'db-9', class: 'network_issue', confidence: 0.9, summary: 'unreachable' });
+    const early = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/reopen`, headers: auth(OPERATOR), payload: { comment: 'x' } });
+    expect(early.statusCode).toBe(409);
+    expect(early.json().error).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/is open: only a resolved incident can be reopened/) });
+    await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/resolve`, headers: auth(OPERATOR), payload: { comment: 'looked fine' } });
+    const ackResolved = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/ack`, headers: auth(OPERATOR), payload: {} });
+    expect(ackResolved.statusCode).toBe(409);
+    const r = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/reopen`, headers: auth(OPERATOR), payload: { comment: 'it was not' } });
+    expect(r.statusCode).toBe(200);
+    expect(r.json().incident).toMatchObject({ state: 'open', resolvedBy: null });
+    const detail = incidentDetail.parse((await app.inject({ url: `/v1/incidents/${incident.id}`, headers: auth(VIEWER) })).json());
+    expect(detail.incident.timeline.at(-1)).toMatchObject({ kind: 'human', summary: 'reopened by alice: it was not' });
+  });
+
+  it("records who acked and resolved from the token's name, never from the body", async () => {
+    const { incident } = incidents.raise({ hostId: 'db-7', class: 'network_issue', confidence: 0.9, summary: 'unreachable' });
+    const forged = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/ack`, headers: auth(BOB), payload: { by: 'alice' } });
+    expect(forged.statusCode).toBe(400);
+    expect(forged.json().error.message).toMatch(/by/);
+    const ack = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/ack`, headers: auth(BOB), payload: { comment: 'mine' } });
+    expect(ack.json().incident.acknowledgedBy).toBe('bob');
+    const res = await app.inject({ method: 'POST', url: `/v1/incidents/${incident.id}/resolve`, headers: auth(OPERATOR), payload: { comment: 'cable' } });
+    expect(res.json().incident).toMatchObject({ acknowledgedBy: 'bob', resolvedBy: 'alice' });
+    const detail = incidentDetail.parse((await app.inject({ url: `/v1/incidents/${incident.id}`, headers: auth(VIEWER) })).json());
+    expect(detail.incident.timeline.filter((t) => t.kind === 'human').map((t) => t.summary)).toEqual(['acknowledged by bob: mine', 'resolved by alice: cable']);
+  });
+
+  it('?host= also finds the incidents that explain or explained that host: its zone and the observer partition', async () => {
+    const obs = incidents.raise({ hostId: 'coordinator:c', class: 'observer_partition', confidence: 0.9, summary: 'cut off' }).incident;
+    const zone = incidents.raise({ hostId: 'zone:rack-9', class: 'network_issue', confidence: 0.9, summary: 'rack-9 down' }).incident;
+    const a = incidents.raise({ hostId: 'rack9-a', class: 'network_issue', confidence: 0.9, summary: 'a down', parentId: zone.id }).incident;
+    const b = incidents.raise({ hostId: 'rack9-b', class: 'network_issue', confidence: 0.9, summary: 'b down' }).incident;
+    incidents.setParent(zone.id, obs.id, 'explained by the partition');
+    const ids = async (q: string) => incidentList.parse((await app.inject({ url: `/v1/incidents?${q}`, headers: auth(VIEWER) })).json()).incidents.map((i) => i.id).sort();
+    expect(await ids('host=rack9-a')).toEqual([a.id, obs.id, zone.id].sort());
+    expect(await ids('host=rack9-b')).toEqual([b.id]);
+    expect(await ids('host=rack9-a&class=observer_partition')).toEqual([obs.id]);
+    // Resolving the zone releases the host, which still finds the zone it was grouped under.
+    incidents.resolve(zone.id, 'alice', 'switch replaced');
+    expect(incidents.get(a.id)!.parentId).toBeNull();
+    expect(await ids('host=rack9-a')).toEqual([a.id, obs.id, zone.id].sort());
+    expect(await ids('host=rack9-a&state=open')).toEqual([a.id, obs.id].sort());
   });
 
   it('answers bad input with the field and value', async () => {

@@ -74,12 +74,23 @@ export const incidentIdParams = z.object({ id: z.string().min(1).max(128) });
 
 export const ackBody = z.object({ comment: z.string().max(2000).default('') }).strict();
 export const resolveBody = z.object({ comment: z.string().min(1, 'say how it was resolved').max(2000) }).strict();
+export const reopenBody = z.object({ comment: z.string().min(1, 'say why it is reopened').max(2000) }).strict();
 
 export const timelineEntryOut = z.object({ at: z.string(), kind: z.string(), summary: z.string(), data: z.unknown() });
+
+export const incidentSubjectOut = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('host'), hostId: z.string() }),
+    z.object({ kind: z.literal('service'), hostId: z.string(), service: z.string() }),
+    z.object({ kind: z.literal('zone'), zone: z.string() }),
+    z.object({ kind: z.literal('observer'), coordinatorId: z.string() }),
+  ])
+  .describe('what the incident is about; hostId is zone:<zone> or coordinator:<id> for the last two');
 
 export const incidentOut = z.object({
   id: z.string(),
   hostId: z.string(),
+  subject: incidentSubjectOut,
   service: z.string().nullable(),
   class: problemClassEnum,
   state: z.enum(['open', 'acknowledged', 'resolved']),
@@ -96,6 +107,8 @@ export const incidentOut = z.object({
   resolution: z.string().nullable(),
   nextEscalationAt: z.string().nullable(),
   parentId: z.string().nullable(),
+  flapping: z.boolean().describe('its condition keeps coming and going; it escalates on its timers regardless'),
+  clearSince: z.string().nullable().describe('since when its condition is clear (settling); null while present'),
   silenced: z.boolean(),
 });
 

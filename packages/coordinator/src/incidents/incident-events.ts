@@ -13,11 +13,15 @@ export interface IncidentEventData {
   level: number;
   state: string;
   hostId: string;
+  /** What it is about: a host, a service, a zone or the coordinator itself. */
+  subject: Incident['subject'];
   service: string | null;
   rootCause: Incident['rootCause'];
   openedAt: string;
   silenced: boolean;
   parentId: string | null;
+  /** Its condition keeps coming and going (flap detection). */
+  flapping: boolean;
   reason: string;
   url: string;
 }
@@ -54,11 +58,13 @@ export function incidentEvent(
       level: i.level,
       state: i.state,
       hostId: i.hostId,
+      subject: i.subject,
       service: i.service || null,
       rootCause: i.rootCause,
       openedAt: new Date(i.openedAt).toISOString(),
       silenced: opts.silenced,
       parentId: i.parentId,
+      flapping: i.flapping,
       reason: opts.reason,
       url: `${opts.apiBase}/v1/incidents/${encodeURIComponent(i.id)}`,
     },

@@ -1,7 +1,10 @@
 import type { Db } from '../store/db.js';
+import { SUBJECT_KINDS, subjectFromKey, subjectFromRow, type SubjectKind } from './subject.js';
 import type { Incident, IncidentState, Silence, TimelineEntry, TimelineKind } from './types.js';
 
-const COLUMNS: [keyof Incident, string, 'json' | 'plain'][] = [
+type Stored = Exclude<keyof Incident, 'subject'>;
+
+const COLUMNS: [Stored, string, 'json' | 'plain' | 'bool'][] = [
   ['id', 'id', 'plain'],
   ['hostId', 'host_id', 'plain'],
   ['service', 'service', 'plain'],
@@ -23,20 +26,27 @@ const COLUMNS: [keyof Incident, string, 'json' | 'plain'][] = [
   ['clearSince', 'clear_since', 'plain'],
   ['parentId', 'parent_id', 'plain'],
   ['predictionId', 'prediction_id', 'plain'],
+  ['flapping', 'flapping', 'bool'],
+  ['conditionChanges', 'condition_changes', 'json'],
 ];
 
 function fromRow(r: Record<string, unknown>): Incident {
   const out: Record<string, unknown> = {};
   for (const [key, col, kind] of COLUMNS) {
     const v = r[col];
-    out[key] = kind === 'json' ? (v === null || v === undefined ? null : JSON.parse(v as string)) : (v ?? null);
+    out[key] = kind === 'json' ? (v === null || v === undefined ? null : JSON.parse(v as string)) : kind === 'bool' ? v === 1 : (v ?? null);
   }
-  return out as unknown as Incident;
+  const kind = r.subject_kind as SubjectKind | undefined;
+  const i = out as unknown as Incident;
+  i.conditionChanges ??= [];
+  i.subject = kind && SUBJECT_KINDS.includes(kind) ? subjectFromRow(kind, i.hostId, i.service) : subjectFromKey(i.hostId, i.service);
+  return i;
 }
 
 function toParams(i: Incident): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, col, kind] of COLUMNS) out[col] = kind === 'json' ? (i[key] === null ? null : JSON.stringify(i[key])) : i[key];
+  for (const [key, col, kind] of COLUMNS) out[col] = kind === 'json' ? (i[key] === null ? null : JSON.stringify(i[key])) : kind === 'bool' ? (i[key] ? 1 : 0) : i[key];
+  out.subject_kind = i.subject.kind;
   return out;
 }
 
@@ -53,7 +63,7 @@ export class IncidentStore {
   private readonly stmts;
 
   constructor(private readonly db: Db) {
-    const cols = COLUMNS.map(([, c]) => c);
+    const cols = [...COLUMNS.map(([, c]) => c), 'subject_kind'];
     this.stmts = {
       insert: db.prepare(`INSERT INTO incidents (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`),
       update: db.prepare(`UPDATE incidents SET ${cols.filter((c) => c !== 'id').map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`),
@@ -63,7 +73,12 @@ export class IncidentStore {
       allActive: db.prepare("SELECT * FROM incidents WHERE state != 'resolved' ORDER BY opened_at"),
       // An incident whose condition is clear (settling) does not move up: nobody is woken,
       // and no reboot is requested, for a host that came back a moment before its deadline.
-      due: db.prepare("SELECT * FROM incidents WHERE state = 'open' AND clear_since IS NULL AND next_escalation_at IS NOT NULL AND next_escalation_at <= ? ORDER BY next_escalation_at"),
+      // A flapping incident is the exception: its clear moments are part of the outage, so
+      // they neither pause nor reset its deadline.
+      due: db.prepare(
+        "SELECT * FROM incidents WHERE state = 'open' AND (clear_since IS NULL OR flapping = 1) AND next_escalation_at IS NOT NULL AND next_escalation_at <= ? ORDER BY next_escalation_at",
+      ),
+      flapping: db.prepare("SELECT * FROM incidents WHERE flapping = 1 AND state != 'resolved'"),
       settled: db.prepare("SELECT * FROM incidents WHERE state != 'resolved' AND clear_since IS NOT NULL AND clear_since <= ?"),
       children: db.prepare("SELECT * FROM incidents WHERE parent_id = ? AND state != 'resolved'"),
       addTimeline: db.prepare('INSERT INTO incident_timeline (incident_id, at, kind, summary, data) VALUES (?, ?, ?, ?, ?)'),
@@ -107,6 +122,10 @@ export class IncidentStore {
     return (this.stmts.due.all(now) as Record<string, unknown>[]).map(fromRow);
   }
 
+  activeFlapping(): Incident[] {
+    return (this.stmts.flapping.all() as Record<string, unknown>[]).map(fromRow);
+  }
+
   settledBefore(t: number): Incident[] {
     return (this.stmts.settled.all(t) as Record<string, unknown>[]).map(fromRow);
   }
@@ -115,14 +134,30 @@ export class IncidentStore {
     return (this.stmts.children.all(parentId) as Record<string, unknown>[]).map(fromRow);
   }
 
+  /**
+   * Incidents by state, class, level and host. A host's incidents come with every incident
+   * that explains or explained one of them (its zone, the observer partition, up the
+   * chain): the link is the parent id, or for a child released when its parent resolved,
+   * the timeline entry that recorded the grouping.
+   */
   list(f: IncidentFilter): Incident[] {
     const where: string[] = [];
     const params: unknown[] = [];
+    let with_ = '';
+    if (f.hostId) {
+      with_ = `WITH RECURSIVE related(id) AS (
+        SELECT id FROM incidents WHERE host_id = ?
+        UNION SELECT i.parent_id FROM incidents i JOIN related r ON i.id = r.id WHERE i.parent_id IS NOT NULL
+        UNION SELECT json_extract(t.data, '$.parentId') FROM incident_timeline t JOIN related r ON t.incident_id = r.id
+          WHERE t.kind = 'suppressed' AND json_extract(t.data, '$.parentId') IS NOT NULL
+      ) `;
+      params.push(f.hostId);
+      where.push('id IN (SELECT id FROM related)');
+    }
     if (f.state) (where.push('state = ?'), params.push(f.state));
-    if (f.hostId) (where.push('host_id = ?'), params.push(f.hostId));
     if (f.class) (where.push('class = ?'), params.push(f.class));
     if (f.level) (where.push('level = ?'), params.push(f.level));
-    const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC LIMIT ?`;
+    const sql = `${with_}SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY opened_at DESC LIMIT ?`;
     params.push(f.limit ?? 200);
     return (this.db.prepare(sql).all(...params) as Record<string, unknown>[]).map(fromRow);
   }

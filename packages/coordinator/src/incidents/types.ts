@@ -1,4 +1,5 @@
 import type { ProblemClass } from '@vigil/shared';
+import type { IncidentSubject } from './subject.js';
 
 export type IncidentState = 'open' | 'acknowledged' | 'resolved';
 export type Level = 1 | 2 | 3;
@@ -16,9 +17,12 @@ export interface RootCause {
 
 export interface Incident {
   id: string;
+  /** A host id, or a pseudo-host (`zone:<zone>`, `coordinator:<id>`): see `subject`. */
   hostId: string;
   /** '' for an incident about the host itself. */
   service: string;
+  /** What the incident is about; stored with the row, never guessed from `hostId`. */
+  subject: IncidentSubject;
   class: ProblemClass;
   state: IncidentState;
   level: Level;
@@ -40,6 +44,10 @@ export interface Incident {
   /** The incident that explains this one (host down, zone down): this one is not escalated on its own. */
   parentId: string | null;
   predictionId: string | null;
+  /** Its condition toggled often within the flap window (see flapping.ts). */
+  flapping: boolean;
+  /** Times its condition changed (present <-> clear) within the flap window, oldest first. */
+  conditionChanges: number[];
 }
 
 export type TimelineKind =
@@ -56,6 +64,7 @@ export type TimelineKind =
   | 'silenced'
   | 'prediction'
   | 'condition_clear'
+  | 'flapping'
   | 'resolved';
 
 export interface TimelineEntry {

@@ -177,4 +177,21 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
   CREATE INDEX predictions_closed ON predictions(updated_at) WHERE state != 'active';
 `,
   },
+  {
+    // Incidents (packages/coordinator/src/incidents): the subject's kind is stored with the
+    // row instead of being read from a host-id prefix; flap detection keeps the recent
+    // condition changes; children are looked up by parent.
+    version: 7,
+    sql: `
+  ALTER TABLE incidents ADD COLUMN subject_kind TEXT NOT NULL DEFAULT 'host';
+  UPDATE incidents SET subject_kind = CASE
+    WHEN host_id LIKE 'zone:%' THEN 'zone'
+    WHEN host_id LIKE 'coordinator:%' THEN 'observer'
+    WHEN service != '' THEN 'service'
+    ELSE 'host' END;
+  ALTER TABLE incidents ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE incidents ADD COLUMN condition_changes TEXT NOT NULL DEFAULT '[]';
+  CREATE INDEX incidents_parent ON incidents(parent_id) WHERE parent_id IS NOT NULL;
+`,
+  },
 ];

@@ -3,7 +3,7 @@ import { VigilError } from '@vigil/shared';
 import type { Incident } from '../../incidents/types.js';
 import { requireOperator } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { ackBody, incidentIdParams, incidentQuery, resolveBody } from '../schemas.js';
+import { ackBody, incidentIdParams, incidentQuery, reopenBody, resolveBody } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { iso } from '../views.js';
 
@@ -11,6 +11,7 @@ export function incidentView(i: Incident, silenced: boolean) {
   return {
     id: i.id,
     hostId: i.hostId,
+    subject: i.subject,
     service: i.service || null,
     class: i.class,
     state: i.state,
@@ -27,6 +28,8 @@ export function incidentView(i: Incident, silenced: boolean) {
     resolution: i.resolution,
     nextEscalationAt: iso(i.nextEscalationAt),
     parentId: i.parentId,
+    flapping: i.flapping,
+    clearSince: iso(i.clearSince),
     silenced,
   };
 }
@@ -58,19 +61,26 @@ export const incidentRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app,
     };
   });
 
+  // The manager's lifecycle table decides what is allowed; a refusal is an
+  // IncidentConflictError, which leaves as 409 CONFLICT. Who did it is the token's name.
   app.post('/v1/incidents/:id/ack', async (req) => {
     const who = requireOperator(req);
     const i = find(req.params);
     const body = parseInput(ackBody, req.body, 'body');
-    if (i.state !== 'open') throw new VigilError('CONFLICT', `incident "${i.id}" is ${i.state}; only an open incident can be acknowledged`);
-    return { incident: view(m.acknowledge(i.id, who.name, body.comment)!) };
+    return { incident: view(m.acknowledge(i.id, who.name, body.comment)) };
   });
 
   app.post('/v1/incidents/:id/resolve', async (req) => {
     const who = requireOperator(req);
     const i = find(req.params);
     const body = parseInput(resolveBody, req.body, 'body');
-    if (i.state === 'resolved') throw new VigilError('CONFLICT', `incident "${i.id}" is already resolved`);
-    return { incident: view(m.resolve(i.id, who.name, body.comment)!) };
+    return { incident: view(m.resolve(i.id, who.name, body.comment)) };
+  });
+
+  app.post('/v1/incidents/:id/reopen', async (req) => {
+    const who = requireOperator(req);
+    const i = find(req.params);
+    const body = parseInput(reopenBody, req.body, 'body');
+    return { incident: view(m.reopen(i.id, who.name, body.comment)) };
   });
 };

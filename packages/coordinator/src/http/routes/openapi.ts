@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { predictionList } from '../../predictions/schemas.js';
-import { ackBody, errorBody, health, hostDetail, hostList, incidentDetail, incidentList, resolveBody, silenceBody, silenceList } from '../schemas.js';
+import { ackBody, errorBody, health, hostDetail, hostList, incidentDetail, incidentList, reopenBody, resolveBody, silenceBody, silenceList } from '../schemas.js';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) } } });
 
@@ -44,6 +44,9 @@ export function openApiDocument(version: string) {
       },
       '/v1/incidents/{id}/resolve': {
         post: { summary: 'Resolve with a comment', parameters: [idParam], requestBody: json(resolveBody), responses: { '200': { description: 'resolved' }, '409': err('already resolved') } },
+      },
+      '/v1/incidents/{id}/reopen': {
+        post: { summary: 'Reopen a resolved incident with a comment', parameters: [idParam], requestBody: json(reopenBody), responses: { '200': { description: 'reopened' }, '409': err('not resolved, or another incident is active for its key') } },
       },
       '/v1/silences': {
         get: { summary: 'Active silences', responses: { '200': { description: 'silences', ...json(silenceList) } } },
