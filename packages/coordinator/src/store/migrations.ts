@@ -177,4 +177,10 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
   CREATE INDEX predictions_closed ON predictions(updated_at) WHERE state != 'active';
 `,
   },
+  {
+    // The agent's sshPort setting from Hello (NULL: the fleet default; 0: no SSH to judge),
+    // so a host diagnosed before its agent reconnects after a coordinator restart keeps it.
+    version: 9,
+    sql: `ALTER TABLE hosts ADD COLUMN ssh_port INTEGER;`,
+  },
 ];
