@@ -1,7 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpLogsOnFailure } from '../helpers/fleet.js';
 import { canRunNetnsTests } from '../helpers/netns.js';
 import { SSH_BANNER } from '../helpers/ssh-banner.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import {
   classificationGoalMs,
   Drill,
@@ -15,21 +18,40 @@ import {
 } from './kit.js';
 
 /**
- * Drills 1-3 of the server-down runbook on one fleet of five namespaces, each with an
- * agent and an SSH-banner server: a host's link is cut, its agent dies, its agent and SSH
- * server die. The coordinator diagnoses from itself and three peers, classifies, opens the
- * incident at level 1, escalates it, and resolves it once the host is back.
+ * Drills 1-3 of the server-down runbook on one fleet of namespaces, each with an agent
+ * and (most) an SSH-banner server: a host's link is cut, its agent dies, its agent and
+ * SSH server die. The coordinator diagnoses from itself and three peers, classifies,
+ * opens the incident at level 1, escalates it, and resolves it once the host is back.
+ * Then the SSH step against what hosts really serve: a host with no SSH on port 22 but a
+ * service port, and a host whose agent declares SSH on port 2222.
  */
 const PEERS = ['peer-1', 'peer-2'];
 const NET = 'net-1';
 const AGT = 'agt-1';
 const HW = 'hw-1';
+/** No SSH server at all; a service declaring port 8080 serves on every address. */
+const NOSSH = 'nossh-1';
+/** SSH on 2222 only; its agent says so with --ssh-port 2222. */
+const SSH2222 = 'ssh2222-1';
+const SERVICE_PORT = 8080;
 
 interface Diagnosis {
   durationMs: number;
-  verdict: { outcome: { class: string; confidence: number } };
+  target: { sshPort: number | null; sshPortFrom: string };
+  findings: string[];
+  verdict: { outcome: { class: string; confidence: number }; path: { node: string; finding: string; result: string; next: string }[] };
   /** Probe results in their wire form (flat: transmitted, received, banner, error text). */
-  vantages: { vantage: string; kind: string; healthy: boolean; ping?: { ok: boolean; transmitted: number; received: number }; ssh?: { ok: boolean; banner: string } }[];
+  vantages: { vantage: string; kind: string; healthy: boolean; ping?: { ok: boolean; transmitted: number; received: number }; ssh?: { ok: boolean; banner: string; error: string } }[];
+}
+
+/** An agent config declaring one process service that listens on SERVICE_PORT on all addresses. */
+function serviceConfig(): string {
+  const file = join(tempDir('agent-config-nossh'), 'agent.yaml');
+  // A probe that connects and hangs up resets the socket: the error must not end the service.
+  const script = `require('node:net').createServer((s) => { s.on('error', () => {}); s.end('ok\\n'); }).listen(${SERVICE_PORT}, '0.0.0.0')`;
+  // JSON is YAML.
+  writeFileSync(file, `${JSON.stringify({ services: [{ name: 'web', manager: 'process', command: [process.execPath, '-e', script], ports: [SERVICE_PORT] }] }, null, 2)}\n`);
+  return file;
 }
 
 describe.skipIf(!canRunNetnsTests())('drills - a host goes down', () => {
@@ -37,7 +59,15 @@ describe.skipIf(!canRunNetnsTests())('drills - a host goes down', () => {
   dumpLogsOnFailure();
 
   beforeAll(async () => {
-    d = await Drill.start({ tag: 'hd', coordinatorId: 'drill-hd', hosts: [...PEERS, NET, AGT, HW].map((id) => ({ id })) });
+    d = await Drill.start({
+      tag: 'hd',
+      coordinatorId: 'drill-hd',
+      hosts: [
+        ...[...PEERS, NET, AGT, HW].map((id) => ({ id })),
+        { id: NOSSH, ssh: false, agentArgs: ['--config', serviceConfig()] },
+        { id: SSH2222, sshPort: 2222, agentArgs: ['--ssh-port', '2222'] },
+      ],
+    });
   }, 60_000);
   afterAll(() => d?.teardown());
 
@@ -118,7 +148,8 @@ describe.skipIf(!canRunNetnsTests())('drills - a host goes down', () => {
     const { opened, id, l2 } = await classifiedAndEscalated(NET, 'network_issue', 0.9, faultAt, goalMs);
 
     const inc = await d.incident(id);
-    expect(inc.diagnosis?.path?.map((s) => [s.node, s.result])).toEqual([['network_connectivity', 'true']]);
+    expect(inc.diagnosis?.path?.map((s) => [s.node, s.result, s.next])).toEqual([['network_connectivity', 'unreachable', 'network_issue']]);
+    expect(inc.diagnosis?.path?.[0]?.finding).toMatch(/^ping: 0\/4 vantages answered/);
     expect(inc.diagnosis?.next).toBe('network_diagnosis');
     expect(inc.diagnosis?.facts).toMatchObject({ ping_ok: false, agent_connected: false });
     const vantages = inc.diagnosis?.vantages ?? [];
@@ -138,11 +169,12 @@ describe.skipIf(!canRunNetnsTests())('drills - a host goes down', () => {
     const { id, l2 } = await classifiedAndEscalated(AGT, 'agent_failure', 0.9, faultAt, goalMs);
 
     const inc = await d.incident(id);
-    expect(inc.diagnosis?.path?.map((s) => [s.node, s.result])).toEqual([
-      ['network_connectivity', 'false'],
-      ['ssh_connectivity', 'false'],
-      ['agent_presence', 'true'],
+    expect(inc.diagnosis?.path?.map((s) => [s.node, s.result, s.next])).toEqual([
+      ['network_connectivity', 'reachable', 'agent_stream'],
+      ['agent_stream', 'disconnected', 'ssh_connectivity'],
+      ['ssh_connectivity', 'answered', 'agent_failure'],
     ]);
+    expect(inc.diagnosis?.findings).toContain('ssh: port 22 (fleet setting): banner at 4/4');
     expect(inc.diagnosis?.facts).toMatchObject({ ping_ok: true, ssh_ok: true, agent_connected: false });
     for (const v of inc.diagnosis?.vantages ?? []) expect(v.ssh?.ok, JSON.stringify(v)).toBe(true);
 
@@ -159,9 +191,11 @@ describe.skipIf(!canRunNetnsTests())('drills - a host goes down', () => {
     const { id, l2 } = await classifiedAndEscalated(HW, 'server_hardware_issue', 0.85, faultAt, goalMs);
 
     const inc = await d.incident(id);
-    expect(inc.diagnosis?.path?.map((s) => [s.node, s.result])).toEqual([
-      ['network_connectivity', 'false'],
-      ['ssh_connectivity', 'true'],
+    expect(inc.diagnosis?.path?.map((s) => [s.node, s.result, s.next])).toEqual([
+      ['network_connectivity', 'reachable', 'agent_stream'],
+      ['agent_stream', 'disconnected', 'ssh_connectivity'],
+      ['ssh_connectivity', 'failed', 'service_ports_after_ssh_failure'],
+      ['service_ports_after_ssh_failure', 'none declared', 'server_hardware_issue'],
     ]);
     expect(inc.diagnosis?.next).toBe('server_hardware_check');
     expect(inc.diagnosis?.facts).toMatchObject({ ping_ok: true, ssh_ok: false });
@@ -175,5 +209,59 @@ describe.skipIf(!canRunNetnsTests())('drills - a host goes down', () => {
     await d.waitStates({ [HW]: 'online' }, 15_000);
     await resolvedOnce(HW, 'server_hardware_issue', id, l2.receivedAt);
     recordFigures(figuresOf(d, { drill: '3', title: 'agent + SSH killed, link up → server_hardware_issue', faultAt, host: HW, incidentId: id, goalMs }));
+  });
+
+  it('no SSH - a healthy host with nothing on port 22 and its agent connected is judged healthy, never hardware', async () => {
+    const { diagnosis } = await d.api.post<{ diagnosis: Diagnosis }>(`/v1/hosts/${NOSSH}/diagnose`);
+    for (const v of diagnosis.vantages) expect(v.ssh?.error, JSON.stringify(v)).toMatch(/^refused\b/);
+    expect(diagnosis.verdict.outcome.class).toBe('healthy');
+    expect(diagnosis.verdict.path.map((s) => [s.node, s.result])).toEqual([
+      ['network_connectivity', 'reachable'],
+      ['agent_stream', 'connected'],
+      ['service_status_check', 'not reported'],
+      ['error_rate_check', 'not measured'],
+    ]);
+    expect(diagnosis.findings).toEqual(expect.arrayContaining(['ping: 4/4 vantages answered', 'ssh: port 22 (fleet setting): banner at 0/4, refused at 4/4', `service ports: web:${SERVICE_PORT} answered at 4/4`]));
+    console.log(`[measure] nossh_healthy_diagnosis=${diagnosis.durationMs} ms`);
+  });
+
+  it('no SSH - its agent killed while its service port answers: agent_failure (0.7), not hardware', async () => {
+    const goalMs = classificationGoalMs(d, false);
+    const faultAt = await d.killAgent(NOSSH);
+    const opened = await d.waitEvent(subjects.incident('opened', NOSSH), { since: faultAt, timeoutMs: goalMs + 5000 });
+    expect(incidentData(opened)).toMatchObject({ class: 'agent_failure', confidence: 0.7, level: 1, hostId: NOSSH });
+    expect(opened.receivedAt - faultAt, `fault → classified incident on NATS (goal ${goalMs} ms)`).toBeLessThanOrEqual(goalMs);
+    const inc = await d.incident(incidentData(opened)!.incidentId);
+    expect(inc.diagnosis?.path?.map((s) => [s.node, s.result, s.next])).toEqual([
+      ['network_connectivity', 'reachable', 'agent_stream'],
+      ['agent_stream', 'disconnected', 'ssh_connectivity'],
+      ['ssh_connectivity', 'failed', 'service_ports_after_ssh_failure'],
+      ['service_ports_after_ssh_failure', 'answered', 'agent_failure'],
+    ]);
+    const findings = inc.diagnosis?.findings ?? [];
+    expect(findings).toContain('ping: 4/4 vantages answered');
+    expect(findings).toContain('ssh: port 22 (fleet setting): banner at 0/4, refused at 4/4');
+    expect(findings).toContain(`service ports: web:${SERVICE_PORT} answered at 4/4`);
+    expect(findings.find((f) => f.startsWith('agent: '))).toMatch(/^agent: stream closed \d+\.\d s ago \(.*\), no reconnect$/);
+    expect(inc.timeline.map((t) => t.summary).join('\n')).toMatch(/SSH on port 22 failed but a declared service port answered/);
+    // No hardware incident was opened for the host, before or after.
+    const stored = await d.stream();
+    expect(stored.filter((m) => m.subject === subjects.incident('opened', NOSSH)).map((m) => incidentData(m)?.class)).toEqual(['agent_failure']);
+    recordFigures(figuresOf(d, { drill: '2b', title: 'agent killed, no SSH on 22, service port up → agent_failure 0.7', faultAt, host: NOSSH, incidentId: incidentData(opened)!.incidentId, goalMs }));
+  });
+
+  it('ssh on 2222 - a host whose agent declares sshPort 2222 is judged by SSH on 2222, also once its agent is gone', async () => {
+    const { diagnosis } = await d.api.post<{ diagnosis: Diagnosis }>(`/v1/hosts/${SSH2222}/diagnose`);
+    expect(diagnosis.target).toMatchObject({ sshPort: 2222, sshPortFrom: 'agent' });
+    for (const v of diagnosis.vantages) expect(v.ssh?.banner, JSON.stringify(v)).toBe(SSH_BANNER);
+    expect(diagnosis.findings).toContain('ssh: port 2222 (agent setting): banner at 4/4');
+    expect(diagnosis.verdict.outcome.class).toBe('healthy');
+
+    const goalMs = classificationGoalMs(d, false);
+    const faultAt = await d.killAgent(SSH2222);
+    const opened = await d.waitEvent(subjects.incident('opened', SSH2222), { since: faultAt, timeoutMs: goalMs + 5000 });
+    expect(incidentData(opened)).toMatchObject({ class: 'agent_failure', confidence: 0.9, hostId: SSH2222 });
+    const inc = await d.incident(incidentData(opened)!.incidentId);
+    expect(inc.diagnosis?.path?.at(-1)).toMatchObject({ node: 'ssh_connectivity', result: 'answered', finding: 'ssh: port 2222 (agent setting): banner at 4/4' });
   });
 });

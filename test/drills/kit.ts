@@ -61,8 +61,10 @@ export function ms(duration: string | number): number {
 
 export interface DrillHostSpec {
   id: string;
-  /** Run an SSH-banner server on port 22. @default true */
+  /** Run an SSH-banner server (on `sshPort`). @default true */
   ssh?: boolean;
+  /** The port the SSH-banner server listens on. @default 22 */
+  sshPort?: number;
   labels?: Record<string, string>;
   /** Extra agent arguments, e.g. `--config FILE` for its services. */
   agentArgs?: string[];
@@ -127,9 +129,12 @@ export function incidentData(e: { event: unknown }): IncidentEventData | undefin
   return ev && typeof ev.data === 'object' && ev.data !== null && 'incidentId' in ev.data ? ev.data : undefined;
 }
 
+/** One step of the decision path, reading forwards: what was found, the branch taken, where it led. */
 export interface PathStep {
   node: string;
-  result: 'true' | 'false' | 'unknown';
+  finding: string;
+  result: string;
+  next: string;
   facts: Record<string, unknown>;
 }
 
@@ -148,6 +153,8 @@ export interface IncidentDetail {
   openedAt: string;
   diagnosis: {
     facts?: Record<string, unknown>;
+    /** One line per check in plain words ("ping: 4/4 vantages answered"). */
+    findings?: string[];
     path?: PathStep[];
     next?: string;
     /** Probe results in their wire form: `error` is "<code>: <message>" or ''. */
@@ -266,7 +273,7 @@ export class Drill {
   async startSsh(id: string): Promise<Child> {
     const h = this.host(id);
     if (h.ssh?.running) throw new Error(`the ssh-banner server of ${id} is running`);
-    h.ssh = await startSshBanner(this.net, h.net);
+    h.ssh = await startSshBanner(this.net, h.net, h.spec.sshPort);
     return h.ssh;
   }
 

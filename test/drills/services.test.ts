@@ -124,7 +124,7 @@ describe.skipIf(!canRunNetnsTests())('drills - a watched service fails', () => {
     console.log(`[observe] drill 4 incident opened from ${decision.path ? 'down reports' : 'the recovery_exhausted event'}`);
     if (decision.path) {
       // Opened from the agent's down reports: the tree ends in service_status_check.
-      expect(decision.path.at(-1)).toMatchObject({ node: 'service_status_check', result: 'true' });
+      expect(decision.path.at(-1)).toMatchObject({ node: 'service_status_check', result: 'down', next: 'service_failure' });
       expect(decision.next).toBe('service_restart_sequence');
       expect(['failed', 'inactive']).toContain(decision.facts?.service_state);
     } else {
@@ -174,8 +174,8 @@ describe.skipIf(!canRunNetnsTests())('drills - a watched service fails', () => {
 
     const inc = await d.incident(id);
     const decision = inc.diagnosis as unknown as { path: { node: string; result: string }[]; next: string; facts: { service_state: string; error_rate: number } };
-    expect(decision.path.at(-1)).toMatchObject({ node: 'error_rate_check', result: 'true' });
-    expect(decision.path.find((p) => p.node === 'service_status_check')).toMatchObject({ result: 'false' });
+    expect(decision.path.at(-1)).toMatchObject({ node: 'error_rate_check', result: 'high', next: 'partial_failure' });
+    expect(decision.path.find((p) => p.node === 'service_status_check')).toMatchObject({ result: 'running' });
     expect(decision.next).toBe('application_level_diagnosis');
     expect(decision.facts.service_state).toBe('running');
     expect(decision.facts.error_rate).toBeGreaterThan(0.01);

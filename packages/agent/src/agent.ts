@@ -203,6 +203,8 @@ export class Agent {
       intervalMs: this.config.intervalMs,
       labels: { ...this.config.labels },
       startedAtMs: this.startedAtMs,
+      // Absent: the coordinator's fleet default; 0 on the wire means "no SSH to judge".
+      ...(this.config.sshPort === undefined ? {} : { sshPort: this.config.sshPort === 'none' ? 0 : this.config.sshPort }),
     };
   }
 

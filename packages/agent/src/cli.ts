@@ -42,6 +42,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'tls-cert', type: 'string', value: 'FILE', help: "this agent's client certificate (PEM)", default: 'none' },
   { name: 'tls-key', type: 'string', value: 'FILE', help: "this agent's private key (PEM)", default: 'none' },
   { name: 'label', type: 'string', multiple: true, value: 'KEY=VALUE', help: 'label sent to the coordinator, e.g. zone=eu-1; repeatable', default: 'none' },
+  { name: 'ssh-port', type: 'string', value: 'PORT|none', help: "where the coordinator's diagnosis looks for this host's SSH server; none: no SSH to judge", default: "the coordinator's (22)" },
   { name: 'log-level', type: 'string', value: 'LEVEL', help: 'fatal, error, warn, info, debug, trace or silent', default: DEFAULT_LOG_LEVEL },
   { name: 'help', type: 'boolean', short: 'h', help: 'print this help and exit' },
   { name: 'version', type: 'boolean', short: 'V', help: 'print the version and exit' },
@@ -59,7 +60,7 @@ export function helpText(): string {
     'Options:',
     ...rows.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`),
     '',
-    'Config file keys: coordinators, hostId, interval, dataDir, tls {ca, cert, key}, labels {key: value}, logLevel.',
+    'Config file keys: coordinators, hostId, interval, dataDir, tls {ca, cert, key}, labels {key: value}, logLevel, sshPort, services, logPatterns.',
     '',
   ].join('\n');
 }
@@ -112,6 +113,7 @@ export function parseCli(argv: readonly string[], env: CliEnv = defaultCliEnv): 
       tls: Object.values(tls).some((x) => x !== undefined) ? Object.fromEntries(Object.entries(tls).filter(([, x]) => x !== undefined)) : undefined,
       labels: labelFlags ? parseLabels(labelFlags) : undefined,
       logLevel: str('log-level'),
+      sshPort: str('ssh-port'),
     };
     return { type: 'run', config: resolveConfig(fromFile, fromCli) };
   } catch (err) {

@@ -57,6 +57,13 @@ export interface AgentConfig {
    */
   readonly logLevel: z.output<typeof logLevel>;
   /**
+   * Where the coordinator's diagnosis looks for this host's SSH server: a port, `none`
+   * (no SSH it can reach: other evidence decides), or undefined for the coordinator's
+   * fleet default (its `sshPort`, 22). Sent in Hello.
+   * @default undefined
+   */
+  readonly sshPort: number | 'none' | undefined;
+  /**
    * Services to watch and recover on this host (see packages/agent/README.md).
    * @default []
    */
@@ -103,6 +110,16 @@ const labels = z.record(z.string(), z.string().max(256, 'label values are at mos
   }
 });
 
+/** `sshPort`: a TCP port, or `none` (from a file: a number or a string; from a flag: a string). */
+const sshPort = z.union([z.number(), z.string()]).transform((v, ctx): number | 'none' => {
+  const t = String(v).trim().toLowerCase();
+  if (t === 'none') return 'none';
+  const n = /^\d{1,5}$/.test(t) ? Number(t) : NaN;
+  if (n >= 1 && n <= 65_535) return n;
+  ctx.addIssue({ code: 'custom', message: `"${v}" is neither a TCP port (1-65535) nor "none"` });
+  return z.NEVER;
+});
+
 const interval = durationMs.pipe(
   z.number().min(100, 'must be at least 100ms').max(3_600_000, 'must be at most 1h'),
 );
@@ -117,6 +134,7 @@ export const agentConfigSchema = z
     tls: tlsFiles.optional(),
     labels: labels.prefault({}),
     logLevel: logLevel.prefault(DEFAULT_LOG_LEVEL),
+    sshPort: sshPort.optional(),
     // Validated below with their own schemas, whose errors name the nested fields.
     services: z.unknown().optional(),
     logPatterns: z.unknown().optional(),
@@ -140,6 +158,7 @@ export const agentConfigSchema = z
       tls,
       labels: c.labels,
       logLevel: c.logLevel,
+      sshPort: c.sshPort,
       services: [],
       logPatterns: [],
       raw: { services: c.services, logPatterns: c.logPatterns },
@@ -158,9 +177,10 @@ const FLAG_FOR_FIELD: Record<string, string> = {
   'tls.key': '--tls-key',
   labels: '--label',
   logLevel: '--log-level',
+  sshPort: '--ssh-port',
 };
 
-const KNOWN_KEYS = 'coordinators, hostId, interval, dataDir, tls, labels, logLevel, services, logPatterns';
+const KNOWN_KEYS = 'coordinators, hostId, interval, dataDir, tls, labels, logLevel, sshPort, services, logPatterns';
 
 function withFlag(problem: string): string {
   // A misspelt file key would otherwise be reported against "(root)" with the whole file as the value.

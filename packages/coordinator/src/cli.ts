@@ -28,6 +28,8 @@ Usage: vigil-coordinator [options]
   --cluster                   share the fleet with other coordinators via NATS KV
   --cluster-ttl DUR           a silent coordinator is gone after this       [6s]
   --log-level LEVEL           fatal|error|warn|info|debug|trace|silent      [info]
+  --ssh-port PORT|none        SSH port the diagnosis probes, unless a host's
+                              agent sets its own sshPort                    [22]
   -h, --help                  show this help
   -v, --version               show the version
 
@@ -56,6 +58,7 @@ const OPTIONS = {
   'log-level': { type: 'string' },
   cluster: { type: 'boolean' },
   'cluster-ttl': { type: 'string' },
+  'ssh-port': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -96,6 +99,7 @@ export function parseCli(argv: string[]): CliResult {
     logLevel: s('log-level'),
     cluster: values.cluster === true ? true : undefined,
     clusterTtl: s('cluster-ttl'),
+    sshPort: s('ssh-port'),
   });
   checkExposure(config);
   return { kind: 'run', config };

@@ -2,6 +2,14 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { RULE_NAMES } from './predictions/rules/index.js';
 import { durationMs, isLoopback, hostPort, logLevel, PROBLEM_CLASS_TABLE, tlsFiles } from '@vigil/shared';
+import { parseSshPort } from './diagnosis/ssh-target.js';
+
+// Diagnosis: the fleet's SSH port, `22` or `none` (from a file: a number or a string).
+const sshPortSetting = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const parsed = parseSshPort(String(v));
+  if (parsed === undefined) ctx.addIssue({ code: 'custom', message: `"${v}" is neither a TCP port (1-65535) nor "none"` });
+  return parsed ?? z.NEVER;
+});
 
 /**
  * The coordinator's settings, validated once at start and frozen. Every option can be
@@ -91,6 +99,12 @@ export const coordinatorConfigSchema = z
     partitionWindow: durationMs.default(30_000),
     /** SSH banner timeout (runbook: ConnectTimeout=10). @default 10s */
     sshTimeout: durationMs.default(10_000),
+    /**
+     * The fleet's SSH port for the SSH step of a diagnosis, for hosts whose agent sets no
+     * `sshPort` of its own: a port, or `none` where hosts serve no SSH the coordinator can
+     * reach (the step is skipped; the agent's stream, service ports and ping decide). @default 22
+     */
+    sshPort: sshPortSetting.default(22),
     /** Deadline of the 4-packet ping. @default 2s */
     pingTimeout: durationMs.default(2000),
     /** Error rate above which a running service has a partial failure (runbook: 1 %). @default 0.01 */

@@ -161,6 +161,8 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     peers: config.diagnosisPeers,
     zoneLabel: config.zoneLabel,
     sshTimeoutMs: config.sshTimeout,
+    sshPort: config.sshPort,
+    clock,
     pingTimeoutMs: config.pingTimeout,
     highErrorRate: config.highErrorRate,
   });

@@ -134,7 +134,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
     },
 
     hello: () => ({
-      services: config.services.map((s) => ({ name: s.name, manager: s.manager, recoveryEnabled: s.recovery.enabled })),
+      services: config.services.map((s) => ({ name: s.name, manager: s.manager, recoveryEnabled: s.recovery.enabled, ports: [...s.ports] })),
       capabilities: ['services', 'events', 'recover'],
     }),
 

@@ -148,6 +148,16 @@ function common(defaultIntervalMs: number) {
     checks: z.array(check).max(32).default([]),
     /** Log files of the service, read by the log pattern matcher. @default [] */
     logs: z.array(absolutePath).max(64).default([]),
+    /**
+     * TCP ports this service serves to other hosts. Sent in Hello: when this agent falls
+     * silent, the coordinator and peer agents connect to them, and one answering shows the
+     * host is up (the agent is what failed). Only ports reachable from other hosts belong
+     * here, not loopback-only ones. @default []
+     */
+    ports: z
+      .array(z.number().int().min(1, 'must be a TCP port (1-65535)').max(65_535, 'must be a TCP port (1-65535)'))
+      .max(16, 'at most 16 ports per service')
+      .default([]),
     /** Access log, for error-rate analysis. */
     accessLog: absolutePath.optional(),
     /**

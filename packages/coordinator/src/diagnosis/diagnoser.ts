@@ -1,11 +1,22 @@
 import { isIP } from 'node:net';
-import { DEFAULT_DECISION_TREE, type DecisionTree, type Facts, type Logger, type ValidProbeResult, type ValidServiceStatus } from '@vigil/shared';
+import { DEFAULT_DECISION_TREE, systemClock, type Clock, type DecisionTree, type Facts, type Logger, type ValidProbeResult, type ValidServiceStatus } from '@vigil/shared';
 import type { AgentChannels, ProbeAsk } from '../grpc/agent-channels.js';
 import type { HostRegistry } from '../registry/host-registry.js';
 import type { HostRecord } from '../registry/types.js';
-import { evaluateTree, type TreeVerdict } from './evaluate-tree.js';
+import { evaluateTree, type FactFindings, type TreeVerdict } from './evaluate-tree.js';
+import { agentFinding, dnsFinding, pingFinding, servicePortsFinding, sshFinding, type PortVerdict, type SshStep } from './findings.js';
 import { quorum, type QuorumVerdict, type VantageReport } from './quorum.js';
+import { sshTarget, type SshPortSetting } from './ssh-target.js';
+import { StreamEnds } from './stream-ends.js';
 import type { LocalProber, Vantage } from './vantage.js';
+
+/** What the diagnoser reads of the fleet: hosts, which streams are live, and their transitions. */
+export type DiagnoserRegistry = Pick<HostRegistry, 'get' | 'all' | 'isConnected' | 'subscribe'>;
+/** How the diagnoser reaches peer agents: whether one is attached, and a probe through it. */
+export type DiagnoserChannels = Pick<AgentChannels, 'isAttached' | 'probe'>;
+
+/** At most this many declared service ports are probed per diagnosis: enough to see the host is up, bounded per vantage. */
+export const MAX_SERVICE_PORTS = 4;
 
 export interface DiagnoserOptions {
   /** Peer agents asked to probe, besides the coordinator. @default 3 */
@@ -14,6 +25,10 @@ export interface DiagnoserOptions {
   zoneLabel: string;
   /** SSH banner timeout: the runbook's ConnectTimeout=10. @default 10 s */
   sshTimeoutMs: number;
+  /** The fleet's SSH port, for hosts whose agent does not set `sshPort`; `none`: no SSH step. @default 22 */
+  sshPort: SshPortSetting;
+  /** Connect timeout of the TCP probes of declared service ports (runbook 4: port_availability). @default 5 s */
+  portTimeoutMs: number;
   /** ping deadline. @default 2 s */
   pingTimeoutMs: number;
   /** DNS lookup timeout. @default 2 s */
@@ -23,27 +38,42 @@ export interface DiagnoserOptions {
   /** Error rate above which a running service is failing (runbook: 1 %). @default 0.01 */
   highErrorRate: number;
   tree: DecisionTree;
+  /** The registry's clock, for "closed N s ago". @default the system clock */
+  clock: Clock;
 }
 
 export const DEFAULT_DIAGNOSER_OPTIONS: DiagnoserOptions = {
   peers: 3,
   zoneLabel: 'zone',
   sshTimeoutMs: 10_000,
+  sshPort: 22,
+  portTimeoutMs: 5_000,
   pingTimeoutMs: 2_000,
   dnsTimeoutMs: 2_000,
   answerSlackMs: 2_000,
   highErrorRate: 0.01,
   tree: DEFAULT_DECISION_TREE,
+  clock: systemClock,
 };
 
 export interface HostDiagnosis {
   hostId: string;
   at: string;
   durationMs: number;
-  target: { address: string | null; name: string | null; sshPort: number };
+  target: {
+    address: string | null;
+    name: string | null;
+    /** null: the host has no SSH to judge. */
+    sshPort: number | null;
+    /** Which setting named the SSH port: the agent's, the host's `ssh_port` label, or the fleet default. */
+    sshPortFrom: 'agent' | 'label' | 'fleet';
+    servicePorts: { service: string; port: number }[];
+  };
   vantages: VantageReport[];
-  quorum: { ping: QuorumVerdict; ssh: QuorumVerdict; dns: QuorumVerdict };
+  quorum: { ping: QuorumVerdict; ssh: QuorumVerdict; dns: QuorumVerdict; servicePorts: PortVerdict[] };
   facts: Facts;
+  /** One line per check in plain words, e.g. "ping: 4/4 vantages answered"; the path steps show the ones each node read. */
+  findings: string[];
   verdict: TreeVerdict;
   services: { service: string; facts: Facts; verdict: TreeVerdict }[];
   notes: string[];
@@ -56,15 +86,19 @@ export interface HostDiagnosis {
  */
 export class Diagnoser {
   private readonly opts: DiagnoserOptions;
+  private readonly streamEnds = new StreamEnds();
 
   constructor(
-    private readonly registry: HostRegistry,
-    private readonly channels: AgentChannels,
+    private readonly registry: DiagnoserRegistry,
+    private readonly channels: DiagnoserChannels,
     private readonly local: LocalProber,
     private readonly log: Logger,
     options: Partial<DiagnoserOptions> = {},
   ) {
     this.opts = { ...DEFAULT_DIAGNOSER_OPTIONS, ...options };
+    registry.subscribe((e) => {
+      if (e.type === 'transition') this.streamEnds.observe(e.transition);
+    });
   }
 
   /** Peers to probe from: online, connected, not the target, same zone first. */
@@ -92,9 +126,11 @@ export class Diagnoser {
     if (!host) throw new Error(`unknown host "${hostId}"`);
     const address = host.address ?? null;
     const name = host.hostname && isIP(host.hostname) === 0 && host.hostname !== host.id ? host.hostname : isIP(host.id) === 0 ? host.id : null;
-    const sshPort = Number(host.labels['ssh_port'] ?? 22) || 22;
+    const ssh = sshTarget(host, this.opts.sshPort);
+    const ports = declaredPorts(host);
     const target = address ?? name ?? host.id;
     const notes: string[] = [];
+    if (ssh.problem) notes.push(ssh.problem);
 
     const vantages: Vantage[] = [{ id: 'coordinator', kind: 'coordinator', probe: (ask) => this.local.probe(ask) }];
     for (const peer of this.choosePeers(host)) {
@@ -105,41 +141,62 @@ export class Diagnoser {
     // The chain's order, kept without serialising it: every probe starts now, but when
     // the network step already failed there is no waiting out the SSH timeout (runbook 1:
     // a failed ping goes straight to network_diagnosis).
-    const running = vantages.map((v) => this.startProbes(v, target, name, sshPort));
+    const running = vantages.map((v) => this.startProbes(v, target, name, ssh.port, ports));
     const reports = await Promise.all(running.map((r) => this.networkReport(r)));
     const network = { ping: quorum(reports, (r) => r.ping), dns: quorum(reports, (r) => r.dns) };
     const networkDown = network.ping.ok === false || (name !== null && network.dns.ok === false);
-    if (networkDown) notes.push('network step failed: SSH results were not waited for');
-    else await Promise.all(running.map((r, i) => this.addSsh(reports[i]!, r)));
-    const q = { ping: network.ping, ssh: networkDown ? quorum([], () => undefined) : quorum(reports, (r) => r.ssh), dns: network.dns };
-    for (const [what, v] of Object.entries(q)) {
+    if (networkDown) notes.push('network step failed: SSH and service-port results were not waited for');
+    else await Promise.all(running.map((r, i) => this.addHostChecks(reports[i]!, r)));
+    const none = quorum([], () => undefined);
+    const q = {
+      ping: network.ping,
+      ssh: networkDown || ssh.port === null ? none : quorum(reports, (r) => r.ssh),
+      dns: network.dns,
+      servicePorts: ports.map((p): PortVerdict => ({ ...p, q: networkDown ? none : quorum(reports, (r) => r.ports?.[String(p.port)]) })),
+    };
+    for (const [what, v] of Object.entries({ ping: q.ping, ssh: q.ssh, dns: q.dns })) {
       if (v.coordinatorLinkSuspect) notes.push(`coordinator-link problem: only the coordinator failed ${what} while peers reached the host`);
     }
     const connected = this.registry.isConnected(host.id) && host.state === 'online';
+    const end = connected ? undefined : this.streamEnds.get(host.id);
     const facts: Facts = {
       ping_ok: q.ping.ok,
       ssh_ok: q.ssh.ok,
       dns_ok: name ? q.dns.ok : null,
       agent_connected: connected,
+      service_port_ok: anyPortAnswered(q.servicePorts),
+      stream_closed: end ? end.kind === 'closed' : null,
       service_state: null,
       error_rate: null,
       log_causes: [],
     };
-    const verdict = evaluateTree(this.opts.tree, facts);
+    const sshStep: SshStep = ssh.port === null ? { kind: 'none', from: ssh.from } : networkDown ? { kind: 'skipped' } : { kind: 'probed', port: ssh.port, from: ssh.from, q: q.ssh };
+    const agentWords = agentFinding(connected, host.lastSeen, end, this.opts.clock.now());
+    const words: FactFindings = {
+      ping_ok: pingFinding(reports, q.ping),
+      dns_ok: dnsFinding(name, reports, q.dns),
+      ssh_ok: sshFinding(sshStep, reports),
+      agent_connected: agentWords,
+      service_port_ok: servicePortsFinding(q.servicePorts, reports, networkDown),
+      stream_closed: agentWords,
+    };
+    const verdict = evaluateTree(this.opts.tree, facts, words);
+    notes.push(...explain(verdict, facts, ssh.port));
     const services = connected ? host.serviceStatus.map((s) => this.serviceVerdict(facts, s)) : [];
     const result: HostDiagnosis = {
       hostId: host.id,
       at: new Date(started).toISOString(),
       durationMs: Date.now() - started,
-      target: { address, name, sshPort },
+      target: { address, name, sshPort: ssh.port, sshPortFrom: ssh.from, servicePorts: ports },
       vantages: reports,
       quorum: q,
       facts,
+      findings: [...new Set(Object.values(words))],
       verdict,
       services,
       notes,
     };
-    this.log.info({ host: host.id, class: verdict.outcome.class, confidence: verdict.outcome.confidence, ms: result.durationMs, vantages: reports.length }, 'host diagnosed');
+    this.log.info({ host: host.id, class: verdict.outcome.class, confidence: verdict.outcome.confidence, ms: result.durationMs, vantages: reports.length, findings: result.findings }, 'host diagnosed');
     return result;
   }
 
@@ -153,20 +210,32 @@ export class Diagnoser {
       ssh_ok: hostFacts?.ssh_ok ?? null,
       dns_ok: hostFacts?.dns_ok ?? null,
       agent_connected: true,
+      service_port_ok: null,
+      stream_closed: null,
       service_state: s.state,
       error_rate: s.errorRate && s.errorRate.requests > 0 ? s.errorRate.rate : null,
       log_causes: [],
     };
-    return { service: s.name, facts, verdict: evaluateTree(this.opts.tree, facts) };
+    const words: FactFindings = {
+      agent_connected: 'agent: connected, reporting this service',
+      service_state: `${s.name}: ${s.state}${s.pids.length > 0 ? ` (pid ${s.pids.join(', ')})` : ''}`,
+      error_rate: s.errorRate && s.errorRate.requests > 0 ? `${s.name}: ${s.errorRate.errors}/${s.errorRate.requests} requests failed (${(s.errorRate.rate * 100).toFixed(1)} %)` : `${s.name}: no error rate measured`,
+    };
+    if (!hostFacts) {
+      words.ping_ok = 'ping: not probed (the agent reports over the network)';
+      words.dns_ok = 'dns: not probed';
+    }
+    return { service: s.name, facts, verdict: evaluateTree(this.opts.tree, facts, words) };
   }
 
-  private startProbes(v: Vantage, target: string, name: string | null, sshPort: number): Running {
+  private startProbes(v: Vantage, target: string, name: string | null, sshPort: number | null, ports: { port: number }[]): Running {
     const run = (ask: ProbeAsk) => v.probe(ask).catch((err: Error) => err);
     return {
       v,
       ping: run({ kind: 'ping', target, timeoutMs: this.opts.pingTimeoutMs }),
-      ssh: run({ kind: 'ssh', target, port: sshPort, timeoutMs: this.opts.sshTimeoutMs }),
+      ssh: sshPort === null ? Promise.resolve(undefined) : run({ kind: 'ssh', target, port: sshPort, timeoutMs: this.opts.sshTimeoutMs }),
       dns: name ? run({ kind: 'dns', target: name, timeoutMs: this.opts.dnsTimeoutMs }) : Promise.resolve(undefined),
+      ports: ports.map((p) => run({ kind: 'tcp', target, port: p.port, timeoutMs: this.opts.portTimeoutMs }).then((res) => [p.port, res] as const)),
     };
   }
 
@@ -180,10 +249,15 @@ export class Diagnoser {
     return report;
   }
 
-  private async addSsh(report: VantageReport, r: Running): Promise<void> {
-    const ssh = await r.ssh;
+  /** SSH and the service ports: the host-level checks, waited for only when the network step passed. */
+  private async addHostChecks(report: VantageReport, r: Running): Promise<void> {
+    const [ssh, ports] = await Promise.all([r.ssh, Promise.all(r.ports)]);
     if (ssh instanceof Error) this.unhealthy(report, ssh);
-    else report.ssh = ssh;
+    else if (ssh) report.ssh = ssh;
+    for (const [port, res] of ports) {
+      if (res instanceof Error) this.unhealthy(report, res);
+      else (report.ports ??= {})[String(port)] = res;
+    }
   }
 
   /** A vantage that could not run a probe (agent gone, no answer) does not vote at all. */
@@ -196,6 +270,45 @@ export class Diagnoser {
 interface Running {
   v: Vantage;
   ping: Promise<ValidProbeResult | Error>;
-  ssh: Promise<ValidProbeResult | Error>;
+  ssh: Promise<ValidProbeResult | Error | undefined>;
   dns: Promise<ValidProbeResult | Error | undefined>;
+  ports: Promise<readonly [number, ValidProbeResult | Error]>[];
+}
+
+/** The ports the host's services declare, each once, in declaration order, capped. */
+export function declaredPorts(host: Pick<HostRecord, 'services'>): { service: string; port: number }[] {
+  const out: { service: string; port: number }[] = [];
+  const seen = new Set<number>();
+  for (const s of host.services) {
+    for (const port of s.ports ?? []) {
+      if (seen.has(port) || out.length >= MAX_SERVICE_PORTS) continue;
+      seen.add(port);
+      out.push({ service: s.name, port });
+    }
+  }
+  return out;
+}
+
+/** One declared port answering is enough to say the host is up; null when none could be judged. */
+export function anyPortAnswered(ports: PortVerdict[]): boolean | null {
+  if (ports.some((p) => p.q.ok === true)) return true;
+  if (ports.some((p) => p.q.ok === false)) return false;
+  return null;
+}
+
+/** Notes that say why a verdict reached on weaker evidence is weaker. */
+function explain(verdict: TreeVerdict, facts: Facts, sshPort: number | null): string[] {
+  const notes: string[] = [];
+  const nodes = new Set(verdict.path.map((p) => p.node));
+  const cls = verdict.outcome.class;
+  if (nodes.has('service_ports_after_ssh_failure') && cls === 'agent_failure') {
+    notes.push(
+      `SSH on port ${sshPort} failed but a declared service port answered: the host is up, so the SSH failure is not taken as a hardware sign (SSH filtered, or served on another port?). Set the agent's sshPort (a port or none) so the SSH step probes what the host serves.`,
+    );
+  }
+  if (nodes.has('service_ports_without_ssh')) {
+    const basis = facts.service_port_ok === true ? 'a declared service port answered' : facts.stream_closed === true ? "the host itself closed the agent's stream" : 'nothing but ping answered';
+    notes.push(`no SSH to judge; ${basis}: confidence ${verdict.outcome.confidence} instead of the 0.85/0.9 of an SSH answer.`);
+  }
+  return notes;
 }

@@ -1,12 +1,21 @@
-import type { Branch, Condition, DecisionTree, Facts, Outcome } from '@vigil/shared';
+import type { Condition, DecisionTree, FactName, Facts, Outcome } from '@vigil/shared';
 
-/** One step of the walk through the tree: which node, what it saw, where it went. */
+/**
+ * One step of the walk through the tree, reading forwards: the node, what was found (in
+ * plain words), the branch taken (the node's own word for it, e.g. `reachable`), and where
+ * it led (the next node, or the class of the outcome).
+ */
 export interface PathStep {
   node: string;
   description: string;
-  result: 'true' | 'false' | 'unknown';
+  finding: string;
+  result: string;
+  next: string;
   facts: Partial<Facts>;
 }
+
+/** Plain-words findings per fact, e.g. `ping_ok: 'ping: 4/4 vantages answered'`. */
+export type FactFindings = Partial<Record<FactName, string>>;
 
 export interface TreeVerdict {
   outcome: Outcome;
@@ -51,18 +60,32 @@ export function evaluateCondition(c: Condition, facts: Facts): Tri {
   }
 }
 
-/** Walks the tree from its root; the schema guarantees it ends (no cycles, no dangling gotos). */
-export function evaluateTree(tree: DecisionTree, facts: Facts): TreeVerdict {
+/** A fact without a finding in words is shown as `name=value`. */
+function describe(fact: FactName, facts: Facts, findings: FactFindings): string {
+  const words = findings[fact];
+  if (words) return words;
+  const v = facts[fact];
+  return `${fact}=${v === null || v === undefined ? 'unknown' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`;
+}
+
+/**
+ * Walks the tree from its root; the schema guarantees it ends (no cycles, no dangling
+ * gotos). `findings` put the facts each node reads into words for its path step.
+ */
+export function evaluateTree(tree: DecisionTree, facts: Facts, findings: FactFindings = {}): TreeVerdict {
   const path: PathStep[] = [];
   let name = tree.root;
   for (;;) {
     const node = tree.nodes[name]!;
-    const result = evaluateCondition(node.when, facts);
+    const tri = evaluateCondition(node.when, facts);
+    const read = [...factsOf(node.when, new Set())];
     const seen: Partial<Facts> = {};
-    for (const f of factsOf(node.when, new Set())) (seen as Record<string, unknown>)[f] = facts[f];
-    path.push({ node: name, description: node.description, result, facts: seen });
-    const next: Branch = result === 'true' ? node.then : result === 'false' ? node.otherwise : (node.unknown ?? node.otherwise);
-    if ('outcome' in next) return { outcome: next.outcome, path };
-    name = next.goto;
+    for (const f of read) (seen as Record<string, unknown>)[f] = facts[f];
+    const [branch, result] = tri === 'true' ? [node.then, node.results.then] : tri === 'false' ? [node.otherwise, node.results.otherwise] : [node.unknown ?? node.otherwise, node.results.unknown];
+    const next = 'outcome' in branch ? branch.outcome.class : branch.goto;
+    const finding = read.map((f) => describe(f, facts, findings)).join('; ');
+    path.push({ node: name, description: node.description, finding, result, next, facts: seen });
+    if ('outcome' in branch) return { outcome: branch.outcome, path };
+    name = branch.goto;
   }
 }

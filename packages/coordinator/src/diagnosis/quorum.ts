@@ -9,6 +9,8 @@ export interface VantageReport {
   ping?: ValidProbeResult;
   ssh?: ValidProbeResult;
   dns?: ValidProbeResult;
+  /** TCP connects to the host's declared service ports, by port number. */
+  ports?: Record<string, ValidProbeResult>;
 }
 
 export interface QuorumVerdict {

@@ -139,6 +139,7 @@ export class HostRegistry {
       latestSample: prev?.latestSample ?? null,
       sampleAt: prev?.sampleAt ?? null,
       serviceStatus: prev?.serviceStatus ?? [],
+      ...(hello.sshPort === undefined ? {} : { sshPort: hello.sshPort === 0 ? ('none' as const) : hello.sshPort }),
     };
     this.hosts.set(host.id, host);
     this.store.upsertHello(host);

@@ -19,7 +19,10 @@ export interface HostRecord {
   agentVersion: string;
   os: { platform: string; distro: string; release: string; kernel: string; arch: string } | null;
   labels: Record<string, string>;
-  services: { name: string; manager: string; recoveryEnabled: boolean }[];
+  /** `ports`: TCP ports the service serves to other hosts, probed when the agent is gone. */
+  services: { name: string; manager: string; recoveryEnabled: boolean; ports?: number[] }[];
+  /** The agent's `sshPort` setting from Hello; absent when the agent left it to the coordinator. */
+  sshPort?: number | 'none';
   capabilities: string[];
   intervalMs: number;
   /** Where probes reach the host: its `address` label, else the address its stream came from. */

@@ -146,7 +146,7 @@ export class Responder {
       class: cls as ProblemClass,
       confidence: d.verdict.outcome.confidence,
       summary: `${d.hostId}: ${info.message}`,
-      diagnosis: { reason, facts: d.facts, path: d.verdict.path, next: d.verdict.outcome.next, notes: d.notes, vantages: d.vantages, immediateActions: info.immediateActions },
+      diagnosis: { reason, facts: d.facts, findings: d.findings, path: d.verdict.path, next: d.verdict.outcome.next, notes: d.notes, vantages: d.vantages, immediateActions: info.immediateActions },
       parentId: parent ?? null,
     });
     if (created) this.attachKnownRootCause(incident);

@@ -20,6 +20,7 @@ interface HostRow {
   sample_at: number | null;
   service_status: string;
   address: string | null;
+  ssh_port: number | null;
 }
 
 function toRecord(r: HostRow): HostRecord {
@@ -42,6 +43,7 @@ function toRecord(r: HostRow): HostRecord {
     sampleAt: r.sample_at,
     serviceStatus: JSON.parse(r.service_status),
     address: r.address,
+    ...(r.ssh_port === null ? {} : { sshPort: r.ssh_port === 0 ? ('none' as const) : r.ssh_port }),
   };
 }
 
@@ -62,11 +64,11 @@ export class HostStore {
       all: db.prepare('SELECT * FROM hosts ORDER BY id'),
       one: db.prepare('SELECT * FROM hosts WHERE id = ?'),
       upsert: db.prepare(`
-        INSERT INTO hosts (id, state, state_since, hostname, agent_version, os, labels, services, capabilities, interval_ms, first_seen, last_seen, last_seq, agent_started_at, address)
-        VALUES (@id, @state, @stateSince, @hostname, @agentVersion, @os, @labels, @services, @capabilities, @intervalMs, @firstSeen, @lastSeen, @lastSeq, @agentStartedAt, @address)
+        INSERT INTO hosts (id, state, state_since, hostname, agent_version, os, labels, services, capabilities, interval_ms, first_seen, last_seen, last_seq, agent_started_at, address, ssh_port)
+        VALUES (@id, @state, @stateSince, @hostname, @agentVersion, @os, @labels, @services, @capabilities, @intervalMs, @firstSeen, @lastSeen, @lastSeq, @agentStartedAt, @address, @sshPort)
         ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, agent_version = excluded.agent_version, os = excluded.os,
           labels = excluded.labels, services = excluded.services, capabilities = excluded.capabilities,
-          interval_ms = excluded.interval_ms, last_seen = excluded.last_seen, agent_started_at = excluded.agent_started_at, address = excluded.address`),
+          interval_ms = excluded.interval_ms, last_seen = excluded.last_seen, agent_started_at = excluded.agent_started_at, address = excluded.address, ssh_port = excluded.ssh_port`),
       setState: db.prepare('UPDATE hosts SET state = ?, state_since = ? WHERE id = ?'),
       addTransition: db.prepare('INSERT INTO transitions (host_id, from_state, to_state, reason, at) VALUES (?, ?, ?, ?, ?)'),
       history: db.prepare('SELECT from_state, to_state, reason, at FROM transitions WHERE host_id = ? ORDER BY id DESC LIMIT ?'),
@@ -101,6 +103,7 @@ export class HostStore {
       lastSeq: h.lastSeq,
       agentStartedAt: h.agentStartedAt,
       address: h.address,
+      sshPort: h.sshPort === undefined ? null : h.sshPort === 'none' ? 0 : h.sshPort,
     });
   }
 

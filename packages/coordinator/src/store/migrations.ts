@@ -194,4 +194,10 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
   CREATE INDEX incidents_parent ON incidents(parent_id) WHERE parent_id IS NOT NULL;
 `,
   },
+  {
+    // The agent's sshPort setting from Hello (NULL: the fleet default; 0: no SSH to judge),
+    // so a host diagnosed before its agent reconnects after a coordinator restart keeps it.
+    version: 9,
+    sql: `ALTER TABLE hosts ADD COLUMN ssh_port INTEGER;`,
+  },
 ];

@@ -23,11 +23,23 @@ export const helloSchema = z.object({
   os: z
     .object({ platform: boundedString(64), distro: boundedString(128), release: boundedString(64), kernel: boundedString(128), arch: boundedString(32) })
     .nullable(),
-  services: z.array(z.object({ name: boundedString(128).min(1), manager: boundedString(32), recoveryEnabled: z.boolean() })).max(256),
+  services: z
+    .array(
+      z.object({
+        name: boundedString(128).min(1),
+        manager: boundedString(32),
+        recoveryEnabled: z.boolean(),
+        /** TCP ports the service serves to other hosts; absent from agents older than the field. */
+        ports: z.array(z.number().int().min(1, 'must be a TCP port (1-65535)').max(65_535, 'must be a TCP port (1-65535)')).max(16, 'at most 16 ports per service').optional(),
+      }),
+    )
+    .max(256),
   capabilities: z.array(boundedString(64)).max(64),
   intervalMs: z.number().int().min(100, 'must be at least 100 ms').max(3_600_000, 'must be at most 1 h'),
   labels: z.record(boundedString(64), boundedString(256)).refine((r) => Object.keys(r).length <= 64, 'at most 64 labels'),
   startedAtMs: nonNeg,
+  /** The agent's `sshPort`: absent = the coordinator's fleet default, 0 = no SSH to judge. */
+  sshPort: z.number().int().min(0).max(65_535, 'must be a TCP port (1-65535), or 0 for none').optional(),
 });
 
 export type ValidHello = z.output<typeof helloSchema>;

@@ -23,6 +23,13 @@ export interface Hello {
    * Agent process start time, Unix milliseconds: tells a restart from a reconnect.
    */
   'startedAtMs'?: (number | string | Long);
+  /**
+   * Where the coordinator's SSH step looks for this host's SSH server (the agent's
+   * `sshPort` setting): absent = the coordinator's fleet default; 0 = this host serves no
+   * SSH to judge (the step is skipped and other evidence decides); else the TCP port.
+   */
+  'sshPort'?: (number);
+  '_sshPort'?: "sshPort";
 }
 
 export interface Hello__Output {
@@ -44,4 +51,11 @@ export interface Hello__Output {
    * Agent process start time, Unix milliseconds: tells a restart from a reconnect.
    */
   'startedAtMs': (number);
+  /**
+   * Where the coordinator's SSH step looks for this host's SSH server (the agent's
+   * `sshPort` setting): absent = the coordinator's fleet default; 0 = this host serves no
+   * SSH to judge (the step is skipped and other evidence decides); else the TCP port.
+   */
+  'sshPort'?: (number);
+  '_sshPort'?: "sshPort";
 }

@@ -1,0 +1,145 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, FakeClock, type ValidHello, type ValidProbeResult } from '@vigil/shared';
+import { SilenceDetector } from '../../detector/silence-detector.js';
+import { Diagnoser } from '../../diagnosis/diagnoser.js';
+import { AgentChannels, type ProbeAsk } from '../../grpc/agent-channels.js';
+import { IncidentManager } from '../../incidents/incident-manager.js';
+import { IncidentStore } from '../../incidents/incident-store.js';
+import { CoordinatorMetrics } from '../../metrics.js';
+import { Predictor, SeriesStore } from '../../predictions/index.js';
+import { HeartbeatWriter } from '../../registry/heartbeat-writer.js';
+import { HostRegistry } from '../../registry/host-registry.js';
+import { AgentEventStore } from '../../store/agent-event-store.js';
+import { openDb, type Db } from '../../store/db.js';
+import { HostStore } from '../../store/host-store.js';
+import { buildApp } from '../app.js';
+
+/*
+ * POST /v1/hosts/{id}/diagnose through the real app, registry and store, with the
+ * coordinator's own prober answering from a table: here nothing serves SSH on port 22
+ * (refused), ping answers, and port 8080 of the hosts that declare it answers.
+ */
+
+let dir: string;
+let db: Db;
+let app: FastifyInstance;
+let registry: HostRegistry;
+const clock = new FakeClock(Date.parse('2026-12-03T14:00:00Z'));
+const asks: ProbeAsk[] = [];
+
+function answer(ask: ProbeAsk): ValidProbeResult {
+  asks.push(ask);
+  const ok = ask.kind === 'ping' || ask.kind === 'dns' || (ask.kind === 'tcp' && ask.port === 8080) || (ask.kind === 'ssh' && ask.port === 2222);
+  return {
+    requestId: 'r', kind: ask.kind, target: ask.target, ok, durationMs: 1, error: ok ? '' : 'refused: connection refused', transmitted: ask.kind === 'ping' ? 4 : 0,
+    received: ask.kind === 'ping' ? 4 : 0, lossPercent: 0, rttAvgMs: 0.1, banner: ok && ask.kind === 'ssh' ? 'SSH-2.0-OpenSSH_9.2p1' : '', addresses: [], statusCode: 0, refused: '',
+  };
+}
+
+const hello = (hostId: string, over: Partial<ValidHello> = {}): ValidHello => ({
+  hostId, agentVersion: '0.1.0', hostname: hostId, os: null, services: [], capabilities: [], intervalMs: 1000, labels: { address: `10.1.0.${hostId.length}` }, startedAtMs: 1, ...over,
+});
+
+interface Body {
+  diagnosis: {
+    target: { sshPort: number | null; sshPortFrom: string };
+    facts: Record<string, unknown>;
+    findings: string[];
+    notes: string[];
+    verdict: { outcome: { class: string; confidence: number }; path: { node: string; finding: string; result: string; next: string }[] };
+  };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-diagnose-'));
+  db = openDb(dir);
+  const hostStore = new HostStore(db);
+  const log = createLogger('test', 'silent');
+  const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
+  registry = new HostRegistry(clock, hostStore, new HeartbeatWriter(db, hostStore), detector, (t) => hostStore.recordTransition(t), { disconnectGraceMs: 300, restartGraceMs: 15_000, detectionWindowMs: (i) => 2 * i }, log, new AgentEventStore(db));
+  const diagnoser = new Diagnoser(registry, new AgentChannels(), { probe: async (ask) => answer(ask) }, log, { clock });
+  registry.hello(hello('up-1'), 1000, 1);
+  registry.hello(hello('killed-1', { services: [{ name: 'web', manager: 'process', recoveryEnabled: true, ports: [8080] }] }), 1000, 2);
+  registry.hello(hello('ssh2222-1', { sshPort: 2222 }), 1000, 3);
+  registry.hello(hello('nossh-1', { sshPort: 0 }), 1000, 4);
+  // killed-1's agent dies: its stream closes, the grace runs out.
+  registry.streamClosed('killed-1', 2, 'connection lost');
+  clock.advance(2000);
+  app = await buildApp({
+    coordinatorId: 'c1',
+    version: '0.1.0',
+    startedAt: Date.now(),
+    registry,
+    hostStore,
+    metrics: new CoordinatorMetrics(),
+    phiOf: (id) => detector.phiOf(id),
+    outboxDepth: () => 0,
+    outboxLagMs: () => 0,
+    natsConnected: () => false,
+    incidents: new IncidentManager(db, new IncidentStore(db), { enqueue: () => {}, kick: () => {} }, clock, log, { escalationMs: () => 180_000, settleMs: 60_000, tickMs: 1000, source: 'test', apiBase: 'http://api' }),
+    diagnoser,
+    agentEvents: new AgentEventStore(db),
+    predictor: new Predictor({ clock, db, series: new SeriesStore(), sink: { enqueue: () => {}, kick: () => {} } }),
+    tokens: [],
+    now: () => clock.now(),
+  });
+});
+
+afterAll(async () => {
+  await app.close();
+  registry.stop();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function diagnose(id: string): Promise<Body['diagnosis']> {
+  const res = await app.inject({ method: 'POST', url: `/v1/hosts/${id}/diagnose` });
+  expect(res.statusCode, res.body).toBe(200);
+  return (res.json() as Body).diagnosis;
+}
+
+describe('http api - diagnose', () => {
+  it('a healthy host with its agent connected is healthy, never hardware, though nothing answers SSH on 22', async () => {
+    const d = await diagnose('up-1');
+    expect(d.facts).toMatchObject({ ping_ok: true, ssh_ok: false, agent_connected: true });
+    expect(d.verdict.outcome.class).toBe('healthy');
+    expect(d.findings).toEqual(expect.arrayContaining(['ping: 1/1 vantages answered', 'ssh: port 22 (fleet setting): banner at 0/1, refused at 1/1', 'agent: stream connected, last heartbeat 2.0 s ago']));
+    expect(d.verdict.path.map((s) => `${s.node}: ${s.finding} → ${s.result} → ${s.next}`)).toEqual([
+      'network_connectivity: ping: 1/1 vantages answered; dns: "up-1" resolved at 1/1 vantages → reachable → agent_stream',
+      'agent_stream: agent: stream connected, last heartbeat 2.0 s ago → connected → service_status_check',
+      'service_status_check: service_state=unknown → not reported → error_rate_check',
+      'error_rate_check: service_state=unknown; error_rate=unknown → not measured → healthy',
+    ]);
+  });
+
+  it('a host whose agent was killed, with no SSH on 22 but its service port answering, is agent_failure 0.7', async () => {
+    const d = await diagnose('killed-1');
+    expect(d.verdict.outcome).toEqual({ class: 'agent_failure', confidence: 0.7, next: 'agent_repair' });
+    expect(d.findings).toContain('agent: stream closed 2.0 s ago (stream closed without goodbye: connection lost), no reconnect');
+    expect(d.findings).toContain('service ports: web:8080 answered at 1/1');
+    expect(d.notes).toContain('no healthy peer agent could probe: the coordinator judged alone');
+  });
+
+  it("the SSH step probes the port the agent declared, and none when it declared none", async () => {
+    asks.length = 0;
+    const d = await diagnose('ssh2222-1');
+    expect(d.target).toEqual(expect.objectContaining({ sshPort: 2222, sshPortFrom: 'agent' }));
+    expect(asks.filter((a) => a.kind === 'ssh').map((a) => a.port)).toEqual([2222]);
+    expect(d.facts.ssh_ok).toBe(true);
+
+    asks.length = 0;
+    const n = await diagnose('nossh-1');
+    expect(asks.filter((a) => a.kind === 'ssh')).toEqual([]);
+    expect(n.target).toEqual(expect.objectContaining({ sshPort: null, sshPortFrom: 'agent' }));
+    expect(n.findings).toContain('ssh: none to judge (sshPort is "none" by the agent setting)');
+  });
+
+  it('an unknown host is 404', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/hosts/nope-1/diagnose' });
+    expect(res.statusCode).toBe(404);
+  });
+});
