@@ -17,7 +17,7 @@ const PEERS = ['p1', 'p2', 'p3'];
 const START = 1_700_000_000_000;
 
 type Seen = { ping: boolean; ssh: ProbeOutcome; ports: Record<number, ProbeOutcome> };
-type ProbeOutcome = 'ok' | 'refused' | 'timeout' | 'no_banner' | 'hang';
+type ProbeOutcome = 'ok' | 'refused' | 'timeout' | 'no_banner' | 'hang' | 'unanswered';
 
 function record(id: string, over: Partial<HostRecord> = {}): HostRecord {
   return {
@@ -65,6 +65,7 @@ class Fleet {
     this.asks.push({ vantage, ask });
     const outcome: ProbeOutcome = ask.kind === 'ping' ? (this.seen.ping ? 'ok' : 'timeout') : ask.kind === 'ssh' ? this.seen.ssh : ask.kind === 'tcp' ? (this.seen.ports[ask.port!] ?? 'refused') : 'ok';
     // `hang`: a probe that would run into its timeout; the diagnosis must not need it.
+    if (outcome === 'unanswered') return Promise.reject(new Error(`${vantage} did not answer within 5000 ms`));
     return outcome === 'hang' ? new Promise(() => {}) : Promise.resolve(result(ask, outcome));
   }
 
@@ -219,9 +220,23 @@ describe('diagnoser - the SSH step is judged against what the host serves', () =
     expect(r.findings).toContain('service ports: not waited for (the network step failed)');
   });
 
-  it('declared ports are probed once each, at most four', async () => {
-    const f = new Fleet({ services: [{ name: 'a', manager: 'process', recoveryEnabled: true, ports: [80, 443, 80] }, { name: 'b', manager: 'process', recoveryEnabled: true, ports: [5432, 6379, 9000] }] });
+  it('a port probe a vantage could not run costs that port its vote, not the vantage its SSH vote', async () => {
+    const f = new Fleet(web([8080]));
+    f.seen = { ping: true, ssh: 'refused', ports: { 8080: 'unanswered' } };
+    const d = f.diagnoser();
+    f.agentKilled();
+    const r = await d.diagnose(TARGET);
+    expect(r.vantages.every((v) => v.healthy)).toBe(true);
+    expect(r.quorum.ssh).toMatchObject({ votesOk: 0, votesFail: 4 });
+    expect(r.facts.service_port_ok).toBeNull();
+    expect(r.findings).toContain('service ports: web:8080 not probed');
+    expect(r.verdict.outcome).toMatchObject({ class: 'server_hardware_issue', confidence: 0.85 });
+  });
+
+  it('declared ports are probed once each, at most two', async () => {
+    const f = new Fleet({ services: [{ name: 'a', manager: 'process', recoveryEnabled: true, ports: [80, 80, 443] }, { name: 'b', manager: 'process', recoveryEnabled: true, ports: [5432] }] });
     const r = await f.diagnoser().diagnose(TARGET);
-    expect(r.target.servicePorts).toEqual([{ service: 'a', port: 80 }, { service: 'a', port: 443 }, { service: 'b', port: 5432 }, { service: 'b', port: 6379 }]);
+    expect(r.target.servicePorts).toEqual([{ service: 'a', port: 80 }, { service: 'a', port: 443 }]);
+    expect(new Set(f.asks.filter((a) => a.ask.kind === 'tcp').map((a) => a.ask.port))).toEqual(new Set([80, 443]));
   });
 });
