@@ -31,6 +31,8 @@ const AGT = 'agt-1';
 const HW = 'hw-1';
 /** No SSH server at all; a service declaring port 8080 serves on every address. */
 const NOSSH = 'nossh-1';
+/** SSH on 22 and a service on 8080; its agent and SSH server are frozen (SIGSTOP): a stuck userland, the kernel still up. */
+const HUNG = 'hung-1';
 /** SSH on 2222 only; its agent says so with --ssh-port 2222. */
 const SSH2222 = 'ssh2222-1';
 const SERVICE_PORT = 8080;
@@ -64,6 +66,7 @@ describe.skipIf(!canRunNetnsTests())('drills - a host goes down', () => {
       coordinatorId: 'drill-hd',
       hosts: [
         ...[...PEERS, NET, AGT, HW].map((id) => ({ id })),
+        { id: HUNG, agentArgs: ['--config', serviceConfig()] },
         { id: NOSSH, ssh: false, agentArgs: ['--config', serviceConfig()] },
         { id: SSH2222, sshPort: 2222, agentArgs: ['--ssh-port', '2222'] },
       ],
@@ -194,7 +197,8 @@ describe.skipIf(!canRunNetnsTests())('drills - a host goes down', () => {
     expect(inc.diagnosis?.path?.map((s) => [s.node, s.result, s.next])).toEqual([
       ['network_connectivity', 'reachable', 'agent_stream'],
       ['agent_stream', 'disconnected', 'ssh_connectivity'],
-      ['ssh_connectivity', 'failed', 'service_ports_after_ssh_failure'],
+      ['ssh_connectivity', 'failed', 'ssh_failure_mode'],
+      ['ssh_failure_mode', 'not reachable', 'service_ports_after_ssh_failure'],
       ['service_ports_after_ssh_failure', 'none declared', 'server_hardware_issue'],
     ]);
     expect(inc.diagnosis?.next).toBe('server_hardware_check');
@@ -209,6 +213,36 @@ describe.skipIf(!canRunNetnsTests())('drills - a host goes down', () => {
     await d.waitStates({ [HW]: 'online' }, 15_000);
     await resolvedOnce(HW, 'server_hardware_issue', id, l2.receivedAt);
     recordFigures(figuresOf(d, { drill: '3', title: 'agent + SSH killed, link up → server_hardware_issue', faultAt, host: HW, incidentId: id, goalMs }));
+  });
+
+  it('drill 3b - a frozen userland (agent and SSH server stopped, kernel up): SSH connects but never speaks → server_hardware_issue (0.85), though its service port accepts connections', async () => {
+    const goalMs = classificationGoalMs(d, true);
+    const h = d.host(HUNG);
+    const faultAt = performance.now();
+    h.ssh!.signal('SIGSTOP');
+    h.agent!.child.signal('SIGSTOP');
+    try {
+      const opened = await d.waitEvent(subjects.incident('opened', HUNG), { since: faultAt, timeoutMs: goalMs + 5000 });
+      expect(incidentData(opened)).toMatchObject({ class: 'server_hardware_issue', confidence: 0.85, hostId: HUNG });
+      expect(opened.receivedAt - faultAt, `fault → classified incident on NATS (goal ${goalMs} ms)`).toBeLessThanOrEqual(goalMs);
+      const inc = await d.incident(incidentData(opened)!.incidentId);
+      expect(inc.diagnosis?.path?.map((s) => [s.node, s.result])).toEqual([
+        ['network_connectivity', 'reachable'],
+        ['agent_stream', 'disconnected'],
+        ['ssh_connectivity', 'failed'],
+        ['ssh_failure_mode', 'connected, no banner'],
+      ]);
+      const findings = inc.diagnosis?.findings ?? [];
+      expect(findings).toContain('ssh: port 22 (fleet setting): banner at 0/4, no_banner at 4/4');
+      expect(findings).toContain(`service ports: web:${SERVICE_PORT} answered at 4/4`);
+      expect(findings.find((f) => f.startsWith('agent: '))).toMatch(/^agent: heartbeats stopped [\d.]+ s ago on an open stream/);
+      recordFigures(figuresOf(d, { drill: '3b', title: 'userland frozen, kernel up → server_hardware_issue', faultAt, host: HUNG, incidentId: incidentData(opened)!.incidentId, goalMs }));
+    } finally {
+      h.agent!.child.signal('SIGCONT');
+      h.ssh!.signal('SIGCONT');
+    }
+    // Thawed, the agent heartbeats on its open stream again: the host is back before the next drills.
+    await d.waitStates({ [HUNG]: 'online' }, 15_000);
   });
 
   it('no SSH - a healthy host with nothing on port 22 and its agent connected is judged healthy, never hardware', async () => {
@@ -235,7 +269,8 @@ describe.skipIf(!canRunNetnsTests())('drills - a host goes down', () => {
     expect(inc.diagnosis?.path?.map((s) => [s.node, s.result, s.next])).toEqual([
       ['network_connectivity', 'reachable', 'agent_stream'],
       ['agent_stream', 'disconnected', 'ssh_connectivity'],
-      ['ssh_connectivity', 'failed', 'service_ports_after_ssh_failure'],
+      ['ssh_connectivity', 'failed', 'ssh_failure_mode'],
+      ['ssh_failure_mode', 'not reachable', 'service_ports_after_ssh_failure'],
       ['service_ports_after_ssh_failure', 'answered', 'agent_failure'],
     ]);
     const findings = inc.diagnosis?.findings ?? [];
@@ -243,7 +278,7 @@ describe.skipIf(!canRunNetnsTests())('drills - a host goes down', () => {
     expect(findings).toContain('ssh: port 22 (fleet setting): banner at 0/4, refused at 4/4');
     expect(findings).toContain(`service ports: web:${SERVICE_PORT} answered at 4/4`);
     expect(findings.find((f) => f.startsWith('agent: '))).toMatch(/^agent: stream closed \d+\.\d s ago \(.*\), no reconnect$/);
-    expect(inc.timeline.map((t) => t.summary).join('\n')).toMatch(/SSH on port 22 failed but a declared service port answered/);
+    expect(inc.timeline.map((t) => t.summary).join('\n')).toMatch(/SSH on port 22 could not be reached but a declared service port answered/);
     // No hardware incident was opened for the host, before or after.
     const stored = await d.stream();
     expect(stored.filter((m) => m.subject === subjects.incident('opened', NOSSH)).map((m) => incidentData(m)?.class)).toEqual(['agent_failure']);

@@ -17,7 +17,7 @@ const PEERS = ['p1', 'p2', 'p3'];
 const START = 1_700_000_000_000;
 
 type Seen = { ping: boolean; ssh: ProbeOutcome; ports: Record<number, ProbeOutcome> };
-type ProbeOutcome = 'ok' | 'refused' | 'timeout' | 'hang';
+type ProbeOutcome = 'ok' | 'refused' | 'timeout' | 'no_banner' | 'hang' | 'unanswered';
 
 function record(id: string, over: Partial<HostRecord> = {}): HostRecord {
   return {
@@ -26,10 +26,10 @@ function record(id: string, over: Partial<HostRecord> = {}): HostRecord {
   };
 }
 
-function result(ask: ProbeAsk, outcome: 'ok' | 'refused' | 'timeout'): ValidProbeResult {
+function result(ask: ProbeAsk, outcome: 'ok' | 'refused' | 'timeout' | 'no_banner'): ValidProbeResult {
   const ok = outcome === 'ok';
   return {
-    requestId: 'r', kind: ask.kind, target: ask.target, ok, durationMs: 1, error: ok ? '' : `${outcome}: ${outcome === 'refused' ? 'connection refused' : 'no answer'}`,
+    requestId: 'r', kind: ask.kind, target: ask.target, ok, durationMs: 1, error: ok ? '' : `${outcome}: ${outcome === 'refused' ? 'connection refused' : outcome === 'no_banner' ? 'no SSH banner within 10000 ms' : 'no answer'}`,
     transmitted: ask.kind === 'ping' ? 4 : 0, received: ask.kind === 'ping' && ok ? 4 : 0, lossPercent: ok ? 0 : 100, rttAvgMs: 0,
     banner: ask.kind === 'ssh' && ok ? 'SSH-2.0-OpenSSH_9.2' : '', addresses: [], statusCode: 0, refused: '',
   };
@@ -65,6 +65,7 @@ class Fleet {
     this.asks.push({ vantage, ask });
     const outcome: ProbeOutcome = ask.kind === 'ping' ? (this.seen.ping ? 'ok' : 'timeout') : ask.kind === 'ssh' ? this.seen.ssh : ask.kind === 'tcp' ? (this.seen.ports[ask.port!] ?? 'refused') : 'ok';
     // `hang`: a probe that would run into its timeout; the diagnosis must not need it.
+    if (outcome === 'unanswered') return Promise.reject(new Error(`${vantage} did not answer within 5000 ms`));
     return outcome === 'hang' ? new Promise(() => {}) : Promise.resolve(result(ask, outcome));
   }
 
@@ -117,11 +118,12 @@ describe('diagnoser - the SSH step is judged against what the host serves', () =
     expect(r.verdict.path.map((p) => [p.node, p.result, p.next])).toEqual([
       ['network_connectivity', 'reachable', 'agent_stream'],
       ['agent_stream', 'disconnected', 'ssh_connectivity'],
-      ['ssh_connectivity', 'failed', 'service_ports_after_ssh_failure'],
+      ['ssh_connectivity', 'failed', 'ssh_failure_mode'],
+      ['ssh_failure_mode', 'not reachable', 'service_ports_after_ssh_failure'],
       ['service_ports_after_ssh_failure', 'answered', 'agent_failure'],
     ]);
     expect(r.facts).toMatchObject({ ping_ok: true, ssh_ok: false, agent_connected: false, service_port_ok: true, stream_closed: true });
-    expect(r.notes.join('\n')).toMatch(/SSH on port 22 failed but a declared service port answered.*sshPort/);
+    expect(r.notes.join('\n')).toMatch(/SSH on port 22 could not be reached but a declared service port answered.*sshPort/);
     expect(r.target).toMatchObject({ sshPort: 22, sshPortFrom: 'fleet', servicePorts: [{ service: 'web', port: 8080 }] });
     // Every vantage connected to the declared port on the host's address.
     expect(f.asks.filter((a) => a.ask.kind === 'tcp').map((a) => `${a.vantage} ${a.ask.target}:${a.ask.port}`).sort()).toEqual(
@@ -148,6 +150,18 @@ describe('diagnoser - the SSH step is judged against what the host serves', () =
     const r = await d.diagnose(TARGET);
     expect(r.verdict.outcome).toMatchObject({ class: 'server_hardware_issue', confidence: 0.85 });
     expect(r.findings).toContain('service ports: web:8080 answered at 0/4 (refused at 4/4)');
+  });
+
+  it('a host whose SSH accepts connections but never sends a banner is hardware 0.85, though its service port accepts connections too', async () => {
+    const f = new Fleet(web([8080]));
+    f.seen = { ping: true, ssh: 'no_banner', ports: { 8080: 'ok' } };
+    const d = f.diagnoser();
+    f.agentQuiet();
+    const r = await d.diagnose(TARGET);
+    expect(r.facts).toMatchObject({ ssh_ok: false, ssh_no_banner: true, service_port_ok: true });
+    expect(r.verdict.outcome).toMatchObject({ class: 'server_hardware_issue', confidence: 0.85 });
+    expect(r.findings).toContain('ssh: port 22 (fleet setting): banner at 0/4, no_banner at 4/4');
+    expect(r.notes).toContain('SSH on port 22 accepted connections but sent no banner: the kernel answers, the host\'s userland does not.');
   });
 
   it('the agent\'s sshPort wins over the ssh_port label, which wins over the fleet default', async () => {
@@ -206,9 +220,23 @@ describe('diagnoser - the SSH step is judged against what the host serves', () =
     expect(r.findings).toContain('service ports: not waited for (the network step failed)');
   });
 
-  it('declared ports are probed once each, at most four', async () => {
-    const f = new Fleet({ services: [{ name: 'a', manager: 'process', recoveryEnabled: true, ports: [80, 443, 80] }, { name: 'b', manager: 'process', recoveryEnabled: true, ports: [5432, 6379, 9000] }] });
+  it('a port probe a vantage could not run costs that port its vote, not the vantage its SSH vote', async () => {
+    const f = new Fleet(web([8080]));
+    f.seen = { ping: true, ssh: 'refused', ports: { 8080: 'unanswered' } };
+    const d = f.diagnoser();
+    f.agentKilled();
+    const r = await d.diagnose(TARGET);
+    expect(r.vantages.every((v) => v.healthy)).toBe(true);
+    expect(r.quorum.ssh).toMatchObject({ votesOk: 0, votesFail: 4 });
+    expect(r.facts.service_port_ok).toBeNull();
+    expect(r.findings).toContain('service ports: web:8080 not probed');
+    expect(r.verdict.outcome).toMatchObject({ class: 'server_hardware_issue', confidence: 0.85 });
+  });
+
+  it('declared ports are probed once each, at most two', async () => {
+    const f = new Fleet({ services: [{ name: 'a', manager: 'process', recoveryEnabled: true, ports: [80, 80, 443] }, { name: 'b', manager: 'process', recoveryEnabled: true, ports: [5432] }] });
     const r = await f.diagnoser().diagnose(TARGET);
-    expect(r.target.servicePorts).toEqual([{ service: 'a', port: 80 }, { service: 'a', port: 443 }, { service: 'b', port: 5432 }, { service: 'b', port: 6379 }]);
+    expect(r.target.servicePorts).toEqual([{ service: 'a', port: 80 }, { service: 'a', port: 443 }]);
+    expect(new Set(f.asks.filter((a) => a.ask.kind === 'tcp').map((a) => a.ask.port))).toEqual(new Set([80, 443]));
   });
 });

@@ -15,8 +15,12 @@ export type DiagnoserRegistry = Pick<HostRegistry, 'get' | 'all' | 'isConnected'
 /** How the diagnoser reaches peer agents: whether one is attached, and a probe through it. */
 export type DiagnoserChannels = Pick<AgentChannels, 'isAttached' | 'probe'>;
 
-/** At most this many declared service ports are probed per diagnosis: enough to see the host is up, bounded per vantage. */
-export const MAX_SERVICE_PORTS = 4;
+/**
+ * At most this many declared service ports are probed per diagnosis: one answering is
+ * enough to see the host is up, and a peer agent runs 4 probes at once (ping, DNS, SSH
+ * and these), so more would queue past the answer deadline.
+ */
+export const MAX_SERVICE_PORTS = 2;
 
 export interface DiagnoserOptions {
   /** Peer agents asked to probe, besides the coordinator. @default 3 */
@@ -27,7 +31,7 @@ export interface DiagnoserOptions {
   sshTimeoutMs: number;
   /** The fleet's SSH port, for hosts whose agent does not set `sshPort`; `none`: no SSH step. @default 22 */
   sshPort: SshPortSetting;
-  /** Connect timeout of the TCP probes of declared service ports (runbook 4: port_availability). @default 5 s */
+  /** Connect timeout of the TCP probes of declared service ports: a reachable port answers within a round trip; 3 s covers two SYN retries. @default 3 s */
   portTimeoutMs: number;
   /** ping deadline. @default 2 s */
   pingTimeoutMs: number;
@@ -47,7 +51,7 @@ export const DEFAULT_DIAGNOSER_OPTIONS: DiagnoserOptions = {
   zoneLabel: 'zone',
   sshTimeoutMs: 10_000,
   sshPort: 22,
-  portTimeoutMs: 5_000,
+  portTimeoutMs: 3_000,
   pingTimeoutMs: 2_000,
   dnsTimeoutMs: 2_000,
   answerSlackMs: 2_000,
@@ -162,6 +166,7 @@ export class Diagnoser {
     const facts: Facts = {
       ping_ok: q.ping.ok,
       ssh_ok: q.ssh.ok,
+      ssh_no_banner: q.ssh.ok === false ? mostlyNoBanner(reports) : null,
       dns_ok: name ? q.dns.ok : null,
       agent_connected: connected,
       service_port_ok: anyPortAnswered(q.servicePorts),
@@ -176,6 +181,7 @@ export class Diagnoser {
       ping_ok: pingFinding(reports, q.ping),
       dns_ok: dnsFinding(name, reports, q.dns),
       ssh_ok: sshFinding(sshStep, reports),
+      ssh_no_banner: sshFinding(sshStep, reports),
       agent_connected: agentWords,
       service_port_ok: servicePortsFinding(q.servicePorts, reports, networkDown),
       stream_closed: agentWords,
@@ -208,6 +214,7 @@ export class Diagnoser {
     const facts: Facts = {
       ping_ok: hostFacts?.ping_ok ?? true,
       ssh_ok: hostFacts?.ssh_ok ?? null,
+      ssh_no_banner: null,
       dns_ok: hostFacts?.dns_ok ?? null,
       agent_connected: true,
       service_port_ok: null,
@@ -255,7 +262,9 @@ export class Diagnoser {
     if (ssh instanceof Error) this.unhealthy(report, ssh);
     else if (ssh) report.ssh = ssh;
     for (const [port, res] of ports) {
-      if (res instanceof Error) this.unhealthy(report, res);
+      // A port probe the vantage could not run leaves that port without its vote; the
+      // vantage's SSH vote stands.
+      if (res instanceof Error) report.error = report.error ? `${report.error}; port ${port}: ${res.message}` : `port ${port}: ${res.message}`;
       else (report.ports ??= {})[String(port)] = res;
     }
   }
@@ -289,6 +298,18 @@ export function declaredPorts(host: Pick<HostRecord, 'services'>): { service: st
   return out;
 }
 
+/** Most failed SSH votes connected but heard no banner (the probe's `no_banner` code). */
+export function mostlyNoBanner(reports: VantageReport[]): boolean {
+  let noBanner = 0;
+  let failed = 0;
+  for (const r of reports) {
+    if (!r.healthy || !r.ssh || r.ssh.refused || r.ssh.ok) continue;
+    failed++;
+    if (r.ssh.error.startsWith('no_banner:')) noBanner++;
+  }
+  return failed > 0 && noBanner * 2 > failed;
+}
+
 /** One declared port answering is enough to say the host is up; null when none could be judged. */
 export function anyPortAnswered(ports: PortVerdict[]): boolean | null {
   if (ports.some((p) => p.q.ok === true)) return true;
@@ -303,8 +324,11 @@ function explain(verdict: TreeVerdict, facts: Facts, sshPort: number | null): st
   const cls = verdict.outcome.class;
   if (nodes.has('service_ports_after_ssh_failure') && cls === 'agent_failure') {
     notes.push(
-      `SSH on port ${sshPort} failed but a declared service port answered: the host is up, so the SSH failure is not taken as a hardware sign (SSH filtered, or served on another port?). Set the agent's sshPort (a port or none) so the SSH step probes what the host serves.`,
+      `SSH on port ${sshPort} could not be reached but a declared service port answered: the host is up, so the SSH failure is not taken as a hardware sign (SSH filtered, or served on another port?). Set the agent's sshPort (a port or none) so the SSH step probes what the host serves.`,
     );
+  }
+  if (nodes.has('ssh_failure_mode') && cls === 'server_hardware_issue' && facts.ssh_no_banner === true) {
+    notes.push(`SSH on port ${sshPort} accepted connections but sent no banner: the kernel answers, the host's userland does not.`);
   }
   if (nodes.has('service_ports_without_ssh')) {
     const basis = facts.service_port_ok === true ? 'a declared service port answered' : facts.stream_closed === true ? "the host itself closed the agent's stream" : 'nothing but ping answered';

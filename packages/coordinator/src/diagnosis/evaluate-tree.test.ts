@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_DECISION_TREE, decisionTreeSchema, type Facts } from '@vigil/shared';
 import { evaluateTree } from './evaluate-tree.js';
 
-const healthy: Facts = { ping_ok: true, ssh_ok: true, dns_ok: true, agent_connected: true, service_port_ok: null, stream_closed: null, service_state: 'running', error_rate: 0, log_causes: [] };
+const healthy: Facts = { ping_ok: true, ssh_ok: true, ssh_no_banner: null, dns_ok: true, agent_connected: true, service_port_ok: null, stream_closed: null, service_state: 'running', error_rate: 0, log_causes: [] };
 const run = (f: Partial<Facts>) => evaluateTree(DEFAULT_DECISION_TREE, { ...healthy, ...f });
 const steps = (f: Partial<Facts>) => run(f).path.map((p) => `${p.node}:${p.result}→${p.next}`);
 /** An agent that is gone: the cases the SSH step and the other evidence decide. */
@@ -24,7 +24,8 @@ describe('decision tree - the runbook classes', () => {
     expect(steps({ ssh_ok: false, agent_connected: false, service_state: null })).toEqual([
       'network_connectivity:reachable→agent_stream',
       'agent_stream:disconnected→ssh_connectivity',
-      'ssh_connectivity:failed→service_ports_after_ssh_failure',
+      'ssh_connectivity:failed→ssh_failure_mode',
+      'ssh_failure_mode:not reachable→service_ports_after_ssh_failure',
       'service_ports_after_ssh_failure:none declared→server_hardware_issue',
     ]);
     expect(gone({ ssh_ok: false, service_port_ok: false }).outcome).toMatchObject({ class: 'server_hardware_issue', confidence: 0.85 });
@@ -73,8 +74,15 @@ describe('decision tree - a connected agent is never a hardware verdict', () => 
 });
 
 describe('decision tree - when the SSH step cannot be judged, other evidence decides with less confidence', () => {
-  it('SSH failed but a declared service port answers → agent_failure at 0.7, not hardware', () => {
-    const v = gone({ ssh_ok: false, service_port_ok: true });
+  it('SSH connected but sent no banner → server_hardware_issue at 0.85, whatever the service ports say', () => {
+    for (const service_port_ok of [true, false, null]) {
+      const v = gone({ ssh_ok: false, ssh_no_banner: true, service_port_ok });
+      expect(v.outcome).toMatchObject({ class: 'server_hardware_issue', confidence: 0.85 });
+      expect(v.path.at(-1)).toMatchObject({ node: 'ssh_failure_mode', result: 'connected, no banner', next: 'server_hardware_issue' });
+    }
+  });
+  it('SSH not reachable (refused, filtered) but a declared service port answers → agent_failure at 0.7, not hardware', () => {
+    const v = gone({ ssh_ok: false, ssh_no_banner: false, service_port_ok: true });
     expect(v.outcome).toMatchObject({ class: 'agent_failure', confidence: 0.7, next: 'agent_repair' });
     expect(v.path.at(-1)).toMatchObject({ node: 'service_ports_after_ssh_failure', result: 'answered', next: 'agent_failure' });
   });
@@ -100,13 +108,14 @@ describe('decision tree - path steps carry findings in words', () => {
   it('each step shows the findings of the facts its node read, and the branch taken', () => {
     const v = evaluateTree(
       DEFAULT_DECISION_TREE,
-      { ...healthy, agent_connected: false, ssh_ok: false, service_port_ok: true, service_state: null },
+      { ...healthy, agent_connected: false, ssh_ok: false, ssh_no_banner: false, service_port_ok: true, service_state: null },
       { ping_ok: 'ping: 4/4 vantages answered', dns_ok: 'dns: not checked', ssh_ok: 'ssh: port 22: banner at 0/4, refused at 4/4', agent_connected: 'agent: stream closed 2.1 s ago', service_port_ok: 'service ports: web:8080 answered at 4/4' },
     );
     expect(v.path.map((p) => ({ node: p.node, finding: p.finding, result: p.result, next: p.next }))).toEqual([
       { node: 'network_connectivity', finding: 'ping: 4/4 vantages answered; dns: not checked', result: 'reachable', next: 'agent_stream' },
       { node: 'agent_stream', finding: 'agent: stream closed 2.1 s ago', result: 'disconnected', next: 'ssh_connectivity' },
-      { node: 'ssh_connectivity', finding: 'ssh: port 22: banner at 0/4, refused at 4/4', result: 'failed', next: 'service_ports_after_ssh_failure' },
+      { node: 'ssh_connectivity', finding: 'ssh: port 22: banner at 0/4, refused at 4/4', result: 'failed', next: 'ssh_failure_mode' },
+      { node: 'ssh_failure_mode', finding: 'ssh_no_banner=false', result: 'not reachable', next: 'service_ports_after_ssh_failure' },
       { node: 'service_ports_after_ssh_failure', finding: 'service ports: web:8080 answered at 4/4', result: 'answered', next: 'agent_failure' },
     ]);
   });

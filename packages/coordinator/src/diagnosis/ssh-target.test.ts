@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCli } from '../cli.js';
 import { coordinatorConfigSchema } from '../config.js';
 import { parseSshPort, sshTarget } from './ssh-target.js';
 
@@ -27,5 +28,10 @@ describe('ssh target - the coordinator option', () => {
     const bad = coordinatorConfigSchema.safeParse({ sshPort: 'twenty-two' });
     expect(bad.success).toBe(false);
     expect(bad.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['sshPort: "twenty-two" is neither a TCP port (1-65535) nor "none"']);
+  });
+  it('--ssh-port on the command line', () => {
+    expect(parseCli(['--ssh-port', 'none'])).toMatchObject({ kind: 'run', config: { sshPort: 'none' } });
+    expect(parseCli(['--ssh-port', '2222'])).toMatchObject({ kind: 'run', config: { sshPort: 2222 } });
+    expect(() => parseCli(['--ssh-port', '0'])).toThrow(/sshPort.*"0" is neither a TCP port \(1-65535\) nor "none"/);
   });
 });

@@ -9,13 +9,19 @@ import { PROBLEM_CLASSES } from './classes.js';
  * what each branch means (`results`), so a recorded path reads forwards: "ping: reachable
  * → agent_stream", not "the failure test was false".
  */
-export const FACT_NAMES = ['ping_ok', 'ssh_ok', 'dns_ok', 'agent_connected', 'service_port_ok', 'stream_closed', 'service_state', 'error_rate', 'log_causes'] as const;
+export const FACT_NAMES = ['ping_ok', 'ssh_ok', 'ssh_no_banner', 'dns_ok', 'agent_connected', 'service_port_ok', 'stream_closed', 'service_state', 'error_rate', 'log_causes'] as const;
 export type FactName = (typeof FACT_NAMES)[number];
 
 export interface Facts {
   ping_ok: boolean | null;
   /** null when the host has no SSH to judge (its SSH port is `none`) or no vantage could probe it. */
   ssh_ok: boolean | null;
+  /**
+   * SSH failed because the vantages connected but heard no banner (true: something holds
+   * the port and never speaks, the sign of a stuck userland), or failed to connect at all
+   * (false: refused, filtered, unreachable); null when SSH did not fail.
+   */
+  ssh_no_banner: boolean | null;
   dns_ok: boolean | null;
   agent_connected: boolean | null;
   /**
@@ -115,7 +121,9 @@ export const HIGH_ERROR_RATE = 0.01;
  * The runbook's chain (section 1) with its decision nodes (section 8). Confidences 0.9,
  * 0.95 and 0.8 are the runbook's; the others are Vigil's reading for the leaves the
  * runbook gives no number:
- * - 0.85 hardware: ping answers, SSH fails, and nothing else of the host answers;
+ * - 0.85 hardware: ping answers and SSH connects but never sends its banner (a stuck
+ *   userland; a service port's TCP connect cannot outweigh it, since the kernel completes
+ *   handshakes for a frozen process), or SSH fails and nothing else of the host answers;
  * - 0.9 agent: ping and SSH answer, the agent is gone;
  * - 0.75 / 0.7 agent: SSH cannot be judged (none configured) or failed, but a declared
  *   service port answers, so the host is up and only its agent is gone; lower than a
@@ -148,12 +156,19 @@ export const DEFAULT_DECISION_TREE: DecisionTree = decisionTreeSchema.parse({
       description: "SSH banner within the timeout from healthy vantage points, on the host's SSH port",
       when: { fact: 'ssh_ok', op: 'eq', value: true },
       then: { outcome: { class: 'agent_failure', confidence: 0.9, next: 'agent_repair' } },
-      otherwise: { goto: 'service_ports_after_ssh_failure' },
+      otherwise: { goto: 'ssh_failure_mode' },
       unknown: { goto: 'service_ports_without_ssh' },
       results: { then: 'answered', otherwise: 'failed', unknown: 'not judged' },
     },
+    ssh_failure_mode: {
+      description: 'SSH connected but no banner came (a stuck userland: the kernel still completes handshakes), or nothing reachable listens there (refused, filtered)?',
+      when: { fact: 'ssh_no_banner', op: 'eq', value: true },
+      then: { outcome: { class: 'server_hardware_issue', confidence: 0.85, next: 'server_hardware_check' } },
+      otherwise: { goto: 'service_ports_after_ssh_failure' },
+      results: { then: 'connected, no banner', otherwise: 'not reachable', unknown: 'not reachable' },
+    },
     service_ports_after_ssh_failure: {
-      description: "SSH failed: does a port the host's services declare still answer (then SSH is filtered or elsewhere, and the host is up)?",
+      description: "SSH cannot be reached: does a port the host's services declare still answer (then SSH is filtered or elsewhere, and the host is up)?",
       when: { fact: 'service_port_ok', op: 'eq', value: true },
       then: { outcome: { class: 'agent_failure', confidence: 0.7, next: 'agent_repair' } },
       otherwise: { outcome: { class: 'server_hardware_issue', confidence: 0.85, next: 'server_hardware_check' } },
