@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAgent } from '../helpers/agent.js';
+import { Agent, startAgent } from '../helpers/agent.js';
 import { makeCerts, type CertFiles } from '../helpers/certs.js';
 import { Coordinator } from '../helpers/coordinator.js';
 import { dumpLogsOnFailure, teardown } from '../helpers/fleet.js';
 import { HttpError, getJson, hostStates } from '../helpers/http.js';
 import { connectOnce, GrpcStatus } from '../helpers/grpc-raw.js';
 import { holdsFor, waitFor } from '../helpers/poll.js';
-import { COORDINATOR_BIN } from '../helpers/processes.js';
+import { AGENT_BIN, COORDINATOR_BIN, spawnProgram } from '../helpers/processes.js';
 import { runToExit } from '../helpers/run.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -19,7 +19,7 @@ describe('mutual TLS', () => {
   dumpLogsOnFailure();
 
   beforeAll(async () => {
-    certs = await makeCerts(['web-1', 'other-host']);
+    certs = await makeCerts(['web-1', 'other-host', 'ip-dialer']);
     coordinator = await Coordinator.start({
       nats: 'none',
       tls: { ca: certs.ca, cert: certs.serverCert, key: certs.serverKey },
@@ -36,6 +36,34 @@ describe('mutual TLS', () => {
       what: 'web-1 online',
       observe: () => hostStates(coordinator.baseUrl),
     });
+  });
+
+  it('tls - an agent dialling 127.0.0.1 with mTLS prints no DEP0123 warning, and grpc-js logs come out as JSON', async () => {
+    // grpc-js tracing on: its own lines must go through the agent's JSON logger too.
+    const env = { ...process.env, GRPC_TRACE: 'channel,subchannel,transport', GRPC_VERBOSITY: 'DEBUG' };
+    const agent = new Agent({ coordinator: coordinator.grpcTarget, hostId: 'ip-dialer', interval: '500ms', logLevel: 'debug', tls: tlsFor('ip-dialer') }, (name, args) => spawnProgram(name, AGENT_BIN, args, env));
+    await waitFor(async () => (await hostStates(coordinator.baseUrl))['ip-dialer'] === 'online', {
+      timeoutMs: 10_000,
+      what: 'ip-dialer online',
+      observe: () => hostStates(coordinator.baseUrl),
+    });
+    const stderr = agent.child.stderr.text();
+    expect(stderr).not.toContain('DEP0123');
+    expect(stderr).not.toMatch(/TLS ServerName to an IP address/);
+    const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+    const notJson = lines.filter((l) => {
+      try {
+        JSON.parse(l);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(notJson, 'every stderr line is a JSON log record').toEqual([]);
+    const grpcLines = lines.map((l) => JSON.parse(l) as { part?: string; tracer?: string }).filter((r) => r.part === 'grpc-js');
+    expect(grpcLines.length, 'grpc-js trace lines reached the JSON log').toBeGreaterThan(0);
+    expect(grpcLines.some((r) => typeof r.tracer === 'string')).toBe(true);
+    await agent.stop();
   });
 
   it('tls - a Hello for a host id the certificate does not name ends with PERMISSION_DENIED or UNAUTHENTICATED', async () => {

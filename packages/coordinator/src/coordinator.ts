@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, formatHostPort, systemClock, type Clock, type Logger, type ProblemClass } from '@vigil/shared';
+import { createLogger, formatHostPort, routeGrpcLogs, systemClock, type Clock, type Logger, type ProblemClass } from '@vigil/shared';
 import type { CoordinatorConfig } from './config.js';
 import { SilenceDetector } from './detector/silence-detector.js';
 import { buildApp } from './http/app.js';
@@ -55,6 +55,8 @@ export interface CoordinatorDeps {
 export async function startCoordinator(config: CoordinatorConfig, deps: CoordinatorDeps = {}): Promise<Coordinator> {
   const clock = deps.clock ?? systemClock;
   const log = deps.logger ?? createLogger('vigil-coordinator', config.logLevel);
+  // grpc-js's own diagnostics would otherwise be plain text lines in a JSON log.
+  routeGrpcLogs(log);
   const metrics = new CoordinatorMetrics();
   const db: Db = openDb(config.dataDir);
   const hostStore = new HostStore(db);
