@@ -9,7 +9,7 @@ import { CoordinatorMetrics } from './metrics.js';
 import { NatsLink } from './outbox/nats-link.js';
 import { OutboxPublisher } from './outbox/publisher.js';
 import { HeartbeatWriter } from './registry/heartbeat-writer.js';
-import { hostStateEvent } from './registry/host-events.js';
+import { hostRemovedEvent, hostStateEvent } from './registry/host-events.js';
 import { HostRegistry } from './registry/host-registry.js';
 import type { HostRecord, Transition } from './registry/types.js';
 import { openDb, type Db } from './store/db.js';
@@ -97,6 +97,19 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     publisher?.kick();
   };
 
+  // A removed host and its event are one transaction too.
+  const persistRemoval = db.transaction((host: HostRecord, at: number, by: string) => {
+    hostStore.remove(host.id);
+    if (publisher) {
+      const { subject, event } = hostRemovedEvent(host, at, by, source, links.apiBase);
+      outbox.add(event.id, subject, JSON.stringify(event), at);
+    }
+  });
+  const removalSink = (host: HostRecord, at: number, by: string) => {
+    persistRemoval(host, at, by);
+    publisher?.kick();
+  };
+
   const writer = new HeartbeatWriter(db, hostStore, (_n, ms) => metrics.storeWrite.observe(ms / 1000));
   let registry: HostRegistry | undefined;
   const detectorOpts = {
@@ -117,6 +130,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       disconnectGraceMs: config.disconnectGrace,
       restartGraceMs: config.restartGrace,
       detectionWindowMs: (i) => Math.max(i * config.ceilingIntervals, config.minSilenceFloor),
+      removalSink,
     },
     log.child({ part: 'registry' }),
     agentEvents,
@@ -228,6 +242,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       predictor,
       tokens: config.tokens,
       now: () => clock.now(),
+      zoneLabel: config.zoneLabel,
     },
     {
       logger: log.child({ part: 'http' }),

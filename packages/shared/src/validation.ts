@@ -1,11 +1,16 @@
 import type { z } from 'zod';
 import { SHOWS_VALUE } from './schemas/duration.js';
 
-/** Reads the value at a zod issue path, so an error can quote what was actually given. */
+/**
+ * Reads the value at a zod issue path, so an error can quote what was actually given. A
+ * value a schema split or wrapped (a comma list, one value for a list) has no element at
+ * the path: the value given is quoted instead.
+ */
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = input;
   for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
+    if (v === null || v === undefined) return undefined;
+    if (typeof v !== 'object') return v;
     v = (v as Record<PropertyKey, unknown>)[key];
   }
   return v;
