@@ -59,3 +59,18 @@ describe('coordinator cli - durations', () => {
     expect(p).toContain('\n    4 |  network_issue: 5m');
   });
 });
+
+describe('coordinator cli - plaintext API listener', () => {
+  it('api-plain-listen - a loopback address is accepted', () => {
+    const r = parseCli([...base, '--api-plain-listen', '127.0.0.1:7402']);
+    if (r.kind !== 'run') throw new Error(r.kind);
+    expect(r.config.apiPlainListen).toEqual({ host: '127.0.0.1', port: 7402 });
+  });
+
+  it('api-plain-listen - an address beyond loopback is refused, naming the field and the host', () => {
+    expect(problems([...base, '--api-plain-listen', '0.0.0.0:7402'])).toEqual([
+      'apiPlainListen: the plaintext API listener must be on loopback (127.0.0.1, ::1 or localhost), not "0.0.0.0" (got "0.0.0.0:7402")',
+    ]);
+    expect(problems(withFile('apiPlainListen: 10.0.0.5:7402\n'))[0]).toMatch(/^apiPlainListen: the plaintext API listener must be on loopback/);
+  });
+});

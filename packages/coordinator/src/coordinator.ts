@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, formatHostPort, routeGrpcLogs, systemClock, type Clock, type Logger, type ProblemClass } from '@vigil/shared';
@@ -32,6 +33,8 @@ import { joinCluster, type ClusterMember } from './cluster/join.js';
 export interface Coordinator {
   readonly grpcPort: number;
   readonly httpPort: number;
+  /** Port of the plaintext loopback API listener (`apiPlainListen`), when there is one. */
+  readonly httpPlainPort: number | undefined;
   readonly registry: HostRegistry;
   readonly channels: AgentChannels;
   readonly incidents: IncidentManager;
@@ -254,13 +257,25 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   if (!config.publicUrl) links.apiBase = `${config.tls.cert ? 'https' : 'http'}://${formatHostPort(config.http.host, httpPort)}`;
   incidentOpts.apiBase = links.apiBase;
 
-  writePorts(config.dataDir, { grpc: grpcServer.port, http: httpPort });
-  log.info({ grpc: formatHostPort(config.grpc.host, grpcServer.port), http: formatHostPort(config.http.host, httpPort), nats: natsEnabled ? config.nats : 'none', id: config.id }, 'coordinator listening');
+  const plain = config.apiPlainListen ? await listenPlain(app, config.apiPlainListen) : undefined;
+
+  writePorts(config.dataDir, { grpc: grpcServer.port, http: httpPort, ...(plain ? { httpPlain: plain.port } : {}) });
+  log.info(
+    {
+      grpc: formatHostPort(config.grpc.host, grpcServer.port),
+      http: `${config.tls.cert ? 'https' : 'http'}://${formatHostPort(config.http.host, httpPort)}`,
+      ...(plain && config.apiPlainListen ? { httpPlain: `http://${formatHostPort(config.apiPlainListen.host, plain.port)}` } : {}),
+      nats: natsEnabled ? config.nats : 'none',
+      id: config.id,
+    },
+    'coordinator listening',
+  );
 
   let stopped = false;
   return {
     grpcPort: grpcServer.port,
     httpPort,
+    httpPlainPort: plain?.port,
     registry,
     channels: grpcServer.channels,
     incidents,
@@ -277,6 +292,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       ownProber?.close();
       registry!.stop();
       await grpcServer.stop();
+      await plain?.close();
       await app.close();
       writer.flush();
       await publisher?.stop();
@@ -287,8 +303,32 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   };
 }
 
-/** Written atomically once both listeners are bound: tools wait for this file. */
-function writePorts(dataDir: string, ports: { grpc: number; http: number }): void {
+/**
+ * The plaintext loopback listener: the same fastify app (routes, tokens, limits), reached
+ * through a plain node:http server. Config validation has already refused any address
+ * beyond loopback, so nothing unencrypted leaves the machine.
+ */
+async function listenPlain(app: FastifyInstance, at: { host: string; port: number }): Promise<{ port: number; close: () => Promise<void> }> {
+  const server: Server = createServer((req, res) => app.routing(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Written atomically once every listener is bound: tools wait for this file. */
+function writePorts(dataDir: string, ports: { grpc: number; http: number; httpPlain?: number }): void {
   mkdirSync(dataDir, { recursive: true });
   const tmp = join(dataDir, `.ports.json.${process.pid}`);
   writeFileSync(tmp, `${JSON.stringify(ports)}\n`);
