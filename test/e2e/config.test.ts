@@ -50,4 +50,23 @@ describe('configuration errors', () => {
     expect(r.stderr).toMatch(/phiThreshold/);
     expect(r.stderr).toContain('-3');
   });
+
+  it('config - a bare number as a duration in the agent file exits 2 naming the path, the value and the fix', async () => {
+    const dir = tempDir('cfg-agent-file');
+    const file = join(dir, 'agent.yaml');
+    writeFileSync(file, ['interval: 1s', 'services:', '  - name: web', '    manager: process', '    command: [sleep, "60"]', '    recovery:', '      watchAfterRestart: 30', ''].join('\n'));
+    const r = await runToExit('vigil-agent unit-less duration', AGENT_BIN, ['--coordinator', '127.0.0.1:9', '--host-id', 'cfg-test', '--data-dir', dir, '--config', file]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('services[0].recovery.watchAfterRestart: 30 has no unit; write 30s or 30000ms');
+  });
+
+  it('config - a YAML syntax error exits 2 showing the line number, column and text', async () => {
+    const dir = tempDir('cfg-file');
+    const file = join(dir, 'coordinator.yaml');
+    writeFileSync(file, 'escalation:\n  service_failure: 3m\n network_issue: 5m\n');
+    const r = await runToExit('vigil-coordinator yaml syntax', COORDINATOR_BIN, [...coordinatorArgs(dir), '--config', file]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/is not valid YAML: line 3, column \d+: /);
+    expect(r.stderr).toContain('3 |  network_issue: 5m');
+  });
 });

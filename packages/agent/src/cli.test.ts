@@ -124,8 +124,35 @@ describe('cli - config file', () => {
 
 describe('cli - errors name the field and the bad value, exit status 2', () => {
   it('interval - a unit-less or unknown duration', () => {
-    expect(fail(['--interval', '5'])).toMatch(/interval \(--interval\): "5" is not a duration.*\(got "5"\)/);
+    expect(fail(['--interval', '5'])).toContain('interval (--interval): 5 has no unit; write 5s or 5000ms, or 5ms if milliseconds were meant');
+    expect(fail(['--interval', '5x'])).toContain('interval (--interval): "5x" is not a duration');
     expect(fail(['--interval', '50ms'])).toMatch(/interval \(--interval\): must be at least 100ms \(got "50ms"\)/);
+  });
+
+  it('interval - a bare number in the config file is refused like on the command line', () => {
+    expect(fail(['--config', 'a.yaml'], env({ 'a.yaml': { interval: 500 } }))).toContain('interval (--interval): 500 has no unit; write 500s or 500000ms, or 500ms if milliseconds were meant');
+  });
+
+  it('services - a unit-less duration names the service, the field and the value', () => {
+    const services = [
+      { name: 'web', manager: 'process', command: ['web'], recovery: { watchAfterRestart: '30s' } },
+      { name: 'api', manager: 'process', command: ['api'], checks: [{ type: 'tcp', port: 80, interval: 250 }], recovery: { watchAfterRestart: 30, budget: { window: 900 } } },
+    ];
+    const msg = fail(['--config', 's.yaml'], env({ 's.yaml': { services } }));
+    expect(msg).toContain('services[1].recovery.watchAfterRestart: 30 has no unit; write 30s or 30000ms');
+    expect(msg).toContain('services[1].recovery.budget.window: 900 has no unit');
+    expect(msg).toContain('services[1].checks[0].interval: 250 has no unit');
+    expect(msg).not.toContain('services[0]');
+  });
+
+  it('file - a YAML syntax error names the line and column and shows the line', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-cli-'));
+    const f = path.join(dir, 'agent.yaml');
+    writeFileSync(f, 'interval: 1s\nlabels:\n  zone: "eu-1\n');
+    const msg = fail(['--config', f], { hostname: () => 'h', readConfigFile: readYamlConfig });
+    expect(msg).toMatch(/is not valid YAML: line 4 \(end of file\): Missing closing /);
+    expect(msg).toContain('3 |   zone: "eu-1');
+    rmSync(dir, { recursive: true });
   });
 
   it('host id - an invalid hostname', () => {

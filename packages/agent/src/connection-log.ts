@@ -38,7 +38,17 @@ export class ConnectionLog {
     const now = this.clock.now();
     const detail = { target, reason: describeError(reason), nextTarget, retryInMs: delayMs };
     this.failures++;
-    if (this.failures === 1) {
+    const refusal = duplicateRefusal(reason);
+    if (refusal !== undefined && (this.failures === 1 || now - this.lastSummaryAt >= this.summaryEveryMs)) {
+      // Not a network problem: another agent runs with this host id. Said at error level,
+      // at the start and then every summary period, as long as it lasts.
+      if (this.failures === 1) this.streakStartedAt = now;
+      this.lastSummaryAt = now;
+      this.logger.error(
+        { event: 'refused_duplicate', failedAttempts: this.failures, downForMs: now - this.streakStartedAt, ...detail },
+        `coordinator at ${target} refused this agent: ${refusal}; retrying in ${delayMs} ms`,
+      );
+    } else if (this.failures === 1) {
       this.streakStartedAt = now;
       this.lastSummaryAt = now;
       this.logger.warn({ event: 'connect_failed', ...detail }, `cannot connect to ${target}`);
@@ -54,4 +64,14 @@ export class ConnectionLog {
       this.logger.info({ event: 'failover', from: target, to: nextTarget }, `failing over from ${target} to ${nextTarget}`);
     }
   }
+}
+
+/** gRPC ALREADY_EXISTS: the coordinator already has a live stream from another agent with this host id. */
+const ALREADY_EXISTS = 6;
+
+/** The coordinator's explanation when it refused this agent as a duplicate, else undefined. */
+export function duplicateRefusal(reason: unknown): string | undefined {
+  const e = reason as { code?: unknown; details?: unknown } | null;
+  if (!e || e.code !== ALREADY_EXISTS) return undefined;
+  return typeof e.details === 'string' && e.details ? e.details : 'another agent holds the stream for this host id';
 }

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadProto, type AgentMessageIn, type CoordinatorMessage } from '@vigil/shared';
 import type { CoordinatorTarget } from './config.js';
+import type { CredentialsFor } from './credentials.js';
 import type { CoordinatorStream, Dialer, StreamEvents } from './transport.js';
 
 /**
@@ -24,11 +25,13 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
  * would inherit its channel's own reconnect backoff, so a coordinator that just came back
  * could be refused for up to a minute by a stale TRANSIENT_FAILURE state.
  */
-export function createGrpcDialer(credentials: grpc.ChannelCredentials, channelOptions: grpc.ChannelOptions = CHANNEL_OPTIONS): Dialer {
+export function createGrpcDialer(credentials: grpc.ChannelCredentials | CredentialsFor, channelOptions: grpc.ChannelOptions = CHANNEL_OPTIONS): Dialer {
   const AgentService = loadProto().vigil.v1.AgentService;
+  const credentialsFor: CredentialsFor = typeof credentials === 'function' ? credentials : () => ({ credentials, options: {} });
   return {
     dial(target: CoordinatorTarget, events: StreamEvents): CoordinatorStream {
-      const client = new AgentService(target.address, credentials, channelOptions);
+      const forTarget = credentialsFor(target);
+      const client = new AgentService(target.address, forTarget.credentials, { ...channelOptions, ...forTarget.options });
       const call = client.Connect();
       let closed = false;
       const close = (error: Error | undefined): void => {

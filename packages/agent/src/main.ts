@@ -1,4 +1,4 @@
-import { ConfigError, createLogger } from '@vigil/shared';
+import { ConfigError, createLogger, routeGrpcLogs } from '@vigil/shared';
 import { Agent } from './agent.js';
 import { EXIT_CONFIG, parseCli } from './cli.js';
 import { createCredentials } from './credentials.js';
@@ -38,6 +38,8 @@ async function run(argv: string[]): Promise<void> {
 
   const { config } = outcome;
   const logger = createLogger('vigil-agent', config.logLevel);
+  // grpc-js's own diagnostics would otherwise be plain text lines in a JSON log.
+  routeGrpcLogs(logger);
   // Timers on the shared clock are unref'd; this handle keeps the process alive while the
   // agent waits out a backoff with no socket open.
   const keepAlive = setInterval(() => {}, 1 << 30);

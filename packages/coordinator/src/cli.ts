@@ -9,6 +9,8 @@ Usage: vigil-coordinator [options]
 
   --grpc HOST:PORT            gRPC listener for agents (port 0 = any)       [127.0.0.1:7400]
   --http HOST:PORT            HTTP API listener (port 0 = any)              [127.0.0.1:7401]
+                              (HTTPS with the coordinator's certificate under TLS)
+  --api-plain-listen HOST:PORT  extra plaintext API listener for local tools (loopback only)
   --nats URL[,URL...]|none    NATS servers to publish events to             [nats://127.0.0.1:4222]
   --data-dir DIR              SQLite store and ports.json                   [./vigil-data]
   --config FILE               YAML file with any of these options (camelCase keys)
@@ -39,6 +41,7 @@ Durations take a unit: 500ms, 5s, 1m. Without TLS every listener must be on loop
 const OPTIONS = {
   grpc: { type: 'string' },
   http: { type: 'string' },
+  'api-plain-listen': { type: 'string' },
   nats: { type: 'string' },
   'data-dir': { type: 'string' },
   config: { type: 'string' },
@@ -83,6 +86,7 @@ export function parseCli(argv: string[]): CliResult {
   const config = buildConfig(coordinatorConfigSchema, fromFile, {
     grpc: s('grpc'),
     http: s('http'),
+    apiPlainListen: s('api-plain-listen'),
     nats: s('nats'),
     dataDir: s('data-dir'),
     id: s('id'),

@@ -19,8 +19,14 @@ export const coordinatorConfigSchema = z
   .object({
     /** Address of the gRPC listener for agents. @default 127.0.0.1:7400 */
     grpc: hostPort.prefault('127.0.0.1:7400'),
-    /** Address of the HTTP API. @default 127.0.0.1:7401 */
+    /** Address of the HTTP API; HTTPS with the coordinator's certificate when TLS is configured. @default 127.0.0.1:7401 */
     http: hostPort.prefault('127.0.0.1:7401'),
+    /**
+     * A second, plaintext listener for the same API, for local tools (curl, scripts) on a
+     * coordinator whose main API speaks HTTPS. Loopback only; tokens apply as on the main
+     * listener. @default none
+     */
+    apiPlainListen: hostPort.optional(),
     /** NATS server URL(s), comma-separated, or `none` to run without publishing. @default nats://127.0.0.1:4222 */
     nats: z.string().min(1).default('nats://127.0.0.1:4222'),
     /** Where the SQLite store and ports.json live. @default ./vigil-data */
@@ -160,6 +166,9 @@ export const coordinatorConfigSchema = z
     }
     if (c.cluster && c.nats.trim().toLowerCase() === 'none') {
       ctx.addIssue({ code: 'custom', path: ['cluster'], message: 'a cluster shares its state through NATS: give --nats' });
+    }
+    if (c.apiPlainListen && !isLoopback(c.apiPlainListen.host)) {
+      ctx.addIssue({ code: 'custom', path: ['apiPlainListen'], message: `the plaintext API listener must be on loopback (127.0.0.1, ::1 or localhost), not "${c.apiPlainListen.host}"` });
     }
     if (c.tokens.length === 0 && !isLoopback(c.http.host)) {
       ctx.addIssue({ code: 'custom', path: ['tokens'], message: `an API listening on "${c.http.host}" beyond loopback needs at least one token` });

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, formatHostPort, systemClock, type Clock, type Logger, type ProblemClass } from '@vigil/shared';
+import { createLogger, formatHostPort, routeGrpcLogs, systemClock, type Clock, type Logger, type ProblemClass } from '@vigil/shared';
 import type { CoordinatorConfig } from './config.js';
 import { SilenceDetector } from './detector/silence-detector.js';
 import { buildApp } from './http/app.js';
@@ -9,7 +10,7 @@ import { CoordinatorMetrics } from './metrics.js';
 import { NatsLink } from './outbox/nats-link.js';
 import { OutboxPublisher } from './outbox/publisher.js';
 import { HeartbeatWriter } from './registry/heartbeat-writer.js';
-import { hostStateEvent } from './registry/host-events.js';
+import { hostRemovedEvent, hostStateEvent } from './registry/host-events.js';
 import { HostRegistry } from './registry/host-registry.js';
 import type { HostRecord, Transition } from './registry/types.js';
 import { openDb, type Db } from './store/db.js';
@@ -32,6 +33,8 @@ import { joinCluster, type ClusterMember } from './cluster/join.js';
 export interface Coordinator {
   readonly grpcPort: number;
   readonly httpPort: number;
+  /** Port of the plaintext loopback API listener (`apiPlainListen`), when there is one. */
+  readonly httpPlainPort: number | undefined;
   readonly registry: HostRegistry;
   readonly channels: AgentChannels;
   readonly incidents: IncidentManager;
@@ -55,6 +58,8 @@ export interface CoordinatorDeps {
 export async function startCoordinator(config: CoordinatorConfig, deps: CoordinatorDeps = {}): Promise<Coordinator> {
   const clock = deps.clock ?? systemClock;
   const log = deps.logger ?? createLogger('vigil-coordinator', config.logLevel);
+  // grpc-js's own diagnostics would otherwise be plain text lines in a JSON log.
+  routeGrpcLogs(log);
   const metrics = new CoordinatorMetrics();
   const db: Db = openDb(config.dataDir);
   const hostStore = new HostStore(db);
@@ -95,6 +100,19 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     publisher?.kick();
   };
 
+  // A removed host and its event are one transaction too.
+  const persistRemoval = db.transaction((host: HostRecord, at: number, by: string) => {
+    hostStore.remove(host.id);
+    if (publisher) {
+      const { subject, event } = hostRemovedEvent(host, at, by, source, links.apiBase);
+      outbox.add(event.id, subject, JSON.stringify(event), at);
+    }
+  });
+  const removalSink = (host: HostRecord, at: number, by: string) => {
+    persistRemoval(host, at, by);
+    publisher?.kick();
+  };
+
   const writer = new HeartbeatWriter(db, hostStore, (_n, ms) => metrics.storeWrite.observe(ms / 1000));
   let registry: HostRegistry | undefined;
   const detectorOpts = {
@@ -115,6 +133,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       disconnectGraceMs: config.disconnectGrace,
       restartGraceMs: config.restartGrace,
       detectionWindowMs: (i) => Math.max(i * config.ceilingIntervals, config.minSilenceFloor),
+      removalSink,
     },
     log.child({ part: 'registry' }),
     agentEvents,
@@ -228,6 +247,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       predictor,
       tokens: config.tokens,
       now: () => clock.now(),
+      zoneLabel: config.zoneLabel,
     },
     {
       logger: log.child({ part: 'http' }),
@@ -239,13 +259,25 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   if (!config.publicUrl) links.apiBase = `${config.tls.cert ? 'https' : 'http'}://${formatHostPort(config.http.host, httpPort)}`;
   incidentOpts.apiBase = links.apiBase;
 
-  writePorts(config.dataDir, { grpc: grpcServer.port, http: httpPort });
-  log.info({ grpc: formatHostPort(config.grpc.host, grpcServer.port), http: formatHostPort(config.http.host, httpPort), nats: natsEnabled ? config.nats : 'none', id: config.id }, 'coordinator listening');
+  const plain = config.apiPlainListen ? await listenPlain(app, config.apiPlainListen) : undefined;
+
+  writePorts(config.dataDir, { grpc: grpcServer.port, http: httpPort, ...(plain ? { httpPlain: plain.port } : {}) });
+  log.info(
+    {
+      grpc: formatHostPort(config.grpc.host, grpcServer.port),
+      http: `${config.tls.cert ? 'https' : 'http'}://${formatHostPort(config.http.host, httpPort)}`,
+      ...(plain && config.apiPlainListen ? { httpPlain: `http://${formatHostPort(config.apiPlainListen.host, plain.port)}` } : {}),
+      nats: natsEnabled ? config.nats : 'none',
+      id: config.id,
+    },
+    'coordinator listening',
+  );
 
   let stopped = false;
   return {
     grpcPort: grpcServer.port,
     httpPort,
+    httpPlainPort: plain?.port,
     registry,
     channels: grpcServer.channels,
     incidents,
@@ -262,6 +294,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       ownProber?.close();
       registry!.stop();
       await grpcServer.stop();
+      await plain?.close();
       await app.close();
       writer.flush();
       await publisher?.stop();
@@ -272,8 +305,32 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   };
 }
 
-/** Written atomically once both listeners are bound: tools wait for this file. */
-function writePorts(dataDir: string, ports: { grpc: number; http: number }): void {
+/**
+ * The plaintext loopback listener: the same fastify app (routes, tokens, limits), reached
+ * through a plain node:http server. Config validation has already refused any address
+ * beyond loopback, so nothing unencrypted leaves the machine.
+ */
+async function listenPlain(app: FastifyInstance, at: { host: string; port: number }): Promise<{ port: number; close: () => Promise<void> }> {
+  const server: Server = createServer((req, res) => app.routing(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Written atomically once every listener is bound: tools wait for this file. */
+function writePorts(dataDir: string, ports: { grpc: number; http: number; httpPlain?: number }): void {
   mkdirSync(dataDir, { recursive: true });
   const tmp = join(dataDir, `.ports.json.${process.pid}`);
   writeFileSync(tmp, `${JSON.stringify(ports)}\n`);

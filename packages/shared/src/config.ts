@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { describeIssues } from './validation.js';
+import { describeYamlErrors } from './yaml-errors.js';
 
-/** Reads a YAML config file into a plain object; a missing or unparsable file is a ConfigError. */
+/**
+ * Reads a YAML config file into a plain object; a missing or unparsable file is a
+ * ConfigError whose lines give the line, column and text of each syntax error.
+ */
 export function readYamlConfig(file: string): Record<string, unknown> {
   let text: string;
   try {
@@ -12,9 +16,13 @@ export function readYamlConfig(file: string): Record<string, unknown> {
   } catch (err) {
     throw new ConfigError([`--config: cannot read "${file}": ${(err as Error).message}`]);
   }
+  const parsed = parseDocument(text);
+  if (parsed.errors.length > 0) {
+    throw new ConfigError(describeYamlErrors(text, parsed.errors).map((e) => `--config: "${file}" is not valid YAML: ${e}`));
+  }
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = parsed.toJS({ maxAliasCount: 100 });
   } catch (err) {
     throw new ConfigError([`--config: "${file}" is not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }

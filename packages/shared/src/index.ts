@@ -23,3 +23,4 @@ export * from './runbook/index.js';
 export * from './runbook/classes.js';
 export * from './runbook/decision-tree.js';
 export * from './probes/index.js';
+export * from './grpc-logging.js';

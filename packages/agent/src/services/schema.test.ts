@@ -76,12 +76,12 @@ describe('service declarations', () => {
     ]);
     expect(p).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^services\.0\.unit: is not a systemd unit name .*\(got "-H evil"\)$/),
-        expect.stringMatching(/^services\.0\.checks\.0\.url: must be an http:\/\/ or https:\/\/ URL \(got "ftp:\/\/x"\)$/),
-        expect.stringMatching(/^services\.0\.checks\.0\.timeout: "5x" is not a duration.*\(got "5x"\)$/),
-        expect.stringMatching(/^services\.0\.checks\.1\.port: .*\(got 70000\)$/),
-        expect.stringMatching(/^services\.1\.command: must name at least the program to run \(got \[\]\)$/),
-        expect.stringMatching(/^services\.2\.manager: .*\(got "docker"\)$/),
+        expect.stringMatching(/^services\[0\]\.unit: is not a systemd unit name .*\(got "-H evil"\)$/),
+        expect.stringMatching(/^services\[0\]\.checks\[0\]\.url: must be an http:\/\/ or https:\/\/ URL \(got "ftp:\/\/x"\)$/),
+        expect.stringMatching(/^services\[0\]\.checks\[0\]\.timeout: "5x" is not a duration/),
+        expect.stringMatching(/^services\[0\]\.checks\[1\]\.port: .*\(got 70000\)$/),
+        expect.stringMatching(/^services\[1\]\.command: must name at least the program to run \(got \[\]\)$/),
+        expect.stringMatching(/^services\[2\]\.manager: .*\(got "docker"\)$/),
       ]),
     );
   });
@@ -91,17 +91,17 @@ describe('service declarations', () => {
       { name: 'a', manager: 'process', command: ['x'], checks: [{ type: 'tcp', port: 1 }, { type: 'tcp', port: 1 }] },
       { name: 'a', manager: 'process', command: ['y'] },
     ]);
-    expect(p).toEqual(expect.arrayContaining([expect.stringMatching(/^services\.1\.name: is declared twice \(got "a"\)$/), expect.stringMatching(/^services\.0\.checks\.1: repeats the check name "tcp 127\.0\.0\.1:1"/)]));
+    expect(p).toEqual(expect.arrayContaining([expect.stringMatching(/^services\[1\]\.name: is declared twice \(got "a"\)$/), expect.stringMatching(/^services\[0\]\.checks\[1\]: repeats the check name "tcp 127\.0\.0\.1:1"/)]));
   });
 
   it('schema - zero durations are refused where they make no sense, unknown keys too', () => {
     const p = problems([{ name: 'a', manager: 'process', command: ['x'], checks: [{ type: 'tcp', port: 1, interval: '0ms' }], recovery: { budget: { max: 0 }, monitorEvery: 0 }, extra: 1 }]);
     expect(p).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^services\.0\.checks\.0\.interval: must be longer than 0 ms \(got "0ms"\)$/),
-        expect.stringMatching(/^services\.0\.recovery\.budget\.max: must be an integer of at least 1 \(got 0\)$/),
-        expect.stringMatching(/^services\.0\.recovery\.monitorEvery: must be longer than 0 ms \(got 0\)$/),
-        expect.stringMatching(/^services\.0: Unrecognized key: "extra"/),
+        expect.stringMatching(/^services\[0\]\.checks\[0\]\.interval: must be longer than 0 ms \(got "0ms"\)$/),
+        expect.stringMatching(/^services\[0\]\.recovery\.budget\.max: must be an integer of at least 1 \(got 0\)$/),
+        expect.stringMatching(/^services\[0\]\.recovery\.monitorEvery: must be longer than 0 ms \(got 0\)$/),
+        expect.stringMatching(/^services\[0\]: Unrecognized key: "extra"/),
       ]),
     );
   });

@@ -4,7 +4,7 @@ import { ConfigError, deepFreeze, describeIssues, durationMs } from '@vigil/shar
 /*
  * Service declarations: what the agent watches and how it may recover it. Every number
  * of the runbook (sections 3 and 4) is a default here and can be changed per service.
- * Durations accept `500ms`, `5s`, `1m` or a number of milliseconds.
+ * Durations take a unit (`500ms`, `5s`, `1m`); a bare number other than 0 is refused.
  */
 
 const positiveMs = durationMs.refine((ms) => ms > 0, 'must be longer than 0 ms');
@@ -230,7 +230,7 @@ export type RecoverySettings = ServiceSpec['recovery'];
 
 /**
  * Validates the `services` list once, where it enters, and freezes it. Problems name the
- * field and the value given, e.g. `services.0.checks.1.timeout: "5x" is not a duration`.
+ * field and the value given, e.g. `services[0].checks[1].timeout: "5x" is not a duration`.
  * @throws ConfigError listing every problem
  */
 export function parseServices(input: unknown, options: { defaultIntervalMs: number; field?: string }): readonly ServiceSpec[] {

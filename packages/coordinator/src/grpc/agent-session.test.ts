@@ -159,15 +159,62 @@ describe('agent stream - broken connections', () => {
     await a.status;
   });
 
-  it('lets a newer stream of the same host replace the older one', async () => {
+  it('one stream per host - the same agent reconnecting (same startedAtMs) replaces its older stream at once', async () => {
     const a = open();
     a.call.write(hello('dup'));
     await waitFor(() => a.got.find((m) => m.welcome));
     const b = open();
     b.call.write(hello('dup'));
     await waitFor(() => b.got.find((m) => m.welcome));
-    expect((await a.status).code).toBe(grpc.status.ALREADY_EXISTS);
+    const old = await a.status;
+    expect(old.code).toBe(grpc.status.ABORTED);
+    expect(old.details).toMatch(/superseded by a newer stream/);
     expect(coord.registry.get('dup')!.state).toBe('online');
+    b.call.write({ goodbye: { reason: 'done' } });
+    await b.status;
+  });
+
+  it('one stream per host - a second agent is refused with ALREADY_EXISTS while the first stream is alive; the first keeps it', async () => {
+    const a = open();
+    a.call.write(hello('twin'));
+    await waitFor(() => a.got.find((m) => m.welcome));
+    let seq = 0;
+    const beat = setInterval(() => a.call.write({ heartbeat: { seq: ++seq, sentAtMs: Date.now(), collectors: [] } }), 100);
+    try {
+      const b = open();
+      b.call.write(hello('twin', { startedAtMs: STARTED + 1 }));
+      const refused = await b.status;
+      expect(refused.code).toBe(grpc.status.ALREADY_EXISTS);
+      expect(refused.details).toMatch(/^host "twin" already has a live agent stream: another agent holds the stream for this host id/);
+      expect(b.got.filter((m) => m.welcome)).toEqual([]);
+      // The first agent's stream is untouched: still acked, still the host's session.
+      const acked = a.got.filter((m) => m.ack).length;
+      await waitFor(() => a.got.filter((m) => m.ack).length > acked + 2);
+      expect(coord.registry.isConnected('twin')).toBe(true);
+      expect(coord.registry.get('twin')!.agentStartedAt).toBe(STARTED);
+    } finally {
+      clearInterval(beat);
+    }
+    a.call.write({ goodbye: { reason: 'done' } });
+    await a.status;
+  });
+
+  it('one stream per host - once the held stream is quiet past the detection window (half-open), another agent gets in', async () => {
+    const a = open();
+    a.call.write(hello('half-open'));
+    await waitFor(() => a.got.find((m) => m.welcome));
+    // No heartbeats: like a stream whose peer vanished without a FIN. Until the detector
+    // gives up on it, a second agent is refused...
+    const early = open();
+    early.call.write(hello('half-open', { startedAtMs: STARTED + 1 }));
+    expect((await early.status).code).toBe(grpc.status.ALREADY_EXISTS);
+    await waitFor(() => coord.registry.get('half-open')?.state === 'silent', 5000);
+    // ...after it, the new agent takes over and the dead stream is ended.
+    const b = open();
+    b.call.write(hello('half-open', { startedAtMs: STARTED + 1 }));
+    await waitFor(() => b.got.find((m) => m.welcome));
+    expect((await a.status).code).toBe(grpc.status.ABORTED);
+    expect(coord.registry.get('half-open')!.agentStartedAt).toBe(STARTED + 1);
     b.call.write({ goodbye: { reason: 'done' } });
     await b.status;
   });

@@ -132,9 +132,13 @@ export class AgentSession {
         );
       }
     }
-    this.hostId = hello.hostId;
     const intervalMs = this.ctx.clampInterval(hello.intervalMs);
-    const { lastSeq, lastEventSeq, replaced } = this.ctx.registry.hello(hello, intervalMs, this.id, peerAddress(this.call.getPeer()));
+    const outcome = this.ctx.registry.hello(hello, intervalMs, this.id, peerAddress(this.call.getPeer()));
+    // A second agent for a host whose stream is alive: refused, so it cannot take the
+    // stream from the first (and then have it taken back, forever). It retries with backoff.
+    if (outcome.type === 'refused') return this.refuse(grpc.status.ALREADY_EXISTS, 'host_already_connected', outcome.message);
+    const { lastSeq, lastEventSeq, replaced } = outcome;
+    this.hostId = hello.hostId;
     if (replaced !== undefined) this.ctx.supersede(replaced);
     this.ctx.channels.attach(hello.hostId, this.writer);
     this.ctx.log.info({ host: hello.hostId, session: this.id, peer: this.call.getPeer(), intervalMs, version: hello.agentVersion }, 'agent connected');
@@ -228,12 +232,13 @@ export class AgentSession {
     this.call.emit('error', { code, details, metadata: new grpc.Metadata() } as grpc.ServiceError);
   }
 
-  /** A newer stream of the same host took over: end this one without touching the host's state. */
+  /** The same agent reconnected, or a new one replaced a dead stream: end this one without touching the host's state. */
   supersede(): void {
     if (this.finished) return;
     this.finish();
     this.ctx.log.warn({ session: this.id, host: this.hostId }, 'stream replaced by a newer one for the same host');
-    this.call.emit('error', { code: grpc.status.ALREADY_EXISTS, details: 'superseded by a newer stream for the same host', metadata: new grpc.Metadata() } as grpc.ServiceError);
+    // ABORTED, not ALREADY_EXISTS: that code means "refused, another agent holds the stream".
+    this.call.emit('error', { code: grpc.status.ABORTED, details: 'superseded by a newer stream for the same host', metadata: new grpc.Metadata() } as grpc.ServiceError);
   }
 
   private onClosed(why: string): void {

@@ -26,4 +26,6 @@ export interface ApiDeps {
   predictor: Predictor;
   tokens: readonly TokenEntry[];
   now: () => number;
+  /** Host label that names a host's zone, for `GET /v1/hosts?zone=`. @default zone */
+  zoneLabel?: string;
 }

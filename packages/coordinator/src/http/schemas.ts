@@ -58,6 +58,23 @@ export const health = z.object({
 
 export const hostIdParams = z.object({ id: z.string().min(1).max(253) });
 
+/** One value or a repeated parameter, each possibly a comma list: `state=silent,suspect`. */
+const listParam = (item: z.ZodType<string, string>) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(item).max(64));
+
+/** Filters of `GET /v1/hosts`; all given filters must match. Unknown parameters are refused. */
+export const hostQuery = z
+  .object({
+    state: listParam(hostStateEnum).optional().describe('one or more of online, suspect, silent, left (comma-separated or repeated)'),
+    zone: z.string().min(1).max(256).optional().describe("hosts whose zone label (the coordinator's zoneLabel) has this value"),
+    label: listParam(z.string().regex(/^[^=]+=.*$/, 'must be KEY=VALUE')).optional().describe('KEY=VALUE; repeated: every label must match'),
+    connected: z.enum(['true', 'false']).optional().describe('whether the agent holds a stream to this coordinator now'),
+  })
+  .strict();
+
 export const problemClassEnum = z.enum(['network_issue', 'server_hardware_issue', 'service_failure', 'partial_failure', 'agent_failure', 'observer_partition']);
 
 export const incidentQuery = z

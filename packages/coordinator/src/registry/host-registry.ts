@@ -1,9 +1,9 @@
-import type { Clock, Logger, TimerHandle, ValidAgentEvent, ValidHeartbeat, ValidHello } from '@vigil/shared';
+import { VigilError, type Clock, type Logger, type TimerHandle, type ValidAgentEvent, type ValidHeartbeat, type ValidHello } from '@vigil/shared';
 import type { SilenceDetector, SilenceVerdict } from '../detector/silence-detector.js';
 import type { AgentEventStore } from '../store/agent-event-store.js';
 import type { HostStore } from '../store/host-store.js';
 import type { HeartbeatWriter } from './heartbeat-writer.js';
-import type { HostRecord, HostState, RegistryEvent, Transition } from './types.js';
+import type { HelloOutcome, HostRecord, HostState, RegistryEvent, Transition } from './types.js';
 
 export interface RegistryOptions {
   /** suspect → silent when a broken stream is not replaced within this, in ms. @default 1000 */
@@ -12,7 +12,15 @@ export interface RegistryOptions {
   restartGraceMs: number;
   /** Detection window for an interval, so the restart grace covers at least one. */
   detectionWindowMs: (intervalMs: number) => number;
+  /**
+   * Persists the removal of a host with its outbox event, atomically.
+   * @default deletes the host's rows from the store, publishing nothing
+   */
+  removalSink?: RemovalSink;
 }
+
+/** Persists a removed host (its rows go; its history with them) and the event saying so. */
+export type RemovalSink = (host: HostRecord, at: number, by: string) => void;
 
 /** Persists a transition with its outbox event, atomically. */
 export type TransitionSink = (t: Transition, host: HostRecord) => void;
@@ -111,10 +119,23 @@ export class HostRegistry {
     return this.sessions.get(hostId) === sessionId;
   }
 
-  /** A stream said Hello. The newest session of a host wins; returns the last stored seq. */
-  hello(hello: ValidHello, intervalMs: number, sessionId: number, peerAddress: string | null = null): { lastSeq: number; lastEventSeq: number; replaced: number | undefined } {
+  /**
+   * A stream said Hello. One agent stream per host id; when one is already attached:
+   * - the same agent process (same `startedAtMs`) reconnecting takes over at once: it
+   *   gave up its old stream itself (Welcome timeout, keepalive), so that one is dead;
+   * - another agent is refused while the attached stream is alive: the host is `online`
+   *   and its last message came within one detection window (the detector's bound). Two
+   *   agents with one host id would otherwise take the stream from each other forever;
+   * - once the attached stream is quiet for longer than that (half-open after a reboot
+   *   or a cut, or frozen), the new agent takes over.
+   */
+  hello(hello: ValidHello, intervalMs: number, sessionId: number, peerAddress: string | null = null): HelloOutcome {
     const now = this.clock.now();
     const replaced = this.sessions.get(hello.hostId);
+    if (replaced !== undefined) {
+      const refusal = this.holderRefusal(hello, replaced, now);
+      if (refusal) return refusal;
+    }
     this.sessions.set(hello.hostId, sessionId);
     this.cancelGrace(hello.hostId);
     const prev = this.hosts.get(hello.hostId);
@@ -148,7 +169,24 @@ export class HostRegistry {
     this.publish({ type: 'hello', host });
     if (!prev) this.transition(host, null, 'online', 'first hello');
     else if (prev.state !== 'online') this.transition(host, prev.state, 'online', restarted ? 'agent restarted' : 'reconnected');
-    return { lastSeq: host.lastSeq, lastEventSeq: this.events.lastEventSeq(host.id), replaced };
+    return { type: 'accepted', lastSeq: host.lastSeq, lastEventSeq: this.events.lastEventSeq(host.id), replaced };
+  }
+
+  /** The refusal of a second agent while the attached stream is alive, or undefined to let it in. */
+  private holderRefusal(hello: ValidHello, holder: number, now: number): HelloOutcome | undefined {
+    const host = this.hosts.get(hello.hostId);
+    if (!host || host.agentStartedAt === hello.startedAtMs) return undefined;
+    const windowMs = this.opts.detectionWindowMs(host.intervalMs);
+    const quietMs = host.lastSeen === null ? Infinity : now - host.lastSeen;
+    if (host.state !== 'online' || quietMs > windowMs) return undefined;
+    return {
+      type: 'refused',
+      holder,
+      message:
+        `host "${hello.hostId}" already has a live agent stream: another agent holds the stream for this host id ` +
+        `(its last message came ${(quietMs / 1000).toFixed(1)} s ago). Give each host its own --host-id; ` +
+        `this agent is let in once that stream ends or stays quiet for ${windowMs} ms`,
+    };
   }
 
   /** Records a heartbeat; `done` runs once it is stored (then it may be acked). */
@@ -227,6 +265,40 @@ export class HostRegistry {
     const host = this.hosts.get(v.hostId);
     if (!host || host.state === 'silent' || host.state === 'left') return;
     this.transition(host, host.state, 'silent', `no heartbeat for ${Math.round(v.silentForMs)} ms (phi ${v.phi.toFixed(1)})`);
+  }
+
+  /** The host, if `remove` would take it. @throws VigilError NOT_FOUND or CONFLICT, as `remove` */
+  assertRemovable(hostId: string): HostRecord {
+    const host = this.hosts.get(hostId);
+    if (!host) throw new VigilError('NOT_FOUND', `no host "${hostId}"`);
+    if (this.sessions.has(hostId)) {
+      throw new VigilError('CONFLICT', `host "${hostId}" has its agent connected (state ${host.state}); stop the agent (it says Goodbye and the host is left), then remove it`);
+    }
+    if (host.state === 'online' || host.state === 'suspect') {
+      throw new VigilError('CONFLICT', `host "${hostId}" is ${host.state}; only a host that has left or gone silent can be removed`);
+    }
+    if (this.remote.has(hostId)) throw new VigilError('CONFLICT', `host "${hostId}" is held by another coordinator of the cluster; remove it there`);
+    return host;
+  }
+
+  /**
+   * Forgets a host that is gone for good (decommissioned, renamed): it leaves the fleet,
+   * the store (its history with it) and the detector. Only a host whose agent is not
+   * connected and that is `left` or `silent` may go: removing a live host would only make
+   * it come back with its next Hello, and hide an outage.
+   * @throws VigilError NOT_FOUND, or CONFLICT naming why the host must stay
+   */
+  remove(hostId: string, by: string): HostRecord {
+    const host = this.assertRemovable(hostId);
+    const at = this.clock.now();
+    (this.opts.removalSink ?? ((h: HostRecord) => this.store.remove(h.id)))(host, at, by);
+    this.cancelGrace(hostId);
+    this.detector.unwatch(hostId);
+    this.hosts.delete(hostId);
+    this.counts[host.state]--;
+    this.publish({ type: 'removed', host, by });
+    this.log.info({ host: hostId, state: host.state, by }, 'host removed');
+    return host;
   }
 
   /** Cluster mode: another coordinator holds this host's stream now; stop judging it here. */

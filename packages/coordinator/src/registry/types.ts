@@ -51,4 +51,14 @@ export type RegistryEvent =
   | { type: 'agent_event'; hostId: string; event: ValidAgentEvent }
   | { type: 'findings'; hostId: string; findings: ValidLogFinding[] }
   | { type: 'heartbeat'; hostId: string; host: HostRecord }
-  | { type: 'hello'; host: HostRecord };
+  | { type: 'hello'; host: HostRecord }
+  | { type: 'removed'; host: HostRecord; by: string };
+
+/**
+ * What the registry answers a Hello. `refused`: another agent already holds a live stream
+ * for this host id (see HostRegistry.hello for the rule); the stream is ended with
+ * ALREADY_EXISTS and `message`, and nothing about the host changes.
+ */
+export type HelloOutcome =
+  | { type: 'accepted'; lastSeq: number; lastEventSeq: number; replaced: number | undefined }
+  | { type: 'refused'; holder: number; message: string };

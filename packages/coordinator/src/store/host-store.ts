@@ -73,6 +73,7 @@ export class HostStore {
       addTransition: db.prepare('INSERT INTO transitions (host_id, from_state, to_state, reason, at) VALUES (?, ?, ?, ?, ?)'),
       history: db.prepare('SELECT from_state, to_state, reason, at FROM transitions WHERE host_id = ? ORDER BY id DESC LIMIT ?'),
       heartbeat: db.prepare('UPDATE hosts SET last_seen = ?, last_seq = ?, latest_sample = ?, sample_at = ?, service_status = ? WHERE id = ?'),
+      remove: db.prepare('DELETE FROM hosts WHERE id = ?'),
     };
   }
 
@@ -83,6 +84,11 @@ export class HostStore {
   get(id: string): HostRecord | undefined {
     const r = this.stmts.one.get(id) as HostRow | undefined;
     return r ? toRecord(r) : undefined;
+  }
+
+  /** Deletes a host; its transitions, agent events and log findings go with it (ON DELETE CASCADE). */
+  remove(id: string): void {
+    this.stmts.remove.run(id);
   }
 
   /** Inserts or refreshes what a Hello told us; state changes go through recordTransition. */

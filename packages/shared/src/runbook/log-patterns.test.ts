@@ -139,7 +139,7 @@ describe('log patterns - extension from config', () => {
   it('names the field and the value of an invalid regex', () => {
     const bad = [{ cause: 'x_cause', patterns: ['ok', { regex: 'unclosed (group' }], diagnosis: 'd', fix: 'f', prevention: 'p' }];
     expect(() => mergeLogPatterns(bad)).toThrow(ConfigError);
-    expect(() => mergeLogPatterns(bad)).toThrow('logPatterns.0.patterns.1.regex: invalid regular expression: Unterminated group (got "unclosed (group")');
+    expect(() => mergeLogPatterns(bad)).toThrow('logPatterns[0].patterns[1].regex: invalid regular expression: Unterminated group (got "unclosed (group")');
   });
 
   it('rejects stateful flags, empty matches, bad cause names and missing texts, naming each', () => {
@@ -152,20 +152,20 @@ describe('log patterns - extension from config', () => {
       return [];
     };
     expect(problems([{ cause: 'memory_exhaustion', patterns: [{ regex: 'x', flags: 'g' }] }])).toEqual([
-      expect.stringMatching(/^logPatterns\.0\.patterns\.0\.flags: flags may only be i, m, s and u.*\(got "g"\)$/),
+      expect.stringMatching(/^logPatterns\[0\]\.patterns\[0\]\.flags: flags may only be i, m, s and u.*\(got "g"\)$/),
     ]);
     expect(problems([{ cause: 'memory_exhaustion', patterns: [{ regex: 'x*' }] }])).toEqual([
-      expect.stringMatching(/^logPatterns\.0\.patterns\.0\.regex: matches an empty line.*\(got "x\*"\)$/),
+      expect.stringMatching(/^logPatterns\[0\]\.patterns\[0\]\.regex: matches an empty line.*\(got "x\*"\)$/),
     ]);
     expect(problems([{ cause: 'Disk Full', patterns: ['x'], diagnosis: 'd', fix: 'f', prevention: 'p' }])).toEqual([
-      expect.stringMatching(/^logPatterns\.0\.cause: must be a lower-case identifier.*\(got "Disk Full"\)$/),
+      expect.stringMatching(/^logPatterns\[0\]\.cause: must be a lower-case identifier.*\(got "Disk Full"\)$/),
     ]);
     expect(problems([{ cause: 'new_cause', patterns: ['x'], fix: 'f' }])).toEqual([
-      'logPatterns.0.diagnosis: required for the new cause "new_cause" (got missing)',
-      'logPatterns.0.prevention: required for the new cause "new_cause" (got missing)',
+      'logPatterns[0].diagnosis: required for the new cause "new_cause" (got missing)',
+      'logPatterns[0].prevention: required for the new cause "new_cause" (got missing)',
     ]);
-    expect(problems([{ cause: 'memory_exhaustion', patterns: [''] }])[0]).toMatch(/^logPatterns\.0\.patterns\.0: .*must not be empty/);
-    expect(problems([{ cause: 'memory_exhaustion', patterns: [5] }])).toEqual(['logPatterns.0.patterns.0: must be a literal string or { regex, flags } (got 5)']);
+    expect(problems([{ cause: 'memory_exhaustion', patterns: [''] }])[0]).toMatch(/^logPatterns\[0\]\.patterns\[0\]: .*must not be empty/);
+    expect(problems([{ cause: 'memory_exhaustion', patterns: [5] }])).toEqual(['logPatterns[0].patterns[0]: must be a literal string or { regex, flags } (got 5)']);
     expect(problems({ cause: 'memory_exhaustion' })[0]).toMatch(/^logPatterns: /);
   });
 

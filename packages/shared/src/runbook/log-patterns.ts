@@ -134,7 +134,7 @@ function samePattern(a: LogPattern, b: LogPattern): boolean {
 /**
  * Validates the config's extra rows and merges them into `base`, returning a new frozen
  * table. Problems are reported together as a ConfigError, one line per field, e.g.
- * `logPatterns.0.patterns.1.regex: invalid regular expression: ... (got "(")`.
+ * `logPatterns[0].patterns[1].regex: invalid regular expression: ... (got "(")`.
  */
 export function mergeLogPatterns(extra: unknown, base: LogPatternTable = RUNBOOK_LOG_PATTERNS, field = 'logPatterns'): LogPatternTable {
   if (extra === undefined || extra === null) return base;
@@ -147,7 +147,7 @@ export function mergeLogPatterns(extra: unknown, base: LogPatternTable = RUNBOOK
     const existing = rows.get(ext.cause);
     if (existing) {
       for (const p of ext.patterns) if (!existing.patterns.some((q) => samePattern(p, q))) existing.patterns.push(p);
-      if (existing.patterns.length > 128) problems.push(`${field}.${i}.patterns: cause "${ext.cause}" would have more than 128 patterns (got ${existing.patterns.length})`);
+      if (existing.patterns.length > 128) problems.push(`${field}[${i}].patterns: cause "${ext.cause}" would have more than 128 patterns (got ${existing.patterns.length})`);
       existing.diagnosis = ext.diagnosis ?? existing.diagnosis;
       existing.fix = ext.fix ?? existing.fix;
       existing.prevention = ext.prevention ?? existing.prevention;
@@ -155,7 +155,7 @@ export function mergeLogPatterns(extra: unknown, base: LogPatternTable = RUNBOOK
     }
     // A new cause must explain itself: a finding without a diagnosis helps nobody at 3 a.m.
     const missing = (['diagnosis', 'fix', 'prevention'] as const).filter((k) => ext[k] === undefined);
-    for (const k of missing) problems.push(`${field}.${i}.${k}: required for the new cause "${ext.cause}" (got missing)`);
+    for (const k of missing) problems.push(`${field}[${i}].${k}: required for the new cause "${ext.cause}" (got missing)`);
     if (missing.length === 0) rows.set(ext.cause, { cause: ext.cause, patterns: [...ext.patterns], diagnosis: ext.diagnosis!, fix: ext.fix!, prevention: ext.prevention! });
   });
   if (problems.length > 0) throw new ConfigError(problems);

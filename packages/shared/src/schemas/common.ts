@@ -1,18 +1,8 @@
 import { z } from 'zod';
-import { parseDuration } from '../duration.js';
 import { hostIdProblem, normalizeHostId } from '../hostid.js';
 import { parseHostPort } from '../net.js';
 
-/** A duration given as `500ms`, `5s`, `1m` (or a number of milliseconds), parsed to ms. */
-export const durationMs = z.union([z.number().int().nonnegative(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') return v;
-  try {
-    return parseDuration(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+export { durationMs } from './duration.js';
 
 export const hostId = z.string().transform((v, ctx) => {
   const problem = hostIdProblem(v);

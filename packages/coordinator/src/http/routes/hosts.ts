@@ -1,20 +1,40 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { normalizeHostId, VigilError } from '@vigil/shared';
+import type { HostRecord } from '../../registry/types.js';
+import { requireOperator } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { hostIdParams } from '../schemas.js';
+import { hostIdParams, hostQuery } from '../schemas.js';
+import { parseInput } from '../validate.js';
 import { hostSummaryView, iso } from '../views.js';
 
 export const hostRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
-  app.get('/v1/hosts', async () => ({
-    hosts: deps.registry.list().map((h) => hostSummaryView(h, deps.registry.isConnected(h.id))),
-  }));
+  const hostIdOf = (raw: unknown): string => {
+    const params = hostIdParams.safeParse(raw);
+    if (!params.success) throw new VigilError('BAD_REQUEST', `id: ${params.error.issues[0]?.message ?? 'invalid'}`);
+    return normalizeHostId(params.data.id);
+  };
+
+  app.get('/v1/hosts', async (req) => {
+    const q = parseInput(hostQuery, req.query, 'query');
+    const zoneLabel = deps.zoneLabel ?? 'zone';
+    const labels = (q.label ?? []).map((kv) => {
+      const eq = kv.indexOf('=');
+      return [kv.slice(0, eq), kv.slice(eq + 1)] as const;
+    });
+    if (q.zone !== undefined) labels.push([zoneLabel, q.zone]);
+    const states = q.state ? new Set<string>(q.state) : undefined;
+    const connected = q.connected === undefined ? undefined : q.connected === 'true';
+    const matches = (h: HostRecord): boolean =>
+      (!states || states.has(h.state)) &&
+      (connected === undefined || deps.registry.isConnected(h.id) === connected) &&
+      labels.every(([k, v]) => h.labels[k] === v);
+    return { hosts: deps.registry.list().filter(matches).map((h) => hostSummaryView(h, deps.registry.isConnected(h.id))) };
+  });
 
   app.get('/v1/hosts/:id', async (req) => {
-    const params = hostIdParams.safeParse(req.params);
-    if (!params.success) throw new VigilError('BAD_REQUEST', `id: ${params.error.issues[0]?.message ?? 'invalid'}`);
-    const id = normalizeHostId(params.data.id);
+    const id = hostIdOf(req.params);
     const h = deps.registry.get(id);
-    if (!h) throw new VigilError('NOT_FOUND', `no host "${params.data.id}"`);
+    if (!h) throw new VigilError('NOT_FOUND', `no host "${id}"`);
     return {
       host: {
         ...hostSummaryView(h, deps.registry.isConnected(h.id)),
@@ -33,5 +53,23 @@ export const hostRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { d
         incidents: deps.incidents.store.activeForHost(h.id).map((i) => ({ id: i.id, class: i.class, service: i.service || null, level: i.level, state: i.state })),
       },
     };
+  });
+
+  /**
+   * Removes a host that has left the fleet for good. Refused (409) while its agent is
+   * connected or it is online or suspect (it would only come back, or an outage would be
+   * hidden), and while it has active incidents (resolve them first: removing the host
+   * must not silence a page).
+   */
+  app.delete('/v1/hosts/:id', async (req) => {
+    const who = requireOperator(req);
+    const id = hostIdOf(req.params);
+    deps.registry.assertRemovable(id);
+    const active = deps.incidents.store.activeForHost(id);
+    if (active.length > 0) {
+      throw new VigilError('CONFLICT', `host "${id}" has active incidents (${active.map((i) => i.id).join(', ')}); resolve them first, then remove the host`);
+    }
+    const host = deps.registry.remove(id, who.name);
+    return { removed: { id: host.id, state: host.state, by: who.name } };
   });
 };

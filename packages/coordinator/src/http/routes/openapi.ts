@@ -16,12 +16,23 @@ export function openApiDocument(version: string) {
     paths: {
       '/healthz': { get: { summary: 'Liveness and summary', responses: { '200': { description: 'ok', ...json(health) } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
-      '/v1/hosts': { get: { summary: 'Every known host with its state', responses: { '200': { description: 'hosts', ...json(hostList) } } } },
+      '/v1/hosts': {
+        get: {
+          summary: 'Known hosts with their state, filtered by state, zone, label and connection; unknown parameters are refused',
+          parameters: ['state', 'zone', 'label', 'connected'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+          responses: { '200': { description: 'hosts', ...json(hostList) }, '400': err('bad or unknown filter') },
+        },
+      },
       '/v1/hosts/{id}': {
         get: {
           summary: 'One host: latest sample and state history',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { '200': { description: 'host', ...json(hostDetail) }, '404': err('no such host'), '400': err('bad id') },
+        },
+        delete: {
+          summary: 'Remove a host that has left or gone silent (operator); publishes vigil.v1.host.removed.<host>',
+          parameters: [idParam],
+          responses: { '200': { description: 'removed' }, '403': err('viewer token'), '404': err('no such host'), '409': err('agent connected, host online or suspect, or active incidents') },
         },
       },
       '/v1/hosts/{id}/diagnose': {

@@ -1,0 +1,228 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createLogger, FakeClock, type ValidHello } from '@vigil/shared';
+import { SilenceDetector } from '../detector/silence-detector.js';
+import { Diagnoser } from '../diagnosis/diagnoser.js';
+import { AgentChannels } from '../grpc/agent-channels.js';
+import type { IncidentManager } from '../incidents/incident-manager.js';
+import { CoordinatorMetrics } from '../metrics.js';
+import { Predictor, SeriesStore } from '../predictions/index.js';
+import { HeartbeatWriter } from '../registry/heartbeat-writer.js';
+import { HostRegistry } from '../registry/host-registry.js';
+import type { HostRecord, RegistryEvent } from '../registry/types.js';
+import { AgentEventStore } from '../store/agent-event-store.js';
+import { openDb, type Db } from '../store/db.js';
+import { HostStore } from '../store/host-store.js';
+import { buildApp } from './app.js';
+import { hashToken } from './auth.js';
+import { errorBody, hostList } from './schemas.js';
+
+const OPERATOR = 'operator-token-0123456789';
+const VIEWER = 'viewer-token-0123456789ab';
+
+let dir: string;
+let db: Db;
+let app: FastifyInstance;
+let registry: HostRegistry;
+let hostStore: HostStore;
+const removedEvents: { host: HostRecord; at: number; by: string }[] = [];
+const registryEvents: RegistryEvent[] = [];
+/** Active incidents per host, as the incident store would answer. */
+const activeIncidents = new Map<string, { id: string; class: string; service: string; level: number; state: string }[]>();
+const clock = new FakeClock(Date.parse('2026-12-03T08:00:00Z'));
+
+const hello = (hostId: string, labels: Record<string, string>, startedAtMs = 1): ValidHello => ({
+  hostId,
+  agentVersion: '0.1.0',
+  hostname: hostId,
+  os: null,
+  services: [],
+  capabilities: [],
+  intervalMs: 5000,
+  labels,
+  startedAtMs,
+});
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-hosts-api-'));
+  db = openDb(dir);
+  hostStore = new HostStore(db);
+  const log = createLogger('test', 'silent');
+  const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
+  registry = new HostRegistry(
+    clock,
+    hostStore,
+    new HeartbeatWriter(db, hostStore),
+    detector,
+    (t) => hostStore.recordTransition(t),
+    {
+      disconnectGraceMs: 1000,
+      restartGraceMs: 15_000,
+      detectionWindowMs: (i) => 2 * i,
+      removalSink: (host, at, by) => {
+        hostStore.remove(host.id);
+        removedEvents.push({ host, at, by });
+      },
+    },
+    log,
+    new AgentEventStore(db),
+  );
+  registry.subscribe((e) => registryEvents.push(e));
+  registry.hello(hello('web-1', { zone: 'eu-1', role: 'web' }), 5000, 1);
+  registry.hello(hello('web-2', { zone: 'eu-2', role: 'web' }), 5000, 2);
+  registry.hello(hello('db-1', { zone: 'eu-1', role: 'db' }), 5000, 3);
+  registry.hello(hello('old-1', { zone: 'eu-2', role: 'db' }), 5000, 4);
+  registry.hello(hello('gone-1', { zone: 'eu-1', role: 'web' }), 5000, 5);
+  registry.hello(hello('flaky-1', { zone: 'eu-1', role: 'web' }), 5000, 6);
+  registry.streamClosed('db-1', 3, 'test: cut');
+  registry.streamClosed('gone-1', 5, 'test: cut');
+  clock.advance(1500); // past the disconnect grace: db-1 and gone-1 are silent
+  registry.goodbye('old-1', 4, 'decommissioned');
+  registry.streamClosed('flaky-1', 6, 'test: cut'); // suspect, within its grace
+  activeIncidents.set('db-1', [{ id: 'inc-db-1', class: 'agent_failure', service: '', level: 1, state: 'open' }]);
+
+  const agentEvents = new AgentEventStore(db);
+  const incidents = { store: { activeForHost: (id: string) => activeIncidents.get(id) ?? [] } } as unknown as IncidentManager;
+  app = await buildApp({
+    coordinatorId: 'c1',
+    version: '0.1.0',
+    startedAt: Date.now(),
+    registry,
+    hostStore,
+    metrics: new CoordinatorMetrics(),
+    phiOf: (id) => detector.phiOf(id),
+    outboxDepth: () => 0,
+    outboxLagMs: () => 0,
+    natsConnected: () => null,
+    incidents,
+    diagnoser: new Diagnoser(registry, new AgentChannels(), { probe: async () => { throw new Error('no probes in this test'); } }, log),
+    agentEvents,
+    predictor: new Predictor({ clock, db, series: new SeriesStore(), sink: { enqueue: () => {}, kick: () => {} } }),
+    tokens: [
+      { name: 'alice', role: 'operator', sha256: hashToken(OPERATOR) },
+      { name: 'grafana', role: 'viewer', sha256: hashToken(VIEWER) },
+    ],
+    now: () => clock.now(),
+    zoneLabel: 'zone',
+  });
+});
+
+afterAll(async () => {
+  await app.close();
+  registry.stop();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const as = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function ids(query: string): Promise<string[]> {
+  const res = await app.inject({ method: 'GET', url: `/v1/hosts${query}`, headers: as(VIEWER) });
+  expect(res.statusCode, res.body).toBe(200);
+  return hostList.parse(res.json()).hosts.map((h) => h.id);
+}
+
+async function badQuery(query: string): Promise<string> {
+  const res = await app.inject({ method: 'GET', url: `/v1/hosts${query}`, headers: as(VIEWER) });
+  expect(res.statusCode, res.body).toBe(400);
+  const body = errorBody.parse(res.json());
+  expect(body.error.code).toBe('BAD_REQUEST');
+  return body.error.message;
+}
+
+describe('http api - host filters', () => {
+  it('hosts - no filter lists every host', async () => {
+    expect(await ids('')).toEqual(['db-1', 'flaky-1', 'gone-1', 'old-1', 'web-1', 'web-2']);
+  });
+
+  it('hosts - ?state= keeps only hosts in that state, or in any of a list', async () => {
+    expect(await ids('?state=silent')).toEqual(['db-1', 'gone-1']);
+    expect(await ids('?state=left')).toEqual(['old-1']);
+    expect(await ids('?state=silent,suspect')).toEqual(['db-1', 'flaky-1', 'gone-1']);
+    expect(await ids('?state=online&state=left')).toEqual(['old-1', 'web-1', 'web-2']);
+  });
+
+  it('hosts - ?zone=, ?label= and ?connected= combine; every filter must match', async () => {
+    expect(await ids('?zone=eu-1')).toEqual(['db-1', 'flaky-1', 'gone-1', 'web-1']);
+    expect(await ids('?zone=eu-1&state=online')).toEqual(['web-1']);
+    expect(await ids('?label=role=db')).toEqual(['db-1', 'old-1']);
+    expect(await ids('?label=role=web&label=zone=eu-2')).toEqual(['web-2']);
+    expect(await ids('?connected=true')).toEqual(['web-1', 'web-2']);
+    expect(await ids('?connected=false&zone=eu-2')).toEqual(['old-1']);
+    expect(await ids('?zone=nowhere')).toEqual([]);
+  });
+
+  it('hosts - an unknown parameter or a bad value is refused like /v1/incidents does, naming it', async () => {
+    expect(await badQuery('?status=silent')).toMatch(/^query: Unrecognized key: "status"/);
+    expect(await badQuery('?state=down')).toMatch(/^query\.state\[0\]: .*"online".*\(got "down"\)$/);
+    expect(await badQuery('?label=role')).toMatch(/^query\.label\[0\]: must be KEY=VALUE \(got "role"\)$/);
+    expect(await badQuery('?connected=yes')).toMatch(/^query\.connected: /);
+    // The same shape /v1/incidents gives for an unknown parameter.
+    const inc = await app.inject({ method: 'GET', url: '/v1/incidents?bogus=1', headers: as(VIEWER) });
+    expect(inc.statusCode).toBe(400);
+    expect(errorBody.parse(inc.json()).error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^query: Unrecognized key: "bogus"/) });
+  });
+});
+
+describe('http api - DELETE /v1/hosts/{id}', () => {
+  const del = (id: string, token = OPERATOR) => app.inject({ method: 'DELETE', url: `/v1/hosts/${id}`, headers: as(token) });
+
+  it('delete - a viewer may not remove a host', async () => {
+    const res = await del('old-1', VIEWER);
+    expect(res.statusCode).toBe(403);
+    expect(errorBody.parse(res.json()).error.code).toBe('PERMISSION_DENIED');
+    expect(registry.get('old-1')).toBeDefined();
+  });
+
+  it('delete - an online, connected host is refused with 409 and stays', async () => {
+    const res = await del('web-1');
+    expect(res.statusCode).toBe(409);
+    expect(errorBody.parse(res.json()).error).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('host "web-1" has its agent connected') });
+    expect(registry.get('web-1')?.state).toBe('online');
+  });
+
+  it('delete - a suspect host (stream just broke, may come back) is refused with 409', async () => {
+    const res = await del('flaky-1');
+    expect(res.statusCode).toBe(409);
+    expect(errorBody.parse(res.json()).error.message).toContain('host "flaky-1" is suspect');
+  });
+
+  it('delete - a silent host with an active incident is refused until the incident is resolved', async () => {
+    const res = await del('db-1');
+    expect(res.statusCode).toBe(409);
+    expect(errorBody.parse(res.json()).error.message).toContain('has active incidents (inc-db-1)');
+    expect(registry.get('db-1')).toBeDefined();
+  });
+
+  it('delete - a host that left is removed from the registry and the store, with its history, and an event says who', async () => {
+    expect(hostStore.history('old-1').length).toBeGreaterThan(0);
+    const res = await del('old-1');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({ removed: { id: 'old-1', state: 'left', by: 'alice' } });
+    expect(registry.get('old-1')).toBeUndefined();
+    expect(hostStore.get('old-1')).toBeUndefined();
+    expect(hostStore.history('old-1')).toEqual([]);
+    expect(registry.countByState().left).toBe(0);
+    expect(removedEvents.map((e) => [e.host.id, e.by])).toEqual([['old-1', 'alice']]);
+    expect(registryEvents.filter((e) => e.type === 'removed').map((e) => (e.type === 'removed' ? e.host.id : ''))).toEqual(['old-1']);
+    expect(await ids('')).not.toContain('old-1');
+    expect((await app.inject({ method: 'GET', url: '/v1/hosts/old-1', headers: as(VIEWER) })).statusCode).toBe(404);
+  });
+
+  it('delete - a silent host without incidents is removed; a second DELETE is 404', async () => {
+    expect((await del('gone-1')).statusCode).toBe(200);
+    const again = await del('gone-1');
+    expect(again.statusCode).toBe(404);
+    expect(errorBody.parse(again.json()).error.code).toBe('NOT_FOUND');
+  });
+
+  it('delete - a removed host that comes back with a Hello is a new host', async () => {
+    const r = registry.hello(hello('old-1', { zone: 'eu-2' }, 2), 5000, 40);
+    expect(r.type).toBe('accepted');
+    expect(registry.get('old-1')?.state).toBe('online');
+    expect(hostStore.history('old-1').map((t) => [t.from, t.to])).toEqual([[null, 'online']]);
+  });
+});

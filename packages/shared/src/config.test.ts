@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { buildConfig, readYamlConfig } from './config.js';
+import { ConfigError } from './errors.js';
+import { durationMs } from './schemas/duration.js';
+
+function yamlFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'vigil-cfg-')), 'c.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config - YAML syntax errors', () => {
+  it('names the line and column and shows the offending line with a caret', () => {
+    const file = yamlFile('interval: 5s\nlabels:\n  zone: eu-1\n  rack: [r7\nlogLevel: info\n');
+    const [p] = problemsOf(() => readYamlConfig(file));
+    expect(p).toMatch(new RegExp(`^--config: "${file}" is not valid YAML: line 5, column 1: Flow sequence`));
+    expect(p).toContain('\n    5 | logLevel: info\n');
+    expect(p!.split('\n').at(-1)).toBe('      | ^');
+  });
+
+  it('an unclosed flow sequence and a duplicate key are both reported with their lines', () => {
+    const file = yamlFile('a: 1\na: 2\nb: [1, 2\n');
+    const p = problemsOf(() => readYamlConfig(file));
+    expect(p.some((x) => /line 2, column 1: Map keys must be unique/.test(x) && x.includes('    2 | a: 2'))).toBe(true);
+    expect(p.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a valid file reads as a plain object', () => {
+    expect(readYamlConfig(yamlFile('interval: 750ms\nlabels:\n  zone: eu-1\n'))).toEqual({ interval: '750ms', labels: { zone: 'eu-1' } });
+  });
+});
+
+describe('config - durations', () => {
+  const schema = z.object({ interval: durationMs.optional(), list: z.array(z.object({ watch: durationMs })).optional() }).strict();
+  const build = (file: Record<string, unknown>, cli: Record<string, unknown> = {}) => buildConfig(schema, file, cli);
+
+  it('a bare number in the file is refused with the field path, the value and the fix', () => {
+    expect(problemsOf(() => build({ interval: 500 }))).toEqual(['interval: 500 has no unit; write 500s or 500000ms, or 500ms if milliseconds were meant']);
+    expect(problemsOf(() => build({ list: [{ watch: '1s' }, { watch: 30 }] }))).toEqual(['list[1].watch: 30 has no unit; write 30s or 30000ms, or 30ms if milliseconds were meant']);
+  });
+
+  it('a number written as a string (as the command line gives it) is refused the same way', () => {
+    expect(problemsOf(() => build({}, { interval: '5' }))).toEqual(['interval: 5 has no unit; write 5s or 5000ms, or 5ms if milliseconds were meant']);
+  });
+
+  it('units are parsed, 0 alone needs none, garbage names its value once', () => {
+    expect(build({ interval: '1.5m', list: [{ watch: 0 }] })).toEqual({ interval: 90_000, list: [{ watch: 0 }] });
+    expect(problemsOf(() => build({ interval: '5x' }))).toEqual(['interval: "5x" is not a duration (use a number with ms, s, m, h or d, e.g. 500ms, 5s, 1m)']);
+    expect(problemsOf(() => build({ interval: -3 }))[0]).toMatch(/^interval: -3 is not a duration/);
+    expect(problemsOf(() => build({ interval: true }))[0]).toMatch(/^interval: .*\(got true\)$/);
+  });
+});
