@@ -67,6 +67,30 @@ describe('mutual TLS', () => {
     await agent.stop();
   });
 
+  it('tls - the coordinator routes grpc-js log lines through its JSON logger too', async () => {
+    const traced = await Coordinator.start({
+      nats: 'none',
+      logLevel: 'debug',
+      tls: { ca: certs.ca, cert: certs.serverCert, key: certs.serverKey },
+      env: { GRPC_TRACE: 'server,server_call,subchannel', GRPC_VERBOSITY: 'DEBUG' },
+    });
+    const agent = startAgent({ coordinator: traced.grpcTarget, hostId: 'web-1', interval: '500ms', tls: tlsFor('web-1') });
+    await waitFor(async () => (await hostStates(traced.baseUrl))['web-1'] === 'online', { timeoutMs: 10_000, what: 'web-1 online on the traced coordinator' });
+    const lines = traced.child.stderr.text().split('\n').filter((l) => l.trim() !== '');
+    const notJson = lines.filter((l) => {
+      try {
+        JSON.parse(l);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(notJson, 'every coordinator stderr line is a JSON log record').toEqual([]);
+    expect(lines.map((l) => JSON.parse(l) as { part?: string }).filter((r) => r.part === 'grpc-js').length).toBeGreaterThan(0);
+    await agent.stop();
+    await traced.stop();
+  });
+
   it('tls - a Hello for a host id the certificate does not name ends with PERMISSION_DENIED or UNAUTHENTICATED', async () => {
     const impostor = await connectOnce({ target: coordinator.grpcTarget, ...tlsFor('other-host'), hello: { hostId: 'victim' } });
     expect(impostor.ended, JSON.stringify(impostor)).toBe('status');

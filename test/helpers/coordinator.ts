@@ -27,6 +27,8 @@ export interface CoordinatorOptions {
   /** @default 'info' */
   logLevel?: string;
   extraArgs?: string[];
+  /** Extra environment variables of the process (e.g. GRPC_TRACE). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -97,7 +99,7 @@ export class Coordinator {
     // A ports.json left by the previous run would announce ports before they are bound.
     rmSync(this.portsFile, { force: true });
     this.runs += 1;
-    const child = spawnProgram(`vigil-coordinator#${this.runs}`, COORDINATOR_BIN, this.args());
+    const child = spawnProgram(`vigil-coordinator#${this.runs}`, COORDINATOR_BIN, this.args(), this.opts.env ? { ...process.env, ...this.opts.env } : undefined);
     this.child = child;
     const ports = await waitFor(
       () => {

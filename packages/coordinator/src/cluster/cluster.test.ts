@@ -91,6 +91,16 @@ describe('cluster - two coordinators share one fleet', () => {
       what: 'one silent event, for the casualty only',
     });
     expect(b.registry.get('survivor')!.state).toBe('online');
+
+    // An operator removes the dead host: its ownership key goes too, so no coordinator
+    // adopts it back later.
+    b.registry.remove('casualty', 'test');
+    const kv = (b.cluster!.ownership as unknown as { kv: { get(k: string): Promise<{ operation: string } | null> } }).kv;
+    await waitFor(async () => {
+      const e = await kv.get('casualty');
+      return !e || e.operation !== 'PUT';
+    }, { timeoutMs: 3000, what: 'the ownership key of the removed host to be deleted' });
+    expect(b.cluster!.ownership.owns('casualty')).toBe(false);
     moverOnB.call.cancel();
     await b.stop();
   });

@@ -43,6 +43,10 @@ export async function joinCluster(config: CoordinatorConfig, nats: NatsLink, reg
     if (owner !== config.id && membership.isAlive(owner)) registry.release(h.id);
   }
   registry.subscribe((e) => {
+    if (e.type === 'removed') {
+      void ownership.forget(e.host.id).catch((err: unknown) => log.warn({ err: (err as Error).message, host: e.host.id }, 'forgetting removed host failed'));
+      return;
+    }
     if (e.type !== 'hello') return;
     void ownership.claim(e.host.id, { intervalMs: e.host.intervalMs, hostname: e.host.hostname, labels: e.host.labels }).catch((err: unknown) =>
       log.warn({ err: (err as Error).message, host: e.host.id }, 'claiming host failed'),

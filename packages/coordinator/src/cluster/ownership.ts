@@ -90,6 +90,12 @@ export class HostOwnership {
     this.log.warn({ host: hostId }, 'could not record ownership after 5 attempts');
   }
 
+  /** The host was removed by an operator: drop its key, so no survivor adopts it back. */
+  async forget(hostId: string): Promise<void> {
+    this.mine.delete(hostId);
+    await this.kv.delete(hostId);
+  }
+
   private onChange(e: KvEntry): void {
     if (e.operation !== 'PUT') return;
     let o: Ownership;
