@@ -355,6 +355,20 @@ describe('incidents - parents and children', () => {
     expect(m.get(kids[1]!.id)).toMatchObject({ state: 'open', parentId: null, nextEscalationAt: expect.any(Number) });
   });
 
+  it('a zone whose hosts all moved under an observer partition clears, and is not left to escalate when the partition resolves', () => {
+    const m = manager();
+    const { zone, kids } = zoneOf(m, ['a', 'b']);
+    const obs = m.raise({ hostId: 'coordinator:c1', class: 'observer_partition', confidence: 0.9, summary: 'cut off' }).incident;
+    m.setParent(zone.id, obs.id, 'explained by the partition');
+    m.setParent(kids[0]!.id, obs.id, 'explained by the partition');
+    expect(m.get(zone.id)!.clearSince).toBeNull();
+    m.setParent(kids[1]!.id, obs.id, 'explained by the partition');
+    expect(m.get(zone.id)!.clearSince).toBe(clock.now());
+    clock.advance(61_000);
+    expect(m.get(zone.id)!.state).toBe('resolved');
+    expect(m.get(obs.id)!.state).toBe('open');
+  });
+
   it('a host incident is observed directly: its services clearing does not clear it', () => {
     const m = manager();
     const host = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' }).incident;

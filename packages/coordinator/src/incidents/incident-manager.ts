@@ -247,11 +247,15 @@ export class IncidentManager {
       this.note(i.id, 'observation', `not grouped under ${parentId}: ${refusal}`, { parentId });
       return;
     }
+    const before = i.parentId;
     this.tx(() => {
       i.parentId = parentId;
       i.nextEscalationAt = null;
       this.save(i, now);
       this.store.addTimeline(i.id, now, 'suppressed', reason, { parentId });
+      // What it was grouped under before explains one incident fewer: a zone whose hosts
+      // all moved under an observer partition has nothing left to be down for.
+      if (before) this.followChildren(before);
     });
   }
 
