@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, FakeClock, PROBLEM_CLASS_TABLE, type CloudEvent, type Logger, type ProblemClass } from '@vigil/shared';
 import { openDb, type Db } from '../store/db.js';
 import { IncidentConflictError } from './errors.js';
+import type { FlapOptions } from './flapping.js';
 import { IncidentManager } from './incident-manager.js';
 import { IncidentStore } from './incident-store.js';
 import { subjectOf } from './subject.js';
@@ -17,14 +18,14 @@ let db: Db;
 let clock: FakeClock;
 let published: { subject: string; event: CloudEvent<any> }[];
 
-function manager(over: { settleMs?: number; log?: Logger } = {}): IncidentManager {
+function manager(over: { settleMs?: number; log?: Logger; flap?: FlapOptions } = {}): IncidentManager {
   const m = new IncidentManager(
     db,
     new IncidentStore(db),
     { enqueue: (subject, event) => published.push({ subject, event }), kick: () => {} },
     clock,
     over.log ?? createLogger('test', 'silent'),
-    { escalationMs: (c: ProblemClass) => PROBLEM_CLASS_TABLE[c].escalationMs, settleMs: over.settleMs ?? 60_000, tickMs: 1000, source: 'test', apiBase: 'http://api' },
+    { escalationMs: (c: ProblemClass) => PROBLEM_CLASS_TABLE[c].escalationMs, settleMs: over.settleMs ?? 60_000, flap: over.flap, tickMs: 1000, source: 'test', apiBase: 'http://api' },
   );
   m.start();
   return m;
@@ -485,6 +486,19 @@ describe('incidents - flapping', () => {
     m.conditionPresent(incident.id, 'down again');
     clock.advance(1000); // the deadline was neither reset nor paused: it is due at once
     expect(m.get(incident.id)).toMatchObject({ level: 2, flapping: false });
+  });
+
+  it('an escalation that makes it flap already says so', () => {
+    const m = manager({ flap: { changes: 4, windowMs: 10 * MIN } });
+    const { incident } = m.raise({ hostId: 'h', service: 'api', class: 'service_failure', confidence: 0.9, summary: 's' });
+    m.conditionClear(incident.id, 'running');
+    m.conditionPresent(incident.id, 'failed');
+    m.conditionClear(incident.id, 'running');
+    expect(m.get(incident.id)!.flapping).toBe(false);
+    published = [];
+    m.escalate(incident.id, 'failure recurred after recovery');
+    expect(m.get(incident.id)!.flapping).toBe(true);
+    expect(published.find((p) => p.subject.startsWith('vigil.v1.escalation.l2'))!.event.data).toMatchObject({ flapping: true, level: 2 });
   });
 
   it('stops flapping once the condition has been steady for the flap window', () => {
