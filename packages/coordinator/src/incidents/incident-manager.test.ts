@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, FakeClock, PROBLEM_CLASS_TABLE, type CloudEvent, type Logger, type ProblemClass } from '@vigil/shared';
 import { openDb, type Db } from '../store/db.js';
+import { MIGRATIONS } from '../store/migrations.js';
 import { IncidentConflictError } from './errors.js';
 import type { FlapOptions } from './flapping.js';
 import { IncidentManager } from './incident-manager.js';
@@ -263,6 +265,34 @@ describe('incidents - subjects', () => {
       { kind: 'observer', coordinatorId: 'c1' },
     ]);
     expect(db.prepare('SELECT subject_kind FROM incidents WHERE id = ?').get(zone.id)).toEqual({ subject_kind: 'zone' });
+  });
+
+  it('migration 7 gives rows written before it the kind their key names', () => {
+    const old = mkdtempSync(join(tmpdir(), 'vigil-inc-v6-'));
+    try {
+      const raw = new Database(join(old, 'vigil.db'));
+      raw.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (6);');
+      for (const mig of MIGRATIONS.filter((x) => x.version <= 6)) raw.exec(mig.sql);
+      const row = (id: string, host: string, service: string) =>
+        raw.prepare("INSERT INTO incidents (id, host_id, service, class, state, level, confidence, summary, opened_at, updated_at) VALUES (?, ?, ?, 'network_issue', 'open', 1, 0.9, 's', 0, 0)").run(id, host, service);
+      row('i-host', 'web-1', '');
+      row('i-svc', 'web-1', 'api');
+      row('i-zone', 'zone:eu', '');
+      row('i-obs', 'coordinator:c1', '');
+      raw.close();
+      const migrated = openDb(old);
+      const store = new IncidentStore(migrated);
+      expect(['i-host', 'i-svc', 'i-zone', 'i-obs'].map((id) => store.get(id)!.subject)).toEqual([
+        { kind: 'host', hostId: 'web-1' },
+        { kind: 'service', hostId: 'web-1', service: 'api' },
+        { kind: 'zone', zone: 'eu' },
+        { kind: 'observer', coordinatorId: 'c1' },
+      ]);
+      expect(store.get('i-zone')).toMatchObject({ flapping: false, conditionChanges: [] });
+      migrated.close();
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
   });
 
   it('refuses a subject that names another key than hostId and service', () => {
