@@ -159,6 +159,18 @@ describe('api incidents - list, show, ack, resolve', () => {
     expect(await ids('host=rack9-a&state=open')).toEqual([a.id, obs.id].sort());
   });
 
+  it('shows whether an incident flaps and since when its condition is clear', async () => {
+    const { incident } = incidents.raise({ hostId: 'flappy', class: 'network_issue', confidence: 0.9, summary: 'down' });
+    incidents.conditionClear(incident.id, 'back');
+    incidents.conditionPresent(incident.id, 'down');
+    const before = incidentDetail.parse((await app.inject({ url: `/v1/incidents/${incident.id}`, headers: auth(VIEWER) })).json()).incident;
+    expect(before).toMatchObject({ flapping: false, clearSince: null, subject: { kind: 'host', hostId: 'flappy' } });
+    incidents.conditionClear(incident.id, 'back');
+    const after = incidentDetail.parse((await app.inject({ url: `/v1/incidents/${incident.id}`, headers: auth(VIEWER) })).json()).incident;
+    expect(after).toMatchObject({ flapping: true, clearSince: new Date(clock.now()).toISOString() });
+    expect(after.timeline.map((t) => t.kind)).toContain('flapping');
+  });
+
   it('answers bad input with the field and value', async () => {
     const bad = await app.inject({ url: '/v1/incidents?level=7&class=alien', headers: auth(VIEWER) });
     expect(bad.statusCode).toBe(400);

@@ -2,11 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, FakeClock, PROBLEM_CLASS_TABLE, type CloudEvent, type Logger, type ProblemClass } from '@vigil/shared';
 import { openDb, type Db } from '../store/db.js';
+import { MIGRATIONS } from '../store/migrations.js';
 import { IncidentConflictError } from './errors.js';
+import type { FlapOptions } from './flapping.js';
 import { IncidentManager } from './incident-manager.js';
 import { IncidentStore } from './incident-store.js';
 import { subjectOf } from './subject.js';
@@ -17,14 +20,14 @@ let db: Db;
 let clock: FakeClock;
 let published: { subject: string; event: CloudEvent<any> }[];
 
-function manager(over: { settleMs?: number; log?: Logger } = {}): IncidentManager {
+function manager(over: { settleMs?: number; log?: Logger; flap?: FlapOptions } = {}): IncidentManager {
   const m = new IncidentManager(
     db,
     new IncidentStore(db),
     { enqueue: (subject, event) => published.push({ subject, event }), kick: () => {} },
     clock,
     over.log ?? createLogger('test', 'silent'),
-    { escalationMs: (c: ProblemClass) => PROBLEM_CLASS_TABLE[c].escalationMs, settleMs: over.settleMs ?? 60_000, tickMs: 1000, source: 'test', apiBase: 'http://api' },
+    { escalationMs: (c: ProblemClass) => PROBLEM_CLASS_TABLE[c].escalationMs, settleMs: over.settleMs ?? 60_000, flap: over.flap, tickMs: 1000, source: 'test', apiBase: 'http://api' },
   );
   m.start();
   return m;
@@ -264,6 +267,34 @@ describe('incidents - subjects', () => {
     expect(db.prepare('SELECT subject_kind FROM incidents WHERE id = ?').get(zone.id)).toEqual({ subject_kind: 'zone' });
   });
 
+  it('migration 7 gives rows written before it the kind their key names', () => {
+    const old = mkdtempSync(join(tmpdir(), 'vigil-inc-v6-'));
+    try {
+      const raw = new Database(join(old, 'vigil.db'));
+      raw.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (6);');
+      for (const mig of MIGRATIONS.filter((x) => x.version <= 6)) raw.exec(mig.sql);
+      const row = (id: string, host: string, service: string) =>
+        raw.prepare("INSERT INTO incidents (id, host_id, service, class, state, level, confidence, summary, opened_at, updated_at) VALUES (?, ?, ?, 'network_issue', 'open', 1, 0.9, 's', 0, 0)").run(id, host, service);
+      row('i-host', 'web-1', '');
+      row('i-svc', 'web-1', 'api');
+      row('i-zone', 'zone:eu', '');
+      row('i-obs', 'coordinator:c1', '');
+      raw.close();
+      const migrated = openDb(old);
+      const store = new IncidentStore(migrated);
+      expect(['i-host', 'i-svc', 'i-zone', 'i-obs'].map((id) => store.get(id)!.subject)).toEqual([
+        { kind: 'host', hostId: 'web-1' },
+        { kind: 'service', hostId: 'web-1', service: 'api' },
+        { kind: 'zone', zone: 'eu' },
+        { kind: 'observer', coordinatorId: 'c1' },
+      ]);
+      expect(store.get('i-zone')).toMatchObject({ flapping: false, conditionChanges: [] });
+      migrated.close();
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a subject that names another key than hostId and service', () => {
     const m = manager();
     expect(() => m.raise({ hostId: 'web-1', subject: { kind: 'zone', zone: 'eu-1' }, class: 'network_issue', confidence: 0.9, summary: 's' })).toThrow(/does not match/);
@@ -353,6 +384,20 @@ describe('incidents - parents and children', () => {
     expect(m.get(obs.id)!.state).toBe('resolved');
     // b is on its own now and escalates.
     expect(m.get(kids[1]!.id)).toMatchObject({ state: 'open', parentId: null, nextEscalationAt: expect.any(Number) });
+  });
+
+  it('a zone whose hosts all moved under an observer partition clears, and is not left to escalate when the partition resolves', () => {
+    const m = manager();
+    const { zone, kids } = zoneOf(m, ['a', 'b']);
+    const obs = m.raise({ hostId: 'coordinator:c1', class: 'observer_partition', confidence: 0.9, summary: 'cut off' }).incident;
+    m.setParent(zone.id, obs.id, 'explained by the partition');
+    m.setParent(kids[0]!.id, obs.id, 'explained by the partition');
+    expect(m.get(zone.id)!.clearSince).toBeNull();
+    m.setParent(kids[1]!.id, obs.id, 'explained by the partition');
+    expect(m.get(zone.id)!.clearSince).toBe(clock.now());
+    clock.advance(61_000);
+    expect(m.get(zone.id)!.state).toBe('resolved');
+    expect(m.get(obs.id)!.state).toBe('open');
   });
 
   it('a host incident is observed directly: its services clearing does not clear it', () => {
@@ -471,6 +516,19 @@ describe('incidents - flapping', () => {
     m.conditionPresent(incident.id, 'down again');
     clock.advance(1000); // the deadline was neither reset nor paused: it is due at once
     expect(m.get(incident.id)).toMatchObject({ level: 2, flapping: false });
+  });
+
+  it('an escalation that makes it flap already says so', () => {
+    const m = manager({ flap: { changes: 4, windowMs: 10 * MIN } });
+    const { incident } = m.raise({ hostId: 'h', service: 'api', class: 'service_failure', confidence: 0.9, summary: 's' });
+    m.conditionClear(incident.id, 'running');
+    m.conditionPresent(incident.id, 'failed');
+    m.conditionClear(incident.id, 'running');
+    expect(m.get(incident.id)!.flapping).toBe(false);
+    published = [];
+    m.escalate(incident.id, 'failure recurred after recovery');
+    expect(m.get(incident.id)!.flapping).toBe(true);
+    expect(published.find((p) => p.subject.startsWith('vigil.v1.escalation.l2'))!.event.data).toMatchObject({ flapping: true, level: 2 });
   });
 
   it('stops flapping once the condition has been steady for the flap window', () => {

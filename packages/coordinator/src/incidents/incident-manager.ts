@@ -247,11 +247,15 @@ export class IncidentManager {
       this.note(i.id, 'observation', `not grouped under ${parentId}: ${refusal}`, { parentId });
       return;
     }
+    const before = i.parentId;
     this.tx(() => {
       i.parentId = parentId;
       i.nextEscalationAt = null;
       this.save(i, now);
       this.store.addTimeline(i.id, now, 'suppressed', reason, { parentId });
+      // What it was grouped under before explains one incident fewer: a zone whose hosts
+      // all moved under an observer partition has nothing left to be down for.
+      if (before) this.followChildren(before);
     });
   }
 
@@ -339,6 +343,8 @@ export class IncidentManager {
     const wasPresent = from.state !== 'resolved' && from.condition.kind === 'present';
     Object.assign(i, rowOf(s.to));
     const isPresent = s.to.state !== 'resolved' && s.to.condition.kind === 'present';
+    // Counted first, so the events of this very move (an escalation) already say whether it flaps.
+    if (from.state !== 'resolved' && s.to.state !== 'resolved' && wasPresent !== isPresent) this.countChange(i, now);
     switch (input) {
       case 'present':
         this.store.addTimeline(i.id, now, 'observation', reason, data);
@@ -384,7 +390,6 @@ export class IncidentManager {
         this.emit(i, 'updated', `reopened: ${reason}`);
         break;
     }
-    if (s.to.state !== 'resolved' && wasPresent !== isPresent) this.countChange(i, now);
     this.save(i, now);
     if (i.parentId && (s.to.state === 'resolved' || wasPresent !== isPresent)) this.followChildren(i.parentId);
     return true;

@@ -66,20 +66,6 @@ export function isMachineSubject(s: IncidentSubject): s is Extract<IncidentSubje
   return s.kind === 'host' || s.kind === 'service';
 }
 
-/** One line naming the subject, for summaries and logs. */
-export function describeSubject(s: IncidentSubject): string {
-  switch (s.kind) {
-    case 'host':
-      return `host ${s.hostId}`;
-    case 'service':
-      return `service ${s.service} on ${s.hostId}`;
-    case 'zone':
-      return `zone ${s.zone}`;
-    case 'observer':
-      return `coordinator ${s.coordinatorId}'s own connectivity`;
-  }
-}
-
 /**
  * How a group incident's condition follows the incidents it explains. A zone or the
  * coordinator's own connectivity is never observed directly: when everything it explains
