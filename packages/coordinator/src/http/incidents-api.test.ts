@@ -178,6 +178,11 @@ describe('api incidents - list, show, ack, resolve', () => {
     expect(bad.json().error.message).toMatch(/query\.class.*"alien"/);
     const unknown = await app.inject({ url: '/v1/incidents/inc-nope', headers: auth(VIEWER) });
     expect(unknown.statusCode).toBe(404);
+    for (const action of ['ack', 'resolve', 'reopen']) {
+      const r = await app.inject({ method: 'POST', url: `/v1/incidents/inc-nope/${action}`, headers: auth(OPERATOR), payload: { comment: 'x' } });
+      expect(r.statusCode, action).toBe(404);
+      expect(r.json().error.message).toBe('no incident "inc-nope"');
+    }
     const notJson = await app.inject({ method: 'POST', url: '/v1/silences', headers: { ...auth(OPERATOR), 'content-type': 'application/json' }, payload: '{oops' });
     expect(notJson.statusCode).toBe(400);
     expect(notJson.json().error.code).toBe('BAD_REQUEST');

@@ -61,26 +61,26 @@ export const incidentRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app,
     };
   });
 
-  // The manager's lifecycle table decides what is allowed; a refusal is an
-  // IncidentConflictError, which leaves as 409 CONFLICT. Who did it is the token's name.
+  // The manager decides: an unknown id is NOT_FOUND (404), a refusal of its lifecycle
+  // table an IncidentConflictError (409 CONFLICT). Who did it is the token's name.
   app.post('/v1/incidents/:id/ack', async (req) => {
     const who = requireOperator(req);
-    const i = find(req.params);
+    const { id } = parseInput(incidentIdParams, req.params, 'params');
     const body = parseInput(ackBody, req.body, 'body');
-    return { incident: view(m.acknowledge(i.id, who.name, body.comment)) };
+    return { incident: view(m.acknowledge(id, who.name, body.comment)) };
   });
 
   app.post('/v1/incidents/:id/resolve', async (req) => {
     const who = requireOperator(req);
-    const i = find(req.params);
+    const { id } = parseInput(incidentIdParams, req.params, 'params');
     const body = parseInput(resolveBody, req.body, 'body');
-    return { incident: view(m.resolve(i.id, who.name, body.comment)) };
+    return { incident: view(m.resolve(id, who.name, body.comment)) };
   });
 
   app.post('/v1/incidents/:id/reopen', async (req) => {
     const who = requireOperator(req);
-    const i = find(req.params);
+    const { id } = parseInput(incidentIdParams, req.params, 'params');
     const body = parseInput(reopenBody, req.body, 'body');
-    return { incident: view(m.reopen(i.id, who.name, body.comment)) };
+    return { incident: view(m.reopen(id, who.name, body.comment)) };
   });
 };
