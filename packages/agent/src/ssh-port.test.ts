@@ -69,6 +69,6 @@ describe('ssh port - service ports', () => {
     );
     expect(web!.ports).toEqual([80, 443]);
     expect(db!.ports).toEqual([]);
-    expect(() => parseServices([{ name: 'web', manager: 'process', command: ['true'], ports: [0] }], { defaultIntervalMs: 1000 })).toThrow(/services\.0\.ports\.0: must be a TCP port \(1-65535\)/);
+    expect(() => parseServices([{ name: 'web', manager: 'process', command: ['true'], ports: [0] }], { defaultIntervalMs: 1000 })).toThrow(/services\[0\]\.ports\[0\]: must be a TCP port \(1-65535\)/);
   });
 });
