@@ -3,6 +3,7 @@ import type { AgentChannels } from '../grpc/agent-channels.js';
 import type { IncidentManager, LevelActions } from '../incidents/incident-manager.js';
 import type { Incident, Level } from '../incidents/types.js';
 import type { HostRegistry } from '../registry/host-registry.js';
+import { subjectKind } from './subjects.js';
 
 /**
  * Runbook section 7: what each level does.
@@ -24,7 +25,7 @@ export class RunbookLevelActions implements LevelActions {
       case 1:
         return this.level1(i, m);
       case 2:
-        if (i.class === 'observer_partition' || i.hostId.startsWith('zone:')) {
+        if (i.class === 'observer_partition' || subjectKind(i.hostId) === 'zone') {
           // Nothing to reboot: the fault is in the network between us and them.
           m.note(i.id, 'notification', 'operations team notified (level 2)');
           return;

@@ -14,6 +14,7 @@ import { HostRegistry } from '../registry/host-registry.js';
 import { AgentEventStore } from '../store/agent-event-store.js';
 import { openDb, type Db } from '../store/db.js';
 import { HostStore } from '../store/host-store.js';
+import type { AnyResponseRule } from './context.js';
 import { Responder } from './responder.js';
 
 const log = createLogger('test', 'silent');
@@ -184,5 +185,21 @@ describe('responder - services reported by agents', () => {
     expect(i).toMatchObject({ class: 'service_failure', level: 2 });
     expect(i!.rootCause).toMatchObject({ cause: 'configuration_error', excerpt: 'Failed to parse config: line 3', fix: 'fix it' });
     expect(incidents.store.timeline(i!.id).map((t) => t.kind)).toContain('agent_event');
+  });
+});
+
+describe('responder - rules run from a table', () => {
+  it('a failing rule is logged and the rules after it still run', async () => {
+    const seen: string[] = [];
+    const rules: AnyResponseRule[] = [
+      { name: 'boom', on: 'heartbeat', handle: () => { throw new Error('boom'); } },
+      { name: 'after', on: 'heartbeat', handle: (e) => void seen.push(e.hostId) },
+      { name: 'other', on: 'findings', handle: () => void seen.push('findings') },
+    ];
+    const r = new Responder(registry, new Diagnoser(registry, new AgentChannels(), prober, log), incidents, 'c2', () => [], log, {}, rules);
+    r.start();
+    const s = hello('tbl-1');
+    await beat('tbl-1', s, []);
+    expect(seen).toEqual(['tbl-1']);
   });
 });
