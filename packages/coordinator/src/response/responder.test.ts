@@ -203,3 +203,28 @@ describe('responder - rules run from a table', () => {
     expect(seen).toEqual(['tbl-1']);
   });
 });
+
+describe('responder - a host that goes away again', () => {
+  it('marks its settling host incident present the moment its stream breaks, before any diagnosis', async () => {
+    for (const h of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) hello(h);
+    await crash('fl-1', hello('fl-1'));
+    const [i] = active('fl-1');
+    expect(i!.class).toBe('network_issue');
+    const s = hello('fl-1');
+    expect(incidents.get(i!.id)!.clearSince).not.toBeNull();
+    clock.advance(1500);
+    registry.streamClosed('fl-1', s, 'link cut again');
+    // Still suspect: no diagnosis has run, yet the condition is present.
+    expect(registry.get('fl-1')!.state).toBe('suspect');
+    expect(incidents.get(i!.id)!.clearSince).toBeNull();
+    clock.advance(400);
+    await responder.idle();
+    // Flapping for longer than the settle window: still the one incident.
+    for (let n = 0; n < 5; n++) {
+      const again = hello('fl-1');
+      clock.advance(1500);
+      await crash('fl-1', again);
+    }
+    expect(incidents.store.list({ hostId: 'fl-1' }).map((x) => x.id)).toEqual([i!.id]);
+  });
+});
