@@ -15,6 +15,7 @@ import { AgentEventStore } from '../store/agent-event-store.js';
 import { openDb, type Db } from '../store/db.js';
 import { HostStore } from '../store/host-store.js';
 import type { AnyResponseRule } from './context.js';
+import { RunbookLevelActions } from './level-actions.js';
 import { Responder } from './responder.js';
 
 const log = createLogger('test', 'silent');
@@ -28,6 +29,8 @@ let events: AgentEventStore;
 /** What the coordinator's own probes see, per target and kind. */
 let reachable: Record<string, { ping: boolean; ssh: boolean }>;
 let session = 1;
+/** Subjects the incident manager put in the outbox, in order. */
+let published: string[];
 
 const prober: LocalProber = {
   async probe(ask: ProbeAsk): Promise<ValidProbeResult> {
@@ -70,7 +73,8 @@ beforeEach(() => {
   events = new AgentEventStore(db);
   const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
   registry = new HostRegistry(clock, hostStore, new HeartbeatWriter(db, hostStore), detector, (t) => hostStore.recordTransition(t), { disconnectGraceMs: 300, restartGraceMs: 1000, detectionWindowMs: () => 1000 }, log, events);
-  incidents = new IncidentManager(db, new IncidentStore(db), { enqueue: () => {}, kick: () => {} }, clock, log, {
+  published = [];
+  incidents = new IncidentManager(db, new IncidentStore(db), { enqueue: (subject) => void published.push(subject), kick: () => {} }, clock, log, {
     escalationMs: (c: ProblemClass) => PROBLEM_CLASS_TABLE[c].escalationMs,
     settleMs: 2000,
     tickMs: 100,
@@ -226,5 +230,32 @@ describe('responder - a host that goes away again', () => {
       await crash('fl-1', again);
     }
     expect(incidents.store.list({ hostId: 'fl-1' }).map((x) => x.id)).toEqual([i!.id]);
+  });
+});
+
+describe('responder - level 2 actions follow the level action table', () => {
+  const exhausted = (n: number) => ({ eventSeq: n, atMs: n, service: 'api', type: 'recovery_exhausted' as const, step: '', detail: '3 of 3 used', cause: '', requestId: '' });
+
+  it('a configuration_error service incident reaching level 2 publishes no reboot (nor failover) request', async () => {
+    incidents.setActions(new RunbookLevelActions(registry, new AgentChannels(), log));
+    const s = hello('cfg-1', {}, [{ name: 'api', manager: 'process', recoveryEnabled: true }]);
+    await beat('cfg-1', s, [status({ state: 'failed', recovering: true })], [
+      { cause: 'configuration_error', service: 'api', source: 'stdout', excerpt: 'Failed to parse config: line 3', count: 1, firstSeenMs: 1, lastSeenMs: 2, skippedLines: 0, diagnosis: 'config error', fix: 'fix it', prevention: 'validate' },
+    ]);
+    registry.agentEvent('cfg-1', s, exhausted(1));
+    const [i] = active('cfg-1');
+    expect(i).toMatchObject({ level: 2, rootCause: { cause: 'configuration_error' } });
+    await new Promise((r) => setImmediate(r));
+    expect(published).toContain('vigil.v1.escalation.l2.service_failure.cfg-1');
+    expect(published.filter((x) => x.startsWith('vigil.v1.action.'))).toEqual([]);
+    expect(incidents.store.timeline(i!.id).map((t) => t.summary)).toContain('level 2: no reboot requested (configuration_error): a restart, reboot or failover runs the same configuration again: the file must be fixed by a person');
+  });
+
+  it('the same failure without a root cause on a healthy host asks for a failover of the service, not a reboot', async () => {
+    incidents.setActions(new RunbookLevelActions(registry, new AgentChannels(), log));
+    const s = hello('svc-9', {}, [{ name: 'api', manager: 'process', recoveryEnabled: true }]);
+    registry.agentEvent('svc-9', s, exhausted(1));
+    await new Promise((r) => setImmediate(r));
+    expect(published.filter((x) => x.startsWith('vigil.v1.action.'))).toEqual(['vigil.v1.action.failover.svc-9']);
   });
 });
