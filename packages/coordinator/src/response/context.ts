@@ -37,6 +37,13 @@ export function isHostClass(cls: string): boolean {
   return (HOST_CLASSES as readonly string[]).includes(cls);
 }
 
+/** Classes of an incident about one service. */
+export const SERVICE_CLASSES = ['service_failure', 'partial_failure'] as const satisfies readonly ProblemClass[];
+
+export function isServiceClass(cls: string): boolean {
+  return (SERVICE_CLASSES as readonly string[]).includes(cls);
+}
+
 /** What the rules react to: the registry's events plus the responder's own. */
 export type ResponseEvent =
   | RegistryEvent

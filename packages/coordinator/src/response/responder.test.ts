@@ -259,3 +259,46 @@ describe('responder - level 2 actions follow the level action table', () => {
     expect(published.filter((x) => x.startsWith('vigil.v1.action.'))).toEqual(['vigil.v1.action.failover.svc-9']);
   });
 });
+
+describe('responder - a crash loop is one incident', () => {
+  const ev = (n: number, type: string) => ({ eventSeq: n, atMs: n, service: 'api', type, step: '', detail: '', cause: '', requestId: '' });
+
+  it('down reports while the agent recovers, recurrence and recovery_exhausted mark the one incident present; none opens a second', async () => {
+    const s = hello('loop-1', {}, [{ name: 'api', manager: 'process', recoveryEnabled: true }]);
+    registry.agentEvent('loop-1', s, ev(1, 'recurrence'));
+    const [i] = active('loop-1');
+    expect(i).toMatchObject({ class: 'service_failure', level: 2 });
+    // One running report between two kills: the condition is clear, settling...
+    await beat('loop-1', s, [status({ state: 'running' })]);
+    expect(incidents.get(i!.id)!.clearSince).not.toBeNull();
+    clock.advance(500);
+    // ...and the next kill, reported while the agent is already recovering, makes it present again.
+    await beat('loop-1', s, [status({ state: 'failed', recovering: true })]);
+    expect(incidents.get(i!.id)!.clearSince).toBeNull();
+    await beat('loop-1', s, [status({ state: 'running' })]);
+    clock.advance(500);
+    registry.agentEvent('loop-1', s, ev(2, 'recurrence'));
+    expect(incidents.get(i!.id)).toMatchObject({ clearSince: null, level: 3 });
+    await beat('loop-1', s, [status({ state: 'running' })]);
+    clock.advance(500);
+    // Exhaustion while the incident settles lands on it, not on a new one.
+    registry.agentEvent('loop-1', s, ev(3, 'recovery_exhausted'));
+    expect(incidents.get(i!.id)!.clearSince).toBeNull();
+    clock.advance(5000);
+    expect(incidents.store.list({ hostId: 'loop-1' }).map((x) => [x.id, x.state])).toEqual([[i!.id, 'open']]);
+  });
+
+  it('a service erring and then down is one incident: the down reports mark the partial_failure present', async () => {
+    const s = hello('loop-2');
+    const erring = status({ errorRate: { requests: 1000, errors: 50, rate: 0.05, windowMs: 300_000 } });
+    await beat('loop-2', s, [erring]);
+    await beat('loop-2', s, [erring]);
+    const [i] = active('loop-2');
+    expect(i!.class).toBe('partial_failure');
+    await beat('loop-2', s, [status({ state: 'running' })]);
+    await beat('loop-2', s, [status({ state: 'failed' })]);
+    await beat('loop-2', s, [status({ state: 'failed' })]);
+    expect(active('loop-2').map((x) => x.id)).toEqual([i!.id]);
+    expect(incidents.get(i!.id)!.clearSince).toBeNull();
+  });
+});

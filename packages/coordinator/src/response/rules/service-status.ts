@@ -1,11 +1,16 @@
 import { PROBLEM_CLASS_TABLE, type ValidServiceStatus } from '@vigil/shared';
 import type { HostRecord } from '../../registry/types.js';
-import { isHostClass, type ResponseContext, type ResponseRule } from '../context.js';
+import { isHostClass, SERVICE_CLASSES, type ResponseContext, type ResponseRule } from '../context.js';
 import { attachKnownRootCause } from './root-cause.js';
+import { serviceIncidentOf, serviceKey } from './service-incident.js';
 
 /**
- * Each heartbeat's service states: a service reported down (or erring) on consecutive
- * heartbeats opens a service incident; one reported running again clears it.
+ * Each heartbeat's service states. A service reported down (or erring) marks its open
+ * incident present on every report, also while the agent is recovering it: in a crash
+ * loop the one `running` report between two kills must not let the incident settle. A
+ * new incident opens only after consecutive reports outside the agent's own recovery. A
+ * service reported running again clears its incident, which resolves once it has stayed
+ * clear for the settle window.
  */
 export const serviceStatusRule: ResponseRule<'heartbeat'> = {
   name: 'service-status',
@@ -17,21 +22,22 @@ export const serviceStatusRule: ResponseRule<'heartbeat'> = {
 
 function onServiceStatus(host: HostRecord, s: ValidServiceStatus, ctx: ResponseContext): void {
   const { state } = ctx;
-  const key = `${host.id}\u0000${s.name}`;
+  const key = serviceKey(host.id, s.name);
   const { verdict, facts } = ctx.serviceVerdict(null, s);
   const cls = verdict.outcome.class;
   if (cls === 'service_failure' || cls === 'partial_failure') {
+    const existing = state.serviceIncidents.has(key) ? serviceIncidentOf(host.id, s.name, ctx, cls) : undefined;
+    if (existing) {
+      state.downReports.set(key, (state.downReports.get(key) ?? 0) + 1);
+      if (existing.clearSince !== null) ctx.incidents.conditionPresent(existing.id, `${s.name} ${s.state}${s.recovering ? ' (the agent is recovering it)' : ''} again`);
+      return;
+    }
     // The agent is at level 1 itself (its local recovery is running): an incident opens
     // only if that does not bring the service back, or when the agent reports exhaustion.
     if (s.recovering) return;
     const n = (state.downReports.get(key) ?? 0) + 1;
     state.downReports.set(key, n);
     if (n < ctx.opts.serviceReportsBeforeIncident) return;
-    const existing = ctx.reads.findActive(host.id, s.name, cls);
-    if (existing) {
-      if (existing.clearSince !== null) ctx.incidents.conditionPresent(existing.id, `${s.name} ${s.state} again`);
-      return;
-    }
     const info = PROBLEM_CLASS_TABLE[cls];
     const hostIncident = ctx.reads.activeForSubject(host.id).find((i) => i.service === '' && isHostClass(i.class));
     const detail = cls === 'partial_failure' ? `error rate ${(facts.error_rate! * 100).toFixed(1)} % of ${s.errorRate?.requests ?? 0} requests` : `${s.state}`;
@@ -51,7 +57,7 @@ function onServiceStatus(host: HostRecord, s: ValidServiceStatus, ctx: ResponseC
   state.downReports.delete(key);
   if (!state.serviceIncidents.has(key)) return;
   let open = false;
-  for (const c of ['service_failure', 'partial_failure'] as const) {
+  for (const c of SERVICE_CLASSES) {
     const i = ctx.reads.findActive(host.id, s.name, c);
     if (!i) continue;
     open = true;
