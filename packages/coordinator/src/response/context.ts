@@ -82,6 +82,8 @@ export interface ResponseContext {
   /** The subject of this coordinator's own incidents (observer partition). */
   readonly observerId: string;
   readonly state: ResponseState;
+  /** The coordinator's clock. */
+  now(): number;
   readonly serviceVerdict: Diagnoser['serviceVerdict'];
   /** Diagnoses a host (one run at a time per host); its result comes back as a `diagnosed` event. */
   diagnose(hostId: string, reason: string): Promise<HostDiagnosis | undefined>;

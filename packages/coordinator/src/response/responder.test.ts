@@ -17,6 +17,7 @@ import { HostStore } from '../store/host-store.js';
 import type { AnyResponseRule } from './context.js';
 import { RunbookLevelActions } from './level-actions.js';
 import { Responder } from './responder.js';
+import { RESPONSE_RULES } from './rules/table.js';
 
 const log = createLogger('test', 'silent');
 let dir: string;
@@ -83,7 +84,7 @@ beforeEach(() => {
   });
   incidents.start();
   const diagnoser = new Diagnoser(registry, new AgentChannels(), prober, log, { peers: 3 });
-  responder = new Responder(registry, diagnoser, incidents, 'c1', (h) => events.findings(h), log, { partitionMinHosts: 3, partitionRatio: 0.3, partitionWindowMs: 30_000, serviceReportsBeforeIncident: 2 });
+  responder = new Responder(registry, diagnoser, incidents, 'c1', (h) => events.findings(h), log, { partitionMinHosts: 3, partitionRatio: 0.3, partitionWindowMs: 30_000, serviceReportsBeforeIncident: 2 }, RESPONSE_RULES, clock);
   responder.start();
 });
 
@@ -125,17 +126,30 @@ describe('responder - silent hosts are diagnosed and classified', () => {
 });
 
 describe('responder - many at once is the observer, not the fleet', () => {
-  it('raises one observer_partition when 30 % of hosts fall silent together, and holds per-host paging', async () => {
+  it('most hosts lost at once with no peer to say otherwise: one observer_partition explains every silent host, later ones too', async () => {
     const sessions = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'h8', 'h9', 'h10'].map((h) => [h, hello(h)] as const);
-    for (const [h, s] of sessions.slice(0, 4)) await crash(h, s);
-    const all = incidents.store.allActive();
-    const partition = all.filter((i) => i.class === 'observer_partition');
+    for (const [h, s] of sessions.slice(0, 5)) await crash(h, s);
+    // 5 silent, 5 still heartbeating: the coordinator's link works.
+    expect(incidents.store.allActive().filter((i) => i.class === 'observer_partition')).toEqual([]);
+    await crash(...sessions[5]!);
+    const partition = incidents.store.allActive().filter((i) => i.class === 'observer_partition');
     expect(partition).toHaveLength(1);
     expect(partition[0]!.hostId).toBe('coordinator:c1');
-    // Whatever host incidents opened before the pattern showed are explained by it, not paged.
-    for (const i of all.filter((x) => x.class !== 'observer_partition')) expect(i.parentId).toBe(partition[0]!.id);
+    // A host that falls silent after the verdict is still diagnosed and gets its incident.
+    await crash(...sessions[6]!);
+    for (const h of ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7']) {
+      const own = active(h).filter((i) => i.service === '');
+      expect(own.map((i) => i.parentId), h).toEqual([partition[0]!.id]);
+    }
     clock.advance(10 * 60_000);
     expect(incidents.store.allActive().filter((i) => i.class !== 'observer_partition').every((i) => i.level === 1)).toBe(true);
+  });
+
+  it('4 of 10 silent while 6 still heartbeat, no peer evidence: not a partition, each host its own incident', async () => {
+    const sessions = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'h8', 'h9', 'h10'].map((h) => [h, hello(h)] as const);
+    for (const [h, s] of sessions.slice(0, 4)) await crash(h, s);
+    expect(incidents.store.allActive().filter((i) => i.class === 'observer_partition')).toEqual([]);
+    for (const h of ['h1', 'h2', 'h3', 'h4']) expect(active(h).map((i) => [i.class, i.parentId]), h).toEqual([['network_issue', null]]);
   });
 });
 

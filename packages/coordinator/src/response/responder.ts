@@ -1,4 +1,4 @@
-import type { Logger, ValidLogFinding } from '@vigil/shared';
+import { systemClock, type Clock, type Logger, type ValidLogFinding } from '@vigil/shared';
 import type { Diagnoser, HostDiagnosis } from '../diagnosis/diagnoser.js';
 import type { IncidentManager } from '../incidents/incident-manager.js';
 import type { HostRegistry } from '../registry/host-registry.js';
@@ -32,6 +32,7 @@ export class Responder {
     private readonly log: Logger,
     options: Partial<ResponderOptions> = {},
     private readonly rules: readonly AnyResponseRule[] = RESPONSE_RULES,
+    clock: Pick<Clock, 'now'> = systemClock,
   ) {
     const opts = { ...DEFAULT_RESPONDER_OPTIONS, ...options };
     const reads = incidentReads(incidents);
@@ -51,6 +52,7 @@ export class Responder {
       log,
       observerId,
       state,
+      now: () => clock.now(),
       serviceVerdict: (hostFacts, s) => diagnoser.serviceVerdict(hostFacts, s),
       diagnose: (hostId, reason) => this.diagnoseAndRaise(hostId, reason),
       emit: (e) => this.dispatch(e),

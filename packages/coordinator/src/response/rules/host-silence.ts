@@ -18,8 +18,8 @@ export const hostSilenceRule: ResponseRule<'transition'> = {
       }
     }
     if (t.to === 'silent') {
-      // Under an observer partition the coordinator's view of the host says nothing about it.
-      if (ctx.state.partitionIncident) return;
+      // Also under an observer partition: every silent host gets its incident (then
+      // explained by the partition), and its peers' view is evidence for the verdict.
       void ctx.diagnose(host.id, 'host went silent');
       return;
     }

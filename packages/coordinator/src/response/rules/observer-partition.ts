@@ -1,11 +1,13 @@
 import { isHostClass, type ResponseContext, type ResponseRule } from '../context.js';
+import { judgePartition, peerEvidence } from '../partition-verdict.js';
 import { subjectKind } from '../subjects.js';
 
 /**
- * "Is it them, or is it us?": when many hosts fall silent within one window, the
- * coordinator's own connectivity is the likely fault. One observer_partition incident
- * then explains the host and zone incidents, which stay quiet; it clears when most hosts
- * are reachable again.
+ * "Is it them, or is it us?" (`partition-verdict.ts`): when many hosts fall silent within
+ * one window, the coordinator is judged from the hosts still heartbeating to it and from
+ * what healthy peers saw of the silent ones. An observer partition is one
+ * `observer_partition` incident that explains the host and zone incidents, which stay
+ * quiet; it clears when most hosts are reachable again.
  */
 export const observerPartitionRule: ResponseRule<'transition'> = {
   name: 'observer-partition',
@@ -13,7 +15,7 @@ export const observerPartitionRule: ResponseRule<'transition'> = {
   handle({ transition: t, host }, ctx) {
     if (t.to === 'silent') {
       ctx.state.partition.silent(host.id, t.at);
-      checkPartition(t.at, ctx);
+      checkPartition(ctx);
       return;
     }
     if (t.to === 'online' || t.to === 'left') {
@@ -23,27 +25,57 @@ export const observerPartitionRule: ResponseRule<'transition'> = {
   },
 };
 
-function checkPartition(now: number, ctx: ResponseContext): void {
+/** A silent host's diagnosis is in: what its peers saw may settle the question (before its incident is raised). */
+export const observerPartitionEvidenceRule: ResponseRule<'diagnosed'> = {
+  name: 'observer-partition-evidence',
+  on: 'diagnosed',
+  handle({ diagnosis }, ctx) {
+    if (ctx.state.partition.evidence(diagnosis.hostId, peerEvidence(diagnosis))) checkPartition(ctx);
+  },
+};
+
+function checkPartition(ctx: ResponseContext): void {
   const { opts, state } = ctx;
   if (state.partitionIncident) return;
+  const now = ctx.now();
   const c = ctx.registry.stateCounts();
   const known = c.online + c.suspect + c.silent;
-  const silent = state.partition.countSince(now);
-  if (silent < opts.partitionMinHosts || silent < known * opts.partitionRatio) return;
+  const silent = state.partition.hostsSince(now);
+  const silentSet = new Set(silent);
+  let peersAvailable = false;
+  for (const h of ctx.registry.all()) {
+    if (h.state === 'online' && !silentSet.has(h.id) && h.capabilities.includes('probes') && ctx.registry.isConnected(h.id)) {
+      peersAvailable = true;
+      break;
+    }
+  }
+  const verdict = judgePartition({
+    silent,
+    known,
+    connected: c.online,
+    evidence: state.partition.evidenceOf(),
+    peersAvailable,
+    minHosts: opts.partitionMinHosts,
+    ratio: opts.partitionRatio,
+  });
+  if (verdict.kind !== 'partition') {
+    if (silent.length >= opts.partitionMinHosts) ctx.log.info({ silent: silent.length, known, verdict: verdict.kind, why: verdict.why }, 'many hosts silent: not an observer partition (yet)');
+    return;
+  }
   const { incident } = ctx.incidents.raise({
     hostId: ctx.observerId,
     class: 'observer_partition',
     confidence: 0.9,
-    summary: `${silent} of ${known} hosts fell silent within ${Math.round(opts.partitionWindowMs / 1000)} s: the coordinator's own connectivity is the likely fault`,
-    diagnosis: { silentHosts: state.partition.hostsSince(now), known },
+    summary: `${silent.length} of ${known} hosts fell silent within ${Math.round(opts.partitionWindowMs / 1000)} s: the coordinator's own connectivity is the likely fault (${verdict.why})`,
+    diagnosis: { silentHosts: silent, known, connected: c.online, evidence: Object.fromEntries(state.partition.evidenceOf()), why: verdict.why },
   });
   state.partitionIncident = incident.id;
-  ctx.log.warn({ silent, known }, 'observer partition suspected: per-host paging held');
+  ctx.log.warn({ silent: silent.length, known, why: verdict.why }, 'observer partition suspected: per-host paging held');
   // Host and zone incidents opened before the pattern was clear are explained by it now.
   for (const i of ctx.reads.allActive()) {
     if (subjectKind(i.hostId) === 'zone') ctx.incidents.setParent(i.id, incident.id, `explained by observer partition ${incident.id}`);
   }
-  for (const hostId of state.partition.hostsSince(now)) {
+  for (const hostId of silent) {
     for (const i of ctx.reads.activeForSubject(hostId)) {
       if (isHostClass(i.class)) ctx.incidents.setParent(i.id, incident.id, `explained by observer partition ${incident.id}`);
     }
