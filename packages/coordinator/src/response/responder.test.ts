@@ -316,3 +316,22 @@ describe('responder - a crash loop is one incident', () => {
     expect(incidents.get(i!.id)!.clearSince).toBeNull();
   });
 });
+
+describe('responder - a silence holds the level actions too', () => {
+  it('a host down under a silence reaches level 2: its reboot and failover requests are held, not published', async () => {
+    incidents.setActions(new RunbookLevelActions(registry, new AgentChannels(), log));
+    for (const h of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) hello(h);
+    incidents.store.addSilence({ id: 'sil-1', hostId: 'maint-1', service: null, class: null, startsAt: 0, endsAt: clock.now() + 3_600_000, comment: 'maintenance', createdBy: 'ops', createdAt: 0, expiredAt: null });
+    await crash('maint-1', hello('maint-1'));
+    const [i] = active('maint-1');
+    incidents.escalate(i!.id, 'test');
+    await new Promise((r) => setImmediate(r));
+    expect(published.filter((x) => x.startsWith('vigil.v1.action.') || x.startsWith('vigil.v1.escalation.'))).toEqual([]);
+    expect(incidents.store.timeline(i!.id).filter((t) => t.kind === 'silenced').map((t) => t.summary)).toEqual([
+      expect.stringMatching(/^level 1 notification held by silence sil-1/),
+      expect.stringMatching(/^level 2 notification held by silence sil-1/),
+      expect.stringMatching(/^reboot request held by silence sil-1/),
+      expect.stringMatching(/^failover request held by silence sil-1/),
+    ]);
+  });
+});
