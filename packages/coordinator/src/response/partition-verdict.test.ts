@@ -26,7 +26,7 @@ describe('partition verdict - is it them, or is it us?', () => {
     silent: ['a1', 'a2', 'a3'],
     known: 5,
     connected: 2,
-    peersAvailable: true,
+    peersAvailable: () => true,
     minHosts: 3,
     ratio: 0.3,
     ...over,
@@ -40,7 +40,7 @@ describe('partition verdict - is it them, or is it us?', () => {
 
   it('a zone cut off (peers cannot reach the silent hosts either) is not a partition, though most hosts are silent', () => {
     expect(judgePartition(base({ evidence: { a1: 'unreachable' } })).kind).toBe('not_partition');
-    expect(judgePartition(base({ connected: 0, peersAvailable: false, evidence: { a1: 'unreachable', a2: 'unreachable', a3: 'none' } })).kind).toBe('not_partition');
+    expect(judgePartition(base({ connected: 0, peersAvailable: () => false, evidence: { a1: 'unreachable', a2: 'unreachable', a3: 'none' } })).kind).toBe('not_partition');
   });
 
   it('while healthy peers are still probing, the verdict waits for them', () => {
@@ -56,11 +56,11 @@ describe('partition verdict - is it them, or is it us?', () => {
   });
 
   it('most hosts lost at once and no peer left to ask (or none answered): a partition', () => {
-    expect(judgePartition(base({ silent: ['a1', 'a2', 'a3', 'b1', 'b2'], connected: 0, peersAvailable: false })).kind).toBe('partition');
+    expect(judgePartition(base({ silent: ['a1', 'a2', 'a3', 'b1', 'b2'], connected: 0, peersAvailable: () => false })).kind).toBe('partition');
     expect(judgePartition(base({ evidence: { a1: 'none', a2: 'none', a3: 'none' } })).kind).toBe('partition');
   });
 
   it('hosts still heartbeating at least as many as the silent ones: not a partition without peer evidence', () => {
-    expect(judgePartition(base({ known: 10, connected: 6, silent: ['a', 'b', 'c', 'd'], peersAvailable: false })).kind).toBe('not_partition');
+    expect(judgePartition(base({ known: 10, connected: 6, silent: ['a', 'b', 'c', 'd'], peersAvailable: () => false })).kind).toBe('not_partition');
   });
 });

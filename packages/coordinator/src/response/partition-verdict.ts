@@ -27,8 +27,11 @@ export interface PartitionInput {
   connected: number;
   /** What peers saw of the silent hosts whose diagnosis finished. */
   evidence: ReadonlyMap<string, PeerEvidence>;
-  /** Some connected agent can probe: peer evidence is still to come for silent hosts without any. */
-  peersAvailable: boolean;
+  /**
+   * Some connected agent can probe: peer evidence is still to come for silent hosts
+   * without any. A function, asked only when the counts and the evidence left it open.
+   */
+  peersAvailable: () => boolean;
   minHosts: number;
   ratio: number;
 }
@@ -61,6 +64,6 @@ export function judgePartition(p: PartitionInput): PartitionVerdict {
   if (unreachable > 0) return { kind: 'not_partition', why: `healthy peers cannot reach ${unreachable} of the ${n} silent hosts either: they are down, not the coordinator` };
   if (p.connected >= n) return { kind: 'not_partition', why: `${p.connected} hosts still heartbeat to the coordinator against ${n} silent` };
   const pending = p.silent.filter((h) => !p.evidence.has(h)).length;
-  if (p.peersAvailable && pending > 0) return { kind: 'undecided', why: `waiting for peers to probe ${pending} silent hosts` };
+  if (pending > 0 && p.peersAvailable()) return { kind: 'undecided', why: `waiting for peers to probe ${pending} silent hosts` };
   return { kind: 'partition', why: `${n} of ${p.known} hosts fell silent at once (${p.connected} still connected) and no peer could reach them to say otherwise` };
 }

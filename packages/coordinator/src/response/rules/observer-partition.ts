@@ -41,14 +41,15 @@ function checkPartition(ctx: ResponseContext): void {
   const c = ctx.registry.stateCounts();
   const known = c.online + c.suspect + c.silent;
   const silent = state.partition.hostsSince(now);
-  const silentSet = new Set(silent);
-  let peersAvailable = false;
-  for (const h of ctx.registry.all()) {
-    if (h.state === 'online' && !silentSet.has(h.id) && h.capabilities.includes('probes') && ctx.registry.isConnected(h.id)) {
-      peersAvailable = true;
-      break;
+  // One pass that stops at the first peer, and only when the verdict needs it: this runs
+  // on every silent transition, also in a fleet-wide outage.
+  const peersAvailable = (): boolean => {
+    if (c.online === 0) return false;
+    for (const h of ctx.registry.all()) {
+      if (h.state === 'online' && h.capabilities.includes('probes') && ctx.registry.isConnected(h.id)) return true;
     }
-  }
+    return false;
+  };
   const verdict = judgePartition({
     silent,
     known,
