@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostToken } from '@vigil/shared';
 import { dumpLogsOnFailure } from '../helpers/fleet.js';
 import { canRunNetnsTests } from '../helpers/netns.js';
-import { holdsFor } from '../helpers/poll.js';
+import { holdsFor, waitFor } from '../helpers/poll.js';
 import { classificationGoalMs, Drill, duplicateIds, figuresOf, incidentData, recordFigures, subjectCounts, subjects, type IncidentDetail } from './kit.js';
 
 /**
@@ -98,5 +98,75 @@ describe.skipIf(!canRunNetnsTests())('drills - the coordinator is cut off', () =
     }
     await d.waitStates(Object.fromEntries(HOSTS.map((h) => [h, 'online'])), 20_000);
     await partitionDrill(undefined);
+  });
+});
+
+/**
+ * Drill 11: the reverse case. Three hosts of zone `a` are cut off (their links go down)
+ * while the two hosts of zone `b` keep heartbeating to the coordinator. Three of five
+ * hosts silent at once is enough to suspect the coordinator, but the hosts still
+ * connected and the peer vantages (zone `b`'s agents cannot reach zone `a` either) say
+ * the hosts are really down: one zone incident with each host's own incident under it,
+ * and no observer_partition.
+ */
+const ZONE_A = ['a-1', 'a-2', 'a-3'];
+const ZONE_B = ['b-1', 'b-2'];
+const ZONE_COORDINATOR = 'drill-zo';
+
+describe.skipIf(!canRunNetnsTests())('drills - a zone is cut off, the coordinator is not', () => {
+  let d: Drill;
+  dumpLogsOnFailure();
+
+  beforeAll(async () => {
+    d = await Drill.start({
+      tag: 'zo',
+      coordinatorId: ZONE_COORDINATOR,
+      hosts: [...ZONE_A.map((id) => ({ id, ssh: false, labels: { zone: 'a' } })), ...ZONE_B.map((id) => ({ id, ssh: false, labels: { zone: 'b' } }))],
+    });
+  }, 60_000);
+  afterAll(() => d?.teardown());
+
+  it('drill 11 - three hosts of one zone cut off, two others heartbeating: a zone incident with three children, no observer_partition', async () => {
+    const faultAt = performance.now();
+    for (const h of ZONE_A) await d.net.cutHost(d.host(h).net);
+    for (const h of ZONE_A) await d.waitEvent(subjects.silent(h), { since: faultAt, timeoutMs: 5000 });
+
+    const zoneOpened = await d.waitEvent(subjects.incident('opened', 'zone:a'), { since: faultAt, timeoutMs: 15_000 });
+    const zoneId = incidentData(zoneOpened)!.incidentId;
+    expect(incidentData(zoneOpened)).toMatchObject({ class: 'network_issue', hostId: 'zone:a', parentId: null });
+    // Every silent host has its own incident, explained by the zone's.
+    const children = await waitFor(
+      async () => {
+        const { incidents } = await d.api.get<{ incidents: IncidentDetail[] }>('/v1/incidents?limit=100');
+        const own = ZONE_A.map((h) => incidents.find((i) => i.hostId === h && i.state !== 'resolved'));
+        return own.every((i) => i?.parentId === zoneId) ? (own as IncidentDetail[]) : undefined;
+      },
+      { timeoutMs: 15_000, what: `an incident for each of ${ZONE_A.join(', ')} under ${zoneId}`, observe: async () => (await d.api.get<{ incidents: IncidentDetail[] }>('/v1/incidents?limit=100')).incidents.map((i) => [i.hostId, i.class, i.parentId]) },
+    );
+    for (const c of children) expect(c.class).toBe('network_issue');
+    const detail = await d.incident(children[0]!.id);
+    const peers = (detail.diagnosis?.vantages ?? []).filter((v) => v.kind === 'peer' && v.healthy);
+    expect(peers.length, 'healthy peers of zone b probed the silent host').toBeGreaterThan(0);
+    for (const v of peers) expect(v.ping?.ok, JSON.stringify(v)).toBe(false);
+
+    // Past the end of every diagnosis (peers that never answer: probe timeout + 2 s), the
+    // coordinator never blamed itself.
+    await holdsFor(
+      () => {
+        const blamed = d.watcher.events.filter((e) => e.receivedAt >= faultAt && incidentData(e)?.class === 'observer_partition');
+        if (blamed.length > 0) throw new Error(`observer_partition: ${blamed.map((e) => e.subject).join(', ')}`);
+      },
+      { durationMs: d.sshTimeoutMs + 3000, intervalMs: 100, what: 'no observer_partition' },
+    );
+    const states = await d.states();
+    for (const h of ZONE_B) expect(states[h]).toBe('online');
+    const { incidents } = await d.api.get<{ incidents: IncidentDetail[] }>('/v1/incidents?limit=100');
+    console.log(`[observe] zone outage: ${JSON.stringify(incidents.map((i) => [i.hostId, i.class, i.level, i.parentId]))}`);
+    expect(incidents.filter((i) => i.class === 'observer_partition')).toEqual([]);
+    expect(incidents.filter((i) => i.parentId === zoneId).map((i) => i.hostId).sort()).toEqual(ZONE_A);
+    recordFigures(figuresOf(d, { drill: '11', title: 'zone cut off → zone incident, no observer_partition', faultAt, host: ZONE_A[0]!, incidentId: zoneId, goalMs: classificationGoalMs(d, false) }));
+
+    for (const h of ZONE_A) await d.net.restoreHost(d.host(h).net);
+    await d.waitStates(Object.fromEntries(ZONE_A.map((h) => [h, 'online'])), 30_000);
   });
 });

@@ -97,7 +97,10 @@ export const coordinatorConfigSchema = z
     diagnosisPeers: z.coerce.number().int().min(0).max(16).default(3),
     /** Host label that groups hosts sharing network dependencies. @default zone */
     zoneLabel: z.string().min(1).max(64).default('zone'),
-    /** Share of hosts silent within the partition window that means the coordinator is cut off. @default 0.3 */
+    /**
+     * Share of hosts silent within the partition window that makes the coordinator suspect
+     * its own link; peers' probes and the hosts still connected decide. @default 0.3
+     */
     partitionRatio: z.coerce.number().gt(0).max(1).default(0.3),
     /** Fewer silent hosts than this never make a partition. @default 3 */
     partitionMinHosts: z.coerce.number().int().min(1).default(3),

@@ -27,6 +27,7 @@ import { IncidentManager } from './incidents/incident-manager.js';
 import { IncidentStore } from './incidents/incident-store.js';
 import { RunbookLevelActions } from './response/level-actions.js';
 import { Responder } from './response/responder.js';
+import { RESPONSE_RULES } from './response/rules/table.js';
 import { linkPredictionsToIncident, Predictor, SeriesStore, type RuleOverrides } from './predictions/index.js';
 import { joinCluster, type ClusterMember } from './cluster/join.js';
 
@@ -191,7 +192,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     partitionWindowMs: config.partitionWindow,
     zoneLabel: config.zoneLabel,
     serviceReportsBeforeIncident: config.serviceReportsBeforeIncident,
-  });
+  }, RESPONSE_RULES, clock);
   incidents.setActions(new RunbookLevelActions(registry, grpcServer.channels, log.child({ part: 'actions' })));
   const predictor = new Predictor(
     {

@@ -14,7 +14,10 @@ import { HostRegistry } from '../registry/host-registry.js';
 import { AgentEventStore } from '../store/agent-event-store.js';
 import { openDb, type Db } from '../store/db.js';
 import { HostStore } from '../store/host-store.js';
+import type { AnyResponseRule } from './context.js';
+import { RunbookLevelActions } from './level-actions.js';
 import { Responder } from './responder.js';
+import { RESPONSE_RULES } from './rules/table.js';
 
 const log = createLogger('test', 'silent');
 let dir: string;
@@ -27,6 +30,8 @@ let events: AgentEventStore;
 /** What the coordinator's own probes see, per target and kind. */
 let reachable: Record<string, { ping: boolean; ssh: boolean }>;
 let session = 1;
+/** Subjects the incident manager put in the outbox, in order. */
+let published: string[];
 
 const prober: LocalProber = {
   async probe(ask: ProbeAsk): Promise<ValidProbeResult> {
@@ -69,7 +74,8 @@ beforeEach(() => {
   events = new AgentEventStore(db);
   const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
   registry = new HostRegistry(clock, hostStore, new HeartbeatWriter(db, hostStore), detector, (t) => hostStore.recordTransition(t), { disconnectGraceMs: 300, restartGraceMs: 1000, detectionWindowMs: () => 1000 }, log, events);
-  incidents = new IncidentManager(db, new IncidentStore(db), { enqueue: () => {}, kick: () => {} }, clock, log, {
+  published = [];
+  incidents = new IncidentManager(db, new IncidentStore(db), { enqueue: (subject) => void published.push(subject), kick: () => {} }, clock, log, {
     escalationMs: (c: ProblemClass) => PROBLEM_CLASS_TABLE[c].escalationMs,
     settleMs: 2000,
     tickMs: 100,
@@ -78,7 +84,7 @@ beforeEach(() => {
   });
   incidents.start();
   const diagnoser = new Diagnoser(registry, new AgentChannels(), prober, log, { peers: 3 });
-  responder = new Responder(registry, diagnoser, incidents, 'c1', (h) => events.findings(h), log, { partitionMinHosts: 3, partitionRatio: 0.3, partitionWindowMs: 30_000, serviceReportsBeforeIncident: 2 });
+  responder = new Responder(registry, diagnoser, incidents, 'c1', (h) => events.findings(h), log, { partitionMinHosts: 3, partitionRatio: 0.3, partitionWindowMs: 30_000, serviceReportsBeforeIncident: 2 }, RESPONSE_RULES, clock);
   responder.start();
 });
 
@@ -120,17 +126,30 @@ describe('responder - silent hosts are diagnosed and classified', () => {
 });
 
 describe('responder - many at once is the observer, not the fleet', () => {
-  it('raises one observer_partition when 30 % of hosts fall silent together, and holds per-host paging', async () => {
+  it('most hosts lost at once with no peer to say otherwise: one observer_partition explains every silent host, later ones too', async () => {
     const sessions = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'h8', 'h9', 'h10'].map((h) => [h, hello(h)] as const);
-    for (const [h, s] of sessions.slice(0, 4)) await crash(h, s);
-    const all = incidents.store.allActive();
-    const partition = all.filter((i) => i.class === 'observer_partition');
+    for (const [h, s] of sessions.slice(0, 5)) await crash(h, s);
+    // 5 silent, 5 still heartbeating: the coordinator's link works.
+    expect(incidents.store.allActive().filter((i) => i.class === 'observer_partition')).toEqual([]);
+    await crash(...sessions[5]!);
+    const partition = incidents.store.allActive().filter((i) => i.class === 'observer_partition');
     expect(partition).toHaveLength(1);
     expect(partition[0]!.hostId).toBe('coordinator:c1');
-    // Whatever host incidents opened before the pattern showed are explained by it, not paged.
-    for (const i of all.filter((x) => x.class !== 'observer_partition')) expect(i.parentId).toBe(partition[0]!.id);
+    // A host that falls silent after the verdict is still diagnosed and gets its incident.
+    await crash(...sessions[6]!);
+    for (const h of ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7']) {
+      const own = active(h).filter((i) => i.service === '');
+      expect(own.map((i) => i.parentId), h).toEqual([partition[0]!.id]);
+    }
     clock.advance(10 * 60_000);
     expect(incidents.store.allActive().filter((i) => i.class !== 'observer_partition').every((i) => i.level === 1)).toBe(true);
+  });
+
+  it('4 of 10 silent while 6 still heartbeat, no peer evidence: not a partition, each host its own incident', async () => {
+    const sessions = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'h8', 'h9', 'h10'].map((h) => [h, hello(h)] as const);
+    for (const [h, s] of sessions.slice(0, 4)) await crash(h, s);
+    expect(incidents.store.allActive().filter((i) => i.class === 'observer_partition')).toEqual([]);
+    for (const h of ['h1', 'h2', 'h3', 'h4']) expect(active(h).map((i) => [i.class, i.parentId]), h).toEqual([['network_issue', null]]);
   });
 });
 
@@ -184,5 +203,135 @@ describe('responder - services reported by agents', () => {
     expect(i).toMatchObject({ class: 'service_failure', level: 2 });
     expect(i!.rootCause).toMatchObject({ cause: 'configuration_error', excerpt: 'Failed to parse config: line 3', fix: 'fix it' });
     expect(incidents.store.timeline(i!.id).map((t) => t.kind)).toContain('agent_event');
+  });
+});
+
+describe('responder - rules run from a table', () => {
+  it('a failing rule is logged and the rules after it still run', async () => {
+    const seen: string[] = [];
+    const rules: AnyResponseRule[] = [
+      { name: 'boom', on: 'heartbeat', handle: () => { throw new Error('boom'); } },
+      { name: 'after', on: 'heartbeat', handle: (e) => void seen.push(e.hostId) },
+      { name: 'other', on: 'findings', handle: () => void seen.push('findings') },
+    ];
+    const r = new Responder(registry, new Diagnoser(registry, new AgentChannels(), prober, log), incidents, 'c2', () => [], log, {}, rules);
+    r.start();
+    const s = hello('tbl-1');
+    await beat('tbl-1', s, []);
+    expect(seen).toEqual(['tbl-1']);
+  });
+});
+
+describe('responder - a host that goes away again', () => {
+  it('marks its settling host incident present the moment its stream breaks, before any diagnosis', async () => {
+    for (const h of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) hello(h);
+    await crash('fl-1', hello('fl-1'));
+    const [i] = active('fl-1');
+    expect(i!.class).toBe('network_issue');
+    const s = hello('fl-1');
+    expect(incidents.get(i!.id)!.clearSince).not.toBeNull();
+    clock.advance(1500);
+    registry.streamClosed('fl-1', s, 'link cut again');
+    // Still suspect: no diagnosis has run, yet the condition is present.
+    expect(registry.get('fl-1')!.state).toBe('suspect');
+    expect(incidents.get(i!.id)!.clearSince).toBeNull();
+    clock.advance(400);
+    await responder.idle();
+    // Flapping for longer than the settle window: still the one incident.
+    for (let n = 0; n < 5; n++) {
+      const again = hello('fl-1');
+      clock.advance(1500);
+      await crash('fl-1', again);
+    }
+    expect(incidents.store.list({ hostId: 'fl-1' }).map((x) => x.id)).toEqual([i!.id]);
+  });
+});
+
+describe('responder - level 2 actions follow the level action table', () => {
+  const exhausted = (n: number) => ({ eventSeq: n, atMs: n, service: 'api', type: 'recovery_exhausted' as const, step: '', detail: '3 of 3 used', cause: '', requestId: '' });
+
+  it('a configuration_error service incident reaching level 2 publishes no reboot (nor failover) request', async () => {
+    incidents.setActions(new RunbookLevelActions(registry, new AgentChannels(), log));
+    const s = hello('cfg-1', {}, [{ name: 'api', manager: 'process', recoveryEnabled: true }]);
+    await beat('cfg-1', s, [status({ state: 'failed', recovering: true })], [
+      { cause: 'configuration_error', service: 'api', source: 'stdout', excerpt: 'Failed to parse config: line 3', count: 1, firstSeenMs: 1, lastSeenMs: 2, skippedLines: 0, diagnosis: 'config error', fix: 'fix it', prevention: 'validate' },
+    ]);
+    registry.agentEvent('cfg-1', s, exhausted(1));
+    const [i] = active('cfg-1');
+    expect(i).toMatchObject({ level: 2, rootCause: { cause: 'configuration_error' } });
+    await new Promise((r) => setImmediate(r));
+    expect(published).toContain('vigil.v1.escalation.l2.service_failure.cfg-1');
+    expect(published.filter((x) => x.startsWith('vigil.v1.action.'))).toEqual([]);
+    expect(incidents.store.timeline(i!.id).map((t) => t.summary)).toContain('level 2: no reboot requested (configuration_error): a restart, reboot or failover runs the same configuration again: the file must be fixed by a person');
+  });
+
+  it('the same failure without a root cause on a healthy host asks for a failover of the service, not a reboot', async () => {
+    incidents.setActions(new RunbookLevelActions(registry, new AgentChannels(), log));
+    const s = hello('svc-9', {}, [{ name: 'api', manager: 'process', recoveryEnabled: true }]);
+    registry.agentEvent('svc-9', s, exhausted(1));
+    await new Promise((r) => setImmediate(r));
+    expect(published.filter((x) => x.startsWith('vigil.v1.action.'))).toEqual(['vigil.v1.action.failover.svc-9']);
+  });
+});
+
+describe('responder - a crash loop is one incident', () => {
+  const ev = (n: number, type: string) => ({ eventSeq: n, atMs: n, service: 'api', type, step: '', detail: '', cause: '', requestId: '' });
+
+  it('down reports while the agent recovers, recurrence and recovery_exhausted mark the one incident present; none opens a second', async () => {
+    const s = hello('loop-1', {}, [{ name: 'api', manager: 'process', recoveryEnabled: true }]);
+    registry.agentEvent('loop-1', s, ev(1, 'recurrence'));
+    const [i] = active('loop-1');
+    expect(i).toMatchObject({ class: 'service_failure', level: 2 });
+    // One running report between two kills: the condition is clear, settling...
+    await beat('loop-1', s, [status({ state: 'running' })]);
+    expect(incidents.get(i!.id)!.clearSince).not.toBeNull();
+    clock.advance(500);
+    // ...and the next kill, reported while the agent is already recovering, makes it present again.
+    await beat('loop-1', s, [status({ state: 'failed', recovering: true })]);
+    expect(incidents.get(i!.id)!.clearSince).toBeNull();
+    await beat('loop-1', s, [status({ state: 'running' })]);
+    clock.advance(500);
+    registry.agentEvent('loop-1', s, ev(2, 'recurrence'));
+    expect(incidents.get(i!.id)).toMatchObject({ clearSince: null, level: 3 });
+    await beat('loop-1', s, [status({ state: 'running' })]);
+    clock.advance(500);
+    // Exhaustion while the incident settles lands on it, not on a new one.
+    registry.agentEvent('loop-1', s, ev(3, 'recovery_exhausted'));
+    expect(incidents.get(i!.id)!.clearSince).toBeNull();
+    clock.advance(5000);
+    expect(incidents.store.list({ hostId: 'loop-1' }).map((x) => [x.id, x.state])).toEqual([[i!.id, 'open']]);
+  });
+
+  it('a service erring and then down is one incident: the down reports mark the partial_failure present', async () => {
+    const s = hello('loop-2');
+    const erring = status({ errorRate: { requests: 1000, errors: 50, rate: 0.05, windowMs: 300_000 } });
+    await beat('loop-2', s, [erring]);
+    await beat('loop-2', s, [erring]);
+    const [i] = active('loop-2');
+    expect(i!.class).toBe('partial_failure');
+    await beat('loop-2', s, [status({ state: 'running' })]);
+    await beat('loop-2', s, [status({ state: 'failed' })]);
+    await beat('loop-2', s, [status({ state: 'failed' })]);
+    expect(active('loop-2').map((x) => x.id)).toEqual([i!.id]);
+    expect(incidents.get(i!.id)!.clearSince).toBeNull();
+  });
+});
+
+describe('responder - a silence holds the level actions too', () => {
+  it('a host down under a silence reaches level 2: its reboot and failover requests are held, not published', async () => {
+    incidents.setActions(new RunbookLevelActions(registry, new AgentChannels(), log));
+    for (const h of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) hello(h);
+    incidents.store.addSilence({ id: 'sil-1', hostId: 'maint-1', service: null, class: null, startsAt: 0, endsAt: clock.now() + 3_600_000, comment: 'maintenance', createdBy: 'ops', createdAt: 0, expiredAt: null });
+    await crash('maint-1', hello('maint-1'));
+    const [i] = active('maint-1');
+    incidents.escalate(i!.id, 'test');
+    await new Promise((r) => setImmediate(r));
+    expect(published.filter((x) => x.startsWith('vigil.v1.action.') || x.startsWith('vigil.v1.escalation.'))).toEqual([]);
+    expect(incidents.store.timeline(i!.id).filter((t) => t.kind === 'silenced').map((t) => t.summary)).toEqual([
+      expect.stringMatching(/^level 1 notification held by silence sil-1/),
+      expect.stringMatching(/^level 2 notification held by silence sil-1/),
+      expect.stringMatching(/^reboot request held by silence sil-1/),
+      expect.stringMatching(/^failover request held by silence sil-1/),
+    ]);
   });
 });
