@@ -6,7 +6,7 @@ import type { HostRegistry } from '../registry/host-registry.js';
 import { isHostClass } from './context.js';
 import { incidentReads } from './incident-reads.js';
 import { LEVEL_ACTION_TABLE, levelActionsFor, type ActionCase, type LevelAction, type LevelActionRow } from './level-action-table.js';
-import { subjectKind } from './subjects.js';
+import { subjectKindOf } from './subjects.js';
 
 /**
  * Runbook section 7: what each level does, by the level action table
@@ -38,7 +38,7 @@ export class RunbookLevelActions implements LevelActions {
     const host = this.registry.get(i.hostId);
     const hostIncidentOpen = i.service !== '' && incidentReads(m).activeForSubject(i.hostId).some((x) => x.service === '' && isHostClass(x.class));
     return {
-      subject: i.class === 'observer_partition' ? 'observer' : subjectKind(i.hostId),
+      subject: subjectKindOf(i),
       class: i.class,
       rootCause: i.rootCause?.cause ?? null,
       service: i.service !== '',

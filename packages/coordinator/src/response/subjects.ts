@@ -1,23 +1,24 @@
+import type { Incident } from '../incidents/types.js';
+import { subjectKey } from '../incidents/subject.js';
+
 /**
- * Incident subjects that are not hosts: a zone (hosts sharing a switch or uplink) and the
- * coordinator itself (observer partition). Today they are host ids with a prefix; every
- * use of the prefix is here, so a tagged subject replaces them in one place.
+ * The incident keys of the subjects that are not hosts, made by the incident manager's
+ * own tagged subject (`incidents/subject.ts`): a zone (hosts sharing a switch or uplink)
+ * and the coordinator itself (observer partition). Rules never test an id's prefix; they
+ * read `incident.subject`.
  */
 export type SubjectKind = 'host' | 'zone' | 'observer';
 
-const ZONE_PREFIX = 'zone:';
-const OBSERVER_PREFIX = 'coordinator:';
-
 export function zoneSubject(zone: string): string {
-  return `${ZONE_PREFIX}${zone}`;
+  return subjectKey({ kind: 'zone', zone }).hostId;
 }
 
 export function observerSubject(coordinatorId: string): string {
-  return `${OBSERVER_PREFIX}${coordinatorId}`;
+  return subjectKey({ kind: 'observer', coordinatorId }).hostId;
 }
 
-export function subjectKind(subject: string): SubjectKind {
-  if (subject.startsWith(ZONE_PREFIX)) return 'zone';
-  if (subject.startsWith(OBSERVER_PREFIX)) return 'observer';
-  return 'host';
+/** What the level-action table tells apart: a service's incident counts as its host's (the table has `service` for that). */
+export function subjectKindOf(i: Pick<Incident, 'subject'>): SubjectKind {
+  const k = i.subject.kind;
+  return k === 'service' ? 'host' : k;
 }

@@ -1,6 +1,5 @@
 import { isHostClass, type ResponseContext, type ResponseRule } from '../context.js';
 import { judgePartition, peerEvidence } from '../partition-verdict.js';
-import { subjectKind } from '../subjects.js';
 
 /**
  * "Is it them, or is it us?" (`partition-verdict.ts`): when many hosts fall silent within
@@ -74,7 +73,7 @@ function checkPartition(ctx: ResponseContext): void {
   ctx.log.warn({ silent: silent.length, known, why: verdict.why }, 'observer partition suspected: per-host paging held');
   // Host and zone incidents opened before the pattern was clear are explained by it now.
   for (const i of ctx.reads.allActive()) {
-    if (subjectKind(i.hostId) === 'zone') ctx.incidents.setParent(i.id, incident.id, `explained by observer partition ${incident.id}`);
+    if (i.subject.kind === 'zone') ctx.incidents.setParent(i.id, incident.id, `explained by observer partition ${incident.id}`);
   }
   for (const hostId of silent) {
     for (const i of ctx.reads.activeForSubject(hostId)) {
