@@ -7,7 +7,7 @@ import { getRaw } from '../helpers/http.js';
 import { report } from '../helpers/measure.js';
 import { holdsFor, waitFor } from '../helpers/poll.js';
 import { spawnChild, stopAllChildren } from '../helpers/processes.js';
-import { describeEvents, fixture, inOrder, killServiceLeftovers, probeService, startServiceAgent, type ServiceAgent } from '../helpers/services.js';
+import { describeEvents, fixture, inOrder, killServiceLeftovers, listIncidents, probeService, startServiceAgent, type ServiceAgent, type ServiceAgentOptions } from '../helpers/services.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -192,5 +192,70 @@ describe('services - recovery on the host', () => {
     expect(status).toMatchObject({ state: 'failed', pids: [], exhausted: true, budgetUsed: 3, budgetMax: 3, recovering: false });
     report('services_budget_first_recovery_to_exhausted', exhausted.atMs - started[0]!.atMs, 'ms');
     console.log(`[observe] budget events: ${describeEvents(events)}`);
+  });
+
+  it('services - kill -9 of the agent: the restarted agent adopts the running service (same pid, no second copy, no restart, no incident) and keeps its budget', async () => {
+    const port = await freePort();
+    const dataDir = tempDir('agent-adopt');
+    const opts: ServiceAgentOptions = {
+      coordinator: coordinator.grpcTarget,
+      hostId: 'svc-adopt',
+      dataDir,
+      logLevel: 'warn',
+      services: [
+        {
+          name: 'web',
+          manager: 'process',
+          command: [process.execPath, fixture.httpServer],
+          env: { PORT: String(port) },
+          checks: [{ type: 'http', url: `http://127.0.0.1:${port}/`, timeout: '1s', interval: '300ms' }],
+          recovery: { budget: { max: 3, window: '10m' }, watchAfterRestart: '500ms', stableAfterStart: '200ms', monitorEvery: '500ms', monitorFor: '2s' },
+        },
+      ],
+    };
+    const first = startServiceAgent(coordinator.baseUrl, opts);
+    const pid = (await first.waitHealthy('web')).pids[0]!;
+    await first.agent.kill();
+    // Orphaned, and still serving.
+    expect((await probeService(port)).pid).toBe(pid);
+
+    const second = startServiceAgent(coordinator.baseUrl, opts);
+    const adopted = await second.waitEvents('web', (es) => es.some((e) => e.type === 'service_adopted'), 'the service adopted by the restarted agent');
+    expect(adopted.find((e) => e.type === 'service_adopted')!.detail).toContain(`adopted pid ${pid}`);
+    await holdsFor(
+      async () => {
+        const s = await second.status('web');
+        if (!s || s.state !== 'running' || s.pids[0] !== pid || s.recovering || s.budgetUsed !== 0) throw new Error(`not the adopted service: ${JSON.stringify(s)}`);
+        const r = await probeService(port, 500);
+        if (r.pid !== pid) throw new Error(`served by pid ${r.pid}, not ${pid}`);
+        const es = await second.events('web');
+        const bad = es.filter((e) => e.type === 'recovery_started' || e.type === 'recovery_exhausted');
+        if (bad.length > 0) throw new Error(`acted on an adopted service: ${describeEvents(es)}`);
+      },
+      { durationMs: 2500, intervalMs: 200, what: 'the adopted service left alone' },
+    );
+    expect((await listIncidents(coordinator.baseUrl, 'host=svc-adopt')).filter((i) => i.service === 'web')).toEqual([]);
+
+    // An adopted service is not the agent's child: its death is noticed from /proc and recovered.
+    process.kill(pid, 'SIGKILL');
+    const back = await waitFor(
+      async () => {
+        const r = await probeService(port, 500).catch(() => undefined);
+        return r?.status === 200 && r.pid !== pid ? r : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 20, what: 'a new instance after the adopted one was killed' },
+    );
+    const recovered = await second.waitHealthy('web', { pid: back.pid! });
+    expect(recovered.budgetUsed).toBe(1);
+
+    // The budget lives in the data dir: a third agent starts from 1 used, not from 0.
+    await second.agent.kill();
+    const third = startServiceAgent(coordinator.baseUrl, opts);
+    await third.waitEvents('web', (es) => es.filter((e) => e.type === 'service_adopted').length >= 2, 'the second adoption');
+    const status = await third.waitHealthy('web', { pid: back.pid! });
+    expect(status).toMatchObject({ budgetUsed: 1, budgetMax: 3 });
+    await third.stop();
+    // A stopped agent stops its services and leaves nothing to adopt.
+    await waitFor(async () => (await probeService(port, 300).then(() => false, () => true)) || undefined, { timeoutMs: 5000, what: 'the service stopped with its agent' });
   });
 });

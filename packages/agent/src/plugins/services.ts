@@ -6,7 +6,9 @@ import { LogWatcher } from '../logs/log-watcher.js';
 import { hasErrorPattern } from '../logs/scan.js';
 import type { AgentContext, AgentPlugin } from '../plugin.js';
 import type { RecoveryEvent } from '../recovery/events.js';
+import { budgetFile } from '../recovery/budget-store.js';
 import { ServiceWatcher } from '../recovery/watcher.js';
+import { processRecordFile } from '../services/process-record.js';
 import { createManager, type ManagerDeps } from '../services/managers.js';
 import type { ServiceManager } from '../services/manager.js';
 import type { ServiceSpec } from '../services/schema.js';
@@ -61,7 +63,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
     return latest?.cause ?? '';
   };
 
-  const record = (e: RecoveryEvent, requestId = ''): JournaledEvent | undefined => {
+  const record = (e: RecoveryEvent): JournaledEvent | undefined => {
     if (!journal) return undefined;
     const failed = e.type === 'recovery_failed' || e.type === 'recovery_exhausted' || e.type === 'step_failed';
     const ev = journal.append({
@@ -71,7 +73,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
       step: 'step' in e ? e.step : '',
       detail: e.detail,
       cause: failed ? causeOf(e.service) : '',
-      requestId,
+      requestId: e.requestId ?? '',
     });
     flush();
     return ev;
@@ -85,7 +87,14 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
       journal = new EventJournal(join(config.dataDir, 'events'));
       matcher = compileLogPatterns(config.logPatterns);
       for (const spec of config.services) {
-        const manager = createManager(spec, { ...options.managerDeps, ...(options.clock ? { clock: options.clock } : {}) });
+        // What must outlive the agent (the running group, the budget) is kept per service in the data dir.
+        const stateDir = join(config.dataDir, 'services');
+        const deps: ManagerDeps = {
+          ...options.managerDeps,
+          process: { ...options.managerDeps?.process, record: processRecordFile(join(stateDir, `${spec.name}.process.json`)) },
+          ...(options.clock ? { clock: options.clock } : {}),
+        };
+        const manager = createManager(spec, deps);
         const logs = new LogWatcher({ service: spec.name, files: spec.logs, accessLog: spec.accessLog, matcher, clock });
         // A process service's own output is a log source too (systemd services have the journal).
         manager.onLog((line) => logs.feed(line.stream, [line.text]));
@@ -97,6 +106,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
           clock,
           cadence: c.cadence,
           hasErrorPattern: (lines) => hasErrorPattern(lines, m),
+          budgetStore: budgetFile(join(stateDir, `${spec.name}.budget.json`)),
           // Step 3 reads the last minutes of the declared log files too: a finding seen
           // since then stands for its line.
           readExtraLogs: async (sinceMs) => logs.findings().filter((f) => f.lastSeenMs >= sinceMs).map((f) => f.excerpt),
@@ -177,7 +187,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
         const w = watched.get(req.service);
         const answer = (accepted: boolean, error: string) => c.send({ requestResult: { requestId: req.requestId, accepted, error } });
         if (!w) return void answer(false, `service "${req.service}" is not declared in this agent's config`);
-        const r = w.watcher.requestRecovery(req.reason || `requested by the coordinator (${req.requestId})`);
+        const r = w.watcher.requestRecovery(req.reason || `requested by the coordinator (${req.requestId})`, req.requestId);
         if (!r.accepted) return void answer(false, `${r.reason}: ${r.message}`);
         answer(true, '');
         void r.outcome.then(

@@ -37,8 +37,9 @@ export interface RecoveryRun {
  *   agent did not start (it outlived an earlier agent); left at the first recovery.
  * - `monitoring`: watching, inside the window after a successful recovery.
  * - `recovering`: running the recovery sequence, at `run.stepIndex`.
- * - `budget_spent`: a recovery was needed and the budget had none left; only an operator
- *   action or a whole stable window brings it back.
+ * - `budget_spent`: a recovery was needed and the budget had none left (or a restart
+ *   cannot help: another process holds the port); only an operator action, a whole stable
+ *   window (or, for a held port, the service seen healthy) brings it back.
  * - `stopped`: nothing more is done or reported.
  */
 export type WatcherState =
@@ -47,10 +48,16 @@ export type WatcherState =
   | { kind: 'adopted'; pid: number; since: number }
   | { kind: 'monitoring'; window: MonitorWindow }
   | { kind: 'recovering'; run: RecoveryRun; window: MonitorWindow | undefined }
-  | { kind: 'budget_spent'; since: number; window: MonitorWindow | undefined }
+  | { kind: 'budget_spent'; since: number; cause: HoldCause; window: MonitorWindow | undefined }
   | { kind: 'stopped' };
 
 export type WatcherStateKind = WatcherState['kind'];
+
+/**
+ * Why the watcher stopped acting: the budget ran out, or a restart cannot help because
+ * another process holds the service's port (restarting would only spend the budget).
+ */
+export type HoldCause = { kind: 'budget' } | { kind: 'address_in_use'; detail: string };
 
 /** Inputs to the watcher's serial queue. */
 export type WatcherInput =
@@ -59,7 +66,7 @@ export type WatcherInput =
   | { type: 'poll' }
   | { type: 'check_verdict' }
   | { type: 'monitor_tick' }
-  | { type: 'recovery_done'; ok: boolean };
+  | { type: 'recovery_done'; ok: boolean; blocked: string | undefined };
 
 /** The monitoring window a state carries, if any. */
 export function windowOf(state: WatcherState): MonitorWindow | undefined {

@@ -5,7 +5,9 @@ import { createCheck, type CheckDeps } from '../checks/registry.js';
 import { CheckScheduler, type ScheduledCheck } from '../checks/scheduler.js';
 import type { ServiceManager, ServiceState, ServiceStatus, Unsubscribe } from '../services/manager.js';
 import type { CheckSpec, ManagerKind, ServiceSpec } from '../services/schema.js';
+import { findPortHolders, portOfAddressInUse, type PortHolder } from '../services/port-holder.js';
 import { RecoveryBudget } from './budget.js';
+import type { BudgetStore } from './budget-store.js';
 import type { EventInput, RecoveryEvent, RecoveryOrigin, StepName } from './events.js';
 import { RecoveryMonitor } from './monitor.js';
 import { Notifier, type EventSource } from './notifier.js';
@@ -42,9 +44,13 @@ export interface ServiceWatcherOptions {
   startService?: boolean;
   /** Where unexpected errors (a failing status read, a throwing subscriber) go. @default ignored */
   onError?: (err: unknown, where: string) => void;
+  /** Keeps the restart budget across agent restarts (the data dir). @default none: each watcher starts with a full budget */
+  budgetStore?: BudgetStore;
+  /** Who listens on a TCP port (for "address already in use"). @default findPortHolders (reads /proc) */
+  portHolders?: (port: number) => PortHolder[];
 }
 
-export type RecoveryRefusal = 'not_watching' | 'recovery_disabled' | 'already_recovering' | 'budget_exhausted';
+export type RecoveryRefusal = 'not_watching' | 'recovery_disabled' | 'already_recovering' | 'budget_exhausted' | 'address_in_use';
 
 export interface RecoveryOutcome {
   ok: boolean;
@@ -52,6 +58,8 @@ export interface RecoveryOutcome {
   step?: StepName;
   detail: string;
   durationMs: number;
+  /** Set when the sequence ended early because a restart cannot help (another process holds the port). */
+  blocked?: string;
 }
 
 export type RecoveryRequest =
@@ -131,6 +139,8 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
   private readonly sleeper: Sleeper;
   private readonly checkContext: CheckContext;
   private readonly queue: SerialQueue<WatcherInput>;
+  private readonly budgetStore: BudgetStore | undefined;
+  private readonly portHolders: (port: number) => PortHolder[];
 
   private state: WatcherState = { kind: 'idle' };
   private seen: Observation | undefined;
@@ -166,6 +176,10 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     );
     const r = options.service.recovery;
     this.budget = new RecoveryBudget(r.budget.max, r.budget.window);
+    this.budgetStore = options.budgetStore;
+    this.portHolders = options.portHolders ?? ((port) => findPortHolders(port));
+    const saved = this.budgetStore?.load();
+    if (saved) this.budget.restore(saved.used);
     this.queue = new SerialQueue((input) => this.handle(input), (err) => this.onError(err, 'background'));
   }
 
@@ -194,6 +208,15 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     });
     if (this.startService) {
       try {
+        // A copy left running by an earlier agent is taken over, not started again: a
+        // second copy could not bind its port and would spend the budget failing.
+        const adoption = this.manager.adopt ? await this.manager.adopt() : undefined;
+        if (adoption?.adopted) {
+          this.state = { kind: 'adopted', pid: adoption.pid, since: adoption.since };
+          this.emit({ type: 'service_adopted', pid: adoption.pid, pgid: adoption.pgid, sinceMs: adoption.since, detail: adoption.detail });
+        } else if (adoption && /^stopped pid/.test(adoption.detail)) {
+          this.onError(new Error(adoption.detail), 'adopt');
+        }
         const st = await this.manager.status();
         if (st.state !== 'running') {
           const deps = this.verifyDeps();
@@ -235,8 +258,8 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
    * vantage point). Runs even if the service looks healthy here; refused when recovery is
    * disabled for the service, one is running, or the budget is spent.
    */
-  requestRecovery(reason: string): RecoveryRequest {
-    return this.beginRecovery(reason, 'requested');
+  requestRecovery(reason: string, requestId = ''): RecoveryRequest {
+    return this.beginRecovery(reason, 'requested', requestId);
   }
 
   snapshot(): ServiceSnapshot {
@@ -287,7 +310,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
         await this.monitorSample();
         return;
       case 'recovery_done':
-        await this.finishRecovery(input.ok);
+        await this.finishRecovery(input.ok, input.blocked);
         return;
     }
   }
@@ -378,8 +401,11 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     if (problem === undefined) {
       if (state.kind === 'watching' && state.skipNoticed) this.state = { kind: 'watching', skipNoticed: false };
       if (this.seen.status.state !== 'running') return; // starting: neither healthy nor failed yet
+      // Held for a port another process had: the service runs and passes now, so it is free.
+      if (state.kind === 'budget_spent' && state.cause.kind === 'address_in_use' && !this.budget.exhausted) this.state = settled(state.window);
       const reset = this.budget.observe(true, now);
       if (reset) {
+        this.saveBudget();
         this.emit({ type: 'budget_reset', stableForMs: reset.stableForMs, used: reset.used, detail: `stable for ${reset.stableForMs} ms: ${reset.used} used recoveries forgiven` });
         if (this.state.kind === 'budget_spent') this.state = settled(this.state.window);
       }
@@ -393,7 +419,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
 
   // ---- recovering ----
 
-  private beginRecovery(reason: string, origin: RecoveryOrigin): RecoveryRequest {
+  private beginRecovery(reason: string, origin: RecoveryOrigin, requestId = ''): RecoveryRequest {
     const state = this.state;
     if (state.kind === 'idle' || state.kind === 'stopped') return { accepted: false, reason: 'not_watching', message: `service ${this.name} is not being watched` };
     if (!this.service.recovery.enabled) {
@@ -405,22 +431,27 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     }
     if (state.kind === 'recovering') return { accepted: false, reason: 'already_recovering', message: `a recovery of ${this.name} is already running` };
     const window = windowOf(state);
-    if (!this.budget.consume()) {
+    if (origin !== 'operator' && state.kind === 'budget_spent' && state.cause.kind === 'address_in_use') {
+      return { accepted: false, reason: 'address_in_use', message: `not restarting ${this.name}: ${state.cause.detail}` };
+    }
+    // An operator's restart is theirs to decide: it neither needs nor spends the budget.
+    if (origin !== 'operator' && !this.budget.consume()) {
       const message = `recovery budget of ${this.name} is spent: ${this.budget.used} of ${this.budget.max} used; it resets after ${this.budget.windowMs} ms of stable service`;
       if (origin === 'auto' && state.kind !== 'budget_spent') {
-        this.state = { kind: 'budget_spent', since: this.clock.now(), window };
+        this.state = { kind: 'budget_spent', since: this.clock.now(), cause: { kind: 'budget' }, window };
         this.emit({ type: 'recovery_exhausted', used: this.budget.used, max: this.budget.max, windowMs: this.budget.windowMs, detail: `${message}; not acting on: ${reason}` });
       }
       return { accepted: false, reason: 'budget_exhausted', message };
     }
-    const run: RecoveryRun = { reason, origin, requestId: '', startedAt: this.clock.now(), stepIndex: -1, step: undefined, outcome: Promise.resolve({ ok: false, detail: '', durationMs: 0 }) };
+    if (origin !== 'operator') this.saveBudget();
+    const run: RecoveryRun = { reason, origin, requestId, startedAt: this.clock.now(), stepIndex: -1, step: undefined, outcome: Promise.resolve({ ok: false, detail: '', durationMs: 0 }) };
     // Set synchronously, before any await: two triggers at once must not start two recoveries.
     this.state = { kind: 'recovering', run, window };
     // Results of checks begun before the restart say nothing about the service after it.
     this.checks.stop();
     if (window) window.troubled = true;
     run.outcome = this.runRecovery(run).then(async (outcome) => {
-      await this.queue.push({ type: 'recovery_done', ok: outcome.ok });
+      await this.queue.push({ type: 'recovery_done', ok: outcome.ok, blocked: outcome.blocked });
       return outcome;
     });
     return { accepted: true, outcome: run.outcome };
@@ -428,15 +459,18 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
 
   private async runRecovery(run: RecoveryRun): Promise<RecoveryOutcome> {
     const t0 = run.startedAt;
-    this.emit({ type: 'recovery_started', reason: run.reason, origin: run.origin, attempt: this.budget.used, budgetMax: this.budget.max, detail: `recovery ${this.budget.used} of ${this.budget.max}: ${run.reason}` });
+    const emit = (e: EventInput) => this.emit(run.requestId ? { ...e, requestId: run.requestId } : e);
+    const spent = run.origin === 'operator' ? 'an operator restart, outside the budget' : `recovery ${this.budget.used} of ${this.budget.max}`;
+    emit({ type: 'recovery_started', reason: run.reason, origin: run.origin, attempt: this.budget.used, budgetMax: this.budget.max, detail: `${spent}: ${run.reason}` });
     const ctx = this.stepContext();
     const failures: string[] = [];
     const stopped = () => this.state.kind === 'stopped';
+    let blocked: string | undefined;
     for (const [index, step] of this.steps.entries()) {
       if (stopped()) break;
       run.stepIndex = index;
       run.step = step.name;
-      this.emit({ type: 'step_started', step: step.name, detail: step.name });
+      emit({ type: 'step_started', step: step.name, detail: step.name });
       const s0 = this.clock.now();
       let verdict;
       try {
@@ -446,19 +480,78 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
       }
       const durationMs = this.clock.now() - s0;
       if (verdict.ok) {
-        this.emit({ type: 'step_succeeded', step: step.name, durationMs, detail: verdict.detail });
+        emit({ type: 'step_succeeded', step: step.name, durationMs, detail: verdict.detail });
         const outcome: RecoveryOutcome = { ok: true, step: step.name, detail: verdict.detail, durationMs: this.clock.now() - t0 };
         this.lastRecovery = { ...outcome, at: this.clock.now() };
-        this.emit({ type: 'recovery_succeeded', step: step.name, durationMs: outcome.durationMs, detail: `recovered by ${step.name} in ${outcome.durationMs} ms` });
+        emit({ type: 'recovery_succeeded', step: step.name, durationMs: outcome.durationMs, detail: `recovered by ${step.name} in ${outcome.durationMs} ms` });
         return outcome;
       }
-      failures.push(`${step.name}: ${verdict.detail}`);
-      this.emit({ type: 'step_failed', step: step.name, durationMs, detail: verdict.detail });
+      // Another process holds the port: every later step restarts the same way and fails
+      // the same way, so stop here rather than spend the budget on it. Process services
+      // only, whose output is in memory; a systemd unit's journal is read by step 3, whose
+      // error patterns name the line.
+      blocked = stopped() || this.manager.kind !== 'process' ? undefined : await this.portConflict(s0);
+      const detail = blocked ? `${verdict.detail}; ${blocked}` : verdict.detail;
+      failures.push(`${step.name}: ${detail}`);
+      emit({ type: 'step_failed', step: step.name, durationMs, detail });
+      if (blocked) break;
     }
     const outcome: RecoveryOutcome = { ok: false, detail: stopped() ? 'watcher stopped' : failures.join('; '), durationMs: this.clock.now() - t0 };
+    if (blocked) outcome.blocked = blocked;
     this.lastRecovery = { ...outcome, at: this.clock.now() };
-    this.emit({ type: 'recovery_failed', durationMs: outcome.durationMs, detail: `all ${this.steps.length} steps failed` });
+    emit({ type: 'recovery_failed', durationMs: outcome.durationMs, detail: blocked ? `stopped after ${run.step}: ${blocked}` : `all ${this.steps.length} steps failed` });
     return outcome;
+  }
+
+  /**
+   * "Address already in use" in the service's output since `sinceMs`, with another
+   * process (not one of the service's own) listening on the port: says who, else undefined.
+   */
+  private async portConflict(sinceMs: number): Promise<string | undefined> {
+    let lines: string[];
+    try {
+      lines = (await this.manager.recentLogs(sinceMs)).map((l) => l.text);
+    } catch {
+      return undefined;
+    }
+    const line = lines.find((l) => /EADDRINUSE|address already in use/i.test(l));
+    if (!line) return undefined;
+    const named = portOfAddressInUse(line);
+    const ports = named !== undefined ? [named] : this.declaredPorts();
+    const own = new Set(await this.manager.pids().catch(() => [] as number[]));
+    for (const port of ports) {
+      const holders = this.portHolders(port).filter((h) => !own.has(h.pid));
+      if (holders.length > 0) {
+        const who = holders.map((h) => `pid ${h.pid} (${h.command})`).join(', ');
+        return `address already in use: port ${port} is held by ${who}, not by ${this.name}; a restart cannot free it`;
+      }
+    }
+    return undefined;
+  }
+
+  /** The TCP ports the service's checks connect to. */
+  private declaredPorts(): number[] {
+    const ports = new Set<number>();
+    for (const c of this.checks.checks) {
+      if (c.spec.type === 'tcp') ports.add(c.spec.port);
+      if (c.spec.type === 'http') {
+        try {
+          const u = new URL(c.spec.url);
+          ports.add(Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
+        } catch {
+          // validated at load; nothing to add
+        }
+      }
+    }
+    return [...ports];
+  }
+
+  private saveBudget(): void {
+    try {
+      this.budgetStore?.save({ used: this.budget.used, updatedAtMs: this.clock.now() });
+    } catch (err) {
+      this.onError(err, 'budget store');
+    }
   }
 
   /**
@@ -467,7 +560,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
    * again at once: a crash right after it was verified is answered now, not a poll later.
    * After a failure the poll's pause stands.
    */
-  private async finishRecovery(ok: boolean): Promise<void> {
+  private async finishRecovery(ok: boolean, blocked: string | undefined): Promise<void> {
     const state = this.state;
     if (state.kind !== 'recovering') return;
     let window = state.window;
@@ -495,6 +588,17 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     if (this.state.kind !== 'recovering') return;
     this.state = settled(window);
     this.checks.start();
+    if (blocked) {
+      this.state = { kind: 'budget_spent', since: this.clock.now(), cause: { kind: 'address_in_use', detail: blocked }, window };
+      this.emit({
+        type: 'recovery_exhausted',
+        used: this.budget.used,
+        max: this.budget.max,
+        windowMs: this.budget.windowMs,
+        detail: `not restarting ${this.name} again: ${blocked}. Stop that process or move one of them to another port, then restart the service (or reset its budget) through the coordinator`,
+      });
+      return;
+    }
     if (ok) await this.evaluate();
   }
 

@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, GroupTracker, httpGet, killChildren, script, waitFor } from '../../test-fixtures/helpers.js';
 import { ServiceCommandError } from './errors.js';
 import type { ExitNotice, LogLine } from './manager.js';
-import { ProcessManager } from './process.js';
+import { ProcessManager, type ProcessManagerOptions } from './process.js';
+import { processRecordFile } from './process-record.js';
 import { readProcStat } from './procfs-read.js';
 import { parseServices, type ProcessServiceSpec } from './schema.js';
 
@@ -11,9 +15,9 @@ const tracker = new GroupTracker();
 const managers: ProcessManager[] = [];
 const bystanders: ChildProcess[] = [];
 
-function manager(command: string[], env: Record<string, string> = {}): ProcessManager {
+function manager(command: string[], env: Record<string, string> = {}, options: ProcessManagerOptions = {}): ProcessManager {
   const [spec] = parseServices([{ name: 'fixture', manager: 'process', command, env }], { defaultIntervalMs: 1_000 });
-  const m = new ProcessManager(spec as ProcessServiceSpec);
+  const m = new ProcessManager(spec as ProcessServiceSpec, options);
   managers.push(m);
   return m;
 }
@@ -146,5 +150,38 @@ describe('ProcessManager (real child processes)', () => {
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
     expect((await m.status()).state).toBe('running');
+  });
+
+  it('adopt - a second manager takes over the recorded group (same pid), notices its death from /proc, refuses a reused pid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-adopt-'));
+    try {
+      const port = await freePort();
+      const cmd = [process.execPath, script('http-server.mjs')];
+      const record = processRecordFile(join(dir, 'fixture.process.json'));
+      // The first "agent" starts the service and dies without stopping it (no close()).
+      const first = new ProcessManager(parseServices([{ name: 'fixture', manager: 'process', command: cmd, env: { PORT: String(port) } }], { defaultIntervalMs: 1_000 })[0] as ProcessServiceSpec, { record });
+      const pid = await started(first);
+      await waitFor(() => httpGet(port), 5_000, 'the service to serve');
+      expect(record.load()).toMatchObject({ pid, pgid: pid, command: cmd, starttime: (await readProcStat(pid))!.starttime });
+
+      const second = manager(cmd, { PORT: String(port) }, { record, adoptPollMs: 20 });
+      const adopted = await second.adopt();
+      expect(adopted).toMatchObject({ adopted: true, pid, pgid: pid });
+      expect(await second.status()).toMatchObject({ state: 'running', pids: [pid] });
+      const exits: ExitNotice[] = [];
+      second.onExit((n) => exits.push(n));
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => exits.length > 0, 5_000, 'the exit noticed from /proc');
+      expect(exits[0]).toMatchObject({ pid, code: null, signal: null });
+      expect(await second.status()).toMatchObject({ state: 'failed', detail: expect.stringContaining('adopted from an earlier agent') });
+
+      // A record whose pid now belongs to another process (other start time) is not adopted.
+      const other = await started(manager(cmd, { PORT: String(await freePort()) }));
+      record.save({ pgid: other, pid: other, starttime: 1, command: cmd, startedAtMs: Date.now() });
+      expect(await manager(cmd, {}, { record }).adopt()).toEqual({ adopted: false, detail: expect.stringContaining(`pid ${other} now belongs to another process`) });
+      expect(record.load()).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
