@@ -226,6 +226,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       predictor,
       tokens: config.tokens,
       now: () => clock.now(),
+      channels: grpcServer.channels,
     },
     {
       logger: log.child({ part: 'http' }),

@@ -143,7 +143,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
 
     hello: () => ({
       services: config.services.map((s) => ({ name: s.name, manager: s.manager, recoveryEnabled: s.recovery.enabled })),
-      capabilities: ['services', 'events', 'recover'],
+      capabilities: ['services', 'events', 'recover', 'service_actions'],
     }),
 
     heartbeat() {
@@ -185,15 +185,50 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
       },
       recover(req, c) {
         const w = watched.get(req.service);
-        const answer = (accepted: boolean, error: string) => c.send({ requestResult: { requestId: req.requestId, accepted, error } });
-        if (!w) return void answer(false, `service "${req.service}" is not declared in this agent's config`);
+        const answer = (accepted: boolean, error: string, refusal = '') => c.send({ requestResult: { requestId: req.requestId, accepted, error, refusal, detail: '' } });
+        if (!w) return void answer(false, `service "${req.service}" is not declared in this agent's config`, 'not_declared');
         const r = w.watcher.requestRecovery(req.reason || `requested by the coordinator (${req.requestId})`, req.requestId);
-        if (!r.accepted) return void answer(false, `${r.reason}: ${r.message}`);
+        if (!r.accepted) return void answer(false, `${r.reason}: ${r.message}`, r.reason);
         answer(true, '');
         void r.outcome.then(
           (o) => c.logger.info({ service: req.service, request: req.requestId, ok: o.ok, step: o.step }, 'requested recovery finished'),
           (err: unknown) => c.logger.warn({ err, service: req.service }, 'requested recovery failed'),
         );
+      },
+      serviceAction(req, c) {
+        const answer = (r: { accepted: boolean; error?: string; refusal?: string; detail?: string }) =>
+          c.send({ requestResult: { requestId: req.requestId, accepted: r.accepted, error: r.error ?? '', refusal: r.refusal ?? '', detail: r.detail ?? '' } });
+        const w = watched.get(req.service);
+        const who = `${req.requestedBy || 'an operator'} through the coordinator, request ${req.requestId}${req.reason ? `: ${req.reason}` : ''}`;
+        const log = { service: req.service, action: req.action, requestId: req.requestId, requestedBy: req.requestedBy };
+        if (!w) {
+          c.logger.warn(log, 'operator action refused: service not declared');
+          return void answer({ accepted: false, refusal: 'not_declared', error: `service "${req.service}" is not declared in this agent's config` });
+        }
+        switch (req.action) {
+          case 'restart': {
+            const r = w.watcher.requestRestart(`restart requested by ${who}`, req.requestId);
+            if (!r.accepted) {
+              c.logger.warn({ ...log, refusal: r.reason }, `operator restart refused: ${r.message}`);
+              return void answer({ accepted: false, refusal: r.reason, error: r.message });
+            }
+            c.logger.info(log, 'operator restart accepted');
+            answer({ accepted: true, detail: `restarting ${req.service} (outside the restart budget)` });
+            void r.outcome.then(
+              (o) => c.logger[o.ok ? 'info' : 'warn']({ ...log, ok: o.ok, step: o.step, detail: o.detail }, 'operator restart finished'),
+              (err: unknown) => c.logger.warn({ ...log, err }, 'operator restart failed'),
+            );
+            return;
+          }
+          case 'reset_budget': {
+            const r = w.watcher.resetBudget(`requested by ${who}`, req.requestId);
+            if (!r.accepted) return void answer({ accepted: false, refusal: r.reason, error: r.message });
+            c.logger.info({ ...log, budgetUsedBefore: r.used }, 'operator reset the restart budget');
+            return void answer({ accepted: true, detail: `${r.used} used recoveries given back` });
+          }
+          default:
+            return void answer({ accepted: false, refusal: 'unknown_action', error: `action must be restart or reset_budget (got ${JSON.stringify(req.action)})` });
+        }
       },
     },
   };

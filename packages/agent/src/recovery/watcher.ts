@@ -262,6 +262,34 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     return this.beginRecovery(reason, 'requested', requestId);
   }
 
+  /**
+   * An operator's restart: the recovery sequence, run now, whatever the service looks
+   * like and whether or not the budget has room (it neither needs nor spends it: the
+   * budget stops the agent's own loops, not people). Refused only when recovery is
+   * disabled for the service, one is already running, or the watcher is not running.
+   */
+  requestRestart(reason: string, requestId = ''): RecoveryRequest {
+    return this.beginRecovery(reason, 'operator', requestId);
+  }
+
+  /**
+   * An operator gives every used recovery back: the watcher acts again on its own (at
+   * once, if the service is down now). Journaled as `budget_reset` with the request id.
+   */
+  resetBudget(reason: string, requestId = ''): { accepted: true; used: number } | { accepted: false; reason: RecoveryRefusal; message: string } {
+    const state = this.state;
+    if (state.kind === 'idle' || state.kind === 'stopped') return { accepted: false, reason: 'not_watching', message: `service ${this.name} is not being watched` };
+    const used = this.budget.forgive();
+    this.saveBudget();
+    this.emit({ type: 'budget_reset', stableForMs: 0, used, detail: `budget reset: ${used} used recoveries given back (${reason})`, ...(requestId ? { requestId } : {}) });
+    if (state.kind === 'budget_spent') {
+      this.state = settled(state.window);
+      // Look now rather than at the next poll: a service still down is recovered at once.
+      void this.queue.push({ type: 'poll' });
+    }
+    return { accepted: true, used };
+  }
+
   snapshot(): ServiceSnapshot {
     const st = this.seen?.status;
     const state = this.state;

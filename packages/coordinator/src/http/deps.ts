@@ -6,6 +6,7 @@ import type { IncidentManager } from '../incidents/incident-manager.js';
 import type { AgentEventStore } from '../store/agent-event-store.js';
 import type { TokenEntry } from './auth.js';
 import type { Predictor } from '../predictions/index.js';
+import type { AgentChannels } from '../grpc/agent-channels.js';
 
 /** What the HTTP API reads; built by the coordinator, or by a test with real parts. */
 export interface ApiDeps {
@@ -26,4 +27,6 @@ export interface ApiDeps {
   predictor: Predictor;
   tokens: readonly TokenEntry[];
   now: () => number;
+  /** The agents' live streams, for operator actions forwarded to them; without it those routes answer 503. */
+  channels?: AgentChannels;
 }
