@@ -126,6 +126,11 @@ describe('services - operator actions through the coordinator', () => {
     // The agent's own log names each action.
     const out = agent.agent.output();
     expect(out).toContain('"msg":"operator reset the restart budget"');
+    // ... and every recovery step, outcome and budget change, with the service's name (the agent runs at info).
+    for (const event of ['recovery_started', 'step_started', 'step_succeeded', 'recovery_succeeded', 'recovery_exhausted', 'budget_reset']) {
+      expect(out).toContain(`"event":"${event}","service":"web"`);
+    }
+    expect(out).toMatch(/"event":"recovery_exhausted","service":"web","outcome":"exhausted","windowMs":600000,"budgetUsed":1,"budgetMax":1/);
     expect(out).toContain(`"requestId":"${restartId}"`);
 
     // No agent, no action: a clear conflict, not a hang.

@@ -103,6 +103,11 @@ describe('services - recovery on the host', () => {
     const seqs = events.map((e) => e.eventSeq);
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
 
+    // Time to serving is apart from time to verified (which includes the 1 s watch); the summary names the first.
+    const succeeded = agent.journal().find((e) => e.type === 'recovery_succeeded') as unknown as { timeToServingMs: number; timeToVerifiedMs: number; detail: string };
+    expect(succeeded.timeToVerifiedMs - succeeded.timeToServingMs).toBeGreaterThanOrEqual(1000);
+    expect(succeeded.detail).toBe(`recovered by step_1_graceful_restart: serving again after ${succeeded.timeToServingMs} ms (verified after ${succeeded.timeToVerifiedMs} ms)`);
+    report('services_kill_time_to_serving', succeeded.timeToServingMs, 'ms');
     // The coordinator's status follows with the new main process.
     const after = await agent.waitHealthy('web', { pid: back.pid! });
     expect(after.budgetUsed).toBe(1);

@@ -7,6 +7,7 @@ import { hasErrorPattern } from '../logs/scan.js';
 import type { AgentContext, AgentPlugin } from '../plugin.js';
 import type { RecoveryEvent } from '../recovery/events.js';
 import { budgetFile } from '../recovery/budget-store.js';
+import { logRecoveryEvent } from '../recovery/log.js';
 import { ServiceWatcher } from '../recovery/watcher.js';
 import { processRecordFile } from '../services/process-record.js';
 import { createManager, type ManagerDeps } from '../services/managers.js';
@@ -74,6 +75,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
       detail: e.detail,
       cause: failed ? causeOf(e.service) : '',
       requestId: e.requestId ?? '',
+      ...(e.type === 'recovery_succeeded' ? { timeToServingMs: e.timeToServingMs, timeToVerifiedMs: e.timeToVerifiedMs } : {}),
     });
     flush();
     return ev;
@@ -112,7 +114,10 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
           readExtraLogs: async (sinceMs) => logs.findings().filter((f) => f.lastSeenMs >= sinceMs).map((f) => f.excerpt),
           onError: (err, where) => (options.onError ?? ((e, w) => c.logger.warn({ err: e, where: w, service: spec.name }, 'service watcher error')))(err, where),
         });
-        watcher.onEvent((e) => record(e));
+        watcher.onEvent((e) => {
+          record(e);
+          logRecoveryEvent(c.logger, e, watcher.budgetFigures);
+        });
         watched.set(spec.name, { spec, manager, watcher, logs, memory: { bytes: 0, percent: 0 } });
       }
       for (const w of watched.values()) {

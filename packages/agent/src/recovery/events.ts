@@ -29,7 +29,15 @@ export type RecoveryEvent =
   | (EventBase & { type: 'step_started'; step: StepName })
   | (EventBase & { type: 'step_succeeded'; step: StepName; durationMs: number })
   | (EventBase & { type: 'step_failed'; step: StepName; durationMs: number })
-  | (EventBase & { type: 'recovery_succeeded'; step: StepName; durationMs: number })
+  | (EventBase & {
+      type: 'recovery_succeeded';
+      step: StepName;
+      /** The whole recovery, the step's verification (post-restart watch) included: time to verified. */
+      durationMs: number;
+      /** From the recovery's start until the service ran and passed its probes again. */
+      timeToServingMs: number;
+      timeToVerifiedMs: number;
+    })
   | (EventBase & { type: 'recovery_failed'; durationMs: number })
   | (EventBase & { type: 'recovery_exhausted'; used: number; max: number; windowMs: number })
   | (EventBase & { type: 'recovery_skipped'; reason: 'disabled' })

@@ -17,3 +17,4 @@ export {
   type ServiceSnapshot,
   type ServiceWatcherOptions,
 } from './watcher.js';
+export { logRecoveryEvent, type BudgetFigures } from './log.js';

@@ -70,6 +70,22 @@ describe('ServiceWatcher (fake clock)', () => {
     expect(s.watcher.snapshot()).toMatchObject({ state: 'running', recovering: false, budget: { used: 1, max: 3, exhausted: false }, lastRecovery: { ok: true, step: 'step_1_graceful_restart' } });
   });
 
+  it('recovery - time to serving and time to verified are reported apart; the summary names time to serving', async () => {
+    const s = await setup();
+    s.manager.crash('failed (failed), result exit-code');
+    await advance(s.clock, 5 * SEC);
+    const t0 = s.of('recovery_started')[0]!.at;
+    await advance(s.clock, 40 * SEC);
+    const done = s.of('recovery_succeeded')[0]!;
+    // Up and passing at once on the fake clock; verified after the 1 s stable wait and the 30 s watch.
+    expect(done.timeToServingMs).toBe(0);
+    expect(done.timeToVerifiedMs).toBe(done.at - t0);
+    expect(done.timeToVerifiedMs).toBeGreaterThanOrEqual(31 * SEC);
+    expect(done.durationMs).toBe(done.timeToVerifiedMs);
+    expect(done.detail).toBe(`recovered by step_1_graceful_restart: serving again after 0 ms (verified after ${done.timeToVerifiedMs} ms)`);
+    expect(s.watcher.snapshot().lastRecovery).toMatchObject({ timeToServingMs: 0, timeToVerifiedMs: done.timeToVerifiedMs });
+  });
+
   it('recovery - a process exit is acted on at once, without waiting for a poll', async () => {
     const s = await setup({ kind: 'process' });
     const t0 = s.clock.now();

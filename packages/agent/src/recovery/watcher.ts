@@ -58,6 +58,10 @@ export interface RecoveryOutcome {
   step?: StepName;
   detail: string;
   durationMs: number;
+  /** Successful recoveries: from the start until the service served again (the summary's figure). */
+  timeToServingMs?: number;
+  /** Successful recoveries: until the step's verification, post-restart watch included, was done. */
+  timeToVerifiedMs?: number;
   /** Set when the sequence ended early because a restart cannot help (another process holds the port). */
   blocked?: string;
 }
@@ -185,6 +189,11 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
 
   onEvent(cb: (event: RecoveryEvent) => void): Unsubscribe {
     return this.notifier.onEvent(cb);
+  }
+
+  /** The restart budget now: how many recoveries are used of how many. */
+  get budgetFigures(): { used: number; max: number } {
+    return { used: this.budget.used, max: this.budget.max };
   }
 
   /** Where the watcher is now. */
@@ -509,9 +518,19 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
       const durationMs = this.clock.now() - s0;
       if (verdict.ok) {
         emit({ type: 'step_succeeded', step: step.name, durationMs, detail: verdict.detail });
-        const outcome: RecoveryOutcome = { ok: true, step: step.name, detail: verdict.detail, durationMs: this.clock.now() - t0 };
+        const verified = this.clock.now() - t0;
+        // Serving is what people wait for; the watch after it only proves it lasts.
+        const serving = verdict.servingAt !== undefined ? Math.max(0, verdict.servingAt - t0) : verified;
+        const outcome: RecoveryOutcome = { ok: true, step: step.name, detail: verdict.detail, durationMs: verified, timeToServingMs: serving, timeToVerifiedMs: verified };
         this.lastRecovery = { ...outcome, at: this.clock.now() };
-        emit({ type: 'recovery_succeeded', step: step.name, durationMs: outcome.durationMs, detail: `recovered by ${step.name} in ${outcome.durationMs} ms` });
+        emit({
+          type: 'recovery_succeeded',
+          step: step.name,
+          durationMs: verified,
+          timeToServingMs: serving,
+          timeToVerifiedMs: verified,
+          detail: `recovered by ${step.name}: serving again after ${serving} ms (verified after ${verified} ms)`,
+        });
         return outcome;
       }
       // Another process holds the port: every later step restarts the same way and fails
