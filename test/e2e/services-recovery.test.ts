@@ -134,7 +134,8 @@ describe('services - recovery on the host', () => {
     });
     // The first instance accepts connections and never answers.
     const hungPid = await waitFor(() => existsSync(marker) && Number(readFileSync(marker, 'utf8')), { timeoutMs: 10_000, what: 'the hung instance to start' });
-    await expect(getRaw(`http://127.0.0.1:${port}/`, 300)).rejects.toThrow(/timed out/);
+    // The marker is written just before it listens: wait for the port, then see it hang.
+    await waitFor(async () => (await getRaw(`http://127.0.0.1:${port}/`, 300).then(() => 'answered', (e: Error) => e.message)).match(/timed out/) ?? undefined, { timeoutMs: 5000, what: 'the hung instance to accept and never answer' });
 
     const events = await agent.waitEvents('api', (es) => inOrder(es, ['check_failed', 'check_failed', 'recovery_started', 'step_started', 'step_succeeded', 'recovery_succeeded']), 'two failed checks and a recovery', 20_000);
     const failed = events.filter((e) => e.type === 'check_failed');
@@ -212,7 +213,8 @@ describe('services - recovery on the host', () => {
           name: 'web',
           manager: 'process',
           command: [process.execPath, fixture.httpServer],
-          env: { PORT: String(port) },
+          // It logs each request (the checks' too): it must survive its agent's output going away.
+          env: { PORT: String(port), LOG_REQUESTS: '1' },
           checks: [{ type: 'http', url: `http://127.0.0.1:${port}/`, timeout: '1s', interval: '300ms' }],
           recovery: { budget: { max: 3, window: '10m' }, watchAfterRestart: '500ms', stableAfterStart: '200ms', monitorEvery: '500ms', monitorFor: '2s' },
         },
@@ -221,7 +223,8 @@ describe('services - recovery on the host', () => {
     const first = startServiceAgent(coordinator.baseUrl, opts);
     const pid = (await first.waitHealthy('web')).pids[0]!;
     await first.agent.kill();
-    // Orphaned, and still serving.
+    // Orphaned, and still serving (and logging: its output goes to a file, not to the dead agent).
+    for (let i = 0; i < 5; i++) expect((await probeService(port)).pid).toBe(pid);
     expect((await probeService(port)).pid).toBe(pid);
 
     const second = startServiceAgent(coordinator.baseUrl, opts);

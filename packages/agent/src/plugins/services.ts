@@ -93,7 +93,12 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
         const stateDir = join(config.dataDir, 'services');
         const deps: ManagerDeps = {
           ...options.managerDeps,
-          process: { ...options.managerDeps?.process, record: processRecordFile(join(stateDir, `${spec.name}.process.json`)) },
+          process: {
+            ...options.managerDeps?.process,
+            record: processRecordFile(join(stateDir, `${spec.name}.process.json`)),
+            // A file, not pipes: the service's output must not end with the agent (see output-file.ts).
+            outputFiles: { stdout: join(stateDir, `${spec.name}.stdout`), stderr: join(stateDir, `${spec.name}.stderr`) },
+          },
           ...(options.clock ? { clock: options.clock } : {}),
         };
         const manager = createManager(spec, deps);

@@ -184,4 +184,38 @@ describe('ProcessManager (real child processes)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('output file - the service writes to a file that outlives its manager, so it keeps serving and logging; the adopter follows the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-out-'));
+    try {
+      const port = await freePort();
+      const cmd = [process.execPath, script('http-server.mjs')];
+      const env = { PORT: String(port), LOG_REQUESTS: '1' };
+      const record = processRecordFile(join(dir, 'fixture.process.json'));
+      const outputFiles = { stdout: join(dir, 'fixture.stdout'), stderr: join(dir, 'fixture.stderr') };
+      const spec = parseServices([{ name: 'fixture', manager: 'process', command: cmd, env }], { defaultIntervalMs: 1_000 })[0] as ProcessServiceSpec;
+      const first = new ProcessManager(spec, { record, outputFiles });
+      const seen: LogLine[] = [];
+      first.onLog((l) => seen.push(l));
+      const pid = await started(first);
+      await waitFor(() => seen.some((l) => l.text === `listening on 127.0.0.1:${port} pid ${pid}`), 5_000, 'the listening line, read from the file');
+      await waitFor(async () => (await httpGet(port))?.status === 200, 5_000, 'the service to serve');
+      await waitFor(() => seen.some((l) => l.text === 'GET / 200' && l.stream === 'stdout'), 2_000, 'a request line');
+      // The "agent" goes away without a word (no close()): with pipes, the next line would kill the service (EPIPE).
+      const followers = (first as unknown as { followers?: Record<'stdout' | 'stderr', { stop(): void }> }).followers!;
+      followers.stdout.stop();
+      followers.stderr.stop();
+      for (let i = 0; i < 5; i++) expect(await httpGet(port, 1000)).toEqual({ status: 200, pid });
+
+      const second = manager(cmd, env, { record, outputFiles });
+      const later: LogLine[] = [];
+      second.onLog((l) => later.push(l));
+      expect(await second.adopt()).toMatchObject({ adopted: true, pid });
+      await httpGet(port, 1000);
+      await waitFor(() => later.some((l) => l.text === 'GET / 200'), 2_000, 'the adopted service logging, followed from the file');
+      expect(later.some((l) => l.text.startsWith('listening on'))).toBe(false); // followed from the end, not replayed
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,8 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { systemClock, type Clock, type TimerHandle } from '@vigil/shared';
 import { ServiceCommandError } from './errors.js';
 import { LineRing, LineSplitter } from './lines.js';
 import type { AdoptOutcome, ExitNotice, LogLine, ServiceManager, ServiceStatus, StopResult, Unsubscribe } from './manager.js';
+import { OutputFollower } from './output-file.js';
 import { checkRecord, type ProcessRecordStore } from './process-record.js';
 import { isGone } from './procfs.js';
 import { listGroupFromLeader, listProcessGroup, PROC_ROOT, readProcStat } from './procfs-read.js';
@@ -28,6 +31,12 @@ export interface ProcessManagerOptions {
   record?: ProcessRecordStore;
   /** How often an adopted service's main process is looked for in /proc (it is not our child: no exit event). @default 250 */
   adoptPollMs?: number;
+  /**
+   * Files the service's stdout and stderr are appended to (and followed from), instead of
+   * pipes to the agent: output that outlives the agent, so the service survives an agent
+   * crash and can be adopted. @default pipes
+   */
+  outputFiles?: { stdout: string; stderr: string };
 }
 
 /** How long an exit waits for the child's last output to arrive. */
@@ -69,6 +78,8 @@ export class ProcessManager implements ServiceManager {
   private readonly adoptPollMs: number;
   private gen: Generation | undefined;
   private adoptTimer: TimerHandle | undefined;
+  private readonly outputFiles: { stdout: string; stderr: string } | undefined;
+  private followers: { stdout: OutputFollower; stderr: OutputFollower } | undefined;
   private spawnError: { message: string; at: number } | undefined;
 
   constructor(
@@ -85,6 +96,7 @@ export class ProcessManager implements ServiceManager {
     this.procRoot = options.procRoot ?? PROC_ROOT;
     this.record = options.record;
     this.adoptPollMs = options.adoptPollMs ?? 250;
+    this.outputFiles = options.outputFiles;
   }
 
   async status(): Promise<ServiceStatus> {
@@ -108,14 +120,32 @@ export class ProcessManager implements ServiceManager {
   async start(): Promise<void> {
     if (this.gen && !this.gen.exit) return; // already running, as `systemctl start` would say
     const [file, ...args] = this.spec.command as [string, ...string[]];
-    const child = spawn(file, args, {
-      cwd: this.spec.cwd,
-      env: { ...process.env, ...this.spec.env },
-      // Its own process group: signals to -pgid then reach the service and its children only.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const fds: number[] = [];
+    let stdio: StdioOptions = ['ignore', 'pipe', 'pipe'];
+    if (this.outputFiles) {
+      const { stdout, stderr } = this.outputFiles;
+      try {
+        this.followOutput();
+        for (const f of [stdout, stderr]) {
+          mkdirSync(dirname(f), { recursive: true });
+          fds.push(openSync(f, 'a'));
+        }
+        stdio = ['ignore', fds[0]!, fds[1]!];
+      } catch (err) {
+        for (const fd of fds) closeSync(fd);
+        this.spawnError = { message: `cannot open ${stdout} and ${stderr} for the output of ${file}: ${(err as Error).message}`, at: this.clock.now() };
+        throw new ServiceCommandError(this.spawnError.message, { command: this.spec.command, cause: err });
+      }
+    }
+    let child: ChildProcess;
     try {
+      child = spawn(file, args, {
+        cwd: this.spec.cwd,
+        env: { ...process.env, ...this.spec.env },
+        // Its own process group: signals to -pgid then reach the service and its children only.
+        detached: true,
+        stdio,
+      });
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
         child.once('error', reject);
@@ -123,6 +153,9 @@ export class ProcessManager implements ServiceManager {
     } catch (err) {
       this.spawnError = { message: `cannot start ${file}: ${(err as Error).message}`, at: this.clock.now() };
       throw new ServiceCommandError(this.spawnError.message, { command: this.spec.command, cause: err });
+    } finally {
+      // The child has its own copies; ours would keep the files open for nothing.
+      for (const fd of fds) closeSync(fd);
     }
     this.spawnError = undefined;
     const gen: Generation = { child, pgid: child.pid!, startedAt: this.clock.now(), stopRequested: false, failureCleared: false };
@@ -157,6 +190,8 @@ export class ProcessManager implements ServiceManager {
       return { adopted: false, detail: `stopped pid ${r.pid} left by an earlier agent: it ran ${JSON.stringify(r.command)}, the config now says ${JSON.stringify(this.spec.command)}${stopped.exited ? '' : ' (processes still present)'}` };
     }
     this.gen = gen;
+    // Its output goes on into the same file: follow it from here.
+    this.followOutput();
     this.watchAdopted(gen);
     return { adopted: true, pid: r.pid, pgid: r.pgid, since: r.startedAtMs, detail: `adopted pid ${r.pid} (process group ${r.pgid}) started by an earlier agent at ${new Date(r.startedAtMs).toISOString()}` };
   }
@@ -168,6 +203,9 @@ export class ProcessManager implements ServiceManager {
    */
   private childExited(child: ChildProcess, gen: Generation, code: number | null, signal: NodeJS.Signals | null): void {
     const at = this.clock.now();
+    // Written to a file: everything it wrote is there now.
+    this.followers?.stdout.drain();
+    this.followers?.stderr.drain();
     const open = [child.stdout, child.stderr].filter((s): s is NonNullable<typeof s> => s !== null && !s.readableEnded && !s.destroyed);
     if (open.length === 0) return this.ended(gen, code, signal, at);
     let left = open.length;
@@ -283,26 +321,47 @@ export class ProcessManager implements ServiceManager {
     if (this.adoptTimer) this.clock.clearTimeout(this.adoptTimer);
     this.adoptTimer = undefined;
     await this.forceKill();
+    this.followers?.stdout.stop();
+    this.followers?.stderr.stop();
+    this.followers = undefined;
     // Stopped on purpose: nothing for the next agent to adopt.
     this.record?.clear();
     this.exitListeners.clear();
     this.logListeners.clear();
   }
 
+  /** Follows the output files from their current ends: what is written from now on is this run's. */
+  private followOutput(): void {
+    const files = this.outputFiles;
+    if (!files) return;
+    if (this.followers) {
+      // The previous run's last lines belong to it.
+      this.followers.stdout.drain();
+      this.followers.stderr.drain();
+    } else {
+      const follow = (stream: 'stdout' | 'stderr') => new OutputFollower(files[stream], (text) => this.line(stream, text), { maxLineLength: this.maxLineLength });
+      this.followers = { stdout: follow('stdout'), stderr: follow('stderr') };
+    }
+    this.followers.stdout.start(OutputFollower.sizeOf(files.stdout));
+    this.followers.stderr.start(OutputFollower.sizeOf(files.stderr));
+  }
+
+  private line(stream: LogLine['stream'], text: string): void {
+    const line: LogLine = { at: this.clock.now(), stream, text };
+    this.ring.push(line);
+    for (const cb of this.logListeners) {
+      try {
+        cb(line);
+      } catch {
+        // A faulty subscriber must not stop the capture of the service's output.
+      }
+    }
+  }
+
   private capture(child: ChildProcess, stream: 'stdout' | 'stderr'): void {
     const source = child[stream];
     if (!source) return;
-    const splitter = new LineSplitter((text) => {
-      const line: LogLine = { at: this.clock.now(), stream, text };
-      this.ring.push(line);
-      for (const cb of this.logListeners) {
-        try {
-          cb(line);
-        } catch {
-          // A faulty subscriber must not stop the capture of the service's output.
-        }
-      }
-    }, this.maxLineLength);
+    const splitter = new LineSplitter((text) => this.line(stream, text), this.maxLineLength);
     source.on('data', (chunk: Buffer) => splitter.write(chunk));
     source.on('end', () => splitter.end());
   }
