@@ -108,6 +108,8 @@ describe('services - recovery on the host', () => {
     expect(succeeded.timeToVerifiedMs - succeeded.timeToServingMs).toBeGreaterThanOrEqual(1000);
     expect(succeeded.detail).toBe(`recovered by step_1_graceful_restart: serving again after ${succeeded.timeToServingMs} ms (verified after ${succeeded.timeToVerifiedMs} ms)`);
     report('services_kill_time_to_serving', succeeded.timeToServingMs, 'ms');
+    // ... and the coordinator keeps both figures with the event.
+    expect(sinceKill.find((e) => e.type === 'recovery_succeeded')).toMatchObject({ timeToServingMs: succeeded.timeToServingMs, timeToVerifiedMs: succeeded.timeToVerifiedMs });
     // The coordinator's status follows with the new main process.
     const after = await agent.waitHealthy('web', { pid: back.pid! });
     expect(after.budgetUsed).toBe(1);

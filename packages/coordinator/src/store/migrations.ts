@@ -177,4 +177,12 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
   CREATE INDEX predictions_closed ON predictions(updated_at) WHERE state != 'active';
 `,
   },
+  {
+    // A successful recovery's time to serving and time to verified (AgentEvent fields 20, 21).
+    version: 8,
+    sql: `
+      ALTER TABLE agent_events ADD COLUMN time_to_serving_ms INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE agent_events ADD COLUMN time_to_verified_ms INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
