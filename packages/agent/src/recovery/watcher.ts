@@ -223,7 +223,8 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
         if (adoption?.adopted) {
           this.state = { kind: 'adopted', pid: adoption.pid, since: adoption.since };
           this.emit({ type: 'service_adopted', pid: adoption.pid, pgid: adoption.pgid, sinceMs: adoption.since, detail: adoption.detail });
-        } else if (adoption && /^stopped pid/.test(adoption.detail)) {
+        } else if (adoption?.stoppedPid !== undefined) {
+          // Worth a line in the agent's log: something of ours was stopped.
           this.onError(new Error(adoption.detail), 'adopt');
         }
         const st = await this.manager.status();

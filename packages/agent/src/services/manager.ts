@@ -45,7 +45,7 @@ export interface LogLine {
 /** What `adopt` found. */
 export type AdoptOutcome =
   | { adopted: true; pid: number; pgid: number; since: number; detail: string }
-  | { adopted: false; detail: string };
+  | { adopted: false; detail: string; /** A live copy running another command, stopped so the new one can start. */ stoppedPid?: number };
 
 /** Returned by every subscription: call it to unsubscribe. */
 export type Unsubscribe = () => void;

@@ -180,6 +180,14 @@ describe('ProcessManager (real child processes)', () => {
       record.save({ pgid: other, pid: other, starttime: 1, command: cmd, startedAtMs: Date.now() });
       expect(await manager(cmd, {}, { record }).adopt()).toEqual({ adopted: false, detail: expect.stringContaining(`pid ${other} now belongs to another process`) });
       expect(record.load()).toBeUndefined();
+
+      // The config changed while no agent ran: the live copy of the old command is stopped, not adopted.
+      const oldCmd = [process.execPath, '-e', 'setInterval(() => {}, 1000)'];
+      const old = new ProcessManager(parseServices([{ name: 'fixture', manager: 'process', command: oldCmd }], { defaultIntervalMs: 1_000 })[0] as ProcessServiceSpec, { record });
+      const oldPid = await started(old);
+      const replaced = await manager(cmd, {}, { record }).adopt();
+      expect(replaced).toMatchObject({ adopted: false, stoppedPid: oldPid, detail: expect.stringMatching(/^stopped pid \d+ left by an earlier agent: it ran /) });
+      await waitFor(async () => (await readProcStat(oldPid)) === undefined || (await readProcStat(oldPid))!.state === 'Z', 3_000, 'the old copy gone');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

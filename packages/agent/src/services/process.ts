@@ -187,7 +187,7 @@ export class ProcessManager implements ServiceManager {
     if (JSON.stringify(r.command) !== JSON.stringify(this.spec.command)) {
       const stopped = await this.stopGeneration(gen, this.restartGraceMs);
       this.record!.clear();
-      return { adopted: false, detail: `stopped pid ${r.pid} left by an earlier agent: it ran ${JSON.stringify(r.command)}, the config now says ${JSON.stringify(this.spec.command)}${stopped.exited ? '' : ' (processes still present)'}` };
+      return { adopted: false, stoppedPid: r.pid, detail: `stopped pid ${r.pid} left by an earlier agent: it ran ${JSON.stringify(r.command)}, the config now says ${JSON.stringify(this.spec.command)}${stopped.exited ? '' : ' (processes still present)'}` };
     }
     this.gen = gen;
     // Its output goes on into the same file: follow it from here.
