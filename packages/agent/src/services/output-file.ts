@@ -2,8 +2,10 @@ import { closeSync, fstatSync, openSync, readSync, truncateSync, watch, type FSW
 import { LineSplitter } from './lines.js';
 
 export interface OutputFollowerOptions {
-  /** How often the file is looked at besides its change notices. @default 250 */
+  /** How often the file is looked at when change notices are not available. @default 250 */
   pollMs?: number;
+  /** How often it is looked at anyway when they are (a safety net: one wake-up, not one per write). @default 5000 */
+  safetyPollMs?: number;
   /** Once read, a file past this size is emptied (the service appends, so it writes on at 0). @default 8 MiB */
   maxBytes?: number;
   /** Longest line; longer ones are cut. @default 4096 */
@@ -16,12 +18,14 @@ const CHUNK = 64 * 1024;
  * Follows the file a process service writes its stdout and stderr to. A file, not a
  * pipe: a pipe ends with the agent, and a service that writes to it afterwards dies of
  * EPIPE/SIGPIPE, so a service could not outlive a crashed agent to be adopted by the
- * next. Read on change notices and on a short poll; `drain()` reads to the end at once
+ * next. Read on change notices (inotify; a poll where there are none, and a slow one as a
+ * safety net); `drain()` reads to the end at once
  * (at an exit, so its last lines are in before anyone asks why it ended).
  */
 export class OutputFollower {
   private readonly splitter: LineSplitter;
   private readonly pollMs: number;
+  private readonly safetyPollMs: number;
   private readonly maxBytes: number;
   private offset = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -34,6 +38,7 @@ export class OutputFollower {
     options: OutputFollowerOptions = {},
   ) {
     this.pollMs = options.pollMs ?? 250;
+    this.safetyPollMs = options.safetyPollMs ?? 5000;
     this.maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
     this.splitter = new LineSplitter(onLine, options.maxLineLength ?? 4096);
   }
@@ -42,15 +47,17 @@ export class OutputFollower {
   start(offset: number): void {
     this.offset = offset;
     if (this.timer) return;
-    this.timer = setInterval(() => this.drain(), this.pollMs);
-    this.timer.unref();
+    let notices = false;
     try {
       this.watcher = watch(this.path, () => this.drain());
       this.watcher.on('error', () => this.watcher?.close());
       this.watcher.unref();
+      notices = true;
     } catch {
-      // No change notices (e.g. inotify limits): the poll alone follows it.
+      // No change notices (e.g. inotify limits): a short poll follows it instead.
     }
+    this.timer = setInterval(() => this.drain(), notices ? this.safetyPollMs : this.pollMs);
+    this.timer.unref();
   }
 
   /** The file's size now (0 when missing). */

@@ -308,6 +308,9 @@ export class ProcessManager implements ServiceManager {
   }
 
   async recentLogs(sinceMs: number): Promise<LogLine[]> {
+    // Whatever reached the output files and has not been noticed yet counts too.
+    this.followers?.stdout.drain();
+    this.followers?.stderr.drain();
     return this.ring.since(sinceMs);
   }
 
