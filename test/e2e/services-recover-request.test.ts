@@ -53,6 +53,7 @@ describe('services - recover requests from the coordinator', () => {
     const undeclared = await bare.recover('nope');
     expect(undeclared).toMatchObject({ accepted: false });
     expect(undeclared.error).toBe('service "nope" is not declared in this agent\'s config');
+    expect(undeclared.refusal).toBe('not_declared');
 
     const disabled = await bare.recover('manual');
     expect(disabled).toMatchObject({ accepted: false });
@@ -60,10 +61,12 @@ describe('services - recover requests from the coordinator', () => {
 
     // The control: the same path accepts a declared service and restarts it.
     const ok = await bare.recover('web', 'unreachable from peers');
-    expect(ok).toEqual({ requestId: ok.requestId, accepted: true, error: '' });
+    expect(ok).toEqual({ requestId: ok.requestId, accepted: true, error: '', refusal: '', detail: '' });
     await waitFor(() => bare.events().some((e) => e.service === 'web' && e.type === 'recovery_succeeded'), { timeoutMs: 10_000, what: 'the requested recovery to succeed', observe: () => bare.events().map((e) => e.type) });
     const started = bare.events().find((e) => e.service === 'web' && e.type === 'recovery_started')!;
     expect(started.detail).toContain('unreachable from peers');
+    // The events the request caused carry its id.
+    expect(started.requestId).toBe(ok.requestId);
     const second = await waitFor(async () => {
       const p = (await probeService(port, 300).catch(() => undefined))?.pid;
       return p !== undefined && p !== first ? p : undefined;

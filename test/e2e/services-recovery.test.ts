@@ -7,7 +7,7 @@ import { getRaw } from '../helpers/http.js';
 import { report } from '../helpers/measure.js';
 import { holdsFor, waitFor } from '../helpers/poll.js';
 import { spawnChild, stopAllChildren } from '../helpers/processes.js';
-import { describeEvents, fixture, inOrder, killServiceLeftovers, probeService, startServiceAgent, type ServiceAgent } from '../helpers/services.js';
+import { describeEvents, fixture, inOrder, killServiceLeftovers, listIncidents, probeService, startServiceAgent, type ServiceAgent, type ServiceAgentOptions } from '../helpers/services.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 
 /**
@@ -103,6 +103,13 @@ describe('services - recovery on the host', () => {
     const seqs = events.map((e) => e.eventSeq);
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
 
+    // Time to serving is apart from time to verified (which includes the 1 s watch); the summary names the first.
+    const succeeded = agent.journal().find((e) => e.type === 'recovery_succeeded') as unknown as { timeToServingMs: number; timeToVerifiedMs: number; detail: string };
+    expect(succeeded.timeToVerifiedMs - succeeded.timeToServingMs).toBeGreaterThanOrEqual(1000);
+    expect(succeeded.detail).toBe(`recovered by step_1_graceful_restart: serving again after ${succeeded.timeToServingMs} ms (verified after ${succeeded.timeToVerifiedMs} ms)`);
+    report('services_kill_time_to_serving', succeeded.timeToServingMs, 'ms');
+    // ... and the coordinator keeps both figures with the event.
+    expect(sinceKill.find((e) => e.type === 'recovery_succeeded')).toMatchObject({ timeToServingMs: succeeded.timeToServingMs, timeToVerifiedMs: succeeded.timeToVerifiedMs });
     // The coordinator's status follows with the new main process.
     const after = await agent.waitHealthy('web', { pid: back.pid! });
     expect(after.budgetUsed).toBe(1);
@@ -129,7 +136,8 @@ describe('services - recovery on the host', () => {
     });
     // The first instance accepts connections and never answers.
     const hungPid = await waitFor(() => existsSync(marker) && Number(readFileSync(marker, 'utf8')), { timeoutMs: 10_000, what: 'the hung instance to start' });
-    await expect(getRaw(`http://127.0.0.1:${port}/`, 300)).rejects.toThrow(/timed out/);
+    // The marker is written just before it listens: wait for the port, then see it hang.
+    await waitFor(async () => (await getRaw(`http://127.0.0.1:${port}/`, 300).then(() => 'answered', (e: Error) => e.message)).match(/timed out/) ?? undefined, { timeoutMs: 5000, what: 'the hung instance to accept and never answer' });
 
     const events = await agent.waitEvents('api', (es) => inOrder(es, ['check_failed', 'check_failed', 'recovery_started', 'step_started', 'step_succeeded', 'recovery_succeeded']), 'two failed checks and a recovery', 20_000);
     const failed = events.filter((e) => e.type === 'check_failed');
@@ -192,5 +200,72 @@ describe('services - recovery on the host', () => {
     expect(status).toMatchObject({ state: 'failed', pids: [], exhausted: true, budgetUsed: 3, budgetMax: 3, recovering: false });
     report('services_budget_first_recovery_to_exhausted', exhausted.atMs - started[0]!.atMs, 'ms');
     console.log(`[observe] budget events: ${describeEvents(events)}`);
+  });
+
+  it('services - kill -9 of the agent: the restarted agent adopts the running service (same pid, no second copy, no restart, no incident) and keeps its budget', async () => {
+    const port = await freePort();
+    const dataDir = tempDir('agent-adopt');
+    const opts: ServiceAgentOptions = {
+      coordinator: coordinator.grpcTarget,
+      hostId: 'svc-adopt',
+      dataDir,
+      logLevel: 'warn',
+      services: [
+        {
+          name: 'web',
+          manager: 'process',
+          command: [process.execPath, fixture.httpServer],
+          // It logs each request (the checks' too): it must survive its agent's output going away.
+          env: { PORT: String(port), LOG_REQUESTS: '1' },
+          checks: [{ type: 'http', url: `http://127.0.0.1:${port}/`, timeout: '1s', interval: '300ms' }],
+          recovery: { budget: { max: 3, window: '10m' }, watchAfterRestart: '500ms', stableAfterStart: '200ms', monitorEvery: '500ms', monitorFor: '2s' },
+        },
+      ],
+    };
+    const first = startServiceAgent(coordinator.baseUrl, opts);
+    const pid = (await first.waitHealthy('web')).pids[0]!;
+    await first.agent.kill();
+    // Orphaned, and still serving (and logging: its output goes to a file, not to the dead agent).
+    for (let i = 0; i < 5; i++) expect((await probeService(port)).pid).toBe(pid);
+    expect((await probeService(port)).pid).toBe(pid);
+
+    const second = startServiceAgent(coordinator.baseUrl, opts);
+    const adopted = await second.waitEvents('web', (es) => es.some((e) => e.type === 'service_adopted'), 'the service adopted by the restarted agent');
+    expect(adopted.find((e) => e.type === 'service_adopted')!.detail).toContain(`adopted pid ${pid}`);
+    await holdsFor(
+      async () => {
+        const s = await second.status('web');
+        if (!s || s.state !== 'running' || s.pids[0] !== pid || s.recovering || s.budgetUsed !== 0) throw new Error(`not the adopted service: ${JSON.stringify(s)}`);
+        const r = await probeService(port, 500);
+        if (r.pid !== pid) throw new Error(`served by pid ${r.pid}, not ${pid}`);
+        const es = await second.events('web');
+        const bad = es.filter((e) => e.type === 'recovery_started' || e.type === 'recovery_exhausted');
+        if (bad.length > 0) throw new Error(`acted on an adopted service: ${describeEvents(es)}`);
+      },
+      { durationMs: 2500, intervalMs: 200, what: 'the adopted service left alone' },
+    );
+    expect((await listIncidents(coordinator.baseUrl, 'host=svc-adopt')).filter((i) => i.service === 'web')).toEqual([]);
+
+    // An adopted service is not the agent's child: its death is noticed from /proc and recovered.
+    process.kill(pid, 'SIGKILL');
+    const back = await waitFor(
+      async () => {
+        const r = await probeService(port, 500).catch(() => undefined);
+        return r?.status === 200 && r.pid !== pid ? r : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 20, what: 'a new instance after the adopted one was killed' },
+    );
+    const recovered = await second.waitHealthy('web', { pid: back.pid! });
+    expect(recovered.budgetUsed).toBe(1);
+
+    // The budget lives in the data dir: a third agent starts from 1 used, not from 0.
+    await second.agent.kill();
+    const third = startServiceAgent(coordinator.baseUrl, opts);
+    await third.waitEvents('web', (es) => es.filter((e) => e.type === 'service_adopted').length >= 2, 'the second adoption');
+    const status = await third.waitHealthy('web', { pid: back.pid! });
+    expect(status).toMatchObject({ budgetUsed: 1, budgetMax: 3 });
+    await third.stop();
+    // A stopped agent stops its services and leaves nothing to adopt.
+    await waitFor(async () => (await probeService(port, 300).then(() => false, () => true)) || undefined, { timeoutMs: 5000, what: 'the service stopped with its agent' });
   });
 });

@@ -15,6 +15,9 @@ export interface RequestResult {
   requestId: string;
   accepted: boolean;
   error: string;
+  /** The refusal's stable word; '' when accepted. */
+  refusal: string;
+  detail: string;
 }
 
 export class BareCoordinator {

@@ -94,6 +94,9 @@ export interface AgentEventView {
   cause: string;
   requestId: string;
   receivedAt: number;
+  /** recovery_succeeded only. */
+  timeToServingMs?: number;
+  timeToVerifiedMs?: number;
 }
 
 /** A finding as the coordinator's API shows it: the agent's LogFinding and the host it came from. */

@@ -243,6 +243,9 @@ export class Agent {
       case 'eventAck':
         this.route('eventAck', msg.eventAck);
         break;
+      case 'serviceAction':
+        this.route('serviceAction', msg.serviceAction);
+        break;
       case undefined:
         // A newer coordinator's message kind: the proto's compatibility rule says ignore it.
         this.logger.debug('ignoring a coordinator message of an unknown kind');

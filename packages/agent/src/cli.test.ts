@@ -45,7 +45,7 @@ describe('cli - defaults and values', () => {
       logLevel: 'info',
       services: [],
     });
-    expect(logPatterns.map((p) => p.cause)).toEqual(['memory_exhaustion', 'disk_space_full', 'configuration_error']);
+    expect(logPatterns.map((p) => p.cause)).toEqual(['memory_exhaustion', 'disk_space_full', 'configuration_error', 'address_in_use']);
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.coordinators[0])).toBe(true);
   });

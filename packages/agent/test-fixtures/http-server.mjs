@@ -8,6 +8,8 @@ if (!Number.isInteger(port) || port <= 0) {
   process.exit(2);
 }
 const server = http.createServer((req, res) => {
+  // LOG_REQUESTS=1: a line per request, like most services (and a write that fails once its output is gone).
+  if (process.env.LOG_REQUESTS) console.log(`${req.method} ${req.url} 200`);
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ ok: true, pid: process.pid }));
 });

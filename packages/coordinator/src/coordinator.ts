@@ -249,6 +249,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       tokens: config.tokens,
       now: () => clock.now(),
       zoneLabel: config.zoneLabel,
+      channels: grpcServer.channels,
     },
     {
       logger: log.child({ part: 'http' }),

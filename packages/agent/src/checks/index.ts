@@ -5,3 +5,4 @@ export { CHECKS, createCheck, type CheckDeps } from './registry.js';
 export { ResourcesCheck, type ResourcesCheckDeps } from './resources.js';
 export { TcpCheck } from './tcp.js';
 export { computeUsage, type ProcSample, type Usage, type UsageInput } from './usage.js';
+export { CheckScheduler, ScheduledCheck, type CheckNotifier, type CheckView } from './scheduler.js';

@@ -11,6 +11,9 @@ export interface JournaledEvent {
   detail: string;
   cause: string;
   requestId: string;
+  /** recovery_succeeded only: time to serving and time to verified (AgentEvent fields 20, 21). */
+  timeToServingMs?: number;
+  timeToVerifiedMs?: number;
 }
 
 export interface EventJournalOptions {

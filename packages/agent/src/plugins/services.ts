@@ -6,7 +6,10 @@ import { LogWatcher } from '../logs/log-watcher.js';
 import { hasErrorPattern } from '../logs/scan.js';
 import type { AgentContext, AgentPlugin } from '../plugin.js';
 import type { RecoveryEvent } from '../recovery/events.js';
+import { budgetFile } from '../recovery/budget-store.js';
+import { logRecoveryEvent } from '../recovery/log.js';
 import { ServiceWatcher } from '../recovery/watcher.js';
+import { processRecordFile } from '../services/process-record.js';
 import { createManager, type ManagerDeps } from '../services/managers.js';
 import type { ServiceManager } from '../services/manager.js';
 import type { ServiceSpec } from '../services/schema.js';
@@ -62,7 +65,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
     return latest?.cause ?? '';
   };
 
-  const record = (e: RecoveryEvent, requestId = ''): JournaledEvent | undefined => {
+  const record = (e: RecoveryEvent): JournaledEvent | undefined => {
     if (!journal) return undefined;
     const failed = e.type === 'recovery_failed' || e.type === 'recovery_exhausted' || e.type === 'step_failed';
     const ev = journal.append({
@@ -72,7 +75,8 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
       step: 'step' in e ? e.step : '',
       detail: e.detail,
       cause: failed ? causeOf(e.service) : '',
-      requestId,
+      requestId: e.requestId ?? '',
+      ...(e.type === 'recovery_succeeded' ? { timeToServingMs: e.timeToServingMs, timeToVerifiedMs: e.timeToVerifiedMs } : {}),
     });
     flush();
     return ev;
@@ -86,9 +90,21 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
       journal = new EventJournal(join(config.dataDir, 'events'));
       matcher = compileLogPatterns(config.logPatterns);
       for (const spec of config.services) {
+        // What must outlive the agent (the running group, the budget) is kept per service in the data dir.
+        const stateDir = join(config.dataDir, 'services');
+        const deps: ManagerDeps = {
+          ...options.managerDeps,
+          process: {
+            ...options.managerDeps?.process,
+            record: processRecordFile(join(stateDir, `${spec.name}.process.json`)),
+            // A file, not pipes: the service's output must not end with the agent (see output-file.ts).
+            outputFiles: { stdout: join(stateDir, `${spec.name}.stdout`), stderr: join(stateDir, `${spec.name}.stderr`) },
+          },
+          ...(options.clock ? { clock: options.clock } : {}),
+        };
         const logs = new LogWatcher({ service: spec.name, files: spec.logs, accessLog: spec.accessLog, matcher, clock });
         // OOM hook: an OOM kill of the service (exit, cgroup counter, kernel log) becomes a memory_exhaustion finding.
-        const manager = withOomFindings(createManager(spec, { ...options.managerDeps, ...(options.clock ? { clock: options.clock } : {}) }), logs, c.logger);
+        const manager = withOomFindings(createManager(spec, deps), logs, c.logger);
         // A process service's own output is a log source too (systemd services have the journal).
         manager.onLog((line) => logs.feed(line.stream, [line.text]));
         const m = matcher;
@@ -99,12 +115,16 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
           clock,
           cadence: c.cadence,
           hasErrorPattern: (lines) => hasErrorPattern(lines, m),
+          budgetStore: budgetFile(join(stateDir, `${spec.name}.budget.json`)),
           // Step 3 reads the last minutes of the declared log files too: a finding seen
           // since then stands for its line.
           readExtraLogs: async (sinceMs) => logs.findings().filter((f) => f.lastSeenMs >= sinceMs).map((f) => f.excerpt),
           onError: (err, where) => (options.onError ?? ((e, w) => c.logger.warn({ err: e, where: w, service: spec.name }, 'service watcher error')))(err, where),
         });
-        watcher.onEvent((e) => record(e));
+        watcher.onEvent((e) => {
+          record(e);
+          logRecoveryEvent(c.logger, e, watcher.budgetFigures);
+        });
         watched.set(spec.name, { spec, manager, watcher, logs, memory: { bytes: 0, percent: 0 } });
       }
       for (const w of watched.values()) {
@@ -135,7 +155,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
 
     hello: () => ({
       services: config.services.map((s) => ({ name: s.name, manager: s.manager, recoveryEnabled: s.recovery.enabled, ports: [...s.ports] })),
-      capabilities: ['services', 'events', 'recover'],
+      capabilities: ['services', 'events', 'recover', 'service_actions'],
     }),
 
     heartbeat() {
@@ -177,15 +197,50 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
       },
       recover(req, c) {
         const w = watched.get(req.service);
-        const answer = (accepted: boolean, error: string) => c.send({ requestResult: { requestId: req.requestId, accepted, error } });
-        if (!w) return void answer(false, `service "${req.service}" is not declared in this agent's config`);
-        const r = w.watcher.requestRecovery(req.reason || `requested by the coordinator (${req.requestId})`);
-        if (!r.accepted) return void answer(false, `${r.reason}: ${r.message}`);
+        const answer = (accepted: boolean, error: string, refusal = '') => c.send({ requestResult: { requestId: req.requestId, accepted, error, refusal, detail: '' } });
+        if (!w) return void answer(false, `service "${req.service}" is not declared in this agent's config`, 'not_declared');
+        const r = w.watcher.requestRecovery(req.reason || `requested by the coordinator (${req.requestId})`, req.requestId);
+        if (!r.accepted) return void answer(false, `${r.reason}: ${r.message}`, r.reason);
         answer(true, '');
         void r.outcome.then(
           (o) => c.logger.info({ service: req.service, request: req.requestId, ok: o.ok, step: o.step }, 'requested recovery finished'),
           (err: unknown) => c.logger.warn({ err, service: req.service }, 'requested recovery failed'),
         );
+      },
+      serviceAction(req, c) {
+        const answer = (r: { accepted: boolean; error?: string; refusal?: string; detail?: string }) =>
+          c.send({ requestResult: { requestId: req.requestId, accepted: r.accepted, error: r.error ?? '', refusal: r.refusal ?? '', detail: r.detail ?? '' } });
+        const w = watched.get(req.service);
+        const who = `${req.requestedBy || 'an operator'} through the coordinator, request ${req.requestId}${req.reason ? `: ${req.reason}` : ''}`;
+        const log = { service: req.service, action: req.action, requestId: req.requestId, requestedBy: req.requestedBy };
+        if (!w) {
+          c.logger.warn(log, 'operator action refused: service not declared');
+          return void answer({ accepted: false, refusal: 'not_declared', error: `service "${req.service}" is not declared in this agent's config` });
+        }
+        switch (req.action) {
+          case 'restart': {
+            const r = w.watcher.requestRestart(`restart requested by ${who}`, req.requestId);
+            if (!r.accepted) {
+              c.logger.warn({ ...log, refusal: r.reason }, `operator restart refused: ${r.message}`);
+              return void answer({ accepted: false, refusal: r.reason, error: r.message });
+            }
+            c.logger.info(log, 'operator restart accepted');
+            answer({ accepted: true, detail: `restarting ${req.service} (outside the restart budget)` });
+            void r.outcome.then(
+              (o) => c.logger[o.ok ? 'info' : 'warn']({ ...log, ok: o.ok, step: o.step, detail: o.detail }, 'operator restart finished'),
+              (err: unknown) => c.logger.warn({ ...log, err }, 'operator restart failed'),
+            );
+            return;
+          }
+          case 'reset_budget': {
+            const r = w.watcher.resetBudget(`requested by ${who}`, req.requestId);
+            if (!r.accepted) return void answer({ accepted: false, refusal: r.reason, error: r.message });
+            c.logger.info({ ...log, budgetUsedBefore: r.used }, 'operator reset the restart budget');
+            return void answer({ accepted: true, detail: `${r.used} used recoveries given back` });
+          }
+          default:
+            return void answer({ accepted: false, refusal: 'unknown_action', error: `action must be restart or reset_budget (got ${JSON.stringify(req.action)})` });
+        }
       },
     },
   };

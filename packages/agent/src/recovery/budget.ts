@@ -34,6 +34,25 @@ export class RecoveryBudget {
     return true;
   }
 
+  /**
+   * Carries the count over from an earlier agent (read from the data dir), so restarting
+   * the agent does not hand a crash-looping service a fresh budget. The stable streak is
+   * not carried: nobody watched the service in between.
+   */
+  restore(used: number): void {
+    this.usedCount = Math.max(0, Math.min(this.max, Math.floor(used)));
+    this.stableSince = undefined;
+  }
+
+  /** Gives every used recovery back at once (an operator's decision); returns how many were used. */
+  forgive(): number {
+    const used = this.usedCount;
+    this.usedCount = 0;
+    this.stableSince = undefined;
+    this.exhaustionReported = false;
+    return used;
+  }
+
   /** True the first time it is asked after the budget ran out, so exhaustion is reported once. */
   takeExhaustionNotice(): boolean {
     if (!this.exhausted || this.exhaustionReported) return false;

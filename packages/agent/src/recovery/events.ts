@@ -3,8 +3,8 @@ import type { ServiceState } from '../services/manager.js';
 /** The runbook's automatic recovery sequence (section 3), in order. */
 export type StepName = 'step_1_graceful_restart' | 'step_2_force_restart' | 'step_3_system_recovery';
 
-/** Who asked for a recovery: the watcher itself, or the coordinator through `requestRecovery`. */
-export type RecoveryOrigin = 'auto' | 'requested';
+/** Who asked for a recovery: the watcher itself, the coordinator (`requestRecovery`), or an operator (`requestRestart`). */
+export type RecoveryOrigin = 'auto' | 'requested' | 'operator';
 
 interface EventBase {
   /** The service's declared name. */
@@ -13,6 +13,8 @@ interface EventBase {
   at: number;
   /** One human-readable line. */
   detail: string;
+  /** The coordinator or operator request that caused it, when one did. */
+  requestId?: string;
 }
 
 /**
@@ -27,14 +29,23 @@ export type RecoveryEvent =
   | (EventBase & { type: 'step_started'; step: StepName })
   | (EventBase & { type: 'step_succeeded'; step: StepName; durationMs: number })
   | (EventBase & { type: 'step_failed'; step: StepName; durationMs: number })
-  | (EventBase & { type: 'recovery_succeeded'; step: StepName; durationMs: number })
+  | (EventBase & {
+      type: 'recovery_succeeded';
+      step: StepName;
+      /** The whole recovery, the step's verification (post-restart watch) included: time to verified. */
+      durationMs: number;
+      /** From the recovery's start until the service ran and passed its probes again. */
+      timeToServingMs: number;
+      timeToVerifiedMs: number;
+    })
   | (EventBase & { type: 'recovery_failed'; durationMs: number })
   | (EventBase & { type: 'recovery_exhausted'; used: number; max: number; windowMs: number })
   | (EventBase & { type: 'recovery_skipped'; reason: 'disabled' })
   | (EventBase & { type: 'monitoring_started'; untilMs: number; everyMs: number })
   | (EventBase & { type: 'monitoring_ended'; outcome: 'stable' | 'recurrence' })
   | (EventBase & { type: 'recurrence'; consecutiveFailures: number })
-  | (EventBase & { type: 'budget_reset'; stableForMs: number; used: number });
+  | (EventBase & { type: 'budget_reset'; stableForMs: number; used: number })
+  | (EventBase & { type: 'service_adopted'; pid: number; pgid: number; sinceMs: number });
 
 export type RecoveryEventType = RecoveryEvent['type'];
 

@@ -5,6 +5,8 @@ export { Notifier, type EventSource } from './notifier.js';
 export { hasRunbookErrorPattern, RUNBOOK_ERROR_PATTERNS, type ErrorPatternMatcher } from './patterns.js';
 export { forceRestart, gracefulRestart, RECOVERY_STEPS, systemRecovery, type RecoveryStep, type StepContext } from './steps/index.js';
 export { markStart, verifyRunning, watchService, type Probe, type StartMark, type Verdict, type VerifyDeps } from './verify.js';
+export { SerialQueue } from './queue.js';
+export type { MonitorWindow, RecoveryRun, WatcherInput, WatcherState, WatcherStateKind } from './state.js';
 export { Sleeper, type WakeReason } from './wake.js';
 export {
   ServiceWatcher,
@@ -15,3 +17,6 @@ export {
   type ServiceSnapshot,
   type ServiceWatcherOptions,
 } from './watcher.js';
+export { logRecoveryEvent, type BudgetFigures } from './log.js';
+export { budgetFile, budgetRecordSchema, type BudgetRecord, type BudgetStore } from './budget-store.js';
+export type { HoldCause } from './state.js';

@@ -12,6 +12,8 @@ describe('runbook error patterns', () => {
       'Configuration error: missing "listen"',
       'Invalid configuration file /etc/app.yml',
       'Failed to parse config /etc/app.yml',
+      'Error: listen EADDRINUSE: address already in use :::8080',
+      'bind() to 0.0.0.0:80 failed (98: Address already in use)',
     ];
     expect(RUNBOOK_ERROR_PATTERNS).toHaveLength(lines.length);
     for (const l of lines) expect(hasRunbookErrorPattern([l]), l).toBe(true);

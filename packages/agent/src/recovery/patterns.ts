@@ -14,6 +14,9 @@ export const RUNBOOK_ERROR_PATTERNS: readonly RegExp[] = [
   /Configuration error/,
   /Invalid configuration/,
   /Failed to parse/,
+  // address_in_use
+  /EADDRINUSE/,
+  /[Aa]ddress already in use/,
 ];
 
 /** Step 3's judge of "no error logs": true when any line shows a runbook pattern. */

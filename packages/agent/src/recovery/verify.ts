@@ -7,6 +7,8 @@ import type { Sleeper } from './wake.js';
 export interface Verdict {
   ok: boolean;
   detail: string;
+  /** When the service was seen running and passing its http/tcp probes again (epoch ms), when the verdict knows. */
+  servingAt?: number;
 }
 
 /** A check that proves the service serves (http, tcp), with how many failures in a row it tolerates. */
@@ -84,6 +86,8 @@ export async function verifyRunning(deps: VerifyDeps, mark: StartMark, opts: { s
     await sleeper.sleep(Math.min(deps.pollMs, left()));
   }
 
+  // Serving from here on; the stable wait below only confirms it.
+  const servingAt = clock.now();
   if (opts.stableAfterStartMs > 0) {
     const woke = await sleeper.sleep(opts.stableAfterStartMs);
     if (woke === 'aborted') return { ok: false, detail: 'aborted' };
@@ -92,7 +96,7 @@ export async function verifyRunning(deps: VerifyDeps, mark: StartMark, opts: { s
   const st = await manager.status();
   if (st.state !== 'running') return { ok: false, detail: `${st.state} within ${opts.stableAfterStartMs} ms of starting${st.detail ? `: ${st.detail}` : ''}` };
   const serving = deps.probes.length > 0 ? `, serving (${deps.probes.map((p) => p.check.name).join(', ')})` : '';
-  return { ok: true, detail: `running (pids ${st.pids.join(' ') || '?'})${serving} after ${clock.now() - startedAt} ms` };
+  return { ok: true, detail: `running (pids ${st.pids.join(' ') || '?'})${serving} after ${clock.now() - startedAt} ms`, servingAt };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,5 +213,31 @@ describe('ServiceWatcher with real processes', () => {
     tracker.add(now?.pid);
     expect(now?.status).toBe(200);
     expect(now?.pid).not.toBe(oldPid);
+  });
+
+  it('address in use - another process holds the port: one recovery, stopped after step 1 naming the holder, then held (no restart loop)', async () => {
+    const port = await freePort();
+    // Someone else serves on the service's port (an orphaned copy, another program).
+    const holder = spawn(process.execPath, [script('http-server.mjs')], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+    cleanups.push(() => void holder.kill('SIGKILL'));
+    await waitFor(() => httpGet(port), 5_000, 'the holder to serve');
+    const s = await watch({ script: 'http-server.mjs', port, recovery: { startTimeout: '2s' } });
+    await s.waitForEvent('recovery_exhausted', 1, 15_000);
+    expect(s.types(['recovery_started', 'step_started', 'step_failed', 'step_succeeded', 'recovery_failed', 'recovery_exhausted'])).toEqual([
+      'recovery_started',
+      'step_started',
+      'step_failed',
+      'recovery_failed',
+      'recovery_exhausted',
+    ]);
+    const failed = s.events.find((e) => e.type === 'step_failed')!;
+    expect(failed.detail).toContain(`address already in use: port ${port} is held by pid ${holder.pid} (`);
+    expect(s.events.find((e) => e.type === 'recovery_exhausted')!.detail).toMatch(/^not restarting http-server again: address already in use/);
+    // Held: polls go on, nothing is started again, one recovery spent.
+    const polls = s.manager.statusCalls;
+    await waitFor(() => s.manager.statusCalls >= polls + 5, 5_000, 'five more status polls');
+    expect(s.manager.starts).toBe(2); // the first start and step 1's
+    expect(s.watcher.snapshot()).toMatchObject({ phase: 'budget_spent', state: 'failed', budget: { used: 1, exhausted: false } });
+    expect(s.watcher.requestRecovery('from a peer')).toMatchObject({ accepted: false, reason: 'address_in_use' });
   });
 });

@@ -4,6 +4,7 @@ import { advance, FakeCheck, FakeManager, settle } from '../../test-fixtures/fak
 import { Cadence } from '../cadence.js';
 import { parseServices } from '../services/schema.js';
 import type { RecoveryEvent, RecoveryEventType } from './events.js';
+import type { BudgetRecord, BudgetStore } from './budget-store.js';
 import { ServiceWatcher } from './watcher.js';
 
 const SEC = 1_000;
@@ -25,7 +26,7 @@ afterEach(async () => {
 });
 
 /** A watched service on a fake clock: agent interval 5 s, one http check, the runbook's defaults unless overridden. */
-async function setup(opts: { kind?: 'systemd' | 'process'; recovery?: Record<string, unknown>; onError?: (err: unknown, where: string) => void } = {}): Promise<Setup> {
+async function setup(opts: { kind?: 'systemd' | 'process'; recovery?: Record<string, unknown>; onError?: (err: unknown, where: string) => void; budgetStore?: BudgetStore } = {}): Promise<Setup> {
   const kind = opts.kind ?? 'systemd';
   const clock = new FakeClock();
   const [service] = parseServices(
@@ -42,7 +43,7 @@ async function setup(opts: { kind?: 'systemd' | 'process'; recovery?: Record<str
   );
   const manager = new FakeManager(clock, kind);
   const check = new FakeCheck('http http://127.0.0.1:8080/health');
-  const watcher = new ServiceWatcher({ service: service!, manager, clock, intervalMs: 5 * SEC, checkFactory: () => check, ...(opts.onError ? { onError: opts.onError } : {}) });
+  const watcher = new ServiceWatcher({ service: service!, manager, clock, intervalMs: 5 * SEC, checkFactory: () => check, ...(opts.onError ? { onError: opts.onError } : {}), ...(opts.budgetStore ? { budgetStore: opts.budgetStore } : {}) });
   watchers.push(watcher);
   const events: RecoveryEvent[] = [];
   watcher.onEvent((e) => events.push(e));
@@ -68,6 +69,22 @@ describe('ServiceWatcher (fake clock)', () => {
     expect(s.of('step_succeeded')[0]!.durationMs).toBeGreaterThanOrEqual(31 * SEC);
     expect(s.manager.actions()).toEqual(['stop 5000', 'start']);
     expect(s.watcher.snapshot()).toMatchObject({ state: 'running', recovering: false, budget: { used: 1, max: 3, exhausted: false }, lastRecovery: { ok: true, step: 'step_1_graceful_restart' } });
+  });
+
+  it('recovery - time to serving and time to verified are reported apart; the summary names time to serving', async () => {
+    const s = await setup();
+    s.manager.crash('failed (failed), result exit-code');
+    await advance(s.clock, 5 * SEC);
+    const t0 = s.of('recovery_started')[0]!.at;
+    await advance(s.clock, 40 * SEC);
+    const done = s.of('recovery_succeeded')[0]!;
+    // Up and passing at once on the fake clock; verified after the 1 s stable wait and the 30 s watch.
+    expect(done.timeToServingMs).toBe(0);
+    expect(done.timeToVerifiedMs).toBe(done.at - t0);
+    expect(done.timeToVerifiedMs).toBeGreaterThanOrEqual(31 * SEC);
+    expect(done.durationMs).toBe(done.timeToVerifiedMs);
+    expect(done.detail).toBe(`recovered by step_1_graceful_restart: serving again after 0 ms (verified after ${done.timeToVerifiedMs} ms)`);
+    expect(s.watcher.snapshot().lastRecovery).toMatchObject({ timeToServingMs: 0, timeToVerifiedMs: done.timeToVerifiedMs });
   });
 
   it('recovery - a process exit is acted on at once, without waiting for a poll', async () => {
@@ -337,5 +354,51 @@ describe('ServiceWatcher (fake clock)', () => {
     expect(seen).toContain('recovery_succeeded');
     expect(errors.length).toBe(seen.length);
     expect(errors[0]).toBe('event subscriber: bad subscriber');
+  });
+
+  it('budget store - the used count is carried over from an earlier agent and written at each change', async () => {
+    let saved: BudgetRecord | undefined = { used: 2, updatedAtMs: 0 };
+    const store: BudgetStore = { load: () => saved, save: (r) => (saved = r) };
+    const s = await setup({ budgetStore: store });
+    expect(s.watcher.snapshot().budget).toMatchObject({ used: 2, max: 3, exhausted: false });
+    s.manager.crash();
+    await advance(s.clock, 40 * SEC);
+    expect(s.of('recovery_started')[0]).toMatchObject({ attempt: 3, detail: expect.stringMatching(/^recovery 3 of 3/) });
+    expect(saved).toMatchObject({ used: 3 });
+    s.manager.onStart = () => s.manager.crash();
+    s.manager.crash();
+    await advance(s.clock, 10 * SEC);
+    expect(s.of('recovery_exhausted')).toHaveLength(1);
+    expect(s.watcher.phase).toBe('budget_spent');
+  });
+
+  it('operator - restart runs outside a spent budget; reset gives it back and the watcher acts at once', async () => {
+    const s = await setup({ recovery: { budget: { max: 1 } } });
+    s.manager.onStart = () => s.manager.crash();
+    s.manager.crash();
+    await advance(s.clock, 20 * SEC);
+    expect(s.of('recovery_exhausted')).toHaveLength(1);
+    expect(s.watcher.requestRecovery('peer')).toMatchObject({ accepted: false, reason: 'budget_exhausted' });
+
+    s.manager.onStart = () => s.manager.up();
+    const restart = s.watcher.requestRestart('by alice', 'req-1');
+    if (!restart.accepted) throw new Error(restart.message);
+    await advance(s.clock, 40 * SEC);
+    expect(await restart.outcome).toMatchObject({ ok: true, step: 'step_1_graceful_restart' });
+    const tagged = s.events.filter((e) => e.requestId === 'req-1').map((e) => e.type);
+    expect(tagged).toEqual(['recovery_started', 'step_started', 'step_succeeded', 'recovery_succeeded']);
+    expect(s.of('recovery_started').at(-1)).toMatchObject({ origin: 'operator', detail: 'an operator restart, outside the budget: by alice' });
+    expect(s.watcher.snapshot().budget).toMatchObject({ used: 1, exhausted: true });
+
+    // Down again: the budget is still spent, so it is left alone, until an operator gives it back.
+    s.manager.crash();
+    await advance(s.clock, 10 * SEC);
+    const started = s.of('recovery_started').length;
+    expect(s.watcher.phase).toBe('budget_spent');
+    expect(s.watcher.resetBudget('fixed', 'req-2')).toEqual({ accepted: true, used: 1 });
+    expect(s.events.at(-1)).toMatchObject({ type: 'budget_reset', used: 1, requestId: 'req-2' });
+    await settle();
+    expect(s.of('recovery_started')).toHaveLength(started + 1);
+    expect(s.of('recovery_started').at(-1)).toMatchObject({ origin: 'auto', attempt: 1 });
   });
 });

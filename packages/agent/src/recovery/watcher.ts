@@ -1,16 +1,21 @@
 import { systemClock, type Clock, type TimerHandle } from '@vigil/shared';
-import { runCheck, type CheckContext, type CheckResult, type HealthCheck } from '../checks/check.js';
-import { Hysteresis, type CheckState } from '../checks/hysteresis.js';
+import type { CheckContext, CheckResult, HealthCheck } from '../checks/check.js';
+import type { CheckState, HysteresisVerdict } from '../checks/hysteresis.js';
 import { createCheck, type CheckDeps } from '../checks/registry.js';
+import { CheckScheduler, type ScheduledCheck } from '../checks/scheduler.js';
 import type { ServiceManager, ServiceState, ServiceStatus, Unsubscribe } from '../services/manager.js';
 import type { CheckSpec, ManagerKind, ServiceSpec } from '../services/schema.js';
+import { findPortHolders, portOfAddressInUse, type PortHolder } from '../services/port-holder.js';
 import { RecoveryBudget } from './budget.js';
+import type { BudgetStore } from './budget-store.js';
 import type { EventInput, RecoveryEvent, RecoveryOrigin, StepName } from './events.js';
 import { RecoveryMonitor } from './monitor.js';
 import { Notifier, type EventSource } from './notifier.js';
 import { hasRunbookErrorPattern, type ErrorPatternMatcher } from './patterns.js';
 import { RECOVERY_STEPS, type RecoveryStep, type StepContext } from './steps/index.js';
 import { markStart, verifyRunning, watchService, type Probe, type VerifyDeps } from './verify.js';
+import { SerialQueue } from './queue.js';
+import { settled, windowOf, type MonitorWindow, type RecoveryRun, type WatcherInput, type WatcherState, type WatcherStateKind } from './state.js';
 import { Sleeper } from './wake.js';
 import { Cadence } from '../cadence.js';
 
@@ -39,9 +44,13 @@ export interface ServiceWatcherOptions {
   startService?: boolean;
   /** Where unexpected errors (a failing status read, a throwing subscriber) go. @default ignored */
   onError?: (err: unknown, where: string) => void;
+  /** Keeps the restart budget across agent restarts (the data dir). @default none: each watcher starts with a full budget */
+  budgetStore?: BudgetStore;
+  /** Who listens on a TCP port (for "address already in use"). @default findPortHolders (reads /proc) */
+  portHolders?: (port: number) => PortHolder[];
 }
 
-export type RecoveryRefusal = 'not_watching' | 'recovery_disabled' | 'already_recovering' | 'budget_exhausted';
+export type RecoveryRefusal = 'not_watching' | 'recovery_disabled' | 'already_recovering' | 'budget_exhausted' | 'address_in_use';
 
 export interface RecoveryOutcome {
   ok: boolean;
@@ -49,6 +58,12 @@ export interface RecoveryOutcome {
   step?: StepName;
   detail: string;
   durationMs: number;
+  /** Successful recoveries: from the start until the service served again (the summary's figure). */
+  timeToServingMs?: number;
+  /** Successful recoveries: until the step's verification, post-restart watch included, was done. */
+  timeToVerifiedMs?: number;
+  /** Set when the sequence ended early because a restart cannot help (another process holds the port). */
+  blocked?: string;
 }
 
 export type RecoveryRequest =
@@ -66,6 +81,8 @@ export interface CheckSnapshot {
 
 export interface ServiceSnapshot {
   service: string;
+  /** Where the watcher is (see state.ts). */
+  phase: WatcherStateKind;
   manager: ManagerKind;
   /** `unknown` until the first status read. */
   state: ServiceState | 'unknown';
@@ -83,21 +100,28 @@ export interface ServiceSnapshot {
   lastRecovery?: RecoveryOutcome & { at: number };
 }
 
-interface CheckEntry {
-  spec: CheckSpec;
-  check: HealthCheck;
-  hysteresis: Hysteresis;
-  last?: CheckResult & { at: number };
-  timer?: TimerHandle;
-  inFlight: boolean;
+/** What the watcher last read of the service. */
+interface Observation {
+  status: ServiceStatus;
+  /** When it was read (epoch ms). */
+  at: number;
+  /** Since when the service has been seen `starting` without a break. */
+  startingSince: number | undefined;
 }
 
 /**
  * Watches one service and runs the runbook's recovery on it: polls its status every
- * interval (and at once when the manager reports an exit), runs its checks through their
- * hysteresis, and when the service is down or a check fails runs step 1, 2, 3 until one
- * succeeds; then monitors it; and stops acting when its recovery budget is spent.
- * Everything it does is reported through `onEvent`. Timing runs on the injected clock.
+ * interval (and at once when the manager reports an exit), has its checks judged by their
+ * hysteresis in a check scheduler, and when the service is down or a check fails runs
+ * step 1, 2, 3 until one succeeds; then monitors it; and stops acting when its recovery
+ * budget is spent. Everything it does is reported through `onEvent`. Timing runs on the
+ * injected clock.
+ *
+ * Its state is one `WatcherState` value. Every input that needs a look at the service (an
+ * exit, a poll, a check verdict, a monitoring tick, the end of a recovery) goes through
+ * one serial queue, so each is judged on a complete, current state. A request from outside
+ * (`requestRecovery`) is decided at once, synchronously: the caller needs an answer, and a
+ * synchronous transition cannot interleave with anything.
  */
 export class ServiceWatcher implements EventSource<RecoveryEvent> {
   readonly name: string;
@@ -113,36 +137,25 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
   private readonly startService: boolean;
   private readonly onError: (err: unknown, where: string) => void;
   private readonly notifier: Notifier<RecoveryEvent>;
-  private readonly entries: CheckEntry[];
+  private readonly checks: CheckScheduler;
   private readonly budget: RecoveryBudget;
-  private readonly monitor: RecoveryMonitor;
   private readonly abort = new AbortController();
   private readonly sleeper: Sleeper;
   private readonly checkContext: CheckContext;
+  private readonly queue: SerialQueue<WatcherInput>;
+  private readonly budgetStore: BudgetStore | undefined;
+  private readonly portHolders: (port: number) => PortHolder[];
 
-  private started = false;
-  private stopped = false;
-  private unsubscribeExit: Unsubscribe | undefined;
-  private pollTimer: TimerHandle | undefined;
-  private monitorTimer: TimerHandle | undefined;
-  private status: ServiceStatus | undefined;
-  private statusAt: number | undefined;
-  /** Status reads are numbered so a slow, older read never overwrites a newer one. */
-  private statusReads = 0;
-  private statusApplied = 0;
-  private startingSince: number | undefined;
+  private state: WatcherState = { kind: 'idle' };
+  private seen: Observation | undefined;
+  /** Exits the manager has reported; an observation counter, not a state. */
   private exits = 0;
   /** `exits` when the status held now was read: an exit after that makes it stale. */
   private exitsAtStatus = 0;
-  private recovery: { promise: Promise<RecoveryOutcome>; step?: StepName } | undefined;
-  /** Bumped at each recovery's start and end: check results begun before are stale. */
-  private epoch = 0;
   private lastRecovery: (RecoveryOutcome & { at: number }) | undefined;
-  private skipReported = false;
-  /** Something went wrong since the last monitoring sample. */
-  private troubledSinceSample = false;
-  /** Polls, checks and samples under way, so `stop` can wait for them. */
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private unsubscribeExit: Unsubscribe | undefined;
+  private pollTimer: TimerHandle | undefined;
+  private monitorTimer: TimerHandle | undefined;
 
   constructor(options: ServiceWatcherOptions) {
     this.service = options.service;
@@ -158,22 +171,34 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     this.startService = options.startService ?? options.manager.kind === 'process';
     this.onError = options.onError ?? (() => {});
     this.notifier = new Notifier((err) => this.onError(err, 'event subscriber'));
-    const factory = options.checkFactory ?? ((spec: CheckSpec) => createCheck(spec, options.checkDeps));
-    this.entries = options.service.checks.map((spec) => ({
-      spec,
-      check: factory(spec),
-      hysteresis: new Hysteresis({ failuresBeforeCritical: spec.failuresBeforeCritical, successesBeforePassing: spec.successesBeforePassing }),
-      inFlight: false,
-    }));
-    const r = options.service.recovery;
-    this.budget = new RecoveryBudget(r.budget.max, r.budget.window);
-    this.monitor = new RecoveryMonitor(r.monitorEvery, r.monitorFor, r.monitorFailures);
     this.sleeper = new Sleeper(this.clock, this.abort.signal);
     this.checkContext = { pids: () => this.manager.pids(), signal: this.abort.signal };
+    const factory = options.checkFactory ?? ((spec: CheckSpec) => createCheck(spec, options.checkDeps));
+    this.checks = new CheckScheduler(
+      options.service.checks.map((spec) => ({ spec, check: factory(spec) })),
+      { clock: this.clock, cadence: this.cadence, context: this.checkContext, notifier: { onResult: (c, r, v) => this.onCheckResult(c, r, v) } },
+    );
+    const r = options.service.recovery;
+    this.budget = new RecoveryBudget(r.budget.max, r.budget.window);
+    this.budgetStore = options.budgetStore;
+    this.portHolders = options.portHolders ?? ((port) => findPortHolders(port));
+    const saved = this.budgetStore?.load();
+    if (saved) this.budget.restore(saved.used);
+    this.queue = new SerialQueue((input) => this.handle(input), (err) => this.onError(err, 'background'));
   }
 
   onEvent(cb: (event: RecoveryEvent) => void): Unsubscribe {
     return this.notifier.onEvent(cb);
+  }
+
+  /** The restart budget now: how many recoveries are used of how many. */
+  get budgetFigures(): { used: number; max: number } {
+    return { used: this.budget.used, max: this.budget.max };
+  }
+
+  /** Where the watcher is now. */
+  get phase(): WatcherStateKind {
+    return this.state.kind;
   }
 
   /**
@@ -182,16 +207,26 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
    * then keeps polling. Resolves when that first round is done.
    */
   async start(): Promise<void> {
-    if (this.started) throw new Error(`watcher for ${this.name} already started`);
-    this.started = true;
-    this.unsubscribeExit = this.manager.onExit(() => {
+    if (this.state.kind !== 'idle') throw new Error(`watcher for ${this.name} already started`);
+    this.state = { kind: 'watching', skipNoticed: false };
+    this.unsubscribeExit = this.manager.onExit((notice) => {
       this.exits++;
       this.sleeper.wake();
       // React now, not at the next poll: a crash must be answered within the runbook's seconds.
-      if (!this.recovery && !this.stopped) void this.track(this.pollAndEvaluate());
+      void this.queue.push({ type: 'exit', notice });
     });
     if (this.startService) {
       try {
+        // A copy left running by an earlier agent is taken over, not started again: a
+        // second copy could not bind its port and would spend the budget failing.
+        const adoption = this.manager.adopt ? await this.manager.adopt() : undefined;
+        if (adoption?.adopted) {
+          this.state = { kind: 'adopted', pid: adoption.pid, since: adoption.since };
+          this.emit({ type: 'service_adopted', pid: adoption.pid, pgid: adoption.pgid, sinceMs: adoption.since, detail: adoption.detail });
+        } else if (adoption?.stoppedPid !== undefined) {
+          // Worth a line in the agent's log: something of ours was stopped.
+          this.onError(new Error(adoption.detail), 'adopt');
+        }
         const st = await this.manager.status();
         if (st.state !== 'running') {
           const deps = this.verifyDeps();
@@ -203,11 +238,10 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
         this.onError(err, 'initial start');
       }
     }
-    await this.readStatus();
-    await Promise.all(this.entries.map((e) => this.runEntry(e)));
-    await this.evaluate();
+    await this.queue.push({ type: 'initial' });
+    if (this.phase === 'stopped') return;
     this.schedulePoll();
-    for (const e of this.entries) this.scheduleCheck(e);
+    if (this.phase !== 'recovering') this.checks.start();
   }
 
   /**
@@ -216,13 +250,17 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
    * service itself is left as it is (see `manager.close()`).
    */
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+    const before = this.state;
+    if (before.kind === 'stopped') return;
+    this.state = { kind: 'stopped' };
     this.abort.abort();
     this.unsubscribeExit?.();
-    for (const t of [this.pollTimer, this.monitorTimer, ...this.entries.map((e) => e.timer)]) if (t) this.clock.clearTimeout(t);
-    await this.recovery?.promise.catch(() => undefined);
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    this.checks.stop();
+    for (const t of [this.pollTimer, this.monitorTimer]) if (t) this.clock.clearTimeout(t);
+    this.pollTimer = this.monitorTimer = undefined;
+    if (before.kind === 'recovering') await before.run.outcome.catch(() => undefined);
+    await this.queue.idle();
+    await this.checks.drain();
   }
 
   /**
@@ -230,79 +268,127 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
    * vantage point). Runs even if the service looks healthy here; refused when recovery is
    * disabled for the service, one is running, or the budget is spent.
    */
-  requestRecovery(reason: string): RecoveryRequest {
-    return this.beginRecovery(reason, 'requested');
+  requestRecovery(reason: string, requestId = ''): RecoveryRequest {
+    return this.beginRecovery(reason, 'requested', requestId);
+  }
+
+  /**
+   * An operator's restart: the recovery sequence, run now, whatever the service looks
+   * like and whether or not the budget has room (it neither needs nor spends it: the
+   * budget stops the agent's own loops, not people). Refused only when recovery is
+   * disabled for the service, one is already running, or the watcher is not running.
+   */
+  requestRestart(reason: string, requestId = ''): RecoveryRequest {
+    return this.beginRecovery(reason, 'operator', requestId);
+  }
+
+  /**
+   * An operator gives every used recovery back: the watcher acts again on its own (at
+   * once, if the service is down now). Journaled as `budget_reset` with the request id.
+   */
+  resetBudget(reason: string, requestId = ''): { accepted: true; used: number } | { accepted: false; reason: RecoveryRefusal; message: string } {
+    const state = this.state;
+    if (state.kind === 'idle' || state.kind === 'stopped') return { accepted: false, reason: 'not_watching', message: `service ${this.name} is not being watched` };
+    const used = this.budget.forgive();
+    this.saveBudget();
+    this.emit({ type: 'budget_reset', stableForMs: 0, used, detail: `budget reset: ${used} used recoveries given back (${reason})`, ...(requestId ? { requestId } : {}) });
+    if (state.kind === 'budget_spent') {
+      this.state = settled(state.window);
+      // Look now rather than at the next poll: a service still down is recovered at once.
+      void this.queue.push({ type: 'poll' });
+    }
+    return { accepted: true, used };
   }
 
   snapshot(): ServiceSnapshot {
-    const st = this.status;
+    const st = this.seen?.status;
+    const state = this.state;
+    const window = windowOf(state);
     const snap: ServiceSnapshot = {
       service: this.name,
+      phase: state.kind,
       manager: this.manager.kind,
       state: st?.state ?? 'unknown',
       pids: st ? [...st.pids] : [],
       recoveryEnabled: this.service.recovery.enabled,
-      recovering: this.recovery !== undefined,
+      recovering: state.kind === 'recovering',
       budget: { used: this.budget.used, max: this.budget.max, windowMs: this.budget.windowMs, exhausted: this.budget.exhausted },
-      checks: this.entries.map((e) => ({
-        name: e.check.name,
-        type: e.spec.type,
-        state: e.hysteresis.state,
-        consecutiveFailures: e.hysteresis.consecutiveFailures,
-        consecutiveSuccesses: e.hysteresis.consecutiveSuccesses,
-        ...(e.last ? { last: { ...e.last } } : {}),
-      })),
-      monitoring: this.monitor.active ? { untilMs: this.monitor.until!, consecutiveFailures: this.monitor.consecutiveFailures } : null,
+      checks: this.checks.views(),
+      monitoring: window?.monitor.active ? { untilMs: window.monitor.until!, consecutiveFailures: window.monitor.consecutiveFailures } : null,
     };
     if (st?.since !== undefined) snap.since = st.since;
     if (st?.detail !== undefined) snap.detail = st.detail;
-    if (this.statusAt !== undefined) snap.statusAt = this.statusAt;
-    if (this.recovery?.step) snap.currentStep = this.recovery.step;
+    if (this.seen) snap.statusAt = this.seen.at;
+    if (state.kind === 'recovering' && state.run.step) snap.currentStep = state.run.step;
     if (this.lastRecovery) snap.lastRecovery = { ...this.lastRecovery };
     return snap;
   }
 
-  // ---- observing ----
+  // ---- the serial queue ----
 
-  /** Runs background work: remembered until it settles (for `stop`), its errors reported, never thrown. */
-  private track(work: Promise<unknown>): Promise<void> {
-    const settled = work.then(
-      () => undefined,
-      (err: unknown) => this.onError(err, 'background'),
-    );
-    this.inFlight.add(settled);
-    void settled.finally(() => this.inFlight.delete(settled));
-    return settled;
+  private async handle(input: WatcherInput): Promise<void> {
+    if (this.state.kind === 'stopped') return;
+    switch (input.type) {
+      case 'initial':
+        await this.readStatus();
+        await this.checks.runAll();
+        await this.evaluate();
+        return;
+      case 'exit':
+      case 'poll':
+        // During a recovery its steps see exits themselves (exitCount) and its end reads again.
+        if (this.state.kind === 'recovering') return;
+        await this.readStatus();
+        await this.evaluate();
+        return;
+      case 'check_verdict':
+        await this.evaluate();
+        return;
+      case 'monitor_tick':
+        await this.monitorSample();
+        return;
+      case 'recovery_done':
+        await this.finishRecovery(input.ok, input.blocked);
+        return;
+    }
   }
 
   private emit(event: EventInput): void {
-    if (this.stopped) return;
+    if (this.state.kind === 'stopped') return;
     this.notifier.emit({ ...event, service: this.name, at: this.clock.now() } as RecoveryEvent);
   }
 
   private schedulePoll(): void {
-    if (this.stopped) return;
+    if (this.state.kind === 'stopped') return;
     this.pollTimer = this.clock.setTimeout(() => {
-      void this.track(this.pollAndEvaluate()).finally(() => this.schedulePoll());
+      this.pollTimer = undefined;
+      void this.queue.push({ type: 'poll' }).finally(() => this.schedulePoll());
     }, this.cadence.delay(this.intervalMs));
   }
 
-  private scheduleCheck(entry: CheckEntry): void {
-    if (this.stopped) return;
-    entry.timer = this.clock.setTimeout(() => {
-      void this.track(this.runEntry(entry).then(() => this.evaluate())).finally(() => this.scheduleCheck(entry));
-    }, this.cadence.delay(entry.spec.interval));
-  }
-
-  private async pollAndEvaluate(): Promise<void> {
-    if (this.stopped || this.recovery) return;
-    await this.readStatus();
-    await this.evaluate();
+  /** A check's judged result: reported at once, acted on in turn through the queue. */
+  private onCheckResult(c: ScheduledCheck, result: CheckResult, verdict: HysteresisVerdict): void {
+    if (this.state.kind === 'stopped') return;
+    if (!result.ok) {
+      // Each failure on the way to critical, then silence until it passes again.
+      if (verdict.state === 'passing' || verdict.changed) {
+        this.emit({
+          type: 'check_failed',
+          check: c.name,
+          consecutiveFailures: verdict.consecutiveFailures,
+          critical: verdict.state === 'failing',
+          durationMs: result.durationMs,
+          detail: result.detail,
+        });
+      }
+    } else if (verdict.changed) {
+      this.emit({ type: 'check_passed', check: c.name, durationMs: result.durationMs, detail: result.detail });
+    }
+    void this.queue.push({ type: 'check_verdict' });
   }
 
   /** Reads the status and reports a change of state or of main process. */
   private async readStatus(): Promise<void> {
-    const seq = ++this.statusReads;
     const exitsBefore = this.exits;
     let st: ServiceStatus;
     try {
@@ -313,140 +399,116 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
       this.exitsAtStatus = exitsBefore; // nothing fresher will come from this read
       return;
     }
-    if (seq < this.statusApplied || this.stopped) return;
-    this.statusApplied = seq;
+    if (this.state.kind === 'stopped') return;
     this.exitsAtStatus = exitsBefore;
-    const before = this.status;
-    this.status = st;
-    this.statusAt = this.clock.now();
-    if (st.state === 'starting') this.startingSince ??= this.statusAt;
-    else this.startingSince = undefined;
+    const before = this.seen?.status;
+    const at = this.clock.now();
+    const startingSince = st.state === 'starting' ? (this.seen?.startingSince ?? at) : undefined;
+    this.seen = { status: st, at, startingSince };
     if (!before || before.state !== st.state || (st.state === 'running' && before.pids[0] !== st.pids[0])) {
       const detail = `${st.state}${st.detail ? `: ${st.detail}` : ''}${st.pids.length ? ` (pids ${st.pids.join(' ')})` : ''}`;
       this.emit({ type: 'status_changed', from: before?.state ?? null, to: st.state, pids: [...st.pids], detail });
     }
   }
 
-  /**
-   * Runs one check and feeds its hysteresis; results from before a recovery are dropped.
-   * Returns the result, or undefined when the run was skipped or dropped.
-   */
-  private async runEntry(entry: CheckEntry): Promise<CheckResult | undefined> {
-    if (this.stopped || this.recovery || entry.inFlight) return undefined;
-    entry.inFlight = true;
-    const epoch = this.epoch;
-    try {
-      const result = await runCheck(entry.check, this.checkContext);
-      if (this.stopped || this.recovery || epoch !== this.epoch) return undefined;
-      const verdict = entry.hysteresis.record(result.ok);
-      entry.last = { ...result, at: this.clock.now() };
-      if (!result.ok) {
-        // Each failure on the way to critical, then silence until it passes again.
-        if (verdict.state === 'passing' || verdict.changed) {
-          this.emit({
-            type: 'check_failed',
-            check: entry.check.name,
-            consecutiveFailures: verdict.consecutiveFailures,
-            critical: verdict.state === 'failing',
-            durationMs: result.durationMs,
-            detail: result.detail,
-          });
-        }
-      } else if (verdict.changed) {
-        this.emit({ type: 'check_passed', check: entry.check.name, durationMs: result.durationMs, detail: result.detail });
-      }
-      return result;
-    } finally {
-      entry.inFlight = false;
-    }
-  }
-
   /** Why the service needs recovering, or undefined when it is healthy. */
   private problem(): string | undefined {
-    const st = this.status;
+    const seen = this.seen;
+    const st = seen?.status;
     if (st && (st.state === 'failed' || st.state === 'inactive')) return `service ${st.state}${st.detail ? `: ${st.detail}` : ''}`;
-    if (st?.state === 'starting' && this.startingSince !== undefined && this.clock.now() - this.startingSince >= this.service.recovery.startTimeout) {
+    if (st?.state === 'starting' && seen?.startingSince !== undefined && this.clock.now() - seen.startingSince >= this.service.recovery.startTimeout) {
       return `service still starting after ${this.service.recovery.startTimeout} ms`;
     }
-    const failing = this.entries.find((e) => e.hysteresis.state === 'failing');
-    if (failing) return `check ${failing.check.name} failed ${failing.hysteresis.consecutiveFailures} times in a row${failing.last ? `: ${failing.last.detail}` : ''}`;
+    const failing = this.checks.failing();
+    if (failing) {
+      const last = failing.lastResult;
+      return `check ${failing.name} failed ${failing.hysteresis.consecutiveFailures} times in a row${last ? `: ${last.detail}` : ''}`;
+    }
     return undefined;
   }
 
   private async evaluate(): Promise<void> {
-    if (this.stopped || this.recovery || !this.status) return;
-    // The process exited after the status we hold was read: the exit's own status read is
-    // under way and evaluates then, so the recovery names the exit, not a check that
-    // merely saw the port close.
+    const state = this.state;
+    if (state.kind === 'stopped' || state.kind === 'idle' || state.kind === 'recovering' || !this.seen) return;
+    // The process exited after the status we hold was read: the exit's own input is queued
+    // and evaluates then, so the recovery names the exit, not a check that merely saw the
+    // port close.
     if (this.exits !== this.exitsAtStatus) return;
     const problem = this.problem();
     const now = this.clock.now();
     if (problem === undefined) {
-      this.skipReported = false;
-      if (this.status.state !== 'running') return; // starting: neither healthy nor failed yet
+      if (state.kind === 'watching' && state.skipNoticed) this.state = { kind: 'watching', skipNoticed: false };
+      if (this.seen.status.state !== 'running') return; // starting: neither healthy nor failed yet
+      // Held for a port another process had: the service runs and passes now, so it is free.
+      if (state.kind === 'budget_spent' && state.cause.kind === 'address_in_use' && !this.budget.exhausted) this.state = settled(state.window);
       const reset = this.budget.observe(true, now);
-      if (reset) this.emit({ type: 'budget_reset', stableForMs: reset.stableForMs, used: reset.used, detail: `stable for ${reset.stableForMs} ms: ${reset.used} used recoveries forgiven` });
+      if (reset) {
+        this.saveBudget();
+        this.emit({ type: 'budget_reset', stableForMs: reset.stableForMs, used: reset.used, detail: `stable for ${reset.stableForMs} ms: ${reset.used} used recoveries forgiven` });
+        if (this.state.kind === 'budget_spent') this.state = settled(this.state.window);
+      }
       return;
     }
-    this.troubledSinceSample = true;
+    const window = windowOf(state);
+    if (window) window.troubled = true;
     this.budget.observe(false, now);
     this.beginRecovery(problem, 'auto');
   }
 
   // ---- recovering ----
 
-  private beginRecovery(reason: string, origin: RecoveryOrigin): RecoveryRequest {
-    if (!this.started || this.stopped) return { accepted: false, reason: 'not_watching', message: `service ${this.name} is not being watched` };
+  private beginRecovery(reason: string, origin: RecoveryOrigin, requestId = ''): RecoveryRequest {
+    const state = this.state;
+    if (state.kind === 'idle' || state.kind === 'stopped') return { accepted: false, reason: 'not_watching', message: `service ${this.name} is not being watched` };
     if (!this.service.recovery.enabled) {
-      if (origin === 'auto' && !this.skipReported) {
-        this.skipReported = true;
+      if (origin === 'auto' && !(state.kind === 'watching' && state.skipNoticed)) {
+        this.state = { kind: 'watching', skipNoticed: true };
         this.emit({ type: 'recovery_skipped', reason: 'disabled', detail: `recovery is disabled for ${this.name}; not acting on: ${reason}` });
       }
       return { accepted: false, reason: 'recovery_disabled', message: `recovery is disabled for service ${this.name} (recovery.enabled: false)` };
     }
-    if (this.recovery) return { accepted: false, reason: 'already_recovering', message: `a recovery of ${this.name} is already running` };
-    if (!this.budget.consume()) {
+    if (state.kind === 'recovering') return { accepted: false, reason: 'already_recovering', message: `a recovery of ${this.name} is already running` };
+    const window = windowOf(state);
+    if (origin !== 'operator' && state.kind === 'budget_spent' && state.cause.kind === 'address_in_use') {
+      return { accepted: false, reason: 'address_in_use', message: `not restarting ${this.name}: ${state.cause.detail}` };
+    }
+    // An operator's restart is theirs to decide: it neither needs nor spends the budget.
+    if (origin !== 'operator' && !this.budget.consume()) {
       const message = `recovery budget of ${this.name} is spent: ${this.budget.used} of ${this.budget.max} used; it resets after ${this.budget.windowMs} ms of stable service`;
-      if (origin === 'auto' && this.budget.takeExhaustionNotice()) {
+      if (origin === 'auto' && state.kind !== 'budget_spent') {
+        this.state = { kind: 'budget_spent', since: this.clock.now(), cause: { kind: 'budget' }, window };
         this.emit({ type: 'recovery_exhausted', used: this.budget.used, max: this.budget.max, windowMs: this.budget.windowMs, detail: `${message}; not acting on: ${reason}` });
       }
       return { accepted: false, reason: 'budget_exhausted', message };
     }
+    if (origin !== 'operator') this.saveBudget();
+    const run: RecoveryRun = { reason, origin, requestId, startedAt: this.clock.now(), stepIndex: -1, step: undefined, outcome: Promise.resolve({ ok: false, detail: '', durationMs: 0 }) };
     // Set synchronously, before any await: two triggers at once must not start two recoveries.
-    const slot: { promise: Promise<RecoveryOutcome>; step?: StepName } = { promise: Promise.resolve({ ok: false, detail: '', durationMs: 0 }) };
-    this.recovery = slot;
-    this.epoch++;
-    let recovered = false;
-    slot.promise = this.runRecovery(reason, origin, slot)
-      .then(async (outcome) => {
-        recovered = outcome.ok;
-        // Refresh what the snapshot shows before it stops saying "recovering": a heartbeat
-        // in between would report the old process, or a failure already dealt with.
-        if (!this.stopped) await this.readStatus().catch(() => undefined);
-        return outcome;
-      })
-      .finally(() => {
-        this.recovery = undefined;
-        this.epoch++;
-        // The exit listener ignores exits while a recovery runs, so look at the service now:
-        // a crash right after it was verified is answered at once, not at the next poll an
-        // interval away (a fresh read if it exited after the last one). After a failed
-        // recovery the poll's pause stands.
-        if (recovered && !this.stopped) void this.track(this.exits !== this.exitsAtStatus ? this.pollAndEvaluate() : this.evaluate());
-      });
-    return { accepted: true, outcome: slot.promise };
+    this.state = { kind: 'recovering', run, window };
+    // Results of checks begun before the restart say nothing about the service after it.
+    this.checks.stop();
+    if (window) window.troubled = true;
+    run.outcome = this.runRecovery(run).then(async (outcome) => {
+      await this.queue.push({ type: 'recovery_done', ok: outcome.ok, blocked: outcome.blocked });
+      return outcome;
+    });
+    return { accepted: true, outcome: run.outcome };
   }
 
-  private async runRecovery(reason: string, origin: RecoveryOrigin, slot: { step?: StepName }): Promise<RecoveryOutcome> {
-    const t0 = this.clock.now();
-    this.troubledSinceSample = true;
-    this.emit({ type: 'recovery_started', reason, origin, attempt: this.budget.used, budgetMax: this.budget.max, detail: `recovery ${this.budget.used} of ${this.budget.max}: ${reason}` });
+  private async runRecovery(run: RecoveryRun): Promise<RecoveryOutcome> {
+    const t0 = run.startedAt;
+    const emit = (e: EventInput) => this.emit(run.requestId ? { ...e, requestId: run.requestId } : e);
+    const spent = run.origin === 'operator' ? 'an operator restart, outside the budget' : `recovery ${this.budget.used} of ${this.budget.max}`;
+    emit({ type: 'recovery_started', reason: run.reason, origin: run.origin, attempt: this.budget.used, budgetMax: this.budget.max, detail: `${spent}: ${run.reason}` });
     const ctx = this.stepContext();
     const failures: string[] = [];
-    for (const step of this.steps) {
-      if (this.stopped) break;
-      slot.step = step.name;
-      this.emit({ type: 'step_started', step: step.name, detail: step.name });
+    const stopped = () => this.state.kind === 'stopped';
+    let blocked: string | undefined;
+    for (const [index, step] of this.steps.entries()) {
+      if (stopped()) break;
+      run.stepIndex = index;
+      run.step = step.name;
+      emit({ type: 'step_started', step: step.name, detail: step.name });
       const s0 = this.clock.now();
       let verdict;
       try {
@@ -456,27 +518,142 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
       }
       const durationMs = this.clock.now() - s0;
       if (verdict.ok) {
-        this.emit({ type: 'step_succeeded', step: step.name, durationMs, detail: verdict.detail });
-        for (const e of this.entries) e.hysteresis.reset();
-        const outcome: RecoveryOutcome = { ok: true, step: step.name, detail: verdict.detail, durationMs: this.clock.now() - t0 };
+        emit({ type: 'step_succeeded', step: step.name, durationMs, detail: verdict.detail });
+        const verified = this.clock.now() - t0;
+        // Serving is what people wait for; the watch after it only proves it lasts.
+        const serving = verdict.servingAt !== undefined ? Math.max(0, verdict.servingAt - t0) : verified;
+        const outcome: RecoveryOutcome = { ok: true, step: step.name, detail: verdict.detail, durationMs: verified, timeToServingMs: serving, timeToVerifiedMs: verified };
         this.lastRecovery = { ...outcome, at: this.clock.now() };
-        this.emit({ type: 'recovery_succeeded', step: step.name, durationMs: outcome.durationMs, detail: `recovered by ${step.name} in ${outcome.durationMs} ms` });
-        this.startMonitoring();
+        emit({
+          type: 'recovery_succeeded',
+          step: step.name,
+          durationMs: verified,
+          timeToServingMs: serving,
+          timeToVerifiedMs: verified,
+          detail: `recovered by ${step.name}: serving again after ${serving} ms (verified after ${verified} ms)`,
+        });
         return outcome;
       }
-      failures.push(`${step.name}: ${verdict.detail}`);
-      this.emit({ type: 'step_failed', step: step.name, durationMs, detail: verdict.detail });
+      // Another process holds the port: every later step restarts the same way and fails
+      // the same way, so stop here rather than spend the budget on it. Process services
+      // only, whose output is in memory; a systemd unit's journal is read by step 3, whose
+      // error patterns name the line.
+      blocked = stopped() || this.manager.kind !== 'process' ? undefined : await this.portConflict(s0);
+      const detail = blocked ? `${verdict.detail}; ${blocked}` : verdict.detail;
+      failures.push(`${step.name}: ${detail}`);
+      emit({ type: 'step_failed', step: step.name, durationMs, detail });
+      if (blocked) break;
     }
-    const outcome: RecoveryOutcome = { ok: false, detail: this.stopped ? 'watcher stopped' : failures.join('; '), durationMs: this.clock.now() - t0 };
+    const outcome: RecoveryOutcome = { ok: false, detail: stopped() ? 'watcher stopped' : failures.join('; '), durationMs: this.clock.now() - t0 };
+    if (blocked) outcome.blocked = blocked;
     this.lastRecovery = { ...outcome, at: this.clock.now() };
-    this.emit({ type: 'recovery_failed', durationMs: outcome.durationMs, detail: `all ${this.steps.length} steps failed` });
+    emit({ type: 'recovery_failed', durationMs: outcome.durationMs, detail: blocked ? `stopped after ${run.step}: ${blocked}` : `all ${this.steps.length} steps failed` });
     return outcome;
   }
 
+  /**
+   * "Address already in use" in the service's output since `sinceMs`, with another
+   * process (not one of the service's own) listening on the port: says who, else undefined.
+   */
+  private async portConflict(sinceMs: number): Promise<string | undefined> {
+    let lines: string[];
+    try {
+      lines = (await this.manager.recentLogs(sinceMs)).map((l) => l.text);
+    } catch {
+      return undefined;
+    }
+    const line = lines.find((l) => /EADDRINUSE|address already in use/i.test(l));
+    if (!line) return undefined;
+    const named = portOfAddressInUse(line);
+    const ports = named !== undefined ? [named] : this.declaredPorts();
+    const own = new Set(await this.manager.pids().catch(() => [] as number[]));
+    for (const port of ports) {
+      const holders = this.portHolders(port).filter((h) => !own.has(h.pid));
+      if (holders.length > 0) {
+        const who = holders.map((h) => `pid ${h.pid} (${h.command})`).join(', ');
+        return `address already in use: port ${port} is held by ${who}, not by ${this.name}; a restart cannot free it`;
+      }
+    }
+    return undefined;
+  }
+
+  /** The TCP ports the service's checks connect to. */
+  private declaredPorts(): number[] {
+    const ports = new Set<number>();
+    for (const c of this.checks.checks) {
+      if (c.spec.type === 'tcp') ports.add(c.spec.port);
+      if (c.spec.type === 'http') {
+        try {
+          const u = new URL(c.spec.url);
+          ports.add(Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
+        } catch {
+          // validated at load; nothing to add
+        }
+      }
+    }
+    return [...ports];
+  }
+
+  private saveBudget(): void {
+    try {
+      this.budgetStore?.save({ used: this.budget.used, updatedAtMs: this.clock.now() });
+    } catch (err) {
+      this.onError(err, 'budget store');
+    }
+  }
+
+  /**
+   * The end of a recovery, in turn with the other inputs. After a success the checks start
+   * afresh, the monitoring window opens (or is extended) and the service is looked at
+   * again at once: a crash right after it was verified is answered now, not a poll later.
+   * After a failure the poll's pause stands.
+   */
+  private async finishRecovery(ok: boolean, blocked: string | undefined): Promise<void> {
+    const state = this.state;
+    if (state.kind !== 'recovering') return;
+    let window = state.window;
+    if (ok) {
+      this.checks.reset();
+      if (window?.monitor.active) {
+        window.monitor.begin(this.clock.now());
+      } else {
+        const r = this.service.recovery;
+        window = { monitor: new RecoveryMonitor(r.monitorEvery, r.monitorFor, r.monitorFailures), troubled: false };
+        window.monitor.begin(this.clock.now());
+        this.state = { ...state, window };
+        this.emit({
+          type: 'monitoring_started',
+          untilMs: window.monitor.until!,
+          everyMs: window.monitor.everyMs,
+          detail: `sampling every ${window.monitor.everyMs} ms for ${window.monitor.forMs} ms; ${window.monitor.failuresForRecurrence} failed samples in a row are a recurrence`,
+        });
+        this.scheduleMonitorTick();
+      }
+    }
+    // Refresh what the snapshot shows before it stops saying "recovering": a heartbeat in
+    // between would report the old process, or a failure already dealt with.
+    await this.readStatus();
+    if (this.state.kind !== 'recovering') return;
+    this.state = settled(window);
+    this.checks.start();
+    if (blocked) {
+      this.state = { kind: 'budget_spent', since: this.clock.now(), cause: { kind: 'address_in_use', detail: blocked }, window };
+      this.emit({
+        type: 'recovery_exhausted',
+        used: this.budget.used,
+        max: this.budget.max,
+        windowMs: this.budget.windowMs,
+        detail: `not restarting ${this.name} again: ${blocked}. Stop that process or move one of them to another port, then restart the service (or reset its budget) through the coordinator`,
+      });
+      return;
+    }
+    if (ok) await this.evaluate();
+  }
+
   private verifyDeps(): VerifyDeps {
-    const probes: Probe[] = this.entries
-      .filter((e) => e.spec.type === 'http' || e.spec.type === 'tcp')
-      .map((e) => ({ check: e.check, failuresBeforeCritical: e.spec.failuresBeforeCritical }));
+    const probes: Probe[] = this.checks.checks
+      .filter((c) => c.spec.type === 'http' || c.spec.type === 'tcp')
+      .map((c) => ({ check: c.check, failuresBeforeCritical: c.spec.failuresBeforeCritical }));
     return {
       manager: this.manager,
       clock: this.clock,
@@ -513,24 +690,15 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
 
   // ---- monitoring after a recovery ----
 
-  private startMonitoring(): void {
-    const how = this.monitor.begin(this.clock.now());
-    if (how === 'extended') return;
-    this.troubledSinceSample = false;
-    this.emit({
-      type: 'monitoring_started',
-      untilMs: this.monitor.until!,
-      everyMs: this.monitor.everyMs,
-      detail: `sampling every ${this.monitor.everyMs} ms for ${this.monitor.forMs} ms; ${this.monitor.failuresForRecurrence} failed samples in a row are a recurrence`,
-    });
-    this.scheduleMonitorSample();
-  }
-
-  private scheduleMonitorSample(): void {
-    if (this.stopped || !this.monitor.active) return;
+  private scheduleMonitorTick(): void {
+    // One tick chain at a time, whichever window it serves.
+    if (this.monitorTimer || this.state.kind === 'stopped') return;
+    const window = windowOf(this.state);
+    if (!window?.monitor.active) return;
     this.monitorTimer = this.clock.setTimeout(() => {
-      void this.track(this.monitorSample()).finally(() => this.scheduleMonitorSample());
-    }, this.monitor.everyMs);
+      this.monitorTimer = undefined;
+      void this.queue.push({ type: 'monitor_tick' }).finally(() => this.scheduleMonitorTick());
+    }, window.monitor.everyMs);
   }
 
   /**
@@ -538,23 +706,48 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
    * "2 in a row" is the hysteresis here) plus whatever went wrong since the last sample.
    */
   private async monitorSample(): Promise<void> {
-    if (this.stopped || !this.monitor.active) return;
+    const window = windowOf(this.state);
+    if (!window?.monitor.active) return;
     let checkFailed = false;
-    if (!this.recovery) {
+    if (this.state.kind !== 'recovering') {
       await this.readStatus();
-      const results = await Promise.all(this.entries.map((e) => this.runEntry(e)));
+      const results = await this.checks.runAll();
       checkFailed = results.some((r) => r !== undefined && !r.ok);
       await this.evaluate();
     }
-    const down = this.status !== undefined && this.status.state !== 'running';
-    const failed = this.troubledSinceSample || checkFailed || down || this.recovery !== undefined || this.problem() !== undefined;
-    this.troubledSinceSample = false;
-    const r = this.monitor.sample(failed, this.clock.now());
+    if (this.state.kind === 'stopped') return;
+    const st = this.seen?.status;
+    const down = st !== undefined && st.state !== 'running';
+    const failed = window.troubled || checkFailed || down || this.state.kind === 'recovering' || this.problem() !== undefined;
+    window.troubled = false;
+    const r = window.monitor.sample(failed, this.clock.now());
+    if (r.outcome === 'continue') return;
     if (r.outcome === 'recurrence') {
       this.emit({ type: 'recurrence', consecutiveFailures: r.consecutiveFailures, detail: `${r.consecutiveFailures} failed samples in a row after a recovery: ${this.problem() ?? 'recovered again in between'}` });
       this.emit({ type: 'monitoring_ended', outcome: 'recurrence', detail: 'recurrence' });
-    } else if (r.outcome === 'stable') {
-      this.emit({ type: 'monitoring_ended', outcome: 'stable', detail: `no recurrence within ${this.monitor.forMs} ms` });
+    } else {
+      this.emit({ type: 'monitoring_ended', outcome: 'stable', detail: `no recurrence within ${window.monitor.forMs} ms` });
+    }
+    this.closeWindow(window);
+  }
+
+  /** The window ended: the state drops it. */
+  private closeWindow(window: MonitorWindow): void {
+    const state = this.state;
+    if (windowOf(state) !== window) return;
+    switch (state.kind) {
+      case 'monitoring':
+        this.state = { kind: 'watching', skipNoticed: false };
+        return;
+      case 'recovering':
+      case 'budget_spent':
+        this.state = { ...state, window: undefined };
+        return;
+      case 'idle':
+      case 'watching':
+      case 'adopted':
+      case 'stopped':
+        return;
     }
   }
 }

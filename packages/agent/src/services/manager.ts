@@ -48,6 +48,11 @@ export interface LogLine {
   text: string;
 }
 
+/** What `adopt` found. */
+export type AdoptOutcome =
+  | { adopted: true; pid: number; pgid: number; since: number; detail: string }
+  | { adopted: false; detail: string; /** A live copy running another command, stopped so the new one can start. */ stoppedPid?: number };
+
 /** Returned by every subscription: call it to unsubscribe. */
 export type Unsubscribe = () => void;
 
@@ -78,6 +83,13 @@ export interface ServiceManager {
   recentLogs(sinceMs: number): Promise<LogLine[]>;
   /** Every line as the manager captures it (process services); systemd's journal is followed elsewhere. */
   onLog(cb: (line: LogLine) => void): Unsubscribe;
+  /**
+   * Takes over a live copy of the service that an earlier agent started and left behind
+   * (it crashed or was killed), instead of starting a second one. Only managers whose
+   * services die with the agent's ownership have it (process); a systemd unit outlives
+   * the agent by design and is simply read.
+   */
+  adopt?(): Promise<AdoptOutcome>;
   /** Releases what the manager holds. A process service is killed; a systemd unit is left as it is. */
   close(): Promise<void>;
 }

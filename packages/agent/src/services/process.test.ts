@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, GroupTracker, httpGet, killChildren, script, waitFor } from '../../test-fixtures/helpers.js';
 import { ServiceCommandError } from './errors.js';
 import type { ExitNotice, LogLine } from './manager.js';
-import { ProcessManager } from './process.js';
+import { ProcessManager, type ProcessManagerOptions } from './process.js';
+import { processRecordFile } from './process-record.js';
 import { readProcStat } from './procfs-read.js';
 import { parseServices, type ProcessServiceSpec } from './schema.js';
 
@@ -11,9 +15,9 @@ const tracker = new GroupTracker();
 const managers: ProcessManager[] = [];
 const bystanders: ChildProcess[] = [];
 
-function manager(command: string[], env: Record<string, string> = {}): ProcessManager {
+function manager(command: string[], env: Record<string, string> = {}, options: ProcessManagerOptions = {}): ProcessManager {
   const [spec] = parseServices([{ name: 'fixture', manager: 'process', command, env }], { defaultIntervalMs: 1_000 });
-  const m = new ProcessManager(spec as ProcessServiceSpec);
+  const m = new ProcessManager(spec as ProcessServiceSpec, options);
   managers.push(m);
   return m;
 }
@@ -146,5 +150,80 @@ describe('ProcessManager (real child processes)', () => {
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
     expect((await m.status()).state).toBe('running');
+  });
+
+  it('adopt - a second manager takes over the recorded group (same pid), notices its death from /proc, refuses a reused pid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-adopt-'));
+    try {
+      const port = await freePort();
+      const cmd = [process.execPath, script('http-server.mjs')];
+      const record = processRecordFile(join(dir, 'fixture.process.json'));
+      // The first "agent" starts the service and dies without stopping it (no close()).
+      const first = new ProcessManager(parseServices([{ name: 'fixture', manager: 'process', command: cmd, env: { PORT: String(port) } }], { defaultIntervalMs: 1_000 })[0] as ProcessServiceSpec, { record });
+      const pid = await started(first);
+      await waitFor(() => httpGet(port), 5_000, 'the service to serve');
+      expect(record.load()).toMatchObject({ pid, pgid: pid, command: cmd, starttime: (await readProcStat(pid))!.starttime });
+
+      const second = manager(cmd, { PORT: String(port) }, { record, adoptPollMs: 20 });
+      const adopted = await second.adopt();
+      expect(adopted).toMatchObject({ adopted: true, pid, pgid: pid });
+      expect(await second.status()).toMatchObject({ state: 'running', pids: [pid] });
+      const exits: ExitNotice[] = [];
+      second.onExit((n) => exits.push(n));
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => exits.length > 0, 5_000, 'the exit noticed from /proc');
+      expect(exits[0]).toMatchObject({ pid, code: null, signal: null });
+      expect(await second.status()).toMatchObject({ state: 'failed', detail: expect.stringContaining('adopted from an earlier agent') });
+
+      // A record whose pid now belongs to another process (other start time) is not adopted.
+      const other = await started(manager(cmd, { PORT: String(await freePort()) }));
+      record.save({ pgid: other, pid: other, starttime: 1, command: cmd, startedAtMs: Date.now() });
+      expect(await manager(cmd, {}, { record }).adopt()).toEqual({ adopted: false, detail: expect.stringContaining(`pid ${other} now belongs to another process`) });
+      expect(record.load()).toBeUndefined();
+
+      // The config changed while no agent ran: the live copy of the old command is stopped, not adopted.
+      const oldCmd = [process.execPath, '-e', 'setInterval(() => {}, 1000)'];
+      const old = new ProcessManager(parseServices([{ name: 'fixture', manager: 'process', command: oldCmd }], { defaultIntervalMs: 1_000 })[0] as ProcessServiceSpec, { record });
+      const oldPid = await started(old);
+      const replaced = await manager(cmd, {}, { record }).adopt();
+      expect(replaced).toMatchObject({ adopted: false, stoppedPid: oldPid, detail: expect.stringMatching(/^stopped pid \d+ left by an earlier agent: it ran /) });
+      await waitFor(async () => (await readProcStat(oldPid)) === undefined || (await readProcStat(oldPid))!.state === 'Z', 3_000, 'the old copy gone');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('output file - the service writes to a file that outlives its manager, so it keeps serving and logging; the adopter follows the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-out-'));
+    try {
+      const port = await freePort();
+      const cmd = [process.execPath, script('http-server.mjs')];
+      const env = { PORT: String(port), LOG_REQUESTS: '1' };
+      const record = processRecordFile(join(dir, 'fixture.process.json'));
+      const outputFiles = { stdout: join(dir, 'fixture.stdout'), stderr: join(dir, 'fixture.stderr') };
+      const spec = parseServices([{ name: 'fixture', manager: 'process', command: cmd, env }], { defaultIntervalMs: 1_000 })[0] as ProcessServiceSpec;
+      const first = new ProcessManager(spec, { record, outputFiles });
+      const seen: LogLine[] = [];
+      first.onLog((l) => seen.push(l));
+      const pid = await started(first);
+      await waitFor(() => seen.some((l) => l.text === `listening on 127.0.0.1:${port} pid ${pid}`), 5_000, 'the listening line, read from the file');
+      await waitFor(async () => (await httpGet(port))?.status === 200, 5_000, 'the service to serve');
+      await waitFor(() => seen.some((l) => l.text === 'GET / 200' && l.stream === 'stdout'), 2_000, 'a request line');
+      // The "agent" goes away without a word (no close()): with pipes, the next line would kill the service (EPIPE).
+      const followers = (first as unknown as { followers?: Record<'stdout' | 'stderr', { stop(): void }> }).followers!;
+      followers.stdout.stop();
+      followers.stderr.stop();
+      for (let i = 0; i < 5; i++) expect(await httpGet(port, 1000)).toEqual({ status: 200, pid });
+
+      const second = manager(cmd, env, { record, outputFiles });
+      const later: LogLine[] = [];
+      second.onLog((l) => later.push(l));
+      expect(await second.adopt()).toMatchObject({ adopted: true, pid });
+      await httpGet(port, 1000);
+      await waitFor(() => later.some((l) => l.text === 'GET / 200'), 2_000, 'the adopted service logging, followed from the file');
+      expect(later.some((l) => l.text.startsWith('listening on'))).toBe(false); // followed from the end, not replayed
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,9 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { systemClock, type Clock } from '@vigil/shared';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { systemClock, type Clock, type TimerHandle } from '@vigil/shared';
 import { ServiceCommandError } from './errors.js';
 import { LineRing, LineSplitter } from './lines.js';
-import type { ExitNotice, LogLine, ServiceManager, ServiceStatus, StopResult, Unsubscribe } from './manager.js';
-import { listGroupFromLeader, listProcessGroup, PROC_ROOT } from './procfs-read.js';
+import type { AdoptOutcome, ExitNotice, LogLine, ServiceManager, ServiceStatus, StopResult, Unsubscribe } from './manager.js';
+import { OutputFollower } from './output-file.js';
+import { checkRecord, type ProcessRecordStore } from './process-record.js';
+import { isGone } from './procfs.js';
+import { listGroupFromLeader, listProcessGroup, PROC_ROOT, readProcStat } from './procfs-read.js';
 import type { ProcessServiceSpec } from './schema.js';
 import { pollUntil } from './wait.js';
 
@@ -22,11 +27,27 @@ export interface ProcessManagerOptions {
   killWaitMs?: number;
   /** @default /proc */
   procRoot?: string;
+  /** Where the running group is written down for the next agent (see process-record.ts). @default none: nothing is recorded or adopted */
+  record?: ProcessRecordStore;
+  /** How often an adopted service's main process is looked for in /proc (it is not our child: no exit event). @default 250 */
+  adoptPollMs?: number;
+  /**
+   * Files the service's stdout and stderr are appended to (and followed from), instead of
+   * pipes to the agent: output that outlives the agent, so the service survives an agent
+   * crash and can be adopted. @default pipes
+   */
+  outputFiles?: { stdout: string; stderr: string };
 }
 
-/** One run of the service: a child and the process group it leads. */
+/** How long an exit waits for the child's last output to arrive. */
+const EXIT_OUTPUT_WAIT_MS = 50;
+
+/** One run of the service: a child (or an adopted process) and the process group it leads. */
 interface Generation {
-  child: ChildProcess;
+  /** Absent for a process adopted from an earlier agent. */
+  child: ChildProcess | undefined;
+  /** An adopted leader's start time, to tell it from a later process given its PID. */
+  adoptedStarttime?: number;
   pgid: number;
   startedAt: number;
   exit?: { code: number | null; signal: NodeJS.Signals | null; at: number };
@@ -53,7 +74,12 @@ export class ProcessManager implements ServiceManager {
   private readonly procRoot: string;
   private readonly exitListeners = new Set<(n: ExitNotice) => void>();
   private readonly logListeners = new Set<(l: LogLine) => void>();
+  private readonly record: ProcessRecordStore | undefined;
+  private readonly adoptPollMs: number;
   private gen: Generation | undefined;
+  private adoptTimer: TimerHandle | undefined;
+  private readonly outputFiles: { stdout: string; stderr: string } | undefined;
+  private followers: { stdout: OutputFollower; stderr: OutputFollower } | undefined;
   private spawnError: { message: string; at: number } | undefined;
 
   constructor(
@@ -68,6 +94,9 @@ export class ProcessManager implements ServiceManager {
     this.restartGraceMs = options.restartGraceMs ?? spec.recovery.gracefulStopTimeout;
     this.maxLineLength = options.maxLineLength ?? 4096;
     this.procRoot = options.procRoot ?? PROC_ROOT;
+    this.record = options.record;
+    this.adoptPollMs = options.adoptPollMs ?? 250;
+    this.outputFiles = options.outputFiles;
   }
 
   async status(): Promise<ServiceStatus> {
@@ -76,12 +105,14 @@ export class ProcessManager implements ServiceManager {
       if (this.spawnError) return { state: 'failed', pids: [], since: this.spawnError.at, detail: this.spawnError.message };
       return { state: 'inactive', pids: [], detail: 'not started' };
     }
+    // An adopted leader's end has no event: a status read looks for itself.
+    if (!gen.child && !gen.exit) await this.adoptedLeaderAlive(gen);
     const pids = await this.groupMembers(gen);
     if (!gen.exit) {
       return { state: 'running', pids: pids.length > 0 ? pids : [gen.pgid], since: gen.startedAt };
     }
     const { code, signal, at } = gen.exit;
-    const how = signal ? `killed by signal ${signal}` : `exited with code ${code}`;
+    const how = signal ? `killed by signal ${signal}` : code === null ? `exited (pid ${gen.pgid} was adopted from an earlier agent: not its child, so its exit status is unknown)` : `exited with code ${code}`;
     const clean = gen.stopRequested || gen.failureCleared || code === 0;
     return { state: clean ? 'inactive' : 'failed', pids, since: at, detail: gen.stopRequested ? `stopped (${how})` : how };
   }
@@ -89,14 +120,32 @@ export class ProcessManager implements ServiceManager {
   async start(): Promise<void> {
     if (this.gen && !this.gen.exit) return; // already running, as `systemctl start` would say
     const [file, ...args] = this.spec.command as [string, ...string[]];
-    const child = spawn(file, args, {
-      cwd: this.spec.cwd,
-      env: { ...process.env, ...this.spec.env },
-      // Its own process group: signals to -pgid then reach the service and its children only.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const fds: number[] = [];
+    let stdio: StdioOptions = ['ignore', 'pipe', 'pipe'];
+    if (this.outputFiles) {
+      const { stdout, stderr } = this.outputFiles;
+      try {
+        this.followOutput();
+        for (const f of [stdout, stderr]) {
+          mkdirSync(dirname(f), { recursive: true });
+          fds.push(openSync(f, 'a'));
+        }
+        stdio = ['ignore', fds[0]!, fds[1]!];
+      } catch (err) {
+        for (const fd of fds) closeSync(fd);
+        this.spawnError = { message: `cannot open ${stdout} and ${stderr} for the output of ${file}: ${(err as Error).message}`, at: this.clock.now() };
+        throw new ServiceCommandError(this.spawnError.message, { command: this.spec.command, cause: err });
+      }
+    }
+    let child: ChildProcess;
     try {
+      child = spawn(file, args, {
+        cwd: this.spec.cwd,
+        env: { ...process.env, ...this.spec.env },
+        // Its own process group: signals to -pgid then reach the service and its children only.
+        detached: true,
+        stdio,
+      });
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
         child.once('error', reject);
@@ -104,6 +153,9 @@ export class ProcessManager implements ServiceManager {
     } catch (err) {
       this.spawnError = { message: `cannot start ${file}: ${(err as Error).message}`, at: this.clock.now() };
       throw new ServiceCommandError(this.spawnError.message, { command: this.spec.command, cause: err });
+    } finally {
+      // The child has its own copies; ours would keep the files open for nothing.
+      for (const fd of fds) closeSync(fd);
     }
     this.spawnError = undefined;
     const gen: Generation = { child, pgid: child.pid!, startedAt: this.clock.now(), stopRequested: false, failureCleared: false };
@@ -112,16 +164,108 @@ export class ProcessManager implements ServiceManager {
     child.on('error', () => {});
     this.capture(child, 'stdout');
     this.capture(child, 'stderr');
-    child.once('exit', (code, signal) => {
-      gen.exit = { code, signal, at: this.clock.now() };
-      const notice: ExitNotice = { pid: gen.pgid, code, signal, at: gen.exit.at };
-      for (const cb of this.exitListeners) cb(notice);
-    });
+    child.once('exit', (code, signal) => this.childExited(child, gen, code, signal));
+    await this.writeRecord(gen);
+  }
+
+  /**
+   * Takes over the group the record names when its leader is still the process recorded
+   * (same start time: not a reused PID) and runs the command the config declares now.
+   * A live group running another command (the config changed while no agent ran) is
+   * stopped, so the start that follows does not fight it for its port.
+   */
+  async adopt(): Promise<AdoptOutcome> {
+    if (this.gen && !this.gen.exit) return { adopted: false, detail: 'already running under this agent' };
+    const r = this.record?.load();
+    if (!r) return { adopted: false, detail: 'no process recorded' };
+    const check = await checkRecord(r, this.procRoot);
+    if (!check.alive) {
+      this.record!.clear();
+      return { adopted: false, detail: `recorded process not running: ${check.why}` };
+    }
+    const gen: Generation = { child: undefined, adoptedStarttime: r.starttime, pgid: r.pgid, startedAt: r.startedAtMs, stopRequested: false, failureCleared: false };
+    if (JSON.stringify(r.command) !== JSON.stringify(this.spec.command)) {
+      const stopped = await this.stopGeneration(gen, this.restartGraceMs);
+      this.record!.clear();
+      return { adopted: false, stoppedPid: r.pid, detail: `stopped pid ${r.pid} left by an earlier agent: it ran ${JSON.stringify(r.command)}, the config now says ${JSON.stringify(this.spec.command)}${stopped.exited ? '' : ' (processes still present)'}` };
+    }
+    this.gen = gen;
+    // Its output goes on into the same file: follow it from here.
+    this.followOutput();
+    this.watchAdopted(gen);
+    return { adopted: true, pid: r.pid, pgid: r.pgid, since: r.startedAtMs, detail: `adopted pid ${r.pid} (process group ${r.pgid}) started by an earlier agent at ${new Date(r.startedAtMs).toISOString()}` };
+  }
+
+  /**
+   * The child's last lines may still be in its pipes when `exit` fires: they are let in
+   * first (until both streams end, at most EXIT_OUTPUT_WAIT_MS: a grandchild may hold
+   * them open), so whoever reads the logs on this exit sees why it ended.
+   */
+  private childExited(child: ChildProcess, gen: Generation, code: number | null, signal: NodeJS.Signals | null): void {
+    const at = this.clock.now();
+    // Written to a file: everything it wrote is there now.
+    this.followers?.stdout.drain();
+    this.followers?.stderr.drain();
+    const open = [child.stdout, child.stderr].filter((s): s is NonNullable<typeof s> => s !== null && !s.readableEnded && !s.destroyed);
+    if (open.length === 0) return this.ended(gen, code, signal, at);
+    let left = open.length;
+    const finish = () => {
+      clearTimeout(timer);
+      this.ended(gen, code, signal, at);
+    };
+    const timer = setTimeout(finish, EXIT_OUTPUT_WAIT_MS);
+    for (const s of open) {
+      s.once('close', () => {
+        if (--left === 0) finish();
+      });
+    }
+  }
+
+  private ended(gen: Generation, code: number | null, signal: NodeJS.Signals | null, at = this.clock.now()): void {
+    if (gen.exit) return;
+    gen.exit = { code, signal, at };
+    const notice: ExitNotice = { pid: gen.pgid, code, signal, at: gen.exit.at };
+    for (const cb of this.exitListeners) cb(notice);
+  }
+
+  /** Not our child, so no exit event: its /proc entry is looked at every adoptPollMs. */
+  private watchAdopted(gen: Generation): void {
+    const look = async (): Promise<void> => {
+      this.adoptTimer = undefined;
+      if (gen.exit || this.gen !== gen) return;
+      if (await this.adoptedLeaderAlive(gen)) this.adoptTimer = this.clock.setTimeout(() => void look(), this.adoptPollMs);
+    };
+    this.adoptTimer = this.clock.setTimeout(() => void look(), this.adoptPollMs);
+  }
+
+  /** Looks at an adopted leader now; notes its end (with an exit notice) when it is gone. */
+  private async adoptedLeaderAlive(gen: Generation): Promise<boolean> {
+    if (gen.exit) return false;
+    const stat = await readProcStat(gen.pgid, this.procRoot).catch(() => undefined);
+    if (stat && !isGone(stat) && stat.starttime === gen.adoptedStarttime) return true;
+    this.ended(gen, null, null);
+    return false;
+  }
+
+  private async writeRecord(gen: Generation): Promise<void> {
+    if (!this.record) return;
+    const stat = await readProcStat(gen.pgid, this.procRoot).catch(() => undefined);
+    // Gone already (it crashed at once): nothing to adopt later.
+    if (!stat) return;
+    try {
+      this.record.save({ pgid: gen.pgid, pid: gen.pgid, starttime: stat.starttime, command: [...this.spec.command], startedAtMs: gen.startedAt });
+    } catch {
+      // A full or read-only data dir costs adoption after a crash, not the service.
+    }
   }
 
   async stop(graceMs: number): Promise<StopResult> {
     const gen = this.gen;
     if (!gen) return { exited: true, forced: false, waitedMs: 0 };
+    return this.stopGeneration(gen, graceMs);
+  }
+
+  private async stopGeneration(gen: Generation, graceMs: number): Promise<StopResult> {
     gen.stopRequested = true;
     if (!(await this.alive(gen))) return { exited: true, forced: false, waitedMs: 0 };
     this.signalGroup(gen, 'SIGTERM');
@@ -164,6 +308,9 @@ export class ProcessManager implements ServiceManager {
   }
 
   async recentLogs(sinceMs: number): Promise<LogLine[]> {
+    // Whatever reached the output files and has not been noticed yet counts too.
+    this.followers?.stdout.drain();
+    this.followers?.stderr.drain();
     return this.ring.since(sinceMs);
   }
 
@@ -174,25 +321,50 @@ export class ProcessManager implements ServiceManager {
 
   /** Kills the service (the agent owns its lifetime) and drops the subscribers. */
   async close(): Promise<void> {
+    if (this.adoptTimer) this.clock.clearTimeout(this.adoptTimer);
+    this.adoptTimer = undefined;
     await this.forceKill();
+    this.followers?.stdout.stop();
+    this.followers?.stderr.stop();
+    this.followers = undefined;
+    // Stopped on purpose: nothing for the next agent to adopt.
+    this.record?.clear();
     this.exitListeners.clear();
     this.logListeners.clear();
+  }
+
+  /** Follows the output files from their current ends: what is written from now on is this run's. */
+  private followOutput(): void {
+    const files = this.outputFiles;
+    if (!files) return;
+    if (this.followers) {
+      // The previous run's last lines belong to it.
+      this.followers.stdout.drain();
+      this.followers.stderr.drain();
+    } else {
+      const follow = (stream: 'stdout' | 'stderr') => new OutputFollower(files[stream], (text) => this.line(stream, text), { maxLineLength: this.maxLineLength });
+      this.followers = { stdout: follow('stdout'), stderr: follow('stderr') };
+    }
+    this.followers.stdout.start(OutputFollower.sizeOf(files.stdout));
+    this.followers.stderr.start(OutputFollower.sizeOf(files.stderr));
+  }
+
+  private line(stream: LogLine['stream'], text: string): void {
+    const line: LogLine = { at: this.clock.now(), stream, text };
+    this.ring.push(line);
+    for (const cb of this.logListeners) {
+      try {
+        cb(line);
+      } catch {
+        // A faulty subscriber must not stop the capture of the service's output.
+      }
+    }
   }
 
   private capture(child: ChildProcess, stream: 'stdout' | 'stderr'): void {
     const source = child[stream];
     if (!source) return;
-    const splitter = new LineSplitter((text) => {
-      const line: LogLine = { at: this.clock.now(), stream, text };
-      this.ring.push(line);
-      for (const cb of this.logListeners) {
-        try {
-          cb(line);
-        } catch {
-          // A faulty subscriber must not stop the capture of the service's output.
-        }
-      }
-    }, this.maxLineLength);
+    const splitter = new LineSplitter((text) => this.line(stream, text), this.maxLineLength);
     source.on('data', (chunk: Buffer) => splitter.write(chunk));
     source.on('end', () => splitter.end());
   }
@@ -207,7 +379,9 @@ export class ProcessManager implements ServiceManager {
 
   /** The child has not been reaped yet, or something is left in its group. */
   private async alive(gen: Generation): Promise<boolean> {
-    if (!gen.exit) return true;
+    if (!gen.exit && gen.child) return true;
+    // Adopted: no exit event will come for its leader; /proc says.
+    if (!gen.exit && (await this.adoptedLeaderAlive(gen))) return true;
     return (await listProcessGroup(gen.pgid, this.procRoot)).length > 0;
   }
 

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { CoordinatorMessageIn, ValidProbeResult, ValidRequestResult } from '@vigil/shared';
 
+/** The operator actions an agent with the `service_actions` capability serves. */
+export type ServiceActionKind = 'restart' | 'reset_budget';
+
 /** What the coordinator can ask an agent; the agent decides whether it may. */
 export type ProbeAsk = { kind: 'ping' | 'ssh' | 'dns' | 'tcp' | 'http'; target: string; port?: number; url?: string; timeoutMs?: number };
 
@@ -15,6 +18,13 @@ export class AgentUnavailableError extends Error {
   constructor(hostId: string) {
     super(`agent of "${hostId}" is not connected`);
     this.name = 'AgentUnavailableError';
+  }
+}
+
+export class AgentTimeoutError extends Error {
+  constructor(hostId: string, withinMs: number) {
+    super(`agent of "${hostId}" did not answer within ${withinMs} ms`);
+    this.name = 'AgentTimeoutError';
   }
 }
 
@@ -61,6 +71,21 @@ export class AgentChannels {
     return this.send(this.requests, hostId, requestId, answerWithinMs, { recover: { requestId, service, reason } });
   }
 
+  /**
+   * Forwards an operator's action on a declared service. The request id is made here and
+   * returned with the agent's answer, so the API can hand it back and the agent journals
+   * what it does under it.
+   */
+  async serviceAction(
+    hostId: string,
+    action: { service: string; action: ServiceActionKind; requestedBy: string; reason: string },
+    answerWithinMs = 5000,
+  ): Promise<{ requestId: string; result: ValidRequestResult }> {
+    const requestId = randomUUID();
+    const result = await this.send(this.requests, hostId, requestId, answerWithinMs, { serviceAction: { requestId, ...action } });
+    return { requestId, result };
+  }
+
   probeAnswered(r: ValidProbeResult): void {
     settle(this.probes, r.requestId, r);
   }
@@ -75,7 +100,7 @@ export class AgentChannels {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         table.delete(requestId);
-        reject(new Error(`agent of "${hostId}" did not answer within ${withinMs} ms`));
+        reject(new AgentTimeoutError(hostId, withinMs));
       }, withinMs);
       table.set(requestId, { resolve, reject, timer, hostId });
       write(msg);

@@ -11,6 +11,7 @@ import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
+import { serviceRoutes } from './routes/services.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -34,6 +35,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions = {}): Promise<Fa
   await app.register(incidentRoutes, { deps });
   await app.register(silenceRoutes, { deps });
   await app.register(diagnoseRoutes, { deps });
+  await app.register(serviceRoutes, { deps });
   await app.register(predictionRoutes, { predictor: deps.predictor });
   await app.register(metricsRoutes, { deps });
   await app.register(openApiRoutes, { version: deps.version });

@@ -6,6 +6,7 @@ import type { IncidentManager } from '../incidents/incident-manager.js';
 import type { AgentEventStore } from '../store/agent-event-store.js';
 import type { TokenEntry } from './auth.js';
 import type { Predictor } from '../predictions/index.js';
+import type { AgentChannels } from '../grpc/agent-channels.js';
 
 /** What the HTTP API reads; built by the coordinator, or by a test with real parts. */
 export interface ApiDeps {
@@ -28,4 +29,6 @@ export interface ApiDeps {
   now: () => number;
   /** Host label that names a host's zone, for `GET /v1/hosts?zone=`. @default zone */
   zoneLabel?: string;
+  /** The agents' live streams, for operator actions forwarded to them; without it those routes answer 503. */
+  channels?: AgentChannels;
 }

@@ -16,8 +16,8 @@ export class AgentEventStore {
 
   constructor(db: Db) {
     this.stmts = {
-      insert: db.prepare(`INSERT OR IGNORE INTO agent_events (host_id, event_seq, at, service, type, step, detail, cause, request_id, received_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT OR IGNORE INTO agent_events (host_id, event_seq, at, service, type, step, detail, cause, request_id, received_at, time_to_serving_ms, time_to_verified_ms)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       bump: db.prepare('UPDATE hosts SET last_event_seq = MAX(last_event_seq, ?) WHERE id = ?'),
       lastSeq: db.prepare('SELECT last_event_seq AS s FROM hosts WHERE id = ?'),
       recent: db.prepare('SELECT * FROM agent_events WHERE host_id = ? ORDER BY event_seq DESC LIMIT ?'),
@@ -31,7 +31,7 @@ export class AgentEventStore {
       saveServices: db.prepare('UPDATE hosts SET service_status = ? WHERE id = ?'),
     };
     this.insertEvent = db.transaction((hostId: string, e: ValidAgentEvent, receivedAt: number) => {
-      const r = this.stmts.insert.run(hostId, e.eventSeq, e.atMs, e.service, e.type, e.step, e.detail, e.cause, e.requestId, receivedAt);
+      const r = this.stmts.insert.run(hostId, e.eventSeq, e.atMs, e.service, e.type, e.step, e.detail, e.cause, e.requestId, receivedAt, e.timeToServingMs ?? 0, e.timeToVerifiedMs ?? 0);
       this.stmts.bump.run(e.eventSeq, hostId);
       return r.changes === 1;
     });
@@ -87,5 +87,7 @@ function rowToEvent(r: Record<string, unknown>): StoredAgentEvent {
     cause: r.cause as string,
     requestId: r.request_id as string,
     receivedAt: r.received_at as number,
+    // Only a successful recovery has them.
+    ...(r.type === 'recovery_succeeded' ? { timeToServingMs: r.time_to_serving_ms as number, timeToVerifiedMs: r.time_to_verified_ms as number } : {}),
   };
 }

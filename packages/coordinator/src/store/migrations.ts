@@ -195,6 +195,14 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
 `,
   },
   {
+    // A successful recovery's time to serving and time to verified (AgentEvent fields 20, 21).
+    version: 8,
+    sql: `
+      ALTER TABLE agent_events ADD COLUMN time_to_serving_ms INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE agent_events ADD COLUMN time_to_verified_ms INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
     // The agent's sshPort setting from Hello (NULL: the fleet default; 0: no SSH to judge),
     // so a host diagnosed before its agent reconnects after a coordinator restart keeps it.
     version: 9,

@@ -25,6 +25,7 @@ import type { ProbeResult as _vigil_v1_ProbeResult, ProbeResult__Output as _vigi
 import type { RecoverRequest as _vigil_v1_RecoverRequest, RecoverRequest__Output as _vigil_v1_RecoverRequest__Output } from './vigil/v1/RecoverRequest.js';
 import type { RequestResult as _vigil_v1_RequestResult, RequestResult__Output as _vigil_v1_RequestResult__Output } from './vigil/v1/RequestResult.js';
 import type { ResourceSample as _vigil_v1_ResourceSample, ResourceSample__Output as _vigil_v1_ResourceSample__Output } from './vigil/v1/ResourceSample.js';
+import type { ServiceAction as _vigil_v1_ServiceAction, ServiceAction__Output as _vigil_v1_ServiceAction__Output } from './vigil/v1/ServiceAction.js';
 import type { ServiceStatus as _vigil_v1_ServiceStatus, ServiceStatus__Output as _vigil_v1_ServiceStatus__Output } from './vigil/v1/ServiceStatus.js';
 import type { Welcome as _vigil_v1_Welcome, Welcome__Output as _vigil_v1_Welcome__Output } from './vigil/v1/Welcome.js';
 
@@ -59,6 +60,7 @@ export interface ProtoGrpcType {
       RecoverRequest: MessageTypeDefinition<_vigil_v1_RecoverRequest, _vigil_v1_RecoverRequest__Output>
       RequestResult: MessageTypeDefinition<_vigil_v1_RequestResult, _vigil_v1_RequestResult__Output>
       ResourceSample: MessageTypeDefinition<_vigil_v1_ResourceSample, _vigil_v1_ResourceSample__Output>
+      ServiceAction: MessageTypeDefinition<_vigil_v1_ServiceAction, _vigil_v1_ServiceAction__Output>
       ServiceStatus: MessageTypeDefinition<_vigil_v1_ServiceStatus, _vigil_v1_ServiceStatus__Output>
       Welcome: MessageTypeDefinition<_vigil_v1_Welcome, _vigil_v1_Welcome__Output>
     }

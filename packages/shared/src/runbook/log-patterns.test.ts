@@ -13,6 +13,8 @@ const RUNBOOK_CASES: [string, string][] = [
   ['FATAL: Configuration error in /etc/app/app.conf line 12', 'configuration_error'],
   ['[ERROR] Invalid configuration: listen port must be a number', 'configuration_error'],
   ['Failed to parse /etc/app/config.yaml: unexpected token at line 3', 'configuration_error'],
+  ['Error: listen EADDRINUSE: address already in use :::8080', 'address_in_use'],
+  ['nginx: [emerg] bind() to 0.0.0.0:80 failed (98: Address already in use)', 'address_in_use'],
 ];
 
 /*
@@ -65,8 +67,8 @@ describe('log patterns - kernel and systemd OOM wording', () => {
 
 describe('log patterns - runbook table', () => {
   it('holds the runbook section 5 rows with their texts', () => {
-    expect(RUNBOOK_LOG_PATTERNS.map((r) => r.cause)).toEqual(['memory_exhaustion', 'disk_space_full', 'configuration_error']);
-    expect(RUNBOOK_LOG_PATTERNS.flatMap((r) => r.patterns)).toHaveLength(8 + KERNEL_OOM_PATTERNS.length);
+    expect(RUNBOOK_LOG_PATTERNS.map((r) => r.cause)).toEqual(['memory_exhaustion', 'disk_space_full', 'configuration_error', 'address_in_use']);
+    expect(RUNBOOK_LOG_PATTERNS.flatMap((r) => r.patterns)).toHaveLength(11 + KERNEL_OOM_PATTERNS.length);
     for (const row of RUNBOOK_LOG_PATTERNS) {
       expect(row.diagnosis.length).toBeGreaterThan(10);
       expect(row.fix.length).toBeGreaterThan(10);
@@ -114,14 +116,14 @@ describe('log patterns - extension from config', () => {
         prevention: 'Monitor the database.',
       },
     ]);
-    expect(table.map((r) => r.cause)).toEqual(['memory_exhaustion', 'disk_space_full', 'configuration_error', 'database_unreachable']);
+    expect(table.map((r) => r.cause)).toEqual(['memory_exhaustion', 'disk_space_full', 'configuration_error', 'address_in_use', 'database_unreachable']);
     const m = compileLogPatterns(table);
     expect(m.match('psql: could not connect to server').map((r) => r.cause)).toEqual(['database_unreachable']);
     expect(m.match('Connection REFUSED by peer').map((r) => r.cause)).toEqual(['database_unreachable']);
     expect(m.match('error ECONNREFUSED 10.0').map((r) => r.cause)).toEqual(['database_unreachable']);
     expect(m.match('No space left on device').map((r) => r.cause)).toEqual(['disk_space_full']);
     // The base table is left as it was.
-    expect(RUNBOOK_LOG_PATTERNS).toHaveLength(3);
+    expect(RUNBOOK_LOG_PATTERNS).toHaveLength(4);
   });
 
   it('adds patterns to an existing cause without repeating its texts', () => {

@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.js';
 import { describeIssues } from '../validation.js';
 
 /** The causes the runbook names (section 5). Config may add more, so a cause is a string. */
-export const BUILTIN_LOG_CAUSES = ['memory_exhaustion', 'disk_space_full', 'configuration_error'] as const;
+export const BUILTIN_LOG_CAUSES = ['memory_exhaustion', 'disk_space_full', 'configuration_error', 'address_in_use'] as const;
 export type BuiltinLogCause = (typeof BUILTIN_LOG_CAUSES)[number];
 
 /** Flags that keep a regex stateless and line-oriented; `g` and `y` make `test()` depend on `lastIndex`. */
@@ -122,6 +122,13 @@ export const RUNBOOK_LOG_PATTERNS: LogPatternTable = deepFreeze(
       diagnosis: 'The service failed to start because of a configuration file error.',
       fix: 'Validate and fix the configuration file.',
       prevention: 'Validate the configuration automatically whenever it changes.',
+    },
+    {
+      cause: 'address_in_use',
+      patterns: ['EADDRINUSE', 'Address already in use', 'address already in use'],
+      diagnosis: 'The service cannot listen on its port because another process already holds it (often an earlier copy of the service itself).',
+      fix: 'Find the process holding the port (ss -ltnp "sport = :PORT"; the agent names it in the recovery detail) and stop it, or move one of them to another port; restarting the service again does not help.',
+      prevention: 'Run each service under one supervisor only, and give each service its own declared port.',
     },
   ]),
 );

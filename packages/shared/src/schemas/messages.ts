@@ -130,6 +130,8 @@ export const agentEventSchema = z.object({
   detail: boundedString(2048),
   cause: boundedString(64),
   requestId: boundedString(128),
+  timeToServingMs: nonNeg.optional(),
+  timeToVerifiedMs: nonNeg.optional(),
 });
 export type ValidAgentEvent = z.output<typeof agentEventSchema>;
 
@@ -151,7 +153,13 @@ export const probeResultSchema = z.object({
 });
 export type ValidProbeResult = z.output<typeof probeResultSchema>;
 
-export const requestResultSchema = z.object({ requestId: z.string().min(1).max(128), accepted: z.boolean(), error: boundedString(1024) });
+export const requestResultSchema = z.object({
+  requestId: z.string().min(1).max(128),
+  accepted: z.boolean(),
+  error: boundedString(1024),
+  refusal: boundedString(64).default(''),
+  detail: boundedString(1024).default(''),
+});
 export type ValidRequestResult = z.output<typeof requestResultSchema>;
 
 export type ValidHeartbeat = z.output<typeof heartbeatSchema>;

@@ -13,6 +13,6 @@ export const forceRestart: RecoveryStep = {
     const mark = ctx.markStart();
     await ctx.manager.start();
     const up = await ctx.verifyRunning(mark);
-    return up.ok ? { ok: true, detail: `killed, reset, ${up.detail}` } : { ok: false, detail: `killed, reset, started, but ${up.detail}` };
+    return up.ok ? { ...up, detail: `killed, reset, ${up.detail}` } : { ok: false, detail: `killed, reset, started, but ${up.detail}` };
   },
 };

@@ -17,6 +17,6 @@ export const gracefulRestart: RecoveryStep = {
     if (!up.ok) return { ok: false, detail: `${stopNote}; ${up.detail}` };
     const watched = await ctx.watch(ctx.settings.watchAfterRestart);
     if (!watched.ok) return { ok: false, detail: `${stopNote}; started, then ${watched.detail}` };
-    return { ok: true, detail: `${stopNote}; ${up.detail}; ${watched.detail}` };
+    return { ok: true, detail: `${stopNote}; ${up.detail}; ${watched.detail}`, ...(up.servingAt !== undefined ? { servingAt: up.servingAt } : {}) };
   },
 };

@@ -21,6 +21,6 @@ export const systemRecovery: RecoveryStep = {
       return { ok: false, detail: `error pattern in the last ${ctx.settings.logLookback} ms of logs: ${culprit}${up.ok ? '' : `; ${up.detail}`}` };
     }
     if (!up.ok) return { ok: false, detail: `no error pattern in ${lines.length} log lines, but ${up.detail}` };
-    return { ok: true, detail: `${up.detail}; no error pattern in ${lines.length} log lines` };
+    return { ...up, detail: `${up.detail}; no error pattern in ${lines.length} log lines` };
   },
 };

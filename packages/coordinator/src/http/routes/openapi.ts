@@ -42,6 +42,20 @@ export function openApiDocument(version: string) {
           responses: { '200': { description: 'diagnosis' }, '403': err('viewer token'), '404': err('no such host') },
         },
       },
+      '/v1/hosts/{id}/services/{name}/restart': {
+        post: {
+          summary: "Operator: the host's agent restarts a declared service now (recovery sequence, outside its restart budget); returns the request id the agent journals it under",
+          parameters: [idParam, { name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '202': { description: '{requestId, accepted, detail}' }, '403': err('viewer token'), '404': err('no such host or service not declared'), '409': err('agent not connected, or the agent refused (error.refusal, error.requestId)'), '503': err('the agent did not answer in time') },
+        },
+      },
+      '/v1/hosts/{id}/services/{name}/reset-budget': {
+        post: {
+          summary: "Operator: give a service's used recoveries back, so its agent acts on its own again; returns the request id",
+          parameters: [idParam, { name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '202': { description: '{requestId, accepted, detail}' }, '403': err('viewer token'), '404': err('no such host or service not declared'), '409': err('agent not connected, or the agent refused'), '503': err('the agent did not answer in time') },
+        },
+      },
       '/v1/incidents': {
         get: {
           summary: 'Incidents, newest first',

@@ -28,6 +28,13 @@ export interface AgentEvent {
    * The coordinator request that started this, when one did.
    */
   'requestId'?: (string);
+  /**
+   * recovery_succeeded: from the recovery's start until the service ran and passed its
+   * http/tcp probes again (time to serving), and until the step's verification, including
+   * the post-restart watch, was done (time to verified). 0 on other events.
+   */
+  'timeToServingMs'?: (number | string | Long);
+  'timeToVerifiedMs'?: (number | string | Long);
 }
 
 export interface AgentEvent__Output {
@@ -56,4 +63,11 @@ export interface AgentEvent__Output {
    * The coordinator request that started this, when one did.
    */
   'requestId': (string);
+  /**
+   * recovery_succeeded: from the recovery's start until the service ran and passed its
+   * http/tcp probes again (time to serving), and until the step's verification, including
+   * the post-restart watch, was done (time to verified). 0 on other events.
+   */
+  'timeToServingMs': (number);
+  'timeToVerifiedMs': (number);
 }

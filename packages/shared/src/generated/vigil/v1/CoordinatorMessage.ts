@@ -5,6 +5,7 @@ import type { Ack as _vigil_v1_Ack, Ack__Output as _vigil_v1_Ack__Output } from 
 import type { ProbeRequest as _vigil_v1_ProbeRequest, ProbeRequest__Output as _vigil_v1_ProbeRequest__Output } from '../../vigil/v1/ProbeRequest.js';
 import type { RecoverRequest as _vigil_v1_RecoverRequest, RecoverRequest__Output as _vigil_v1_RecoverRequest__Output } from '../../vigil/v1/RecoverRequest.js';
 import type { EventAck as _vigil_v1_EventAck, EventAck__Output as _vigil_v1_EventAck__Output } from '../../vigil/v1/EventAck.js';
+import type { ServiceAction as _vigil_v1_ServiceAction, ServiceAction__Output as _vigil_v1_ServiceAction__Output } from '../../vigil/v1/ServiceAction.js';
 
 /**
  * Everything the coordinator sends on a stream.
@@ -24,7 +25,12 @@ export interface CoordinatorMessage {
    * Events up to event_seq are stored; the agent may drop them from its journal.
    */
   'eventAck'?: (_vigil_v1_EventAck | null);
-  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck";
+  /**
+   * An operator's action on a declared service (restart, reset its restart budget).
+   * Sent only to agents whose Hello lists the "service_actions" capability.
+   */
+  'serviceAction'?: (_vigil_v1_ServiceAction | null);
+  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck"|"serviceAction";
 }
 
 /**
@@ -45,5 +51,10 @@ export interface CoordinatorMessage__Output {
    * Events up to event_seq are stored; the agent may drop them from its journal.
    */
   'eventAck'?: (_vigil_v1_EventAck__Output | null);
-  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck";
+  /**
+   * An operator's action on a declared service (restart, reset its restart budget).
+   * Sent only to agents whose Hello lists the "service_actions" capability.
+   */
+  'serviceAction'?: (_vigil_v1_ServiceAction__Output | null);
+  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck"|"serviceAction";
 }

@@ -1,0 +1,48 @@
+import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../test-fixtures/helpers.js';
+import { OutputFollower } from './output-file.js';
+
+const dirs: string[] = [];
+const followers: OutputFollower[] = [];
+afterEach(() => {
+  for (const f of followers.splice(0)) f.stop();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function setup(opts: { maxBytes?: number } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-follow-'));
+  dirs.push(dir);
+  const path = join(dir, 'svc.stdout');
+  writeFileSync(path, 'from an earlier run\n');
+  const lines: string[] = [];
+  const f = new OutputFollower(path, (l) => lines.push(l), { ...opts, safetyPollMs: 60_000, pollMs: 60_000 });
+  followers.push(f);
+  return { path, lines, f };
+}
+
+describe('OutputFollower', () => {
+  it('output file - follows what is appended from the given offset, on change notices; a partial line waits for its end', async () => {
+    const { path, lines, f } = setup();
+    f.start(OutputFollower.sizeOf(path));
+    appendFileSync(path, 'listening on :8080\nGET / 2');
+    await waitFor(() => lines.length === 1, 2_000, 'the first line, from a change notice (the polls are a minute apart)');
+    appendFileSync(path, '00\n');
+    await waitFor(() => lines.length === 2, 2_000, 'the completed line');
+    expect(lines).toEqual(['listening on :8080', 'GET / 200']);
+  });
+
+  it('output file - past its size cap, a read file is emptied and followed from its start', () => {
+    const { path, lines, f } = setup({ maxBytes: 64 });
+    f.start(0);
+    appendFileSync(path, `${'x'.repeat(70)}\n`);
+    f.drain();
+    expect(lines).toEqual(['from an earlier run', 'x'.repeat(70)]);
+    expect(statSync(path).size).toBe(0);
+    appendFileSync(path, 'after the cut\n');
+    f.drain();
+    expect(lines.at(-1)).toBe('after the cut');
+  });
+});

@@ -1,0 +1,113 @@
+import { closeSync, fstatSync, openSync, readSync, truncateSync, watch, type FSWatcher } from 'node:fs';
+import { LineSplitter } from './lines.js';
+
+export interface OutputFollowerOptions {
+  /** How often the file is looked at when change notices are not available. @default 250 */
+  pollMs?: number;
+  /** How often it is looked at anyway when they are (a safety net: one wake-up, not one per write). @default 5000 */
+  safetyPollMs?: number;
+  /** Once read, a file past this size is emptied (the service appends, so it writes on at 0). @default 8 MiB */
+  maxBytes?: number;
+  /** Longest line; longer ones are cut. @default 4096 */
+  maxLineLength?: number;
+}
+
+const CHUNK = 64 * 1024;
+
+/**
+ * Follows the file a process service writes its stdout and stderr to. A file, not a
+ * pipe: a pipe ends with the agent, and a service that writes to it afterwards dies of
+ * EPIPE/SIGPIPE, so a service could not outlive a crashed agent to be adopted by the
+ * next. Read on change notices (inotify; a poll where there are none, and a slow one as a
+ * safety net); `drain()` reads to the end at once
+ * (at an exit, so its last lines are in before anyone asks why it ended).
+ */
+export class OutputFollower {
+  private readonly splitter: LineSplitter;
+  private readonly pollMs: number;
+  private readonly safetyPollMs: number;
+  private readonly maxBytes: number;
+  private offset = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private watcher: FSWatcher | undefined;
+  private readonly buf = Buffer.allocUnsafe(CHUNK);
+
+  constructor(
+    readonly path: string,
+    onLine: (text: string) => void,
+    options: OutputFollowerOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 250;
+    this.safetyPollMs = options.safetyPollMs ?? 5000;
+    this.maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+    this.splitter = new LineSplitter(onLine, options.maxLineLength ?? 4096);
+  }
+
+  /** Follows from `offset` (the file's size before a start: that run's output from its first line). */
+  start(offset: number): void {
+    this.offset = offset;
+    if (this.timer) return;
+    let notices = false;
+    try {
+      this.watcher = watch(this.path, () => this.drain());
+      this.watcher.on('error', () => this.watcher?.close());
+      this.watcher.unref();
+      notices = true;
+    } catch {
+      // No change notices (e.g. inotify limits): a short poll follows it instead.
+    }
+    this.timer = setInterval(() => this.drain(), notices ? this.safetyPollMs : this.pollMs);
+    this.timer.unref();
+  }
+
+  /** The file's size now (0 when missing). */
+  static sizeOf(path: string): number {
+    try {
+      const fd = openSync(path, 'r');
+      try {
+        return fstatSync(fd).size;
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Reads everything written since the last read. */
+  drain(): void {
+    let fd: number;
+    try {
+      fd = openSync(this.path, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size < this.offset) this.offset = 0; // emptied by someone else
+      while (this.offset < size) {
+        const n = readSync(fd, this.buf, 0, Math.min(CHUNK, size - this.offset), this.offset);
+        if (n <= 0) break;
+        this.offset += n;
+        this.splitter.write(this.buf.subarray(0, n));
+      }
+      if (this.offset >= this.maxBytes) {
+        // Everything in it has been read: start it over rather than fill the disk.
+        truncateSync(this.path, 0);
+        this.offset = 0;
+      }
+    } catch {
+      // Vanished or unreadable meanwhile: try again at the next notice.
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  stop(): void {
+    this.drain();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+}
