@@ -208,3 +208,15 @@ describe('oom - a systemd unit through the systemctl/journalctl stand-in', () =>
     }
   });
 });
+
+describe('oom - the wrapper keeps what the manager can do', () => {
+  it('adoption passes through when the wrapped manager adopts, and is absent when it cannot', async () => {
+    const m = new FakeManager(systemClock, 'process');
+    const adopting = Object.assign(m, { adopt: async () => ({ adopted: true as const, pid: 4242, pgid: 4242, since: 1, detail: 'recorded group alive' }) });
+    const w = watchOom(adopting, { kernelLog: { source: 'none', oomKills: async () => [] }, onOom: () => {} });
+    expect(w.adopt).toBeTypeOf('function');
+    await expect(w.adopt!()).resolves.toMatchObject({ adopted: true, pid: 4242 });
+    const plain = watchOom(new FakeManager(systemClock, 'systemd'), { kernelLog: { source: 'none', oomKills: async () => [] }, onOom: () => {} });
+    expect(plain.adopt).toBeUndefined();
+  });
+});

@@ -1,5 +1,5 @@
 import { readProcStat, readSysconf, readUptimeSeconds, PROC_ROOT } from './procfs-read.js';
-import type { ExitNotice, LogLine, ServiceManager, ServiceStatus, StopResult, Unsubscribe } from './manager.js';
+import type { AdoptOutcome, ExitNotice, LogLine, ServiceManager, ServiceStatus, StopResult, Unsubscribe } from './manager.js';
 import { isJournalOomLine, judgeOom, type OomEvidence, type OomVerdict, type ProcCgroups } from './oom-parse.js';
 import { readOomCountAt, readOomCounter, readProcCgroups, sharedKernelLog, type KernelLog, type LoggedOomKill, type OomCounter } from './oom-read.js';
 
@@ -58,6 +58,11 @@ class OomWatch implements ServiceManager {
   private judged: { key: string; verdict: OomVerdict | null } | undefined;
   /** A kill already reported during the current run (a worker, seen while the service ran). */
   private reportedThisRun = false;
+  /**
+   * Present exactly when the wrapped manager can adopt (the watcher asks `manager.adopt`):
+   * a wrapper without it would make every agent restart start a second copy of a service.
+   */
+  readonly adopt?: () => Promise<AdoptOutcome>;
 
   constructor(
     private readonly inner: ServiceManager,
@@ -70,6 +75,14 @@ class OomWatch implements ServiceManager {
     this.onError = options.onError ?? (() => {});
     // Subscribed before anyone else: the exit is known here when the watcher reads the status it causes.
     inner.onExit((n) => (this.lastExit = n));
+    if (inner.adopt) {
+      const adopt = inner.adopt.bind(inner);
+      // An adopted process is a new run: no earlier exit is about it.
+      this.adopt = () => {
+        this.lastExit = undefined;
+        return adopt();
+      };
+    }
   }
 
   get kind() {
