@@ -70,14 +70,17 @@ function ago(iso) {
   return s < 0.05 ? 'just now' : `${s.toFixed(1)}s ago`;
 }
 
+/** The port the coordinator's SSH step probes for a host, and which setting named it (agent, label, fleet). */
+const sshOf = (h) => (h.ssh ? `${h.ssh.port ?? 'none'} (${h.ssh.from})` : '-');
+
 function printFleet(hosts) {
-  const rows = [['HOST', 'STATE', 'LAST SEEN'], ...hosts.map((h) => [h.id, h.state, ago(h.lastSeen)])];
-  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
+  const rows = [['HOST', 'STATE', 'LAST SEEN', 'SSH'], ...hosts.map((h) => [h.id, h.state, ago(h.lastSeen), sshOf(h)])];
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length)));
   console.log('');
   rows.forEach((r, n) => {
     const cells = r.map((c, i) => c.padEnd(widths[i]));
-    if (n === 0) console.log(`    ${bold(cells.join('   '))}`);
-    else console.log(`    ${cells[0]}   ${(stateColor[r[1]] ?? ((x) => x))(cells[1])}   ${cells[2]}`);
+    if (n === 0) console.log(`    ${bold(cells.join('   ').trimEnd())}`);
+    else console.log(`    ${cells[0]}   ${(stateColor[r[1]] ?? ((x) => x))(cells[1])}   ${cells[2]}   ${r[3]}`);
   });
   console.log('');
 }
@@ -195,11 +198,12 @@ async function startCoordinator(url) {
   return { entry, baseUrl: `http://127.0.0.1:${ports.http}`, grpcTarget: `127.0.0.1:${ports.grpc}` };
 }
 
-function startAgent(hostId, grpcTarget, configFile, labels = {}) {
+/** `sshPort`: where this host's SSH answers (the agent's --ssh-port, sent in Hello); unset: the coordinator's default. */
+function startAgent(hostId, grpcTarget, configFile, sshPort) {
   return start(`vigil-agent ${hostId}`, AGENT_BIN, [
     '--coordinator', grpcTarget, '--host-id', hostId, '--interval', opts.interval, '--data-dir', tempDir(`agent-${hostId}`), '--log-level', 'warn',
     ...(configFile ? ['--config', configFile] : []),
-    ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+    ...(sshPort === undefined ? [] : ['--ssh-port', String(sshPort)]),
   ]);
 }
 
@@ -388,13 +392,13 @@ async function main() {
   const agents = new Map();
   for (const host of HOSTS) {
     const config = host === SERVICE_HOST ? writeServiceConfig(servicePort) : host === BROKEN_HOST ? writeBrokenServiceConfig() : undefined;
-    const labels = host === VICTIM ? { ssh_port: String(sshPort) } : {};
-    const a = startAgent(host, coordinator.grpcTarget, config, labels);
+    // The victim's SSH is not on 22: its agent says where, as an operator would set it.
+    const a = startAgent(host, coordinator.grpcTarget, config, host === VICTIM ? sshPort : undefined);
     agents.set(host, a);
     const watches =
       host === SERVICE_HOST ? `, watching service ${SERVICE} on 127.0.0.1:${servicePort}`
       : host === BROKEN_HOST ? `, watching service ${BROKEN_SERVICE} (its config is broken)`
-      : host === VICTIM ? `, its SSH answering on 127.0.0.1:${sshPort}` : '';
+      : host === VICTIM ? `, its SSH answering on 127.0.0.1:${sshPort} (--ssh-port ${sshPort})` : '';
     say(`vigil-agent       ${host.padEnd(6)} every ${opts.interval}${watches} (pid ${a.pid})`);
   }
 

@@ -21,8 +21,11 @@ describe('demo script', () => {
     const out = child.stdout.text();
     expect(exit, child.output()).toEqual({ code: 0, signal: null });
 
-    expect(out).toMatch(/HOST\s+STATE\s+LAST SEEN/);
+    expect(out).toMatch(/HOST\s+STATE\s+LAST SEEN\s+SSH/);
     for (const host of ['web-1', 'web-2', 'db-1']) expect(out).toMatch(new RegExp(`^\\s+${host}\\s+online\\b`, 'm'));
+    // The victim's SSH port comes from its agent's --ssh-port; the others use the coordinator's default.
+    expect(out).toMatch(/^\s+web-2\s+online\s+.*\s\d+ \(agent\)\s*$/m);
+    expect(out).toMatch(/^\s+web-1\s+online\s+.*\s22 \(fleet\)\s*$/m);
     expect(out).toMatch(/^\s+web-2\s+silent\b/m);
     expect(out).toContain('"type": "vigil.v1.host.silent"');
     const m = /detected: web-2 reported silent on NATS ([\d.]+) s after the kill/.exec(out);

@@ -74,3 +74,16 @@ describe('coordinator cli - plaintext API listener', () => {
     expect(problems(withFile('apiPlainListen: 10.0.0.5:7402\n'))[0]).toMatch(/^apiPlainListen: the plaintext API listener must be on loopback/);
   });
 });
+
+describe('coordinator cli - diagnosis slots', () => {
+  it('diagnosis-concurrency - 16 by default, a whole number of at least 1 from the file', () => {
+    const d = parseCli(base);
+    if (d.kind !== 'run') throw new Error(d.kind);
+    expect(d.config.diagnosisConcurrency).toBe(16);
+    const r = parseCli(withFile('diagnosisConcurrency: 4\n'));
+    if (r.kind !== 'run') throw new Error(r.kind);
+    expect(r.config.diagnosisConcurrency).toBe(4);
+    expect(problems(withFile('diagnosisConcurrency: 0\n'))).toEqual(['diagnosisConcurrency: Too small: expected number to be >=1 (got 0)']);
+    expect(problems(withFile('diagnosisConcurrency: 2.5\n'))[0]).toMatch(/^diagnosisConcurrency: .*\(got 2\.5\)$/);
+  });
+});

@@ -95,6 +95,12 @@ export const coordinatorConfigSchema = z
     incidentTick: durationMs.default(1000),
     /** Peer agents asked to probe a silent host besides the coordinator. @default 3 */
     diagnosisPeers: z.coerce.number().int().min(0).max(16).default(3),
+    /**
+     * Diagnoses of silent hosts run at once (each pings, connects to SSH and service ports
+     * and asks peers to probe); more wait in arrival order, and a host back online while it
+     * waits is dropped. Bounds the burst of a fleet-wide cut. @default 16
+     */
+    diagnosisConcurrency: z.coerce.number().int().min(1).max(1024).default(16),
     /** Host label that groups hosts sharing network dependencies. @default zone */
     zoneLabel: z.string().min(1).max(64).default('zone'),
     /**

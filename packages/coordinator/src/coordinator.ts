@@ -192,7 +192,9 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     partitionWindowMs: config.partitionWindow,
     zoneLabel: config.zoneLabel,
     serviceReportsBeforeIncident: config.serviceReportsBeforeIncident,
+    diagnosisConcurrency: config.diagnosisConcurrency,
   }, RESPONSE_RULES, clock);
+  metrics.readDiagnoses(() => responder.diagnosisLoad());
   incidents.setActions(new RunbookLevelActions(registry, grpcServer.channels, log.child({ part: 'actions' })));
   const predictor = new Predictor(
     {

@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { HostState } from './registry/types.js';
+import type { DiagnosisLoad } from './response/diagnosis-queue.js';
 
 /** Everything the coordinator exports on /metrics, on a registry of its own. */
 export class CoordinatorMetrics {
@@ -26,6 +27,33 @@ export class CoordinatorMetrics {
     help: 'Time to commit one batch of heartbeats',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
     registers: [this.registry],
+  });
+
+  /** Read at scrape time; zero until the responder is wired in. */
+  private diagnosisLoad: () => DiagnosisLoad = () => ({ running: 0, queued: 0, oldestWaitMs: 0 });
+  readonly diagnosesRunning = new Gauge({
+    name: 'vigil_diagnoses_running',
+    help: 'Diagnoses of silent hosts under way (at most diagnosisConcurrency)',
+    registers: [this.registry],
+    collect: () => {
+      this.diagnosesRunning.set(this.diagnosisLoad().running);
+    },
+  });
+  readonly diagnosisQueueDepth = new Gauge({
+    name: 'vigil_diagnosis_queue_depth',
+    help: 'Silent hosts waiting for a diagnosis slot',
+    registers: [this.registry],
+    collect: () => {
+      this.diagnosisQueueDepth.set(this.diagnosisLoad().queued);
+    },
+  });
+  readonly diagnosisQueueWait = new Gauge({
+    name: 'vigil_diagnosis_queue_oldest_seconds',
+    help: 'How long the host at the head of the diagnosis queue has waited',
+    registers: [this.registry],
+    collect: () => {
+      this.diagnosisQueueWait.set(this.diagnosisLoad().oldestWaitMs / 1000);
+    },
   });
 
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -71,6 +99,11 @@ export class CoordinatorMetrics {
 
   constructor() {
     this.loopDelay.enable();
+  }
+
+  /** Where the diagnosis gauges read from. */
+  readDiagnoses(load: () => DiagnosisLoad): void {
+    this.diagnosisLoad = load;
   }
 
   transition(from: HostState | null, to: HostState): void {

@@ -6,7 +6,7 @@ import type { HostRecord } from '../registry/types.js';
 import { evaluateTree, type FactFindings, type TreeVerdict } from './evaluate-tree.js';
 import { agentFinding, dnsFinding, pingFinding, servicePortsFinding, sshFinding, type PortVerdict, type SshStep } from './findings.js';
 import { quorum, type QuorumVerdict, type VantageReport } from './quorum.js';
-import { sshTarget, type SshPortSetting } from './ssh-target.js';
+import { sshTarget, type SshPortSetting, type SshTarget } from './ssh-target.js';
 import { StreamEnds } from './stream-ends.js';
 import type { LocalProber, Vantage } from './vantage.js';
 
@@ -122,6 +122,11 @@ export class Diagnoser {
       }
     }
     return [...same, ...other].slice(0, this.opts.peers);
+  }
+
+  /** Where this diagnoser's SSH step would look for the host's SSH server, and why (for the hosts API). */
+  sshTargetOf(host: Pick<HostRecord, 'sshPort' | 'labels'>): SshTarget {
+    return sshTarget(host, this.opts.sshPort);
   }
 
   async diagnose(hostId: string): Promise<HostDiagnosis> {

@@ -69,13 +69,16 @@ beforeAll(async () => {
   });
   const channels = new AgentChannels();
   const diagnoser = new Diagnoser(registry, channels, { probe: async () => { throw new Error('no probes in this test'); } }, log);
+  const metrics = new CoordinatorMetrics();
+  // As the responder reports it in a fleet-wide cut: every slot busy, a backlog waiting.
+  metrics.readDiagnoses(() => ({ running: 16, queued: 42, oldestWaitMs: 2500 }));
   app = await buildApp({
     coordinatorId: 'c1',
     version: '0.1.0',
     startedAt: Date.now(),
     registry,
     hostStore,
-    metrics: new CoordinatorMetrics(),
+    metrics,
     phiOf: (id) => detector.phiOf(id),
     outboxDepth: () => 7,
     outboxLagMs: () => 0,
@@ -142,6 +145,9 @@ describe('http api - operations', () => {
     expect(res.body).toMatch(/^vigil_hosts\{state="silent"\} 1$/m);
     expect(res.body).toMatch(/^vigil_outbox_depth 7$/m);
     expect(res.body).toMatch(/^vigil_nats_connected 0$/m);
+    expect(res.body).toMatch(/^vigil_diagnoses_running 16$/m);
+    expect(res.body).toMatch(/^vigil_diagnosis_queue_depth 42$/m);
+    expect(res.body).toMatch(/^vigil_diagnosis_queue_oldest_seconds 2.5$/m);
     expect(res.body).toMatch(/^vigil_process_eventloop_lag_seconds\{quantile="0.99"\} /m);
     expect(res.body).toMatch(/^vigil_process_memory_bytes\{kind="rss"\} \d+/m);
   });

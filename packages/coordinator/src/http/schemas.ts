@@ -14,7 +14,25 @@ export const hostSummary = z.object({
   agentVersion: z.string(),
   intervalMs: z.number(),
   labels: z.record(z.string(), z.string()),
-  services: z.array(z.object({ name: z.string(), manager: z.string(), recoveryEnabled: z.boolean() })),
+  ssh: z
+    .object({
+      port: z.number().int().min(1).max(65_535).nullable().describe('the port the SSH step of a diagnosis probes; null: none, the step is skipped and other evidence decides'),
+      from: z.enum(['agent', 'label', 'fleet']).describe("which setting named it: the agent's sshPort (sent in Hello), the host's ssh_port label, or the coordinator's fleet default (sshPort)"),
+      agentSetting: z
+        .union([z.number().int().min(1).max(65_535), z.literal('none')])
+        .nullable()
+        .describe("the agent's own sshPort: a port, none (0 in Hello), or null when the agent leaves it to the coordinator"),
+      problem: z.string().nullable().describe('set when the ssh_port label could not be read and was ignored'),
+    })
+    .describe("the host's SSH setting for the diagnosis"),
+  services: z.array(
+    z.object({
+      name: z.string(),
+      manager: z.string(),
+      recoveryEnabled: z.boolean(),
+      ports: z.array(z.number().int().min(1).max(65_535)).describe('TCP ports the service declares; the diagnosis probes them when the agent is gone'),
+    }),
+  ),
 });
 
 export const hostList = z.object({ hosts: z.array(hostSummary) });

@@ -19,6 +19,11 @@ export interface ResponderOptions {
   zoneLabel: string;
   /** Consecutive heartbeats reporting a service down before an incident opens. @default 2 */
   serviceReportsBeforeIncident: number;
+  /**
+   * Diagnoses of silent hosts run at once; the rest wait in arrival order, and a host back
+   * online while it waits is dropped (`diagnosis-queue.ts`). @default 16
+   */
+  diagnosisConcurrency: number;
 }
 
 export const DEFAULT_RESPONDER_OPTIONS: ResponderOptions = {
@@ -28,6 +33,7 @@ export const DEFAULT_RESPONDER_OPTIONS: ResponderOptions = {
   zoneGroupMin: 2,
   zoneLabel: 'zone',
   serviceReportsBeforeIncident: 2,
+  diagnosisConcurrency: 16,
 };
 
 /** Classes of an incident about a host itself (not one of its services, not the observer). */
@@ -85,8 +91,14 @@ export interface ResponseContext {
   /** The coordinator's clock. */
   now(): number;
   readonly serviceVerdict: Diagnoser['serviceVerdict'];
-  /** Diagnoses a host (one run at a time per host); its result comes back as a `diagnosed` event. */
+  /**
+   * Diagnoses a host (one run at a time per host, at most `diagnosisConcurrency` in all,
+   * the rest queued); its result comes back as a `diagnosed` event. `undefined` when it
+   * failed or was dropped from the queue.
+   */
   diagnose(hostId: string, reason: string): Promise<HostDiagnosis | undefined>;
+  /** Drops a host's diagnosis still waiting for a slot (one under way finishes). */
+  cancelQueuedDiagnosis(hostId: string): void;
   /** Hands an event to the rules, now. */
   emit(e: ResponseEvent): void;
   /** Recent log findings of a host. */

@@ -33,8 +33,26 @@ let session = 1;
 /** Subjects the incident manager put in the outbox, in order. */
 let published: string[];
 
+/** While set, every probe waits for it: diagnoses stay under way until the test opens it. */
+let gate: Promise<void> | undefined;
+/** Hosts with a probe in flight now (by address or by name), and the most seen at once. */
+const probing = new Map<string, number>();
+let peakTargets = 0;
+const probed = new Set<string>();
+
 const prober: LocalProber = {
   async probe(ask: ProbeAsk): Promise<ValidProbeResult> {
+    const host = ask.target.replace(/^addr-/, '');
+    probed.add(host);
+    probing.set(host, (probing.get(host) ?? 0) + 1);
+    peakTargets = Math.max(peakTargets, probing.size);
+    try {
+      await gate;
+    } finally {
+      const n = probing.get(host)! - 1;
+      if (n === 0) probing.delete(host);
+      else probing.set(host, n);
+    }
     const r = reachable[ask.target] ?? { ping: false, ssh: false };
     const ok = ask.kind === 'ping' ? r.ping : ask.kind === 'ssh' ? r.ssh : true;
     return { requestId: 'x', kind: ask.kind, target: ask.target, ok, durationMs: 1, error: ok ? '' : 'down', transmitted: 4, received: ok ? 4 : 0, lossPercent: ok ? 0 : 100, rttAvgMs: 0, banner: '', addresses: [], statusCode: 0, refused: '' };
@@ -70,6 +88,10 @@ beforeEach(() => {
   db = openDb(dir);
   clock = new FakeClock();
   reachable = {};
+  gate = undefined;
+  probing.clear();
+  probed.clear();
+  peakTargets = 0;
   const hostStore = new HostStore(db);
   events = new AgentEventStore(db);
   const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
@@ -84,7 +106,7 @@ beforeEach(() => {
   });
   incidents.start();
   const diagnoser = new Diagnoser(registry, new AgentChannels(), prober, log, { peers: 3 });
-  responder = new Responder(registry, diagnoser, incidents, 'c1', (h) => events.findings(h), log, { partitionMinHosts: 3, partitionRatio: 0.3, partitionWindowMs: 30_000, serviceReportsBeforeIncident: 2 }, RESPONSE_RULES, clock);
+  responder = new Responder(registry, diagnoser, incidents, 'c1', (h) => events.findings(h), log, { partitionMinHosts: 3, partitionRatio: 0.3, partitionWindowMs: 30_000, serviceReportsBeforeIncident: 2, diagnosisConcurrency: 2 }, RESPONSE_RULES, clock);
   responder.start();
 });
 
@@ -122,6 +144,33 @@ describe('responder - silent hosts are diagnosed and classified', () => {
     hello('app-1');
     clock.advance(2500);
     expect(incidents.get(i!.id)!.state).toBe('resolved');
+  });
+});
+
+describe('responder - a fleet-wide cut is diagnosed a few hosts at a time', () => {
+  it('at most diagnosisConcurrency diagnoses run at once; a host back while queued is never probed; every other host gets its incident', async () => {
+    const sessions = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((h) => [h, hello(h)] as const);
+    let open!: () => void;
+    gate = new Promise<void>((r) => (open = r));
+    for (const [h, s] of sessions) registry.streamClosed(h, s, 'cut');
+    clock.advance(400);
+    expect(sessions.every(([h]) => registry.get(h)!.state === 'silent')).toBe(true);
+    await new Promise<void>((r) => setImmediate(r));
+    expect(responder.diagnosisLoad()).toMatchObject({ running: 2, queued: 4 });
+    expect([...probing.keys()].sort()).toEqual(['h1', 'h2']);
+
+    // h5 reconnects while it waits: it leaves the queue at once.
+    hello('h5');
+    expect(responder.diagnosisLoad()).toMatchObject({ running: 2, queued: 3 });
+
+    open();
+    await responder.idle();
+    expect(peakTargets).toBe(2);
+    expect(probed.has('h5')).toBe(false);
+    expect([...probed].sort()).toEqual(['h1', 'h2', 'h3', 'h4', 'h6']);
+    expect(responder.diagnosisLoad()).toEqual({ running: 0, queued: 0, oldestWaitMs: 0 });
+    for (const h of ['h1', 'h2', 'h3', 'h4', 'h6']) expect(active(h).filter((i) => i.class === 'network_issue' || i.class === 'server_hardware_issue' || i.class === 'agent_failure'), h).toHaveLength(1);
+    expect(active('h5')).toEqual([]);
   });
 });
 

@@ -3,12 +3,14 @@ import type { Diagnoser, HostDiagnosis } from '../diagnosis/diagnoser.js';
 import type { IncidentManager } from '../incidents/incident-manager.js';
 import type { HostRegistry } from '../registry/host-registry.js';
 import { DEFAULT_RESPONDER_OPTIONS, type ResponderOptions, type ResponseContext, type ResponseEvent, type AnyResponseRule, type ResponseState } from './context.js';
+import { DiagnosisQueue, type DiagnosisLoad } from './diagnosis-queue.js';
 import { incidentReads } from './incident-reads.js';
 import { PartitionWatch } from './partition-watch.js';
 import { RESPONSE_RULES } from './rules/table.js';
 import { observerSubject } from './subjects.js';
 
 export { DEFAULT_RESPONDER_OPTIONS, type ResponderOptions } from './context.js';
+export type { DiagnosisLoad } from './diagnosis-queue.js';
 export { rootCauseOf } from './rules/root-cause.js';
 
 /**
@@ -19,7 +21,7 @@ export { rootCauseOf } from './rules/root-cause.js';
  * stop the others.
  */
 export class Responder {
-  private readonly inflight = new Map<string, Promise<HostDiagnosis | undefined>>();
+  private readonly queue: DiagnosisQueue<HostDiagnosis>;
   private readonly ctx: ResponseContext;
 
   constructor(
@@ -35,6 +37,15 @@ export class Responder {
     clock: Pick<Clock, 'now'> = systemClock,
   ) {
     const opts = { ...DEFAULT_RESPONDER_OPTIONS, ...options };
+    // Only a host still unreachable needs its turn; one back online or gone is skipped.
+    this.queue = new DiagnosisQueue(
+      opts.diagnosisConcurrency,
+      (hostId) => {
+        const state = registry.get(hostId)?.state;
+        return state === 'silent' || state === 'suspect';
+      },
+      clock,
+    );
     const reads = incidentReads(incidents);
     const observerId = observerSubject(coordinatorId);
     const state: ResponseState = {
@@ -55,6 +66,9 @@ export class Responder {
       now: () => clock.now(),
       serviceVerdict: (hostFacts, s) => diagnoser.serviceVerdict(hostFacts, s),
       diagnose: (hostId, reason) => this.diagnoseAndRaise(hostId, reason),
+      cancelQueuedDiagnosis: (hostId) => {
+        if (this.queue.drop(hostId)) log.debug({ host: hostId }, 'host back before its diagnosis started: dropped from the queue');
+      },
       emit: (e) => this.dispatch(e),
       findingsOf,
     };
@@ -68,27 +82,39 @@ export class Responder {
     this.registry.subscribe((e) => this.dispatch(e));
   }
 
-  /** Waits for diagnoses under way; for tests and shutdown. */
+  /** Waits for diagnoses under way and queued; for tests and shutdown. */
   async idle(): Promise<void> {
-    await Promise.all(this.inflight.values());
+    await this.queue.idle();
   }
 
-  /** Diagnoses a host (one run at a time per host) and opens or updates its incident. */
+  /** Diagnoses running and waiting, for /metrics. */
+  diagnosisLoad(): DiagnosisLoad {
+    return this.queue.load();
+  }
+
+  /**
+   * Diagnoses a host (one run at a time per host, at most `diagnosisConcurrency` at once,
+   * the rest queued in arrival order) and opens or updates its incident.
+   */
   diagnoseAndRaise(hostId: string, reason: string): Promise<HostDiagnosis | undefined> {
-    const running = this.inflight.get(hostId);
-    if (running) return running;
-    const p = this.diagnoser
-      .diagnose(hostId)
-      .then((diagnosis) => {
-        this.dispatch({ type: 'diagnosed', diagnosis, reason });
-        return diagnosis;
-      })
-      .catch((err: unknown) => {
-        this.log.error({ err, host: hostId }, 'diagnosis failed');
-        return undefined;
-      })
-      .finally(() => this.inflight.delete(hostId));
-    this.inflight.set(hostId, p);
+    const queuedBefore = this.queue.load().queued;
+    const p = this.queue.submit(hostId, () =>
+      this.diagnoser
+        .diagnose(hostId)
+        .then((diagnosis) => {
+          this.dispatch({ type: 'diagnosed', diagnosis, reason });
+          return diagnosis;
+        })
+        .catch((err: unknown) => {
+          this.log.error({ err, host: hostId }, 'diagnosis failed');
+          return undefined;
+        }),
+    );
+    const load = this.queue.load();
+    // Once per backlog, not once per host: a fleet-wide cut queues hundreds.
+    if (queuedBefore === 0 && load.queued === 1) {
+      this.log.warn({ running: load.running, limit: this.ctx.opts.diagnosisConcurrency }, 'all diagnosis slots busy: further silent hosts wait in arrival order');
+    }
     return p;
   }
 

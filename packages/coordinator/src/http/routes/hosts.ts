@@ -28,7 +28,7 @@ export const hostRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { d
       (!states || states.has(h.state)) &&
       (connected === undefined || deps.registry.isConnected(h.id) === connected) &&
       labels.every(([k, v]) => h.labels[k] === v);
-    return { hosts: deps.registry.list().filter(matches).map((h) => hostSummaryView(h, deps.registry.isConnected(h.id))) };
+    return { hosts: deps.registry.list().filter(matches).map((h) => hostSummaryView(h, deps.registry.isConnected(h.id), deps.diagnoser.sshTargetOf(h))) };
   });
 
   app.get('/v1/hosts/:id', async (req) => {
@@ -37,7 +37,7 @@ export const hostRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { d
     if (!h) throw new VigilError('NOT_FOUND', `no host "${id}"`);
     return {
       host: {
-        ...hostSummaryView(h, deps.registry.isConnected(h.id)),
+        ...hostSummaryView(h, deps.registry.isConnected(h.id), deps.diagnoser.sshTargetOf(h)),
         firstSeen: new Date(h.firstSeen).toISOString(),
         lastSeq: h.lastSeq,
         os: h.os,
