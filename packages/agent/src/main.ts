@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, routeGrpcLogs } from '@vigil/shared';
+import { ConfigError, createLogger, exitAfterFlush, routeGrpcLogs, routeProcessLogs, type Logger } from '@vigil/shared';
 import { Agent } from './agent.js';
 import { EXIT_CONFIG, parseCli } from './cli.js';
 import { createCredentials } from './credentials.js';
@@ -12,16 +12,19 @@ import { servicesPlugin } from './plugins/services.js';
  * coordinator is never a reason to exit.
  */
 export async function main(argv: string[]): Promise<void> {
+  const started: { logger?: Logger } = {};
   try {
-    await run(argv);
+    await run(argv, started);
   } catch (err) {
     // The bin script does not await main; nothing may escape as an unhandled rejection.
-    process.stderr.write(`vigil-agent: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exit(1);
+    // Once the logger exists the log stays JSON to the last line.
+    const logger = started.logger ?? createLogger('vigil-agent');
+    logger.fatal({ err }, 'unexpected error');
+    exitAfterFlush(logger)(1);
   }
 }
 
-async function run(argv: string[]): Promise<void> {
+async function run(argv: string[], started: { logger?: Logger }): Promise<void> {
   const outcome = parseCli(argv);
   switch (outcome.type) {
     case 'print':
@@ -38,8 +41,12 @@ async function run(argv: string[]): Promise<void> {
 
   const { config } = outcome;
   const logger = createLogger('vigil-agent', config.logLevel);
-  // grpc-js's own diagnostics would otherwise be plain text lines in a JSON log.
+  started.logger = logger;
+  const exit = exitAfterFlush(logger);
+  // grpc-js's diagnostics, Node's warnings and a crash would otherwise be plain text
+  // lines in a JSON log.
   routeGrpcLogs(logger);
+  routeProcessLogs(logger, exit);
   // Timers on the shared clock are unref'd; this handle keeps the process alive while the
   // agent waits out a backoff with no socket open.
   const keepAlive = setInterval(() => {}, 1 << 30);
@@ -50,12 +57,14 @@ async function run(argv: string[]): Promise<void> {
   } catch (err) {
     clearInterval(keepAlive);
     if (err instanceof ConfigError) {
-      process.stderr.write(`vigil-agent: ${err.message}\n`);
-      exitAfterFlush(logger, EXIT_CONFIG);
+      // Found after the logger exists (the data dir cannot be made): a JSON line like
+      // every other, whose message is the one-line error naming the field and value.
+      logger.fatal(err.message);
+      exit(EXIT_CONFIG);
       return;
     }
     logger.fatal({ err }, 'vigil-agent failed to start');
-    exitAfterFlush(logger, 1);
+    exit(1);
     return;
   }
 
@@ -64,32 +73,19 @@ async function run(argv: string[]): Promise<void> {
     if (stopping) {
       // A second signal means "now": skip the goodbye wait.
       logger.warn({ signal }, 'second signal; exiting at once');
-      exitAfterFlush(logger, 1);
+      exit(1);
       return;
     }
     stopping = true;
     logger.info({ signal }, 'stopping');
     agent
       .stop('shutdown')
-      .then(() => exitAfterFlush(logger, 0))
+      .then(() => exit(0))
       .catch((err: unknown) => {
         logger.error({ err }, 'error while stopping');
-        exitAfterFlush(logger, 1);
+        exit(1);
       });
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-}
-
-/** pino writes asynchronously; flush so the last lines are not lost on exit. */
-function exitAfterFlush(logger: ReturnType<typeof createLogger>, code: number): void {
-  let done = false;
-  const exit = (): void => {
-    if (done) return;
-    done = true;
-    process.exit(code);
-  };
-  logger.flush(() => exit());
-  // Never let a stuck log destination hold the exit.
-  setTimeout(exit, 500).unref();
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '@vigil/shared';
+import { ConfigError, createLogger, exitAfterFlush, routeProcessLogs } from '@vigil/shared';
 import { HELP, parseCli } from './cli.js';
 import { startCoordinator } from './coordinator.js';
 import { VERSION } from './version.js';
@@ -37,23 +37,32 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
+  // From here on every line is JSON: the logger exists, and Node's own warnings and a
+  // crash go through it too.
+  const logger = createLogger('vigil-coordinator', cli.config.logLevel);
+  const exit = exitAfterFlush(logger);
+  routeProcessLogs(logger, exit);
   let coordinator;
   try {
-    coordinator = await startCoordinator(cli.config);
+    coordinator = await startCoordinator(cli.config, { logger });
   } catch (err) {
-    process.stderr.write(`vigil-coordinator: cannot start: ${(err as Error).message}\n`);
-    process.exit(1);
+    logger.fatal({ err }, 'cannot start');
+    exit(1);
+    return;
   }
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`vigil-coordinator: ${signal}, stopping\n`);
+    logger.info({ signal }, 'stopping');
     coordinator.stop().then(
-      () => process.exit(0),
+      () => {
+        logger.info({ signal }, 'stopped');
+        exit(0);
+      },
       (err: unknown) => {
-        process.stderr.write(`vigil-coordinator: error while stopping: ${(err as Error).message}\n`);
-        process.exit(1);
+        logger.error({ err }, 'error while stopping');
+        exit(1);
       },
     );
   };

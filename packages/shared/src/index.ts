@@ -24,3 +24,4 @@ export * from './runbook/classes.js';
 export * from './runbook/decision-tree.js';
 export * from './probes/index.js';
 export * from './grpc-logging.js';
+export * from './process-logging.js';

@@ -18,5 +18,5 @@ export {
   type ServiceWatcherOptions,
 } from './watcher.js';
 export { logRecoveryEvent, type BudgetFigures } from './log.js';
-export { budgetFile, budgetRecordSchema, type BudgetRecord, type BudgetStore } from './budget-store.js';
+export { budgetFile, budgetRecordSchema, holdRecordSchema, type BudgetRecord, type BudgetStore, type HoldRecord } from './budget-store.js';
 export type { HoldCause } from './state.js';

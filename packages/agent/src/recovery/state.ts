@@ -39,7 +39,8 @@ export interface RecoveryRun {
  * - `recovering`: running the recovery sequence, at `run.stepIndex`.
  * - `budget_spent`: a recovery was needed and the budget had none left (or a restart
  *   cannot help: another process holds the port); only an operator action, a whole stable
- *   window (or, for a held port, the service seen healthy) brings it back.
+ *   window (or, for a held port, the service seen healthy) brings it back. A held port is
+ *   saved with the budget and held again by the next agent.
  * - `stopped`: nothing more is done or reported.
  */
 export type WatcherState =
@@ -57,7 +58,20 @@ export type WatcherStateKind = WatcherState['kind'];
  * Why the watcher stopped acting: the budget ran out, or a restart cannot help because
  * another process holds the service's port (restarting would only spend the budget).
  */
-export type HoldCause = { kind: 'budget' } | { kind: 'address_in_use'; detail: string };
+export type HoldCause =
+  | { kind: 'budget' }
+  /**
+   * `announced` is false for a hold carried over from an earlier agent (the data dir)
+   * until the service is first found down under it: only then is it reported again, so a
+   * service that comes up on its own at start is not reported as held.
+   */
+  | { kind: 'address_in_use'; port: number; detail: string; announced: boolean };
+
+/** Another process listens on the service's port: which port, and who (for people). */
+export interface PortConflict {
+  port: number;
+  detail: string;
+}
 
 /** Inputs to the watcher's serial queue. */
 export type WatcherInput =
@@ -66,7 +80,7 @@ export type WatcherInput =
   | { type: 'poll' }
   | { type: 'check_verdict' }
   | { type: 'monitor_tick' }
-  | { type: 'recovery_done'; ok: boolean; blocked: string | undefined };
+  | { type: 'recovery_done'; ok: boolean; blocked: PortConflict | undefined };
 
 /** The monitoring window a state carries, if any. */
 export function windowOf(state: WatcherState): MonitorWindow | undefined {

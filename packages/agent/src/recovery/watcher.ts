@@ -7,7 +7,7 @@ import type { ServiceManager, ServiceState, ServiceStatus, Unsubscribe } from '.
 import type { CheckSpec, ManagerKind, ServiceSpec } from '../services/schema.js';
 import { findPortHolders, portOfAddressInUse, type PortHolder } from '../services/port-holder.js';
 import { RecoveryBudget } from './budget.js';
-import type { BudgetStore } from './budget-store.js';
+import type { BudgetStore, HoldRecord } from './budget-store.js';
 import type { EventInput, RecoveryEvent, RecoveryOrigin, StepName } from './events.js';
 import { RecoveryMonitor } from './monitor.js';
 import { Notifier, type EventSource } from './notifier.js';
@@ -15,7 +15,7 @@ import { hasRunbookErrorPattern, type ErrorPatternMatcher } from './patterns.js'
 import { RECOVERY_STEPS, type RecoveryStep, type StepContext } from './steps/index.js';
 import { markStart, verifyRunning, watchService, type Probe, type VerifyDeps } from './verify.js';
 import { SerialQueue } from './queue.js';
-import { settled, windowOf, type MonitorWindow, type RecoveryRun, type WatcherInput, type WatcherState, type WatcherStateKind } from './state.js';
+import { settled, windowOf, type MonitorWindow, type PortConflict, type RecoveryRun, type WatcherInput, type WatcherState, type WatcherStateKind } from './state.js';
 import { Sleeper } from './wake.js';
 import { Cadence } from '../cadence.js';
 
@@ -64,6 +64,8 @@ export interface RecoveryOutcome {
   timeToVerifiedMs?: number;
   /** Set when the sequence ended early because a restart cannot help (another process holds the port). */
   blocked?: string;
+  /** With `blocked`: the port the other process holds. */
+  blockedPort?: number;
 }
 
 export type RecoveryRequest =
@@ -145,6 +147,8 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
   private readonly queue: SerialQueue<WatcherInput>;
   private readonly budgetStore: BudgetStore | undefined;
   private readonly portHolders: (port: number) => PortHolder[];
+  /** A hold saved by an earlier agent, taken up at start unless a live copy is adopted. */
+  private savedHold: HoldRecord | undefined;
 
   private state: WatcherState = { kind: 'idle' };
   private seen: Observation | undefined;
@@ -184,6 +188,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     this.portHolders = options.portHolders ?? ((port) => findPortHolders(port));
     const saved = this.budgetStore?.load();
     if (saved) this.budget.restore(saved.used);
+    this.savedHold = saved?.hold;
     this.queue = new SerialQueue((input) => this.handle(input), (err) => this.onError(err, 'background'));
   }
 
@@ -227,6 +232,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
           // Worth a line in the agent's log: something of ours was stopped.
           this.onError(new Error(adoption.detail), 'adopt');
         }
+        this.takeUpSavedHold();
         const st = await this.manager.status();
         if (st.state !== 'running') {
           const deps = this.verifyDeps();
@@ -238,6 +244,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
         this.onError(err, 'initial start');
       }
     }
+    this.takeUpSavedHold();
     await this.queue.push({ type: 'initial' });
     if (this.phase === 'stopped') return;
     this.schedulePoll();
@@ -290,13 +297,12 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     const state = this.state;
     if (state.kind === 'idle' || state.kind === 'stopped') return { accepted: false, reason: 'not_watching', message: `service ${this.name} is not being watched` };
     const used = this.budget.forgive();
+    if (state.kind === 'budget_spent') this.state = settled(state.window);
+    // Saved after the state moved: a reset also lifts a hold on a port, in the file too.
     this.saveBudget();
     this.emit({ type: 'budget_reset', stableForMs: 0, used, detail: `budget reset: ${used} used recoveries given back (${reason})`, ...(requestId ? { requestId } : {}) });
-    if (state.kind === 'budget_spent') {
-      this.state = settled(state.window);
-      // Look now rather than at the next poll: a service still down is recovered at once.
-      void this.queue.push({ type: 'poll' });
-    }
+    // Look now rather than at the next poll: a service still down is recovered at once.
+    if (state.kind === 'budget_spent') void this.queue.push({ type: 'poll' });
     return { accepted: true, used };
   }
 
@@ -439,14 +445,21 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     if (problem === undefined) {
       if (state.kind === 'watching' && state.skipNoticed) this.state = { kind: 'watching', skipNoticed: false };
       if (this.seen.status.state !== 'running') return; // starting: neither healthy nor failed yet
-      // Held for a port another process had: the service runs and passes now, so it is free.
-      if (state.kind === 'budget_spent' && state.cause.kind === 'address_in_use' && !this.budget.exhausted) this.state = settled(state.window);
-      const reset = this.budget.observe(true, now);
-      if (reset) {
-        this.saveBudget();
-        this.emit({ type: 'budget_reset', stableForMs: reset.stableForMs, used: reset.used, detail: `stable for ${reset.stableForMs} ms: ${reset.used} used recoveries forgiven` });
-        if (this.state.kind === 'budget_spent') this.state = settled(this.state.window);
+      // Held for a port another process had: lifted once the service runs and passes and
+      // no other process listens on that port (its checks may pass against the other one).
+      let wasHeld = false;
+      if (isPortHold(state)) {
+        const taken = await this.portTakenByOther(state.cause.port);
+        if (this.state !== state) return; // moved on (an operator's action) while /proc was read
+        if (!taken) {
+          wasHeld = true;
+          this.state = this.budget.exhausted ? { ...state, cause: { kind: 'budget' } } : settled(state.window);
+        }
       }
+      const reset = this.budget.observe(true, now);
+      if (reset && this.state.kind === 'budget_spent' && !isPortHold(this.state)) this.state = settled(this.state.window);
+      if (reset || wasHeld) this.saveBudget();
+      if (reset) this.emit({ type: 'budget_reset', stableForMs: reset.stableForMs, used: reset.used, detail: `stable for ${reset.stableForMs} ms: ${reset.used} used recoveries forgiven` });
       return;
     }
     const window = windowOf(state);
@@ -470,7 +483,20 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     if (state.kind === 'recovering') return { accepted: false, reason: 'already_recovering', message: `a recovery of ${this.name} is already running` };
     const window = windowOf(state);
     if (origin !== 'operator' && state.kind === 'budget_spent' && state.cause.kind === 'address_in_use') {
-      return { accepted: false, reason: 'address_in_use', message: `not restarting ${this.name}: ${state.cause.detail}` };
+      const cause = state.cause;
+      if (origin === 'auto' && !cause.announced) {
+        // A hold carried over from an earlier agent, and the service is down under it: say
+        // so once, as the earlier agent did, rather than spend a recovery to find it out.
+        this.state = { ...state, cause: { ...cause, announced: true } };
+        this.emit({
+          type: 'recovery_exhausted',
+          used: this.budget.used,
+          max: this.budget.max,
+          windowMs: this.budget.windowMs,
+          detail: `still not restarting ${this.name} (held since ${new Date(state.since).toISOString()}, before the agent restarted): ${cause.detail}; not acting on: ${reason}. ${HOLD_REMEDY}`,
+        });
+      }
+      return { accepted: false, reason: 'address_in_use', message: `not restarting ${this.name}: ${cause.detail}` };
     }
     // An operator's restart is theirs to decide: it neither needs nor spends the budget.
     if (origin !== 'operator' && !this.budget.consume()) {
@@ -481,15 +507,16 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
       }
       return { accepted: false, reason: 'budget_exhausted', message };
     }
-    if (origin !== 'operator') this.saveBudget();
     const run: RecoveryRun = { reason, origin, requestId, startedAt: this.clock.now(), stepIndex: -1, step: undefined, outcome: Promise.resolve({ ok: false, detail: '', durationMs: 0 }) };
     // Set synchronously, before any await: two triggers at once must not start two recoveries.
     this.state = { kind: 'recovering', run, window };
+    // The used count, and for an operator's restart of a held service the lifted hold.
+    if (origin !== 'operator' || isPortHold(state)) this.saveBudget();
     // Results of checks begun before the restart say nothing about the service after it.
     this.checks.stop();
     if (window) window.troubled = true;
     run.outcome = this.runRecovery(run).then(async (outcome) => {
-      await this.queue.push({ type: 'recovery_done', ok: outcome.ok, blocked: outcome.blocked });
+      await this.queue.push({ type: 'recovery_done', ok: outcome.ok, blocked: outcome.blockedPort !== undefined && outcome.blocked ? { port: outcome.blockedPort, detail: outcome.blocked } : undefined });
       return outcome;
     });
     return { accepted: true, outcome: run.outcome };
@@ -503,7 +530,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     const ctx = this.stepContext();
     const failures: string[] = [];
     const stopped = () => this.state.kind === 'stopped';
-    let blocked: string | undefined;
+    let conflict: PortConflict | undefined;
     for (const [index, step] of this.steps.entries()) {
       if (stopped()) break;
       run.stepIndex = index;
@@ -538,14 +565,19 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
       // the same way, so stop here rather than spend the budget on it. Process services
       // only, whose output is in memory; a systemd unit's journal is read by step 3, whose
       // error patterns name the line.
-      blocked = stopped() || this.manager.kind !== 'process' ? undefined : await this.portConflict(s0);
+      conflict = stopped() || this.manager.kind !== 'process' ? undefined : await this.portConflict(s0);
+      const blocked = conflict?.detail;
       const detail = blocked ? `${verdict.detail}; ${blocked}` : verdict.detail;
       failures.push(`${step.name}: ${detail}`);
       emit({ type: 'step_failed', step: step.name, durationMs, detail });
       if (blocked) break;
     }
     const outcome: RecoveryOutcome = { ok: false, detail: stopped() ? 'watcher stopped' : failures.join('; '), durationMs: this.clock.now() - t0 };
-    if (blocked) outcome.blocked = blocked;
+    const blocked = conflict?.detail;
+    if (conflict) {
+      outcome.blocked = conflict.detail;
+      outcome.blockedPort = conflict.port;
+    }
     this.lastRecovery = { ...outcome, at: this.clock.now() };
     emit({ type: 'recovery_failed', durationMs: outcome.durationMs, detail: blocked ? `stopped after ${run.step}: ${blocked}` : `all ${this.steps.length} steps failed` });
     return outcome;
@@ -555,7 +587,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
    * "Address already in use" in the service's output since `sinceMs`, with another
    * process (not one of the service's own) listening on the port: says who, else undefined.
    */
-  private async portConflict(sinceMs: number): Promise<string | undefined> {
+  private async portConflict(sinceMs: number): Promise<PortConflict | undefined> {
     let lines: string[];
     try {
       lines = (await this.manager.recentLogs(sinceMs)).map((l) => l.text);
@@ -571,10 +603,16 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
       const holders = this.portHolders(port).filter((h) => !own.has(h.pid));
       if (holders.length > 0) {
         const who = holders.map((h) => `pid ${h.pid} (${h.command})`).join(', ');
-        return `address already in use: port ${port} is held by ${who}, not by ${this.name}; a restart cannot free it`;
+        return { port, detail: `address already in use: port ${port} is held by ${who}, not by ${this.name}; a restart cannot free it` };
       }
     }
     return undefined;
+  }
+
+  /** True while a process that is not one of the service's own listens on `port`. */
+  private async portTakenByOther(port: number): Promise<boolean> {
+    const own = new Set(await this.manager.pids().catch(() => [] as number[]));
+    return this.portHolders(port).some((h) => !own.has(h.pid));
   }
 
   /** The TCP ports the service's checks connect to. */
@@ -594,12 +632,32 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     return [...ports];
   }
 
+  /** Writes the used count and, while the state holds a port, that hold. */
   private saveBudget(): void {
+    const state = this.state;
+    const hold: HoldRecord | undefined = isPortHold(state) ? { kind: 'address_in_use', port: state.cause.port, detail: state.cause.detail, sinceMs: state.since } : undefined;
     try {
-      this.budgetStore?.save({ used: this.budget.used, updatedAtMs: this.clock.now() });
+      this.budgetStore?.save({ used: this.budget.used, ...(hold ? { hold } : {}), updatedAtMs: this.clock.now() });
     } catch (err) {
       this.onError(err, 'budget store');
     }
+  }
+
+  /**
+   * Holds the service again if an earlier agent held it for a port (and no live copy of it
+   * was adopted: then the service is ours and the port with it). The next look at the
+   * service decides: healthy lifts the hold, down is refused without a recovery.
+   */
+  private takeUpSavedHold(): void {
+    const hold = this.savedHold;
+    this.savedHold = undefined;
+    if (!hold) return;
+    if (this.state.kind !== 'watching' || !this.service.recovery.enabled) {
+      // Not held after all (an adopted copy serves; recovery is off now): no later agent may take it up either.
+      this.saveBudget();
+      return;
+    }
+    this.state = { kind: 'budget_spent', since: hold.sinceMs, cause: { kind: 'address_in_use', port: hold.port, detail: hold.detail, announced: false }, window: undefined };
   }
 
   /**
@@ -608,7 +666,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
    * again at once: a crash right after it was verified is answered now, not a poll later.
    * After a failure the poll's pause stands.
    */
-  private async finishRecovery(ok: boolean, blocked: string | undefined): Promise<void> {
+  private async finishRecovery(ok: boolean, blocked: PortConflict | undefined): Promise<void> {
     const state = this.state;
     if (state.kind !== 'recovering') return;
     let window = state.window;
@@ -637,13 +695,14 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     this.state = settled(window);
     this.checks.start();
     if (blocked) {
-      this.state = { kind: 'budget_spent', since: this.clock.now(), cause: { kind: 'address_in_use', detail: blocked }, window };
+      this.state = { kind: 'budget_spent', since: this.clock.now(), cause: { kind: 'address_in_use', port: blocked.port, detail: blocked.detail, announced: true }, window };
+      this.saveBudget();
       this.emit({
         type: 'recovery_exhausted',
         used: this.budget.used,
         max: this.budget.max,
         windowMs: this.budget.windowMs,
-        detail: `not restarting ${this.name} again: ${blocked}. Stop that process or move one of them to another port, then restart the service (or reset its budget) through the coordinator`,
+        detail: `not restarting ${this.name} again: ${blocked.detail}. ${HOLD_REMEDY}`,
       });
       return;
     }
@@ -750,4 +809,11 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
         return;
     }
   }
+}
+
+/** What an operator does about a service held for its port. */
+const HOLD_REMEDY = 'Stop that process or move one of them to another port, then restart the service (or reset its budget) through the coordinator';
+
+function isPortHold(state: WatcherState): state is Extract<WatcherState, { kind: 'budget_spent' }> & { cause: { kind: 'address_in_use' } } {
+  return state.kind === 'budget_spent' && state.cause.kind === 'address_in_use';
 }
