@@ -1,46 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, FakeClock } from '@vigil/shared';
-import { SilenceDetector } from '../detector/silence-detector.js';
+import { FakeClock } from '@vigil/shared';
 import { CoordinatorMetrics } from '../metrics.js';
-import { HeartbeatWriter } from '../registry/heartbeat-writer.js';
-import { HostRegistry } from '../registry/host-registry.js';
-import { openDb, type Db } from '../store/db.js';
-import { AgentEventStore } from '../store/agent-event-store.js';
-import { HostStore } from '../store/host-store.js';
-import { buildApp } from './app.js';
-import { Predictor, SeriesStore } from '../predictions/index.js';
-import { AgentChannels } from '../grpc/agent-channels.js';
-import { Diagnoser } from '../diagnosis/diagnoser.js';
-import { IncidentManager } from '../incidents/incident-manager.js';
-import { IncidentStore } from '../incidents/incident-store.js';
+import { openApiFixture, type ApiFixture } from '../test-support/api-fixture.js';
 import { errorBody, health, hostDetail, hostList } from './schemas.js';
 import type { FastifyInstance } from 'fastify';
 
-let dir: string;
-let db: Db;
+let fx: ApiFixture;
 let app: FastifyInstance;
-let registry: HostRegistry;
 const clock = new FakeClock(Date.parse('2026-11-26T08:00:00Z'));
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-api-'));
-  db = openDb(dir);
-  const hostStore = new HostStore(db);
-  const log = createLogger('test', 'silent');
-  const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
-  registry = new HostRegistry(
-    clock,
-    hostStore,
-    new HeartbeatWriter(db, hostStore),
-    detector,
-    (t) => hostStore.recordTransition(t),
-    { disconnectGraceMs: 1000, restartGraceMs: 15_000, detectionWindowMs: (i) => 2 * i },
-    log,
-    new AgentEventStore(db),
-  );
+  fx = openApiFixture({ name: 'vigil-api', clock });
+  const { registry } = fx;
   const hello = (hostId: string) => ({
     hostId,
     agentVersion: '0.1.0',
@@ -59,44 +30,14 @@ beforeAll(async () => {
   );
   registry.streamClosed('db-1', 1, 'test');
   clock.advance(1500);
-  const agentEvents = new AgentEventStore(db);
-  const incidents = new IncidentManager(db, new IncidentStore(db), { enqueue: () => {}, kick: () => {} }, clock, log, {
-    escalationMs: () => 180_000,
-    settleMs: 60_000,
-    tickMs: 1000,
-    source: 'test',
-    apiBase: 'http://api',
-  });
-  const channels = new AgentChannels();
-  const diagnoser = new Diagnoser(registry, channels, { probe: async () => { throw new Error('no probes in this test'); } }, log);
   const metrics = new CoordinatorMetrics();
   // As the responder reports it in a fleet-wide cut: every slot busy, a backlog waiting.
   metrics.readDiagnoses(() => ({ running: 16, queued: 42, oldestWaitMs: 2500 }));
-  app = await buildApp({
-    coordinatorId: 'c1',
-    version: '0.1.0',
-    startedAt: Date.now(),
-    registry,
-    hostStore,
-    metrics,
-    phiOf: (id) => detector.phiOf(id),
-    outboxDepth: () => 7,
-    outboxLagMs: () => 0,
-    natsConnected: () => false,
-    incidents,
-    diagnoser,
-    agentEvents,
-    predictor: new Predictor({ clock, db, series: new SeriesStore(), sink: { enqueue: () => {}, kick: () => {} } }),
-    tokens: [],
-    now: () => clock.now(),
-  });
+  app = await fx.build({ metrics, outboxDepth: () => 7, natsConnected: () => false });
 });
 
 afterAll(async () => {
-  await app.close();
-  registry.stop();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fx.close();
 });
 
 describe('http api - hosts', () => {

@@ -1,30 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, FakeClock, type ValidHello } from '@vigil/shared';
-import { SilenceDetector } from '../detector/silence-detector.js';
-import { Diagnoser } from '../diagnosis/diagnoser.js';
-import { AgentChannels } from '../grpc/agent-channels.js';
+import { FakeClock, type ValidHello } from '@vigil/shared';
 import type { IncidentManager } from '../incidents/incident-manager.js';
-import { CoordinatorMetrics } from '../metrics.js';
-import { Predictor, SeriesStore } from '../predictions/index.js';
-import { HeartbeatWriter } from '../registry/heartbeat-writer.js';
-import { HostRegistry } from '../registry/host-registry.js';
+import type { HostRegistry } from '../registry/host-registry.js';
 import type { HostRecord, RegistryEvent } from '../registry/types.js';
-import { AgentEventStore } from '../store/agent-event-store.js';
-import { openDb, type Db } from '../store/db.js';
-import { HostStore } from '../store/host-store.js';
-import { buildApp } from './app.js';
+import type { HostStore } from '../store/host-store.js';
+import { openApiFixture, type ApiFixture } from '../test-support/api-fixture.js';
 import { hashToken } from './auth.js';
 import { errorBody, hostList } from './schemas.js';
 
 const OPERATOR = 'operator-token-0123456789';
 const VIEWER = 'viewer-token-0123456789ab';
 
-let dir: string;
-let db: Db;
+let fx: ApiFixture;
 let app: FastifyInstance;
 let registry: HostRegistry;
 let hostStore: HostStore;
@@ -47,29 +35,17 @@ const hello = (hostId: string, labels: Record<string, string>, startedAtMs = 1):
 });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-hosts-api-'));
-  db = openDb(dir);
-  hostStore = new HostStore(db);
-  const log = createLogger('test', 'silent');
-  const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
-  registry = new HostRegistry(
+  fx = openApiFixture({
+    name: 'vigil-hosts-api',
     clock,
-    hostStore,
-    new HeartbeatWriter(db, hostStore),
-    detector,
-    (t) => hostStore.recordTransition(t),
-    {
-      disconnectGraceMs: 1000,
-      restartGraceMs: 15_000,
-      detectionWindowMs: (i) => 2 * i,
+    registry: {
       removalSink: (host, at, by) => {
         hostStore.remove(host.id);
         removedEvents.push({ host, at, by });
       },
     },
-    log,
-    new AgentEventStore(db),
-  );
+  });
+  ({ registry, hostStore } = fx);
   registry.subscribe((e) => registryEvents.push(e));
   registry.hello(hello('web-1', { zone: 'eu-1', role: 'web' }), 5000, 1);
   registry.hello(hello('web-2', { zone: 'eu-2', role: 'web' }), 5000, 2);
@@ -84,37 +60,19 @@ beforeAll(async () => {
   registry.streamClosed('flaky-1', 6, 'test: cut'); // suspect, within its grace
   activeIncidents.set('db-1', [{ id: 'inc-db-1', class: 'agent_failure', service: '', level: 1, state: 'open' }]);
 
-  const agentEvents = new AgentEventStore(db);
   const incidents = { store: { activeForHost: (id: string) => activeIncidents.get(id) ?? [] } } as unknown as IncidentManager;
-  app = await buildApp({
-    coordinatorId: 'c1',
-    version: '0.1.0',
-    startedAt: Date.now(),
-    registry,
-    hostStore,
-    metrics: new CoordinatorMetrics(),
-    phiOf: (id) => detector.phiOf(id),
-    outboxDepth: () => 0,
-    outboxLagMs: () => 0,
-    natsConnected: () => null,
+  app = await fx.build({
     incidents,
-    diagnoser: new Diagnoser(registry, new AgentChannels(), { probe: async () => { throw new Error('no probes in this test'); } }, log),
-    agentEvents,
-    predictor: new Predictor({ clock, db, series: new SeriesStore(), sink: { enqueue: () => {}, kick: () => {} } }),
     tokens: [
       { name: 'alice', role: 'operator', sha256: hashToken(OPERATOR) },
       { name: 'grafana', role: 'viewer', sha256: hashToken(VIEWER) },
     ],
-    now: () => clock.now(),
     zoneLabel: 'zone',
   });
 });
 
 afterAll(async () => {
-  await app.close();
-  registry.stop();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fx.close();
 });
 
 const as = (token: string) => ({ authorization: `Bearer ${token}` });

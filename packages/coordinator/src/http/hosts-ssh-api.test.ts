@@ -1,21 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, FakeClock, helloSchema, type ValidHello } from '@vigil/shared';
-import { SilenceDetector } from '../detector/silence-detector.js';
-import { Diagnoser } from '../diagnosis/diagnoser.js';
-import { AgentChannels } from '../grpc/agent-channels.js';
+import { helloSchema, type ValidHello } from '@vigil/shared';
 import type { IncidentManager } from '../incidents/incident-manager.js';
-import { CoordinatorMetrics } from '../metrics.js';
-import { Predictor, SeriesStore } from '../predictions/index.js';
-import { HeartbeatWriter } from '../registry/heartbeat-writer.js';
-import { HostRegistry } from '../registry/host-registry.js';
-import { AgentEventStore } from '../store/agent-event-store.js';
-import { openDb, type Db } from '../store/db.js';
-import { HostStore } from '../store/host-store.js';
-import { buildApp } from './app.js';
+import { openApiFixture, type ApiFixture } from '../test-support/api-fixture.js';
 import { hostDetail, hostList } from './schemas.js';
 
 /**
@@ -24,11 +11,8 @@ import { hostDetail, hostList } from './schemas.js';
  * Hellos as they arrive over the wire (validated by the contract's schema).
  */
 
-let dir: string;
-let db: Db;
+let fx: ApiFixture;
 let app: FastifyInstance;
-let registry: HostRegistry;
-const clock = new FakeClock(Date.parse('2026-12-03T08:00:00Z'));
 /** This coordinator's fleet default, deliberately not 22, so "fleet" is told apart from a hard-coded value. */
 const FLEET_SSH_PORT = 2200;
 
@@ -36,14 +20,9 @@ const hello = (hostId: string, over: Partial<ValidHello> = {}): ValidHello =>
   helloSchema.parse({ hostId, agentVersion: '0.1.0', hostname: hostId, os: null, services: [], capabilities: [], intervalMs: 5000, labels: {}, startedAtMs: 1, ...over });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-hosts-ssh-api-'));
-  db = openDb(dir);
-  const hostStore = new HostStore(db);
-  const log = createLogger('test', 'silent');
-  const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
-  registry = new HostRegistry(clock, hostStore, new HeartbeatWriter(db, hostStore), detector, (t) => hostStore.recordTransition(t), { disconnectGraceMs: 1000, restartGraceMs: 15_000, detectionWindowMs: (i) => 2 * i }, log, new AgentEventStore(db));
+  fx = openApiFixture({ name: 'vigil-hosts-ssh-api', diagnosis: { sshPort: FLEET_SSH_PORT } });
   let session = 1;
-  const join_ = (h: ValidHello) => registry.hello(h, 5000, session++);
+  const join_ = (h: ValidHello) => fx.registry.hello(h, 5000, session++);
   join_(hello('agent-port', { sshPort: 2222, labels: { ssh_port: 'none' } }));
   join_(hello('agent-none', { sshPort: 0 }));
   join_(hello('label-port', { labels: { ssh_port: '2022' } }));
@@ -58,31 +37,11 @@ beforeAll(async () => {
   );
 
   const incidents = { store: { activeForHost: () => [] } } as unknown as IncidentManager;
-  app = await buildApp({
-    coordinatorId: 'c1',
-    version: '0.1.0',
-    startedAt: Date.now(),
-    registry,
-    hostStore,
-    metrics: new CoordinatorMetrics(),
-    phiOf: (id) => detector.phiOf(id),
-    outboxDepth: () => 0,
-    outboxLagMs: () => 0,
-    natsConnected: () => null,
-    incidents,
-    diagnoser: new Diagnoser(registry, new AgentChannels(), { probe: async () => { throw new Error('no probes in this test'); } }, log, { sshPort: FLEET_SSH_PORT }),
-    agentEvents: new AgentEventStore(db),
-    predictor: new Predictor({ clock, db, series: new SeriesStore(), sink: { enqueue: () => {}, kick: () => {} } }),
-    tokens: [],
-    now: () => clock.now(),
-  });
+  app = await fx.build({ incidents });
 });
 
 afterAll(async () => {
-  await app.close();
-  registry.stop();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fx.close();
 });
 
 async function list() {

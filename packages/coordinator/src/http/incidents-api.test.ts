@@ -1,72 +1,34 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, FakeClock } from '@vigil/shared';
-import { Diagnoser } from '../diagnosis/diagnoser.js';
-import { SilenceDetector } from '../detector/silence-detector.js';
-import { AgentChannels } from '../grpc/agent-channels.js';
-import { IncidentManager } from '../incidents/incident-manager.js';
-import { IncidentStore } from '../incidents/incident-store.js';
-import { CoordinatorMetrics } from '../metrics.js';
-import { HeartbeatWriter } from '../registry/heartbeat-writer.js';
-import { HostRegistry } from '../registry/host-registry.js';
-import { AgentEventStore } from '../store/agent-event-store.js';
-import { openDb, type Db } from '../store/db.js';
-import { HostStore } from '../store/host-store.js';
-import { buildApp } from './app.js';
-import { Predictor, SeriesStore } from '../predictions/index.js';
+import { FakeClock } from '@vigil/shared';
+import type { IncidentManager } from '../incidents/incident-manager.js';
+import { openApiFixture, type ApiFixture } from '../test-support/api-fixture.js';
 import { hashToken } from './auth.js';
 import { incidentDetail, incidentList, silenceList } from './schemas.js';
 
 const OPERATOR = 'operator-token-0123456789';
 const BOB = 'bob-operator-token-0123456789';
 const VIEWER = 'viewer-token-0123456789';
-let dir: string;
-let db: Db;
+let fx: ApiFixture;
 let app: FastifyInstance;
 let incidents: IncidentManager;
 const clock = new FakeClock(Date.parse('2026-11-26T08:00:00Z'));
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-inc-api-'));
-  db = openDb(dir);
-  const log = createLogger('test', 'silent');
-  const hostStore = new HostStore(db);
-  let registry: HostRegistry;
-  const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
-  registry = new HostRegistry(clock, hostStore, new HeartbeatWriter(db, hostStore), detector, (t) => hostStore.recordTransition(t), { disconnectGraceMs: 1000, restartGraceMs: 1000, detectionWindowMs: () => 1000 }, log, new AgentEventStore(db));
-  incidents = new IncidentManager(db, new IncidentStore(db), { enqueue: () => {}, kick: () => {} }, clock, log, { escalationMs: () => 180_000, settleMs: 60_000, tickMs: 1000, source: 't', apiBase: 'http://api' });
-  app = await buildApp({
-    coordinatorId: 'c',
-    version: '0',
-    startedAt: 0,
-    registry,
-    hostStore,
-    metrics: new CoordinatorMetrics(),
-    phiOf: () => undefined,
-    outboxDepth: () => 0,
-    outboxLagMs: () => 0,
-    natsConnected: () => null,
-    incidents,
-    diagnoser: new Diagnoser(registry, new AgentChannels(), { probe: async () => { throw new Error('unused'); } }, log),
-    agentEvents: new AgentEventStore(db),
-    predictor: new Predictor({ clock, db, series: new SeriesStore(), sink: { enqueue: () => {}, kick: () => {} } }),
+  fx = openApiFixture({ name: 'vigil-inc-api', clock, registry: { restartGraceMs: 1000, detectionWindowMs: () => 1000 } });
+  incidents = fx.incidents;
+  app = await fx.build({
     tokens: [
       { name: 'alice', role: 'operator', sha256: hashToken(OPERATOR) },
       { name: 'bob', role: 'operator', sha256: hashToken(BOB) },
       { name: 'victor', role: 'viewer', sha256: hashToken(VIEWER) },
     ],
-    now: () => clock.now(),
   });
 });
 
 afterAll(async () => {
-  await app.close();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fx.close();
 });
 
 describe('api auth - bearer tokens with roles', () => {

@@ -1,43 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, FakeClock, type CoordinatorMessageIn } from '@vigil/shared';
+import type { CoordinatorMessageIn } from '@vigil/shared';
 import type { FastifyInstance } from 'fastify';
-import { SilenceDetector } from '../detector/silence-detector.js';
-import { Diagnoser } from '../diagnosis/diagnoser.js';
-import { AgentChannels } from '../grpc/agent-channels.js';
-import { IncidentManager } from '../incidents/incident-manager.js';
-import { IncidentStore } from '../incidents/incident-store.js';
-import { CoordinatorMetrics } from '../metrics.js';
-import { Predictor, SeriesStore } from '../predictions/index.js';
-import { HeartbeatWriter } from '../registry/heartbeat-writer.js';
-import { HostRegistry } from '../registry/host-registry.js';
-import { AgentEventStore } from '../store/agent-event-store.js';
-import { openDb, type Db } from '../store/db.js';
-import { HostStore } from '../store/host-store.js';
-import { buildApp } from './app.js';
+import { openApiFixture, type ApiFixture } from '../test-support/api-fixture.js';
 
 /**
  * The operator routes against the real registry, channels and store; the agent's end of
  * its stream is a function that answers like the agent does (the full path, over real
  * gRPC to a real agent, is test/e2e/services-operator-actions.test.ts).
  */
-let dir: string;
-let db: Db;
+let fx: ApiFixture;
 let app: FastifyInstance;
-let registry: HostRegistry;
 const sent: CoordinatorMessageIn[] = [];
 let answer: (m: CoordinatorMessageIn) => { accepted: boolean; error?: string; refusal?: string; detail?: string } | undefined;
-const clock = new FakeClock(Date.parse('2026-12-03T08:00:00Z'));
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-services-api-'));
-  db = openDb(dir);
-  const hostStore = new HostStore(db);
-  const log = createLogger('test', 'silent');
-  const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
-  registry = new HostRegistry(clock, hostStore, new HeartbeatWriter(db, hostStore), detector, (t) => hostStore.recordTransition(t), { disconnectGraceMs: 1000, restartGraceMs: 15_000, detectionWindowMs: (i) => 2 * i }, log, new AgentEventStore(db));
+  fx = openApiFixture({ name: 'vigil-services-api' });
+  const { registry, channels } = fx;
   const hello = (hostId: string, capabilities: string[]) => ({
     hostId,
     agentVersion: '0.1.0',
@@ -52,7 +30,6 @@ beforeAll(async () => {
   registry.hello(hello('new-agent', ['services', 'service_actions']), 5000, 1);
   registry.hello(hello('old-agent', ['services']), 5000, 2);
   registry.hello(hello('gone-agent', ['services', 'service_actions']), 5000, 3);
-  const channels = new AgentChannels();
   const agentEnd = (m: CoordinatorMessageIn) => {
     sent.push(m);
     const a = m.serviceAction;
@@ -62,33 +39,11 @@ beforeAll(async () => {
   };
   channels.attach('new-agent', agentEnd);
   channels.attach('old-agent', agentEnd);
-  const incidents = new IncidentManager(db, new IncidentStore(db), { enqueue: () => {}, kick: () => {} }, clock, log, { escalationMs: () => 180_000, settleMs: 60_000, tickMs: 1000, source: 'test', apiBase: 'http://api' });
-  app = await buildApp({
-    coordinatorId: 'c1',
-    version: '0.1.0',
-    startedAt: Date.now(),
-    registry,
-    hostStore,
-    metrics: new CoordinatorMetrics(),
-    phiOf: () => 0,
-    outboxDepth: () => 0,
-    outboxLagMs: () => 0,
-    natsConnected: () => null,
-    incidents,
-    diagnoser: new Diagnoser(registry, channels, { probe: async () => { throw new Error('unused'); } }, log),
-    agentEvents: new AgentEventStore(db),
-    predictor: new Predictor({ clock, db, series: new SeriesStore(), sink: { enqueue: () => {}, kick: () => {} } }),
-    tokens: [],
-    now: () => clock.now(),
-    channels,
-  });
+  app = await fx.build({ channels });
 });
 
 afterAll(async () => {
-  await app.close();
-  registry.stop();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fx.close();
 });
 
 const post = (url: string, payload?: unknown) => app.inject({ method: 'POST', url, ...(payload !== undefined ? { payload: payload as object } : {}) });

@@ -1,22 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, FakeClock, type ValidHello, type ValidProbeResult } from '@vigil/shared';
-import { SilenceDetector } from '../../detector/silence-detector.js';
-import { Diagnoser } from '../../diagnosis/diagnoser.js';
-import { AgentChannels, type ProbeAsk } from '../../grpc/agent-channels.js';
-import { IncidentManager } from '../../incidents/incident-manager.js';
-import { IncidentStore } from '../../incidents/incident-store.js';
-import { CoordinatorMetrics } from '../../metrics.js';
-import { Predictor, SeriesStore } from '../../predictions/index.js';
-import { HeartbeatWriter } from '../../registry/heartbeat-writer.js';
-import { HostRegistry } from '../../registry/host-registry.js';
-import { AgentEventStore } from '../../store/agent-event-store.js';
-import { openDb, type Db } from '../../store/db.js';
-import { HostStore } from '../../store/host-store.js';
-import { buildApp } from '../app.js';
+import { FakeClock, type ValidHello, type ValidProbeResult } from '@vigil/shared';
+import type { ProbeAsk } from '../../grpc/agent-channels.js';
+import { openApiFixture, type ApiFixture } from '../../test-support/api-fixture.js';
 
 /*
  * POST /v1/hosts/{id}/diagnose through the real app, registry and store, with the
@@ -24,10 +10,8 @@ import { buildApp } from '../app.js';
  * (refused), ping answers, and port 8080 of the hosts that declare it answers.
  */
 
-let dir: string;
-let db: Db;
+let fx: ApiFixture;
 let app: FastifyInstance;
-let registry: HostRegistry;
 const clock = new FakeClock(Date.parse('2026-12-03T14:00:00Z'));
 const asks: ProbeAsk[] = [];
 
@@ -55,13 +39,8 @@ interface Body {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-diagnose-'));
-  db = openDb(dir);
-  const hostStore = new HostStore(db);
-  const log = createLogger('test', 'silent');
-  const detector = new SilenceDetector(clock, (v) => registry.onSilent(v));
-  registry = new HostRegistry(clock, hostStore, new HeartbeatWriter(db, hostStore), detector, (t) => hostStore.recordTransition(t), { disconnectGraceMs: 300, restartGraceMs: 15_000, detectionWindowMs: (i) => 2 * i }, log, new AgentEventStore(db));
-  const diagnoser = new Diagnoser(registry, new AgentChannels(), { probe: async (ask) => answer(ask) }, log, { clock });
+  fx = openApiFixture({ name: 'vigil-diagnose', clock, registry: { disconnectGraceMs: 300 }, probe: async (ask) => answer(ask) });
+  const { registry } = fx;
   registry.hello(hello('up-1'), 1000, 1);
   registry.hello(hello('killed-1', { services: [{ name: 'web', manager: 'process', recoveryEnabled: true, ports: [8080] }] }), 1000, 2);
   registry.hello(hello('ssh2222-1', { sshPort: 2222 }), 1000, 3);
@@ -69,31 +48,11 @@ beforeAll(async () => {
   // killed-1's agent dies: its stream closes, the grace runs out.
   registry.streamClosed('killed-1', 2, 'connection lost');
   clock.advance(2000);
-  app = await buildApp({
-    coordinatorId: 'c1',
-    version: '0.1.0',
-    startedAt: Date.now(),
-    registry,
-    hostStore,
-    metrics: new CoordinatorMetrics(),
-    phiOf: (id) => detector.phiOf(id),
-    outboxDepth: () => 0,
-    outboxLagMs: () => 0,
-    natsConnected: () => false,
-    incidents: new IncidentManager(db, new IncidentStore(db), { enqueue: () => {}, kick: () => {} }, clock, log, { escalationMs: () => 180_000, settleMs: 60_000, tickMs: 1000, source: 'test', apiBase: 'http://api' }),
-    diagnoser,
-    agentEvents: new AgentEventStore(db),
-    predictor: new Predictor({ clock, db, series: new SeriesStore(), sink: { enqueue: () => {}, kick: () => {} } }),
-    tokens: [],
-    now: () => clock.now(),
-  });
+  app = await fx.build({ natsConnected: () => false });
 });
 
 afterAll(async () => {
-  await app.close();
-  registry.stop();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fx.close();
 });
 
 async function diagnose(id: string): Promise<Body['diagnosis']> {
