@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from '@vigil/shared';
 import { hostPredictions } from '../predictions/schemas.js';
 
 /** Response shapes of the API: the single source for validation in tests and for /openapi.json. */
@@ -150,6 +151,27 @@ export const incidentOut = z.object({
 export const incidentList = z.object({ incidents: z.array(incidentOut) });
 export const incidentDetail = z.object({ incident: incidentOut.extend({ diagnosis: z.unknown(), timeline: z.array(timelineEntryOut) }) });
 
+/**
+ * The longest a silence may last, and how far from now it may start: a longer one is a
+ * forgotten mute rather than maintenance, and unbounded times overflow the date range.
+ */
+export const MAX_SILENCE_MS = 365 * 86_400_000;
+
+const silenceDuration = z
+  .string()
+  .max(32)
+  .superRefine((text, ctx) => {
+    let ms: number;
+    try {
+      ms = parseDuration(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not a duration (use a number with ms, s, m, h or d, e.g. 30m, 2h)' });
+      return;
+    }
+    if (ms <= 0) ctx.addIssue({ code: 'custom', message: 'must be longer than 0' });
+    else if (ms > MAX_SILENCE_MS) ctx.addIssue({ code: 'custom', message: 'must be at most 365d' });
+  });
+
 export const silenceBody = z
   .object({
     host: z.string().min(1).max(253).optional(),
@@ -157,7 +179,7 @@ export const silenceBody = z
     class: problemClassEnum.optional(),
     startsAt: z.iso.datetime({ offset: true }).optional(),
     endsAt: z.iso.datetime({ offset: true }).optional(),
-    duration: z.string().optional().describe('instead of endsAt: 30m, 2h ...'),
+    duration: silenceDuration.optional().describe('instead of endsAt: 30m, 2h ... at most 365d'),
     comment: z.string().trim().min(1, 'a silence needs a comment saying why').max(2000),
   })
   .strict()

@@ -16,7 +16,7 @@ import { HostRegistry, type RegistryOptions } from '../registry/host-registry.js
 import { AgentEventStore } from '../store/agent-event-store.js';
 import { openDb, type Db } from '../store/db.js';
 import { HostStore } from '../store/host-store.js';
-import { buildApp } from '../http/app.js';
+import { buildApp, type AppOptions } from '../http/app.js';
 import type { ApiDeps } from '../http/deps.js';
 
 export interface ApiFixtureOptions {
@@ -49,8 +49,8 @@ export interface ApiFixture {
   readonly channels: AgentChannels;
   readonly incidents: IncidentManager;
   readonly diagnoser: Diagnoser;
-  /** buildApp over these parts; `over` replaces any dependency (tokens, incidents, channels…). */
-  build(over?: Partial<ApiDeps>): Promise<FastifyInstance>;
+  /** buildApp over these parts; `over` replaces any dependency (tokens, incidents, channels…); `appOpts` sets e.g. the logger. */
+  build(over?: Partial<ApiDeps>, appOpts?: AppOptions): Promise<FastifyInstance>;
   /** Closes the app if built, stops the registry, removes the database. */
   close(): Promise<void>;
 }
@@ -88,7 +88,7 @@ export function openApiFixture(opts: ApiFixtureOptions): ApiFixture {
   let app: FastifyInstance | undefined;
   return {
     dir, db, clock, log, hostStore, agentEvents, detector, registry, channels, incidents, diagnoser,
-    async build(over = {}) {
+    async build(over = {}, appOpts = {}) {
       app = await buildApp({
         coordinatorId: 'c1',
         version: '0.1.0',
@@ -107,7 +107,7 @@ export function openApiFixture(opts: ApiFixtureOptions): ApiFixture {
         tokens: [],
         now: () => clock.now(),
         ...over,
-      });
+      }, appOpts);
       return app;
     },
     async close() {

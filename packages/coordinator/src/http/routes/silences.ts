@@ -4,7 +4,7 @@ import { normalizeHostId, parseDuration, VigilError } from '@vigil/shared';
 import type { Silence } from '../../incidents/types.js';
 import { requireOperator } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { incidentIdParams, silenceBody } from '../schemas.js';
+import { incidentIdParams, MAX_SILENCE_MS, silenceBody } from '../schemas.js';
 import { parseInput } from '../validate.js';
 
 function silenceView(s: Silence) {
@@ -24,25 +24,33 @@ function silenceView(s: Silence) {
 /** Silences keep paging quiet for matching incidents while still recording everything. */
 export const silenceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   const store = deps.incidents.store;
-  app.get('/v1/silences', async () => ({ silences: store.activeSilences(deps.now()).map(silenceView) }));
+  // A stored row that cannot be rendered (written before its times were bounded) is left
+  // out with a warning naming it, so one bad row never takes the whole list down.
+  app.get('/v1/silences', async (req) => {
+    const silences: ReturnType<typeof silenceView>[] = [];
+    for (const s of store.activeSilences(deps.now())) {
+      try {
+        silences.push(silenceView(s));
+      } catch (err) {
+        req.log.warn({ silenceId: s.id, startsAt: s.startsAt, endsAt: s.endsAt, err: (err as Error).message }, `silence ${s.id} cannot be shown and is left out of the list; DELETE /v1/silences/${s.id} removes it`);
+      }
+    }
+    return { silences };
+  });
 
   app.post('/v1/silences', async (req, reply) => {
     const who = requireOperator(req);
     const b = parseInput(silenceBody, req.body, 'body');
     const now = deps.now();
     const startsAt = b.startsAt ? Date.parse(b.startsAt) : now;
-    let endsAt: number;
-    if (b.duration !== undefined) {
-      try {
-        endsAt = startsAt + parseDuration(b.duration);
-      } catch (err) {
-        throw new VigilError('BAD_REQUEST', `body.duration: ${(err as Error).message}`);
-      }
-    } else {
-      endsAt = Date.parse(b.endsAt!);
-    }
-    if (endsAt <= startsAt) throw new VigilError('BAD_REQUEST', `body.endsAt: must be after startsAt (got ${new Date(endsAt).toISOString()})`);
-    if (endsAt <= now) throw new VigilError('BAD_REQUEST', `body.endsAt: must be in the future (got ${new Date(endsAt).toISOString()})`);
+    if (Math.abs(startsAt - now) > MAX_SILENCE_MS) throw new VigilError('BAD_REQUEST', `body.startsAt: must be within 365d of now (got "${b.startsAt}")`);
+    // The schema bounds the duration to 365d, so it parses here.
+    const endsAt = b.duration !== undefined ? startsAt + parseDuration(b.duration) : Date.parse(b.endsAt!);
+    const got = b.endsAt !== undefined ? `"${b.endsAt}"` : `"${b.duration}", ending ${new Date(endsAt).toISOString()}`;
+    const field = b.endsAt !== undefined ? 'body.endsAt' : 'body.duration';
+    if (endsAt <= startsAt) throw new VigilError('BAD_REQUEST', `${field}: must end after startsAt (got ${got})`);
+    if (endsAt - startsAt > MAX_SILENCE_MS) throw new VigilError('BAD_REQUEST', `${field}: a silence lasts at most 365d (got ${got})`);
+    if (endsAt <= now) throw new VigilError('BAD_REQUEST', `${field}: must end in the future (got ${got})`);
     const s: Silence = {
       id: `sil-${randomUUID().slice(0, 12)}`,
       hostId: b.host ? normalizeHostId(b.host) : null,
@@ -55,9 +63,11 @@ export const silenceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, 
       createdAt: now,
       expiredAt: null,
     };
+    // Rendered before it is stored: nothing is kept that the list could not show.
+    const view = silenceView(s);
     store.addSilence(s);
     reply.status(201);
-    return { silence: silenceView(s) };
+    return { silence: view };
   });
 
   app.delete('/v1/silences/:id', async (req, reply) => {
