@@ -16,11 +16,41 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
-function show(value: unknown): string {
+const SHOWN_CHARS = 80;
+
+/**
+ * The value as JSON, cut at 80 characters. It is built piece by piece and stops once long
+ * enough, so a huge or 10,000-deep value costs no more than a short one (stringifying it
+ * whole would overflow the stack and turn a bad request into a 500).
+ */
+export function showValue(value: unknown): string {
   if (value === undefined) return 'missing';
-  const text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  const text = preview(value, SHOWN_CHARS + 1);
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS - 3)}...` : text;
 }
+
+/** At least `budget` characters of the value's JSON when it has that many; nesting costs a character per level. */
+function preview(value: unknown, budget: number): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > budget ? value.slice(0, budget) : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? String(value);
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return preview(toJSON.call(value), budget);
+  const isArray = Array.isArray(value);
+  let out = isArray ? '[' : '{';
+  let first = true;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (out.length >= budget) return out;
+    const item = (value as Record<string, unknown>)[key];
+    const head = (first ? '' : ',') + (isArray ? '' : `${JSON.stringify(key)}:`);
+    out += head + preview(item, budget - out.length - head.length);
+    first = false;
+  }
+  return out + (isArray ? ']' : '}');
+}
+
+const show = showValue;
 
 /** `services[0].checks[1].timeout`: list positions in brackets, as in the YAML a user edits. */
 export function formatFieldPath(prefix: string, path: readonly PropertyKey[]): string {

@@ -1,17 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import { VigilError } from '@vigil/shared';
 
+/** Longest error message sent: one naming every problem of a huge bad body would be as big as the body. */
+export const MAX_ERROR_MESSAGE = 500;
+
+function capped(message: string): string {
+  return message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE - 3)}...` : message;
+}
+
 /** Every error leaves as `{"error":{"code","message"}}` with the code's one HTTP status. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof VigilError) {
-      return reply.status(err.httpStatus).send({ error: { code: err.code, message: err.message } });
+      return reply.status(err.httpStatus).send({ error: { code: err.code, message: capped(err.message) } });
     }
     const e = err as { statusCode?: number; message?: string };
     const status = e.statusCode ?? 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
     const code = status === 404 ? 'NOT_FOUND' : status === 413 ? 'MESSAGE_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL';
-    return reply.status(status).send({ error: { code, message: status >= 500 ? "internal error" : String(e.message) } });
+    return reply.status(status).send({ error: { code, message: status >= 500 ? "internal error" : capped(String(e.message)) } });
   });
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } });
