@@ -1,7 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import {
   ConfigError,
   createLogger,
+  describeTightening,
+  ensurePrivateDir,
   systemClock,
   type AgentMessageIn,
   type Clock,
@@ -158,7 +159,8 @@ export class Agent {
 
   private async boot(): Promise<void> {
     try {
-      await mkdir(this.config.dataDir, { recursive: true });
+      // 0700: the journal and service state are for the agent's user only.
+      ensurePrivateDir(this.config.dataDir, (path, from, to) => this.logger.warn({ event: 'data_dir_tightened', path }, describeTightening(path, from, to)));
     } catch (err) {
       throw new ConfigError([`dataDir (--data-dir): cannot create "${this.config.dataDir}": ${describeError(err)}`]);
     }

@@ -30,7 +30,7 @@ export class StateFile<T> {
   }
 
   save(value: T): void {
-    mkdirSync(dirname(this.path), { recursive: true });
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const tmp = `${this.path}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(value)}\n`);
     renameSync(tmp, this.path);

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, formatHostPort, routeGrpcLogs, systemClock, type Clock, type Logger, type ProblemClass } from '@vigil/shared';
+import { createLogger, describeTightening, formatHostPort, routeGrpcLogs, systemClock, type Clock, type Logger, type ProblemClass } from '@vigil/shared';
 import type { CoordinatorConfig } from './config.js';
 import { SilenceDetector } from './detector/silence-detector.js';
 import { buildApp } from './http/app.js';
@@ -62,7 +62,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   // grpc-js's own diagnostics would otherwise be plain text lines in a JSON log.
   routeGrpcLogs(log);
   const metrics = new CoordinatorMetrics();
-  const db: Db = openDb(config.dataDir);
+  const db: Db = openDb(config.dataDir, undefined, (path, from, to) => log.warn({ path }, describeTightening(path, from, to)));
   const hostStore = new HostStore(db);
   const outbox = new OutboxStore(db);
   const agentEvents = new AgentEventStore(db);

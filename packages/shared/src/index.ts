@@ -25,3 +25,4 @@ export * from './runbook/decision-tree.js';
 export * from './probes/index.js';
 export * from './grpc-logging.js';
 export * from './process-logging.js';
+export * from './private-dir.js';

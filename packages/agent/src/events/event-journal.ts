@@ -44,7 +44,7 @@ export class EventJournal {
     dir: string,
     private readonly opts: EventJournalOptions = { maxEvents: 10_000 },
   ) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.file = join(dir, 'events.jsonl');
     this.ackFile = join(dir, 'events.ack');
     this.load();

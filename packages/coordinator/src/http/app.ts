@@ -29,7 +29,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions = {}): Promise<Fa
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
-  installAuth(app, deps.tokens);
+  installAuth(app, deps.tokens, deps.now);
   await app.register(healthRoutes, { deps });
   await app.register(hostRoutes, { deps });
   await app.register(incidentRoutes, { deps });

@@ -31,8 +31,13 @@ const OPEN_PATHS = new Set(['/healthz']);
  * constant-time. With no tokens configured (allowed only on loopback) every caller is a
  * local operator.
  */
-export function installAuth(app: FastifyInstance, tokens: readonly TokenEntry[]): void {
+export function installAuth(app: FastifyInstance, tokens: readonly TokenEntry[], now: () => number = Date.now): void {
   const byHash = tokens.map((t) => ({ ...t, digest: Buffer.from(t.sha256, 'hex') }));
+  const rejected = new RejectionLog(now);
+  const refuse = (req: FastifyRequest, reason: string, message: string): never => {
+    rejected.note(req, reason);
+    throw new VigilError('UNAUTHENTICATED', message);
+  };
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
     if (OPEN_PATHS.has(path)) return;
@@ -42,10 +47,10 @@ export function installAuth(app: FastifyInstance, tokens: readonly TokenEntry[])
     }
     const header = req.headers.authorization;
     const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!m) throw new VigilError('UNAUTHENTICATED', 'authorization: a bearer token is required (Authorization: Bearer <token>)');
+    if (!m) return refuse(req, 'no bearer token', 'authorization: a bearer token is required (Authorization: Bearer <token>)');
     const digest = createHash('sha256').update(m[1]!, 'utf8').digest();
     const found = byHash.find((t) => t.digest.length === digest.length && timingSafeEqual(t.digest, digest));
-    if (!found) throw new VigilError('UNAUTHENTICATED', 'authorization: the token is not valid');
+    if (!found) return refuse(req, 'unknown token', 'authorization: the token is not valid');
     req.principal = { name: found.name, role: found.role };
   });
 }
@@ -55,4 +60,45 @@ export function requireOperator(req: FastifyRequest): Principal {
   const p = req.principal;
   if (!p || p.role !== 'operator') throw new VigilError('PERMISSION_DENIED', `role "${p?.role ?? 'none'}" may only read; this needs "operator"`);
   return p;
+}
+
+/** One warning per source address and minute; the rest of that minute is counted. */
+export const REJECTION_LOG_WINDOW_MS = 60_000;
+/** Sources remembered at most: a scan from many addresses must not grow memory without end. */
+const MAX_SOURCES = 10_000;
+
+/**
+ * Logs refused API requests with their source address, so guessing and misconfigured
+ * clients show up, without letting a flood of them flood the log. The token itself is
+ * never logged: a mistyped one is often one character off a real one.
+ */
+class RejectionLog {
+  private readonly sources = new Map<string, { since: number; suppressed: number }>();
+
+  constructor(private readonly now: () => number) {}
+
+  note(req: FastifyRequest, reason: string): void {
+    const at = this.now();
+    const source = req.ip;
+    const seen = this.sources.get(source);
+    if (seen && at - seen.since < REJECTION_LOG_WINDOW_MS) {
+      seen.suppressed += 1;
+      return;
+    }
+    if (!seen && this.sources.size >= MAX_SOURCES) this.prune(at);
+    req.log.warn(
+      { event: 'api_auth_rejected', source, reason, method: req.method, path: req.url.split('?')[0], suppressedSinceLast: seen?.suppressed ?? 0 },
+      `API request refused from ${source} (${reason}); further refusals from it are counted, at most one line a minute`,
+    );
+    this.sources.set(source, { since: at, suppressed: 0 });
+  }
+
+  private prune(at: number): void {
+    for (const [source, s] of this.sources) if (at - s.since >= REJECTION_LOG_WINDOW_MS) this.sources.delete(source);
+    // Still full: the oldest go (a Map iterates in insertion order).
+    for (const source of this.sources.keys()) {
+      if (this.sources.size < MAX_SOURCES) break;
+      this.sources.delete(source);
+    }
+  }
 }

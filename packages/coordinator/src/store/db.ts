@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir, type OnTightened, tightenMode } from '@vigil/shared';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
@@ -10,9 +11,17 @@ export type Db = Database.Database;
  * migrations it has not seen. synchronous=NORMAL in WAL keeps every committed transaction
  * across a process crash; only a power loss can take the last few.
  */
-export function openDb(dataDir: string, file = 'vigil.db'): Db {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, file));
+export function openDb(dataDir: string, file = 'vigil.db', onTightened?: OnTightened): Db {
+  // Incidents and inventory are for the coordinator's user only: the directory is 0700 and
+  // the database files 0600. SQLite creates the -wal and -shm files with the database
+  // file's mode, so the database file is tightened before WAL mode makes them.
+  ensurePrivateDir(dataDir, onTightened);
+  const path = join(dataDir, file);
+  const existed = existsSync(path);
+  const db = new Database(path);
+  // A file SQLite just created is 0644 by its default: tightened quietly; an old one is reported.
+  tightenMode(path, 0o600, existed ? onTightened : undefined);
+  for (const extra of ['-wal', '-shm']) tightenMode(path + extra, 0o600, onTightened);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
