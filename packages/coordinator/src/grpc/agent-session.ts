@@ -15,7 +15,7 @@ import {
   type Logger,
 } from '@vigil/shared';
 import type { HostRegistry } from '../registry/host-registry.js';
-import type { AgentChannels } from './agent-channels.js';
+import type { AgentChannels, AnswerOutcome } from './agent-channels.js';
 import { certificateHostNames, certificateNamesHost } from './peer-identity.js';
 
 export type AgentCall = grpc.ServerDuplexStream<AgentMessage, CoordinatorMessageIn>;
@@ -65,6 +65,7 @@ export class AgentSession {
   private saidGoodbye = false;
   private congested = false;
   private pendingAck = 0;
+  private warnedOtherHost = false;
 
   constructor(
     private readonly call: AgentCall,
@@ -99,9 +100,9 @@ export class AgentSession {
       case 'event':
         return this.onEvent(msg.event);
       case 'probeResult':
-        return this.onAnswer(msg.probeResult, probeResultSchema, 'probe_result', (r) => this.ctx.channels.probeAnswered(r));
+        return this.onAnswer(msg.probeResult, probeResultSchema, 'probe_result', (h, r) => this.ctx.channels.probeAnswered(h, r));
       case 'requestResult':
-        return this.onAnswer(msg.requestResult, requestResultSchema, 'request_result', (r) => this.ctx.channels.requestAnswered(r));
+        return this.onAnswer(msg.requestResult, requestResultSchema, 'request_result', (h, r) => this.ctx.channels.requestAnswered(h, r));
       case undefined:
         return this.refuse(grpc.status.INVALID_ARGUMENT, 'message_empty', 'message has no body (expected hello, heartbeat or goodbye)');
       default: {
@@ -174,13 +175,20 @@ export class AgentSession {
     if (stored !== undefined) this.write({ eventAck: { eventSeq: stored } });
   }
 
-  private onAnswer<T>(raw: unknown, schema: z.ZodType<T>, what: string, deliver: (r: T) => void): void {
-    if (!this.hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', `${what} before hello`);
+  private onAnswer<T extends { requestId: string }>(raw: unknown, schema: z.ZodType<T>, what: string, deliver: (hostId: string, r: T) => AnswerOutcome): void {
+    const hostId = this.hostId;
+    if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', `${what} before hello`);
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
       return this.refuse(grpc.status.INVALID_ARGUMENT, `${what}_invalid`, `invalid ${what}: ${describeIssues(parsed.error, raw, what).join('; ')}`);
     }
-    deliver(parsed.data);
+    if (deliver(hostId, parsed.data) !== 'other_host') return;
+    // Ignored, not refused: the stream stays up. Counted each time, logged once per
+    // stream so a misbehaving agent cannot flood the log.
+    this.ctx.metrics.rejected(`${what}_other_host`);
+    if (this.warnedOtherHost) return;
+    this.warnedOtherHost = true;
+    this.ctx.log.warn({ session: this.id, host: hostId, peer: this.call.getPeer(), requestId: parsed.data.requestId }, `ignored ${what} for a request sent to another host`);
   }
 
   private onGoodbye(raw: unknown): void {
