@@ -168,6 +168,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       tls: config.tls,
       coordinatorId: config.id,
       maxMessageBytes: config.maxMessageBytes,
+      helloTimeoutMs: config.helloTimeout,
       minIntervalMs: config.minAgentInterval,
       maxIntervalMs: config.maxAgentInterval,
     },

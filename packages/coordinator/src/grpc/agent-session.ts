@@ -24,6 +24,8 @@ export interface SessionContext {
   registry: HostRegistry;
   channels: AgentChannels;
   coordinatorId: string;
+  /** A stream that sends no Hello within this is ended, so it cannot hold memory forever. */
+  helloTimeoutMs: number;
   requireCertificate: boolean;
   clampInterval: (ms: number) => number;
   log: Logger;
@@ -66,12 +68,18 @@ export class AgentSession {
   private congested = false;
   private pendingAck = 0;
   private warnedOtherHost = false;
+  private helloTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly call: AgentCall,
     private readonly ctx: SessionContext,
   ) {
     ctx.register(this.id, this);
+    this.helloTimer = setTimeout(
+      () => this.refuse(grpc.status.DEADLINE_EXCEEDED, 'hello_timeout', `no hello within ${ctx.helloTimeoutMs} ms of opening the stream`),
+      ctx.helloTimeoutMs,
+    );
+    this.helloTimer.unref();
     call.on('data', (m: unknown) => this.onMessage(m));
     call.on('end', () => this.onClosed('agent closed the stream'));
     call.on('error', (err: Error) => this.onClosed(`stream error: ${err.message}`));
@@ -140,6 +148,7 @@ export class AgentSession {
     if (outcome.type === 'refused') return this.refuse(grpc.status.ALREADY_EXISTS, 'host_already_connected', outcome.message);
     const { lastSeq, lastEventSeq, replaced } = outcome;
     this.hostId = hello.hostId;
+    clearTimeout(this.helloTimer);
     if (replaced !== undefined) this.ctx.supersede(replaced);
     this.ctx.channels.attach(hello.hostId, this.writer);
     this.ctx.log.info({ host: hello.hostId, session: this.id, peer: this.call.getPeer(), intervalMs, version: hello.agentVersion }, 'agent connected');
@@ -263,6 +272,7 @@ export class AgentSession {
 
   private finish(): void {
     this.finished = true;
+    clearTimeout(this.helloTimer);
     this.ctx.unregister(this.id);
     if (this.hostId) this.ctx.channels.detach(this.hostId, this.writer);
   }
