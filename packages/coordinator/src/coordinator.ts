@@ -62,7 +62,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   // grpc-js's own diagnostics would otherwise be plain text lines in a JSON log.
   routeGrpcLogs(log);
   const metrics = new CoordinatorMetrics();
-  const db: Db = openDb(config.dataDir);
+  const db: Db = openDb(config.dataDir, 'vigil.db', log.child({ part: 'store' }));
   const hostStore = new HostStore(db);
   const outbox = new OutboxStore(db);
   const agentEvents = new AgentEventStore(db);
