@@ -20,6 +20,7 @@ import { OutboxStore } from './store/outbox-store.js';
 import type { AgentChannels } from './grpc/agent-channels.js';
 import { startAgentServer, type AgentServer } from './grpc/server.js';
 import { VERSION } from './version.js';
+import { Readiness } from './readiness.js';
 import { Diagnoser } from './diagnosis/diagnoser.js';
 import { createLocalProber } from './diagnosis/local-prober.js';
 import type { LocalProber } from './diagnosis/vantage.js';
@@ -62,6 +63,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   // grpc-js's own diagnostics would otherwise be plain text lines in a JSON log.
   routeGrpcLogs(log);
   const metrics = new CoordinatorMetrics();
+  const readiness = new Readiness(clock, config.readyPublishGrace);
   const db: Db = openDb(config.dataDir, 'vigil.db', log.child({ part: 'store' }));
   const hostStore = new HostStore(db);
   const outbox = new OutboxStore(db);
@@ -85,7 +87,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
           if (dup) metrics.publishDuplicates.inc(dup);
         },
         failed: () => metrics.publishFailures.inc(),
-      })
+      }, readiness)
     : undefined;
 
   // A state change and its event are one transaction: the outbox can't miss or invent one.
@@ -114,7 +116,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     publisher?.kick();
   };
 
-  const writer = new HeartbeatWriter(db, hostStore, (_n, ms) => metrics.storeWrite.observe(ms / 1000));
+  const writer = new HeartbeatWriter(db, hostStore, (_n, ms) => metrics.storeWrite.observe(ms / 1000), undefined, undefined, readiness);
   let registry: HostRegistry | undefined;
   const detectorOpts = {
     phiThreshold: config.phiThreshold,
@@ -252,6 +254,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       now: () => clock.now(),
       zoneLabel: config.zoneLabel,
       channels: grpcServer.channels,
+      readiness: () => readiness.check(),
     },
     {
       logger: log.child({ part: 'http' }),
