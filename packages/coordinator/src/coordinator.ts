@@ -90,6 +90,17 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       }, readiness)
     : undefined;
 
+  // Every write of the coordinator's own tells /readyz whether the store still takes writes.
+  const storeWrite = (write: () => void) => {
+    try {
+      write();
+      readiness.storeOk();
+    } catch (err) {
+      readiness.storeFailed(err as Error);
+      throw err;
+    }
+  };
+
   // A state change and its event are one transaction: the outbox can't miss or invent one.
   const persistTransition = db.transaction((t: Transition, host: HostRecord) => {
     hostStore.recordTransition(t);
@@ -99,7 +110,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     }
   });
   const sink = (t: Transition, host: HostRecord) => {
-    persistTransition(t, host);
+    storeWrite(() => persistTransition(t, host));
     publisher?.kick();
   };
 
@@ -112,7 +123,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     }
   });
   const removalSink = (host: HostRecord, at: number, by: string) => {
-    persistRemoval(host, at, by);
+    storeWrite(() => persistRemoval(host, at, by));
     publisher?.kick();
   };
 
