@@ -69,6 +69,11 @@ export const coordinatorConfigSchema = z
     cluster: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
     /** A coordinator that has not refreshed its membership this long is gone. @default 6s */
     clusterTtl: durationMs.default(6000),
+    /**
+     * `GET /readyz` answers 503 once events have waited this long without a successful
+     * publish (NATS down, a stream that refuses the subjects). @default 60s
+     */
+    readyPublishGrace: durationMs.default(60_000),
     /** Base URL of the HTTP API as pagers should link to it; derived from --http when absent. */
     publicUrl: z.string().url().optional(),
     logLevel: logLevel.default('info'),

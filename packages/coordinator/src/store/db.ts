@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from '@vigil/shared';
 import { MIGRATIONS } from './migrations.js';
+import { checkStoreHeader, StoreIntegrityError } from './store-integrity.js';
 
 export type Db = Database.Database;
 
@@ -9,16 +11,45 @@ export type Db = Database.Database;
  * Opens (creating if needed) the coordinator's SQLite file in WAL mode and applies the
  * migrations it has not seen. synchronous=NORMAL in WAL keeps every committed transaction
  * across a process crash; only a power loss can take the last few.
+ *
+ * An existing file must be a sound SQLite database (header, then `PRAGMA quick_check`);
+ * otherwise this throws StoreIntegrityError rather than start with an empty or partial
+ * fleet. Only a missing file is a fresh start.
  */
-export function openDb(dataDir: string, file = 'vigil.db'): Db {
+export function openDb(dataDir: string, file = 'vigil.db', log?: Pick<Logger, 'info'>): Db {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, file));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  const path = join(dataDir, file);
+  const existed = checkStoreHeader(path) === 'present';
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    if (existed) quickCheck(db, path);
+    else log?.info({ file: path }, 'new store');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    if (err instanceof StoreIntegrityError) throw err;
+    // SQLITE_CORRUPT / SQLITE_NOTADB from any step above mean the same: a damaged file.
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) {
+      throw new StoreIntegrityError(path, `is damaged (${(err as Error).message})`);
+    }
+    throw err;
+  }
   return db;
+}
+
+/** quick_check reads every page and index (without cross-checking index contents). */
+function quickCheck(db: Db, path: string): void {
+  const rows = db.pragma('quick_check') as { quick_check: string }[];
+  const problems = rows.map((r) => r.quick_check).filter((m) => m !== 'ok');
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (+${problems.length - 3} more)` : '');
+    throw new StoreIntegrityError(path, `failed its integrity check (${shown})`);
+  }
 }
 
 export function migrate(db: Db): void {
