@@ -121,15 +121,18 @@ export const heartbeatSchema = z.object({
   findings: z.array(findingMessageSchema).max(256),
 });
 
+/** Longest text each AgentEvent field may carry; the agent cuts to these before it journals. */
+export const AGENT_EVENT_LIMITS = { service: 128, type: 64, step: 64, detail: 2048, cause: 64, requestId: 128 } as const;
+
 export const agentEventSchema = z.object({
-  eventSeq: z.number().int().min(1, 'event sequence numbers start at 1'),
+  eventSeq: z.number().int().min(1, 'event sequence numbers start at 1').max(Number.MAX_SAFE_INTEGER, 'must be a safe integer (at most 2^53-1)'),
   atMs: nonNeg,
-  service: boundedString(128),
-  type: z.string().min(1).max(64),
-  step: boundedString(64),
-  detail: boundedString(2048),
-  cause: boundedString(64),
-  requestId: boundedString(128),
+  service: boundedString(AGENT_EVENT_LIMITS.service),
+  type: z.string().min(1).max(AGENT_EVENT_LIMITS.type),
+  step: boundedString(AGENT_EVENT_LIMITS.step),
+  detail: boundedString(AGENT_EVENT_LIMITS.detail),
+  cause: boundedString(AGENT_EVENT_LIMITS.cause),
+  requestId: boundedString(AGENT_EVENT_LIMITS.requestId),
   timeToServingMs: nonNeg.optional(),
   timeToVerifiedMs: nonNeg.optional(),
 });
