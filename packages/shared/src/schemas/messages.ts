@@ -125,7 +125,7 @@ export const heartbeatSchema = z.object({
 export const AGENT_EVENT_LIMITS = { service: 128, type: 64, step: 64, detail: 2048, cause: 64, requestId: 128 } as const;
 
 export const agentEventSchema = z.object({
-  eventSeq: z.number().int().min(1, 'event sequence numbers start at 1').max(Number.MAX_SAFE_INTEGER, 'must be a safe integer (at most 2^53-1)'),
+  eventSeq: z.number().int().min(1, 'event sequence numbers start at 1'),
   atMs: nonNeg,
   service: boundedString(AGENT_EVENT_LIMITS.service),
   type: z.string().min(1).max(AGENT_EVENT_LIMITS.type),
