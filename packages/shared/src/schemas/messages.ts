@@ -78,10 +78,13 @@ export const checkStateSchema = z.object({
   detail: boundedString(512),
 });
 
+/** Most PIDs one ServiceStatus lists; the agent sends the first ones of a larger group. */
+export const MAX_REPORTED_PIDS = 4096;
+
 export const serviceStatusSchema = z.object({
   name: serviceName,
   state: z.enum(['running', 'inactive', 'failed']),
-  pids: z.array(z.number().int().nonnegative()).max(4096),
+  pids: z.array(z.number().int().nonnegative()).max(MAX_REPORTED_PIDS),
   checks: z.array(checkStateSchema).max(32),
   errorRate: z.object({ requests: nonNeg, errors: nonNeg, rate: nonNeg.refine((r) => r <= 1, 'must be at most 1'), windowMs: nonNeg }).nullable(),
   recovering: z.boolean(),
