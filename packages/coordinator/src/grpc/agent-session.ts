@@ -2,7 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
 import type { z } from 'zod';
 import {
+  AGENT_EVENT_LIMITS,
   agentEventSchema,
+  capText,
   describeIssues,
   goodbyeSchema,
   heartbeatSchema,
@@ -13,6 +15,7 @@ import {
   type AgentMessage,
   type CoordinatorMessageIn,
   type Logger,
+  type ValidAgentEvent,
 } from '@vigil/shared';
 import type { HostRegistry } from '../registry/host-registry.js';
 import type { AgentChannels, AnswerOutcome } from './agent-channels.js';
@@ -58,7 +61,8 @@ export function peerAddress(peer: string): string | null {
 /**
  * One agent's stream: Hello first, then heartbeats acked by sequence number, ended by
  * Goodbye or by the connection going away. Every message is validated here, at the edge;
- * a bad one ends this stream with INVALID_ARGUMENT and touches nothing else.
+ * a bad one ends this stream with INVALID_ARGUMENT and touches nothing else, except a bad
+ * event, which is refused alone (see onBadEvent).
  */
 export class AgentSession {
   readonly id = nextSessionId++;
@@ -177,11 +181,32 @@ export class AgentSession {
     const hostId = this.hostId;
     if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', 'event before hello');
     const parsed = agentEventSchema.safeParse(raw);
-    if (!parsed.success) {
-      return this.refuse(grpc.status.INVALID_ARGUMENT, 'event_invalid', `invalid event: ${describeIssues(parsed.error, raw, 'event').join('; ')}`);
-    }
-    const stored = this.ctx.registry.agentEvent(hostId, this.id, parsed.data);
+    if (!parsed.success) return this.onBadEvent(hostId, raw, `invalid event: ${describeIssues(parsed.error, raw, 'event').join('; ')}`);
+    this.storeEvent(hostId, parsed.data);
+  }
+
+  private storeEvent(hostId: string, e: ValidAgentEvent): void {
+    const stored = this.ctx.registry.agentEvent(hostId, this.id, e);
     if (stored !== undefined) this.write({ eventAck: { eventSeq: stored } });
+  }
+
+  /**
+   * One event the contract refuses is the agent's bug, not the host's outage: ending the
+   * stream would have the agent replay it first on every reconnect and the host flap to
+   * silent. It is counted and logged, and a marker stored under its sequence number is
+   * acked like any event, so the agent moves past it. Without a usable sequence number
+   * there is nothing to ack; the event is dropped and the stream goes on.
+   */
+  private onBadEvent(hostId: string, raw: unknown, problem: string): void {
+    this.ctx.metrics.rejected('event_invalid');
+    const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const seq = r.eventSeq;
+    const usable = typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 1;
+    this.ctx.log.warn({ host: hostId, session: this.id, eventSeq: usable ? seq : String(seq), problem }, usable ? 'refused one agent event; stored a marker in its place' : 'refused one agent event without a usable sequence number; dropped');
+    if (!usable) return;
+    const atMs = typeof r.atMs === 'number' && Number.isFinite(r.atMs) && r.atMs >= 0 ? r.atMs : Date.now();
+    const service = typeof r.service === 'string' ? capText(r.service, AGENT_EVENT_LIMITS.service) : '';
+    this.storeEvent(hostId, { eventSeq: seq, atMs, service, type: 'event_refused', step: '', detail: capText(problem, AGENT_EVENT_LIMITS.detail), cause: '', requestId: '' });
   }
 
   private onAnswer<T extends { requestId: string }>(raw: unknown, schema: z.ZodType<T>, what: string, deliver: (hostId: string, r: T) => AnswerOutcome): void {
