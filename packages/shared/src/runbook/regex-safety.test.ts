@@ -77,3 +77,43 @@ describe('regex safety - linear shapes pass', () => {
     for (const p of regexes) expect(regexHazard(p.regex, p.flags), p.regex).toBeUndefined();
   });
 });
+
+describe('regex safety - random patterns', () => {
+  it('never throws, and every pattern it accepts stays fast on backtracking-prone lines', () => {
+    let seed = 20261203;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const pick = <T,>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
+    const atoms = ['a', 'b', ' ', '.', '\\w', '\\s', '\\d', '[ab]', '[^b]'];
+    const quantifiers = ['', '', '*', '+', '?', '{2}', '{1,3}', '{2,}', '+?'];
+    const term = (depth: number): string => {
+      const body = depth > 0 && rnd(3) === 0 ? group(depth - 1) : pick(atoms);
+      return body + pick(quantifiers);
+    };
+    const sequence = (depth: number): string => Array.from({ length: 1 + rnd(3) }, () => term(depth)).join('');
+    const group = (depth: number): string => `(${rnd(2) ? '?:' : ''}${Array.from({ length: 1 + rnd(3) }, () => sequence(depth)).join('|')})`;
+    const lines = [`${'a'.repeat(28)}!`, `${'ab'.repeat(14)}!`, `${'a '.repeat(14)}!`, `${' '.repeat(28)}!`, `${'1'.repeat(28)}!`];
+    let refused = 0;
+    let accepted = 0;
+    for (let k = 0; k < 5_000; k++) {
+      const source = `${rnd(2) ? '^' : ''}${sequence(2)}${rnd(2) ? '$' : ''}`;
+      const flags = rnd(4) === 0 ? 'i' : '';
+      const re = new RegExp(source, flags);
+      if (regexHazard(source, flags) !== undefined) {
+        refused++;
+        continue;
+      }
+      accepted++;
+      for (const line of lines) {
+        const started = performance.now();
+        re.test(line);
+        // Exponential backtracking on 28 characters takes seconds; a linear match microseconds.
+        expect(performance.now() - started, `${source} /${flags} on ${line}`).toBeLessThan(100);
+      }
+    }
+    expect(refused).toBeGreaterThan(500);
+    expect(accepted).toBeGreaterThan(500);
+  });
+});
