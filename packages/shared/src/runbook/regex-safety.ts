@@ -341,5 +341,10 @@ function walk(n: Node, repeat: string | undefined): string | undefined {
  * undefined when it cannot. `source` must already compile with `flags`.
  */
 export function regexHazard(source: string, flags = ''): string | undefined {
-  return walk(new Parser(source, flags).parse(), undefined);
+  try {
+    return walk(new Parser(source, flags).parse(), undefined);
+  } catch {
+    // A syntax this parser does not know: refuse rather than guess, and never crash config loading.
+    return 'its syntax could not be checked for exponential backtracking; write it more simply';
+  }
 }
