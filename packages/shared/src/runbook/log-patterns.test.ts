@@ -210,7 +210,7 @@ describe('log patterns - bounded matching time', () => {
     const m = compileLogPatterns(mergeLogPatterns([{ cause: 'memory_exhaustion', patterns: [{ regex: '(?:a|b)+c', flags: 'i' }] }]));
     const line = 'a'.repeat(1 << 20);
     const started = performance.now();
-    for (let i = 0; i < 10; i++) expect(m.match(line)).toEqual([]);
-    expect(performance.now() - started).toBeLessThan(2000);
+    for (let i = 0; i < 2; i++) expect(m.match(line)).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(1500);
   });
 });
