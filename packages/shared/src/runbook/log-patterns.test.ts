@@ -206,11 +206,11 @@ describe('log patterns - bounded matching time', () => {
 
   it('bounds the quadratic search of an accepted pattern on a long line', () => {
     // An unanchored `(?:a|b)+c` retries from every offset: quadratic in the line, hours on 1 MiB
-    // unbounded, milliseconds on the 4 KiB prefix.
+    // unbounded, ~250 ms for both on the 4 KiB prefix; 10 s leaves room for a loaded machine.
     const m = compileLogPatterns(mergeLogPatterns([{ cause: 'memory_exhaustion', patterns: [{ regex: '(?:a|b)+c', flags: 'i' }] }]));
     const line = 'a'.repeat(1 << 20);
     const started = performance.now();
     for (let i = 0; i < 2; i++) expect(m.match(line)).toEqual([]);
-    expect(performance.now() - started).toBeLessThan(1500);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });
