@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dumpLogsOnFailure, teardown } from '../helpers/fleet.js';
 import { AGENT_BIN, COORDINATOR_BIN } from '../helpers/processes.js';
@@ -68,5 +68,18 @@ describe('configuration errors', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/is not valid YAML: line 3, column \d+: /);
     expect(r.stderr).toContain('3 |  network_issue: 5m');
+  });
+
+  it('config - an existing 0-byte vigil.db exits 2 naming the file and what to do, and is left as it was', async () => {
+    const dataDir = tempDir('cfg-empty-db');
+    const db = join(dataDir, 'vigil.db');
+    writeFileSync(db, '');
+    const r = await runToExit('vigil-coordinator empty store', COORDINATOR_BIN, coordinatorArgs(dataDir));
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(2);
+    expect(out).toContain(db);
+    expect(out).toMatch(/Restore it from a backup, or move it away/);
+    expect(statSync(db).size).toBe(0);
+    expect(existsSync(join(dataDir, 'ports.json'))).toBe(false);
   });
 });

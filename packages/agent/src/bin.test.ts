@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +62,16 @@ describe('vigil-agent binary', () => {
     const r = await launch(['--colour']).exited;
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown option '--colour'/);
+  });
+
+  it('catastrophic log regex in the config file - refused with exit 2, naming the field and the pattern', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-agent-cfg-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'agent.yaml');
+    writeFileSync(file, "logPatterns:\n  - cause: memory_exhaustion\n    patterns:\n      - regex: '^(a+)+$'\n");
+    const r = await launch(['--config', file]).exited;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/logPatterns\[0\]\.patterns\[0\]\.regex: unsafe regular expression: .*\(got "\^\(a\+\)\+\$"\)/);
   });
 
   it('--help - exit 0 and every option on stdout', async () => {

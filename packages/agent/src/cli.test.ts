@@ -145,6 +145,13 @@ describe('cli - errors name the field and the bad value, exit status 2', () => {
     expect(msg).not.toContain('services[0]');
   });
 
+  it('logPatterns - a regex that can backtrack exponentially is refused, naming the field and the pattern', () => {
+    const logPatterns = [{ cause: 'slow_cause', patterns: ['fine', { regex: '^(a+)+$' }], diagnosis: 'd', fix: 'f', prevention: 'p' }];
+    const msg = fail(['--config', 'p.yaml'], env({ 'p.yaml': { logPatterns } }));
+    expect(msg).toContain('logPatterns[0].patterns[1].regex: unsafe regular expression: the repeated part "(a+)+" contains another repetition "a+"');
+    expect(msg).toContain('(got "^(a+)+$")');
+  });
+
   it('file - a YAML syntax error names the line and column and shows the line', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-cli-'));
     const f = path.join(dir, 'agent.yaml');

@@ -27,6 +27,7 @@ Usage: vigil-coordinator [options]
   --max-message-bytes N       largest agent message accepted                [262144]
   --nats-stream NAME          JetStream stream for events                   [VIGIL]
   --public-url URL            API base URL used in event links
+  --ready-publish-grace DUR   /readyz is 503 once events wait this long     [60s]
   --cluster                   share the fleet with other coordinators via NATS KV
   --cluster-ttl DUR           a silent coordinator is gone after this       [6s]
   --log-level LEVEL           fatal|error|warn|info|debug|trace|silent      [info]
@@ -58,6 +59,7 @@ const OPTIONS = {
   'max-message-bytes': { type: 'string' },
   'nats-stream': { type: 'string' },
   'public-url': { type: 'string' },
+  'ready-publish-grace': { type: 'string' },
   'log-level': { type: 'string' },
   cluster: { type: 'boolean' },
   'cluster-ttl': { type: 'string' },
@@ -100,6 +102,7 @@ export function parseCli(argv: string[]): CliResult {
     maxMessageBytes: s('max-message-bytes'),
     natsStream: s('nats-stream'),
     publicUrl: s('public-url'),
+    readyPublishGrace: s('ready-publish-grace'),
     logLevel: s('log-level'),
     cluster: values.cluster === true ? true : undefined,
     clusterTtl: s('cluster-ttl'),

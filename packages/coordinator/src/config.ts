@@ -55,6 +55,8 @@ export const coordinatorConfigSchema = z
     /** Intervals an agent may announce (outside this range the coordinator answers with the nearest bound). */
     minAgentInterval: durationMs.default(100),
     maxAgentInterval: durationMs.default(300_000),
+    /** A stream that sends no Hello this long after it opened is ended with DEADLINE_EXCEEDED. @default 10s */
+    helloTimeout: durationMs.default(10_000),
     /** Largest agent message accepted, in bytes. @default 262144 */
     maxMessageBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
     /** JetStream stream that holds Vigil's events. @default VIGIL */
@@ -67,6 +69,11 @@ export const coordinatorConfigSchema = z
     cluster: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(false),
     /** A coordinator that has not refreshed its membership this long is gone. @default 6s */
     clusterTtl: durationMs.default(6000),
+    /**
+     * `GET /readyz` answers 503 once events have waited this long without a successful
+     * publish (NATS down, a stream that refuses the subjects). @default 60s
+     */
+    readyPublishGrace: durationMs.default(60_000),
     /** Base URL of the HTTP API as pagers should link to it; derived from --http when absent. */
     publicUrl: z.string().url().optional(),
     logLevel: logLevel.default('info'),

@@ -20,6 +20,7 @@ import { OutboxStore } from './store/outbox-store.js';
 import type { AgentChannels } from './grpc/agent-channels.js';
 import { startAgentServer, type AgentServer } from './grpc/server.js';
 import { VERSION } from './version.js';
+import { Readiness } from './readiness.js';
 import { Diagnoser } from './diagnosis/diagnoser.js';
 import { createLocalProber } from './diagnosis/local-prober.js';
 import type { LocalProber } from './diagnosis/vantage.js';
@@ -62,7 +63,11 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   // grpc-js's own diagnostics would otherwise be plain text lines in a JSON log.
   routeGrpcLogs(log);
   const metrics = new CoordinatorMetrics();
-  const db: Db = openDb(config.dataDir, undefined, (path, from, to) => log.warn({ path }, describeTightening(path, from, to)));
+  const readiness = new Readiness(clock, config.readyPublishGrace);
+  const db: Db = openDb(config.dataDir, 'vigil.db', {
+    log: log.child({ part: 'store' }),
+    onTightened: (path, from, to) => log.warn({ path }, describeTightening(path, from, to)),
+  });
   const hostStore = new HostStore(db);
   const outbox = new OutboxStore(db);
   const agentEvents = new AgentEventStore(db);
@@ -85,8 +90,19 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
           if (dup) metrics.publishDuplicates.inc(dup);
         },
         failed: () => metrics.publishFailures.inc(),
-      })
+      }, readiness)
     : undefined;
+
+  // Every write of the coordinator's own tells /readyz whether the store still takes writes.
+  const storeWrite = (write: () => void) => {
+    try {
+      write();
+      readiness.storeOk();
+    } catch (err) {
+      readiness.storeFailed(err as Error);
+      throw err;
+    }
+  };
 
   // A state change and its event are one transaction: the outbox can't miss or invent one.
   const persistTransition = db.transaction((t: Transition, host: HostRecord) => {
@@ -97,7 +113,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     }
   });
   const sink = (t: Transition, host: HostRecord) => {
-    persistTransition(t, host);
+    storeWrite(() => persistTransition(t, host));
     publisher?.kick();
   };
 
@@ -110,11 +126,11 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     }
   });
   const removalSink = (host: HostRecord, at: number, by: string) => {
-    persistRemoval(host, at, by);
+    storeWrite(() => persistRemoval(host, at, by));
     publisher?.kick();
   };
 
-  const writer = new HeartbeatWriter(db, hostStore, (_n, ms) => metrics.storeWrite.observe(ms / 1000));
+  const writer = new HeartbeatWriter(db, hostStore, (_n, ms) => metrics.storeWrite.observe(ms / 1000), undefined, undefined, readiness);
   let registry: HostRegistry | undefined;
   const detectorOpts = {
     phiThreshold: config.phiThreshold,
@@ -168,6 +184,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       tls: config.tls,
       coordinatorId: config.id,
       maxMessageBytes: config.maxMessageBytes,
+      helloTimeoutMs: config.helloTimeout,
       minIntervalMs: config.minAgentInterval,
       maxIntervalMs: config.maxAgentInterval,
     },
@@ -252,6 +269,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       now: () => clock.now(),
       zoneLabel: config.zoneLabel,
       channels: grpcServer.channels,
+      readiness: () => readiness.check(),
     },
     {
       logger: log.child({ part: 'http' }),

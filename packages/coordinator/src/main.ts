@@ -3,6 +3,7 @@ import { HELP, parseCli } from './cli.js';
 import { startCoordinator } from './coordinator.js';
 import { VERSION } from './version.js';
 import { hashToken } from './http/auth.js';
+import { StoreIntegrityError } from './store/store-integrity.js';
 
 /** `vigil-coordinator hash-token`: reads a token on stdin, prints the hash for the config. */
 async function hashTokenCommand(): Promise<void> {
@@ -16,7 +17,10 @@ async function hashTokenCommand(): Promise<void> {
   process.stdout.write(`${hashToken(token)}\n`);
 }
 
-/** The vigil-coordinator command: exit 2 on bad config, 0 after a clean stop on SIGTERM/SIGINT. */
+/**
+ * The vigil-coordinator command: exit 2 on bad config or a damaged store file (the operator
+ * must act), 1 on other start failures, 0 after a clean stop on SIGTERM/SIGINT.
+ */
 export async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'hash-token') return hashTokenCommand();
   let cli;
@@ -46,6 +50,11 @@ export async function main(argv: string[]): Promise<void> {
   try {
     coordinator = await startCoordinator(cli.config, { logger });
   } catch (err) {
+    if (err instanceof StoreIntegrityError) {
+      logger.fatal({ file: err.file, problem: err.problem }, err.message);
+      exit(2);
+      return;
+    }
     logger.fatal({ err }, 'cannot start');
     exit(1);
     return;

@@ -15,7 +15,7 @@ export class CoordinatorMetrics {
     labelNames: ['from', 'to'],
     registers: [this.registry],
   });
-  readonly rejected = new Counter({ name: 'vigil_agent_messages_rejected_total', help: 'Agent streams refused, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly rejected = new Counter({ name: 'vigil_agent_messages_rejected_total', help: 'Agent streams refused, and single agent events refused (reason event_invalid), by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly outboxDepth = new Gauge({ name: 'vigil_outbox_depth', help: 'Events waiting to be published', registers: [this.registry] });
   readonly outboxLag = new Gauge({ name: 'vigil_outbox_lag_seconds', help: 'Age of the oldest unpublished event', registers: [this.registry] });
   readonly published = new Counter({ name: 'vigil_events_published_total', help: 'Events acknowledged by JetStream', registers: [this.registry] });

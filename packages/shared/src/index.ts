@@ -11,6 +11,7 @@ export * from './subject.js';
 export * from './validation.js';
 export * from './schemas/common.js';
 export * from './schemas/messages.js';
+export * from './schemas/event-limits.js';
 export type { ProtoGrpcType } from './generated/agent.js';
 export type { AgentMessage as AgentMessageIn } from './generated/vigil/v1/AgentMessage.js';
 export type { CoordinatorMessage as CoordinatorMessageIn } from './generated/vigil/v1/CoordinatorMessage.js';

@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { capAgentEventText, fitAgentEvent } from '@vigil/shared';
 
 /** One journaled event, as it goes on the wire (AgentEvent). */
 export interface JournaledEvent {
@@ -39,6 +40,7 @@ export class EventJournal {
   private acked = 0;
   private linesInFile = 0;
   private dropped = 0;
+  private readonly refused: string[] = [];
 
   constructor(
     dir: string,
@@ -54,24 +56,34 @@ export class EventJournal {
     if (existsSync(this.ackFile)) this.acked = Number(readFileSync(this.ackFile, 'utf8').trim()) || 0;
     if (!existsSync(this.file)) return;
     const lines = readFileSync(this.file, 'utf8').split('\n');
-    for (const line of lines) {
+    for (const [i, line] of lines.entries()) {
       if (!line.trim()) continue;
       this.linesInFile++;
+      let raw: unknown;
       try {
-        const e = JSON.parse(line) as JournaledEvent;
-        if (typeof e.eventSeq !== 'number') continue;
-        this.nextSeq = Math.max(this.nextSeq, e.eventSeq + 1);
-        if (e.eventSeq > this.acked) this.events.push(e);
+        raw = JSON.parse(line);
       } catch {
         // A torn last line after a crash: the event was never sent, drop it.
+        continue;
       }
+      // The coordinator refuses what breaks the contract, and a refused event sent first
+      // on every reconnect would wedge the host: over-long text is cut, anything else
+      // (a sequence number such as 1e300) is skipped and reported, never sent.
+      const fitted = fitAgentEvent(raw);
+      if (!fitted.ok) {
+        this.refused.push(`${this.file} line ${i + 1}: ${fitted.problem}`);
+        continue;
+      }
+      const e: JournaledEvent = fitted.event;
+      this.nextSeq = Math.max(this.nextSeq, e.eventSeq + 1);
+      if (e.eventSeq > this.acked) this.events.push(e);
     }
     this.nextSeq = Math.max(this.nextSeq, this.acked + 1);
   }
 
   /** Journals an event and returns it with its sequence number. */
   append(e: Omit<JournaledEvent, 'eventSeq'>): JournaledEvent {
-    const ev: JournaledEvent = { ...e, eventSeq: this.nextSeq++ };
+    const ev: JournaledEvent = capAgentEventText({ ...e, eventSeq: this.nextSeq++ });
     appendFileSync(this.file, `${JSON.stringify(ev)}\n`);
     this.linesInFile++;
     this.events.push(ev);
@@ -103,6 +115,11 @@ export class EventJournal {
 
   get lastAcked(): number {
     return this.acked;
+  }
+
+  /** Journal lines skipped at load because the contract would refuse them, one line each. */
+  get refusedLines(): readonly string[] {
+    return this.refused;
   }
 
   /** Events dropped because the journal was full while the coordinator was away. */

@@ -1,4 +1,4 @@
-import type { LogFinding, ValidLogFinding, ValidServiceStatus } from '@vigil/shared';
+import { MAX_REPORTED_PIDS, type LogFinding, type ValidLogFinding, type ValidServiceStatus } from '@vigil/shared';
 import type { AccessLogFigures } from '../logs/access-log-monitor.js';
 import type { ServiceSnapshot } from '../recovery/watcher.js';
 
@@ -16,7 +16,8 @@ export function serviceStatusToWire(
   return {
     name: s.service,
     state,
-    pids: s.pids,
+    // A heartbeat the contract refuses would end the stream: a fork-heavy service lists its first PIDs only.
+    pids: s.pids.slice(0, MAX_REPORTED_PIDS),
     checks: s.checks.map((c) => ({
       name: c.name,
       type: c.type,

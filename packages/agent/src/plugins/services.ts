@@ -88,6 +88,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
     async start(c) {
       ctx = c;
       journal = new EventJournal(join(config.dataDir, 'events'));
+      for (const problem of journal.refusedLines) c.logger.warn({ problem }, 'event journal line skipped: the coordinator would refuse it');
       matcher = compileLogPatterns(config.logPatterns);
       for (const spec of config.services) {
         // What must outlive the agent (the running group, the budget) is kept per service in the data dir.

@@ -1,4 +1,4 @@
-import type { Clock } from '@vigil/shared';
+import { summariseList, type Clock } from '@vigil/shared';
 import { runCheck, type CheckContext, type HealthCheck } from '../checks/check.js';
 import type { ServiceManager } from '../services/manager.js';
 import type { Sleeper } from './wake.js';
@@ -96,7 +96,7 @@ export async function verifyRunning(deps: VerifyDeps, mark: StartMark, opts: { s
   const st = await manager.status();
   if (st.state !== 'running') return { ok: false, detail: `${st.state} within ${opts.stableAfterStartMs} ms of starting${st.detail ? `: ${st.detail}` : ''}` };
   const serving = deps.probes.length > 0 ? `, serving (${deps.probes.map((p) => p.check.name).join(', ')})` : '';
-  return { ok: true, detail: `running (pids ${st.pids.join(' ') || '?'})${serving} after ${clock.now() - startedAt} ms`, servingAt };
+  return { ok: true, detail: `running (pids ${summariseList(st.pids) || '?'})${serving} after ${clock.now() - startedAt} ms`, servingAt };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { systemClock, type Clock, type TimerHandle } from '@vigil/shared';
+import { summariseList, systemClock, type Clock, type TimerHandle } from '@vigil/shared';
 import type { CheckContext, CheckResult, HealthCheck } from '../checks/check.js';
 import type { CheckState, HysteresisVerdict } from '../checks/hysteresis.js';
 import { createCheck, type CheckDeps } from '../checks/registry.js';
@@ -412,7 +412,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     const startingSince = st.state === 'starting' ? (this.seen?.startingSince ?? at) : undefined;
     this.seen = { status: st, at, startingSince };
     if (!before || before.state !== st.state || (st.state === 'running' && before.pids[0] !== st.pids[0])) {
-      const detail = `${st.state}${st.detail ? `: ${st.detail}` : ''}${st.pids.length ? ` (pids ${st.pids.join(' ')})` : ''}`;
+      const detail = `${st.state}${st.detail ? `: ${st.detail}` : ''}${st.pids.length ? ` (pids ${summariseList(st.pids)})` : ''}`;
       this.emit({ type: 'status_changed', from: before?.state ?? null, to: st.state, pids: [...st.pids], detail });
     }
   }
@@ -602,7 +602,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     for (const port of ports) {
       const holders = this.portHolders(port).filter((h) => !own.has(h.pid));
       if (holders.length > 0) {
-        const who = holders.map((h) => `pid ${h.pid} (${h.command})`).join(', ');
+        const who = summariseList(holders.map((h) => `pid ${h.pid} (${h.command})`), 5, ', ');
         return { port, detail: `address already in use: port ${port} is held by ${who}, not by ${this.name}; a restart cannot free it` };
       }
     }

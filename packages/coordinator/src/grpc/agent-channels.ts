@@ -14,6 +14,12 @@ interface Pending<T> {
   hostId: string;
 }
 
+/**
+ * What became of an agent's answer: it settled the request it answers, it answers nothing
+ * pending (late, after the timeout), or it names a request that was sent to another host.
+ */
+export type AnswerOutcome = 'settled' | 'unknown' | 'other_host';
+
 export class AgentUnavailableError extends Error {
   constructor(hostId: string) {
     super(`agent of "${hostId}" is not connected`);
@@ -29,7 +35,9 @@ export class AgentTimeoutError extends Error {
 }
 
 /**
- * Requests to agents over their live streams, matched to answers by request id. A
+ * Requests to agents over their live streams, matched to answers by request id and by the
+ * host that answers: only the host asked can settle a request, so an agent that learns
+ * or guesses another host's request id cannot forge its probe or recovery result. A
  * request whose agent disconnects or does not answer in time is rejected, never left
  * hanging.
  */
@@ -86,12 +94,14 @@ export class AgentChannels {
     return { requestId, result };
   }
 
-  probeAnswered(r: ValidProbeResult): void {
-    settle(this.probes, r.requestId, r);
+  /** `fromHost` is the host of the stream the answer came on. */
+  probeAnswered(fromHost: string, r: ValidProbeResult): AnswerOutcome {
+    return settle(this.probes, fromHost, r.requestId, r);
   }
 
-  requestAnswered(r: ValidRequestResult): void {
-    settle(this.requests, r.requestId, r);
+  /** `fromHost` is the host of the stream the answer came on. */
+  requestAnswered(fromHost: string, r: ValidRequestResult): AnswerOutcome {
+    return settle(this.requests, fromHost, r.requestId, r);
   }
 
   private send<T>(table: Map<string, Pending<T>>, hostId: string, requestId: string, withinMs: number, msg: CoordinatorMessageIn): Promise<T> {
@@ -108,10 +118,13 @@ export class AgentChannels {
   }
 }
 
-function settle<T>(table: Map<string, Pending<T>>, id: string, value: T): void {
+function settle<T>(table: Map<string, Pending<T>>, fromHost: string, id: string, value: T): AnswerOutcome {
   const p = table.get(id);
-  if (!p) return;
+  if (!p) return 'unknown';
+  // Left pending: the host asked may still answer, or the request times out as usual.
+  if (p.hostId !== fromHost) return 'other_host';
   table.delete(id);
   clearTimeout(p.timer);
   p.resolve(value);
+  return 'settled';
 }

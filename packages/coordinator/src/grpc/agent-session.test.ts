@@ -254,6 +254,29 @@ describe('agent stream - events and requests', () => {
     await expect(lost).rejects.toThrow(/not connected/);
     await expect(coord.channels.probe('nobody', { kind: 'ping', target: 'x' }, 100)).rejects.toThrow(/not connected/);
   });
+
+  it('ignores a probe answer sent by another host than the one asked, counts it and keeps both streams', async () => {
+    const asked = open();
+    asked.call.write(hello('probe-asked'));
+    const other = open();
+    other.call.write(hello('probe-other'));
+    await waitFor(() => asked.got.find((m) => m.welcome) && other.got.find((m) => m.welcome));
+    const pending = coord.channels.probe('probe-asked', { kind: 'ping', target: '127.0.0.1' }, 3000);
+    const req = await waitFor(() => asked.got.find((m) => m.probe));
+    const answer = (ok: boolean) => ({ probeResult: { requestId: req.probe.requestId, kind: 'ping', target: '127.0.0.1', ok, durationMs: 5, transmitted: 1, received: ok ? 1 : 0 } });
+    other.call.write(answer(false));
+    other.call.write(answer(false));
+    const counted = async () => (await coord.app.inject({ method: 'GET', url: '/metrics' })).body.match(/vigil_agent_messages_rejected_total\{reason="probe_result_other_host"\} (\d+)/)?.[1];
+    for (const end = Date.now() + 5000; (await counted()) !== '2'; await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > end) throw new Error(`ignored answers counted: ${await counted()}`);
+    }
+    asked.call.write(answer(true));
+    await expect(pending).resolves.toMatchObject({ ok: true, received: 1 });
+    other.call.write({ heartbeat: { seq: 1, sentAtMs: Date.now(), collectors: [] } });
+    await waitFor(() => other.got.find((m) => m.ack));
+    asked.call.end();
+    other.call.end();
+  });
 });
 
 describe('agent stream - bad input', () => {

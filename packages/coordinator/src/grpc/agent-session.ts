@@ -2,7 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
 import type { z } from 'zod';
 import {
+  AGENT_EVENT_LIMITS,
   agentEventSchema,
+  capText,
   describeIssues,
   goodbyeSchema,
   heartbeatSchema,
@@ -13,9 +15,10 @@ import {
   type AgentMessage,
   type CoordinatorMessageIn,
   type Logger,
+  type ValidAgentEvent,
 } from '@vigil/shared';
 import type { HostRegistry } from '../registry/host-registry.js';
-import type { AgentChannels } from './agent-channels.js';
+import type { AgentChannels, AnswerOutcome } from './agent-channels.js';
 import { certificateHostNames, certificateNamesHost } from './peer-identity.js';
 
 export type AgentCall = grpc.ServerDuplexStream<AgentMessage, CoordinatorMessageIn>;
@@ -24,6 +27,8 @@ export interface SessionContext {
   registry: HostRegistry;
   channels: AgentChannels;
   coordinatorId: string;
+  /** A stream that sends no Hello within this is ended, so it cannot hold memory forever. */
+  helloTimeoutMs: number;
   requireCertificate: boolean;
   clampInterval: (ms: number) => number;
   log: Logger;
@@ -56,7 +61,8 @@ export function peerAddress(peer: string): string | null {
 /**
  * One agent's stream: Hello first, then heartbeats acked by sequence number, ended by
  * Goodbye or by the connection going away. Every message is validated here, at the edge;
- * a bad one ends this stream with INVALID_ARGUMENT and touches nothing else.
+ * a bad one ends this stream with INVALID_ARGUMENT and touches nothing else, except a bad
+ * event, which is refused alone (see onBadEvent).
  */
 export class AgentSession {
   readonly id = nextSessionId++;
@@ -65,12 +71,19 @@ export class AgentSession {
   private saidGoodbye = false;
   private congested = false;
   private pendingAck = 0;
+  private warnedOtherHost = false;
+  private helloTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly call: AgentCall,
     private readonly ctx: SessionContext,
   ) {
     ctx.register(this.id, this);
+    this.helloTimer = setTimeout(
+      () => this.refuse(grpc.status.DEADLINE_EXCEEDED, 'hello_timeout', `no hello within ${ctx.helloTimeoutMs} ms of opening the stream`),
+      ctx.helloTimeoutMs,
+    );
+    this.helloTimer.unref();
     call.on('data', (m: unknown) => this.onMessage(m));
     call.on('end', () => this.onClosed('agent closed the stream'));
     call.on('error', (err: Error) => this.onClosed(`stream error: ${err.message}`));
@@ -99,9 +112,9 @@ export class AgentSession {
       case 'event':
         return this.onEvent(msg.event);
       case 'probeResult':
-        return this.onAnswer(msg.probeResult, probeResultSchema, 'probe_result', (r) => this.ctx.channels.probeAnswered(r));
+        return this.onAnswer(msg.probeResult, probeResultSchema, 'probe_result', (h, r) => this.ctx.channels.probeAnswered(h, r));
       case 'requestResult':
-        return this.onAnswer(msg.requestResult, requestResultSchema, 'request_result', (r) => this.ctx.channels.requestAnswered(r));
+        return this.onAnswer(msg.requestResult, requestResultSchema, 'request_result', (h, r) => this.ctx.channels.requestAnswered(h, r));
       case undefined:
         return this.refuse(grpc.status.INVALID_ARGUMENT, 'message_empty', 'message has no body (expected hello, heartbeat or goodbye)');
       default: {
@@ -139,6 +152,7 @@ export class AgentSession {
     if (outcome.type === 'refused') return this.refuse(grpc.status.ALREADY_EXISTS, 'host_already_connected', outcome.message);
     const { lastSeq, lastEventSeq, replaced } = outcome;
     this.hostId = hello.hostId;
+    clearTimeout(this.helloTimer);
     if (replaced !== undefined) this.ctx.supersede(replaced);
     this.ctx.channels.attach(hello.hostId, this.writer);
     this.ctx.log.info({ host: hello.hostId, session: this.id, peer: this.call.getPeer(), intervalMs, version: hello.agentVersion }, 'agent connected');
@@ -167,20 +181,48 @@ export class AgentSession {
     const hostId = this.hostId;
     if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', 'event before hello');
     const parsed = agentEventSchema.safeParse(raw);
-    if (!parsed.success) {
-      return this.refuse(grpc.status.INVALID_ARGUMENT, 'event_invalid', `invalid event: ${describeIssues(parsed.error, raw, 'event').join('; ')}`);
-    }
-    const stored = this.ctx.registry.agentEvent(hostId, this.id, parsed.data);
+    if (!parsed.success) return this.onBadEvent(hostId, raw, `invalid event: ${describeIssues(parsed.error, raw, 'event').join('; ')}`);
+    this.storeEvent(hostId, parsed.data);
+  }
+
+  private storeEvent(hostId: string, e: ValidAgentEvent): void {
+    const stored = this.ctx.registry.agentEvent(hostId, this.id, e);
     if (stored !== undefined) this.write({ eventAck: { eventSeq: stored } });
   }
 
-  private onAnswer<T>(raw: unknown, schema: z.ZodType<T>, what: string, deliver: (r: T) => void): void {
-    if (!this.hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', `${what} before hello`);
+  /**
+   * One event the contract refuses is the agent's bug, not the host's outage: ending the
+   * stream would have the agent replay it first on every reconnect and the host flap to
+   * silent. It is counted and logged, and a marker stored under its sequence number is
+   * acked like any event, so the agent moves past it. Without a usable sequence number
+   * there is nothing to ack; the event is dropped and the stream goes on.
+   */
+  private onBadEvent(hostId: string, raw: unknown, problem: string): void {
+    this.ctx.metrics.rejected('event_invalid');
+    const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const seq = r.eventSeq;
+    const usable = typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 1;
+    this.ctx.log.warn({ host: hostId, session: this.id, eventSeq: usable ? seq : String(seq), problem }, usable ? 'refused one agent event; stored a marker in its place' : 'refused one agent event without a usable sequence number; dropped');
+    if (!usable) return;
+    const atMs = typeof r.atMs === 'number' && Number.isFinite(r.atMs) && r.atMs >= 0 ? r.atMs : Date.now();
+    const service = typeof r.service === 'string' ? capText(r.service, AGENT_EVENT_LIMITS.service) : '';
+    this.storeEvent(hostId, { eventSeq: seq, atMs, service, type: 'event_refused', step: '', detail: capText(problem, AGENT_EVENT_LIMITS.detail), cause: '', requestId: '' });
+  }
+
+  private onAnswer<T extends { requestId: string }>(raw: unknown, schema: z.ZodType<T>, what: string, deliver: (hostId: string, r: T) => AnswerOutcome): void {
+    const hostId = this.hostId;
+    if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', `${what} before hello`);
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
       return this.refuse(grpc.status.INVALID_ARGUMENT, `${what}_invalid`, `invalid ${what}: ${describeIssues(parsed.error, raw, what).join('; ')}`);
     }
-    deliver(parsed.data);
+    if (deliver(hostId, parsed.data) !== 'other_host') return;
+    // Ignored, not refused: the stream stays up. Counted each time, logged once per
+    // stream so a misbehaving agent cannot flood the log.
+    this.ctx.metrics.rejected(`${what}_other_host`);
+    if (this.warnedOtherHost) return;
+    this.warnedOtherHost = true;
+    this.ctx.log.warn({ session: this.id, host: hostId, peer: this.call.getPeer(), requestId: parsed.data.requestId }, `ignored ${what} for a request sent to another host`);
   }
 
   private onGoodbye(raw: unknown): void {
@@ -255,6 +297,7 @@ export class AgentSession {
 
   private finish(): void {
     this.finished = true;
+    clearTimeout(this.helloTimer);
     this.ctx.unregister(this.id);
     if (this.hostId) this.ctx.channels.detach(this.hostId, this.writer);
   }

@@ -11,6 +11,8 @@ export interface AgentServerOptions {
   tls: TlsFiles;
   coordinatorId: string;
   maxMessageBytes: number;
+  /** A stream without Hello after this long is ended. */
+  helloTimeoutMs: number;
   minIntervalMs: number;
   maxIntervalMs: number;
 }
@@ -22,6 +24,15 @@ export interface AgentServer {
   /** Stops accepting, ends every stream (agents will reconnect elsewhere or later). */
   stop(): Promise<void>;
 }
+
+/**
+ * An agent holds one stream per connection (a reconnect may briefly overlap the old one),
+ * so a few are plenty; more is a client opening streams to hold memory. HTTP/2 refuses
+ * the streams above the limit (REFUSED_STREAM) before any of our code runs.
+ */
+export const MAX_STREAMS_PER_CONNECTION = 8;
+/** A connection with no stream open this long is closed (an agent always has one open). */
+export const CONNECTION_IDLE_MS = 30_000;
 
 export function serverCredentials(tls: TlsFiles): grpc.ServerCredentials {
   if (!tls.ca || !tls.cert || !tls.key) return grpc.ServerCredentials.createInsecure();
@@ -37,6 +48,8 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     // connections, and at 10,000 agents every 10 s they cost 1,000 pings a second.
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_timeout_ms': 5_000,
+    'grpc.max_concurrent_streams': MAX_STREAMS_PER_CONNECTION,
+    'grpc.max_connection_idle_ms': CONNECTION_IDLE_MS,
   });
   const live = new Map<number, AgentSession>();
   const channels = new AgentChannels();
@@ -44,6 +57,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     registry,
     channels,
     coordinatorId: opts.coordinatorId,
+    helloTimeoutMs: opts.helloTimeoutMs,
     requireCertificate: Boolean(opts.tls.ca),
     clampInterval: (ms: number) => Math.min(opts.maxIntervalMs, Math.max(opts.minIntervalMs, ms)),
     log,

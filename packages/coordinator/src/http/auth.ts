@@ -23,8 +23,8 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Paths anyone may read: a load balancer's health check carries no token. */
-const OPEN_PATHS = new Set(['/healthz']);
+/** Paths anyone may read: a load balancer's health and readiness checks carry no token. */
+const OPEN_PATHS = new Set(['/healthz', '/readyz']);
 
 /**
  * Bearer tokens with roles. Tokens are stored only as SHA-256 hashes; comparison is

@@ -7,6 +7,7 @@ import type { AgentEventStore } from '../store/agent-event-store.js';
 import type { TokenEntry } from './auth.js';
 import type { Predictor } from '../predictions/index.js';
 import type { AgentChannels } from '../grpc/agent-channels.js';
+import type { ReadinessReport } from '../readiness.js';
 
 /** What the HTTP API reads; built by the coordinator, or by a test with real parts. */
 export interface ApiDeps {
@@ -29,6 +30,8 @@ export interface ApiDeps {
   now: () => number;
   /** Host label that names a host's zone, for `GET /v1/hosts?zone=`. @default zone */
   zoneLabel?: string;
+  /** Whether the store writes and events get published, for `GET /readyz`. */
+  readiness: () => ReadinessReport;
   /** The agents' live streams, for operator actions forwarded to them; without it those routes answer 503. */
   channels?: AgentChannels;
 }

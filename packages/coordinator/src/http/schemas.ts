@@ -75,6 +75,11 @@ export const health = z.object({
   connectedAgents: z.number(),
 });
 
+export const readiness = z.union([
+  z.object({ ready: z.literal(true) }),
+  z.object({ ready: z.literal(false), reasons: z.array(z.string()) }),
+]);
+
 export const hostIdParams = z.object({ id: z.string().min(1).max(253) });
 
 /** One value or a repeated parameter, each possibly a comma list: `state=silent,suspect`. */

@@ -34,7 +34,7 @@ beforeAll(async () => {
     sent.push(m);
     const a = m.serviceAction;
     const r = a ? answer(m) : undefined;
-    if (a && r) queueMicrotask(() => channels.requestAnswered({ requestId: a.requestId!, accepted: r.accepted, error: r.error ?? '', refusal: r.refusal ?? '', detail: r.detail ?? '' }));
+    if (a && r) queueMicrotask(() => channels.requestAnswered('new-agent', { requestId: a.requestId!, accepted: r.accepted, error: r.error ?? '', refusal: r.refusal ?? '', detail: r.detail ?? '' }));
     return true;
   };
   channels.attach('new-agent', agentEnd);

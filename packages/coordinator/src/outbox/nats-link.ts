@@ -65,7 +65,8 @@ export class NatsLink {
         this.log.info({ server: nc.getServer() }, 'connected to NATS');
         void this.watchStatus(nc);
       } catch (err) {
-        this.log.debug({ err: (err as Error).message }, 'NATS not reachable yet');
+        // One line per backoff step, so an operator sees why nothing is published.
+        this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'NATS not reachable; events wait in the outbox');
         await new Promise((r) => setTimeout(r, delay).unref());
         delay = Math.min(delay * 2, 5000);
       }

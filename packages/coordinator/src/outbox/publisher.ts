@@ -1,5 +1,11 @@
 import type { Clock, Logger } from '@vigil/shared';
 import type { OutboxStore } from '../store/outbox-store.js';
+import type { Readiness } from '../readiness.js';
+
+/** What the publisher tells `/readyz`. */
+export type PublishReadiness = Pick<Readiness, 'publishFailing' | 'publishOverdue' | 'storeFailed' | 'storeOk'>;
+
+const noReadiness: PublishReadiness = { publishFailing: () => {}, publishOverdue: () => false, storeFailed: () => {}, storeOk: () => {} };
 
 /** Where outbox rows go; NatsLink in production, anything with the same shape in tests. */
 export interface EventTransport {
@@ -36,7 +42,35 @@ export class OutboxPublisher {
     private readonly log: Logger,
     private readonly opts: PublisherOptions = { batchSize: 64, retainPublishedMs: 3_600_000 },
     private readonly metrics: PublisherMetrics = { published: () => {}, failed: () => {} },
+    private readonly readiness: PublishReadiness = noReadiness,
   ) {}
+
+  /** Since when events have been waiting without a successful publish; undefined while all is well. */
+  private stuckSince: number | undefined;
+  private overdueLogged = false;
+
+  /** Events wait and none went out (not connected, or a publish failed). */
+  private stuck(): void {
+    this.stuckSince ??= this.clock.now();
+    this.readiness.publishFailing(this.stuckSince);
+    if (!this.overdueLogged && this.readiness.publishOverdue()) {
+      this.overdueLogged = true;
+      this.log.error(
+        { since: new Date(this.stuckSince).toISOString(), pending: this.outbox.depth() },
+        'events have not been published for longer than the grace; the coordinator reports not ready',
+      );
+    }
+  }
+
+  /** The outbox is drained or a publish went through. */
+  private flowing(): void {
+    if (this.stuckSince !== undefined && this.overdueLogged) {
+      this.log.info({ since: new Date(this.stuckSince).toISOString() }, 'events are published again');
+    }
+    this.stuckSince = undefined;
+    this.overdueLogged = false;
+    this.readiness.publishFailing(undefined);
+  }
 
   start(): void {
     if (this.running) return;
@@ -71,8 +105,11 @@ export class OutboxPublisher {
     let backoff = 100;
     let lastPrune = 0;
     while (this.running) {
-      const rows = this.transport.connected ? this.outbox.pending(this.opts.batchSize) : [];
+      const connected = this.transport.connected;
+      const rows = connected ? this.outbox.pending(this.opts.batchSize) : [];
       if (rows.length === 0) {
+        if (connected || this.outbox.depth() === 0) this.flowing();
+        else this.stuck();
         const now = this.clock.now();
         if (now - lastPrune > 60_000) {
           this.outbox.prune(now - this.opts.retainPublishedMs);
@@ -83,12 +120,22 @@ export class OutboxPublisher {
       }
       try {
         const acks = await Promise.all(rows.map((r) => this.transport.publish(r.subject, r.payload, r.eventId)));
-        this.outbox.markPublishedThrough(rows[rows.length - 1]!.seq, this.clock.now());
+        try {
+          this.outbox.markPublishedThrough(rows[rows.length - 1]!.seq, this.clock.now());
+          this.readiness.storeOk();
+        } catch (err) {
+          // Published but not marked: they go out again and JetStream drops the repeats.
+          this.readiness.storeFailed(err as Error);
+          throw err;
+        }
         this.metrics.published(rows.length, acks.filter((a) => a.duplicate).length);
+        this.flowing();
         backoff = 100;
       } catch (err) {
         this.metrics.failed();
-        this.log.warn({ err: (err as Error).message, pending: rows.length }, 'publishing events failed; will retry');
+        this.stuck();
+        // One line per backoff step (a whole batch), never one per event.
+        this.log.warn({ err: (err as Error).message, pending: rows.length, retryInMs: backoff }, 'publishing events failed; will retry');
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, 5000);
       }

@@ -1,5 +1,6 @@
 import type { HeartbeatWrite, HostStore } from '../store/host-store.js';
 import type { Db } from '../store/db.js';
+import type { Readiness } from '../readiness.js';
 
 type Done = (err?: Error) => void;
 
@@ -23,6 +24,8 @@ export class HeartbeatWriter {
     private readonly flushMs = 25,
     /** A batch this large is committed at once. @default 512 */
     private readonly maxBatch = 512,
+    /** Told of every commit and failure, for `/readyz`. */
+    private readonly readiness?: Pick<Readiness, 'storeFailed' | 'storeOk'>,
   ) {
     this.write = db.transaction((batch: HeartbeatWrite[]) => store.writeHeartbeats(batch));
   }
@@ -55,8 +58,10 @@ export class HeartbeatWriter {
     let error: Error | undefined;
     try {
       this.write(batch);
+      this.readiness?.storeOk();
     } catch (err) {
       error = err as Error;
+      this.readiness?.storeFailed(error);
     }
     this.observe(batch.length, performance.now() - started);
     for (const cb of callbacks) cb(error);

@@ -12,7 +12,7 @@ describe('db files - readable by the coordinator user only', () => {
   it('creates the data dir 0700 and vigil.db, its -wal and -shm 0600', () => {
     const dir = join(root, 'fresh', 'data');
     const tightened: string[] = [];
-    const db = openDb(dir, undefined, (p) => tightened.push(p));
+    const db = openDb(dir, undefined, { onTightened: (p) => tightened.push(p) });
     db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
     expect(modeOf(dir)).toBe(0o700);
     for (const f of ['vigil.db', 'vigil.db-wal', 'vigil.db-shm']) expect(modeOf(join(dir, f)), f).toBe(0o600);
@@ -27,7 +27,7 @@ describe('db files - readable by the coordinator user only', () => {
     chmodSync(dir, 0o755);
     for (const f of ['vigil.db', 'vigil.db-wal', 'vigil.db-shm']) chmodSync(join(dir, f), 0o644);
     const tightened: [string, number, number][] = [];
-    const db = openDb(dir, undefined, (p, from, to) => tightened.push([p, from, to]));
+    const db = openDb(dir, undefined, { onTightened: (p, from, to) => tightened.push([p, from, to]) });
     expect(modeOf(dir)).toBe(0o700);
     for (const f of ['vigil.db', 'vigil.db-wal', 'vigil.db-shm']) expect(modeOf(join(dir, f)), f).toBe(0o600);
     expect(tightened).toEqual([

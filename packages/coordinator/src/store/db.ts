@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensurePrivateDir, type OnTightened, tightenMode } from '@vigil/shared';
+import { ensurePrivateDir, type Logger, type OnTightened, tightenMode } from '@vigil/shared';
 import { MIGRATIONS } from './migrations.js';
+import { checkStoreHeader, StoreIntegrityError } from './store-integrity.js';
 
 export type Db = Database.Database;
 
@@ -10,24 +10,58 @@ export type Db = Database.Database;
  * Opens (creating if needed) the coordinator's SQLite file in WAL mode and applies the
  * migrations it has not seen. synchronous=NORMAL in WAL keeps every committed transaction
  * across a process crash; only a power loss can take the last few.
+ *
+ * An existing file must be a sound SQLite database (header, then `PRAGMA quick_check`);
+ * otherwise this throws StoreIntegrityError rather than start with an empty or partial
+ * fleet. Only a missing file is a fresh start.
  */
-export function openDb(dataDir: string, file = 'vigil.db', onTightened?: OnTightened): Db {
+export interface OpenDbOptions {
+  /** Where "new store" is said. */
+  log?: Pick<Logger, 'info'>;
+  /** Told of each looser directory or file made private (0700 / 0600). */
+  onTightened?: OnTightened;
+}
+
+export function openDb(dataDir: string, file = 'vigil.db', opts: OpenDbOptions = {}): Db {
   // Incidents and inventory are for the coordinator's user only: the directory is 0700 and
   // the database files 0600. SQLite creates the -wal and -shm files with the database
   // file's mode, so the database file is tightened before WAL mode makes them.
-  ensurePrivateDir(dataDir, onTightened);
+  ensurePrivateDir(dataDir, opts.onTightened);
   const path = join(dataDir, file);
-  const existed = existsSync(path);
+  const existed = checkStoreHeader(path) === 'present';
   const db = new Database(path);
-  // A file SQLite just created is 0644 by its default: tightened quietly; an old one is reported.
-  tightenMode(path, 0o600, existed ? onTightened : undefined);
-  for (const extra of ['-wal', '-shm']) tightenMode(path + extra, 0o600, onTightened);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    // A file SQLite just created is 0644 by its default: tightened quietly; an old one is reported.
+    tightenMode(path, 0o600, existed ? opts.onTightened : undefined);
+    for (const extra of ['-wal', '-shm']) tightenMode(path + extra, 0o600, opts.onTightened);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    if (existed) quickCheck(db, path);
+    else opts.log?.info({ file: path }, 'new store');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    if (err instanceof StoreIntegrityError) throw err;
+    // SQLITE_CORRUPT / SQLITE_NOTADB from any step above mean the same: a damaged file.
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB')) {
+      throw new StoreIntegrityError(path, `is damaged (${(err as Error).message})`);
+    }
+    throw err;
+  }
   return db;
+}
+
+/** quick_check reads every page and index (without cross-checking index contents). */
+function quickCheck(db: Db, path: string): void {
+  const rows = db.pragma('quick_check') as { quick_check: string }[];
+  const problems = rows.map((r) => r.quick_check).filter((m) => m !== 'ok');
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 3).join('; ') + (problems.length > 3 ? ` (+${problems.length - 3} more)` : '');
+    throw new StoreIntegrityError(path, `failed its integrity check (${shown})`);
+  }
 }
 
 export function migrate(db: Db): void {

@@ -106,6 +106,7 @@ export function openApiFixture(opts: ApiFixtureOptions): ApiFixture {
         predictor: new Predictor({ clock, db, series: new SeriesStore(), sink: noSink }),
         tokens: [],
         now: () => clock.now(),
+        readiness: () => ({ ready: true }),
         ...over,
       }, appOpts);
       return app;

@@ -3,11 +3,19 @@ import { RUNBOOK_LOG_PATTERNS, type LogPatternEntry, type LogPatternTable } from
 /** Matches log lines against a root-cause table. */
 export interface LogMatcher {
   readonly table: LogPatternTable;
-  /** The rows with a pattern found in `line`, in table order, each once; empty when none. */
+  /** The rows with a pattern found in the first MAX_MATCHED_LINE_CHARS characters of `line`, in table order, each once; empty when none. */
   match(line: string): readonly Readonly<LogPatternEntry>[];
   /** Whether any pattern is found in `line`: cheaper than `match` when the cause does not matter. */
   test(line: string): boolean;
 }
+
+/**
+ * Only the first 4096 characters of a line are matched: a bound on the work per line
+ * whatever the patterns, and room enough for every message the runbook looks for.
+ */
+export const MAX_MATCHED_LINE_CHARS = 4096;
+
+const clip = (line: string): string => (line.length > MAX_MATCHED_LINE_CHARS ? line.slice(0, MAX_MATCHED_LINE_CHARS) : line);
 
 const NONE: readonly Readonly<LogPatternEntry>[] = Object.freeze([]);
 
@@ -75,11 +83,13 @@ function build(table: LogPatternTable, foldRegexes: boolean): LogMatcher {
 
   return {
     table,
-    test(line) {
+    test(whole) {
+      const line = clip(whole);
       if (combined?.test(line)) return true;
       return alwaysChecked.some((c) => c.test(line));
     },
-    match(line) {
+    match(whole) {
+      const line = clip(whole);
       const hits: boolean[] = [];
       let n = 0;
       if (combined?.test(line)) n += collect(line, filtered, hits);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { compileLogPatterns, runbookLogMatcher } from './log-matcher.js';
+import { compileLogPatterns, MAX_MATCHED_LINE_CHARS, runbookLogMatcher } from './log-matcher.js';
 import { KERNEL_OOM_PATTERNS, mergeLogPatterns, RUNBOOK_LOG_PATTERNS } from './log-patterns.js';
 
 // Each runbook pattern inside a line as a service would really log it.
@@ -127,13 +127,19 @@ describe('log patterns - extension from config', () => {
   });
 
   it('adds patterns to an existing cause without repeating its texts', () => {
-    const table = mergeLogPatterns([{ cause: 'memory_exhaustion', patterns: ['oom-kill', 'OutOfMemoryError', { regex: '(a)\\1x' }] }]);
+    const table = mergeLogPatterns([{ cause: 'memory_exhaustion', patterns: ['oom-kill', 'OutOfMemoryError', { regex: 'heap (\\d+)x' }] }]);
     const row = table.find((r) => r.cause === 'memory_exhaustion')!;
-    expect(row.patterns).toEqual(['OutOfMemoryError', 'Cannot allocate memory', 'killed by signal 9', ...KERNEL_OOM_PATTERNS, 'oom-kill', { regex: '(a)\\1x', flags: '' }]);
+    expect(row.patterns).toEqual(['OutOfMemoryError', 'Cannot allocate memory', 'killed by signal 9', ...KERNEL_OOM_PATTERNS, 'oom-kill', { regex: 'heap (\\d+)x', flags: '' }]);
     expect(row.diagnosis).toBe(RUNBOOK_LOG_PATTERNS[0]!.diagnosis);
     const m = compileLogPatterns(table);
     expect(m.match('kernel: oom-kill:constraint=CONSTRAINT_NONE').map((r) => r.cause)).toEqual(['memory_exhaustion']);
-    // A back-reference keeps its meaning: it is checked on its own, not inside the combined regex.
+    expect(m.test('heap 12x')).toBe(true);
+  });
+
+  it('keeps the meaning of a back-reference in a table built in code (config refuses them)', () => {
+    const row = { ...RUNBOOK_LOG_PATTERNS[0]!, patterns: ['OutOfMemoryError', { regex: '(a)\\1x', flags: '' }] };
+    const m = compileLogPatterns([row]);
+    // It is checked on its own, not inside the combined regex, where group numbers would shift.
     expect(m.test('aax')).toBe(true);
     expect(m.test('abx')).toBe(false);
   });
@@ -173,5 +179,38 @@ describe('log patterns - extension from config', () => {
 
   it('treats a missing section as the runbook table', () => {
     expect(mergeLogPatterns(undefined)).toBe(RUNBOOK_LOG_PATTERNS);
+  });
+});
+
+describe('log patterns - bounded matching time', () => {
+  it('refuses a catastrophic regex, naming the field, the reason and the pattern', () => {
+    const extra = [{ cause: 'memory_exhaustion', patterns: ['ok', { regex: '^(a+)+$' }] }];
+    expect(() => mergeLogPatterns(extra)).toThrow(ConfigError);
+    expect(() => mergeLogPatterns(extra)).toThrow(
+      /logPatterns\[0\]\.patterns\[1\]\.regex: unsafe regular expression: the repeated part "\(a\+\)\+" contains another repetition "a\+".* \(got "\^\(a\+\)\+\$"\)/,
+    );
+  });
+
+  it('matches only the first MAX_MATCHED_LINE_CHARS characters of a line', () => {
+    const m = runbookLogMatcher();
+    const pad = 'x'.repeat(MAX_MATCHED_LINE_CHARS - 'EADDRINUSE'.length);
+    expect(m.test(`${pad}EADDRINUSE`)).toBe(true);
+    expect(m.match(`${pad}EADDRINUSE`).map((r) => r.cause)).toEqual(['address_in_use']);
+    expect(m.test(`${pad}yEADDRINUSE`)).toBe(false);
+    expect(m.match(`${pad}yEADDRINUSE`)).toEqual([]);
+    // A regex checked on its own (flags keep it out of the combined one) is bounded the same way.
+    const own = compileLogPatterns(mergeLogPatterns([{ cause: 'memory_exhaustion', patterns: [{ regex: 'late marker', flags: 'i' }] }]));
+    expect(own.test(`${'x'.repeat(MAX_MATCHED_LINE_CHARS - 11)}late marker`)).toBe(true);
+    expect(own.test(`${'x'.repeat(MAX_MATCHED_LINE_CHARS)}late marker`)).toBe(false);
+  });
+
+  it('bounds the quadratic search of an accepted pattern on a long line', () => {
+    // An unanchored `(?:a|b)+c` retries from every offset: quadratic in the line, hours on 1 MiB
+    // unbounded, ~250 ms for both on the 4 KiB prefix; 10 s leaves room for a loaded machine.
+    const m = compileLogPatterns(mergeLogPatterns([{ cause: 'memory_exhaustion', patterns: [{ regex: '(?:a|b)+c', flags: 'i' }] }]));
+    const line = 'a'.repeat(1 << 20);
+    const started = performance.now();
+    for (let i = 0; i < 2; i++) expect(m.match(line)).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { deepFreeze } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { describeIssues } from '../validation.js';
+import { regexHazard } from './regex-safety.js';
 
 /** The causes the runbook names (section 5). Config may add more, so a cause is a string. */
 export const BUILTIN_LOG_CAUSES = ['memory_exhaustion', 'disk_space_full', 'configuration_error', 'address_in_use'] as const;
@@ -45,6 +46,9 @@ const regexPattern = z
     }
     // A regex that matches an empty line matches every line and would bury real findings.
     if (re.test('')) ctx.addIssue({ code: 'custom', path: ['regex'], message: 'matches an empty line, so it would match every line' });
+    // V8 cannot stop a match once started: a pattern that can backtrack exponentially would freeze the agent.
+    const hazard = regexHazard(p.regex, p.flags);
+    if (hazard) ctx.addIssue({ code: 'custom', path: ['regex'], message: `unsafe regular expression: ${hazard}` });
   });
 
 export const logPatternSchema = z.union([literalPattern, regexPattern], { error: 'must be a literal string or { regex, flags }' });

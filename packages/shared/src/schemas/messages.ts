@@ -78,10 +78,13 @@ export const checkStateSchema = z.object({
   detail: boundedString(512),
 });
 
+/** Most PIDs one ServiceStatus lists; the agent sends the first ones of a larger group. */
+export const MAX_REPORTED_PIDS = 4096;
+
 export const serviceStatusSchema = z.object({
   name: serviceName,
   state: z.enum(['running', 'inactive', 'failed']),
-  pids: z.array(z.number().int().nonnegative()).max(4096),
+  pids: z.array(z.number().int().nonnegative()).max(MAX_REPORTED_PIDS),
   checks: z.array(checkStateSchema).max(32),
   errorRate: z.object({ requests: nonNeg, errors: nonNeg, rate: nonNeg.refine((r) => r <= 1, 'must be at most 1'), windowMs: nonNeg }).nullable(),
   recovering: z.boolean(),
@@ -121,15 +124,18 @@ export const heartbeatSchema = z.object({
   findings: z.array(findingMessageSchema).max(256),
 });
 
+/** Longest text each AgentEvent field may carry; the agent cuts to these before it journals. */
+export const AGENT_EVENT_LIMITS = { service: 128, type: 64, step: 64, detail: 2048, cause: 64, requestId: 128 } as const;
+
 export const agentEventSchema = z.object({
   eventSeq: z.number().int().min(1, 'event sequence numbers start at 1'),
   atMs: nonNeg,
-  service: boundedString(128),
-  type: z.string().min(1).max(64),
-  step: boundedString(64),
-  detail: boundedString(2048),
-  cause: boundedString(64),
-  requestId: boundedString(128),
+  service: boundedString(AGENT_EVENT_LIMITS.service),
+  type: z.string().min(1).max(AGENT_EVENT_LIMITS.type),
+  step: boundedString(AGENT_EVENT_LIMITS.step),
+  detail: boundedString(AGENT_EVENT_LIMITS.detail),
+  cause: boundedString(AGENT_EVENT_LIMITS.cause),
+  requestId: boundedString(AGENT_EVENT_LIMITS.requestId),
   timeToServingMs: nonNeg.optional(),
   timeToVerifiedMs: nonNeg.optional(),
 });

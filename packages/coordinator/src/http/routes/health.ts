@@ -15,4 +15,11 @@ export const healthRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, {
       connectedAgents: deps.registry.connectedCount(),
     };
   });
+
+  // For a load balancer or orchestrator: 503 while the store cannot write or events have
+  // not been published for longer than the grace, with the reasons.
+  app.get('/readyz', async (_req, reply) => {
+    const report = deps.readiness();
+    return reply.code(report.ready ? 200 : 503).send(report);
+  });
 };

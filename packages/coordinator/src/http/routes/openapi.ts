@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { predictionList } from '../../predictions/schemas.js';
-import { ackBody, errorBody, health, hostDetail, hostList, incidentDetail, incidentList, reopenBody, resolveBody, silenceBody, silenceList } from '../schemas.js';
+import { ackBody, errorBody, health, readiness, hostDetail, hostList, incidentDetail, incidentList, reopenBody, resolveBody, silenceBody, silenceList } from '../schemas.js';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) } } });
 
@@ -15,6 +15,12 @@ export function openApiDocument(version: string) {
     info: { title: 'Vigil coordinator API', version },
     paths: {
       '/healthz': { get: { summary: 'Liveness and summary', responses: { '200': { description: 'ok', ...json(health) } } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: the store writes and events get published (no token)',
+          responses: { '200': { description: 'ready', ...json(readiness) }, '503': { description: 'not ready, with the reasons', ...json(readiness) } },
+        },
+      },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
       '/v1/hosts': {
         get: {
