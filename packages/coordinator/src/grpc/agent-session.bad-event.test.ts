@@ -1,59 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, loadProto, type AgentMessageIn } from '@vigil/shared';
-import { coordinatorConfigSchema } from '../config.js';
-import { startCoordinator, type Coordinator } from '../coordinator.js';
+import type { AgentMessageIn } from '@vigil/shared';
+import type { Coordinator } from '../coordinator.js';
+import { helloMessage, startStreamFixture, waitFor, type StreamFixture } from '../test-support/stream-fixture.js';
 
-const proto = loadProto();
-let dir: string;
+let fx: StreamFixture;
 let coord: Coordinator;
-const clients: grpc.Client[] = [];
-
-async function waitFor<T>(fn: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function hello(hostId: string): AgentMessageIn {
-  return {
-    hello: {
-      hostId,
-      agentVersion: '0.1.0',
-      hostname: hostId,
-      os: { platform: 'linux', distro: 'debian', release: '12', kernel: '6.1', arch: 'x64' },
-      services: [],
-      capabilities: ['resources'],
-      intervalMs: 200,
-      labels: {},
-      startedAtMs: Date.now(),
-    },
-  };
-}
-
-function open(): { call: grpc.ClientDuplexStream<AgentMessageIn, any>; got: any[]; ended: () => boolean; status: Promise<grpc.StatusObject> } {
-  const client = new proto.vigil.v1.AgentService(`127.0.0.1:${coord.grpcPort}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
-  clients.push(client);
-  const call = client.Connect();
-  const got: any[] = [];
-  let done = false;
-  call.on('data', (m) => got.push(m));
-  call.on('error', () => {});
-  const status = new Promise<grpc.StatusObject>((resolve) =>
-    call.on('status', (s) => {
-      done = true;
-      resolve(s);
-    }),
-  );
-  return { call, got, ended: () => done, status };
-}
+const open = () => fx.open();
+const hello = (hostId: string): AgentMessageIn => helloMessage(hostId, { capabilities: ['resources'] });
 
 const event = (eventSeq: number, detail: string) => ({ event: { eventSeq, atMs: Date.now(), service: 'worker', type: 'status_changed', step: '', detail, cause: '', requestId: '' } });
 
@@ -64,24 +18,12 @@ async function rejectedEvents(): Promise<number> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-coord-bad-event-'));
-  const config = coordinatorConfigSchema.parse({
-    grpc: '127.0.0.1:0',
-    http: '127.0.0.1:0',
-    nats: 'none',
-    dataDir: dir,
-    id: 'test-coord',
-    disconnectGrace: '300ms',
-    minAgentInterval: '100ms',
-    maxMessageBytes: 65_536,
-  });
-  coord = await startCoordinator(config, { logger: createLogger('test', 'silent') });
+  fx = await startStreamFixture('coord-bad-event', { maxMessageBytes: 65_536 });
+  coord = fx.coord;
 });
 
 afterAll(async () => {
-  for (const c of clients) c.close();
-  await coord?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await fx?.close();
 });
 
 describe('agent stream - one event the contract refuses', () => {

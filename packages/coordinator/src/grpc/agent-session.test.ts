@@ -1,89 +1,23 @@
 import * as grpc from '@grpc/grpc-js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, loadProto, type AgentMessageIn } from '@vigil/shared';
-import { coordinatorConfigSchema } from '../config.js';
-import { startCoordinator, type Coordinator } from '../coordinator.js';
+import type { AgentMessageIn } from '@vigil/shared';
+import type { Coordinator } from '../coordinator.js';
+import { helloMessage, startStreamFixture, waitFor, type StreamFixture } from '../test-support/stream-fixture.js';
 
-const proto = loadProto();
 const STARTED = Date.now();
-let dir: string;
+let fx: StreamFixture;
 let coord: Coordinator;
-const clients: grpc.Client[] = [];
-
-async function waitFor<T>(fn: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function hello(hostId: string, over: Record<string, unknown> = {}): AgentMessageIn {
-  return {
-    hello: {
-      hostId,
-      agentVersion: '0.1.0',
-      hostname: hostId,
-      os: { platform: 'linux', distro: 'debian', release: '12', kernel: '6.1', arch: 'x64' },
-      services: [],
-      capabilities: ['resources'],
-      intervalMs: 200,
-      labels: { zone: 'a' },
-      startedAtMs: STARTED,
-      ...over,
-    },
-  };
-}
-
-/** A real agent-side stream with everything it received. */
-function open(): { call: grpc.ClientDuplexStream<AgentMessageIn, any>; got: any[]; status: Promise<grpc.StatusObject> } {
-  const client = new proto.vigil.v1.AgentService(`127.0.0.1:${coord.grpcPort}`, grpc.credentials.createInsecure(), {
-    'grpc.use_local_subchannel_pool': 1,
-  });
-  clients.push(client);
-  const call = client.Connect();
-  const got: any[] = [];
-  call.on('data', (m) => got.push(m));
-  call.on('error', () => {});
-  const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
-  return { call, got, status };
-}
-
-/** Sends raw bytes as one message, to test what the coordinator does with garbage. */
-function openRaw(): { write: (b: Buffer) => void; status: Promise<grpc.StatusObject> } {
-  const client = new grpc.Client(`127.0.0.1:${coord.grpcPort}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
-  clients.push(client);
-  const call = client.makeBidiStreamRequest<Buffer, Buffer>('/vigil.v1.AgentService/Connect', (b) => b, (b) => b);
-  call.on('data', () => {});
-  call.on('error', () => {});
-  const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
-  return { write: (b) => call.write(b), status };
-}
+const open = () => fx.open();
+const openRaw = () => fx.openRaw();
+const hello = (hostId: string, over: Record<string, unknown> = {}): AgentMessageIn => helloMessage(hostId, { labels: { zone: 'a' }, startedAtMs: STARTED, ...over });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-coord-'));
-  const config = coordinatorConfigSchema.parse({
-    grpc: '127.0.0.1:0',
-    http: '127.0.0.1:0',
-    nats: 'none',
-    dataDir: dir,
-    id: 'test-coord',
-    disconnectGrace: '300ms',
-    minAgentInterval: '100ms',
-    maxMessageBytes: 4096,
-  });
-  coord = await startCoordinator(config, { logger: createLogger('test', 'silent') });
+  fx = await startStreamFixture('coord', { maxMessageBytes: 4096 });
+  coord = fx.coord;
 });
 
 afterAll(async () => {
-  for (const c of clients) c.close();
-  await coord?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await fx?.close();
 });
 
 describe('agent stream - happy path', () => {

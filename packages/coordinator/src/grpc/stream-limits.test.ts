@@ -1,49 +1,22 @@
 import * as grpc from '@grpc/grpc-js';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, constants } from 'node:http2';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, loadProto, type AgentMessageIn } from '@vigil/shared';
-import { coordinatorConfigSchema } from '../config.js';
-import { startCoordinator, type Coordinator } from '../coordinator.js';
+import type { Coordinator } from '../coordinator.js';
+import { helloMessage, startStreamFixture, waitFor, type StreamFixture } from '../test-support/stream-fixture.js';
 import { MAX_STREAMS_PER_CONNECTION } from './server.js';
 
-const proto = loadProto();
-let dir: string;
+let fx: StreamFixture;
 let coord: Coordinator;
-const clients: grpc.Client[] = [];
+const open = () => fx.open();
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-limits-'));
-  const config = coordinatorConfigSchema.parse({
-    grpc: '127.0.0.1:0',
-    http: '127.0.0.1:0',
-    nats: 'none',
-    dataDir: dir,
-    id: 'limits-coord',
-    helloTimeout: '400ms',
-    minAgentInterval: '100ms',
-  });
-  coord = await startCoordinator(config, { logger: createLogger('test', 'silent') });
+  fx = await startStreamFixture('limits', { id: 'limits-coord', helloTimeout: '400ms' });
+  coord = fx.coord;
 });
 
 afterAll(async () => {
-  for (const c of clients) c.close();
-  await coord?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await fx?.close();
 });
-
-function open(): { call: grpc.ClientDuplexStream<AgentMessageIn, any>; got: any[]; status: Promise<grpc.StatusObject> } {
-  const client = new proto.vigil.v1.AgentService(`127.0.0.1:${coord.grpcPort}`, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
-  clients.push(client);
-  const call = client.Connect();
-  const got: any[] = [];
-  call.on('data', (m) => got.push(m));
-  call.on('error', () => {});
-  const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
-  return { call, got, status };
-}
 
 describe('agent streams - Hello deadline', () => {
   it('ends a stream that sends no Hello within the deadline with DEADLINE_EXCEEDED', async () => {
@@ -57,27 +30,11 @@ describe('agent streams - Hello deadline', () => {
 
   it('keeps a stream that said Hello in time open past the deadline', async () => {
     const a = open();
-    a.call.write({
-      hello: {
-        hostId: 'in-time',
-        agentVersion: '0.1.0',
-        hostname: 'in-time',
-        os: { platform: 'linux', distro: 'debian', release: '12', kernel: '6.1', arch: 'x64' },
-        services: [],
-        capabilities: [],
-        intervalMs: 200,
-        labels: {},
-        startedAtMs: Date.now(),
-      },
-    });
-    for (const end = Date.now() + 5000; !a.got.some((m) => m.welcome); await new Promise((r) => setTimeout(r, 20))) {
-      if (Date.now() > end) throw new Error('no welcome');
-    }
+    a.call.write(helloMessage('in-time', { capabilities: [] }));
+    await waitFor(() => a.got.some((m) => m.welcome));
     await new Promise((r) => setTimeout(r, 600)); // past the 400 ms Hello deadline, on purpose
     a.call.write({ heartbeat: { seq: 1, sentAtMs: Date.now(), collectors: [] } });
-    for (const end = Date.now() + 5000; !a.got.some((m) => m.ack); await new Promise((r) => setTimeout(r, 20))) {
-      if (Date.now() > end) throw new Error('no ack: the stream was ended');
-    }
+    await waitFor(() => a.got.some((m) => m.ack)); // no ack: the stream was ended
     a.call.end();
     expect((await a.status).code).toBe(grpc.status.OK);
   });
