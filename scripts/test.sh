@@ -9,6 +9,8 @@ git diff --exit-code --stat -- packages/shared/src/generated || { echo "generate
 # Test files are type-checked too (the build leaves them out).
 pnpm exec tsc -p test/tsconfig.json
 for p in agent coordinator shared; do pnpm exec tsc -p "packages/$p/tsconfig.test.json"; done
+# No locked dependency with a published advisory (docs/dependencies.md).
+node scripts/audit.mjs
 report=$(mktemp)
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
