@@ -4,7 +4,12 @@ import type { Long } from '@grpc/proto-loader';
 
 export interface AgentEvent {
   /**
-   * Per agent (not per process): continues across agent restarts from the journal.
+   * Per journal (not per process): continues across agent restarts from the journal, and
+   * counts within the journal's epoch. The event carries no epoch of its own: an agent
+   * process keeps one journal for its life and sends events only on a stream whose Hello
+   * named that journal's epoch (Hello.event_epoch), so the stream says it once.
+   * type event_lost: the agent's journal had a damaged line where this event was; the
+   * event itself is gone, this marker keeps the sequence whole and says why.
    */
   'eventSeq'?: (number | string | Long);
   'atMs'?: (number | string | Long);
@@ -39,7 +44,12 @@ export interface AgentEvent {
 
 export interface AgentEvent__Output {
   /**
-   * Per agent (not per process): continues across agent restarts from the journal.
+   * Per journal (not per process): continues across agent restarts from the journal, and
+   * counts within the journal's epoch. The event carries no epoch of its own: an agent
+   * process keeps one journal for its life and sends events only on a stream whose Hello
+   * named that journal's epoch (Hello.event_epoch), so the stream says it once.
+   * type event_lost: the agent's journal had a damaged line where this event was; the
+   * event itself is gone, this marker keeps the sequence whole and says why.
    */
   'eventSeq': (number);
   'atMs': (number);
