@@ -43,8 +43,8 @@ export const helloSchema = z.object({
   startedAtMs: nonNeg,
   /** The agent's `sshPort`: absent = the coordinator's fleet default, 0 = no SSH to judge. */
   sshPort: z.number().int().min(0).max(65_535, 'must be a TCP port (1-65535), or 0 for none').optional(),
-  /** The agent's event journal identity; '' from agents older than the field (see EVENT_EPOCH_PATTERN). */
-  eventEpoch: z.string().max(64).regex(EVENT_EPOCH_PATTERN, 'must be letters, digits, "-" or "_" (at most 64)').default(''),
+  /** The agent's event journal identity; '' or absent from agents older than the field: the epoch ''. */
+  eventEpoch: z.string().max(64).regex(EVENT_EPOCH_PATTERN, 'must be letters, digits, "-" or "_" (at most 64)').optional(),
 });
 
 export type ValidHello = z.output<typeof helloSchema>;
