@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Coordinator } from '../helpers/coordinator.js';
+import { dumpLogsOnFailure } from '../helpers/fleet.js';
+import { freePort } from '../helpers/free-port.js';
+import { waitFor } from '../helpers/poll.js';
+import { stopAllChildren } from '../helpers/processes.js';
+import { describeEvents, fixture, killServiceLeftovers, probeService, startServiceAgent, type ServiceAgent, type ServiceDecl } from '../helpers/services.js';
+import { removeTempDirs } from '../helpers/temp-dir.js';
+
+/**
+ * A host's agent loses its data dir (a reinstall, a wiped disk) and starts a new event
+ * journal, numbered from 1 again, while the coordinator remembers a higher number for the
+ * host. The new journal has a new epoch: the coordinator answers it with 0 and stores
+ * every one of its events, instead of taking them for replays of the old ones.
+ */
+describe('agent events - an agent that lost its data dir', () => {
+  let coordinator: Coordinator;
+  let port: number;
+  let services: ServiceDecl[];
+  const agents: ServiceAgent[] = [];
+  dumpLogsOnFailure();
+
+  beforeAll(async () => {
+    coordinator = await Coordinator.start({ nats: 'none', logLevel: 'warn' });
+    port = await freePort();
+    services = [
+      {
+        name: 'web',
+        manager: 'process',
+        command: [process.execPath, fixture.httpServer],
+        env: { PORT: String(port) },
+        checks: [{ type: 'http', url: `http://127.0.0.1:${port}/` }],
+        recovery: { watchAfterRestart: '500ms', stableAfterStart: '200ms', monitorEvery: '200ms', monitorFor: '400ms' },
+      },
+    ];
+  });
+  afterAll(async () => {
+    await stopAllChildren(5000);
+    killServiceLeftovers();
+    removeTempDirs();
+  });
+
+  const start = () => {
+    const a = startServiceAgent(coordinator.baseUrl, { coordinator: coordinator.grpcTarget, hostId: 'lost-data-dir', logLevel: 'warn', services });
+    agents.push(a);
+    return a;
+  };
+  const epochOf = (a: ServiceAgent) => readFileSync(join(a.agent.dataDir, 'events', 'events.epoch'), 'utf8').trim();
+  /** Kills the service until the agent's journal holds at least `n` events, each recovery finished. */
+  let killed = 0;
+  async function recoverUntil(a: ServiceAgent, n: number): Promise<void> {
+    while (a.journal().length < n) {
+      // The service's own answer names its PID: a heartbeat may still show the one killed last.
+      const pid = await waitFor(async () => {
+        const r = await probeService(port, 300).catch(() => undefined);
+        return r?.status === 200 && r.pid !== undefined && r.pid !== killed ? r.pid : undefined;
+      }, { timeoutMs: 15_000, what: 'the service serving from a new process' });
+      killed = pid;
+      const before = a.journal().filter((e) => e.type === 'recovery_succeeded').length;
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => a.journal().filter((e) => e.type === 'recovery_succeeded').length > before, {
+        timeoutMs: 15_000,
+        what: 'the recovery to succeed',
+        observe: () => a.journal().map((e) => e.type),
+      });
+    }
+    await a.waitHealthy('web');
+  }
+  /** The coordinator's events of one epoch, by sequence number. */
+  const stored = async (a: ServiceAgent, epoch: string) =>
+    (await a.detail()).events.filter((e) => e.epoch === epoch && e.type !== 'event_gap').sort((x, y) => x.eventSeq - y.eventSeq);
+
+  it('agent events - a new journal numbered from 1 after the coordinator stored more is stored in full', { timeout: 90_000 }, async () => {
+    const first = start();
+    await recoverUntil(first, 12);
+    const oldEpoch = epochOf(first);
+    const oldJournal = first.journal();
+    await waitFor(async () => (await stored(first, oldEpoch)).length >= oldJournal.length, { timeoutMs: 10_000, what: 'the first journal stored' });
+    const oldLast = Math.max(...(await stored(first, oldEpoch)).map((e) => e.eventSeq));
+    expect(oldLast).toBeGreaterThanOrEqual(12);
+    expect(await first.stop()).toMatchObject({ code: 0 });
+
+    // The same host, a new empty data dir.
+    const second = start();
+    expect(second.agent.dataDir).not.toBe(first.agent.dataDir);
+    await second.waitHealthy('web');
+    await recoverUntil(second, 3);
+    const newEpoch = epochOf(second);
+    expect(newEpoch).not.toBe(oldEpoch);
+    const journal = second.journal();
+    expect(journal[0]!.eventSeq).toBe(1);
+    expect(journal.at(-1)!.eventSeq).toBeLessThan(oldLast); // the numbers the old journal already used
+    const events = await waitFor(
+      async () => {
+        const es = await stored(second, newEpoch);
+        return es.length >= journal.length ? es : undefined;
+      },
+      { timeoutMs: 10_000, what: 'every event of the new journal stored', observe: async () => describeEvents(await stored(second, newEpoch)) },
+    );
+    expect(events.map((e) => [e.eventSeq, e.type, e.atMs])).toEqual(journal.map((e) => [e.eventSeq, e.type, e.atMs]));
+    // The old epoch's events are still there, untouched, and nothing was taken for a gap.
+    expect((await stored(second, oldEpoch)).length).toBe(oldJournal.length);
+    expect((await second.detail()).events.filter((e) => e.type === 'event_gap')).toEqual([]);
+    console.log(`[observe] old epoch: ${oldJournal.length} events (last ${oldLast}); new epoch: ${events.length} events 1..${journal.at(-1)!.eventSeq}, all stored`);
+  });
+});
