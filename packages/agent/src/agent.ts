@@ -207,7 +207,8 @@ export class Agent {
       intervalMs: this.config.intervalMs,
       labels: { ...this.config.labels },
       startedAtMs: this.startedAtMs,
-      eventEpoch,
+      // Absent without a journal (no services plugin): the epoch "" on the wire.
+      ...(eventEpoch ? { eventEpoch } : {}),
       // Absent: the coordinator's fleet default; 0 on the wire means "no SSH to judge".
       ...(this.config.sshPort === undefined ? {} : { sshPort: this.config.sshPort === 'none' ? 0 : this.config.sshPort }),
     };
