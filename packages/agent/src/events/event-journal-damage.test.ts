@@ -38,6 +38,26 @@ describe('event journal - damaged lines', () => {
     expect(j.append(ev('next')).eventSeq).toBe(3);
   });
 
+  it('the next append cuts a torn last line first, so it never becomes a damaged line in the middle', () => {
+    appendFileSync(join(dir, 'events.jsonl'), `${line(1)}\n{"eventSeq": 2, "ty`);
+    new EventJournal(dir).append(ev('b'));
+    const { log, lines } = recorder();
+    const again = new EventJournal(dir, { log });
+    expect(lines).toEqual([]);
+    expect(again.pendingAfter(0).map((e) => [e.eventSeq, e.type])).toEqual([
+      [1, 'e1'],
+      [2, 'b'],
+    ]);
+  });
+
+  it('a last line without its newline gets one before the next append', () => {
+    appendFileSync(join(dir, 'events.jsonl'), line(1));
+    new EventJournal(dir).append(ev('b'));
+    const again = new EventJournal(dir);
+    expect(again.damagedLines).toEqual([]);
+    expect(again.pendingAfter(0).map((e) => e.eventSeq)).toEqual([1, 2]);
+  });
+
   it('a torn last line followed by blank lines is still the last line', () => {
     appendFileSync(join(dir, 'events.jsonl'), `${line(1)}\n\u0000\u0000\u0000\n\n`);
     const { log, lines } = recorder();

@@ -82,6 +82,12 @@ export class EventJournal {
   private linesInFile = 0;
   /** Length of the file's whole lines: a failed append is cut back to it. */
   private bytes = 0;
+  /**
+   * What the file holds beyond its whole lines at load: a torn last line is cut before the
+   * next append (appended to, it would become a damaged line in the middle); a last line
+   * without its newline gets one.
+   */
+  private tail: 'clean' | 'torn' | 'unterminated' = 'clean';
   private dropped = 0;
   private heldDropped = 0;
   private disk: DiskState = { type: 'writing' };
@@ -149,8 +155,10 @@ export class EventJournal {
     this.nextSeq = this.acked + 1;
     if (!this.fs.exists(this.file)) return;
     const text = this.fs.read(this.file);
-    this.bytes = Buffer.byteLength(text);
     const parsed = parseJournal(text, this.acked, this.file, this.opts.clock.now());
+    this.bytes = parsed.torn ? parsed.torn.offset : Buffer.byteLength(text);
+    if (parsed.torn) this.tail = 'torn';
+    else if (text.length > 0 && !text.endsWith('\n')) this.tail = 'unterminated';
     this.events = parsed.events;
     this.linesInFile = parsed.lines;
     this.refused.push(...parsed.refused);
@@ -280,12 +288,17 @@ export class EventJournal {
         this.replace(this.epochFile, `${this.epochId}\n`);
         this.epochUnsaved = false;
       }
+      if (this.tail === 'torn') {
+        this.fs.truncate(this.file, this.bytes);
+        this.tail = 'clean';
+      }
       if (this.held.length > 0) {
-        const data = this.held.map((e) => `${JSON.stringify(e)}\n`).join('');
+        const data = (this.tail === 'unterminated' ? '\n' : '') + this.held.map((e) => `${JSON.stringify(e)}\n`).join('');
         this.fs.append(this.file, data);
         this.bytes += Buffer.byteLength(data);
         this.linesInFile += this.held.length;
         this.held = [];
+        this.tail = 'clean';
       }
       if (this.ackUnsaved) {
         this.replace(this.ackFile, `${this.acked}\n`);
@@ -357,5 +370,6 @@ export class EventJournal {
     }
     this.bytes = Buffer.byteLength(data);
     this.linesInFile = onDisk.length;
+    this.tail = 'clean';
   }
 }

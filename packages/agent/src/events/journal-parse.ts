@@ -14,8 +14,8 @@ export interface ParsedJournal {
   maxSeq: number;
   /** Non-empty lines in the file. */
   lines: number;
-  /** A torn last line (a crash during an append): skipped, never sent. */
-  torn: { line: number } | undefined;
+  /** A torn last line (a crash during an append): skipped, never sent; `offset` is where it starts, in bytes. */
+  torn: { line: number; offset: number } | undefined;
   /** Lines before the last that are no JSON: reported at error, one entry each. */
   damaged: string[];
   /** JSON lines the contract refuses (e.g. eventSeq 1e300): reported at warn, one entry each. */
@@ -62,7 +62,7 @@ export function parseJournal(text: string, acked: number, file: string, now: num
     try {
       raw = JSON.parse(line);
     } catch {
-      if (i === lastNonEmpty) out.torn = { line: i + 1 };
+      if (i === lastNonEmpty) out.torn = { line: i + 1, offset: i === 0 ? 0 : Buffer.byteLength(rawLines.slice(0, i).join('\n')) + 1 };
       else {
         out.damaged.push(`${file} line ${i + 1}: not a JSON event (${JSON.stringify(line.slice(0, 60))}${line.length > 60 ? '…' : ''})`);
         badSince.push(i + 1);
