@@ -188,7 +188,12 @@ export class EventJournal {
       const goneSeqs = new Set(gone.map((g) => g.eventSeq));
       this.events = this.events.filter((x) => !goneSeqs.has(x.eventSeq));
       this.heldDropped += gone.length;
-      if (this.disk.type === 'refusing') this.disk.dropped += gone.length;
+      if (this.disk.type === 'refusing') {
+        if (this.disk.dropped === 0) {
+          this.log.warn({ file: this.file, maxHeld: this.opts.maxHeld }, `journal cannot write and ${this.opts.maxHeld} events are held in memory: dropping the oldest (the coordinator records them as a gap)`);
+        }
+        this.disk.dropped += gone.length;
+      }
     }
     if (this.events.length > this.opts.maxEvents) {
       const drop = this.events.length - this.opts.maxEvents;
