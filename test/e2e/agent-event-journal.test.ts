@@ -1,21 +1,24 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Coordinator } from '../helpers/coordinator.js';
 import { dumpLogsOnFailure } from '../helpers/fleet.js';
 import { freePort } from '../helpers/free-port.js';
+import { getRaw } from '../helpers/http.js';
 import { waitFor } from '../helpers/poll.js';
 import { stopAllChildren } from '../helpers/processes.js';
 import { describeEvents, fixture, killServiceLeftovers, probeService, startServiceAgent, type ServiceAgent, type ServiceDecl } from '../helpers/services.js';
-import { removeTempDirs } from '../helpers/temp-dir.js';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 
 /**
+ * The agent's event journal against a real coordinator, both real processes.
+ *
  * A host's agent loses its data dir (a reinstall, a wiped disk) and starts a new event
  * journal, numbered from 1 again, while the coordinator remembers a higher number for the
  * host. The new journal has a new epoch: the coordinator answers it with 0 and stores
  * every one of its events, instead of taking them for replays of the old ones.
  */
-describe('agent events - an agent that lost its data dir', () => {
+describe('agent events - a lost data dir and a damaged journal', () => {
   let coordinator: Coordinator;
   let port: number;
   let services: ServiceDecl[];
@@ -42,8 +45,8 @@ describe('agent events - an agent that lost its data dir', () => {
     removeTempDirs();
   });
 
-  const start = () => {
-    const a = startServiceAgent(coordinator.baseUrl, { coordinator: coordinator.grpcTarget, hostId: 'lost-data-dir', logLevel: 'warn', services });
+  const start = (hostId = 'lost-data-dir', dataDir?: string) => {
+    const a = startServiceAgent(coordinator.baseUrl, { coordinator: coordinator.grpcTarget, hostId, logLevel: 'warn', services, ...(dataDir ? { dataDir } : {}) });
     agents.push(a);
     return a;
   };
@@ -104,5 +107,33 @@ describe('agent events - an agent that lost its data dir', () => {
     expect((await stored(second, oldEpoch)).length).toBe(oldJournal.length);
     expect((await second.detail()).events.filter((e) => e.type === 'event_gap')).toEqual([]);
     console.log(`[observe] old epoch: ${oldJournal.length} events (last ${oldLast}); new epoch: ${events.length} events 1..${journal.at(-1)!.eventSeq}, all stored`);
+  });
+
+  it('agent events - a damaged line in the middle of the journal reaches the coordinator as event_lost, counted', { timeout: 60_000 }, async () => {
+    for (const prev of agents) await prev.stop(); // the service and its port go with its agent
+    const dataDir = tempDir('agent-damaged-journal');
+    mkdirSync(join(dataDir, 'events'), { recursive: true, mode: 0o700 });
+    const line = (eventSeq: number) => JSON.stringify({ eventSeq, atMs: Date.now() - 60_000 + eventSeq, service: 'web', type: 'status_changed', step: '', detail: `journaled ${eventSeq}`, cause: '', requestId: '' });
+    writeFileSync(join(dataDir, 'events', 'events.epoch'), 'damaged-journal-epoch\n');
+    writeFileSync(join(dataDir, 'events', 'events.jsonl'), `${line(1)}\n{"eventSeq":2,"atMs":\u0000\u0000\u0000\n${line(3)}\n`);
+    const a = start('damaged-journal', dataDir);
+    const events = await waitFor(
+      async () => {
+        const es = await stored(a, 'damaged-journal-epoch');
+        return es.length >= 3 ? es : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the journal replayed to the coordinator', observe: async () => `${describeEvents(await stored(a, 'damaged-journal-epoch'))}\n${a.agent.output()}` },
+    );
+    expect(events.map((e) => [e.eventSeq, e.type])).toEqual([
+      [1, 'status_changed'],
+      [2, 'event_lost'],
+      [3, 'status_changed'],
+    ]);
+    expect(events[1]!.detail).toBe(`event 2 is lost: the agent's journal ${join(dataDir, 'events', 'events.jsonl')} had damaged line 2 where it was`);
+    const metrics = (await getRaw(`${coordinator.baseUrl}/metrics`)).body;
+    expect(metrics).toMatch(/vigil_agent_event_gaps_total\{source="agent"\} 1\b/);
+    // The agent said so at error, naming the file and line.
+    const logged = (l: string) => l.includes('"level":50') && l.includes('event journal line damaged') && l.includes('events.jsonl line 2');
+    await waitFor(() => a.agent.output().split('\n').some(logged), { timeoutMs: 5000, what: 'the error line in the agent log', observe: () => a.agent.output() });
   });
 });
