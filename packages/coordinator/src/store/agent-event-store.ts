@@ -37,8 +37,9 @@ export const EVENT_GAP_TYPE = 'event_gap';
  * Gaps: within one epoch the agent sends its events in order and replays from the last
  * stored one, so an event arriving with seq > last + 1 means the numbers between never
  * will; they are recorded (a replay or duplicate, seq <= last, is not a gap). The first
- * event of an epoch is held against 1, except on a host with events from before epochs:
- * an upgraded journal keeps its numbering under its new epoch.
+ * event this store gets of an epoch starts its sequence here: the ones before it may be
+ * stored by another coordinator of a cluster (the host moved), or under the epoch '' (an
+ * upgraded journal keeps its numbering under its new epoch), so nothing is held against 1.
  */
 export class AgentEventStore {
   private readonly stmts;
@@ -53,7 +54,6 @@ export class AgentEventStore {
       bump: db.prepare('UPDATE hosts SET last_event_seq = MAX(last_event_seq, ?) WHERE id = ? AND event_epoch = ?'),
       setEpoch: db.prepare('UPDATE hosts SET event_epoch = ?, last_event_seq = ? WHERE id = ?'),
       lastInEpoch: db.prepare('SELECT MAX(event_seq) AS s FROM agent_events WHERE host_id = ? AND epoch = ?'),
-      hasLegacy: db.prepare("SELECT 1 AS x FROM agent_events WHERE host_id = ? AND epoch = '' LIMIT 1"),
       addGap: db.prepare('INSERT OR IGNORE INTO agent_event_gaps (host_id, epoch, from_seq, to_seq, detected_at) VALUES (?, ?, ?, ?, ?)'),
       gaps: db.prepare('SELECT * FROM agent_event_gaps WHERE host_id = ? ORDER BY detected_at DESC, from_seq DESC LIMIT ?'),
       // Newest first by arrival: sequence numbers of different epochs do not compare.
@@ -78,7 +78,7 @@ export class AgentEventStore {
       const r = this.stmts.insert.run(hostId, epoch, e.eventSeq, e.atMs, e.service, e.type, e.step, e.detail, e.cause, e.requestId, receivedAt, e.timeToServingMs ?? 0, e.timeToVerifiedMs ?? 0);
       const fresh = r.changes === 1;
       let gap: EventGap | undefined;
-      if (fresh && e.eventSeq > last + 1 && (last > 0 || !this.stmts.hasLegacy.get(hostId))) {
+      if (fresh && last > 0 && e.eventSeq > last + 1) {
         gap = { hostId, epoch, fromSeq: last + 1, toSeq: e.eventSeq - 1, detectedAt: receivedAt };
         this.stmts.addGap.run(hostId, epoch, gap.fromSeq, gap.toSeq, receivedAt);
       }
