@@ -81,7 +81,8 @@ describe('agent events - a full data dir', () => {
       killed = pid;
       const at = Date.now();
       process.kill(pid, 'SIGKILL');
-      await agent.waitEvents('web', (es) => es.some((e) => e.type === 'recovery_succeeded' && e.atMs >= at), 'the recovery reported to the coordinator', 20_000);
+      // The watch after the recovery ends last: then all of the recovery's events are in.
+      await agent.waitEvents('web', (es) => es.some((e) => e.type === 'monitoring_ended' && e.atMs >= at), 'the recovery reported to the coordinator', 20_000);
       return at;
     };
     // The journal file's last page still takes a few lines once nothing else can be
@@ -100,12 +101,14 @@ describe('agent events - a full data dir', () => {
 
     unlinkSync(filler);
     await waitFor(() => /journal writes again/.test(agent.agent.output()), { timeoutMs: 15_000, what: 'the journal to write again', observe: () => agent.agent.output() });
-    const lastStored = Math.max(...(await agent.events()).map((e) => e.eventSeq));
-    await waitFor(() => Number(readFileSync(join(dataDir, 'events', 'events.ack'), 'utf8').trim()) === lastStored, {
-      timeoutMs: 10_000,
-      what: `the ack file to catch up to ${lastStored}`,
-      observe: () => readFileSync(join(dataDir, 'events', 'events.ack'), 'utf8'),
-    });
+    const ackFile = join(dataDir, 'events', 'events.ack');
+    await waitFor(
+      async () => {
+        const lastStored = Math.max(...(await agent.events()).map((e) => e.eventSeq));
+        return Number(readFileSync(ackFile, 'utf8').trim()) === lastStored;
+      },
+      { timeoutMs: 10_000, what: 'the ack file to catch up to the last stored event', observe: () => readFileSync(ackFile, 'utf8') },
+    );
     // No event was sent twice, none is missing, and the service serves.
     const seqs = (await agent.events()).map((e) => e.eventSeq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));

@@ -51,7 +51,7 @@ describe('agent events - a lost data dir and a damaged journal', () => {
     return a;
   };
   const epochOf = (a: ServiceAgent) => readFileSync(join(a.agent.dataDir, 'events', 'events.epoch'), 'utf8').trim();
-  /** Kills the service until the agent's journal holds at least `n` events, each recovery finished. */
+  /** Kills the service until the agent's journal holds at least `n` events, each recovery and its watch finished. */
   let killed = 0;
   async function recoverUntil(a: ServiceAgent, n: number): Promise<void> {
     while (a.journal().length < n) {
@@ -61,11 +61,12 @@ describe('agent events - a lost data dir and a damaged journal', () => {
         return r?.status === 200 && r.pid !== undefined && r.pid !== killed ? r.pid : undefined;
       }, { timeoutMs: 15_000, what: 'the service serving from a new process' });
       killed = pid;
-      const before = a.journal().filter((e) => e.type === 'recovery_succeeded').length;
+      // The recovery's last event is the end of the watch after it: then its events are all journaled.
+      const before = a.journal().filter((e) => e.type === 'monitoring_ended').length;
       process.kill(pid, 'SIGKILL');
-      await waitFor(() => a.journal().filter((e) => e.type === 'recovery_succeeded').length > before, {
+      await waitFor(() => a.journal().filter((e) => e.type === 'monitoring_ended').length > before, {
         timeoutMs: 15_000,
-        what: 'the recovery to succeed',
+        what: 'the recovery and the watch after it to end',
         observe: () => a.journal().map((e) => e.type),
       });
     }
