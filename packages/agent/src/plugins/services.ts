@@ -143,7 +143,6 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
 
     async stop() {
       connected = false;
-      journal?.close();
       if (memoryTimer !== undefined) clock.clearTimeout(memoryTimer);
       memoryTimer = undefined;
       // The agent owns its process services: stopping the agent stops them, by process group.
@@ -153,6 +152,8 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
         await w.manager.close();
       }
       watched.clear();
+      // After the watchers: their last events may still have set a retry.
+      journal?.close();
     },
 
     hello: () => ({
