@@ -119,6 +119,34 @@ describe('event journal - full disk', () => {
     expect(new EventJournal(dir).append(ev('c')).eventSeq).toBe(3);
   });
 
+  it('events held in memory, stored by the coordinator, then lost with the process: the next process renumbers its first events after them', () => {
+    const fs = fullableFs();
+    const first = new EventJournal(dir, { fs, clock: new FakeClock() });
+    first.append(ev('a'));
+    fs.full = true;
+    first.append(ev('b')); // 2 and 3: sent and stored by the coordinator, never on disk
+    first.append(ev('c'));
+    first.close();
+    fs.full = false;
+    const { log, lines } = recorder();
+    const next = new EventJournal(dir, { fs, log, clock: new FakeClock() });
+    expect(next.append(ev('seen at start')).eventSeq).toBe(2); // the number given out again
+    next.welcome(3);
+    expect(next.pendingAfter(3).map((e) => [e.eventSeq, e.type])).toEqual([[4, 'seen at start']]);
+    expect(next.append(ev('later')).eventSeq).toBe(5);
+    expect(lines.filter((l) => l.level === 'warn' && /renumbered from 4/.test(l.msg))).toHaveLength(1);
+    // On disk too: a restart finds the new numbers, nothing damaged, nothing lost.
+    const again = new EventJournal(dir);
+    expect(again.pendingAfter(0).map((e) => [e.eventSeq, e.type])).toEqual([
+      [4, 'seen at start'],
+      [5, 'later'],
+    ]);
+    expect([again.damagedLines, again.lostSeqs]).toEqual([[], []]);
+    // A later Welcome (a reconnect) renumbers nothing.
+    again.welcome(4);
+    expect(again.pendingAfter(0).map((e) => e.eventSeq)).toEqual([5]);
+  });
+
   it('a journal created on a full disk works from memory and saves its epoch when space returns', () => {
     const fs = fullableFs();
     fs.full = true;

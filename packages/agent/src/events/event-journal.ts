@@ -95,6 +95,9 @@ export class EventJournal {
   private readonly refused: string[] = [];
   private readonly damaged: string[] = [];
   private lost: number[] = [];
+  /** The first number this process gave out (set after load), and whether a coordinator has welcomed it yet. */
+  private firstOwnSeq = 1;
+  private welcomed = false;
 
   constructor(dir: string, options: Partial<EventJournalOptions> = {}) {
     this.opts = {
@@ -115,6 +118,7 @@ export class EventJournal {
     this.epochFile = join(dir, 'events.epoch');
     this.openEpoch();
     this.load();
+    this.firstOwnSeq = this.nextSeq;
     this.writePending();
   }
 
@@ -220,13 +224,49 @@ export class EventJournal {
   /**
    * A coordinator welcomed the agent with the last sequence number it stored for this
    * epoch. It is acked; and numbering moves past it, since an event under a number the
-   * coordinator already has would be taken for a replay and dropped (the coordinator can
-   * know more than the file when events held in memory on a full disk died with the
-   * previous agent process).
+   * coordinator already has would be taken for a replay and dropped.
+   *
+   * The coordinator can know more numbers than the file: events held in memory on a full
+   * disk, sent and stored, then lost with the previous agent process. This process gave
+   * the same numbers out again (to its first events, e.g. the status seen at start) before
+   * anything was sent; at the first Welcome those events are renumbered after the
+   * coordinator's last, so they are stored instead of taken for replays. After it, every
+   * number the coordinator has came from this process.
    */
   welcome(lastEventSeq: number): void {
+    if (!this.welcomed) {
+      this.welcomed = true;
+      if (lastEventSeq >= this.firstOwnSeq) this.renumberOwn(lastEventSeq);
+    }
     this.ack(lastEventSeq);
     this.nextSeq = Math.max(this.nextSeq, lastEventSeq + 1);
+  }
+
+  private renumberOwn(lastEventSeq: number): void {
+    const own = this.events.filter((e) => e.eventSeq >= this.firstOwnSeq);
+    if (own.length === 0) return;
+    const keep = this.events.filter((e) => e.eventSeq < this.firstOwnSeq);
+    let next = lastEventSeq + 1;
+    const renumbered = own.map((e) => ({ ...e, eventSeq: next++ }));
+    this.log.warn(
+      { file: this.file, events: own.length, from: own[0]!.eventSeq, to: renumbered[0]!.eventSeq, coordinatorLast: lastEventSeq },
+      `event journal: the coordinator already has numbers up to ${lastEventSeq} from this journal (events the previous agent process held in memory on a full disk); ${own.length} events made since the start are renumbered from ${renumbered[0]!.eventSeq}`,
+    );
+    this.events = [...keep, ...renumbered];
+    this.held = renumbered;
+    this.nextSeq = next;
+    // The file loses the old numbers; the renumbered events are appended again.
+    const data = keep.map((e) => `${JSON.stringify(e)}\n`).join('');
+    try {
+      this.replace(this.file, data);
+      this.bytes = Buffer.byteLength(data);
+      this.linesInFile = keep.length;
+      this.tail = 'clean';
+    } catch (err) {
+      // Left with the old numbers on disk: a restart before space returns renumbers again.
+      this.refusing(err);
+    }
+    this.writePending();
   }
 
   /** Writes what is held in memory, if the disk takes it now. True when nothing is left to write. */
