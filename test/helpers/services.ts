@@ -84,6 +84,8 @@ export interface ServiceStatusView {
 
 export interface AgentEventView {
   hostId: string;
+  /** The agent journal's epoch the sequence number counts in ('' from agents without epochs). */
+  epoch: string;
   eventSeq: number;
   atMs: number;
   at: string;

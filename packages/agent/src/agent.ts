@@ -190,10 +190,12 @@ export class Agent {
     const info = this.staticInfo!;
     const services: DeclaredService[] = [];
     const capabilities = new Set(CORE_CAPABILITIES);
+    let eventEpoch = '';
     for (const p of this.plugins) {
       const extra = this.safely(p, 'hello', () => p.hello?.());
       if (extra?.services) services.push(...extra.services);
       for (const c of extra?.capabilities ?? []) capabilities.add(c);
+      if (extra?.eventEpoch) eventEpoch = extra.eventEpoch;
     }
     return {
       hostId: this.config.hostId,
@@ -205,6 +207,8 @@ export class Agent {
       intervalMs: this.config.intervalMs,
       labels: { ...this.config.labels },
       startedAtMs: this.startedAtMs,
+      // Absent without a journal (no services plugin): the epoch "" on the wire.
+      ...(eventEpoch ? { eventEpoch } : {}),
       // Absent: the coordinator's fleet default; 0 on the wire means "no SSH to judge".
       ...(this.config.sshPort === undefined ? {} : { sshPort: this.config.sshPort === 'none' ? 0 : this.config.sshPort }),
     };

@@ -9,6 +9,8 @@ export type DeclaredService = NonNullable<Hello['services']>[number];
 export interface HelloExtras {
   readonly services?: readonly DeclaredService[];
   readonly capabilities?: readonly string[];
+  /** The event journal's epoch (Hello.event_epoch); the plugin that keeps the journal sets it. */
+  readonly eventEpoch?: string;
 }
 
 /**

@@ -16,6 +16,12 @@ export class CoordinatorMetrics {
     registers: [this.registry],
   });
   readonly rejected = new Counter({ name: 'vigil_agent_messages_rejected_total', help: 'Agent streams refused, and single agent events refused (reason event_invalid), by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly eventGaps = new Counter({
+    name: 'vigil_agent_event_gaps_total',
+    help: 'Agent events lost: gaps noticed in a host event sequence (source sequence) and event_lost markers from damaged agent journals (source agent)',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
   readonly outboxDepth = new Gauge({ name: 'vigil_outbox_depth', help: 'Events waiting to be published', registers: [this.registry] });
   readonly outboxLag = new Gauge({ name: 'vigil_outbox_lag_seconds', help: 'Age of the oldest unpublished event', registers: [this.registry] });
   readonly published = new Counter({ name: 'vigil_events_published_total', help: 'Events acknowledged by JetStream', registers: [this.registry] });
@@ -108,5 +114,9 @@ export class CoordinatorMetrics {
 
   transition(from: HostState | null, to: HostState): void {
     this.transitions.inc({ from: from ?? 'none', to });
+  }
+
+  eventsLost(source: 'sequence' | 'agent'): void {
+    this.eventGaps.inc({ source });
   }
 }

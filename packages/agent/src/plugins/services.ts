@@ -87,8 +87,8 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
 
     async start(c) {
       ctx = c;
-      journal = new EventJournal(join(config.dataDir, 'events'));
-      for (const problem of journal.refusedLines) c.logger.warn({ problem }, 'event journal line skipped: the coordinator would refuse it');
+      // The journal logs its own trouble (damaged lines, a full disk) and never throws on a write.
+      journal = new EventJournal(join(config.dataDir, 'events'), { log: c.logger, clock });
       matcher = compileLogPatterns(config.logPatterns);
       for (const spec of config.services) {
         // What must outlive the agent (the running group, the budget) is kept per service in the data dir.
@@ -152,11 +152,14 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
         await w.manager.close();
       }
       watched.clear();
+      // After the watchers: their last events may still have set a retry.
+      journal?.close();
     },
 
     hello: () => ({
       services: config.services.map((s) => ({ name: s.name, manager: s.manager, recoveryEnabled: s.recovery.enabled, ports: [...s.ports] })),
       capabilities: ['services', 'events', 'recover', 'service_actions'],
+      ...(journal ? { eventEpoch: journal.epoch } : {}),
     }),
 
     heartbeat() {
@@ -178,8 +181,9 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
 
     onConnected(welcome) {
       connected = true;
-      // Whatever the coordinator stored is done with; everything after it goes again.
-      journal?.ack(welcome.lastEventSeq);
+      // Whatever the coordinator stored in this journal's epoch is done with; everything
+      // after it goes again (a new epoch is answered with 0: everything).
+      journal?.welcome(welcome.lastEventSeq);
       sentThrough = welcome.lastEventSeq;
       flush();
     },

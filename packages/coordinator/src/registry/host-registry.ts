@@ -27,6 +27,11 @@ export type TransitionSink = (t: Transition, host: HostRecord) => void;
 
 export interface RegistryMetrics {
   transition(from: HostState | null, to: HostState): void;
+  /**
+   * Events a host's agent lost: `sequence` for a gap noticed in an epoch's sequence,
+   * `agent` for an `event_lost` marker the agent sent in place of a damaged journal line.
+   */
+  eventsLost?(source: 'sequence' | 'agent'): void;
 }
 
 /**
@@ -44,6 +49,8 @@ export class HostRegistry {
   private readonly counts: Record<HostState, number> = { online: 0, suspect: 0, silent: 0, left: 0 };
   /** Hosts another coordinator owns now (cluster mode): known here, judged there. */
   private readonly remote = new Set<string>();
+  /** The event epoch each connected agent's Hello named: its events count in it. */
+  private readonly eventEpochs = new Map<string, string>();
 
   constructor(
     private readonly clock: Clock,
@@ -164,12 +171,16 @@ export class HostRegistry {
     };
     this.hosts.set(host.id, host);
     this.store.upsertHello(host);
+    // Welcome answers for the Hello's epoch only: a new journal gets 0 and replays from 1.
+    const epoch = hello.eventEpoch ?? '';
+    const lastEventSeq = this.events.openEpoch(host.id, epoch);
+    this.eventEpochs.set(host.id, epoch);
     this.detector.watch(host.id, intervalMs);
     this.remote.delete(host.id);
     this.publish({ type: 'hello', host });
     if (!prev) this.transition(host, null, 'online', 'first hello');
     else if (prev.state !== 'online') this.transition(host, prev.state, 'online', restarted ? 'agent restarted' : 'reconnected');
-    return { type: 'accepted', lastSeq: host.lastSeq, lastEventSeq: this.events.lastEventSeq(host.id), replaced };
+    return { type: 'accepted', lastSeq: host.lastSeq, lastEventSeq, replaced };
   }
 
   /** The refusal of a second agent while the attached stream is alive, or undefined to let it in. */
@@ -219,14 +230,27 @@ export class HostRegistry {
   }
 
   /**
-   * Stores an agent event once (a replay after reconnect is recognised by its sequence
-   * number) and returns the newest stored sequence number, to be acked.
+   * Stores an agent event once (a replay after reconnect is recognised by its epoch and
+   * sequence number) and returns the newest stored sequence number of the epoch, to be
+   * acked. A jump in the sequence is recorded as a gap, counted and logged once.
    */
   agentEvent(hostId: string, sessionId: number, e: ValidAgentEvent): number | undefined {
     if (!this.isCurrentSession(hostId, sessionId)) return undefined;
-    const fresh = this.events.insertEvent(hostId, e, this.clock.now());
+    const epoch = this.eventEpochs.get(hostId) ?? '';
+    const { fresh, last, gap } = this.events.insertEvent(hostId, epoch, e, this.clock.now());
+    if (gap) {
+      this.metrics.eventsLost?.('sequence');
+      this.log.warn(
+        { host: hostId, epoch, from: gap.fromSeq, to: gap.toSeq, arrived: e.eventSeq },
+        `agent event sequence has a gap: event${gap.toSeq > gap.fromSeq ? `s ${gap.fromSeq}-${gap.toSeq}` : ` ${gap.fromSeq}`} never arrived`,
+      );
+    }
+    if (fresh && e.type === 'event_lost') {
+      this.metrics.eventsLost?.('agent');
+      this.log.warn({ host: hostId, epoch, eventSeq: e.eventSeq, detail: e.detail }, 'agent reported an event lost from its journal');
+    }
     if (fresh) this.publish({ type: 'agent_event', hostId, event: e });
-    return this.events.lastEventSeq(hostId);
+    return last;
   }
 
   /** The agent said Goodbye: a planned stop. */
@@ -295,6 +319,7 @@ export class HostRegistry {
     this.cancelGrace(hostId);
     this.detector.unwatch(hostId);
     this.hosts.delete(hostId);
+    this.eventEpochs.delete(hostId);
     this.counts[host.state]--;
     this.publish({ type: 'removed', host, by });
     this.log.info({ host: hostId, state: host.state, by }, 'host removed');

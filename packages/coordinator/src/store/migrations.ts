@@ -208,4 +208,44 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
     version: 9,
     sql: `ALTER TABLE hosts ADD COLUMN ssh_port INTEGER;`,
   },
+  {
+    // Event epochs (Hello.event_epoch): an agent's event sequence numbers count within its
+    // journal's epoch, so events are keyed by (host, epoch, seq) and a new journal's seq
+    // 1.. is stored, not taken for a replay. Rows from before are epoch ''. SQLite cannot
+    // change a primary key in place: the table is copied. Gaps in an epoch's sequence
+    // (events that never arrived) are recorded beside it.
+    version: 10,
+    sql: `
+      ALTER TABLE hosts ADD COLUMN event_epoch TEXT NOT NULL DEFAULT '';
+      CREATE TABLE agent_events_v10 (
+        host_id TEXT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
+        epoch TEXT NOT NULL DEFAULT '',
+        event_seq INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        service TEXT NOT NULL,
+        type TEXT NOT NULL,
+        step TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        cause TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        time_to_serving_ms INTEGER NOT NULL DEFAULT 0,
+        time_to_verified_ms INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (host_id, epoch, event_seq)
+      );
+      INSERT INTO agent_events_v10 (host_id, epoch, event_seq, at, service, type, step, detail, cause, request_id, received_at, time_to_serving_ms, time_to_verified_ms)
+        SELECT host_id, '', event_seq, at, service, type, step, detail, cause, request_id, received_at, time_to_serving_ms, time_to_verified_ms
+        FROM agent_events ORDER BY host_id, event_seq;
+      DROP TABLE agent_events;
+      ALTER TABLE agent_events_v10 RENAME TO agent_events;
+      CREATE TABLE agent_event_gaps (
+        host_id TEXT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,
+        epoch TEXT NOT NULL,
+        from_seq INTEGER NOT NULL,
+        to_seq INTEGER NOT NULL,
+        detected_at INTEGER NOT NULL,
+        PRIMARY KEY (host_id, epoch, from_seq)
+      );
+    `,
+  },
 ];

@@ -9,6 +9,9 @@ const boundedString = (max: number) => z.string().max(max);
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const nonNeg = finite.refine((n) => n >= 0, 'must not be negative');
 
+/** An event journal's epoch as the agent makes it (a random id), or '' for none. */
+export const EVENT_EPOCH_PATTERN = /^[A-Za-z0-9_-]{0,64}$/;
+
 export const helloSchema = z.object({
   hostId: z.string().transform((v, ctx) => {
     const problem = hostIdProblem(v);
@@ -40,6 +43,8 @@ export const helloSchema = z.object({
   startedAtMs: nonNeg,
   /** The agent's `sshPort`: absent = the coordinator's fleet default, 0 = no SSH to judge. */
   sshPort: z.number().int().min(0).max(65_535, 'must be a TCP port (1-65535), or 0 for none').optional(),
+  /** The agent's event journal identity; '' or absent from agents older than the field: the epoch ''. */
+  eventEpoch: z.string().max(64).regex(EVENT_EPOCH_PATTERN, 'must be letters, digits, "-" or "_" (at most 64)').optional(),
 });
 
 export type ValidHello = z.output<typeof helloSchema>;

@@ -4,7 +4,10 @@ import type { Long } from '@grpc/proto-loader';
 
 export interface AgentEvent {
   /**
-   * Per agent (not per process): continues across agent restarts from the journal.
+   * Per journal (not per process): continues across agent restarts from the journal, and
+   * counts within the journal's epoch. The event carries no epoch of its own: an agent
+   * process keeps one journal for its life and sends events only on a stream whose Hello
+   * named that journal's epoch (Hello.event_epoch), so the stream says it once.
    */
   'eventSeq'?: (number | string | Long);
   'atMs'?: (number | string | Long);
@@ -13,6 +16,8 @@ export interface AgentEvent {
    * status_changed | check_failed | check_passed | recovery_started | step_started |
    * step_succeeded | step_failed | recovery_succeeded | recovery_failed |
    * recovery_exhausted | recurrence | budget_reset | recovery_refused ...
+   * event_lost: the agent's journal had a damaged line where this event was; the event
+   * itself is gone, this marker keeps the sequence whole and its detail says where.
    */
   'type'?: (string);
   /**
@@ -39,7 +44,10 @@ export interface AgentEvent {
 
 export interface AgentEvent__Output {
   /**
-   * Per agent (not per process): continues across agent restarts from the journal.
+   * Per journal (not per process): continues across agent restarts from the journal, and
+   * counts within the journal's epoch. The event carries no epoch of its own: an agent
+   * process keeps one journal for its life and sends events only on a stream whose Hello
+   * named that journal's epoch (Hello.event_epoch), so the stream says it once.
    */
   'eventSeq': (number);
   'atMs': (number);
@@ -48,6 +56,8 @@ export interface AgentEvent__Output {
    * status_changed | check_failed | check_passed | recovery_started | step_started |
    * step_succeeded | step_failed | recovery_succeeded | recovery_failed |
    * recovery_exhausted | recurrence | budget_reset | recovery_refused ...
+   * event_lost: the agent's journal had a damaged line where this event was; the event
+   * itself is gone, this marker keeps the sequence whole and its detail says where.
    */
   'type': (string);
   /**

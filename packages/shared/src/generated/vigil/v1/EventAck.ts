@@ -3,9 +3,15 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface EventAck {
+  /**
+   * In the epoch the stream's Hello named.
+   */
   'eventSeq'?: (number | string | Long);
 }
 
 export interface EventAck__Output {
+  /**
+   * In the epoch the stream's Hello named.
+   */
   'eventSeq': (number);
 }

@@ -29,6 +29,14 @@ export interface Hello {
    * SSH to judge (the step is skipped and other evidence decides); else the TCP port.
    */
   'sshPort'?: (number);
+  /**
+   * The identity of the agent's event journal: a random id made when the journal is
+   * created (a lost or wiped data dir makes a new one). Event sequence numbers count
+   * within it, so the coordinator answers Welcome.last_event_seq for this epoch only and
+   * a new journal's seq 1.. is a new sequence, not a replay. Empty from agents older than
+   * the field: their events form the epoch "".
+   */
+  'eventEpoch'?: (string);
   '_sshPort'?: "sshPort";
 }
 
@@ -57,5 +65,13 @@ export interface Hello__Output {
    * SSH to judge (the step is skipped and other evidence decides); else the TCP port.
    */
   'sshPort'?: (number);
+  /**
+   * The identity of the agent's event journal: a random id made when the journal is
+   * created (a lost or wiped data dir makes a new one). Event sequence numbers count
+   * within it, so the coordinator answers Welcome.last_event_seq for this epoch only and
+   * a new journal's seq 1.. is a new sequence, not a replay. Empty from agents older than
+   * the field: their events form the epoch "".
+   */
+  'eventEpoch': (string);
   '_sshPort'?: "sshPort";
 }

@@ -19,8 +19,9 @@ export interface Welcome {
    */
   'capabilities'?: (string)[];
   /**
-   * The newest agent event (by event_seq) stored for this host; the agent replays
-   * anything after it from its journal.
+   * The newest agent event (by event_seq) stored for this host in the epoch the Hello
+   * named (Hello.event_epoch); 0 for an epoch it has not seen. The agent replays anything
+   * after it from its journal.
    */
   'lastEventSeq'?: (number | string | Long);
 }
@@ -42,8 +43,9 @@ export interface Welcome__Output {
    */
   'capabilities': (string)[];
   /**
-   * The newest agent event (by event_seq) stored for this host; the agent replays
-   * anything after it from its journal.
+   * The newest agent event (by event_seq) stored for this host in the epoch the Hello
+   * named (Hello.event_epoch); 0 for an epoch it has not seen. The agent replays anything
+   * after it from its journal.
    */
   'lastEventSeq': (number);
 }
