@@ -185,9 +185,9 @@ export class AgentSession {
     this.storeEvent(hostId, parsed.data);
   }
 
+  /** Acked once stored, which is later than now while the store cannot write (see HostRegistry.agentEvent). */
   private storeEvent(hostId: string, e: ValidAgentEvent): void {
-    const stored = this.ctx.registry.agentEvent(hostId, this.id, e);
-    if (stored !== undefined) this.write({ eventAck: { eventSeq: stored } });
+    this.ctx.registry.agentEvent(hostId, this.id, e, (stored) => this.write({ eventAck: { eventSeq: stored } }));
   }
 
   /**

@@ -32,6 +32,10 @@ export interface ApiDeps {
   zoneLabel?: string;
   /** Whether the store writes and events get published, for `GET /readyz`. */
   readiness: () => ReadinessReport;
+  /** Why the store cannot write (disk full), or undefined while it can: `/healthz` says degraded. */
+  storeDegraded?: () => string | undefined;
+  /** Told of a store refusal that reached a route, so it counts towards the degraded state. */
+  storeRefused?: (err: Error, what: string) => void;
   /** The agents' live streams, for operator actions forwarded to them; without it those routes answer 503. */
   channels?: AgentChannels;
 }

@@ -112,8 +112,14 @@ export class OutboxPublisher {
         else this.stuck();
         const now = this.clock.now();
         if (now - lastPrune > 60_000) {
-          this.outbox.prune(now - this.opts.retainPublishedMs);
           lastPrune = now;
+          // A prune the store refuses (disk full) is tried again at the next one; it must
+          // not end this loop, which is the only thing that publishes.
+          try {
+            this.outbox.prune(now - this.opts.retainPublishedMs);
+          } catch (err) {
+            this.readiness.storeFailed(err as Error);
+          }
         }
         await this.sleep(this.transport.connected ? 1000 : 250);
         continue;
