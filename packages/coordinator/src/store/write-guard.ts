@@ -158,7 +158,7 @@ export class StoreWriteGuard implements StoreHealth {
     // row before its removal, a transition before the incident that follows from it).
     if (this.kept.size > 0 && !this.flushing) {
       this.catchUp();
-      if (this.kept.size > 0) throw new StoreUnavailableError(what, new Error(`${this.kept.size} earlier writes still wait for the store (${this.episode?.firstError ?? 'store refused a write'})`));
+      if (this.kept.size > 0) throw new StoreUnavailableError(what, new Error(`${this.episode?.firstError ?? 'the store refused a write'}; ${this.kept.size} earlier writes wait to be written first`));
     }
     let out: T;
     try {
