@@ -275,8 +275,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       zoneLabel: config.zoneLabel,
       channels: grpcServer.channels,
       readiness: () => readiness.check(),
-      storeDegraded: () => storeGuard.reason(),
-      storeRefused: (err, what) => storeGuard.storeFailed(err, what),
+      storeGuard,
     },
     {
       logger: log.child({ part: 'http' }),

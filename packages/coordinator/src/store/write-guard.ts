@@ -32,7 +32,7 @@ export class StoreUnavailableError extends VigilError {
 
 /** Where the guard reports; `Readiness` in production. */
 export interface StoreHealth {
-  storeFailed(err: Error): void;
+  storeFailed(err: Error, what?: string): void;
   storeOk(): void;
 }
 

@@ -5,7 +5,7 @@ import type { ApiDeps } from '../deps.js';
 export const healthRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.get('/healthz', async () => {
     const nats = deps.natsConnected();
-    const storeProblem = deps.storeDegraded?.();
+    const storeProblem = deps.storeGuard?.reason();
     const reasons = [...(storeProblem ? [storeProblem] : []), ...(nats === false ? ['not connected to NATS: events wait in the outbox'] : [])];
     return {
       status: reasons.length > 0 ? 'degraded' : 'ok',
