@@ -216,6 +216,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     diagnosisConcurrency: config.diagnosisConcurrency,
   }, RESPONSE_RULES, clock);
   metrics.readDiagnoses(() => responder.diagnosisLoad());
+  storeGuard.onRecovered(() => responder.retryRefused());
   incidents.setActions(new RunbookLevelActions(registry, grpcServer.channels, log.child({ part: 'actions' })));
   const predictor = new Predictor(
     {
