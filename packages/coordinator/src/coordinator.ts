@@ -133,7 +133,10 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     publisher?.kick();
   };
 
-  const writer = new HeartbeatWriter(db, hostStore, (_n, ms) => metrics.storeWrite.observe(ms / 1000), undefined, undefined, storeGuard);
+  const writer = new HeartbeatWriter(db, hostStore, (_n, ms) => metrics.storeWrite.observe(ms / 1000), undefined, undefined, {
+    storeFailed: (err) => storeGuard.storeFailed(err, 'heartbeats'),
+    storeOk: () => storeGuard.storeOk(),
+  });
   let registry: HostRegistry | undefined;
   const detectorOpts = {
     phiThreshold: config.phiThreshold,

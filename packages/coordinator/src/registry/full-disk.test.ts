@@ -186,7 +186,7 @@ describe('registry - a full store (SQLITE_FULL)', () => {
     fillStore(db);
     // Something kept first, so the removal would have to overtake it.
     hello('new-1', 2, { note: BIG });
-    expect(() => registry.remove('old-1', 'alice')).toThrow(expect.objectContaining({ code: 'UNAVAILABLE', message: expect.stringMatching(/database or disk is full; 2 earlier writes wait.*removal of host "old-1" was not saved/) }));
+    expect(() => registry.remove('old-1', 'alice')).toThrow(expect.objectContaining({ code: 'UNAVAILABLE', message: expect.stringMatching(/database or disk is full; 2 earlier writes wait.*the host's removal was not saved/) }));
     expect(registry.get('old-1')).toBeDefined();
     freeStore(db);
     expect(registry.remove('old-1', 'alice').id).toBe('old-1');

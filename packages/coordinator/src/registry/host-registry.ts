@@ -341,7 +341,7 @@ export class HostRegistry {
     const host = this.assertRemovable(hostId);
     const at = this.clock.now();
     // Answered with 503 (StoreUnavailableError) while the store cannot write: the host stays.
-    this.guard.run(`removal of host "${hostId}"`, () => (this.opts.removalSink ?? ((h: HostRecord) => this.store.remove(h.id)))(host, at, by));
+    this.guard.run(`the host's removal`, () => (this.opts.removalSink ?? ((h: HostRecord) => this.store.remove(h.id)))(host, at, by));
     this.guard.forget(hostKey(hostId));
     this.cancelGrace(hostId);
     this.detector.unwatch(hostId);

@@ -37,7 +37,7 @@ export interface StoreHealth {
 }
 
 export interface WriteGuardMetrics {
-  /** A write the store refused. */
+  /** A write the store refused; `what` is one of a few fixed words (a metric label). */
   failed(what: string): void;
   /** The store is degraded (true) or takes writes again (false). */
   degraded(on: boolean): void;

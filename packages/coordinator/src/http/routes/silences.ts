@@ -65,7 +65,7 @@ export const silenceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, 
     };
     // Rendered before it is stored: nothing is kept that the list could not show.
     const view = silenceView(s);
-    storeWrite(deps, `silence ${s.id}`, () => store.addSilence(s));
+    storeWrite(deps, 'the silence', () => store.addSilence(s));
     reply.status(201);
     return { silence: view };
   });
@@ -75,7 +75,7 @@ export const silenceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, 
     const { id } = parseInput(incidentIdParams, req.params, 'params');
     const s = store.getSilence(id);
     if (!s || s.expiredAt !== null) throw new VigilError('NOT_FOUND', `no active silence "${id}"`);
-    storeWrite(deps, `expiry of silence ${id}`, () => store.expireSilence(id, deps.now()));
+    storeWrite(deps, `the silence's expiry`, () => store.expireSilence(id, deps.now()));
     reply.status(204);
     return null;
   });
