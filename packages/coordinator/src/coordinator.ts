@@ -330,6 +330,8 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       await app.close();
       writer.flush();
       await publisher?.stop();
+      const lost = storeGuard.stop();
+      if (lost > 0) log.warn({ lost }, 'stopping while the store cannot write: writes kept for catch-up are lost; agents resend their unacked events');
       await nats?.close();
       db.close();
       log.info('coordinator stopped');

@@ -181,36 +181,37 @@ export class StoreWriteGuard implements StoreHealth {
     if (this.kept.size === 0 && !this.flushing) {
       if (this.attempt(what, write)) return 'written';
     }
-    const kept = this.keep(key, what, write);
+    const k = this.keep(key, what, write);
+    if (k === undefined) return 'dropped';
     // Not from inside a catch-up: that one is already working through the queue.
     if (!this.flushing) this.catchUp();
-    if (!kept) return 'dropped';
-    return key !== undefined && !this.kept.has(key) ? 'written' : 'kept';
+    return this.kept.has(k) ? 'kept' : 'written';
   }
 
   /**
    * Keeps a write for catch-up without trying it now: its own attempt just failed (a
-   * heartbeat batch). Returns false when it was dropped (too many kept).
+   * heartbeat batch). Returns the key it is kept under, or undefined when it was dropped
+   * (too many kept).
    */
-  keep(key: string | undefined, what: string, write: KeptWrite): boolean {
+  keep(key: string | undefined, what: string, write: KeptWrite): string | undefined {
     const k = key ?? `#${++this.anonymous}`;
     const had = this.kept.get(k);
     if (had) {
       // In place: the replaced write's turn in the order is kept.
       had.write = write;
       had.what = what;
-      return true;
+      return k;
     }
     if (this.kept.size >= this.opts.maxPending) {
       const e = this.episode;
       if (e && e.dropped++ === 0) {
         this.log.error({ maxPending: this.opts.maxPending, what }, 'too many writes kept while the store cannot write: further ones are dropped (agents replay their unacked events on reconnect)');
       }
-      return false;
+      return undefined;
     }
     this.kept.set(k, { what, write });
     this.scheduleRetry();
-    return true;
+    return k;
   }
 
   /** Drops a kept write (the thing it would save is gone). */
@@ -285,10 +286,19 @@ export class StoreWriteGuard implements StoreHealth {
     if (this.episode && written > 0 && this.kept.size === 0) this.recovered();
   }
 
-  stop(): void {
+  /**
+   * Stops retrying, after one last catch-up. Returns how many kept writes are lost: the
+   * store still refused them. Agent events among them were never acked, so their agents
+   * send them again; hosts are judged again after the restart grace.
+   */
+  stop(): number {
+    // No listeners now: what they would start (a diagnosis) would outlive the store.
+    this.recoveredListeners.length = 0;
+    this.catchUp();
     this.stopped = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    return this.kept.size;
   }
 
   /** With nothing kept there is nothing to retry: the next write the coordinator makes anyway tells. */
