@@ -194,6 +194,12 @@ describe.skipIf(skipReason !== undefined)(`store - a full disk under a real coor
     // Nothing lost: sequence numbers are contiguous.
     expect(seqs, describeEvents(events)).toEqual(seqs.map((_, i) => seqs[0]! + i));
     expect(coordinator.child.running).toBe(true);
+
+    // The rows are in the file: a restarted coordinator loads every host in its last state.
+    const exit = await coordinator.restart();
+    expect(exit.code).toBe(0);
+    const loaded = await hostStates(coordinator.baseUrl);
+    expect(loaded).toMatchObject({ 'fd-killed': 'silent', 'fd-leaving': 'left', 'fd-late': 'online', 'fd-svc': 'online' });
     await late.stop();
     await svc.stop();
   }, 120_000);
