@@ -160,6 +160,7 @@ export class HostRegistry {
       if (refusal) return refusal;
     }
     this.sessions.set(hello.hostId, sessionId);
+    if (replaced !== undefined) this.eventGaps.delete(replaced);
     this.cancelGrace(hello.hostId);
     const prev = this.hosts.get(hello.hostId);
     const restarted = prev?.agentStartedAt != null && prev.agentStartedAt !== hello.startedAtMs;
