@@ -8,7 +8,7 @@ import { Readiness } from '../readiness.js';
 import { AgentEventStore } from '../store/agent-event-store.js';
 import { openDb, type Db } from '../store/db.js';
 import { HostStore } from '../store/host-store.js';
-import { StoreWriteGuard } from '../store/write-guard.js';
+import { isStoreCondition, StoreWriteGuard } from '../store/write-guard.js';
 import { captureLog } from '../test-support/log-capture.js';
 import { fillStore, freeStore } from '../test-support/full-store.js';
 import { HeartbeatWriter } from './heartbeat-writer.js';
@@ -196,6 +196,38 @@ describe('registry - a full store (SQLITE_FULL)', () => {
 });
 
 describe('store write guard', () => {
+  it('retries kept writes on a backoff of 1 s doubling to 30 s, and starts again at 1 s after a recovery', () => {
+    const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    const t0 = clock.now();
+    const tries: number[] = [];
+    let refuse = true;
+    const write = () => {
+      tries.push(clock.now() - t0);
+      if (refuse) throw full;
+    };
+    expect(guard.persist('k', 'test', write)).toBe('kept');
+    clock.advance(120_000);
+    // The attempt itself, the catch-up right after keeping it, then the timer.
+    expect(tries).toEqual([0, 0, 1000, 3000, 7000, 15_000, 31_000, 61_000, 91_000]);
+    refuse = false;
+    clock.advance(30_000);
+    expect(guard.degraded).toBe(false);
+    tries.length = 0;
+    refuse = true;
+    const t1 = clock.now() - t0;
+    guard.persist('k', 'test', write);
+    clock.advance(3000);
+    expect(tries.map((t) => t - t1)).toEqual([0, 0, 1000, 3000]);
+  });
+
+  it('tells a store condition (full, I/O, read-only, busy) from a write that is wrong in itself', () => {
+    const err = (code: string) => Object.assign(new Error(code), { code });
+    for (const code of ['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_IOERR_WRITE', 'SQLITE_READONLY', 'SQLITE_READONLY_DBMOVED', 'SQLITE_BUSY', 'SQLITE_CANTOPEN']) expect(isStoreCondition(err(code)), code).toBe(true);
+    for (const code of ['SQLITE_CONSTRAINT_FOREIGNKEY', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_ERROR', 'SQLITE_MISMATCH', 'ERR_SOMETHING']) expect(isStoreCondition(err(code)), code).toBe(false);
+    expect(isStoreCondition(new TypeError('x'))).toBe(false);
+    expect(isStoreCondition(null)).toBe(false);
+  });
+
   it('throws on what is not a store condition (a bug), and drops a kept write that fails so instead of holding the queue', () => {
     expect(() => guard.attempt('bad', () => db.prepare('INSERT INTO transitions (host_id, to_state, reason, at) VALUES (?, ?, ?, ?)').run('nobody', 'left', 'x', 0))).toThrow(/FOREIGN KEY/);
     expect(guard.degraded).toBe(false);
