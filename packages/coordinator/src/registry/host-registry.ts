@@ -197,7 +197,21 @@ export class HostRegistry {
     this.publish({ type: 'hello', host });
     if (!prev) this.transition(host, null, 'online', 'first hello');
     else if (prev.state !== 'online') this.transition(host, prev.state, 'online', restarted ? 'agent restarted' : 'reconnected');
-    return { type: 'accepted', lastSeq: host.lastSeq, lastEventSeq: this.events.lastEventSeq(host.id), replaced };
+    return { type: 'accepted', lastSeq: host.lastSeq, lastEventSeq: this.storedEventSeq(host.id), replaced };
+  }
+
+  /**
+   * The newest stored event of a host, for Welcome. A store that cannot even be read (an
+   * I/O error) says 0: the agent then sends its whole journal again, and what is already
+   * stored is recognised by its sequence number.
+   */
+  private storedEventSeq(hostId: string): number {
+    try {
+      return this.events.lastEventSeq(hostId);
+    } catch (err) {
+      if (!isStoreCondition(err)) throw err;
+      return 0;
+    }
   }
 
   /** The refusal of a second agent while the attached stream is alive, or undefined to let it in. */
