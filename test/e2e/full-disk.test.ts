@@ -9,7 +9,7 @@ import { dumpLogsOnFailure } from '../helpers/fleet.js';
 import { freePort } from '../helpers/free-port.js';
 import { getHost, getRaw, hostStates } from '../helpers/http.js';
 import { waitFor } from '../helpers/poll.js';
-import { stopAllChildren } from '../helpers/processes.js';
+import { COORDINATOR_BIN, spawnProgram, stopAllChildren } from '../helpers/processes.js';
 import { describeEvents, fixture, killServiceLeftovers, startServiceAgent, type ServiceAgent } from '../helpers/services.js';
 import { removeTempDirs } from '../helpers/temp-dir.js';
 
@@ -200,6 +200,24 @@ describe.skipIf(skipReason !== undefined)(`store - a full disk under a real coor
     expect(exit.code).toBe(0);
     const loaded = await hostStates(coordinator.baseUrl);
     expect(loaded).toMatchObject({ 'fd-killed': 'silent', 'fd-leaving': 'left', 'fd-late': 'online', 'fd-svc': 'online' });
+
+    // Started again while the disk is full: it comes up (ports.json cannot be written, so
+    // it is started here by hand on its known ports), refuses nothing, and recovers.
+    fill(filler);
+    await coordinator.stop();
+    const again = spawnProgram('vigil-coordinator (on a full disk)', COORDINATOR_BIN, coordinator.args());
+    await waitFor(async () => {
+      if (!again.running) throw new Error(`exited on a full disk\n${again.output()}`);
+      return (await getRaw(`${base}/healthz`, 1000)).status === 200 ? true : undefined;
+    }, { timeoutMs: 20_000, what: 'the coordinator to answer /healthz after a start on a full disk', observe: () => again.output() });
+    // Written after the listeners are up, and logged asynchronously: polled.
+    await waitFor(() => /could not write ports\.json/.test(again.output()) || undefined, { timeoutMs: 5000, what: 'the ports.json error line' });
+    // The agents reconnect with backoff (at most 10 s apart).
+    await waitFor(async () => ((await readyz(base)).status === 503 ? true : undefined), { timeoutMs: 30_000, what: '/readyz 503 once the reconnected agents\' writes fail' });
+    expect(await hostStates(base)).toMatchObject({ 'fd-late': 'online', 'fd-svc': 'online' });
+    rmSync(filler);
+    await waitFor(async () => ((await readyz(base)).status === 200 ? true : undefined), { timeoutMs: 30_000, what: '/readyz 200 once space returns again' });
+    expect(again.running).toBe(true);
     await late.stop();
     await svc.stop();
   }, 120_000);

@@ -293,7 +293,13 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
 
   const plain = config.apiPlainListen ? await listenPlain(app, config.apiPlainListen) : undefined;
 
-  writePorts(config.dataDir, { grpc: grpcServer.port, http: httpPort, ...(plain ? { httpPlain: plain.port } : {}) });
+  try {
+    writePorts(config.dataDir, { grpc: grpcServer.port, http: httpPort, ...(plain ? { httpPlain: plain.port } : {}) });
+  } catch (err) {
+    // A full data dir must not stop a coordinator that is otherwise ready to serve; only
+    // tools that wait for the file are kept waiting, and this says why.
+    log.error({ err: (err as Error).message, file: join(config.dataDir, 'ports.json') }, 'could not write ports.json; the listeners are up (see the next line)');
+  }
   log.info(
     {
       grpc: formatHostPort(config.grpc.host, grpcServer.port),

@@ -99,7 +99,13 @@ export class IncidentManager {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.repair();
+    try {
+      this.repair();
+    } catch (err) {
+      if (!isStoreCondition(err)) throw err;
+      // Started on a full disk: those children stay grouped until a start that can write.
+      this.log.warn({ err: err.message }, 'could not release incidents whose parent is gone: the store cannot write; tried again at the next start');
+    }
     this.schedule();
   }
 

@@ -100,8 +100,13 @@ export class Predictor {
     this.running = true;
     // A prediction of a rule that has since been turned off would never be judged again.
     const now = this.deps.clock.now();
-    for (const [key, p] of this.active) {
-      if (!this.rules.some((r) => r.name === p.rule)) this.close(key, p, 'expired', `rule ${p.rule} is turned off`, now);
+    try {
+      for (const [key, p] of this.active) {
+        if (!this.rules.some((r) => r.name === p.rule)) this.close(key, p, 'expired', `rule ${p.rule} is turned off`, now);
+      }
+    } catch (err) {
+      // A full disk at start: the next start closes them; predicting goes on meanwhile.
+      this.failed(err, 'predictions', 'closing the predictions of turned-off rules failed');
     }
     this.schedule();
   }
