@@ -17,6 +17,7 @@ import { openDb, type Db } from './store/db.js';
 import { AgentEventStore } from './store/agent-event-store.js';
 import { HostStore } from './store/host-store.js';
 import { OutboxStore } from './store/outbox-store.js';
+import { StoreWriteGuard } from './store/write-guard.js';
 import type { AgentChannels } from './grpc/agent-channels.js';
 import { startAgentServer, type AgentServer } from './grpc/server.js';
 import { VERSION } from './version.js';
@@ -71,6 +72,13 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   const hostStore = new HostStore(db);
   const outbox = new OutboxStore(db);
   const agentEvents = new AgentEventStore(db);
+  // Every write the coordinator makes goes through this one guard: a full disk degrades
+  // the coordinator (reported on /readyz, /healthz and /metrics) instead of crashing it.
+  const storeGuard = new StoreWriteGuard(clock, log.child({ part: 'store' }), readiness, {
+    failed: (what) => metrics.storeWriteFailures.inc({ what }),
+    degraded: (on) => metrics.storeDegraded.set(on ? 1 : 0),
+    caughtUp: (n) => metrics.storeCaughtUp.inc(n),
+  });
   const natsEnabled = config.nats.trim().toLowerCase() !== 'none';
   // Links in events must carry the bound port (with --http :0 it is known only after
   // listen); events are built at the time of the change, so this is read then.
@@ -90,19 +98,13 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
           if (dup) metrics.publishDuplicates.inc(dup);
         },
         failed: () => metrics.publishFailures.inc(),
-      }, readiness)
+      }, {
+        publishFailing: (since) => readiness.publishFailing(since),
+        publishOverdue: () => readiness.publishOverdue(),
+        storeFailed: (err) => storeGuard.storeFailed(err, 'outbox bookkeeping'),
+        storeOk: () => storeGuard.storeOk(),
+      })
     : undefined;
-
-  // Every write of the coordinator's own tells /readyz whether the store still takes writes.
-  const storeWrite = (write: () => void) => {
-    try {
-      write();
-      readiness.storeOk();
-    } catch (err) {
-      readiness.storeFailed(err as Error);
-      throw err;
-    }
-  };
 
   // A state change and its event are one transaction: the outbox can't miss or invent one.
   const persistTransition = db.transaction((t: Transition, host: HostRecord) => {
@@ -112,8 +114,9 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       outbox.add(event.id, subject, JSON.stringify(event), t.at);
     }
   });
+  // Called by the registry through the store guard, which keeps it when the store refuses it.
   const sink = (t: Transition, host: HostRecord) => {
-    storeWrite(() => persistTransition(t, host));
+    persistTransition(t, host);
     publisher?.kick();
   };
 
@@ -126,11 +129,14 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     }
   });
   const removalSink = (host: HostRecord, at: number, by: string) => {
-    storeWrite(() => persistRemoval(host, at, by));
+    persistRemoval(host, at, by);
     publisher?.kick();
   };
 
-  const writer = new HeartbeatWriter(db, hostStore, (_n, ms) => metrics.storeWrite.observe(ms / 1000), undefined, undefined, readiness);
+  const writer = new HeartbeatWriter(db, hostStore, (_n, ms) => metrics.storeWrite.observe(ms / 1000), undefined, undefined, {
+    storeFailed: (err) => storeGuard.storeFailed(err, 'heartbeats'),
+    storeOk: () => storeGuard.storeOk(),
+  });
   let registry: HostRegistry | undefined;
   const detectorOpts = {
     phiThreshold: config.phiThreshold,
@@ -151,6 +157,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       restartGraceMs: config.restartGrace,
       detectionWindowMs: (i) => Math.max(i * config.ceilingIntervals, config.minSilenceFloor),
       removalSink,
+      storeGuard,
     },
     log.child({ part: 'registry' }),
     agentEvents,
@@ -160,7 +167,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   nats?.start();
   const cluster = config.cluster && nats ? await joinCluster(config, nats, registry, clock, log.child({ part: 'cluster' })) : undefined;
 
-  const incidentOpts = { escalationMs: (c: ProblemClass) => config.escalation[c], settleMs: config.settleWindow, flap: { changes: config.flapChanges, windowMs: config.flapWindow }, tickMs: config.incidentTick, source, apiBase: links.apiBase };
+  const incidentOpts = { escalationMs: (c: ProblemClass) => config.escalation[c], settleMs: config.settleWindow, flap: { changes: config.flapChanges, windowMs: config.flapWindow }, tickMs: config.incidentTick, source, apiBase: links.apiBase, storeGuard };
   const incidents = new IncidentManager(
     db,
     new IncidentStore(db),
@@ -212,6 +219,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     diagnosisConcurrency: config.diagnosisConcurrency,
   }, RESPONSE_RULES, clock);
   metrics.readDiagnoses(() => responder.diagnosisLoad());
+  storeGuard.onRecovered(() => responder.retryRefused());
   incidents.setActions(new RunbookLevelActions(registry, grpcServer.channels, log.child({ part: 'actions' })));
   const predictor = new Predictor(
     {
@@ -226,6 +234,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
         kick: () => publisher?.kick(),
       },
       apiBase: () => links.apiBase,
+      storeRefused: (err, what) => storeGuard.storeFailed(err, what),
     },
     {
       source,
@@ -270,6 +279,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       zoneLabel: config.zoneLabel,
       channels: grpcServer.channels,
       readiness: () => readiness.check(),
+      storeGuard,
     },
     {
       logger: log.child({ part: 'http' }),
@@ -283,7 +293,13 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
 
   const plain = config.apiPlainListen ? await listenPlain(app, config.apiPlainListen) : undefined;
 
-  writePorts(config.dataDir, { grpc: grpcServer.port, http: httpPort, ...(plain ? { httpPlain: plain.port } : {}) });
+  try {
+    writePorts(config.dataDir, { grpc: grpcServer.port, http: httpPort, ...(plain ? { httpPlain: plain.port } : {}) });
+  } catch (err) {
+    // A full data dir must not stop a coordinator that is otherwise ready to serve; only
+    // tools that wait for the file are kept waiting, and this says why.
+    log.error({ err: (err as Error).message, file: join(config.dataDir, 'ports.json') }, 'could not write ports.json; the listeners are up (see the next line)');
+  }
   log.info(
     {
       grpc: formatHostPort(config.grpc.host, grpcServer.port),
@@ -320,6 +336,8 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       await app.close();
       writer.flush();
       await publisher?.stop();
+      const lost = storeGuard.stop();
+      if (lost > 0) log.warn({ lost }, 'stopping while the store cannot write: writes kept for catch-up are lost; agents resend their unacked events');
       await nats?.close();
       db.close();
       log.info('coordinator stopped');

@@ -34,6 +34,14 @@ export class CoordinatorMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
     registers: [this.registry],
   });
+  readonly storeWriteFailures = new Counter({
+    name: 'vigil_store_write_failures_total',
+    help: 'Store writes refused by the store (disk full, I/O error, read-only), by what was written',
+    labelNames: ['what'],
+    registers: [this.registry],
+  });
+  readonly storeDegraded = new Gauge({ name: 'vigil_store_degraded', help: '1 while the store cannot write and changes are kept in memory for catch-up', registers: [this.registry] });
+  readonly storeCaughtUp = new Counter({ name: 'vigil_store_caught_up_writes_total', help: 'Kept writes written once the store took writes again', registers: [this.registry] });
 
   /** Read at scrape time; zero until the responder is wired in. */
   private diagnosisLoad: () => DiagnosisLoad = () => ({ running: 0, queued: 0, oldestWaitMs: 0 });

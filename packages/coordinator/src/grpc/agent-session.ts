@@ -18,6 +18,7 @@ import {
   type ValidAgentEvent,
 } from '@vigil/shared';
 import type { HostRegistry } from '../registry/host-registry.js';
+import { isStoreCondition } from '../store/write-guard.js';
 import type { AgentChannels, AnswerOutcome } from './agent-channels.js';
 import { certificateHostNames, certificateNamesHost } from './peer-identity.js';
 
@@ -170,7 +171,9 @@ export class AgentSession {
     const seq = parsed.data.seq;
     this.ctx.registry.heartbeat(hostId, this.id, parsed.data, (err) => {
       if (err) {
-        if (err.message !== 'session superseded') this.ctx.log.error({ host: hostId, err: err.message }, 'storing heartbeat failed; not acked');
+        // A full disk is logged once per episode by the store guard, not once per heartbeat.
+        if (isStoreCondition(err)) this.ctx.log.debug({ host: hostId, err: err.message }, 'heartbeat not stored; not acked');
+        else if (err.message !== 'session superseded') this.ctx.log.error({ host: hostId, err: err.message }, 'storing heartbeat failed; not acked');
         return;
       }
       this.sendAck(seq);
@@ -185,9 +188,9 @@ export class AgentSession {
     this.storeEvent(hostId, parsed.data);
   }
 
+  /** Acked once stored, which is later than now while the store cannot write (see HostRegistry.agentEvent). */
   private storeEvent(hostId: string, e: ValidAgentEvent): void {
-    const stored = this.ctx.registry.agentEvent(hostId, this.id, e);
-    if (stored !== undefined) this.write({ eventAck: { eventSeq: stored } });
+    this.ctx.registry.agentEvent(hostId, this.id, e, (stored) => this.write({ eventAck: { eventSeq: stored } }));
   }
 
   /**

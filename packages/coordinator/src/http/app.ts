@@ -28,7 +28,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions = {}): Promise<Fa
     logController: new LogController({ disableRequestLogging: true }),
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
-  installErrorHandler(app);
+  installErrorHandler(app, deps.storeGuard);
   installAuth(app, deps.tokens, deps.now);
   await app.register(healthRoutes, { deps });
   await app.register(hostRoutes, { deps });

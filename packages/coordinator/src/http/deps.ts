@@ -8,6 +8,7 @@ import type { TokenEntry } from './auth.js';
 import type { Predictor } from '../predictions/index.js';
 import type { AgentChannels } from '../grpc/agent-channels.js';
 import type { ReadinessReport } from '../readiness.js';
+import type { StoreWriteGuard } from '../store/write-guard.js';
 
 /** What the HTTP API reads; built by the coordinator, or by a test with real parts. */
 export interface ApiDeps {
@@ -32,6 +33,16 @@ export interface ApiDeps {
   zoneLabel?: string;
   /** Whether the store writes and events get published, for `GET /readyz`. */
   readiness: () => ReadinessReport;
+  /**
+   * The coordinator's store write guard: routes write through it (503 while the store
+   * cannot write), `/healthz` reads why it is degraded. @default writes directly
+   */
+  storeGuard?: StoreWriteGuard;
   /** The agents' live streams, for operator actions forwarded to them; without it those routes answer 503. */
   channels?: AgentChannels;
+}
+
+/** Runs a route's write through the store guard: a full disk answers 503 naming the store's condition. */
+export function storeWrite<T>(deps: ApiDeps, what: string, write: () => T): T {
+  return deps.storeGuard ? deps.storeGuard.run(what, write) : write();
 }

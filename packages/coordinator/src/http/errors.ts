@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { VigilError } from '@vigil/shared';
+import { isStoreCondition, StoreUnavailableError, type StoreHealth } from '../store/write-guard.js';
 
 /** Longest error message sent: one naming every problem of a huge bad body would be as big as the body. */
 export const MAX_ERROR_MESSAGE = 500;
@@ -9,8 +10,15 @@ function capped(message: string): string {
 }
 
 /** Every error leaves as `{"error":{"code","message"}}` with the code's one HTTP status. */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, storeGuard?: Pick<StoreHealth, 'storeFailed'>): void {
   app.setErrorHandler((err, req, reply) => {
+    // A write the store refused (disk full) is the store's condition, not a bug: 503 with
+    // its words, and it counts towards the degraded state like any refused write.
+    if (isStoreCondition(err) && !(err instanceof VigilError)) {
+      const what = `${req.method} ${req.routeOptions.url ?? req.url}`;
+      storeGuard?.storeFailed(err, what);
+      err = new StoreUnavailableError(`the change asked by ${what}`, err);
+    }
     if (err instanceof VigilError) {
       return reply.status(err.httpStatus).send({ error: { code: err.code, message: capped(err.message) } });
     }

@@ -67,6 +67,10 @@ export const errorBody = z.object({ error: z.object({ code: z.string(), message:
 
 export const health = z.object({
   status: z.enum(['ok', 'degraded']),
+  /** Why it is degraded; absent when ok. */
+  reasons: z.array(z.string()).optional(),
+  /** `degraded` while the store cannot write (disk full): changes are kept in memory for catch-up. */
+  store: z.enum(['ok', 'degraded']),
   coordinatorId: z.string(),
   version: z.string(),
   uptimeSeconds: z.number(),

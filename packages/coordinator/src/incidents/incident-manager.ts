@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { VigilError, type Clock, type CloudEvent, type Logger, type ProblemClass, type TimerHandle } from '@vigil/shared';
 import type { Db } from '../store/db.js';
+import { isStoreCondition, type StoreWriteGuard } from '../store/write-guard.js';
 import { IncidentConflictError, IncidentInvariantError } from './errors.js';
 import { actionSubject, escalationSubject, incidentEvent, incidentSubject, type IncidentEventName } from './incident-events.js';
 import { DEFAULT_FLAP_OPTIONS, flapEnded, isFlapping, recordChange, type FlapOptions } from './flapping.js';
@@ -42,6 +43,12 @@ export interface IncidentManagerOptions {
   apiBase: string;
   /** Flap detection. @default DEFAULT_FLAP_OPTIONS (3 changes within 10 min) */
   flap?: FlapOptions;
+  /**
+   * Every change is written through it: while the store cannot write, a change is refused
+   * with StoreUnavailableError (an API call answers 503) and nothing changes; timers try
+   * again on their next tick. @default writes directly
+   */
+  storeGuard?: StoreWriteGuard;
 }
 
 export interface IncidentSink {
@@ -92,7 +99,13 @@ export class IncidentManager {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.repair();
+    try {
+      this.repair();
+    } catch (err) {
+      if (!isStoreCondition(err)) throw err;
+      // Started on a full disk: those children stay grouped until a start that can write.
+      this.log.warn({ err: err.message }, 'could not release incidents whose parent is gone: the store cannot write; tried again at the next start');
+    }
     this.schedule();
   }
 
@@ -285,7 +298,7 @@ export class IncidentManager {
 
   /** Records something on the timeline without changing the incident. */
   note(id: string, kind: TimelineKind, summary: string, data?: unknown): void {
-    this.store.addTimeline(id, this.clock.now(), kind, summary, data);
+    this.tx(() => this.store.addTimeline(id, this.clock.now(), kind, summary, data));
   }
 
   /** Publishes an action request for external automation (reboot, failover), recorded on the timeline. */
@@ -498,7 +511,9 @@ export class IncidentManager {
       try {
         this.tick();
       } catch (err) {
-        this.log.error({ err }, 'incident tick failed');
+        // The store guard logs a full disk once; the next tick tries again.
+        if (isStoreCondition(err)) this.log.debug({ err: err.message }, 'incident tick could not write the store');
+        else this.log.error({ err }, 'incident tick failed');
       }
       this.schedule();
     }, this.opts.tickMs);
@@ -517,7 +532,9 @@ export class IncidentManager {
     const deferred: (() => void)[] = [];
     this.afterCommit = deferred;
     try {
-      this.db.transaction(fn)();
+      const write = () => this.db.transaction(fn)();
+      if (this.opts.storeGuard) this.opts.storeGuard.run('incident change', write);
+      else write();
     } finally {
       this.afterCommit = undefined;
     }
@@ -565,7 +582,12 @@ export class IncidentManager {
       .then(() => this.actions.onLevel(i, level, this))
       .catch((err: unknown) => {
         this.log.error({ err, incident: i.id, incidentLevel: level }, 'level action failed');
-        this.note(i.id, 'action', `level ${level} action failed: ${(err as Error).message}`);
+        try {
+          this.note(i.id, 'action', `level ${level} action failed: ${(err as Error).message}`);
+        } catch (noteErr) {
+          // A full disk: the log line above is the record.
+          this.log.debug({ err: noteErr }, 'could not note the failed level action');
+        }
       });
   }
 }

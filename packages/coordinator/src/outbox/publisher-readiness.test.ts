@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '@vigil/shared';
-import { waitFor } from '../../../../test/helpers/poll.js';
+import { holdsFor, waitFor } from '../../../../test/helpers/poll.js';
 import { Readiness } from '../readiness.js';
 import { openDb, type Db } from '../store/db.js';
 import { OutboxStore } from '../store/outbox-store.js';
@@ -97,6 +97,23 @@ describe('outbox publisher - readiness', () => {
     await waitFor(() => readiness.check().ready, { timeoutMs: 5000 });
     expect(transport.published).toHaveLength(40);
     expect(lines.some((l) => l.msg === 'events are published again')).toBe(true);
+  });
+
+  it('publishes a batch once while the store refuses to mark it (disk full), retries only the mark, and marks it once the store writes', async () => {
+    for (let i = 0; i < 5; i++) outbox.add(`ev-${i}`, `vigil.v1.test.e.h${i}`, '{}', clock.now());
+    // A store that refuses writes, as on a full disk: the rows are readable, not markable.
+    db.pragma('query_only = ON');
+    publisher.kick();
+    await waitFor(() => transport.published.length === 5 && !readiness.check().ready, { timeoutMs: 5000, what: 'the batch published and the mark refused' });
+    expect(readiness.check()).toEqual({ ready: false, reasons: [expect.stringMatching(/^store cannot write since .*readonly/)] });
+    // Several mark retries (100, 200, 400, 800 ms apart), and not one publish more: past
+    // JetStream's duplicate window a second publish would be a duplicate in the stream.
+    await holdsFor(() => transport.published.length === 5, { durationMs: 1600, what: 'no publish again' });
+    expect(outbox.depth()).toBe(5);
+    db.pragma('query_only = OFF');
+    await waitFor(() => outbox.depth() === 0 && readiness.check().ready, { timeoutMs: 10_000, what: 'the batch marked once the store writes' });
+    expect(transport.published).toEqual(['ev-0', 'ev-1', 'ev-2', 'ev-3', 'ev-4']);
+    expect(failures()).toBe(0);
   });
 
   it('turns not ready while NATS is down with events waiting beyond the grace', async () => {

@@ -1,6 +1,7 @@
 import type { Clock, Logger } from '@vigil/shared';
 import type { OutboxStore } from '../store/outbox-store.js';
 import type { Readiness } from '../readiness.js';
+import { isStoreCondition } from '../store/write-guard.js';
 
 /** What the publisher tells `/readyz`. */
 export type PublishReadiness = Pick<Readiness, 'publishFailing' | 'publishOverdue' | 'storeFailed' | 'storeOk'>;
@@ -101,10 +102,38 @@ export class OutboxPublisher {
     this.wake = undefined;
   }
 
+  /**
+   * Published rows the store refused to mark (disk full): only the mark is retried, with
+   * backoff. Publishing them again would work while JetStream's duplicate window lasts,
+   * but a disk full for longer than that would put them in the stream twice.
+   */
+  private unmarkedThrough: number | undefined;
+
+  /** Marks rows up to `seq` published; false (and reported) when the store refuses. */
+  private mark(seq: number): boolean {
+    try {
+      this.outbox.markPublishedThrough(seq, this.clock.now());
+    } catch (err) {
+      if (!isStoreCondition(err)) throw err;
+      this.unmarkedThrough = seq;
+      this.readiness.storeFailed(err);
+      return false;
+    }
+    this.unmarkedThrough = undefined;
+    this.readiness.storeOk();
+    return true;
+  }
+
   private async run(): Promise<void> {
     let backoff = 100;
     let lastPrune = 0;
     while (this.running) {
+      if (this.unmarkedThrough !== undefined && !this.mark(this.unmarkedThrough)) {
+        // The store guard logs a full disk once; nothing more is published meanwhile.
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+        continue;
+      }
       const connected = this.transport.connected;
       const rows = connected ? this.outbox.pending(this.opts.batchSize) : [];
       if (rows.length === 0) {
@@ -112,25 +141,23 @@ export class OutboxPublisher {
         else this.stuck();
         const now = this.clock.now();
         if (now - lastPrune > 60_000) {
-          this.outbox.prune(now - this.opts.retainPublishedMs);
           lastPrune = now;
+          // A prune the store refuses (disk full) is tried again at the next one; it must
+          // not end this loop, which is the only thing that publishes.
+          try {
+            this.outbox.prune(now - this.opts.retainPublishedMs);
+          } catch (err) {
+            this.readiness.storeFailed(err as Error);
+          }
         }
         await this.sleep(this.transport.connected ? 1000 : 250);
         continue;
       }
       try {
         const acks = await Promise.all(rows.map((r) => this.transport.publish(r.subject, r.payload, r.eventId)));
-        try {
-          this.outbox.markPublishedThrough(rows[rows.length - 1]!.seq, this.clock.now());
-          this.readiness.storeOk();
-        } catch (err) {
-          // Published but not marked: they go out again and JetStream drops the repeats.
-          this.readiness.storeFailed(err as Error);
-          throw err;
-        }
         this.metrics.published(rows.length, acks.filter((a) => a.duplicate).length);
         this.flowing();
-        backoff = 100;
+        if (this.mark(rows[rows.length - 1]!.seq)) backoff = 100;
       } catch (err) {
         this.metrics.failed();
         this.stuck();

@@ -81,6 +81,8 @@ export interface PredictorDeps {
   rules?: readonly CompiledRule[];
   /** The API base for links in events, read when an event is made (the port may be bound late). */
   apiBase?: () => string;
+  /** Told when the store refuses a write (disk full), so it counts towards the degraded state. */
+  storeRefused?: (err: Error, what: string) => void;
 }
 
 /** Per rule: how often it ran, how often it threw, and how long it took. */

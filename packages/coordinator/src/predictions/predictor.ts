@@ -6,6 +6,7 @@ import { PredictionStore, type PredictionFilter } from './prediction-store.js';
 import { DEFAULT_PREDICTOR_OPTIONS, type PredictorDeps, type PredictorOptions, type RuleStats } from './predictor-options.js';
 import { compileRules, type CompiledRule, type Verdict } from './rules/index.js';
 import { SeriesPersistence } from './series-persistence.js';
+import { isStoreCondition } from '../store/write-guard.js';
 import { seriesId, type SeriesRing, type SeriesStore } from './series-store.js';
 import type { MetricName, Prediction, SeriesKey } from './types.js';
 import { predictionView, type HostPredictionsView } from './views.js';
@@ -99,8 +100,13 @@ export class Predictor {
     this.running = true;
     // A prediction of a rule that has since been turned off would never be judged again.
     const now = this.deps.clock.now();
-    for (const [key, p] of this.active) {
-      if (!this.rules.some((r) => r.name === p.rule)) this.close(key, p, 'expired', `rule ${p.rule} is turned off`, now);
+    try {
+      for (const [key, p] of this.active) {
+        if (!this.rules.some((r) => r.name === p.rule)) this.close(key, p, 'expired', `rule ${p.rule} is turned off`, now);
+      }
+    } catch (err) {
+      // A full disk at start: the next start closes them; predicting goes on meanwhile.
+      this.failed(err, 'predictions', 'closing the predictions of turned-off rules failed');
     }
     this.schedule();
   }
@@ -110,7 +116,11 @@ export class Predictor {
     this.running = false;
     if (this.timer) this.deps.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    this.persistence?.flush(this.deps.clock.now());
+    try {
+      this.persistence?.flush(this.deps.clock.now());
+    } catch (err) {
+      this.failed(err, 'series buckets', 'writing series at stop failed');
+    }
   }
 
   private schedule(): void {
@@ -134,7 +144,7 @@ export class Predictor {
         if (this.persistence && this.persistence.flush(round.now, this.opts.flushBatchRows) >= this.opts.flushBatchRows) return next(flush);
         this.afterFlush(round.now);
       } catch (err) {
-        this.deps.log?.error({ err }, 'writing series failed');
+        this.failed(err, 'series buckets', 'writing series failed');
       }
       this.schedule();
     };
@@ -148,11 +158,24 @@ export class Predictor {
         }
         this.expireStale(round.now);
       } catch (err) {
-        this.deps.log?.error({ err }, 'prediction round failed');
+        this.failed(err, 'predictions', 'prediction round failed');
       }
       flush();
     };
     evaluate();
+  }
+
+  /**
+   * A refused write (disk full) is the store guard's to report, once per episode; the
+   * next round writes again what is still unwritten. Anything else is a bug: logged.
+   */
+  private failed(err: unknown, what: string, message: string): void {
+    if (isStoreCondition(err)) {
+      this.deps.storeRefused?.(err, what);
+      this.deps.log?.debug({ err: err.message }, message);
+    } else {
+      this.deps.log?.error({ err }, message);
+    }
   }
 
   /** Feeds one heartbeat's resources and service states into the series. */

@@ -1,5 +1,5 @@
 import type { Db } from '../store/db.js';
-import type { SeriesStore } from './series-store.js';
+import type { SeriesRing, SeriesStore } from './series-store.js';
 import { METRIC_NAMES, type MetricName } from './types.js';
 
 interface BucketRow {
@@ -69,6 +69,9 @@ export class SeriesPersistence {
   flush(now: number, maxRows = Infinity): number {
     const open = this.store.bucketIndex(now);
     const rows: BucketRow[] = [];
+    // Marked written only once the transaction committed: a batch the store refuses
+    // (disk full) is written by a later flush, not lost.
+    const written: [SeriesRing, number][] = [];
     for (const ring of this.store.series()) {
       const last = Math.min(ring.newest, open - 1);
       const first = Math.max(ring.flushedThrough + 1, ring.newest - ring.capacity + 1);
@@ -79,9 +82,10 @@ export class SeriesPersistence {
         if (!b) continue;
         rows.push({ host_id: ring.key.hostId, service: ring.key.service, metric: ring.key.metric, instance: ring.key.instance, ...b });
       }
-      ring.flushedThrough = last;
+      written.push([ring, last]);
     }
     if (rows.length > 0) this.writeBatch(rows);
+    for (const [ring, last] of written) ring.flushedThrough = last;
     if (now - this.lastPrune >= this.pruneEveryMs) {
       this.stmts.prune.run(now - this.store.opts.retentionMs);
       this.lastPrune = now;

@@ -2,6 +2,7 @@ import { VigilError, type Clock, type Logger, type TimerHandle, type ValidAgentE
 import type { SilenceDetector, SilenceVerdict } from '../detector/silence-detector.js';
 import type { AgentEventStore } from '../store/agent-event-store.js';
 import type { HostStore } from '../store/host-store.js';
+import { isStoreCondition, StoreWriteGuard } from '../store/write-guard.js';
 import type { HeartbeatWriter } from './heartbeat-writer.js';
 import type { HelloOutcome, HostRecord, HostState, RegistryEvent, Transition } from './types.js';
 
@@ -17,6 +18,11 @@ export interface RegistryOptions {
    * @default deletes the host's rows from the store, publishing nothing
    */
   removalSink?: RemovalSink;
+  /**
+   * Every store write goes through it: a write the store refuses (disk full) is kept and
+   * written later, and memory moves on. @default a guard of its own that reports nowhere
+   */
+  storeGuard?: StoreWriteGuard;
 }
 
 /** Persists a removed host (its rows go; its history with them) and the event saying so. */
@@ -38,6 +44,12 @@ export interface RegistryMetrics {
  * The fleet as the coordinator sees it: one record per host, one live session per host,
  * and the state machine online ⇄ suspect → silent, any → left on Goodbye.
  * Memory is the read model for the API; SQLite is written on every change.
+ *
+ * Memory leads and the store follows: when the store refuses a write (a full disk), the
+ * state machine and the detector carry on from memory, and the write is kept by the store
+ * guard and made once the store takes writes again (a host's row is re-saved from memory,
+ * transitions are written in order). Agent events alone wait for the store: one is acked
+ * only once it is stored, since the agent's journal is what keeps it until then.
  */
 export class HostRegistry {
   private readonly hosts = new Map<string, HostRecord>();
@@ -51,6 +63,13 @@ export class HostRegistry {
   private readonly remote = new Set<string>();
   /** The event epoch each connected agent's Hello named: its events count in it. */
   private readonly eventEpochs = new Map<string, string>();
+  /**
+   * Sessions an event of which was neither stored nor kept (too many kept writes): their
+   * later events are not taken either, as an ack of a later one would tell the agent to
+   * drop the lost one. The agent sends them all again on its next stream.
+   */
+  private readonly sessionsMissingEvents = new Set<number>();
+  private readonly guard: StoreWriteGuard;
 
   constructor(
     private readonly clock: Clock,
@@ -62,7 +81,9 @@ export class HostRegistry {
     private readonly log: Logger,
     private readonly events: AgentEventStore,
     private readonly metrics: RegistryMetrics = { transition: () => {} },
-  ) {}
+  ) {
+    this.guard = opts.storeGuard ?? new StoreWriteGuard(clock, log);
+  }
 
   /** Incidents and predictions follow the fleet through this; a throwing subscriber is logged, not fatal. */
   subscribe(fn: (e: RegistryEvent) => void): void {
@@ -74,7 +95,9 @@ export class HostRegistry {
       try {
         fn(e);
       } catch (err) {
-        this.log.error({ err, event: e.type }, 'registry subscriber failed');
+        // A store refusal is counted and logged once per episode by the guard.
+        if (isStoreCondition(err)) this.log.debug({ err: err.message, event: e.type }, 'registry subscriber could not write the store');
+        else this.log.error({ err, event: e.type }, 'registry subscriber failed');
       }
     }
   }
@@ -144,6 +167,7 @@ export class HostRegistry {
       if (refusal) return refusal;
     }
     this.sessions.set(hello.hostId, sessionId);
+    if (replaced !== undefined) this.sessionsMissingEvents.delete(replaced);
     this.cancelGrace(hello.hostId);
     const prev = this.hosts.get(hello.hostId);
     const restarted = prev?.agentStartedAt != null && prev.agentStartedAt !== hello.startedAtMs;
@@ -170,17 +194,39 @@ export class HostRegistry {
       ...(hello.sshPort === undefined ? {} : { sshPort: hello.sshPort === 0 ? ('none' as const) : hello.sshPort }),
     };
     this.hosts.set(host.id, host);
-    this.store.upsertHello(host);
+    // Accepted from memory even when its row cannot be written: refusing would only have
+    // the agent retry while the host looks gone, and the detector works from memory. The
+    // row is written once the store takes writes again; until then Welcome says what is
+    // stored (lastEventSeq) or remembered (lastSeq), and the agent resends from there.
+    this.saveHost(host.id);
     // Welcome answers for the Hello's epoch only: a new journal gets 0 and replays from 1.
+    // The epoch is remembered here at once and written behind the host row (kept in order
+    // while the store refuses writes), so events of this stream count in it either way.
     const epoch = hello.eventEpoch ?? '';
-    const lastEventSeq = this.events.openEpoch(host.id, epoch);
     this.eventEpochs.set(host.id, epoch);
+    this.guard.persist(`${hostKey(host.id)}:epoch`, 'host row', () => {
+      this.events.openEpoch(host.id, epoch);
+    });
     this.detector.watch(host.id, intervalMs);
     this.remote.delete(host.id);
     this.publish({ type: 'hello', host });
     if (!prev) this.transition(host, null, 'online', 'first hello');
     else if (prev.state !== 'online') this.transition(host, prev.state, 'online', restarted ? 'agent restarted' : 'reconnected');
-    return { type: 'accepted', lastSeq: host.lastSeq, lastEventSeq, replaced };
+    return { type: 'accepted', lastSeq: host.lastSeq, lastEventSeq: this.storedEventSeq(host.id, epoch), replaced };
+  }
+
+  /**
+   * The newest stored event of a host, for Welcome. A store that cannot even be read (an
+   * I/O error) says 0: the agent then sends its whole journal again, and what is already
+   * stored is recognised by its sequence number.
+   */
+  private storedEventSeq(hostId: string, epoch: string): number {
+    try {
+      return this.events.lastEventSeq(hostId, epoch);
+    } catch (err) {
+      if (!isStoreCondition(err)) throw err;
+      return 0;
+    }
   }
 
   /** The refusal of a second agent while the attached stream is alive, or undefined to let it in. */
@@ -222,39 +268,60 @@ export class HostRegistry {
     this.detector.heartbeat(hostId);
     if (host.state !== 'online') this.transition(host, host.state, 'online', 'heartbeats resumed');
     if (hb.findings.length > 0) {
-      this.events.saveFindings(hostId, hb.findings);
+      // One kept write per finding key: a later report replaces the kept one.
+      for (const f of hb.findings) {
+        this.guard.persist(`finding:${hostId}\0${f.service}\0${f.cause}\0${f.source}`, 'log finding', () => this.events.saveFindings(hostId, [f]));
+      }
       this.publish({ type: 'findings', hostId, findings: hb.findings });
     }
-    this.writer.enqueue({ hostId, seq: host.lastSeq, at: now, sample: host.latestSample, services: host.serviceStatus }, done);
+    this.writer.enqueue({ hostId, seq: host.lastSeq, at: now, sample: host.latestSample, services: host.serviceStatus }, (err) => {
+      // Not acked (the caller sees err); the row is re-saved from memory on catch-up, so
+      // the last heartbeat's time and sample are not lost.
+      if (err && isStoreCondition(err)) this.guard.keep(hostKey(hostId), 'host row', () => this.writeHost(hostId));
+      done(err);
+    });
     this.publish({ type: 'heartbeat', hostId, host });
   }
 
   /**
    * Stores an agent event once (a replay after reconnect is recognised by its epoch and
-   * sequence number) and returns the newest stored sequence number of the epoch, to be
-   * acked. A jump in the sequence is recorded as a gap, counted and logged once.
+   * sequence number) and calls `stored` with the newest stored sequence number of the
+   * epoch, to be acked. A jump in the sequence is recorded as a gap, counted and logged once.
+   *
+   * When the store refuses it, the event is kept and written (then acked, then told to
+   * subscribers) on catch-up, behind everything kept before it: acks are cumulative, so
+   * events are stored in the order they came. Nothing is acked that is not stored; if the
+   * coordinator stops first, the agent's journal still has the event and replays it.
    */
-  agentEvent(hostId: string, sessionId: number, e: ValidAgentEvent): number | undefined {
-    if (!this.isCurrentSession(hostId, sessionId)) return undefined;
+  agentEvent(hostId: string, sessionId: number, e: ValidAgentEvent, stored: (lastEventSeq: number) => void = () => {}): void {
+    if (!this.isCurrentSession(hostId, sessionId) || this.sessionsMissingEvents.has(sessionId)) return;
     const epoch = this.eventEpochs.get(hostId) ?? '';
-    const { fresh, last, gap } = this.events.insertEvent(hostId, epoch, e, this.clock.now());
-    if (gap) {
-      this.metrics.eventsLost?.('sequence');
-      this.log.warn(
-        { host: hostId, epoch, from: gap.fromSeq, to: gap.toSeq, arrived: e.eventSeq },
-        `agent event sequence has a gap: event${gap.toSeq > gap.fromSeq ? `s ${gap.fromSeq}-${gap.toSeq}` : ` ${gap.fromSeq}`} never arrived`,
-      );
+    const receivedAt = this.clock.now();
+    const write = () => {
+      const { fresh, last, gap } = this.events.insertEvent(hostId, epoch, e, receivedAt);
+      if (gap) {
+        this.metrics.eventsLost?.('sequence');
+        this.log.warn(
+          { host: hostId, epoch, from: gap.fromSeq, to: gap.toSeq, arrived: e.eventSeq },
+          `agent event sequence has a gap: event${gap.toSeq > gap.fromSeq ? `s ${gap.fromSeq}-${gap.toSeq}` : ` ${gap.fromSeq}`} never arrived`,
+        );
+      }
+      if (fresh && e.type === 'event_lost') {
+        this.metrics.eventsLost?.('agent');
+        this.log.warn({ host: hostId, epoch, eventSeq: e.eventSeq, detail: e.detail }, 'agent reported an event lost from its journal');
+      }
+      if (fresh) this.publish({ type: 'agent_event', hostId, event: e });
+      stored(last);
+    };
+    if (this.guard.persist(undefined, 'agent event', write) === 'dropped') {
+      this.sessionsMissingEvents.add(sessionId);
+      this.log.warn({ host: hostId, session: sessionId, eventSeq: e.eventSeq }, 'agent event neither stored nor kept (too many writes wait for the store); this stream takes no more events, the agent resends them on its next stream');
     }
-    if (fresh && e.type === 'event_lost') {
-      this.metrics.eventsLost?.('agent');
-      this.log.warn({ host: hostId, epoch, eventSeq: e.eventSeq, detail: e.detail }, 'agent reported an event lost from its journal');
-    }
-    if (fresh) this.publish({ type: 'agent_event', hostId, event: e });
-    return last;
   }
 
   /** The agent said Goodbye: a planned stop. */
   goodbye(hostId: string, sessionId: number, reason: string): void {
+    this.sessionsMissingEvents.delete(sessionId);
     if (!this.isCurrentSession(hostId, sessionId)) return;
     this.sessions.delete(hostId);
     this.cancelGrace(hostId);
@@ -265,6 +332,7 @@ export class HostRegistry {
 
   /** A stream ended. Without Goodbye that is a crash or a cut: suspect now, silent after the grace. */
   streamClosed(hostId: string, sessionId: number, why: string): void {
+    this.sessionsMissingEvents.delete(sessionId);
     if (!this.isCurrentSession(hostId, sessionId)) return;
     this.sessions.delete(hostId);
     this.detector.unwatch(hostId);
@@ -315,7 +383,9 @@ export class HostRegistry {
   remove(hostId: string, by: string): HostRecord {
     const host = this.assertRemovable(hostId);
     const at = this.clock.now();
-    (this.opts.removalSink ?? ((h: HostRecord) => this.store.remove(h.id)))(host, at, by);
+    // Answered with 503 (StoreUnavailableError) while the store cannot write: the host stays.
+    this.guard.run(`the host's removal`, () => (this.opts.removalSink ?? ((h: HostRecord) => this.store.remove(h.id)))(host, at, by));
+    this.guard.forget(hostKey(hostId));
     this.cancelGrace(hostId);
     this.detector.unwatch(hostId);
     this.hosts.delete(hostId);
@@ -366,7 +436,7 @@ export class HostRegistry {
       };
       this.hosts.set(hostId, host);
       this.counts.online++;
-      this.store.upsertHello(host);
+      this.saveHost(hostId);
     }
     if (host.state === 'left' || host.state === 'silent') return;
     this.detector.watch(hostId, host.intervalMs, Math.max(this.opts.restartGraceMs, this.opts.detectionWindowMs(host.intervalMs)));
@@ -380,6 +450,17 @@ export class HostRegistry {
     this.stopping = true;
     for (const t of this.graceTimers.values()) this.clock.clearTimeout(t);
     this.graceTimers.clear();
+  }
+
+  /** Writes a host's row from memory now, or keeps it for catch-up (once per host however often it changes). */
+  private saveHost(hostId: string): void {
+    this.guard.persist(hostKey(hostId), 'host row', () => this.writeHost(hostId));
+  }
+
+  private writeHost(hostId: string): void {
+    const h = this.hosts.get(hostId);
+    // Removed since: nothing to save.
+    if (h) this.store.saveSnapshot(h);
   }
 
   private cancelGrace(hostId: string): void {
@@ -396,9 +477,15 @@ export class HostRegistry {
     host.state = to;
     host.stateSince = at;
     const t: Transition = { hostId: host.id, from, to, reason, at };
-    this.sink(t, host);
+    // The host as it was at this change: a kept write runs later, when memory has moved on.
+    const snapshot = { ...host };
+    this.guard.persist(undefined, 'host transition', () => this.sink(t, snapshot));
     this.metrics.transition(from, to);
     this.publish({ type: 'transition', transition: t, host });
     this.log.info({ host: host.id, from, to, reason }, 'host state changed');
   }
+}
+
+function hostKey(hostId: string): string {
+  return `host:${hostId}`;
 }

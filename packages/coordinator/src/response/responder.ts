@@ -8,6 +8,10 @@ import { incidentReads } from './incident-reads.js';
 import { PartitionWatch } from './partition-watch.js';
 import { RESPONSE_RULES } from './rules/table.js';
 import { observerSubject } from './subjects.js';
+import { isStoreCondition } from '../store/write-guard.js';
+
+/** Events kept for a second try while the store cannot write; the oldest go first beyond it. */
+const MAX_REFUSED_EVENTS = 10_000;
 
 export { DEFAULT_RESPONDER_OPTIONS, type ResponderOptions } from './context.js';
 export type { DiagnosisLoad } from './diagnosis-queue.js';
@@ -23,6 +27,12 @@ export { rootCauseOf } from './rules/root-cause.js';
 export class Responder {
   private readonly queue: DiagnosisQueue<HostDiagnosis>;
   private readonly ctx: ResponseContext;
+  /**
+   * Diagnoses and transitions whose incident could not be written (disk full): handled
+   * again once the store takes writes (`retryRefused`), so an outage seen while degraded
+   * still gets its incident. The rules look at the host as it is then.
+   */
+  private refused: { rule: AnyResponseRule; e: ResponseEvent }[] = [];
 
   constructor(
     private readonly registry: HostRegistry,
@@ -118,14 +128,35 @@ export class Responder {
     return p;
   }
 
+  /** Handles again what the store refused while degraded; called once it takes writes again. */
+  retryRefused(): void {
+    const refused = this.refused;
+    this.refused = [];
+    for (const { rule, e } of refused) {
+      // A transition the host has since moved on from is history; its successor was handled.
+      if (e.type === 'transition' && this.registry.get(e.transition.hostId)?.state !== e.transition.to) continue;
+      this.run(rule, e);
+    }
+    if (refused.length > 0) this.log.info({ events: refused.length }, 'handled again the events whose incidents the store refused while degraded');
+  }
+
   private dispatch(e: ResponseEvent): void {
-    for (const rule of this.rules) {
-      if (rule.on !== e.type) continue;
-      try {
-        // `on` matched the event's type, which is what the rule's parameter type says.
-        rule.handle(e as never, this.ctx);
-      } catch (err) {
+    for (const rule of this.rules) if (rule.on === e.type) this.run(rule, e);
+  }
+
+  private run(rule: AnyResponseRule, e: ResponseEvent): void {
+    try {
+      // `on` matched the event's type, which is what the rule's parameter type says.
+      rule.handle(e as never, this.ctx);
+    } catch (err) {
+      if (!isStoreCondition(err)) {
         this.log.error({ err, rule: rule.name, event: e.type }, 'response rule failed');
+        return;
+      }
+      // The store guard reports a full disk once; this rule gets the event again after it.
+      this.log.debug({ err: err.message, rule: rule.name, event: e.type }, 'response rule could not write the store');
+      if (e.type === 'diagnosed' || e.type === 'transition') {
+        if (this.refused.push({ rule, e }) > MAX_REFUSED_EVENTS) this.refused.shift();
       }
     }
   }

@@ -69,6 +69,13 @@ export class HostStore {
         ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, agent_version = excluded.agent_version, os = excluded.os,
           labels = excluded.labels, services = excluded.services, capabilities = excluded.capabilities,
           interval_ms = excluded.interval_ms, last_seen = excluded.last_seen, agent_started_at = excluded.agent_started_at, address = excluded.address, ssh_port = excluded.ssh_port`),
+      snapshot: db.prepare(`
+        INSERT INTO hosts (id, state, state_since, hostname, agent_version, os, labels, services, capabilities, interval_ms, first_seen, last_seen, last_seq, agent_started_at, address, ssh_port, latest_sample, sample_at, service_status)
+        VALUES (@id, @state, @stateSince, @hostname, @agentVersion, @os, @labels, @services, @capabilities, @intervalMs, @firstSeen, @lastSeen, @lastSeq, @agentStartedAt, @address, @sshPort, @latestSample, @sampleAt, @serviceStatus)
+        ON CONFLICT(id) DO UPDATE SET state = excluded.state, state_since = excluded.state_since, hostname = excluded.hostname, agent_version = excluded.agent_version, os = excluded.os,
+          labels = excluded.labels, services = excluded.services, capabilities = excluded.capabilities, interval_ms = excluded.interval_ms, first_seen = excluded.first_seen,
+          last_seen = excluded.last_seen, last_seq = excluded.last_seq, agent_started_at = excluded.agent_started_at, address = excluded.address, ssh_port = excluded.ssh_port,
+          latest_sample = excluded.latest_sample, sample_at = excluded.sample_at, service_status = excluded.service_status`),
       setState: db.prepare('UPDATE hosts SET state = ?, state_since = ? WHERE id = ?'),
       addTransition: db.prepare('INSERT INTO transitions (host_id, from_state, to_state, reason, at) VALUES (?, ?, ?, ?, ?)'),
       history: db.prepare('SELECT from_state, to_state, reason, at FROM transitions WHERE host_id = ? ORDER BY id DESC LIMIT ?'),
@@ -93,23 +100,22 @@ export class HostStore {
 
   /** Inserts or refreshes what a Hello told us; state changes go through recordTransition. */
   upsertHello(h: HostRecord): void {
-    this.stmts.upsert.run({
-      id: h.id,
+    this.stmts.upsert.run(helloParams(h));
+  }
+
+  /**
+   * Writes the whole row as memory holds it (state, last seen, latest sample included):
+   * how a host whose writes the store refused is caught up once it takes writes again.
+   */
+  saveSnapshot(h: HostRecord): void {
+    this.stmts.snapshot.run({
+      ...helloParams(h),
       state: h.state,
       stateSince: h.stateSince,
-      hostname: h.hostname,
-      agentVersion: h.agentVersion,
-      os: h.os ? JSON.stringify(h.os) : null,
-      labels: JSON.stringify(h.labels),
-      services: JSON.stringify(h.services),
-      capabilities: JSON.stringify(h.capabilities),
-      intervalMs: h.intervalMs,
-      firstSeen: h.firstSeen,
-      lastSeen: h.lastSeen,
       lastSeq: h.lastSeq,
-      agentStartedAt: h.agentStartedAt,
-      address: h.address,
-      sshPort: h.sshPort === undefined ? null : h.sshPort === 'none' ? 0 : h.sshPort,
+      latestSample: h.latestSample === null ? null : JSON.stringify(h.latestSample),
+      sampleAt: h.sampleAt,
+      serviceStatus: JSON.stringify(h.serviceStatus),
     });
   }
 
@@ -130,4 +136,25 @@ export class HostStore {
   writeHeartbeats(batch: readonly HeartbeatWrite[]): void {
     for (const b of batch) this.stmts.heartbeat.run(b.at, b.seq, b.sample === null ? null : JSON.stringify(b.sample), b.at, JSON.stringify(b.services), b.hostId);
   }
+}
+
+function helloParams(h: HostRecord) {
+  return {
+    id: h.id,
+    state: h.state,
+    stateSince: h.stateSince,
+    hostname: h.hostname,
+    agentVersion: h.agentVersion,
+    os: h.os ? JSON.stringify(h.os) : null,
+    labels: JSON.stringify(h.labels),
+    services: JSON.stringify(h.services),
+    capabilities: JSON.stringify(h.capabilities),
+    intervalMs: h.intervalMs,
+    firstSeen: h.firstSeen,
+    lastSeen: h.lastSeen,
+    lastSeq: h.lastSeq,
+    agentStartedAt: h.agentStartedAt,
+    address: h.address,
+    sshPort: h.sshPort === undefined ? null : h.sshPort === 'none' ? 0 : h.sshPort,
+  };
 }

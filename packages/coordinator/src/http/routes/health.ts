@@ -5,8 +5,12 @@ import type { ApiDeps } from '../deps.js';
 export const healthRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.get('/healthz', async () => {
     const nats = deps.natsConnected();
+    const storeProblem = deps.storeGuard?.reason();
+    const reasons = [...(storeProblem ? [storeProblem] : []), ...(nats === false ? ['not connected to NATS: events wait in the outbox'] : [])];
     return {
-      status: nats === false ? 'degraded' : 'ok',
+      status: reasons.length > 0 ? 'degraded' : 'ok',
+      ...(reasons.length > 0 ? { reasons } : {}),
+      store: storeProblem ? 'degraded' : 'ok',
       coordinatorId: deps.coordinatorId,
       version: deps.version,
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),

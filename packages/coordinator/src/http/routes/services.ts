@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { normalizeHostId, VigilError } from '@vigil/shared';
 import { AgentTimeoutError, AgentUnavailableError, type ServiceActionKind } from '../../grpc/agent-channels.js';
+import { isStoreCondition } from '../../store/write-guard.js';
 import { requireOperator } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { parseInput } from '../validate.js';
@@ -53,8 +54,14 @@ export const serviceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, 
         ? `${principal.name} asked the agent to ${what} (request ${requestId}): accepted${result.detail ? `, ${result.detail}` : ''}`
         : `${principal.name} asked the agent to ${what} (request ${requestId}): refused, ${result.error}`;
       req.log.info({ hostId, service: p.name, action, requestId, requestedBy: principal.name, accepted: result.accepted, refusal: result.refusal }, 'operator action on a service');
-      for (const i of deps.incidents.store.activeForHost(hostId)) {
-        if (i.service === p.name) deps.incidents.note(i.id, 'action', summary, { requestId, action, requestedBy: principal.name, result });
+      try {
+        for (const i of deps.incidents.store.activeForHost(hostId)) {
+          if (i.service === p.name) deps.incidents.note(i.id, 'action', summary, { requestId, action, requestedBy: principal.name, result });
+        }
+      } catch (err) {
+        if (!isStoreCondition(err)) throw err;
+        // The agent has acted: answering 503 would have the operator ask again. The log is the record.
+        req.log.warn({ err: (err as Error).message, hostId, requestId }, 'operator action not noted on its incident: the store cannot write');
       }
       if (!result.accepted) return refuse(reply, NOT_FOUND_REFUSALS.has(result.refusal) ? 404 : 409, requestId, result.refusal, result.error);
       return reply.status(202).send({ requestId, hostId, service: p.name, action, accepted: true, detail: result.detail, requestedBy: principal.name });

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { normalizeHostId, parseDuration, VigilError } from '@vigil/shared';
 import type { Silence } from '../../incidents/types.js';
 import { requireOperator } from '../auth.js';
-import type { ApiDeps } from '../deps.js';
+import { storeWrite, type ApiDeps } from '../deps.js';
 import { incidentIdParams, MAX_SILENCE_MS, silenceBody } from '../schemas.js';
 import { parseInput } from '../validate.js';
 
@@ -65,7 +65,7 @@ export const silenceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, 
     };
     // Rendered before it is stored: nothing is kept that the list could not show.
     const view = silenceView(s);
-    store.addSilence(s);
+    storeWrite(deps, 'the silence', () => store.addSilence(s));
     reply.status(201);
     return { silence: view };
   });
@@ -75,7 +75,7 @@ export const silenceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, 
     const { id } = parseInput(incidentIdParams, req.params, 'params');
     const s = store.getSilence(id);
     if (!s || s.expiredAt !== null) throw new VigilError('NOT_FOUND', `no active silence "${id}"`);
-    store.expireSilence(id, deps.now());
+    storeWrite(deps, `the silence's expiry`, () => store.expireSilence(id, deps.now()));
     reply.status(204);
     return null;
   });
