@@ -20,6 +20,8 @@ export class RecordingReceiver {
   readonly requests: RecordedRequest[] = [];
   respond: (r: Omit<RecordedRequest, 'status'>) => { status: number; body?: string } = () => ({ status: 200, body: 'ok' });
   hang = false;
+  /** Answer each request 0.5-1.5 times this long after it arrived (a slow receiver); it is recorded when answered. */
+  delayMs = 0;
   private readonly server: Server;
   private port = 0;
 
@@ -36,11 +38,15 @@ export class RecordingReceiver {
         } catch {
           json = undefined;
         }
-        const base = { at: Date.now(), path: req.url ?? '', headers: req.headers, body, json };
-        const answer = this.respond(base);
-        this.requests.push({ ...base, status: answer.status });
-        res.writeHead(answer.status, { 'content-type': 'application/json' });
-        res.end(answer.body ?? '');
+        const answer = () => {
+          const base = { at: Date.now(), path: req.url ?? '', headers: req.headers, body, json };
+          const a = this.respond(base);
+          this.requests.push({ ...base, status: a.status });
+          res.writeHead(a.status, { 'content-type': 'application/json' });
+          res.end(a.body ?? '');
+        };
+        if (this.delayMs > 0) setTimeout(answer, this.delayMs * (0.5 + Math.random()));
+        else answer();
       });
     });
   }

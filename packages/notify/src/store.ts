@@ -47,9 +47,12 @@ CREATE TABLE IF NOT EXISTS host_labels (
 `;
 
 /**
- * vigil-notify's own SQLite file: one row per (incident, action, receiver). Written in WAL
- * mode with synchronous=FULL: a row says a person was paged, and it must survive not only
- * a crash of this process but a power loss, or the page repeats.
+ * vigil-notify's own SQLite file: one row per (incident, action, receiver). WAL mode with
+ * synchronous=NORMAL, as the coordinator's store: every committed row survives a crash of
+ * this process (kill -9 included); a power loss can take the last rows, and then those
+ * pages are sent again with the same delivery id. FULL would add an fsync to each of the
+ * two writes per delivery, and the time between a receiver's answer and its record is
+ * exactly the window in which a crash repeats a page.
  */
 export class DeliveryStore {
   private readonly db: Database.Database;
@@ -63,7 +66,7 @@ export class DeliveryStore {
     ensurePrivateDir(dataDir);
     this.db = new Database(join(dataDir, 'notify.db'));
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.getStmt = this.db.prepare('SELECT * FROM deliveries WHERE incident_id = ? AND action = ? AND receiver = ?');
