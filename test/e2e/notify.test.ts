@@ -56,6 +56,8 @@ function incident(id: string, level: Level, over: Partial<Incident> = {}): Incid
   };
 }
 
+const DOWN_MS = Number(process.env.NOTIFY_DOWN_MS ?? 60_000);
+
 const OPTS = { source: 'vigil-coordinator/e2e', apiBase: 'http://127.0.0.1:7401', silenced: false };
 
 /** What the coordinator publishes when an incident enters a level (announceLevel). */
@@ -224,8 +226,10 @@ describe('vigil-notify - end to end with real processes', () => {
     for (const id of ids) await escalate(incident(id, 2));
     for (const id of ids.slice(0, 10)) await lifecycle(incident(id, 2), 'resolved');
     const failedAt = Date.now();
-    await waitFor(() => pd.requests.filter((q) => q.status === 500).length >= 60, { timeoutMs: 30_000, what: 'retries while the receiver is down' });
+    // Down for DOWN_MS (60 s as the issue states it; NOTIFY_DOWN_MS shortens it on a laptop).
+    await waitFor(() => Date.now() - failedAt >= DOWN_MS, { timeoutMs: DOWN_MS + 5000, intervalMs: 500 });
     expect(pd.accepted()).toHaveLength(0);
+    expect(pd.requests.length).toBeGreaterThan(40);
     pd.failing = false;
     await waitFor(() => pd.accepted().length === 40, { timeoutMs: 30_000, what: '30 pages and 10 resolves', observe: () => pd.accepted().length });
     await waitFor(async () => (await pub.consumer('e2e-500')).ackPending === 0, { timeoutMs: 10_000 });
@@ -237,8 +241,8 @@ describe('vigil-notify - end to end with real processes', () => {
     for (const id of ids.slice(0, 10)) {
       expect(seq.findIndex((b) => b.dedup_key === id && b.event_action === 'trigger')).toBeLessThan(seq.findIndex((b) => b.dedup_key === id && b.event_action === 'resolve'));
     }
-    console.log(`receiver down ${Date.now() - failedAt} ms: ${pd.requests.length - 40} refused attempts, then 40 delivered once each`);
-  }, 90_000);
+    console.log(`receiver down ${DOWN_MS} ms, all delivered ${Date.now() - failedAt - DOWN_MS} ms after it came back: ${pd.requests.length - 40} refused attempts, then 40 delivered once each`);
+  }, DOWN_MS + 60_000);
 
   it('nats-server restarted in the middle of a burst: no page lost, none twice', async () => {
     notify = NotifyProcess.start(config('e2e-nats'));
