@@ -91,6 +91,7 @@ function pdCounts(): Map<string, number> {
 
 function config(consumer: string, extra = ''): string {
   return `logLevel: info
+listen: 127.0.0.1:0
 nats:
   servers: [${nats.url}]
   consumer: ${consumer}
@@ -181,6 +182,12 @@ describe('vigil-notify - end to end with real processes', () => {
     expect(pd.accepted()).toHaveLength(3);
     expect(hook.accepted()).toHaveLength(2);
     await watch.close();
+    // The repeat of level 3 was skipped and counted; deliveries are counted by receiver and action.
+    const port = await waitFor(() => /"metricsPort":(\d+)/.exec(notify!.child.stdout.text())?.[1]);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('vigil_notify_deliveries_total{receiver="pager",action="L3",outcome="delivered"} 1');
+    expect(metrics).toContain('vigil_notify_repeats_skipped_total{receiver="pager"} 1');
+    expect(metrics).toMatch(/vigil_notify_delivery_latency_seconds_count\{receiver="pager"\} 3/);
   }, 60_000);
 
   it('kill -9 in the middle of a burst of 200 escalations: after a restart every page is delivered once', async () => {

@@ -12,14 +12,18 @@ export * from './types.js';
 /** Every receiver type. A new one is one file and one line here. */
 export const RECEIVER_TYPES = [alertmanagerReceiver, pagerDutyReceiver, slackReceiver, webhookReceiver, emailReceiver] as const satisfies readonly ReceiverType<z.ZodObject>[];
 
+/**
+ * 14 attempts, 1 s doubling to 30 s: the 13 waits add up to 135-271 s with jitter, so a
+ * receiver down for two minutes still gets every page by default.
+ */
 const retrySchema = z
   .object({
-    maxAttempts: z.number().int().min(1).max(1000).default(8),
+    maxAttempts: z.number().int().min(1).max(1000).default(14),
     initialBackoff: durationMs.default(1000),
     maxBackoff: durationMs.default(30_000),
   })
   .strict()
-  .default({ maxAttempts: 8, initialBackoff: 1000, maxBackoff: 30_000 });
+  .default({ maxAttempts: 14, initialBackoff: 1000, maxBackoff: 30_000 });
 
 const common = {
   /** Used in routes, metrics and the subjects `vigil.v1.notify.{delivered,failed}.<name>`. */

@@ -48,7 +48,7 @@ export interface ReceiverType<S extends z.ZodType = z.ZodType> {
 }
 
 export interface RetryPolicy {
-  /** Attempts before the fallback, first one included. @default 8 */
+  /** Attempts before the fallback, first one included. @default 14 */
   maxAttempts: number;
   /** Wait after the first failure. @default 1s */
   initialBackoff: number;
