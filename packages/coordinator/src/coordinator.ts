@@ -7,6 +7,7 @@ import type { CoordinatorConfig } from './config.js';
 import { SilenceDetector } from './detector/silence-detector.js';
 import { buildApp } from './http/app.js';
 import { CoordinatorMetrics } from './metrics.js';
+import { startCoordinatorHeartbeat } from './outbox/heartbeat.js';
 import { NatsLink } from './outbox/nats-link.js';
 import { OutboxPublisher } from './outbox/publisher.js';
 import { HeartbeatWriter } from './registry/heartbeat-writer.js';
@@ -158,6 +159,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   );
   registry.load();
   nats?.start();
+  const heartbeat = nats ? startCoordinatorHeartbeat(nats, clock, { coordinatorId: config.id, source, intervalMs: config.heartbeatInterval }) : undefined;
   const cluster = config.cluster && nats ? await joinCluster(config, nats, registry, clock, log.child({ part: 'cluster' })) : undefined;
 
   const incidentOpts = { escalationMs: (c: ProblemClass) => config.escalation[c], settleMs: config.settleWindow, flap: { changes: config.flapChanges, windowMs: config.flapWindow }, tickMs: config.incidentTick, source, apiBase: links.apiBase };
@@ -319,6 +321,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       await plain?.close();
       await app.close();
       writer.flush();
+      heartbeat?.stop();
       await publisher?.stop();
       await nats?.close();
       db.close();

@@ -43,6 +43,7 @@ export function describeConfig(c: NotifyConfig): string {
     const fb = r.fallback ? `, then fallback ${r.fallback}` : '';
     lines.push(`  ${r.name} (${r.type}): timeout ${r.timeout} ms, ${r.retry.maxAttempts} attempts, backoff ${r.retry.initialBackoff}-${r.retry.maxBackoff} ms${fb}`);
   }
+  if (c.deadman) lines.push(`dead man's switch: page ${c.deadman.receiver} after ${c.deadman.coordinatorSilence} ms without a coordinator heartbeat or ${c.deadman.natsDown} ms without NATS`);
   lines.push(`nats: ${c.nats.servers.join(',')} stream ${c.nats.stream} consumer ${c.nats.consumer} (max ack pending ${c.nats.maxAckPending}, ack wait ${c.nats.ackWait} ms)`);
   lines.push(`store: ${c.dataDir}/notify.db`);
   return `${lines.join('\n')}\n`;

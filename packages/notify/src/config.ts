@@ -65,6 +65,17 @@ export const notifyConfigSchema = z
       .strict()
       .default({ servers: ['nats://127.0.0.1:4222'], stream: 'VIGIL', consumer: 'vigil-notify', maxAckPending: 256, ackWait: 30_000, startAt: 'new' }),
     receivers: z.array(receiverSchema).min(1),
+    /** The dead man's switch: page `receiver` when no coordinator is heard, or NATS is lost, this long. */
+    deadman: z
+      .object({
+        receiver: z.string().min(1),
+        /** @default 2m */
+        coordinatorSilence: durationMs.default(120_000),
+        /** @default 2m */
+        natsDown: durationMs.default(120_000),
+      })
+      .strict()
+      .optional(),
     route: routeSchema,
   })
   .strict();
@@ -98,6 +109,7 @@ function crossCheck(c: NotifyConfigInput): { path: (string | number)[]; message:
     if (!names.has(r.fallback)) problems.push({ path: ['receivers', i, 'fallback'], message: `no receiver is named "${r.fallback}" (known: ${[...names.keys()].join(', ')})` });
     else if (r.fallback === r.name) problems.push({ path: ['receivers', i, 'fallback'], message: `a receiver cannot be its own fallback ("${r.name}")` });
   });
+  if (c.deadman && !names.has(c.deadman.receiver)) problems.push({ path: ['deadman', 'receiver'], message: `no receiver is named "${c.deadman.receiver}" (known: ${[...names.keys()].join(', ')})` });
   if (c.route.receiver === undefined) problems.push({ path: ['route', 'receiver'], message: 'the top route must name the default receiver' });
   if (c.route.match !== undefined) problems.push({ path: ['route', 'match'], message: 'the top route matches every event; put matches on its routes' });
   const visit = (r: RouteInput, path: (string | number)[]) => {

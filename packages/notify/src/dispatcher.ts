@@ -92,6 +92,15 @@ export class Dispatcher {
     );
   }
 
+  /**
+   * A page that names its receiver instead of asking the routes (the dead man's switch);
+   * acknowledge and resolve go to the paged receivers as always.
+   */
+  async handleDirect(e: NotifyEvent, receiver: string): Promise<Outcome[]> {
+    if (e.kind !== 'trigger') return this.handle(e);
+    return [await this.deliver({ incidentId: e.incident.incidentId, action: `L${e.incident.level}`, receiver }, e, [], "dead man's switch", undefined)];
+  }
+
   private deliver(key: DeliveryKey, e: NotifyEvent, pagedLevels: number[], routePath: string, fallbackFor: string | undefined): Promise<Outcome> {
     const id = `${key.incidentId}/${key.action}/${key.receiver}`;
     const running = this.inflight.get(id);

@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import type { JsMsg } from 'nats';
+import type { JsMsg, Subscription } from 'nats';
 import { systemClock, type Clock, type Logger } from '@vigil/shared';
 import type { NotifyConfig } from './config.js';
+import { DeadMansSwitch } from './deadman.js';
 import { backoffDelay, Dispatcher, DispatchStopped, type ReceiptSink, type ReceiverEntry } from './dispatcher.js';
 import { kindOfSubject, parseHostEvent, parseIncidentEvent, type NotifyEvent } from './event.js';
 import { KeyedSerial } from './keyed-serial.js';
@@ -40,10 +41,28 @@ export async function startNotifier(config: NotifyConfig, deps: NotifierDeps): P
   for (const rc of config.receivers) {
     receivers.set(rc.name, { receiver: deps.receivers?.get(rc.name) ?? createReceiver(rc), retry: rc.retry, fallback: rc.fallback });
   }
-  const source = new JetStreamSource(
+  let deadman: DeadMansSwitch | undefined;
+  let heartbeatSub: Subscription | undefined;
+  const source: JetStreamSource = new JetStreamSource(
     { servers: config.nats.servers, stream: config.nats.stream, consumer: config.nats.consumer, maxAckPending: config.nats.maxAckPending, ackWaitMs: config.nats.ackWait, startAt: config.nats.startAt, name: `vigil-notify ${hostname()}` },
     log,
-    { connected: (up) => metrics.natsConnected.set(up ? 1 : 0) },
+    {
+      connected: (up) => {
+        metrics.natsConnected.set(up ? 1 : 0);
+        deadman?.natsConnected(up);
+        // Heartbeats are read live (a plain subscription), not from the durable consumer: a
+        // backlog of events must not make a dead coordinator look alive, or a live one dead.
+        const nc = source.connection;
+        if (up && deadman && !heartbeatSub && nc) {
+          heartbeatSub = nc.subscribe('vigil.v1.coordinator.heartbeat.>', {
+            callback: (err, msg) => {
+              if (err) return;
+              deadman?.heard(msg.subject.slice('vigil.v1.coordinator.heartbeat.'.length));
+            },
+          });
+        }
+      },
+    },
   );
   const receipts: ReceiptSink = {
     publish(subject, event) {
@@ -56,6 +75,15 @@ export async function startNotifier(config: NotifyConfig, deps: NotifierDeps): P
   const dispatcher = new Dispatcher({ route: config.route, zoneLabel: config.zoneLabel, source: `vigil-notify/${hostname()}` }, receivers, store, receipts, clock, log, metrics);
   const serial = new KeyedSerial();
   let inHand = 0;
+  if (config.deadman) {
+    deadman = new DeadMansSwitch(
+      { receiver: config.deadman.receiver, coordinatorSilenceMs: config.deadman.coordinatorSilence, natsDownMs: config.deadman.natsDown },
+      clock,
+      (e, receiver) => serial.run(e.incident.incidentId, async () => void (await dispatcher.handleDirect(e, receiver))),
+      log.child({ part: 'deadman' }),
+    );
+    deadman.start();
+  }
 
   const onMessage = (m: JsMsg): void => {
     const kind = kindOfSubject(m.subject);
@@ -146,6 +174,7 @@ export async function startNotifier(config: NotifyConfig, deps: NotifierDeps): P
     metrics,
     async stop() {
       source.stopConsuming();
+      deadman?.stop();
       dispatcher.stop();
       await serial.idle();
       clearInterval(lagTimer);

@@ -106,6 +106,14 @@ export class NatsLink {
     }
   }
 
+  /** A plain (non-JetStream) publish that is dropped unless connected now; false when dropped. */
+  publishNow(subject: string, payload: string): boolean {
+    const nc = this.nc;
+    if (!nc || !this.connected) return false;
+    nc.publish(subject, payload);
+    return true;
+  }
+
   async ensureStream(): Promise<void> {
     const nc = this.nc;
     if (!nc) throw new Error('NATS not connected');
