@@ -50,7 +50,13 @@ describe("dead man's switch", () => {
     clock.advance(600_000); // coordinators unheard too, but NATS being down explains it: one page
     expect(sent).toHaveLength(1);
     d.natsConnected(true);
+    expect(sent).toHaveLength(2);
     expect(sent[1]).toMatchObject({ kind: 'resolve', id: sent[0]!.id });
+    // The coordinators' silence counts from the reconnection: paged only if still unheard after it.
+    clock.advance(50_000);
+    expect(sent).toHaveLength(2);
+    clock.advance(20_000);
+    expect(sent[2]).toMatchObject({ kind: 'trigger', id: expect.stringMatching(/^vigil-notify:coordinators:/) });
   });
 
   it('a NATS server never reached at start counts as down from the start', () => {

@@ -59,8 +59,12 @@ export class DeadMansSwitch {
   }
 
   natsConnected(up: boolean): void {
-    if (up) this.natsDownSince = undefined;
-    else this.natsDownSince ??= this.clock.now();
+    const now = this.clock.now();
+    if (up && this.natsDownSince !== undefined) {
+      // No heartbeat could arrive while NATS was down: the coordinators' silence counts from now.
+      this.natsDownSince = undefined;
+      this.lastHeard = Math.max(this.lastHeard, now);
+    } else if (!up) this.natsDownSince ??= now;
     this.check();
   }
 
