@@ -1,4 +1,4 @@
-import { AckPolicy, connect, DeliverPolicy, nanos, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
+import { AckPolicy, connect, DeliverPolicy, nanos, RetentionPolicy, StorageType, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import type { Logger } from '@vigil/shared';
 
 export interface SourceOptions {
@@ -110,7 +110,14 @@ export class JetStreamSource {
     try {
       await jsm.streams.info(stream);
     } catch (err) {
-      throw new Error(`stream ${stream} not found yet (vigil-coordinator creates it): ${(err as Error).message}`);
+      if (!/not found/i.test((err as Error).message)) throw err;
+      // The coordinator declares the stream on its first publish. Declared here first (with
+      // the coordinator's own settings, which it re-applies on connect), the consumer exists
+      // before the first event, and `startAt: new` misses nothing of a new installation.
+      await jsm.streams.add({ name: stream, subjects: ['vigil.v1.>'], retention: RetentionPolicy.Limits, storage: StorageType.File, duplicate_window: nanos(10 * 60_000), max_age: nanos(7 * 86_400_000) }).catch((e: Error) => {
+        if (!/already in use/i.test(e.message)) throw e;
+      });
+      this.log.info({ stream }, 'declared the stream (no coordinator had yet)');
     }
     const tuning = { ack_wait: nanos(this.opts.ackWaitMs), max_ack_pending: this.opts.maxAckPending };
     try {
