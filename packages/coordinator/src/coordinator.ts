@@ -8,6 +8,7 @@ import { SilenceDetector } from './detector/silence-detector.js';
 import { buildApp } from './http/app.js';
 import { CoordinatorMetrics } from './metrics.js';
 import { startCoordinatorHeartbeat } from './outbox/heartbeat.js';
+import { NOTIFY_RECEIPTS_SUBJECT, parseNotifyReceipt, receiptSummary } from './outbox/notify-receipts.js';
 import { NatsLink } from './outbox/nats-link.js';
 import { OutboxPublisher } from './outbox/publisher.js';
 import { HeartbeatWriter } from './registry/heartbeat-writer.js';
@@ -176,6 +177,11 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     log.child({ part: 'incidents' }),
     incidentOpts,
   );
+  // The timeline says what reached people, from vigil-notify's receipts, not what was meant to.
+  nats?.subscribe(NOTIFY_RECEIPTS_SUBJECT, (subject, body) => {
+    const r = parseNotifyReceipt(subject, body);
+    if (r && incidents.get(r.incidentId)) incidents.note(r.incidentId, 'notification', receiptSummary(r), r);
+  });
   detector.start();
   publisher?.start();
 
