@@ -3,7 +3,7 @@
 // rates doubling, 10 s each, until p99 passes 1 s. Prints p50/p99 and vigil-notify's CPU and
 // RSS per step. Everything on 127.0.0.1, in one temp dir, stopped by PID.
 //
-//   pnpm run build && node bench/notify/run.mjs [--rate 100] [--duration 60s] [--step 10s] [--max-rate 6400]
+//   pnpm run build && node bench/notify/run.mjs [--warmup 5s] [--rate 100] [--duration 60s] [--step 10s] [--max-rate 6400]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,8 +14,9 @@ import { connect, nanos, RetentionPolicy, StorageType } from 'nats';
 import { startNats } from '../capacity/nats-server.mjs';
 import { Child, waitFor } from '../capacity/processes.mjs';
 
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '100' }, duration: { type: 'string', default: '60s' }, step: { type: 'string', default: '10s' }, 'max-rate': { type: 'string', default: '6400' } } });
+const { values } = parseArgs({ options: { warmup: { type: 'string', default: '5s' }, rate: { type: 'string', default: '100' }, duration: { type: 'string', default: '60s' }, step: { type: 'string', default: '10s' }, 'max-rate': { type: 'string', default: '6400' } } });
 const secs = (s) => Number(/^(\d+)s$/.exec(s)?.[1] ?? NaN) * 1000;
+const WARMUP = secs(values.warmup);
 const RATE = Number(values.rate);
 const DURATION = secs(values.duration);
 const STEP = secs(values.step);
@@ -83,7 +84,7 @@ async function main() {
   };
 
   /** Publishes at `rate`/s for `ms` (in 10 ms slots), then waits for the stragglers; one result row. */
-  async function step(rate, ms) {
+  async function step(rate, ms, { quiet = false } = {}) {
     latencies = [];
     const before = usage(notify.pid);
     const sentBefore = n;
@@ -107,13 +108,15 @@ async function main() {
     const after = usage(notify.pid);
     const sorted = [...latencies].sort((a, b) => a - b);
     const row = { rate, sent, received: received - receivedBefore, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1), cpu: Math.round(((after.ticks - before.ticks) * TICKS) / 10 / elapsed), rssMb: Math.round(after.rss) };
-    console.log(`| ${row.rate}/s | ${row.sent} | ${row.received} | ${row.p50} | ${row.p99} | ${row.max} | ${row.cpu} % | ${row.rssMb} MB |`);
+    if (!quiet) console.log(`| ${row.rate}/s | ${row.sent} | ${row.received} | ${row.p50} | ${row.p99} | ${row.max} | ${row.cpu} % | ${row.rssMb} MB |`);
     return row;
   }
 
-  console.log(`vigil-notify bench: webhook receiver on loopback, ${RATE}/s for ${DURATION / 1000} s, then doubling every ${STEP / 1000} s until p99 > 1 s`);
+  console.log(`vigil-notify bench: webhook receiver on loopback, ${WARMUP / 1000} s warm-up, ${RATE}/s for ${DURATION / 1000} s, then doubling every ${STEP / 1000} s until p99 > 1 s`);
   console.log('| rate | sent | delivered | p50 ms | p99 ms | max ms | notify CPU | notify RSS |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  // JIT, connections and the store warm up here; not counted.
+  if (WARMUP > 0) await step(RATE, WARMUP, { quiet: true });
   await step(RATE, DURATION);
   for (let rate = RATE * 2; rate <= MAX_RATE; rate *= 2) {
     const r = await step(rate, STEP);

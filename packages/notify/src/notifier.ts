@@ -86,6 +86,16 @@ export async function startNotifier(config: NotifyConfig, deps: NotifierDeps): P
   }
 
   const onMessage = (m: JsMsg): void => {
+    try {
+      take(m);
+    } catch (err) {
+      // The store refused a write (disk full, say): the event comes again later.
+      log.error({ err, subject: m.subject }, 'could not take the event; it will come again');
+      m.nak(5000);
+    }
+  };
+
+  const take = (m: JsMsg): void => {
     const kind = kindOfSubject(m.subject);
     if (kind === undefined) {
       m.ack();
