@@ -170,6 +170,17 @@ describe('dispatcher - failing receivers', () => {
     expect(store.get({ incidentId: 'inc-1', action: 'L3', receiver: 'pager' })?.status).toBe('sending');
   });
 
+  it('a receiver that hangs does not hold up another receiver of the same page', async () => {
+    let release!: () => void;
+    r.pager.send = (n) => new Promise<void>((res) => (release = () => (r.pager.sent.push(n), res())));
+    const p = dispatcher.handle(notifyEvent('trigger', { level: 3 }));
+    await new Promise((res) => setImmediate(res));
+    expect(r.chat.sent).toHaveLength(1);
+    expect(r.pager.sent).toHaveLength(0);
+    release();
+    expect((await p).map((o) => o.result)).toEqual(['delivered', 'delivered']);
+  });
+
   it('backoff doubles up to its cap and keeps at least half of it', () => {
     const p = { initialBackoff: 1000, maxBackoff: 8000 };
     expect([1, 2, 3, 4, 5].map((a) => backoffDelay(a, p, () => 0))).toEqual([500, 1000, 2000, 4000, 4000]);
