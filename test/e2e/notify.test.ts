@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { escalationSubject, incidentEvent, incidentSubject, type IncidentEventName } from '../../packages/coordinator/src/incidents/incident-events.js';
 import type { Incident, Level } from '../../packages/coordinator/src/incidents/types.js';
+import { hostStateEvent } from '../../packages/coordinator/src/registry/host-events.js';
 import { Alertmanager, alertmanagerBinary } from '../helpers/alertmanager.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { EventWatcher } from '../helpers/nats-watch.js';
@@ -188,6 +189,24 @@ describe('vigil-notify - end to end with real processes', () => {
     expect(metrics).toContain('vigil_notify_deliveries_total{receiver="pager",action="L3",outcome="delivered"} 1');
     expect(metrics).toContain('vigil_notify_repeats_skipped_total{receiver="pager"} 1');
     expect(metrics).toMatch(/vigil_notify_delivery_latency_seconds_count\{receiver="pager"\} 3/);
+  }, 60_000);
+
+  it('a host whose last state change predates the consumer is still routed by its labels (read from the stream at start)', async () => {
+    // As the coordinator publishes it: vigil.v1.host.online.<host> with the host's labels.
+    const { subject, event } = hostStateEvent(
+      { hostId: 'old-host', from: null, to: 'online', reason: 'first hello', at: Date.now() } as never,
+      { hostname: 'old-host', labels: { zone: 'eu-2', role: 'db' }, lastSeen: Date.now() } as never,
+      'vigil-coordinator/e2e',
+      'http://127.0.0.1:7401',
+    );
+    await pub.publish(subject, event);
+    notify = NotifyProcess.start(config('e2e-seed'));
+    await consumerReady(notify);
+    await waitFor(() => notify!.logLines(/host labels read from the stream/).length > 0, { timeoutMs: 15_000, observe: () => notify!.child.output() });
+    expect(notify.logLines(/host labels read from the stream/)[0]).toMatchObject({ added: 1 });
+    await escalate(incident('seed-1', 2, { hostId: 'old-host' }));
+    await waitFor(() => pd.accepted().length === 1, { timeoutMs: 15_000, what: 'the page' });
+    expect((pd.accepted()[0]!.json as { payload: { group: string } }).payload.group).toBe('eu-2');
   }, 60_000);
 
   it('kill -9 in the middle of a burst of 200 escalations: after a restart every page is delivered once', async () => {

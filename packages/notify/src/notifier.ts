@@ -7,6 +7,7 @@ import { DeadMansSwitch } from './deadman.js';
 import { backoffDelay, Dispatcher, DispatchStopped, type ReceiptSink, type ReceiverEntry } from './dispatcher.js';
 import { kindOfSubject, parseHostEvent, parseIncidentEvent, type NotifyEvent } from './event.js';
 import { KeyedSerial } from './keyed-serial.js';
+import { readHostLabels } from './labels-seed.js';
 import { NotifyMetrics } from './metrics.js';
 import { createReceiver, type Receiver } from './receivers/index.js';
 import { JetStreamSource } from './source.js';
@@ -42,6 +43,7 @@ export async function startNotifier(config: NotifyConfig, deps: NotifierDeps): P
     receivers.set(rc.name, { receiver: deps.receivers?.get(rc.name) ?? createReceiver(rc), retry: rc.retry, fallback: rc.fallback });
   }
   let deadman: DeadMansSwitch | undefined;
+  let seeded = false;
   let heartbeatSub: Subscription | undefined;
   const source: JetStreamSource = new JetStreamSource(
     { servers: config.nats.servers, stream: config.nats.stream, consumer: config.nats.consumer, maxAckPending: config.nats.maxAckPending, ackWaitMs: config.nats.ackWait, startAt: config.nats.startAt, name: `vigil-notify ${hostname()}` },
@@ -60,6 +62,23 @@ export async function startNotifier(config: NotifyConfig, deps: NotifierDeps): P
               deadman?.heard(msg.subject.slice('vigil.v1.coordinator.heartbeat.'.length));
             },
           });
+        }
+      },
+      beforeConsume: async (nc) => {
+        if (seeded) return;
+        seeded = true;
+        try {
+          const hosts = await readHostLabels(nc, config.nats.stream);
+          let added = 0;
+          for (const [host, labels] of hosts) {
+            if (Object.keys(store.labels(host)).length > 0) continue; // what the consumer saw wins
+            store.setLabels(host, labels, clock.now());
+            added++;
+          }
+          log.info({ hosts: hosts.size, added }, 'host labels read from the stream');
+        } catch (err) {
+          // Routing by label then waits for each host's next event; pages still go out.
+          log.warn({ err: (err as Error).message }, 'could not read host labels from the stream');
         }
       },
     },

@@ -14,6 +14,8 @@ export interface SourceOptions {
 /** What the source tells the rest: connection state for the dead man's switch and /healthz. */
 export interface SourceStatus {
   connected(up: boolean): void;
+  /** Once the durable consumer is declared, before its first message is handed out. */
+  beforeConsume?(nc: NatsConnection): Promise<void>;
 }
 
 /**
@@ -135,6 +137,7 @@ export class JetStreamSource {
       });
       this.log.info({ stream, consumer, startAt: this.opts.startAt }, 'created the durable consumer');
     }
+    await this.status.beforeConsume?.(nc);
     const js = nc.jetstream({ timeout: 3000 });
     const c = await js.consumers.get(stream, consumer);
     const messages = await c.consume({ max_messages: Math.min(this.opts.maxAckPending, 128) });
