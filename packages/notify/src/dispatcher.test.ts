@@ -8,6 +8,7 @@ import { backoffDelay, Dispatcher, DispatchStopped, type ReceiverEntry } from '.
 import { DeliveryError, type Notification, type Receiver } from './receivers/index.js';
 import { DeliveryStore } from './store.js';
 import { notifyEvent } from './test-support/events.js';
+import { waitFor } from '../../../test/helpers/poll.js';
 
 /** A receiver whose answers the test scripts: it records every attempt. */
 class ScriptedReceiver implements Receiver {
@@ -126,6 +127,36 @@ describe('dispatcher - once per incident, level and receiver', () => {
       ]),
     );
     expect(await dispatcher.handle(notifyEvent('resolve', { incidentId: 'never-paged' }))).toEqual([]);
+  });
+});
+
+describe('dispatcher - rate limit', () => {
+  it('pages over the limit are held, never dropped: one summary lists them a window later, and they count as delivered', async () => {
+    const entries = new Map<string, ReceiverEntry>([['chat', { receiver: r.chat, retry: { maxAttempts: 2, initialBackoff: 100, maxBackoff: 100 }, fallback: undefined, rateLimit: { pages: 2, perMs: 60_000 } }]]);
+    const d = new Dispatcher({ route: CONFIG.route, zoneLabel: 'zone', source: 'test' }, entries, store, { publish: (subject, event) => receipts.push({ subject, event }) }, clock, createLogger('test', 'silent'), undefined, () => 0.5);
+    const results = [];
+    for (let n = 1; n <= 5; n++) results.push((await d.handle(notifyEvent('trigger', { level: 2, incidentId: `inc-${n}`, hostId: `web-${n}` })))[0]!.result);
+    expect(results).toEqual(['delivered', 'delivered', 'held', 'held', 'held']);
+    expect(r.chat.sent).toHaveLength(2);
+    // The same event again is not a new page, whether it was delivered or held.
+    expect((await d.handle(notifyEvent('trigger', { level: 2, incidentId: 'inc-4', hostId: 'web-4' })))[0]).toEqual({ receiver: 'chat', result: 'already', status: 'held' });
+    clock.advance(60_000);
+    await waitFor(() => r.chat.sent.length === 3, { timeoutMs: 2000 });
+    const summary = r.chat.sent[2]!.event.incident;
+    expect(summary.summary).toBe('3 more pages held by the rate limit (2 per 60 s): web-3, web-4, web-5');
+    expect(summary.reason.split('\n')).toEqual([
+      'web-3/nginx service_failure L2: nginx.service failed (inc-3)',
+      'web-4/nginx service_failure L2: nginx.service failed (inc-4)',
+      'web-5/nginx service_failure L2: nginx.service failed (inc-5)',
+    ]);
+    expect(store.counts()).toMatchObject({ held: 0, delivered: 6 });
+    expect(receipts.filter((x) => x.subject === 'vigil.v1.notify.delivered.chat').map((x) => (x.event.data as { incidentId: string }).incidentId)).toEqual(
+      expect.arrayContaining(['inc-1', 'inc-2', 'inc-3', 'inc-4', 'inc-5']),
+    );
+    // A held page was paged (in the summary): its resolution reaches the receiver.
+    await d.handle(notifyEvent('resolve', { level: 2, incidentId: 'inc-4', hostId: 'web-4' }));
+    expect(r.chat.sent.at(-1)!.deliveryId).toBe('inc-4/resolve/chat');
+    d.stop();
   });
 });
 

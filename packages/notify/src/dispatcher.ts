@@ -1,4 +1,4 @@
-import { makeCloudEvent, type Clock, type CloudEvent, type Logger } from '@vigil/shared';
+import { makeCloudEvent, type Clock, type CloudEvent, type Logger, type TimerHandle } from '@vigil/shared';
 import type { NotifyEvent } from './event.js';
 import { routeEvent, type Route } from './routes.js';
 import { DeliveryError, type Notification, type Receiver, type RetryPolicy } from './receivers/index.js';
@@ -22,12 +22,15 @@ export interface ReceiverEntry {
   receiver: Receiver;
   retry: RetryPolicy;
   fallback: string | undefined;
+  /** At most `pages` pages per `perMs`; the rest are held and summarised in one message. */
+  rateLimit?: { pages: number; perMs: number } | undefined;
 }
 
 /** The outcome of one event at one receiver. */
 export type Outcome =
   | { receiver: string; result: 'delivered'; attempts: number }
-  | { receiver: string; result: 'already'; status: 'delivered' | 'failed' }
+  | { receiver: string; result: 'already'; status: 'delivered' | 'failed' | 'held' }
+  | { receiver: string; result: 'held' }
   | { receiver: string; result: 'failed'; attempts: number; error: string; fallback: Outcome | undefined };
 
 /** Thrown when the dispatcher stops mid-delivery: the event is not acknowledged and comes again. */
@@ -105,12 +108,12 @@ export class Dispatcher {
     const id = `${key.incidentId}/${key.action}/${key.receiver}`;
     const running = this.inflight.get(id);
     if (running) return running.then((o) => (o.result === 'delivered' ? { receiver: o.receiver, result: 'already', status: 'delivered' } : o));
-    const p = this.deliverOnce(key, e, pagedLevels, routePath, fallbackFor).finally(() => this.inflight.delete(id));
+    const p = this.deliverOnce(key, e, pagedLevels, routePath, fallbackFor, true).finally(() => this.inflight.delete(id));
     this.inflight.set(id, p);
     return p;
   }
 
-  private async deliverOnce(key: DeliveryKey, e: NotifyEvent, pagedLevels: number[], routePath: string, fallbackFor: string | undefined): Promise<Outcome> {
+  private async deliverOnce(key: DeliveryKey, e: NotifyEvent, pagedLevels: number[], routePath: string, fallbackFor: string | undefined, limited: boolean): Promise<Outcome> {
     const entry = this.receivers.get(key.receiver);
     if (!entry) throw new Error(`receiver ${key.receiver} is not configured`);
     const level = e.incident.level;
@@ -120,6 +123,15 @@ export class Dispatcher {
       return { receiver: key.receiver, result: 'already', status: prior.status };
     }
     if (prior) this.log.warn({ ...key, attempts: prior.attempts }, 'outcome of an earlier attempt is unknown (stopped mid-send); sending again with the same delivery id');
+    const limit = entry.rateLimit;
+    if (!prior && limited && limit && key.action.startsWith('L') && this.store.pagesSince(key.receiver, this.clock.now() - limit.perMs) >= limit.pages) {
+      // Over the limit: kept, not dropped; the next summary lists it.
+      this.store.put({ ...key, level, status: 'held', attempts: 0, eventId: e.cloudEvent.id, updatedAt: this.clock.now(), error: null });
+      this.heldEvents.set(`${key.incidentId}/${key.action}/${key.receiver}`, e);
+      this.log.warn({ ...key, limit }, 'rate limit reached; page held for the next summary');
+      this.scheduleSummary(key.receiver, limit.perMs);
+      return { receiver: key.receiver, result: 'held' };
+    }
     const deliveryId = `${key.incidentId}/${key.action}/${key.receiver}`;
     const n: Notification = { kind: e.kind, deliveryId, event: e, pagedLevels, routePath };
     let attempts = prior?.attempts ?? 0;
@@ -164,6 +176,74 @@ export class Dispatcher {
     return { receiver: key.receiver, result: 'failed', attempts, error, fallback };
   }
 
+  private readonly summaryTimers = new Map<string, TimerHandle>();
+  /** The events of held pages seen by this run, for the summary's lines (after a restart the record's ids suffice). */
+  private readonly heldEvents = new Map<string, NotifyEvent>();
+
+  /** After a restart: held pages get their summary one window later. */
+  resumeHeld(): void {
+    for (const receiver of this.store.heldReceivers()) {
+      const limit = this.receivers.get(receiver)?.rateLimit;
+      this.scheduleSummary(receiver, limit?.perMs ?? 60_000);
+    }
+  }
+
+  private scheduleSummary(receiver: string, delayMs: number): void {
+    if (this.summaryTimers.has(receiver) || this.stopped) return;
+    this.summaryTimers.set(
+      receiver,
+      this.clock.setTimeout(() => {
+        this.summaryTimers.delete(receiver);
+        this.sendSummary(receiver).catch((err: unknown) => this.log.error({ err, receiver }, 'rate limit summary failed'));
+      }, delayMs),
+    );
+  }
+
+  /** One message listing every held page of `receiver`; the held records become delivered with it. */
+  async sendSummary(receiver: string): Promise<Outcome | undefined> {
+    const held = this.store.held(receiver);
+    if (held.length === 0) return undefined;
+    const now = this.clock.now();
+    const lines = held.map((h) => {
+      const ev = this.heldEvents.get(`${h.incidentId}/${h.action}/${h.receiver}`);
+      const i = ev?.incident;
+      return i ? `${i.hostId}${i.service ? `/${i.service}` : ''} ${i.class} L${h.level}: ${i.summary} (${h.incidentId})` : `incident ${h.incidentId} L${h.level}`;
+    });
+    const limit = this.receivers.get(receiver)?.rateLimit;
+    const summaryId = `vigil-notify:rate-limit:${receiver}:${new Date(now).toISOString()}`;
+    const hosts = [...new Set(held.map((h) => this.heldEvents.get(`${h.incidentId}/${h.action}/${h.receiver}`)?.incident.hostId).filter(Boolean))];
+    const level = Math.max(...held.map((h) => h.level));
+    const data = {
+      incidentId: summaryId,
+      event: 'escalated',
+      summary: `${held.length} more page${held.length === 1 ? '' : 's'} held by the rate limit${limit ? ` (${limit.pages} per ${Math.round(limit.perMs / 1000)} s)` : ''}${hosts.length ? `: ${hosts.join(', ')}` : ''}`,
+      class: 'summary',
+      level,
+      state: 'open',
+      hostId: hosts.length === 1 ? hosts[0]! : 'several',
+      service: null,
+      rootCause: null,
+      openedAt: new Date(now).toISOString(),
+      reason: lines.join('\n'),
+      url: '',
+      flapping: false,
+      held: held.map((h) => ({ incidentId: h.incidentId, action: h.action, level: h.level })),
+    } as unknown as NotifyEvent['incident'];
+    const e: NotifyEvent = { kind: 'trigger', cloudEvent: makeCloudEvent({ source: this.opts.source, type: `vigil.v1.escalation.l${level}`, subject: summaryId, time: new Date(now), data }) as NotifyEvent['cloudEvent'], incident: data, labels: {} };
+    const out = await this.deliverOnce({ incidentId: summaryId, action: `L${level}`, receiver }, e, [], 'rate limit summary', undefined, false);
+    if (out.result === 'delivered') {
+      for (const h of held) {
+        this.store.put({ ...h, status: 'delivered', updatedAt: this.clock.now(), error: `summarised in ${summaryId}` });
+        this.receipt('delivered', h, { ...e, incident: { ...e.incident, level: h.level } }, { attempts: out.attempts, summarisedIn: summaryId, receiverType: this.receivers.get(receiver)!.receiver.type });
+        this.heldEvents.delete(`${h.incidentId}/${h.action}/${h.receiver}`);
+      }
+    } else {
+      // Still held: tried again one window later.
+      this.scheduleSummary(receiver, limit?.perMs ?? 60_000);
+    }
+    return out;
+  }
+
   private receipt(outcome: 'delivered' | 'failed', key: DeliveryKey, e: NotifyEvent, extra: Record<string, unknown>): void {
     try {
       this.receipts.publish(
@@ -200,6 +280,8 @@ export class Dispatcher {
   /** Ends waits between retries; deliveries in progress throw DispatchStopped. */
   stop(): void {
     this.stopped = true;
+    for (const t of this.summaryTimers.values()) this.clock.clearTimeout(t);
+    this.summaryTimers.clear();
     for (const wake of [...this.sleepers]) wake();
   }
 }

@@ -6,9 +6,10 @@ import { ensurePrivateDir } from '@vigil/shared';
  * What a delivery record says. `sending` is written before the first attempt and means
  * "outcome unknown" if found after a restart: the page may or may not have reached the
  * receiver, so it is sent again with the same delivery id. `delivered` and `failed` are
- * final: a redelivered event finds them and sends nothing.
+ * final: a redelivered event finds them and sends nothing. `held` is a page kept back by
+ * the receiver's rate limit: it goes out in the next summary and then becomes `delivered`.
  */
-export type DeliveryStatus = 'sending' | 'delivered' | 'failed';
+export type DeliveryStatus = 'sending' | 'delivered' | 'failed' | 'held';
 
 /** One page, acknowledgement or resolution to one receiver: `L2`, `L3`, `acknowledge`, `resolve`. */
 export interface DeliveryKey {
@@ -32,7 +33,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   action TEXT NOT NULL,
   receiver TEXT NOT NULL,
   level INTEGER NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('sending', 'delivered', 'failed')),
+  status TEXT NOT NULL CHECK (status IN ('sending', 'delivered', 'failed', 'held')),
   attempts INTEGER NOT NULL,
   event_id TEXT NOT NULL,
   updated_at INTEGER NOT NULL,
@@ -59,6 +60,9 @@ export class DeliveryStore {
   private readonly getStmt;
   private readonly putStmt;
   private readonly pagedStmt;
+  private readonly recentStmt;
+  private readonly heldStmt;
+  private readonly heldReceiversStmt;
   private readonly labelsGet;
   private readonly labelsPut;
 
@@ -76,17 +80,31 @@ export class DeliveryStore {
        ON CONFLICT (incident_id, action, receiver) DO UPDATE SET
          level = excluded.level, status = excluded.status, attempts = excluded.attempts, event_id = excluded.event_id, updated_at = excluded.updated_at, error = excluded.error`,
     );
-    this.pagedStmt = this.db.prepare("SELECT receiver, level FROM deliveries WHERE incident_id = ? AND action LIKE 'L%' AND status IN ('delivered', 'sending') ORDER BY level");
+    this.pagedStmt = this.db.prepare("SELECT receiver, level FROM deliveries WHERE incident_id = ? AND action LIKE 'L%' AND status IN ('delivered', 'sending', 'held') ORDER BY level");
+    this.recentStmt = this.db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE receiver = ? AND action LIKE 'L%' AND status IN ('delivered', 'sending') AND updated_at > ?");
+    this.heldStmt = this.db.prepare("SELECT * FROM deliveries WHERE receiver = ? AND status = 'held' ORDER BY updated_at");
+    this.heldReceiversStmt = this.db.prepare("SELECT DISTINCT receiver FROM deliveries WHERE status = 'held'");
     this.labelsGet = this.db.prepare('SELECT labels FROM host_labels WHERE host_id = ?');
     this.labelsPut = this.db.prepare('INSERT INTO host_labels (host_id, labels, updated_at) VALUES (?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET labels = excluded.labels, updated_at = excluded.updated_at');
   }
 
   get(k: DeliveryKey): DeliveryRecord | undefined {
-    const r = this.getStmt.get(k.incidentId, k.action, k.receiver) as
-      | { incident_id: string; action: string; receiver: string; level: number; status: DeliveryStatus; attempts: number; event_id: string; updated_at: number; error: string | null }
-      | undefined;
-    if (!r) return undefined;
-    return { incidentId: r.incident_id, action: r.action, receiver: r.receiver, level: r.level, status: r.status, attempts: r.attempts, eventId: r.event_id, updatedAt: r.updated_at, error: r.error };
+    const r = this.getStmt.get(k.incidentId, k.action, k.receiver) as Row | undefined;
+    return r ? fromRow(r) : undefined;
+  }
+
+  /** Pages to `receiver` delivered (or under way) since `since`: what its rate limit counts. */
+  pagesSince(receiver: string, since: number): number {
+    return (this.recentStmt.get(receiver, since) as { n: number }).n;
+  }
+
+  /** Pages held back by `receiver`'s rate limit, oldest first. */
+  held(receiver: string): DeliveryRecord[] {
+    return (this.heldStmt.all(receiver) as Row[]).map(fromRow);
+  }
+
+  heldReceivers(): string[] {
+    return (this.heldReceiversStmt.all() as { receiver: string }[]).map((r) => r.receiver);
   }
 
   put(r: DeliveryRecord): void {
@@ -114,7 +132,7 @@ export class DeliveryStore {
   }
 
   counts(): Record<DeliveryStatus, number> {
-    const out: Record<DeliveryStatus, number> = { sending: 0, delivered: 0, failed: 0 };
+    const out: Record<DeliveryStatus, number> = { sending: 0, delivered: 0, failed: 0, held: 0 };
     for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status').all() as { status: DeliveryStatus; n: number }[]) out[r.status] = r.n;
     return out;
   }
@@ -122,4 +140,20 @@ export class DeliveryStore {
   close(): void {
     this.db.close();
   }
+}
+
+interface Row {
+  incident_id: string;
+  action: string;
+  receiver: string;
+  level: number;
+  status: DeliveryStatus;
+  attempts: number;
+  event_id: string;
+  updated_at: number;
+  error: string | null;
+}
+
+function fromRow(r: Row): DeliveryRecord {
+  return { incidentId: r.incident_id, action: r.action, receiver: r.receiver, level: r.level, status: r.status, attempts: r.attempts, eventId: r.event_id, updatedAt: r.updated_at, error: r.error };
 }

@@ -31,6 +31,8 @@ const common = {
   timeout: durationMs.default(10_000),
   retry: retrySchema,
   fallback: z.string().min(1).optional(),
+  /** At most `pages` pages per `per`; the rest are held and sent as one summary a window later. */
+  rateLimit: z.object({ pages: z.number().int().min(1), per: durationMs }).strict().optional(),
 };
 
 type TypeConfig<T> = T extends ReceiverType<infer S> ? z.output<S> & CommonReceiverConfig & { type: T['type'] } : never;

@@ -64,4 +64,5 @@ export interface CommonReceiverConfig {
   retry: RetryPolicy;
   /** The receiver that gets the page when this one failed every attempt. */
   fallback?: string | undefined;
+  rateLimit?: { pages: number; per: number } | undefined;
 }
