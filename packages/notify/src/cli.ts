@@ -40,7 +40,7 @@ export function parseCli(argv: string[]): CliResult {
 export function describeConfig(c: NotifyConfig): string {
   const lines = ['routes (first match wins unless "continue"):', ...describeRoutes(c.route).map((l) => `  ${l}`), 'receivers:'];
   for (const r of c.receivers) {
-    const fb = (r.fallback ? `, then fallback ${r.fallback}` : '') + (r.rateLimit ? `, at most ${r.rateLimit.pages} pages per ${r.rateLimit.per} ms (the rest summarised)` : '');
+    const fb = (r.fallback ? `, then fallback ${r.fallback}` : '') + (r.rateLimit ? `, at most ${r.rateLimit.pages} pages per ${r.rateLimit.per} ms (the rest summarised)` : '') + (r.groupWait !== undefined ? `, pages of one zone within ${r.groupWait} ms grouped` : '');
     lines.push(`  ${r.name} (${r.type}): timeout ${r.timeout} ms, ${r.retry.maxAttempts} attempts, backoff ${r.retry.initialBackoff}-${r.retry.maxBackoff} ms${fb}`);
   }
   if (c.deadman) lines.push(`dead man's switch: page ${c.deadman.receiver} after ${c.deadman.coordinatorSilence} ms without a coordinator heartbeat or ${c.deadman.natsDown} ms without NATS`);

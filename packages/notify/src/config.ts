@@ -109,6 +109,12 @@ function crossCheck(c: NotifyConfigInput): { path: (string | number)[]; message:
     if (!names.has(r.fallback)) problems.push({ path: ['receivers', i, 'fallback'], message: `no receiver is named "${r.fallback}" (known: ${[...names.keys()].join(', ')})` });
     else if (r.fallback === r.name) problems.push({ path: ['receivers', i, 'fallback'], message: `a receiver cannot be its own fallback ("${r.name}")` });
   });
+  c.receivers.forEach((r, i) => {
+    // They deduplicate and group by the incident's key themselves; a summary message has no incident to resolve.
+    if ((r.type === 'pagerduty' || r.type === 'alertmanager') && (r.rateLimit || r.groupWait !== undefined)) {
+      problems.push({ path: ['receivers', i, r.rateLimit ? 'rateLimit' : 'groupWait'], message: `not for ${r.type} receivers, which group by incident themselves (use it on slack, webhook or email receivers)` });
+    }
+  });
   if (c.deadman && !names.has(c.deadman.receiver)) problems.push({ path: ['deadman', 'receiver'], message: `no receiver is named "${c.deadman.receiver}" (known: ${[...names.keys()].join(', ')})` });
   if (c.route.receiver === undefined) problems.push({ path: ['route', 'receiver'], message: 'the top route must name the default receiver' });
   if (c.route.match !== undefined) problems.push({ path: ['route', 'match'], message: 'the top route matches every event; put matches on its routes' });

@@ -160,6 +160,27 @@ describe('dispatcher - rate limit', () => {
   });
 });
 
+describe('dispatcher - grouping by zone', () => {
+  it('pages of one zone within the wait become one message listing the hosts; a zone alone, and a page without zone, go out as themselves', async () => {
+    const entries = new Map<string, ReceiverEntry>([['chat', { receiver: r.chat, retry: { maxAttempts: 2, initialBackoff: 100, maxBackoff: 100 }, fallback: undefined, groupWaitMs: 10_000 }]]);
+    const d = new Dispatcher({ route: CONFIG.route, zoneLabel: 'zone', source: 'test' }, entries, store, { publish: (subject, event) => receipts.push({ subject, event }) }, clock, createLogger('test', 'silent'), undefined, () => 0.5);
+    const page = (n: number, zone?: string) => d.handle(notifyEvent('trigger', { level: 2, incidentId: `inc-${n}`, hostId: `web-${n}` }, zone ? { zone } : {}));
+    expect((await page(1, 'eu-1'))[0]!.result).toBe('held');
+    expect((await page(2, 'eu-1'))[0]!.result).toBe('held');
+    expect((await page(3, 'eu-1'))[0]!.result).toBe('held');
+    expect((await page(4, 'us-1'))[0]!.result).toBe('held');
+    expect((await page(5))[0]!.result).toBe('delivered');
+    expect(r.chat.sent).toHaveLength(1);
+    clock.advance(10_000);
+    await waitFor(() => r.chat.sent.length === 3, { timeoutMs: 2000 });
+    const [grouped, alone] = [r.chat.sent.find((n) => n.event.incident.incidentId.startsWith('vigil-notify:zone:eu-1'))!, r.chat.sent.find((n) => n.event.incident.incidentId === 'inc-4')!];
+    expect(grouped.event.incident.summary).toBe('3 pages in zone eu-1 within 10 s: web-1, web-2, web-3');
+    expect(alone.routePath).toBe('grouped by zone (us-1), alone');
+    expect(store.counts()).toMatchObject({ held: 0, sending: 0 });
+    d.stop();
+  });
+});
+
 describe('dispatcher - failing receivers', () => {
   it('retries with capped, jittered backoff, then gives up to the fallback and publishes the failure', async () => {
     r.pager.failures = Array.from({ length: 4 }, () => new DeliveryError('HTTP 503', true));

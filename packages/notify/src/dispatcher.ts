@@ -1,5 +1,5 @@
 import { makeCloudEvent, type Clock, type CloudEvent, type Logger, type TimerHandle } from '@vigil/shared';
-import type { NotifyEvent } from './event.js';
+import { zoneOf, type NotifyEvent } from './event.js';
 import { routeEvent, type Route } from './routes.js';
 import { DeliveryError, type Notification, type Receiver, type RetryPolicy } from './receivers/index.js';
 import type { DeliveryKey, DeliveryStore } from './store.js';
@@ -24,6 +24,15 @@ export interface ReceiverEntry {
   fallback: string | undefined;
   /** At most `pages` pages per `perMs`; the rest are held and summarised in one message. */
   rateLimit?: { pages: number; perMs: number } | undefined;
+  /** Pages of one zone within this time become one message. */
+  groupWaitMs?: number | undefined;
+}
+
+/** Which holds a delivery passes through; `release` sends a page that was held. */
+interface Gates {
+  group: boolean;
+  rate: boolean;
+  release?: boolean;
 }
 
 /** The outcome of one event at one receiver. */
@@ -108,29 +117,31 @@ export class Dispatcher {
     const id = `${key.incidentId}/${key.action}/${key.receiver}`;
     const running = this.inflight.get(id);
     if (running) return running.then((o) => (o.result === 'delivered' ? { receiver: o.receiver, result: 'already', status: 'delivered' } : o));
-    const p = this.deliverOnce(key, e, pagedLevels, routePath, fallbackFor, true).finally(() => this.inflight.delete(id));
+    const p = this.deliverOnce(key, e, pagedLevels, routePath, fallbackFor, { group: true, rate: true }).finally(() => this.inflight.delete(id));
     this.inflight.set(id, p);
     return p;
   }
 
-  private async deliverOnce(key: DeliveryKey, e: NotifyEvent, pagedLevels: number[], routePath: string, fallbackFor: string | undefined, limited: boolean): Promise<Outcome> {
+  private async deliverOnce(key: DeliveryKey, e: NotifyEvent, pagedLevels: number[], routePath: string, fallbackFor: string | undefined, gates: Gates): Promise<Outcome> {
     const entry = this.receivers.get(key.receiver);
     if (!entry) throw new Error(`receiver ${key.receiver} is not configured`);
     const level = e.incident.level;
     const prior = this.store.get(key);
-    if (prior && prior.status !== 'sending') {
+    if (prior && prior.status !== 'sending' && !(prior.status === 'held' && gates.release)) {
       this.metrics.repeated(key.receiver);
       return { receiver: key.receiver, result: 'already', status: prior.status };
     }
-    if (prior) this.log.warn({ ...key, attempts: prior.attempts }, 'outcome of an earlier attempt is unknown (stopped mid-send); sending again with the same delivery id');
+    if (prior?.status === 'sending') this.log.warn({ ...key, attempts: prior.attempts }, 'outcome of an earlier attempt is unknown (stopped mid-send); sending again with the same delivery id');
+    const page = !prior && key.action.startsWith('L') && fallbackFor === undefined;
+    const zone = zoneOf(e, this.opts.zoneLabel);
+    if (page && gates.group && entry.groupWaitMs && zone !== undefined) {
+      // The first page of a zone waits `groupWaitMs` for the others of the same outage.
+      return this.hold(key, e, `zone:${zone}`, entry.groupWaitMs, 'page held to be grouped with its zone');
+    }
     const limit = entry.rateLimit;
-    if (!prior && limited && limit && key.action.startsWith('L') && this.store.pagesSince(key.receiver, this.clock.now() - limit.perMs) >= limit.pages) {
+    if (page && gates.rate && limit && this.store.pagesSince(key.receiver, this.clock.now() - limit.perMs) >= limit.pages) {
       // Over the limit: kept, not dropped; the next summary lists it.
-      this.store.put({ ...key, level, status: 'held', attempts: 0, eventId: e.cloudEvent.id, updatedAt: this.clock.now(), error: null });
-      this.heldEvents.set(`${key.incidentId}/${key.action}/${key.receiver}`, e);
-      this.log.warn({ ...key, limit }, 'rate limit reached; page held for the next summary');
-      this.scheduleSummary(key.receiver, limit.perMs);
-      return { receiver: key.receiver, result: 'held' };
+      return this.hold(key, e, 'rate', limit.perMs, 'rate limit reached; page held for the next summary');
     }
     const deliveryId = `${key.incidentId}/${key.action}/${key.receiver}`;
     const n: Notification = { kind: e.kind, deliveryId, event: e, pagedLevels, routePath };
@@ -180,29 +191,48 @@ export class Dispatcher {
   /** The events of held pages seen by this run, for the summary's lines (after a restart the record's ids suffice). */
   private readonly heldEvents = new Map<string, NotifyEvent>();
 
-  /** After a restart: held pages get their summary one window later. */
-  resumeHeld(): void {
-    for (const receiver of this.store.heldReceivers()) {
-      const limit = this.receivers.get(receiver)?.rateLimit;
-      this.scheduleSummary(receiver, limit?.perMs ?? 60_000);
-    }
+  private hold(key: DeliveryKey, e: NotifyEvent, hold: string, delayMs: number, why: string): Outcome {
+    this.store.put({ ...key, level: e.incident.level, status: 'held', attempts: 0, eventId: e.cloudEvent.id, updatedAt: this.clock.now(), error: null, hold });
+    this.heldEvents.set(`${key.incidentId}/${key.action}/${key.receiver}`, e);
+    this.log.info({ ...key, hold }, why);
+    this.scheduleSummary(key.receiver, hold, delayMs);
+    return { receiver: key.receiver, result: 'held' };
   }
 
-  private scheduleSummary(receiver: string, delayMs: number): void {
-    if (this.summaryTimers.has(receiver) || this.stopped) return;
+  private holdDelay(receiver: string, hold: string): number {
+    const entry = this.receivers.get(receiver);
+    return (hold === 'rate' ? entry?.rateLimit?.perMs : entry?.groupWaitMs) ?? 60_000;
+  }
+
+  /** After a restart: held pages get their message one wait later. */
+  resumeHeld(): void {
+    for (const { receiver, hold } of this.store.heldGroups()) this.scheduleSummary(receiver, hold, this.holdDelay(receiver, hold));
+  }
+
+  private scheduleSummary(receiver: string, hold: string, delayMs: number): void {
+    const id = `${receiver}|${hold}`;
+    if (this.summaryTimers.has(id) || this.stopped) return;
     this.summaryTimers.set(
-      receiver,
+      id,
       this.clock.setTimeout(() => {
-        this.summaryTimers.delete(receiver);
-        this.sendSummary(receiver).catch((err: unknown) => this.log.error({ err, receiver }, 'rate limit summary failed'));
+        this.summaryTimers.delete(id);
+        this.sendSummary(receiver, hold).catch((err: unknown) => this.log.error({ err, receiver, hold }, 'summary of held pages failed'));
       }, delayMs),
     );
   }
 
-  /** One message listing every held page of `receiver`; the held records become delivered with it. */
-  async sendSummary(receiver: string): Promise<Outcome | undefined> {
-    const held = this.store.held(receiver);
+  /**
+   * One message listing the pages of `receiver` held for `hold`; the held records become
+   * delivered with it. A zone group of one page is sent as that page.
+   */
+  async sendSummary(receiver: string, hold = 'rate'): Promise<Outcome | undefined> {
+    const held = this.store.held(receiver, hold);
     if (held.length === 0) return undefined;
+    const only = held.length === 1 ? this.heldEvents.get(`${held[0]!.incidentId}/${held[0]!.action}/${held[0]!.receiver}`) : undefined;
+    if (only && hold !== 'rate') {
+      this.heldEvents.delete(`${held[0]!.incidentId}/${held[0]!.action}/${held[0]!.receiver}`);
+      return this.deliverOnce(held[0]!, only, [], `grouped by zone (${hold.slice(5)}), alone`, undefined, { group: false, rate: true, release: true });
+    }
     const now = this.clock.now();
     const lines = held.map((h) => {
       const ev = this.heldEvents.get(`${h.incidentId}/${h.action}/${h.receiver}`);
@@ -210,13 +240,16 @@ export class Dispatcher {
       return i ? `${i.hostId}${i.service ? `/${i.service}` : ''} ${i.class} L${h.level}: ${i.summary} (${h.incidentId})` : `incident ${h.incidentId} L${h.level}`;
     });
     const limit = this.receivers.get(receiver)?.rateLimit;
-    const summaryId = `vigil-notify:rate-limit:${receiver}:${new Date(now).toISOString()}`;
+    const summaryId = `vigil-notify:${hold === 'rate' ? 'rate-limit' : hold}:${receiver}:${new Date(now).toISOString()}`;
     const hosts = [...new Set(held.map((h) => this.heldEvents.get(`${h.incidentId}/${h.action}/${h.receiver}`)?.incident.hostId).filter(Boolean))];
     const level = Math.max(...held.map((h) => h.level));
     const data = {
       incidentId: summaryId,
       event: 'escalated',
-      summary: `${held.length} more page${held.length === 1 ? '' : 's'} held by the rate limit${limit ? ` (${limit.pages} per ${Math.round(limit.perMs / 1000)} s)` : ''}${hosts.length ? `: ${hosts.join(', ')}` : ''}`,
+      summary:
+        hold === 'rate'
+          ? `${held.length} more page${held.length === 1 ? '' : 's'} held by the rate limit${limit ? ` (${limit.pages} per ${Math.round(limit.perMs / 1000)} s)` : ''}${hosts.length ? `: ${hosts.join(', ')}` : ''}`
+          : `${held.length} page${held.length === 1 ? '' : 's'} in zone ${hold.slice(5)} within ${Math.round(this.holdDelay(receiver, hold) / 1000)} s${hosts.length ? `: ${hosts.join(', ')}` : ''}`,
       class: 'summary',
       level,
       state: 'open',
@@ -230,7 +263,7 @@ export class Dispatcher {
       held: held.map((h) => ({ incidentId: h.incidentId, action: h.action, level: h.level })),
     } as unknown as NotifyEvent['incident'];
     const e: NotifyEvent = { kind: 'trigger', cloudEvent: makeCloudEvent({ source: this.opts.source, type: `vigil.v1.escalation.l${level}`, subject: summaryId, time: new Date(now), data }) as NotifyEvent['cloudEvent'], incident: data, labels: {} };
-    const out = await this.deliverOnce({ incidentId: summaryId, action: `L${level}`, receiver }, e, [], 'rate limit summary', undefined, false);
+    const out = await this.deliverOnce({ incidentId: summaryId, action: `L${level}`, receiver }, e, [], hold === 'rate' ? 'rate limit summary' : `grouped by zone (${hold.slice(5)})`, undefined, { group: false, rate: false });
     if (out.result === 'delivered') {
       for (const h of held) {
         this.store.put({ ...h, status: 'delivered', updatedAt: this.clock.now(), error: `summarised in ${summaryId}` });
@@ -238,8 +271,8 @@ export class Dispatcher {
         this.heldEvents.delete(`${h.incidentId}/${h.action}/${h.receiver}`);
       }
     } else {
-      // Still held: tried again one window later.
-      this.scheduleSummary(receiver, limit?.perMs ?? 60_000);
+      // Still held: tried again one wait later.
+      this.scheduleSummary(receiver, hold, this.holdDelay(receiver, hold));
     }
     return out;
   }

@@ -40,7 +40,7 @@ export async function startNotifier(config: NotifyConfig, deps: NotifierDeps): P
   const store = new DeliveryStore(config.dataDir);
   const receivers = new Map<string, ReceiverEntry>();
   for (const rc of config.receivers) {
-    receivers.set(rc.name, { receiver: deps.receivers?.get(rc.name) ?? createReceiver(rc), retry: rc.retry, fallback: rc.fallback, rateLimit: rc.rateLimit ? { pages: rc.rateLimit.pages, perMs: rc.rateLimit.per } : undefined });
+    receivers.set(rc.name, { receiver: deps.receivers?.get(rc.name) ?? createReceiver(rc), retry: rc.retry, fallback: rc.fallback, rateLimit: rc.rateLimit ? { pages: rc.rateLimit.pages, perMs: rc.rateLimit.per } : undefined, groupWaitMs: rc.groupWait });
   }
   let deadman: DeadMansSwitch | undefined;
   let seeded = false;

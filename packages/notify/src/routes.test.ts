@@ -144,6 +144,12 @@ route: { receiver: a }
     expect(msg).toContain('line 4: receivers[2].fallback: a receiver cannot be its own fallback ("c")');
   });
 
+  it('rate limits and grouping are refused on receivers that group by incident themselves', () => {
+    expect(bad('receivers:\n  - { name: pd, type: pagerduty, routingKey: k, rateLimit: { pages: 5, per: 1m } }\nroute: { receiver: pd }\n')).toContain(
+      'line 2: receivers[0].rateLimit: not for pagerduty receivers, which group by incident themselves (use it on slack, webhook or email receivers)',
+    );
+  });
+
   it('a YAML syntax error names its line', () => {
     expect(bad('receivers:\n  - name: a\n   type: webhook\n')).toMatch(/^invalid configuration:\n {2}notify\.yaml: line 3: /);
   });

@@ -25,6 +25,8 @@ export interface DeliveryRecord extends DeliveryKey {
   eventId: string;
   updatedAt: number;
   error: string | null;
+  /** Why a `held` page waits: `rate` (the rate limit) or `zone:<zone>` (grouping). */
+  hold?: string | null;
 }
 
 const SCHEMA = `
@@ -38,6 +40,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   event_id TEXT NOT NULL,
   updated_at INTEGER NOT NULL,
   error TEXT,
+  hold TEXT,
   PRIMARY KEY (incident_id, action, receiver)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS host_labels (
@@ -75,15 +78,15 @@ export class DeliveryStore {
     this.db.exec(SCHEMA);
     this.getStmt = this.db.prepare('SELECT * FROM deliveries WHERE incident_id = ? AND action = ? AND receiver = ?');
     this.putStmt = this.db.prepare(
-      `INSERT INTO deliveries (incident_id, action, receiver, level, status, attempts, event_id, updated_at, error)
-       VALUES (@incidentId, @action, @receiver, @level, @status, @attempts, @eventId, @updatedAt, @error)
+      `INSERT INTO deliveries (incident_id, action, receiver, level, status, attempts, event_id, updated_at, error, hold)
+       VALUES (@incidentId, @action, @receiver, @level, @status, @attempts, @eventId, @updatedAt, @error, @hold)
        ON CONFLICT (incident_id, action, receiver) DO UPDATE SET
-         level = excluded.level, status = excluded.status, attempts = excluded.attempts, event_id = excluded.event_id, updated_at = excluded.updated_at, error = excluded.error`,
+         level = excluded.level, status = excluded.status, attempts = excluded.attempts, event_id = excluded.event_id, updated_at = excluded.updated_at, error = excluded.error, hold = excluded.hold`,
     );
     this.pagedStmt = this.db.prepare("SELECT receiver, level FROM deliveries WHERE incident_id = ? AND action LIKE 'L%' AND status IN ('delivered', 'sending', 'held') ORDER BY level");
     this.recentStmt = this.db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE receiver = ? AND action LIKE 'L%' AND status IN ('delivered', 'sending') AND updated_at > ?");
-    this.heldStmt = this.db.prepare("SELECT * FROM deliveries WHERE receiver = ? AND status = 'held' ORDER BY updated_at");
-    this.heldReceiversStmt = this.db.prepare("SELECT DISTINCT receiver FROM deliveries WHERE status = 'held'");
+    this.heldStmt = this.db.prepare("SELECT * FROM deliveries WHERE receiver = ? AND hold = ? AND status = 'held' ORDER BY updated_at");
+    this.heldReceiversStmt = this.db.prepare("SELECT DISTINCT receiver, hold FROM deliveries WHERE status = 'held'");
     this.labelsGet = this.db.prepare('SELECT labels FROM host_labels WHERE host_id = ?');
     this.labelsPut = this.db.prepare('INSERT INTO host_labels (host_id, labels, updated_at) VALUES (?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET labels = excluded.labels, updated_at = excluded.updated_at');
   }
@@ -98,17 +101,17 @@ export class DeliveryStore {
     return (this.recentStmt.get(receiver, since) as { n: number }).n;
   }
 
-  /** Pages held back by `receiver`'s rate limit, oldest first. */
-  held(receiver: string): DeliveryRecord[] {
-    return (this.heldStmt.all(receiver) as Row[]).map(fromRow);
+  /** Pages of `receiver` held for `hold` (`rate`, `zone:<zone>`), oldest first. */
+  held(receiver: string, hold: string): DeliveryRecord[] {
+    return (this.heldStmt.all(receiver, hold) as Row[]).map(fromRow);
   }
 
-  heldReceivers(): string[] {
-    return (this.heldReceiversStmt.all() as { receiver: string }[]).map((r) => r.receiver);
+  heldGroups(): { receiver: string; hold: string }[] {
+    return this.heldReceiversStmt.all() as { receiver: string; hold: string }[];
   }
 
   put(r: DeliveryRecord): void {
-    this.putStmt.run(r);
+    this.putStmt.run({ ...r, hold: r.hold ?? null });
   }
 
   /** The receivers paged for an incident (or possibly paged: outcome unknown), with their levels. */
@@ -152,8 +155,9 @@ interface Row {
   event_id: string;
   updated_at: number;
   error: string | null;
+  hold: string | null;
 }
 
 function fromRow(r: Row): DeliveryRecord {
-  return { incidentId: r.incident_id, action: r.action, receiver: r.receiver, level: r.level, status: r.status, attempts: r.attempts, eventId: r.event_id, updatedAt: r.updated_at, error: r.error };
+  return { incidentId: r.incident_id, action: r.action, receiver: r.receiver, level: r.level, status: r.status, attempts: r.attempts, eventId: r.event_id, updatedAt: r.updated_at, error: r.error, hold: r.hold };
 }

@@ -33,6 +33,8 @@ const common = {
   fallback: z.string().min(1).optional(),
   /** At most `pages` pages per `per`; the rest are held and sent as one summary a window later. */
   rateLimit: z.object({ pages: z.number().int().min(1), per: durationMs }).strict().optional(),
+  /** Pages of one zone within this time (counted from the first) go out as one message. */
+  groupWait: durationMs.optional(),
 };
 
 type TypeConfig<T> = T extends ReceiverType<infer S> ? z.output<S> & CommonReceiverConfig & { type: T['type'] } : never;

@@ -65,4 +65,5 @@ export interface CommonReceiverConfig {
   /** The receiver that gets the page when this one failed every attempt. */
   fallback?: string | undefined;
   rateLimit?: { pages: number; per: number } | undefined;
+  groupWait?: number | undefined;
 }
