@@ -150,6 +150,13 @@ route: { receiver: a }
     );
   });
 
+  it('a template with an unknown placeholder is an error naming its line, not a missing page', () => {
+    const msg = bad('receivers:\n  - name: chat\n    type: slack\n    url: "http://127.0.0.1:1/s"\n    template:\n      title: "{{host}} is down"\n      body: "fix: {{fixx}}"\nroute: { receiver: chat }\n');
+    expect(msg).toContain('line 7: receivers[0].template.body: unknown placeholder {{fixx}} (known: kind, what, host, service, class, classWords, level, summary, rootCause, diagnosis, fix, reason, incident, url, zone, labels)');
+    expect(msg).not.toContain('template.title');
+    expect(bad('receivers:\n  - { name: chat, type: slack, url: "http://127.0.0.1:1/s", template: { title: "{{host" } }\nroute: { receiver: chat }\n')).toContain('receivers[0].template.title: a "{{" without a matching "}}"');
+  });
+
   it('a YAML syntax error names its line', () => {
     expect(bad('receivers:\n  - name: a\n   type: webhook\n')).toMatch(/^invalid configuration:\n {2}notify\.yaml: line 3: /);
   });

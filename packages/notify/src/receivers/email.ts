@@ -1,6 +1,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import { z } from 'zod';
 import { detailLines, title } from '../message.js';
+import { render } from '../template.js';
 import { DeliveryError, type CommonReceiverConfig, type Receiver, type ReceiverType } from './types.js';
 
 const schema = z
@@ -49,8 +50,8 @@ function create(c: Config): Receiver {
         await transport.sendMail({
           from: c.from,
           to: c.to,
-          subject: `[Vigil] ${title(n.kind, n.event)}`,
-          text: `${detailLines(n.kind, n.event, n.routePath).join('\n')}\n`,
+          subject: `[Vigil] ${c.template?.title ? render(c.template.title, n.kind, n.event) : title(n.kind, n.event)}`,
+          text: `${c.template?.body ? render(c.template.body, n.kind, n.event) : detailLines(n.kind, n.event, n.routePath).join('\n')}\n`,
           messageId: `<${encodeURIComponent(n.deliveryId)}@${domain}>`,
           references: [pageId],
           headers: { 'X-Vigil-Delivery': n.deliveryId, 'X-Vigil-Incident': i.incidentId },

@@ -4,6 +4,7 @@ import { alertmanagerReceiver } from './alertmanager.js';
 import { emailReceiver } from './email.js';
 import { pagerDutyReceiver } from './pagerduty.js';
 import { slackReceiver } from './slack.js';
+import { templateSchema } from '../template.js';
 import type { CommonReceiverConfig, Receiver, ReceiverType } from './types.js';
 import { webhookReceiver } from './webhook.js';
 
@@ -33,6 +34,8 @@ const common = {
   fallback: z.string().min(1).optional(),
   /** At most `pages` pages per `per`; the rest are held and sent as one summary a window later. */
   rateLimit: z.object({ pages: z.number().int().min(1), per: durationMs }).strict().optional(),
+  /** Overrides of the message text (Slack and email use it): `{{placeholders}}`, see docs/notify.md. */
+  template: templateSchema.optional(),
   /** Pages of one zone within this time (counted from the first) go out as one message. */
   groupWait: durationMs.optional(),
 };

@@ -76,6 +76,20 @@ describe('receiver - Slack-compatible webhook', () => {
   });
 });
 
+describe('receiver - templates', () => {
+  it('a template replaces the title and the body; placeholders are filled from the incident', async () => {
+    const slack = await RecordingReceiver.start();
+    try {
+      await receiver(`{ name: r, type: slack, url: "${slack.url('/s')}", template: { title: "{{what}} is down (L{{level}})", body: "{{classWords}}\\nfix: {{fix}}\\n{{url}}" } }`).send(note('trigger', 3));
+      const body = slack.requests[0]!.json as { text: string; blocks: { text?: { text: string } }[] };
+      expect(body.text).toBe(':rotating_light: web-1/nginx is down (L3)');
+      expect(body.blocks[1]!.text!.text).toBe('Service-level failure; try restarting the service.\nfix: Fix /etc/nginx/nginx.conf and run nginx -t\nhttp://127.0.0.1:7401/v1/incidents/inc-1');
+    } finally {
+      await slack.close();
+    }
+  });
+});
+
 describe('receiver - generic webhook', () => {
   it('posts the CloudEvent as published, signed with HMAC-SHA256, with a delivery id', async () => {
     const hook = await RecordingReceiver.start();

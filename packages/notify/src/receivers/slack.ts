@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { detailLines, title } from '../message.js';
+import { render } from '../template.js';
 import { post } from './http.js';
 import type { CommonReceiverConfig, Notification, Receiver, ReceiverType } from './types.js';
 
@@ -15,9 +16,9 @@ type Config = z.output<typeof schema> & CommonReceiverConfig;
 const EMOJI = { trigger: ':rotating_light:', acknowledge: ':eyes:', resolve: ':white_check_mark:' } as const;
 
 /** `text` is what notifications and old clients show; `blocks` is the formatted message. */
-export function slackBody(n: Notification): { text: string; blocks: unknown[] } {
-  const head = `${EMOJI[n.kind]} ${title(n.kind, n.event)}`;
-  const lines = detailLines(n.kind, n.event, n.routePath);
+export function slackBody(n: Notification, template?: CommonReceiverConfig['template']): { text: string; blocks: unknown[] } {
+  const head = `${EMOJI[n.kind]} ${template?.title ? render(template.title, n.kind, n.event) : title(n.kind, n.event)}`;
+  const lines = template?.body ? render(template.body, n.kind, n.event).split('\n') : detailLines(n.kind, n.event, n.routePath);
   const url = n.event.incident.url;
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: head.slice(0, 150), emoji: true } },
@@ -32,7 +33,7 @@ function create(c: Config): Receiver {
     name: c.name,
     type: 'slack',
     async send(n) {
-      await post(c.url, JSON.stringify(slackBody(n)), {}, c.timeout);
+      await post(c.url, JSON.stringify(slackBody(n, c.template)), {}, c.timeout);
     },
   };
 }

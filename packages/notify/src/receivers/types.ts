@@ -66,4 +66,5 @@ export interface CommonReceiverConfig {
   fallback?: string | undefined;
   rateLimit?: { pages: number; per: number } | undefined;
   groupWait?: number | undefined;
+  template?: { title?: string | undefined; body?: string | undefined } | undefined;
 }
