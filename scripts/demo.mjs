@@ -362,7 +362,8 @@ async function main() {
   const waiters = [];
   nc.subscribe('vigil.v1.>', {
     callback: (err, msg) => {
-      if (err) return;
+      // The coordinator's liveness beat (for vigil-notify's dead man's switch) is not news.
+      if (err || msg.subject.startsWith('vigil.v1.coordinator.heartbeat.')) return;
       const at = performance.now();
       let ce;
       try {

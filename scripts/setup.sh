@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine that has Node.js 20 for Vigil: system packages
-# (nats-server, ping, openssl), the pinned pnpm, dependencies and the build.
+# (nats-server, ping, openssl, prometheus-alertmanager for vigil-notify's receiver tests),
+# the pinned pnpm, dependencies and the build.
 # Safe to run again; it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,9 @@ command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need_a
 command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+# vigil-notify's Alertmanager receiver is tested against the real one; its systemd unit is
+# not started by the tests (they run the binary on a loopback port of their own).
+[ -x /usr/bin/prometheus-alertmanager ] || [ -n "${ALERTMANAGER_BIN:-}" ] || need_apt+=(prometheus-alertmanager)
 command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1 || need_apt+=(make g++ python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"

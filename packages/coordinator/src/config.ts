@@ -100,6 +100,8 @@ export const coordinatorConfigSchema = z
     flapWindow: durationMs.default(10 * 60_000),
     /** How often escalation deadlines are checked. @default 1s */
     incidentTick: durationMs.default(1000),
+    /** How often `vigil.v1.coordinator.heartbeat.<id>` is published, for dead man's switches (vigil-notify). @default 10s */
+    heartbeatInterval: durationMs.refine((ms) => ms >= 100, 'at least 100ms').default(10_000),
     /** Peer agents asked to probe a silent host besides the coordinator. @default 3 */
     diagnosisPeers: z.coerce.number().int().min(0).max(16).default(3),
     /**

@@ -7,6 +7,8 @@ import type { CoordinatorConfig } from './config.js';
 import { SilenceDetector } from './detector/silence-detector.js';
 import { buildApp } from './http/app.js';
 import { CoordinatorMetrics } from './metrics.js';
+import { startCoordinatorHeartbeat } from './outbox/heartbeat.js';
+import { NOTIFY_RECEIPTS_SUBJECT, parseNotifyReceipt, receiptSummary } from './outbox/notify-receipts.js';
 import { NatsLink } from './outbox/nats-link.js';
 import { OutboxPublisher } from './outbox/publisher.js';
 import { HeartbeatWriter } from './registry/heartbeat-writer.js';
@@ -165,6 +167,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   );
   registry.load();
   nats?.start();
+  const heartbeat = nats ? startCoordinatorHeartbeat(nats, clock, { coordinatorId: config.id, source, intervalMs: config.heartbeatInterval }) : undefined;
   const cluster = config.cluster && nats ? await joinCluster(config, nats, registry, clock, log.child({ part: 'cluster' })) : undefined;
 
   const incidentOpts = { escalationMs: (c: ProblemClass) => config.escalation[c], settleMs: config.settleWindow, flap: { changes: config.flapChanges, windowMs: config.flapWindow }, tickMs: config.incidentTick, source, apiBase: links.apiBase, storeGuard };
@@ -181,6 +184,11 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     log.child({ part: 'incidents' }),
     incidentOpts,
   );
+  // The timeline says what reached people, from vigil-notify's receipts, not what was meant to.
+  nats?.subscribe(NOTIFY_RECEIPTS_SUBJECT, (subject, body) => {
+    const r = parseNotifyReceipt(subject, body);
+    if (r && incidents.get(r.incidentId)) incidents.note(r.incidentId, 'notification', receiptSummary(r), r);
+  });
   detector.start();
   publisher?.start();
 
@@ -335,6 +343,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       await plain?.close();
       await app.close();
       writer.flush();
+      heartbeat?.stop();
       await publisher?.stop();
       const lost = storeGuard.stop();
       if (lost > 0) log.warn({ lost }, 'stopping while the store cannot write: writes kept for catch-up are lost; agents resend their unacked events');

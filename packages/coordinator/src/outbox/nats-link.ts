@@ -61,6 +61,7 @@ export class NatsLink {
         }
         this.nc = nc;
         this.js = nc.jetstream({ timeout: 3000 });
+        for (const s of this.subscriptions) this.subscribeOn(nc, s.subject, s.onMessage);
         this.setConnected(true);
         this.log.info({ server: nc.getServer() }, 'connected to NATS');
         void this.watchStatus(nc);
@@ -104,6 +105,38 @@ export class NatsLink {
       this.streamReady = false;
       throw err;
     }
+  }
+
+  private readonly subscriptions: { subject: string; onMessage: (subject: string, body: string) => void }[] = [];
+
+  /**
+   * A plain subscription, made as soon as (and kept while) the connection exists; the
+   * client renews it on every reconnect.
+   */
+  subscribe(subject: string, onMessage: (subject: string, body: string) => void): void {
+    this.subscriptions.push({ subject, onMessage });
+    if (this.nc) this.subscribeOn(this.nc, subject, onMessage);
+  }
+
+  private subscribeOn(nc: NatsConnection, subject: string, onMessage: (subject: string, body: string) => void): void {
+    nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err) return;
+        try {
+          onMessage(msg.subject, msg.string());
+        } catch (e) {
+          this.log.warn({ err: e, subject: msg.subject }, 'subscription handler failed');
+        }
+      },
+    });
+  }
+
+  /** A plain (non-JetStream) publish that is dropped unless connected now; false when dropped. */
+  publishNow(subject: string, payload: string): boolean {
+    const nc = this.nc;
+    if (!nc || !this.connected) return false;
+    nc.publish(subject, payload);
+    return true;
   }
 
   async ensureStream(): Promise<void> {

@@ -57,9 +57,10 @@ export class RunbookLevelActions implements LevelActions {
       case 'failover':
         return m.requestAction(i, 'failover', `level ${level}: activate the backup for ${i.hostId}${i.service ? `/${i.service}` : ''}`);
       case 'notify_operations':
-        return m.note(i.id, 'notification', `operations team notified (level ${level})`);
+        // Only what happened: the event is published; a delivery is recorded from vigil-notify's receipt.
+        return m.note(i.id, 'notification', `level ${level} escalation published for the operations team`);
       case 'page_emergency':
-        return m.note(i.id, 'notification', `emergency response team paged (level ${level}): manual intervention needed`);
+        return m.note(i.id, 'notification', `level ${level} escalation published for the emergency team: manual intervention needed`);
     }
   }
 
