@@ -1,0 +1,83 @@
+import fc from 'fast-check';
+
+/**
+ * Settings shared by every fuzz target: a fixed seed, so a failure seen once is seen again
+ * on every run (and its counterexample can be kept as a unit test), and a run count small
+ * enough that the whole set stays well under a minute on two busy cores.
+ *
+ * `VIGIL_FUZZ_RUNS` scales it for a long run: `20x` multiplies every target's count, a
+ * bare number sets every target to that many inputs. `VIGIL_FUZZ_SEED` replays another seed.
+ */
+export const FUZZ_SEED = Number(process.env['VIGIL_FUZZ_SEED'] ?? 20261203);
+
+export function fuzzRuns(base: number): number {
+  const spec = process.env['VIGIL_FUZZ_RUNS']?.trim();
+  if (!spec) return base;
+  const times = /^(\d+(?:\.\d+)?)x$/.exec(spec);
+  if (times) return Math.max(1, Math.round(base * Number(times[1])));
+  if (/^\d+$/.test(spec)) return Math.max(1, Number(spec));
+  throw new Error(`VIGIL_FUZZ_RUNS="${spec}" is neither a count (500) nor a factor (20x)`);
+}
+
+/**
+ * Checks `predicate` on `base` (scaled) inputs drawn from `arb`, with the shared seed, and
+ * prints how many it tried as a `[measure] fuzz <target>: N inputs` line. The predicate
+ * fails by throwing (an `expect`), so a throw that escapes the parser fails it too.
+ */
+export function fuzz<T>(target: string, base: number, arb: fc.Arbitrary<T>, predicate: (value: T) => void): void {
+  let tried = 0;
+  const started = performance.now();
+  try {
+    fc.assert(
+      fc.property(arb, (v) => {
+        tried++;
+        predicate(v);
+      }),
+      { seed: FUZZ_SEED, numRuns: fuzzRuns(base) },
+    );
+  } finally {
+    report(target, tried, started);
+  }
+}
+
+/** `fuzz` for a predicate that awaits (an HTTP request, a stream). */
+export async function fuzzAsync<T>(target: string, base: number, arb: fc.Arbitrary<T>, predicate: (value: T) => Promise<void>): Promise<void> {
+  let tried = 0;
+  const started = performance.now();
+  try {
+    await fc.assert(
+      fc.asyncProperty(arb, async (v) => {
+        tried++;
+        await predicate(v);
+      }),
+      { seed: FUZZ_SEED, numRuns: fuzzRuns(base) },
+    );
+  } finally {
+    report(target, tried, started);
+  }
+}
+
+function report(target: string, tried: number, started: number): void {
+  console.log(`[measure] fuzz ${target}: ${tried} inputs in ${Math.round(performance.now() - started)} ms`);
+}
+
+/** Strings as parsers meet them: printable, full Unicode, control characters and lone surrogates. */
+export const oddString = (maxLength = 200): fc.Arbitrary<string> =>
+  fc.oneof(
+    fc.string({ maxLength }),
+    fc.string({ unit: 'grapheme', maxLength }),
+    fc.string({ unit: 'binary', maxLength }),
+    fc.constantFrom('', ' ', '\n', '\r\n', '\0', '\u2028', '\ud800', '=', ':', '-', '9'.repeat(400), 'NaN', 'Infinity', '1e309', '-0', '0x10', '__proto__', 'constructor'),
+  );
+
+/** Text built from the given pieces (tokens of a format) and odd strings, joined by the format's separators. */
+export function textOf(pieces: readonly string[], separators: readonly string[], maxPieces = 60): fc.Arbitrary<string> {
+  return fc
+    .array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...pieces) }, { weight: 1, arbitrary: oddString(40) }, { weight: 2, arbitrary: fc.constantFrom(...separators) }), { maxLength: maxPieces })
+    .map((parts) => parts.join(''));
+}
+
+/** The first line of a message, for asserting how a refusal reads. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
