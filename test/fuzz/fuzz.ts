@@ -81,3 +81,57 @@ export function textOf(pieces: readonly string[], separators: readonly string[],
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * Captured real output, damaged the ways a read can damage it: cut anywhere, a line
+ * dropped or repeated, a span overwritten with odd text, numbers blown up. Starting from
+ * real output reaches the parser's deeper branches, which random text rarely does.
+ */
+export function mutated(samples: readonly string[]): fc.Arbitrary<string> {
+  const edit = fc.oneof(
+    fc.record({ t: fc.constant('cut' as const), at: fc.nat() }),
+    fc.record({ t: fc.constant('drop' as const), at: fc.nat() }),
+    fc.record({ t: fc.constant('repeat' as const), at: fc.nat(), times: fc.integer({ min: 2, max: 50 }) }),
+    fc.record({ t: fc.constant('put' as const), at: fc.nat(), len: fc.nat({ max: 12 }), text: oddString(24) }),
+    fc.record({ t: fc.constant('number' as const), at: fc.nat(), text: fc.constantFrom('-1', '1.5', '1e309', '9'.repeat(40), 'NaN', '0x1f', '', ' ', '18446744073709551615') }),
+  );
+  return fc.tuple(fc.constantFrom(...samples), fc.array(edit, { maxLength: 4 })).map(([sample, edits]) => {
+    let s = sample;
+    for (const e of edits) {
+      const lines = s.split('\n');
+      const i = lines.length > 0 ? e.at % lines.length : 0;
+      switch (e.t) {
+        case 'cut':
+          s = s.slice(0, e.at % (s.length + 1));
+          break;
+        case 'drop':
+          lines.splice(i, 1);
+          s = lines.join('\n');
+          break;
+        case 'repeat':
+          lines.splice(i, 0, ...Array<string>(e.times).fill(lines[i] ?? ''));
+          s = lines.join('\n');
+          break;
+        case 'put': {
+          const at = e.at % (s.length + 1);
+          s = s.slice(0, at) + e.text + s.slice(at + e.len);
+          break;
+        }
+        case 'number': {
+          let n = 0;
+          s = s.replace(/\d+/g, (d) => (n++ === e.at % 64 ? e.text : d));
+          break;
+        }
+      }
+    }
+    return s;
+  });
+}
+
+/** Asserts a refusal is an Error whose message is one bounded line (the value quoted cut short). */
+export function expectClearError(err: unknown, maxChars = 400): void {
+  if (!(err instanceof Error)) throw new Error(`threw a non-Error: ${String(err)}`);
+  if (err.message.length === 0 || err.message.length > maxChars) {
+    throw new Error(`refusal message is ${err.message.length} characters (expected 1-${maxChars}): ${err.message.slice(0, 200)}`);
+  }
+}
