@@ -73,3 +73,17 @@ export function describeIssues(error: z.ZodError, input: unknown, prefix = ''): 
     return quoted ? `${field}: ${issue.message}` : `${field}: ${issue.message} (got ${show(valueAt(input, issue.path))})`;
   });
 }
+
+/** Most problems one refusal lists; the first ones are the ones to fix. */
+export const MAX_LISTED_ISSUES = 5;
+
+/**
+ * The problems as one line for a refusal (a gRPC status, an HTTP error body, a warn log):
+ * the first five, then how many more. A heartbeat with 256 bad services once gave a 40 KB
+ * status message, logged whole on every reconnect.
+ */
+export function summariseIssues(error: z.ZodError, input: unknown, prefix = ''): string {
+  const lines = describeIssues({ issues: error.issues.slice(0, MAX_LISTED_ISSUES) } as z.ZodError, input, prefix);
+  const more = error.issues.length - lines.length;
+  return more > 0 ? `${lines.join('; ')}; (${more} more problem${more === 1 ? '' : 's'})` : lines.join('; ');
+}
