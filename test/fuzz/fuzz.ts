@@ -19,6 +19,11 @@ export function fuzzRuns(base: number): number {
   throw new Error(`VIGIL_FUZZ_RUNS="${spec}" is neither a count (500) nor a factor (20x)`);
 }
 
+/** A test's time limit for a fuzz target, grown with VIGIL_FUZZ_RUNS so a long run is not cut short. */
+export function fuzzTimeout(baseMs = 30_000): number {
+  return Math.max(baseMs, Math.ceil((baseMs * fuzzRuns(1000)) / 1000));
+}
+
 /**
  * Checks `predicate` on `base` (scaled) inputs drawn from `arb`, with the shared seed, and
  * prints how many it tried as a `[measure] fuzz <target>: N inputs` line. The predicate

@@ -15,7 +15,7 @@ import {
   type AgentMessage,
 } from '@vigil/shared';
 import { startStreamFixture, type StreamFixture } from '../../packages/coordinator/src/test-support/stream-fixture.js';
-import { fuzz, fuzzAsync } from './fuzz.js';
+import { fuzz, fuzzAsync, fuzzTimeout } from './fuzz.js';
 
 const connect = guardedAgentService().Connect!;
 const serialize = connect.requestSerialize as (m: unknown) => Buffer;
@@ -68,7 +68,7 @@ function judge(msg: AgentMessage): string[] {
 
 describe('fuzz - gRPC messages from bytes', () => {
   it('the guarded decoder never throws: a message or an Undecodable naming the problem; every refusal names the field and quotes a capped value', () => {
-    fuzz('grpc AgentMessage decode + schemas', 4000, bytes, (buf) => {
+    fuzz('grpc AgentMessage decode + schemas', 2500, bytes, (buf) => {
       const out = connect.requestDeserialize(buf) as unknown;
       if (isUndecodable(out)) {
         expect(out.undecodable).toBe('malformed');
@@ -80,21 +80,21 @@ describe('fuzz - gRPC messages from bytes', () => {
         expect(line.length).toBeLessThanOrEqual(400);
       }
     });
-  });
+  }, fuzzTimeout());
 
   it('an oversized message is refused unread', () => {
     const out = connect.requestDeserialize(Buffer.alloc(256 * 1024 + 1)) as unknown;
     expect(isUndecodable(out) && out.undecodable).toBe('too_large');
-  });
+  }, fuzzTimeout());
 
   it('the message schemas never throw on any value where a message body is expected', () => {
-    fuzz('message schemas on any value', 3000, fc.tuple(fc.constantFrom(...(Object.keys(SCHEMAS) as (keyof typeof SCHEMAS)[])), fc.anything({ maxDepth: 4 })), ([body, value]) => {
+    fuzz('message schemas on any value', 1500, fc.tuple(fc.constantFrom(...(Object.keys(SCHEMAS) as (keyof typeof SCHEMAS)[])), fc.anything({ maxDepth: 4 })), ([body, value]) => {
       for (const line of judge({ body, [body]: value } as unknown as AgentMessage)) expect(line.length).toBeLessThanOrEqual(400);
     });
-  });
+  }, fuzzTimeout());
 
   it('the agent side: a CoordinatorMessage decodes or throws an Error (grpc-js turns it into a status); a probe request is validated to ok or a bounded message', () => {
-    fuzz('grpc CoordinatorMessage decode', 3000, fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), (buf) => {
+    fuzz('grpc CoordinatorMessage decode', 1500, fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), (buf) => {
       let msg: { probe?: unknown } | undefined;
       try {
         msg = decodeCoordinatorMessage(buf) as { probe?: unknown };
@@ -107,11 +107,11 @@ describe('fuzz - gRPC messages from bytes', () => {
         if (!v.ok) expect(v.message.length).toBeLessThanOrEqual(2000);
       }
     });
-    fuzz('probe request validation', 3000, fc.anything({ maxDepth: 3 }), (value) => {
+    fuzz('probe request validation', 1500, fc.anything({ maxDepth: 3 }), (value) => {
       const v = validateProbeRequest(value);
       if (!v.ok) expect(v.message.length).toBeGreaterThan(0);
     });
-  });
+  }, fuzzTimeout());
 });
 
 describe('fuzz - gRPC messages into a real coordinator', () => {
@@ -121,7 +121,7 @@ describe('fuzz - gRPC messages into a real coordinator', () => {
   });
   afterAll(async () => {
     await fx?.close();
-  });
+  }, fuzzTimeout());
 
   /** One raw stream: the frames as they are, then end; resolves with the status the agent would see. */
   async function send(frames: Buffer[]): Promise<{ code: number; details: string }> {
@@ -134,7 +134,7 @@ describe('fuzz - gRPC messages into a real coordinator', () => {
   it('no byte sequence gets an INTERNAL or UNKNOWN status or stops the coordinator; refusals say what was wrong', async () => {
     let n = 0;
     const streams = fc.tuple(fc.boolean(), fc.array(bytes, { minLength: 1, maxLength: 3 }));
-    await fuzzAsync('grpc stream into a real coordinator', 80, streams, async ([withHello, frames]) => {
+    await fuzzAsync('grpc stream into a real coordinator', 50, streams, async ([withHello, frames]) => {
       const first = withHello ? [serialize({ hello: hello(`fuzz-${n++}`) })] : [];
       const s = await send([...first, ...frames]);
       expect([Status.INTERNAL, Status.UNKNOWN]).not.toContain(s.code);
@@ -148,7 +148,7 @@ describe('fuzz - gRPC messages into a real coordinator', () => {
     t.call.write({ hello: hello('after-fuzz') });
     await expect.poll(() => t.got.some((m) => m.welcome), { timeout: 10_000 }).toBe(true);
     t.call.end();
-  });
+  }, fuzzTimeout());
 
   it('a heartbeat with hundreds of bad fields is refused with INVALID_ARGUMENT and a readable, bounded reason', async () => {
     const hb = serialize({ heartbeat: { seq: 1, sentAtMs: 1, resources: null, collectors: [], services: Array.from({ length: 256 }, (_, i) => badService(i)), findings: [] } });
@@ -158,5 +158,5 @@ describe('fuzz - gRPC messages into a real coordinator', () => {
     // The first problems and a count, not all 1,280 of them (once a 40 KB status message).
     expect(s.details).toMatch(/; \(\d+ more problems\)$/);
     expect(s.details.length).toBeLessThanOrEqual(2000);
-  });
+  }, fuzzTimeout());
 });

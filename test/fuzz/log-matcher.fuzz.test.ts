@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, MAX_MATCHED_LINE_CHARS, RUNBOOK_LOG_PATTERNS, compileLogPatterns, mergeLogPatterns, runbookLogMatcher, type LogPattern, type LogPatternTable } from '@vigil/shared';
 import { parseAccessLogLine } from '../../packages/agent/src/logs/access-log.js';
 import { parseJournalLine } from '../../packages/agent/src/logs/journal.js';
-import { fuzz, mutated, oddString, textOf } from './fuzz.js';
+import { fuzz, mutated, oddString, textOf, fuzzTimeout } from './fuzz.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const accessLog = readFileSync(join(HERE, '..', '..', 'packages', 'agent', 'src', 'logs', 'fixtures', 'access.log'), 'utf8').split('\n').filter(Boolean);
@@ -41,16 +41,16 @@ const patternEntry = fc.record({
 describe('fuzz - log lines into the matcher', () => {
   it('the compiled runbook matcher agrees with a plain check of every pattern, on any line', () => {
     const matcher = runbookLogMatcher();
-    fuzz('log matcher (runbook table)', 3000, logLine, (line) => {
+    fuzz('log matcher (runbook table)', 2000, logLine, (line) => {
       const want = naive(matcher.table, line);
       expect(matcher.match(line).map((e) => e.cause)).toEqual(want);
       expect(matcher.test(line)).toBe(want.length > 0);
     });
-  });
+  }, fuzzTimeout());
 
   it('configured patterns: refused with a ConfigError naming the field, or compiled into a matcher that agrees with a plain check and stays fast', () => {
     let accepted = 0;
-    fuzz('log patterns config + matcher', 1500, fc.tuple(fc.array(patternEntry, { maxLength: 3 }), fc.array(logLine, { maxLength: 4 })), ([extra, lines]) => {
+    fuzz('log patterns config + matcher', 800, fc.tuple(fc.array(patternEntry, { maxLength: 3 }), fc.array(logLine, { maxLength: 4 })), ([extra, lines]) => {
       let table: LogPatternTable;
       try {
         table = mergeLogPatterns(extra);
@@ -78,7 +78,7 @@ describe('fuzz - log lines into the matcher', () => {
     console.log(`[measure] fuzz log patterns config: ${accepted} tables accepted and matched`);
     // The generator must reach the matcher, not only the refusals.
     expect(accepted).toBeGreaterThan(0);
-  });
+  }, fuzzTimeout());
 });
 
 describe('fuzz - log line parsers', () => {
@@ -91,15 +91,15 @@ describe('fuzz - log line parsers', () => {
       expect(Number.isFinite(e.timeMs)).toBe(true);
       if (e.bytes !== null) expect(Number.isSafeInteger(e.bytes)).toBe(true);
     });
-  });
+  }, fuzzTimeout());
 
   it('journal JSON lines: an entry with a message, or null, whatever the JSON', () => {
     const entry = fc.record({ MESSAGE: fc.oneof(fc.string(), fc.array(fc.integer({ min: -300, max: 300 })), fc.array(fc.oneof(fc.string(), fc.array(fc.nat(255)))), fc.jsonValue()), _SYSTEMD_UNIT: fc.jsonValue(), PRIORITY: fc.jsonValue() }, { requiredKeys: [] });
-    fuzz('journal json line', 3000, fc.oneof(oddString(), fc.json(), entry.map((o) => JSON.stringify(o))), (line) => {
+    fuzz('journal json line', 1500, fc.oneof(oddString(), fc.json(), entry.map((o) => JSON.stringify(o))), (line) => {
       const e = parseJournalLine(line);
       if (e === null) return;
       expect(typeof e.message).toBe('string');
       if (e.priority !== null) expect(e.priority >= 0 && e.priority <= 7).toBe(true);
     });
-  });
+  }, fuzzTimeout());
 });

@@ -10,7 +10,7 @@ import { isJournalOomLine, parseKernelOomLine, parseKmsgDump, parseKmsgRecord, p
 import { parseCgroupProcs, parseProcStat, parseProcStatm, parseUptime } from '../../packages/agent/src/services/procfs.js';
 import { describeMainExit, lastRun, parseShowOutput, toUnitProperties, unitStatus } from '../../packages/agent/src/services/systemd-show.js';
 import { parseJournalJson } from '../../packages/agent/src/services/journal.js';
-import { expectClearError, fuzz, mutated, oddString } from './fuzz.js';
+import { expectClearError, fuzz, mutated, oddString, fuzzTimeout } from './fuzz.js';
 
 const AGENT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'packages', 'agent', 'src');
 const read = (dir: string, match: RegExp): string[] =>
@@ -34,7 +34,7 @@ describe('fuzz - /proc text', () => {
   const pidStat = read('services/fixtures', /^proc-pid-stat-/);
 
   it('/proc/<pid>/stat: a clear Error or whole non-negative counts', () => {
-    fuzz('proc pid stat', 2000, fc.oneof(mutated(pidStat), oddString()), (text) => {
+    fuzz('proc pid stat', 1200, fc.oneof(mutated(pidStat), oddString()), (text) => {
       const s = attempt(() => parseProcStat(text));
       if (!s) return;
       for (const k of ['pid', 'ppid', 'pgrp', 'session', 'utime', 'stime', 'starttime', 'rssPages'] as const) {
@@ -42,22 +42,22 @@ describe('fuzz - /proc text', () => {
       }
       expect(s.pid).toBeGreaterThan(0);
     });
-  });
+  }, fuzzTimeout());
 
   it('/proc/<pid>/statm, /proc/uptime, cgroup.procs: a clear Error or sane numbers', () => {
     const samples = [...read('services/fixtures', /^proc-pid-statm|^proc-uptime/), '1\n2\n300\n'];
-    fuzz('proc statm/uptime/cgroup.procs', 2000, fc.oneof(mutated(samples), oddString()), (text) => {
+    fuzz('proc statm/uptime/cgroup.procs', 1200, fc.oneof(mutated(samples), oddString()), (text) => {
       const m = attempt(() => parseProcStatm(text));
       if (m) for (const v of Object.values(m)) expect(count(v)).toBe(true);
       const up = attempt(() => parseUptime(text));
       if (up !== undefined) expect(Number.isFinite(up) && up >= 0).toBe(true);
       for (const pid of parseCgroupProcs(text)) expect(count(pid) && pid > 0).toBe(true);
     });
-  });
+  }, fuzzTimeout());
 
   it('/proc/stat and /proc/loadavg: a clear Error or finite figures', () => {
     const samples = read('collectors/fixtures', /^proc-stat|^loadavg/);
-    fuzz('proc stat/loadavg', 2000, fc.oneof(mutated(samples), oddString()), (text) => {
+    fuzz('proc stat/loadavg', 1200, fc.oneof(mutated(samples), oddString()), (text) => {
       const s = attempt(() => parseCpuStat(text));
       if (s) {
         expect(Number.isFinite(s.times.busy) && Number.isFinite(s.times.total)).toBe(true);
@@ -66,11 +66,11 @@ describe('fuzz - /proc text', () => {
       const l = attempt(() => parseLoadAvg(text));
       if (l) for (const v of Object.values(l)) expect(Number.isFinite(v) && v >= 0).toBe(true);
     });
-  });
+  }, fuzzTimeout());
 
   it('/proc/net/dev and /proc/self/mounts: a clear Error or well-formed rows', () => {
     const samples = read('collectors/fixtures', /^net-dev|^mounts/);
-    fuzz('proc net/dev, mounts', 2000, fc.oneof(mutated(samples), oddString()), (text) => {
+    fuzz('proc net/dev, mounts', 1200, fc.oneof(mutated(samples), oddString()), (text) => {
       const rows = attempt(() => parseNetDev(text));
       for (const r of rows ?? []) {
         expect(r.name.length).toBeGreaterThan(0);
@@ -78,11 +78,11 @@ describe('fuzz - /proc text', () => {
       }
       for (const m of attempt(() => parseMounts(text)) ?? []) expect(m.device && m.mount && m.fsType).toBeTruthy();
     });
-  });
+  }, fuzzTimeout());
 
   it('OOM evidence (kmsg, memory.events, /proc/<pid>/cgroup, kernel lines) never throws', () => {
     const samples = [...read('services/fixtures', /^kmsg|^memory-|^proc-pid-cgroup/)];
-    fuzz('oom evidence', 2000, fc.oneof(mutated(samples), oddString()), (text) => {
+    fuzz('oom evidence', 1200, fc.oneof(mutated(samples), oddString()), (text) => {
       for (const r of parseKmsgDump(text)) expect(Number.isSafeInteger(r.seq) && Number.isSafeInteger(r.tsUs)).toBe(true);
       parseKmsgRecord(text);
       const n = parseOomKillCount(text);
@@ -94,7 +94,7 @@ describe('fuzz - /proc text', () => {
         if (kill) expect(count(kill.pid)).toBe(true);
       }
     });
-  });
+  }, fuzzTimeout());
 });
 
 describe('fuzz - systemctl show and journalctl output', () => {
@@ -102,7 +102,7 @@ describe('fuzz - systemctl show and journalctl output', () => {
   const clock = { nowMs: Date.parse('2026-12-03T08:00:00Z'), monotonicNowUs: 5_000_000_000 };
 
   it('`systemctl show` text always maps to a status with a state and a finite since', () => {
-    fuzz('systemctl show', 2000, fc.oneof(mutated(show), oddString()), (text) => {
+    fuzz('systemctl show', 1200, fc.oneof(mutated(show), oddString()), (text) => {
       const props = toUnitProperties(parseShowOutput(text));
       for (const v of [props.mainPid, props.execMainPid, props.execMainCode, props.execMainStatus, props.nRestarts, props.stateChangeMonotonicUs]) expect(Number.isSafeInteger(v)).toBe(true);
       describeMainExit(props);
@@ -112,7 +112,7 @@ describe('fuzz - systemctl show and journalctl output', () => {
       if (st.since !== undefined) expect(Number.isFinite(st.since)).toBe(true);
       expect(typeof st.detail).toBe('string');
     });
-  });
+  }, fuzzTimeout());
 
   it('`journalctl -o json` text: every line is an entry or counted malformed', () => {
     const journal = read('services/fixtures', /^journal-.*\.jsonl$/);
@@ -121,7 +121,7 @@ describe('fuzz - systemctl show and journalctl output', () => {
       fc.record({ __REALTIME_TIMESTAMP: fc.oneof(fc.string(), fc.nat().map(String), fc.array(fc.integer({ min: -1000, max: 1000 }))), MESSAGE: fc.oneof(fc.string(), fc.array(fc.integer()), fc.constant(null)), PRIORITY: fc.oneof(fc.string(), fc.integer()) }).map((o) => JSON.stringify(o)),
     );
     const text = fc.oneof(mutated(journal), fc.array(line, { maxLength: 20 }).map((l) => l.join('\n')));
-    fuzz('journalctl json', 2000, text, (t) => {
+    fuzz('journalctl json', 1000, text, (t) => {
       const { entries, malformed } = parseJournalJson(t);
       const nonEmpty = t.split('\n').filter((l) => l.trim() !== '').length;
       expect(entries.length + malformed).toBe(nonEmpty);
@@ -130,5 +130,5 @@ describe('fuzz - systemctl show and journalctl output', () => {
         expect(typeof e.message).toBe('string');
       }
     });
-  });
+  }, fuzzTimeout());
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_CONFIG_DURATION_MS, durationMs, formatDuration, hostIdProblem, isValidHostId, normalizeHostId, parseDuration, parseHostPort } from '@vigil/shared';
-import { fuzz, messageOf, oddString, textOf } from './fuzz.js';
+import { fuzz, messageOf, oddString, textOf, fuzzTimeout } from './fuzz.js';
 
 /** Longest refusal that still reads as one line: the value is quoted cut, never whole. */
 const MAX_MESSAGE = 400;
@@ -27,13 +27,13 @@ describe('fuzz - durations', () => {
       expect(Number.isInteger(ms)).toBe(true);
       expect(ms).toBeGreaterThanOrEqual(0);
     });
-  });
+  }, fuzzTimeout());
 
   it('formatDuration and parseDuration round-trip every whole number of ms', () => {
     fuzz('formatDuration round trip', 2000, fc.integer({ min: 0, max: 365 * 86_400_000 }), (ms) => {
       expect(parseDuration(formatDuration(ms))).toBe(ms);
     });
-  });
+  }, fuzzTimeout());
 
   it('the durationMs schema never throws; a refusal is one issue quoting a capped value', () => {
     fuzz('durationMs schema', 3000, fc.oneof(durationText, fc.double(), fc.anything()), (v) => {
@@ -46,7 +46,7 @@ describe('fuzz - durations', () => {
       }
       for (const issue of r.error.issues) expect(issue.message.length).toBeLessThanOrEqual(MAX_MESSAGE);
     });
-  });
+  }, fuzzTimeout());
 });
 
 describe('fuzz - host ids and addresses', () => {
@@ -68,7 +68,7 @@ describe('fuzz - host ids and addresses', () => {
       expect(hostIdProblem(n)).toBeUndefined();
       expect(normalizeHostId(n)).toBe(n);
     });
-  });
+  }, fuzzTimeout());
 
   it('parseHostPort returns a port 0-65535 or throws an Error quoting the value cut short', () => {
     const text = fc.oneof(
@@ -85,5 +85,5 @@ describe('fuzz - host ids and addresses', () => {
         expect(messageOf(err).length).toBeLessThanOrEqual(MAX_MESSAGE);
       }
     });
-  });
+  }, fuzzTimeout());
 });
