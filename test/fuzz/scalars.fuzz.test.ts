@@ -80,6 +80,8 @@ describe('fuzz - host ids and addresses', () => {
         const { host, port } = parseHostPort(t);
         expect(Number.isInteger(port) && port >= 0 && port <= 65_535).toBe(true);
         expect(host.length).toBeGreaterThan(0);
+        expect(host.length).toBeLessThanOrEqual(253);
+        expect(host).not.toMatch(/\s/);
       } catch (err) {
         expect(err).toBeInstanceOf(Error);
         expect(messageOf(err).length).toBeLessThanOrEqual(MAX_MESSAGE);

@@ -12,4 +12,9 @@ describe('net - host:port', () => {
     expect(() => parseHostPort('9'.repeat(400))).toThrow(/^"9{77}\.\.\." is not HOST:PORT$/);
     expect(() => parseHostPort(`h:${'9'.repeat(5)}`)).toThrow(/^"h:99999" has port 99999 above 65535$/);
   });
+
+  it('a host longer than 253 characters or holding spaces is not a host', () => {
+    expect(() => parseHostPort(`${'a'.repeat(254)}:80`)).toThrow(/does not start with a host name or address/);
+    expect(() => parseHostPort('my host:80')).toThrow(/^"my host:80" does not start with a host name or address$/);
+  });
 });

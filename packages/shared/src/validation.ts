@@ -52,12 +52,19 @@ function preview(value: unknown, budget: number): string {
 
 const show = showValue;
 
+/** Longest map key a field path shows: keys come from the input (labels, env), so they can be any length. */
+const SHOWN_KEY_CHARS = 40;
+
 /** `services[0].checks[1].timeout`: list positions in brackets, as in the YAML a user edits. */
 export function formatFieldPath(prefix: string, path: readonly PropertyKey[]): string {
   let out = prefix;
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
+    else {
+      const name = String(key);
+      const shown = name.length > SHOWN_KEY_CHARS ? `${name.slice(0, SHOWN_KEY_CHARS - 3)}...` : name;
+      out += out ? `.${shown}` : shown;
+    }
   }
   return out || '(root)';
 }
