@@ -15,6 +15,7 @@ import {
   type AgentMessage,
 } from '@vigil/shared';
 import { startStreamFixture, type StreamFixture } from '../../packages/coordinator/src/test-support/stream-fixture.js';
+import { agreedInterval, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../packages/agent/src/welcome.js';
 import { fuzz, fuzzAsync, fuzzTimeout } from './fuzz.js';
 
 const connect = guardedAgentService().Connect!;
@@ -95,12 +96,16 @@ describe('fuzz - gRPC messages from bytes', () => {
 
   it('the agent side: a CoordinatorMessage decodes or throws an Error (grpc-js turns it into a status); a probe request is validated to ok or a bounded message', () => {
     fuzz('grpc CoordinatorMessage decode', 1500, fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), (buf) => {
-      let msg: { probe?: unknown } | undefined;
+      let msg: { probe?: unknown; welcome?: { intervalMs: number } } | undefined;
       try {
-        msg = decodeCoordinatorMessage(buf) as { probe?: unknown };
+        msg = decodeCoordinatorMessage(buf) as typeof msg & object;
       } catch (err) {
         expect(err).toBeInstanceOf(Error);
         return;
+      }
+      if (msg.welcome) {
+        const ms = agreedInterval(msg.welcome.intervalMs, 5000);
+        expect(Number.isInteger(ms) && ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS).toBe(true);
       }
       if (msg.probe) {
         const v = validateProbeRequest(msg.probe);
