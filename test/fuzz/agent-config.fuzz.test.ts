@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, MAX_CONFIG_DURATION_MS, readYamlConfig } from '@vigil/shared';
 import { resolveConfig } from '../../packages/agent/src/config.js';
+import { parseServices } from '../../packages/agent/src/services/schema.js';
 import { fuzz, fuzzTimeout, mutated, oddString } from './fuzz.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -84,6 +85,55 @@ describe('fuzz - the agent config file', () => {
       }
     });
     console.log(`[measure] fuzz agent config YAML: ${accepted} files accepted`);
+    expect(accepted).toBeGreaterThan(0);
+  }, fuzzTimeout());
+});
+
+/** Mostly a valid value, sometimes a damaged one: most services reach the deeper checks. */
+const mostly = <T>(valid: fc.Arbitrary<T>, odd: fc.Arbitrary<unknown> = scalar) => fc.oneof({ weight: 6, arbitrary: valid as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: odd });
+const duration = mostly(fc.constantFrom('5s', '1m', '30s', '24d', '1.5h', '250ms'), fc.constantFrom('0', '25d', '999999999d', '-1s', '5', 'soon', 5, 1e309));
+const check = fc.oneof(
+  fc.record({ type: fc.constant('http'), url: mostly(fc.constantFrom('http://127.0.0.1:8080/health', 'https://[::1]/'), fc.constantFrom('ftp://x', 'http://', 'x'.repeat(300))), timeout: duration, interval: duration }, { requiredKeys: ['type', 'url'] }),
+  fc.record({ type: fc.constant('tcp'), port: mostly(fc.integer({ min: 1, max: 65_535 }), fc.integer({ min: -1, max: 70_000 })), interval: duration }, { requiredKeys: ['type', 'port'] }),
+  fc.record({ type: fc.constant('resources') }, { requiredKeys: ['type'] }),
+);
+const nearService = fc.oneof(
+  fc.record(
+    {
+      name: mostly(fc.constantFrom('api', 'web', 'db@1'), fc.constantFrom('-x', '', 'a b', 'x'.repeat(200))),
+      manager: fc.constant('process'),
+      command: mostly(fc.constant(['/usr/bin/node', 'server.js']), fc.constantFrom([], [''], 'node')),
+      checks: fc.array(check, { maxLength: 3 }),
+      ports: fc.array(mostly(fc.integer({ min: 1, max: 65_535 }), fc.integer({ min: -1, max: 70_000 })), { maxLength: 3 }),
+      memoryLimit: mostly(fc.constantFrom('512MB', '2GiB', 1024), fc.constantFrom('1e309B', '9'.repeat(40), '-1KB', `${'9'.repeat(30)}GiB`)),
+      recovery: fc.record({ enabled: fc.boolean(), budget: fc.record({ max: mostly(fc.integer({ min: 1, max: 10 })), window: duration }, { requiredKeys: [] }), watchAfterRestart: duration, monitorEvery: duration, logLookback: duration }, { requiredKeys: [] }),
+    },
+    { requiredKeys: ['name', 'manager', 'command'] },
+  ),
+  fc.record({ name: fc.constantFrom('nginx', 'db'), manager: fc.constant('systemd'), unit: mostly(fc.constantFrom('nginx.service', 'a\\x2d.service'), fc.constantFrom('-evil', 'a b', '')), checks: fc.array(check, { maxLength: 2 }) }, { requiredKeys: ['name', 'manager', 'unit'] }),
+);
+
+describe('fuzz - service declarations', () => {
+  it('a services list gives frozen specs with positive durations of at most 24d and sane sizes, or a ConfigError naming services[i]', () => {
+    let accepted = 0;
+    fuzz('services schema', 300, fc.oneof({ weight: 5, arbitrary: fc.array(nearService, { maxLength: 3 }) }, { weight: 1, arbitrary: value }), (input) => {
+      let specs;
+      try {
+        specs = parseServices(input, { defaultIntervalMs: 5000, field: 'services' });
+      } catch (err) {
+        expectClearProblems(err);
+        for (const p of (err as ConfigError).problems) expect(p).toMatch(/^services/);
+        return;
+      }
+      accepted += specs.length;
+      expect(Object.isFrozen(specs)).toBe(true);
+      for (const s of specs) {
+        for (const c of s.checks) expect(c.interval > 0 && c.interval <= MAX_CONFIG_DURATION_MS).toBe(true);
+        for (const v of Object.values(s.recovery)) if (typeof v === 'number') expect(v >= 0 && v <= MAX_CONFIG_DURATION_MS).toBe(true);
+        if (s.memoryLimit !== undefined) expect(Number.isSafeInteger(s.memoryLimit) && s.memoryLimit > 0).toBe(true);
+      }
+    });
+    console.log(`[measure] fuzz services schema: ${accepted} services accepted`);
     expect(accepted).toBeGreaterThan(0);
   }, fuzzTimeout());
 });
