@@ -64,7 +64,7 @@ describe('fuzz - the agent config file', () => {
     const text = fc.oneof(mutated([...EXAMPLES, LAUGHS]), structured, oddString(300));
     let n = 0;
     let accepted = 0;
-    fuzz('agent config YAML', 400, fc.tuple(text, fc.boolean()), ([yaml, withHostId]) => {
+    fuzz('agent config YAML', 250, fc.tuple(text, fc.boolean()), ([yaml, withHostId]) => {
       const file = join(dir, `c${n++}.yaml`);
       writeFileSync(file, yaml);
       let config;
@@ -116,7 +116,7 @@ const nearService = fc.oneof(
 describe('fuzz - service declarations', () => {
   it('a services list gives frozen specs with positive durations of at most 24d and sane sizes, or a ConfigError naming services[i]', () => {
     let accepted = 0;
-    fuzz('services schema', 300, fc.oneof({ weight: 5, arbitrary: fc.array(nearService, { maxLength: 3 }) }, { weight: 1, arbitrary: value }), (input) => {
+    fuzz('services schema', 150, fc.oneof({ weight: 5, arbitrary: fc.array(nearService, { maxLength: 3 }) }, { weight: 1, arbitrary: value }), (input) => {
       let specs;
       try {
         specs = parseServices(input, { defaultIntervalMs: 5000, field: 'services' });
