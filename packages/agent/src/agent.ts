@@ -26,6 +26,7 @@ import { Cadence } from './cadence.js';
 import { readStaticInfo, type StaticInfo } from './static-info.js';
 import type { Dialer } from './transport.js';
 import { AGENT_VERSION } from './version.js';
+import { agreedInterval } from './welcome.js';
 
 /** Capabilities of the core agent; plugins add theirs. */
 export const CORE_CAPABILITIES: readonly string[] = ['resources'];
@@ -217,7 +218,7 @@ export class Agent {
   private onWelcomed(session: Session): void {
     this.session = session;
     // The coordinator may clamp the interval; keep the one it expects.
-    this.intervalMs = session.welcome.intervalMs > 0 ? session.welcome.intervalMs : this.config.intervalMs;
+    this.intervalMs = agreedInterval(session.welcome.intervalMs, this.config.intervalMs);
     this.sampler.setInterval(this.intervalMs);
     for (const p of this.plugins) this.safely(p, 'onConnected', () => p.onConnected?.(session.welcome));
     this.nextHeartbeatAt = this.clock.now();

@@ -123,6 +123,21 @@ describe('cli - config file', () => {
 });
 
 describe('cli - errors name the field and the bad value, exit status 2', () => {
+  // Counterexamples found by test/fuzz/agent-config.fuzz.test.ts: each once gave a line of 700-900 characters.
+  it('long values are quoted cut short: a label key, a coordinator, a check interval past 24d', () => {
+    const longKey = '9'.repeat(400);
+    const msg = fail(['--config', 'l.yaml'], env({ 'l.yaml': { labels: { [longKey]: 'x' } } }));
+    expect(msg).toMatch(/labels\.9{37}\.\.\. \(--label\): label key "9{37}\.\.\." must be 1-63/);
+    for (const line of msg.split('\n')) expect(line.length).toBeLessThan(400);
+
+    const far = fail(['--config', 'c.yaml'], env({ 'c.yaml': { coordinators: [`${'9'.repeat(400)}coord-1.example.com:7400`] } }));
+    expect(far).toMatch(/coordinators \(--coordinator\): "9{77}\.\.\." does not start with a host name or address/);
+    for (const line of far.split('\n')) expect(line.length).toBeLessThan(400);
+
+    const services = [{ name: 'web', manager: 'process', command: ['web'], checks: [{ type: 'tcp', port: 80, interval: '999d' }] }];
+    expect(fail(['--config', 's.yaml'], env({ 's.yaml': { services } }))).toContain('services[0].checks[0].interval: "999d" is longer than 24d, the longest a timer can wait');
+  });
+
   it('interval - a unit-less or unknown duration', () => {
     expect(fail(['--interval', '5'])).toContain('interval (--interval): 5 has no unit; write 5s or 5000ms, or 5ms if milliseconds were meant');
     expect(fail(['--interval', '5x'])).toContain('interval (--interval): "5x" is not a duration');

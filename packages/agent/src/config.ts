@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ConfigError, buildConfig, durationMs, formatHostPort, hostId, isLoopback, logLevel, mergeLogPatterns, parseHostPort, tlsFiles, type LogPatternTable } from '@vigil/shared';
+import { ConfigError, buildConfig, durationMs, formatHostPort, hostId, isLoopback, logLevel, mergeLogPatterns, parseHostPort, quoteText, tlsFiles, type LogPatternTable } from '@vigil/shared';
 import { parseServices, type ServiceSpec } from './services/schema.js';
 
 /** One coordinator address, in the order it is tried. */
@@ -88,7 +88,7 @@ const coordinatorTargets = z.union([z.string(), z.array(z.string())]).transform(
   for (const part of parts) {
     try {
       const { host, port } = parseHostPort(part);
-      if (port === 0) throw new Error(`"${part}" has port 0`);
+      if (port === 0) throw new Error(`${quoteText(part)} has port 0`);
       out.push({ host, port, address: formatHostPort(host, port) });
     } catch (err) {
       ctx.addIssue({ code: 'custom', message: (err as Error).message });
@@ -105,7 +105,7 @@ const labels = z.record(z.string(), z.string().max(256, 'label values are at mos
   if (keys.length > 64) ctx.addIssue({ code: 'custom', message: `at most 64 labels (got ${keys.length})` });
   for (const k of keys) {
     if (!LABEL_KEY.test(k)) {
-      ctx.addIssue({ code: 'custom', path: [k], message: `label key "${k}" must be 1-63 letters, digits, ".", "_", "/" or "-", starting with a letter or digit` });
+      ctx.addIssue({ code: 'custom', path: [k], message: `label key ${quoteText(k, 40)} must be 1-63 letters, digits, ".", "_", "/" or "-", starting with a letter or digit` });
     }
   }
 });
@@ -147,7 +147,7 @@ export const agentConfigSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['coordinators'],
-        message: `"${remote.address}" is not a loopback address and plaintext is only allowed to loopback coordinators; give --tls-ca, --tls-cert and --tls-key (or tls: {ca, cert, key} in the config file)`,
+        message: `${quoteText(remote.address)} is not a loopback address and plaintext is only allowed to loopback coordinators; give --tls-ca, --tls-cert and --tls-key (or tls: {ca, cert, key} in the config file)`,
       });
     }
     return {

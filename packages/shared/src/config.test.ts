@@ -63,4 +63,18 @@ describe('config - durations', () => {
     expect(problemsOf(() => build({ interval: -3 }))[0]).toMatch(/^interval: -3 is not a duration/);
     expect(problemsOf(() => build({ interval: true }))[0]).toMatch(/^interval: .*\(got true\)$/);
   });
+
+  // Counterexamples found by test/fuzz/scalars.fuzz.test.ts.
+  it('a duration longer than a timer can wait is refused, not run every millisecond', () => {
+    expect(build({ interval: '24d' })).toEqual({ interval: 24 * 86_400_000 });
+    expect(problemsOf(() => build({ interval: '25d' }))).toEqual(['interval: "25d" is longer than 24d, the longest a timer can wait']);
+    // 9.0e15 ms: past Number.MAX_SAFE_INTEGER, once accepted as is.
+    expect(problemsOf(() => build({ interval: '104249991.37431704d' }))[0]).toMatch(/^interval: "104249991\.37431704d" is longer than 24d/);
+  });
+
+  it('a 400-digit bare number is quoted cut short', () => {
+    const [problem] = problemsOf(() => build({ interval: '9'.repeat(400) }));
+    expect(problem).toMatch(/^interval: 9{37}\.\.\. is not a duration/);
+    expect(problem!.length).toBeLessThan(200);
+  });
 });

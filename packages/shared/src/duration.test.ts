@@ -22,3 +22,11 @@ describe('duration - parsing', () => {
     expect(formatDuration(120_000)).toBe('2m');
   });
 });
+
+// Counterexamples found by test/fuzz/scalars.fuzz.test.ts, kept as plain cases.
+describe('duration - refusals quote the value cut short', () => {
+  it('a 400-digit value is quoted in its first 80 characters, not whole', () => {
+    const long = '9'.repeat(400);
+    expect(() => parseDuration(long)).toThrow(/^"9{77}\.\.\." is not a duration/);
+  });
+});

@@ -1,3 +1,5 @@
+import { quoteText } from './quote.js';
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
@@ -7,9 +9,9 @@ const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
  */
 export function parseDuration(text: string): number {
   const m = DURATION.exec(text.trim());
-  if (!m) throw new Error(`"${text}" is not a duration (use a number with ms, s, m, h or d, e.g. 500ms, 5s, 1m)`);
+  if (!m) throw new Error(`${quoteText(text)} is not a duration (use a number with ms, s, m, h or d, e.g. 500ms, 5s, 1m)`);
   const ms = Number(m[1]) * UNITS[m[2]!]!;
-  if (!Number.isFinite(ms)) throw new Error(`"${text}" is not a finite duration`);
+  if (!Number.isFinite(ms)) throw new Error(`${quoteText(text)} is not a finite duration`);
   return Math.round(ms);
 }
 

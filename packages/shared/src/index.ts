@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './hostid.js';
 export * from './logger.js';
 export * from './net.js';
+export * from './quote.js';
 export * from './proto.js';
 export * from './subject.js';
 export * from './validation.js';

@@ -52,12 +52,19 @@ function preview(value: unknown, budget: number): string {
 
 const show = showValue;
 
+/** Longest map key a field path shows: keys come from the input (labels, env), so they can be any length. */
+const SHOWN_KEY_CHARS = 40;
+
 /** `services[0].checks[1].timeout`: list positions in brackets, as in the YAML a user edits. */
 export function formatFieldPath(prefix: string, path: readonly PropertyKey[]): string {
   let out = prefix;
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
+    else {
+      const name = String(key);
+      const shown = name.length > SHOWN_KEY_CHARS ? `${name.slice(0, SHOWN_KEY_CHARS - 3)}...` : name;
+      out += out ? `.${shown}` : shown;
+    }
   }
   return out || '(root)';
 }
@@ -72,4 +79,18 @@ export function describeIssues(error: z.ZodError, input: unknown, prefix = ''): 
     const quoted = issue.code === 'custom' && (issue as { params?: Record<string, unknown> }).params?.[SHOWS_VALUE] === true;
     return quoted ? `${field}: ${issue.message}` : `${field}: ${issue.message} (got ${show(valueAt(input, issue.path))})`;
   });
+}
+
+/** Most problems one refusal lists; the first ones are the ones to fix. */
+export const MAX_LISTED_ISSUES = 5;
+
+/**
+ * The problems as one line for a refusal (a gRPC status, an HTTP error body, a warn log):
+ * the first five, then how many more. A heartbeat with 256 bad services once gave a 40 KB
+ * status message, logged whole on every reconnect.
+ */
+export function summariseIssues(error: z.ZodError, input: unknown, prefix = ''): string {
+  const lines = describeIssues({ issues: error.issues.slice(0, MAX_LISTED_ISSUES) } as z.ZodError, input, prefix);
+  const more = error.issues.length - lines.length;
+  return more > 0 ? `${lines.join('; ')}; (${more} more problem${more === 1 ? '' : 's'})` : lines.join('; ');
 }

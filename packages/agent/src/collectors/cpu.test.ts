@@ -45,3 +45,19 @@ describe('cpu collector', () => {
     expect(second.cpu).toEqual({ usagePercent: 51.46, load1: 0.03, load5: 0.24, load15: 0.15, cores: 2 });
   });
 });
+
+// Counterexample found by test/fuzz/proc-text.fuzz.test.ts: the whole text was echoed.
+describe('cpu collector - refusals', () => {
+  it('a refusal quotes the text cut to 80 characters', () => {
+    const err = (() => {
+      try {
+        parseLoadAvg(`x ${'1 '.repeat(600)}`);
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('not refused');
+    })();
+    expect(err.message).toMatch(/^\/proc\/loadavg: cannot parse "x 1 1 .*\.\.\."$/);
+    expect(err.message.length).toBeLessThan(120);
+  });
+});

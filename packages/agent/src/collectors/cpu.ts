@@ -1,3 +1,4 @@
+import { quoteText } from '@vigil/shared';
 import { readProcText } from '../proc-text.js';
 import type { Collector, CpuSample } from './types.js';
 
@@ -38,7 +39,7 @@ export function parseProcStat(text: string): ProcStat {
   for (const line of text.split('\n')) {
     if (line.startsWith('cpu ')) {
       const cols = line.trim().split(/\s+/).slice(1, 9).map(Number);
-      if (cols.length < 4 || cols.some((n) => !Number.isFinite(n))) throw new Error(`/proc/stat: cannot parse "${line}"`);
+      if (cols.length < 4 || cols.some((n) => !Number.isFinite(n))) throw new Error(`/proc/stat: cannot parse ${quoteText(line)}`);
       const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cols;
       const total = user + nice + system + idle + iowait + irq + softirq + steal;
       times = { busy: total - idle - iowait, total };
@@ -52,7 +53,7 @@ export function parseProcStat(text: string): ProcStat {
 
 export function parseLoadAvg(text: string): LoadAvg {
   const [a, b, c] = text.trim().split(/\s+/).map(Number);
-  if (![a, b, c].every((n) => n !== undefined && Number.isFinite(n) && n >= 0)) throw new Error(`/proc/loadavg: cannot parse "${text.trim()}"`);
+  if (![a, b, c].every((n) => n !== undefined && Number.isFinite(n) && n >= 0)) throw new Error(`/proc/loadavg: cannot parse ${quoteText(text.trim())}`);
   return { load1: a!, load5: b!, load15: c! };
 }
 

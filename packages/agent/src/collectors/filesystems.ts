@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import { readProcText } from '../proc-text.js';
 import type { StatsFs } from 'node:fs';
-import { systemClock, type Clock } from '@vigil/shared';
+import { quoteText, systemClock, type Clock } from '@vigil/shared';
 import { PartialCollectError, describeError } from '../errors.js';
 import type { Collector, FilesystemSample, MonotonicMs } from './types.js';
 import { monotonicMs } from './types.js';
@@ -46,7 +46,7 @@ export function parseMounts(text: string): MountEntry[] {
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     const [device, mount, fsType] = line.trim().split(/\s+/);
-    if (!device || !mount || !fsType) throw new Error(`/proc/self/mounts: cannot parse "${line}"`);
+    if (!device || !mount || !fsType) throw new Error(`/proc/self/mounts: cannot parse ${quoteText(line)}`);
     out.push({ device: unescapeMountField(device), mount: unescapeMountField(mount), fsType });
   }
   return out;

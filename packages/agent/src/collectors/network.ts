@@ -1,3 +1,4 @@
+import { quoteText } from '@vigil/shared';
 import { readProcText } from '../proc-text.js';
 import { uptime } from 'node:os';
 import type { Collector, MonotonicMs, NetworkSample } from './types.js';
@@ -28,7 +29,7 @@ export function parseNetDev(text: string): NetCounters[] {
     if (colon < 0) continue;
     const name = line.slice(0, colon).trim();
     const cols = line.slice(colon + 1).trim().split(/\s+/).map(Number);
-    if (!name || cols.length < 16 || cols.some((n) => !Number.isFinite(n))) throw new Error(`/proc/net/dev: cannot parse "${line.trim()}"`);
+    if (!name || cols.length < 16 || cols.some((n) => !Number.isFinite(n))) throw new Error(`/proc/net/dev: cannot parse ${quoteText(line.trim())}`);
     out.push({ name, rxBytes: cols[0]!, rxErrors: cols[2]!, txBytes: cols[8]!, txErrors: cols[10]! });
   }
   return out;

@@ -41,6 +41,12 @@ export function parseAccessLogTime(text: string): number | null {
 
 const dash = (v: string | undefined): string | null => (v === undefined || v === '-' ? null : v);
 
+/** The size field: null for "-", and for a number too large to be a response size (past 2^53, not exact). */
+function bytesField(v: string): number | null {
+  const n = v === '-' ? NaN : Number(v);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
 /**
  * Parses one line of a common or combined access log. Pure; returns null for a line that
  * is not one (a malformed line is the caller's to count, never an exception).
@@ -60,7 +66,7 @@ export function parseAccessLogLine(line: string): AccessLogEntry | null {
     target: req ? req[2]! : null,
     protocol: req ? req[3]! : null,
     status,
-    bytes: m[7] === '-' ? null : Number(m[7]),
+    bytes: bytesField(m[7]!),
     referer: dash(m[8]),
     userAgent: dash(m[9]),
   };

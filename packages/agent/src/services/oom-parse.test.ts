@@ -106,3 +106,16 @@ describe('oom - the verdict', () => {
     expect(isJournalOomLine("worker.service: Failed with result 'exit-code'.")).toBe(false);
   });
 });
+
+// Counterexample found by the long run of test/fuzz/proc-text.fuzz.test.ts (VIGIL_FUZZ_RUNS=20x).
+describe('oom - numbers too large to be exact', () => {
+  it('an oom_kill count past 2^53 is no count, not 1e40', () => {
+    expect(parseOomKillCount(`under_oom 0\noom_kill ${'9'.repeat(40)}\n`)).toBeUndefined();
+    expect(parseOomKillCount('oom_kill 3\n')).toBe(3);
+  });
+
+  it('a kill line whose pid is past 2^53 names no kill', () => {
+    expect(parseKernelOomLine(`Out of memory: Killed process ${'9'.repeat(40)} (hog) total-vm:1kB`)).toBeNull();
+    expect(parseKernelOomLine(`oom-kill:constraint=CONSTRAINT_MEMCG,oom_memcg=/a,task_memcg=/a,task=hog,pid=${'9'.repeat(40)},uid=0`)).toBeNull();
+  });
+});

@@ -28,12 +28,15 @@ const SUMMARY = /oom-kill:constraint=[^,]*,.*?(?:task_memcg=(.*?),)?task=(.*),pi
 export function parseKernelOomLine(line: string): KernelOomKill | null {
   const summary = SUMMARY.exec(line);
   if (summary) {
-    const kill: KernelOomKill = { pid: Number(summary[3]), name: summary[2]! };
+    const pid = Number(summary[3]);
+    if (!Number.isSafeInteger(pid)) return null;
+    const kill: KernelOomKill = { pid, name: summary[2]! };
     if (summary[1] !== undefined && summary[1] !== '') kill.memcg = summary[1];
     return kill;
   }
   const m = KILLED.exec(line) ?? KILLED_BARE.exec(line);
-  return m ? { pid: Number(m[1]), name: m[2]! } : null;
+  const pid = m ? Number(m[1]) : NaN;
+  return m && Number.isSafeInteger(pid) ? { pid, name: m[2]! } : null;
 }
 
 /** One /dev/kmsg record (Documentation/ABI/testing/dev-kmsg). */
@@ -77,7 +80,9 @@ export function parseKmsgDump(text: string): KmsgRecord[] {
  */
 export function parseOomKillCount(text: string): number | undefined {
   const m = /^oom_kill (\d+)$/m.exec(text);
-  return m ? Number(m[1]) : undefined;
+  // A count past 2^53 is not exact: damaged text, not a count to compare with the last one.
+  const n = m ? Number(m[1]) : NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** Where a process sits in the cgroup hierarchies that can count its OOM kills. */

@@ -44,3 +44,26 @@ describe('procfs parsers', () => {
     expect(isGone({ state: 'S' })).toBe(false);
   });
 });
+
+// Counterexamples found by test/fuzz/proc-text.fuzz.test.ts, kept as plain cases.
+describe('procfs parsers - damaged text', () => {
+  const line = fixture('proc-pid-stat-node.txt');
+
+  it('parseProcStat - a line without its pid is refused, not read as pid 0', () => {
+    expect(() => parseProcStat(line.slice(line.indexOf(' ')))).toThrow(/not a \/proc\/<pid>\/stat line/);
+  });
+
+  it('parseProcStat - a field that is not a decimal count is refused', () => {
+    for (const bad of ['-1', '1.5', '0x1f', '1e400']) {
+      expect(() => parseProcStat(line.replace(' 308 4 ', ` ${bad} 4 `))).toThrow(/field 14 is not a count/);
+    }
+  });
+
+  it('parseCgroupProcs - a pid too large to be one is skipped, not Infinity', () => {
+    expect(parseCgroupProcs(`12\n${'9'.repeat(400)}\n0\n34\n`)).toEqual([12, 34]);
+  });
+
+  it('parseProcStatm - sizes past 2^53 are refused', () => {
+    expect(() => parseProcStatm(`${'9'.repeat(20)} 1 1`)).toThrow(/statm/);
+  });
+});

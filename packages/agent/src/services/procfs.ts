@@ -28,15 +28,15 @@ export function parseProcStat(text: string): ProcStat {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new Error(`not a /proc/<pid>/stat line: ${JSON.stringify(text.slice(0, 80))}`);
-  const pid = Number(text.slice(0, open).trim());
+  const pid = decimal(text.slice(0, open).trim());
   // rest[0] is field 3 (state), so field n is rest[n - 3].
   const rest = text.slice(close + 1).trim().split(/\s+/);
   const field = (n: number): number => {
-    const v = Number(rest[n - 3]);
-    if (!Number.isFinite(v)) throw new Error(`/proc/<pid>/stat field ${n} is not a number: ${JSON.stringify(rest[n - 3])}`);
+    const v = decimal(rest[n - 3]);
+    if (v === undefined) throw new Error(`/proc/<pid>/stat field ${n} is not a count: ${JSON.stringify(rest[n - 3]?.slice(0, 40))}`);
     return v;
   };
-  if (!Number.isInteger(pid) || rest.length < 22) throw new Error(`not a /proc/<pid>/stat line: ${JSON.stringify(text.slice(0, 80))}`);
+  if (pid === undefined || pid === 0 || rest.length < 22) throw new Error(`not a /proc/<pid>/stat line: ${JSON.stringify(text.slice(0, 80))}`);
   return {
     pid,
     comm: text.slice(open + 1, close),
@@ -51,6 +51,16 @@ export function parseProcStat(text: string): ProcStat {
   };
 }
 
+/**
+ * A count as the kernel prints it: decimal digits only. `Number()` alone would take ""
+ * (as 0), "-1", "1.5", "0x1f" and "1e400" (as Infinity).
+ */
+function decimal(text: string | undefined): number | undefined {
+  if (text === undefined || !/^\d{1,16}$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 export interface ProcStatm {
   sizePages: number;
   residentPages: number;
@@ -59,8 +69,8 @@ export interface ProcStatm {
 
 /** Parses /proc/<pid>/statm (sizes in pages). */
 export function parseProcStatm(text: string): ProcStatm {
-  const f = text.trim().split(/\s+/).map(Number);
-  if (f.length < 3 || f.slice(0, 3).some((n) => !Number.isInteger(n) || n < 0)) {
+  const f = text.trim().split(/\s+/).map(decimal);
+  if (f.length < 3 || f.slice(0, 3).some((n) => n === undefined)) {
     throw new Error(`not a /proc/<pid>/statm line: ${JSON.stringify(text.slice(0, 80))}`);
   }
   return { sizePages: f[0]!, residentPages: f[1]!, sharedPages: f[2]! };
@@ -78,8 +88,8 @@ export function parseCgroupProcs(text: string): number[] {
   return text
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => /^\d+$/.test(l))
-    .map(Number);
+    .map(decimal)
+    .filter((pid): pid is number => pid !== undefined && pid > 0);
 }
 
 /** A zombie or dead entry is a process that has exited but not been reaped: it holds no resources and cannot be signalled usefully. */

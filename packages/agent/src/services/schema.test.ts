@@ -121,3 +121,15 @@ describe('service declarations', () => {
     expect(createManager(pr!).kind).toBe('process');
   });
 });
+
+// Counterexample found by test/fuzz/agent-config.fuzz.test.ts: 999...9GiB became 1e39 bytes.
+describe('service declarations - memory limits', () => {
+  const svc = (memoryLimit: unknown) => [{ name: 'api', manager: 'process', command: ['node'], memoryLimit }];
+
+  it('a size is exact and between 1 B and 1 PiB', () => {
+    expect(parse(svc('2GiB'))[0]!.memoryLimit).toBe(2 * 1024 ** 3);
+    expect(problems(svc(`${'9'.repeat(30)}GiB`))).toEqual([expect.stringMatching(/^services\[0\]\.memoryLimit: "9{30}GiB" is not a size between 1 B and 1 PiB/)]);
+    expect(problems(svc('0B'))).toEqual([expect.stringMatching(/is not a size between 1 B and 1 PiB/)]);
+    expect(problems(svc(2 ** 51))[0]).toMatch(/^services\[0\]\.memoryLimit: must be at most 1 PiB/);
+  });
+});

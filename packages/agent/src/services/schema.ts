@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, deepFreeze, describeIssues, durationMs } from '@vigil/shared';
+import { ConfigError, deepFreeze, describeIssues, durationMs, quoteText } from '@vigil/shared';
 
 /*
  * Service declarations: what the agent watches and how it may recover it. Every number
@@ -93,14 +93,21 @@ function resourcesCheck(defaultIntervalMs: number) {
 }
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
-const byteSize = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
+/** 1 PiB: more memory than any host has, and far below 2^53, so every size stays exact. */
+const MAX_SIZE_BYTES = 1024 ** 5;
+const byteSize = z.union([z.number().int().positive().max(MAX_SIZE_BYTES, 'must be at most 1 PiB'), z.string()]).transform((v, ctx) => {
   if (typeof v === 'number') return v;
   const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?b|b)$/i.exec(v.trim());
   if (!m) {
-    ctx.addIssue({ code: 'custom', message: `"${v}" is not a size (use bytes, or a number with B, KB, MB, GB, KiB, MiB, GiB)` });
+    ctx.addIssue({ code: 'custom', message: `${quoteText(v)} is not a size (use bytes, or a number with B, KB, MB, GB, KiB, MiB, GiB)` });
     return z.NEVER;
   }
-  return Math.round(Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!);
+  const bytes = Math.round(Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!);
+  if (!(bytes > 0 && bytes <= MAX_SIZE_BYTES)) {
+    ctx.addIssue({ code: 'custom', message: `${quoteText(v)} is not a size between 1 B and 1 PiB` });
+    return z.NEVER;
+  }
+  return bytes;
 });
 
 const recoverySchema = z

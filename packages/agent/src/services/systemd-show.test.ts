@@ -72,3 +72,14 @@ describe('systemctl show parser', () => {
     expect(describeMainExit({ execMainCode: 0, execMainStatus: 0 })).toBeUndefined();
   });
 });
+
+// Counterexample found by test/fuzz/proc-text.fuzz.test.ts: Number() took any numeric text.
+describe('systemctl show parser - damaged numbers', () => {
+  it('a number that is not a whole one reads as 0 (none), never as a fractional pid', () => {
+    const p = toUnitProperties(parseShowOutput('MainPID=1.5\nExecMainPID=0x10\nNRestarts=1e400\nExecMainStatus=-9\n'));
+    expect(p.mainPid).toBe(0);
+    expect(p.execMainPid).toBe(0);
+    expect(p.nRestarts).toBe(0);
+    expect(p.execMainStatus).toBe(-9);
+  });
+});

@@ -55,11 +55,16 @@ export interface UnitProperties {
   inactiveEnterMonotonicUs: number;
 }
 
+/**
+ * A whole number as systemd prints it; anything else (`[not set]`, empty, damaged text)
+ * is 0, "none". `Number()` alone would let "1.5" through as a pid, which the contract
+ * then refuses in every heartbeat.
+ */
 function int(props: Map<string, string>, key: string): number {
   const v = props.get(key);
-  if (v === undefined || v === '' || v === '[not set]') return 0;
+  if (v === undefined || !/^-?\d{1,16}$/.test(v)) return 0;
   const n = Number(v);
-  return Number.isFinite(n) ? n : 0;
+  return Number.isSafeInteger(n) ? n : 0;
 }
 
 export function toUnitProperties(props: Map<string, string>): UnitProperties {

@@ -5,13 +5,13 @@ import {
   AGENT_EVENT_LIMITS,
   agentEventSchema,
   capText,
-  describeIssues,
   goodbyeSchema,
   heartbeatSchema,
   helloSchema,
   isUndecodable,
   probeResultSchema,
   requestResultSchema,
+  summariseIssues,
   type AgentMessage,
   type CoordinatorMessageIn,
   type Logger,
@@ -132,7 +132,7 @@ export class AgentSession {
     if (this.hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_repeated', 'hello sent twice on one stream');
     const parsed = helloSchema.safeParse(raw);
     if (!parsed.success) {
-      return this.refuse(grpc.status.INVALID_ARGUMENT, 'hello_invalid', `invalid hello: ${describeIssues(parsed.error, raw, 'hello').join('; ')}`);
+      return this.refuse(grpc.status.INVALID_ARGUMENT, 'hello_invalid', `invalid hello: ${summariseIssues(parsed.error, raw, 'hello')}`);
     }
     const hello = parsed.data;
     if (this.ctx.requireCertificate) {
@@ -165,7 +165,7 @@ export class AgentSession {
     if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', 'heartbeat before hello');
     const parsed = heartbeatSchema.safeParse(raw);
     if (!parsed.success) {
-      return this.refuse(grpc.status.INVALID_ARGUMENT, 'heartbeat_invalid', `invalid heartbeat: ${describeIssues(parsed.error, raw, 'heartbeat').join('; ')}`);
+      return this.refuse(grpc.status.INVALID_ARGUMENT, 'heartbeat_invalid', `invalid heartbeat: ${summariseIssues(parsed.error, raw, 'heartbeat')}`);
     }
     this.ctx.metrics.heartbeat();
     const seq = parsed.data.seq;
@@ -184,7 +184,7 @@ export class AgentSession {
     const hostId = this.hostId;
     if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', 'event before hello');
     const parsed = agentEventSchema.safeParse(raw);
-    if (!parsed.success) return this.onBadEvent(hostId, raw, `invalid event: ${describeIssues(parsed.error, raw, 'event').join('; ')}`);
+    if (!parsed.success) return this.onBadEvent(hostId, raw, `invalid event: ${summariseIssues(parsed.error, raw, 'event')}`);
     this.storeEvent(hostId, parsed.data);
   }
 
@@ -217,7 +217,7 @@ export class AgentSession {
     if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', `${what} before hello`);
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
-      return this.refuse(grpc.status.INVALID_ARGUMENT, `${what}_invalid`, `invalid ${what}: ${describeIssues(parsed.error, raw, what).join('; ')}`);
+      return this.refuse(grpc.status.INVALID_ARGUMENT, `${what}_invalid`, `invalid ${what}: ${summariseIssues(parsed.error, raw, what)}`);
     }
     if (deliver(hostId, parsed.data) !== 'other_host') return;
     // Ignored, not refused: the stream stays up. Counted each time, logged once per

@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '@vigil/shared';
 import type { ApiDeps } from './deps.js';
 import { installAuth } from './auth.js';
-import { installErrorHandler } from './errors.js';
+import { frameworkErrors, installErrorHandler } from './errors.js';
 import { diagnoseRoutes } from './routes/diagnose.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { silenceRoutes } from './routes/silences.js';
@@ -26,6 +26,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions = {}): Promise<Fa
     bodyLimit: 64 * 1024,
     // Request lines would drown the log under load; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors,
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
   installErrorHandler(app, deps.storeGuard);

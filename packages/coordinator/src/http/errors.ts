@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import { VigilError } from '@vigil/shared';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { quoteText, VigilError } from '@vigil/shared';
 import { isStoreCondition, StoreUnavailableError, type StoreHealth } from '../store/write-guard.js';
 
 /** Longest error message sent: one naming every problem of a huge bad body would be as big as the body. */
@@ -29,6 +29,20 @@ export function installErrorHandler(app: FastifyInstance, storeGuard?: Pick<Stor
     return reply.status(status).send({ error: { code, message: status >= 500 ? "internal error" : capped(String(e.message)) } });
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } });
+    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${quoteText(req.url, 200)}` } });
   });
+}
+
+/**
+ * Errors fastify raises before any route runs (a URL whose percent escapes do not decode,
+ * `/v1/hosts/%zz`): same body as every other error, and the URL quoted cut short rather
+ * than echoed whole in fastify's own shape. Passed as fastify's `frameworkErrors`.
+ */
+export function frameworkErrors(err: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply): void {
+  if (err.code === 'FST_ERR_BAD_URL') {
+    void reply.status(400).send({ error: { code: 'BAD_REQUEST', message: `url: a percent escape does not decode to UTF-8 (got ${quoteText(req.url)})` } });
+    return;
+  }
+  const status = (err as { statusCode?: number }).statusCode ?? 400;
+  void reply.status(status).send({ error: { code: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message: capped(err.message) } });
 }

@@ -21,7 +21,7 @@ export interface StreamFixture {
   /** A stream on its own connection (as separate agents have), through the generated client. */
   open(): TestStream;
   /** Sends raw bytes as one message, to test what the coordinator does with garbage. */
-  openRaw(): { write: (b: Buffer) => void; status: Promise<grpc.StatusObject> };
+  openRaw(): { write: (b: Buffer) => void; end: () => void; status: Promise<grpc.StatusObject> };
   close(): Promise<void>;
 }
 
@@ -70,7 +70,7 @@ export async function startStreamFixture(name: string, config: Record<string, un
       call.on('data', () => {});
       call.on('error', () => {});
       const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
-      return { write: (b) => call.write(b), status };
+      return { write: (b) => call.write(b), end: () => call.end(), status };
     },
     async close() {
       for (const c of clients) c.close();

@@ -157,3 +157,18 @@ describe('ping - a host in a network namespace', () => {
     expect(down.durationMs).toBeLessThan(2900);
   });
 });
+
+// Counterexamples found by test/fuzz/probe-output.fuzz.test.ts.
+describe('ping - statistics that cannot be exact', () => {
+  it('a packet count past 2^53 is no statistics, not a rounded count', () => {
+    const s = parsePingOutput('--- x ping statistics ---\n18446744073709551615 packets transmitted, 0 received, 100% packet loss, time 1835ms\n');
+    expect(s).toMatchObject({ transmitted: 0, received: 0, lossPercent: 100, failure: 'packet counts in ping output too large to be exact' });
+  });
+
+  it('a loss figure that is not 0-100 % is counted from the packets; an unreadable time is null', () => {
+    const s = parsePingOutput('4 packets transmitted, 3 received, 1.2.3% packet loss, time 3004ms\nrtt min/avg/max/mdev = 0.023/1.2.3/0.039/0.006 ms\n');
+    expect(s.lossPercent).toBe(25);
+    expect(s.rttAvgMs).toBeNull();
+    expect(s.rttMinMs).toBe(0.023);
+  });
+});

@@ -26,7 +26,9 @@ const COMPLAINT = /^ping: (.+)$/m;
 /** Reads ping's summary out of its output. Pure: it never fails, whatever the text. */
 export function parsePingOutput(text: string): PingSummary {
   const stats = STATS.exec(text);
-  if (!stats) {
+  const transmitted = whole(stats?.[1]);
+  const received = whole(stats?.[2]);
+  if (!stats || transmitted === undefined || received === undefined) {
     const complaint = COMPLAINT.exec(text);
     return {
       transmitted: 0,
@@ -36,20 +38,27 @@ export function parsePingOutput(text: string): PingSummary {
       rttAvgMs: null,
       rttMaxMs: null,
       rttMdevMs: null,
-      failure: complaint ? complaint[1]!.trim() : 'no statistics in ping output',
+      failure: complaint ? complaint[1]!.trim().slice(0, 1024) : stats ? 'packet counts in ping output too large to be exact' : 'no statistics in ping output',
     };
   }
-  const transmitted = Number(stats[1]);
-  const received = Number(stats[2]);
-  const printedLoss = stats[4] === undefined ? undefined : Number(stats[4]);
+  // "1.2.3% packet loss" or "250%" is no loss figure: count it from the packets instead.
+  const printed = stats[4] === undefined ? NaN : Number(stats[4]);
+  const printedLoss = printed >= 0 && printed <= 100 ? printed : undefined;
   const lossPercent =
     printedLoss ?? (transmitted > 0 ? (Math.max(0, transmitted - received) * 100) / transmitted : 100);
 
   const extras: { errors?: number; duplicates?: number; corrupted?: number } = {};
-  for (const m of (stats[3] ?? '').matchAll(EXTRA)) extras[m[2] as keyof typeof extras] = Number(m[1]);
+  for (const m of (stats[3] ?? '').matchAll(EXTRA)) {
+    const n = whole(m[1]);
+    if (n !== undefined) extras[m[2] as keyof typeof extras] = n;
+  }
 
   const rtt = RTT.exec(text);
-  const num = (s: string | undefined): number | null => (s === undefined ? null : Number(s));
+  const num = (s: string | undefined): number | null => {
+    const n = s === undefined ? NaN : Number(s);
+    return Number.isFinite(n) ? n : null;
+  };
+  const timeMs = whole(stats[5]);
   return {
     transmitted,
     received,
@@ -59,8 +68,14 @@ export function parsePingOutput(text: string): PingSummary {
     rttMaxMs: num(rtt?.[3]),
     rttMdevMs: num(rtt?.[4]),
     ...extras,
-    ...(stats[5] === undefined ? {} : { timeMs: Number(stats[5]) }),
+    ...(timeMs === undefined ? {} : { timeMs }),
   };
+}
+
+/** A count ping printed, when it is exact (digits past 2^53 are not). */
+function whole(text: string | undefined): number | undefined {
+  const n = text === undefined ? NaN : Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** Resolver complaints that mean the name does not exist or cannot be resolved now. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { hostIdProblem, normalizeHostId } from '../hostid.js';
 import { parseHostPort } from '../net.js';
 
-export { durationMs } from './duration.js';
+export { durationMs, MAX_CONFIG_DURATION_MS } from './duration.js';
 
 export const hostId = z.string().transform((v, ctx) => {
   const problem = hostIdProblem(v);
