@@ -57,6 +57,12 @@ export const coordinatorConfigSchema = z
     maxAgentInterval: durationMs.default(300_000),
     /** A stream that sends no Hello this long after it opened is ended with DEADLINE_EXCEEDED. @default 10s */
     helloTimeout: durationMs.default(10_000),
+    /**
+     * TCP connections taken at once from one peer address; those beyond are closed at once
+     * (an agent holds one). Raise it for many agents behind one NAT address; 0 takes any
+     * number. Loopback peers are not limited. @default 256
+     */
+    maxConnectionsPerPeer: z.coerce.number().int().min(0).max(1_000_000).default(256),
     /** Largest agent message accepted, in bytes. @default 262144 */
     maxMessageBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
     /** JetStream stream that holds Vigil's events. @default VIGIL */

@@ -202,6 +202,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       helloTimeoutMs: config.helloTimeout,
       minIntervalMs: config.minAgentInterval,
       maxIntervalMs: config.maxAgentInterval,
+      maxConnectionsPerPeer: config.maxConnectionsPerPeer,
     },
     registry,
     log.child({ part: 'grpc' }),

@@ -1,9 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
-import { formatHostPort, guardedAgentService, type Logger, type TlsFiles } from '@vigil/shared';
+import { createServer, type AddressInfo } from 'node:net';
+import { guardedAgentService, type Logger, type TlsFiles } from '@vigil/shared';
 import type { HostRegistry } from '../registry/host-registry.js';
 import { AgentChannels } from './agent-channels.js';
 import { AgentSession, type AgentCall, type SessionMetrics } from './agent-session.js';
+import { PeerConnectionGate } from './peer-connection-gate.js';
 
 export interface AgentServerOptions {
   host: string;
@@ -15,6 +17,10 @@ export interface AgentServerOptions {
   helloTimeoutMs: number;
   minIntervalMs: number;
   maxIntervalMs: number;
+  /** Connections taken at once from one peer address (0: any number). Loopback is not limited unless `limitLoopback`. */
+  maxConnectionsPerPeer: number;
+  /** Count loopback peers too (tests). @default false */
+  limitLoopback?: boolean;
 }
 
 export interface AgentServer {
@@ -69,14 +75,31 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
   server.addService(guardedAgentService(opts.maxMessageBytes), {
     Connect: (call: AgentCall) => void new AgentSession(call, ctx),
   });
+  // We listen ourselves and hand each TCP connection to grpc-js, so connections beyond the
+  // per-peer limit are closed before TLS or HTTP/2 spend anything on them.
+  const gate = new PeerConnectionGate({
+    maxPerPeer: opts.maxConnectionsPerPeer,
+    exemptLoopback: !opts.limitLoopback,
+    log,
+    refused: () => metrics.rejected('connections_per_peer'),
+  });
+  const injector = server.createConnectionInjector(serverCredentials(opts.tls));
+  const listener = createServer({ noDelay: true }, (socket) => {
+    if (gate.admit(socket)) injector.injectConnection(socket);
+  });
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(formatHostPort(opts.host, opts.port), serverCredentials(opts.tls), (err, p) => (err ? reject(err) : resolve(p)));
+    listener.once('error', reject);
+    listener.listen({ host: opts.host, port: opts.port }, () => {
+      listener.off('error', reject);
+      resolve((listener.address() as AddressInfo).port);
+    });
   });
   return {
     port,
     channels,
     sessions: () => live.size,
     async stop() {
+      listener.close();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();
