@@ -1,5 +1,5 @@
 import { AckPolicy, connect, DeliverPolicy, nanos, RetentionPolicy, StorageType, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
-import type { Logger } from '@vigil/shared';
+import { NATS_CONNECT_OPTIONS, type Logger } from '@vigil/shared';
 
 export interface SourceOptions {
   servers: readonly string[];
@@ -56,13 +56,7 @@ export class JetStreamSource {
         const nc = await connect({
           servers: [...this.opts.servers],
           name: this.opts.name,
-          reconnect: true,
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: 250,
-          reconnectJitter: 100,
-          pingInterval: 5000,
-          maxPingOut: 2,
-          timeout: 2000,
+          ...NATS_CONNECT_OPTIONS,
         });
         if (this.closed) {
           await nc.close();

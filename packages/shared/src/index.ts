@@ -28,3 +28,4 @@ export * from './probes/index.js';
 export * from './grpc-logging.js';
 export * from './process-logging.js';
 export * from './private-dir.js';
+export * from './nats-options.js';
