@@ -545,7 +545,7 @@ async function main() {
 
   await serviceRecovery(coordinator.baseUrl, servicePort);
   await outageDrill(coordinator.baseUrl, events, waiters);
-  await pagesDrill(events);
+  await pagesDrill(coordinator.baseUrl, events);
 
   if (opts.once) {
     await shutdown(0);
@@ -642,9 +642,10 @@ async function outageDrill(baseUrl, events, waiters) {
 /**
  * Issue 11's promise on real processes: the escalations reach a pager. vigil-notify read
  * them from the stream and paged the demo's Events-v2 receiver once per incident and
- * level (dedup_key = the incident id), and published a receipt for each page.
+ * level (dedup_key = the incident id), and published a receipt for each page. An
+ * operator's resolve then reaches the same receiver.
  */
-async function pagesDrill(events) {
+async function pagesDrill(baseUrl, events) {
   const l3 = events.find((e) => e.subject === `vigil.v1.escalation.l3.service_failure.${BROKEN_HOST}`);
   const incidentId = l3.ce.data.incidentId;
   const page = await pager.waitPage((p) => p.action === 'trigger' && p.dedupKey === incidentId && p.severity === 'critical', `level 3 page for ${BROKEN_HOST}/${BROKEN_SERVICE}`, 20_000);
@@ -654,6 +655,15 @@ async function pagesDrill(events) {
   console.log('');
   say(`${bold('paged')}: the level 3 page for ${BROKEN_HOST}/${BROKEN_SERVICE} reached the receiver ${bold(`${ms.toFixed(0)} ms`)} after its escalation event; ${triggers.length} page(s) for ${incidents.size} incident(s) so far, dedup_key = incident id`);
   for (const p of triggers) say(`  ${p.severity.padEnd(8)} ${p.dedupKey}  ${p.summary}`);
+
+  // An operator closes it: the resolution goes to the receivers that were paged for it.
+  const url = `${baseUrl}/v1/incidents/${incidentId}/resolve`;
+  say(`${bold(`POST ${url}`)}  (an operator resolves it)`);
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ comment: 'config fixed by hand (demo)' }), signal: AbortSignal.timeout(2000) });
+  if (!res.ok) throw new Error(`POST ${url} → ${res.status} ${await res.text()}`);
+  const resolvedAt = performance.now();
+  const resolve = await pager.waitPage((p) => p.action === 'resolve' && p.dedupKey === incidentId, `resolve for ${incidentId}`, 20_000);
+  say(`${bold('resolved')}: the pager got the resolve for ${incidentId} ${bold(`${(resolve.at - resolvedAt).toFixed(0)} ms`)} after the operator's request`);
 }
 
 main().catch(fail);

@@ -52,6 +52,9 @@ describe('demo script', () => {
     const paged = /paged: the level 3 page for db-1\/billing reached the receiver (\d+) ms after its escalation event/.exec(out);
     expect(paged, out).not.toBeNull();
     report('demo_escalation_to_page', Number(paged![1]), 'ms');
+    // The operator's resolve reaches the pager under the same dedup_key.
+    expect(out).toMatch(new RegExp(`^.*page received: resolve, dedup_key ${incident}$`, 'm'));
+    expect(out).toMatch(new RegExp(`resolved: the pager got the resolve for ${incident} \\d+ ms after the operator's request`));
 
     // Every process it announced is gone.
     const pids = [...out.matchAll(/\bpid (\d+)\)/g)].map((x) => Number(x[1]));
