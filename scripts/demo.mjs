@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Vigil demo: a nats-server, a coordinator and three agents on this machine. One agent is
-// killed with SIGKILL and the coordinator reports it silent on NATS within about a second.
-// Then a service watched by another agent (an HTTP server under its process manager) is
-// killed with SIGKILL: the agent restarts it, each recovery step shows up here as the
-// coordinator receives it, and the time until it serves again is printed.
+// Vigil demo: a nats-server, a coordinator, three agents and vigil-notify on this machine.
+// One agent is killed with SIGKILL and the coordinator reports it silent on NATS within
+// about a second. Then a service watched by another agent (an HTTP server under its
+// process manager) is killed with SIGKILL: the agent restarts it, each recovery step shows
+// up here as the coordinator receives it, and the time until it serves again is printed.
+// The incidents escalate, and vigil-notify pages a PagerDuty-style (Events API v2)
+// receiver that the demo runs itself: each page is printed as it arrives.
 //
 //   node scripts/demo.mjs          run until Ctrl-C
 //   node scripts/demo.mjs --once   exit after showing the detection (smoke test)
@@ -13,6 +15,7 @@
 // removed.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -23,6 +26,9 @@ import { connect } from 'nats';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const COORDINATOR_BIN = join(ROOT, 'packages/coordinator/bin/vigil-coordinator.js');
 const AGENT_BIN = join(ROOT, 'packages/agent/bin/vigil-agent');
+const NOTIFY_BIN = join(ROOT, 'packages/notify/bin/vigil-notify.js');
+/** The receiver vigil-notify pages in the demo (its name in the notify config and the receipts). */
+const PAGER = 'pager';
 const HOSTS = ['web-1', 'web-2', 'db-1'];
 const VICTIM = 'web-2';
 /** The host whose agent watches a service, and the service (the HTTP fixture). */
@@ -198,6 +204,94 @@ async function startCoordinator(url) {
   return { entry, baseUrl: `http://127.0.0.1:${ports.http}`, grpcTarget: `127.0.0.1:${ports.grpc}` };
 }
 
+/**
+ * What stands in for PagerDuty: an Events API v2 endpoint (POST /v2/enqueue) on loopback.
+ * It answers as PagerDuty does (202 with the dedup_key; 400 for a body the API refuses)
+ * and prints every event that arrives, so the demo shows what a pager would have received.
+ */
+function startPagerReceiver() {
+  const pages = [];
+  const waiters = [];
+  const server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      let ev;
+      try {
+        ev = JSON.parse(body);
+      } catch {
+        ev = undefined;
+      }
+      const reply = (status, obj) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(obj));
+      };
+      if (req.method !== 'POST' || req.url !== '/v2/enqueue') return reply(404, { status: 'not found' });
+      const action = ev?.event_action;
+      if (!ev?.routing_key || !['trigger', 'acknowledge', 'resolve'].includes(action) || (action === 'trigger' ? !ev.payload?.summary : !ev.dedup_key)) {
+        return reply(400, { status: 'invalid event', message: 'Event object is invalid' });
+      }
+      const page = { at: performance.now(), action, dedupKey: ev.dedup_key, severity: ev.payload?.severity, summary: ev.payload?.summary, ev };
+      pages.push(page);
+      const what = action === 'trigger' ? `${page.summary} (severity ${page.severity})` : action;
+      say(`${bold(yellow('page received'))}: ${what}, dedup_key ${page.dedupKey}`);
+      for (const w of [...waiters]) if (w.match(page)) w.resolve(page);
+      reply(202, { status: 'success', message: 'Event processed', dedup_key: page.dedupKey });
+    });
+  });
+  /** The first page (already received or still to come) that `match` accepts. */
+  const waitPage = (match, what, timeoutMs) => {
+    const seen = pages.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ${what} at the pager receiver within ${timeoutMs / 1000} s`)), timeoutMs);
+      waiters.push({ match, resolve: (p) => (clearTimeout(t), resolve(p)) });
+    });
+  };
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0 }, () => resolve({ server, pages, waitPage, url: `http://127.0.0.1:${server.address().port}/v2/enqueue` }));
+  });
+}
+
+/**
+ * vigil-notify with a config in its own temp dir: every page goes to the demo's Events-v2
+ * receiver. `startAt: all` so it misses nothing published before its consumer existed; its
+ * /healthz answers once the consumer is set up.
+ */
+async function startNotify(url, pagerUrl) {
+  const dir = tempDir('notify');
+  const listenPort = await freePort();
+  const configFile = join(dir, 'notify.yaml');
+  const q = JSON.stringify;
+  writeFileSync(
+    configFile,
+    [
+      `dataDir: ${q(join(dir, 'store'))}`,
+      'logLevel: warn',
+      `listen: ${q(`127.0.0.1:${listenPort}`)}`,
+      'nats:',
+      `  servers: [${q(url)}]`,
+      '  startAt: all',
+      'receivers:',
+      `  - name: ${PAGER}`,
+      '    type: pagerduty',
+      `    url: ${q(pagerUrl)}`,
+      '    routingKey: "demo0123456789abcdef0123456789ab"',
+      '    retry: { initialBackoff: 200ms, maxBackoff: 2s }',
+      'route:',
+      `  receiver: ${PAGER}`,
+      '',
+    ].join('\n'),
+  );
+  const entry = start('vigil-notify', process.execPath, [NOTIFY_BIN, '--config', configFile]);
+  await waitFor('vigil-notify to answer /healthz', async () => {
+    if (entry.exited) throw new Error(`vigil-notify exited: ${entry.tail}`);
+    return (await fetch(`http://127.0.0.1:${listenPort}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
+  }, 15_000);
+  return { entry, configFile };
+}
+
 /** `sshPort`: where this host's SSH answers (the agent's --ssh-port, sent in Hello); unset: the coordinator's default. */
 function startAgent(hostId, grpcTarget, configFile, sshPort) {
   return start(`vigil-agent ${hostId}`, AGENT_BIN, [
@@ -299,6 +393,7 @@ async function fleet(baseUrl) {
 let shuttingDown = false;
 let nc;
 let sshBanner;
+let pager;
 
 async function shutdown(code) {
   if (shuttingDown) return;
@@ -310,7 +405,7 @@ async function shutdown(code) {
     await new Promise((r) => setTimeout(r, 300));
     await nc.close().catch(() => undefined);
   }
-  for (const name of ['vigil-coordinator', 'nats-server']) {
+  for (const name of ['vigil-notify', 'vigil-coordinator', 'nats-server']) {
     for (const c of [...children].filter((x) => x.name === name)) await stopEntry(c);
   }
   for (const c of [...children]) await stopEntry(c);
@@ -323,6 +418,8 @@ async function shutdown(code) {
     }
   }
   sshBanner?.close();
+  pager?.server.closeAllConnections();
+  pager?.server.close();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   say(`stopped everything it started; temp dirs removed`);
   process.exit(code);
@@ -349,7 +446,7 @@ async function main() {
   if (!existsSync(join(ROOT, 'packages/coordinator/dist/main.js')) || !existsSync(join(ROOT, 'packages/agent/dist/main.js'))) {
     throw new Error('the workspace is not built: run `pnpm exec tsc -b` first');
   }
-  console.log(bold('Vigil demo') + dim(' — nats-server, a coordinator and three agents on 127.0.0.1'));
+  console.log(bold('Vigil demo') + dim(' — nats-server, a coordinator, three agents and vigil-notify on 127.0.0.1'));
   console.log('');
 
   const nats = await startNats();
@@ -372,8 +469,11 @@ async function main() {
         ce = undefined;
       }
       const d = ce?.data ?? {};
-      // Host state changes, and incidents (opened, escalated, actions) with their level.
-      const change = d.incidentId
+      // Host state changes, incidents (opened, escalated, actions) with their level, and
+      // vigil-notify's receipts (what reached a receiver).
+      const change = msg.subject.startsWith('vigil.v1.notify.')
+        ? `${d.action} of ${d.incidentId} ${msg.subject.split('.')[3]} to ${d.receiver}${d.attempts ? ` (${d.attempts} attempt${d.attempts === 1 ? '' : 's'})` : ''}`
+        : d.incidentId
         ? `${d.hostId}${d.service ? `/${d.service}` : ''}: ${d.class} level ${d.level}, ${d.state}`
         : `${d.hostId ?? '?'}: ${d.previousState ?? '(new)'} → ${colorState(d.state)}`;
       say(`${bold('event')} ${msg.subject.padEnd(34)} ${change}${d.reason ? dim(`  (${d.reason})`) : ''}`);
@@ -386,6 +486,10 @@ async function main() {
 
   const coordinator = await startCoordinator(natsUrl);
   say(`vigil-coordinator gRPC ${coordinator.grpcTarget}, HTTP ${coordinator.baseUrl} (pid ${coordinator.entry.pid})`);
+
+  pager = await startPagerReceiver();
+  const notify = await startNotify(natsUrl, pager.url);
+  say(`vigil-notify      durable consumer on VIGIL, every page to "${PAGER}": a PagerDuty-style receiver at ${pager.url} (pid ${notify.entry.pid})`);
 
   const servicePort = await freePort();
   sshBanner = await startSshBanner();
@@ -441,6 +545,7 @@ async function main() {
 
   await serviceRecovery(coordinator.baseUrl, servicePort);
   await outageDrill(coordinator.baseUrl, events, waiters);
+  await pagesDrill(coordinator.baseUrl, events);
 
   if (opts.once) {
     await shutdown(0);
@@ -532,6 +637,33 @@ async function outageDrill(baseUrl, events, waiters) {
   const rc = l3.ce.data.rootCause;
   say(`${bold('escalated')}: ${BROKEN_HOST}/${BROKEN_SERVICE} service_failure went ${levels.join(' → ')}; level 3 pages on ${l3.subject}`);
   if (rc) say(`  root cause: ${bold(rc.cause)} — ${rc.diagnosis} fix: ${rc.fix}  ${dim(`"${rc.excerpt.slice(0, 80)}"`)}`);
+}
+
+/**
+ * Issue 11's promise on real processes: the escalations reach a pager. vigil-notify read
+ * them from the stream and paged the demo's Events-v2 receiver once per incident and
+ * level (dedup_key = the incident id), and published a receipt for each page. An
+ * operator's resolve then reaches the same receiver.
+ */
+async function pagesDrill(baseUrl, events) {
+  const l3 = events.find((e) => e.subject === `vigil.v1.escalation.l3.service_failure.${BROKEN_HOST}`);
+  const incidentId = l3.ce.data.incidentId;
+  const page = await pager.waitPage((p) => p.action === 'trigger' && p.dedupKey === incidentId && p.severity === 'critical', `level 3 page for ${BROKEN_HOST}/${BROKEN_SERVICE}`, 20_000);
+  const ms = page.at - l3.at;
+  const triggers = pager.pages.filter((p) => p.action === 'trigger');
+  const incidents = new Set(triggers.map((p) => p.dedupKey));
+  console.log('');
+  say(`${bold('paged')}: the level 3 page for ${BROKEN_HOST}/${BROKEN_SERVICE} reached the receiver ${bold(`${ms.toFixed(0)} ms`)} after its escalation event; ${triggers.length} page(s) for ${incidents.size} incident(s) so far, dedup_key = incident id`);
+  for (const p of triggers) say(`  ${p.severity.padEnd(8)} ${p.dedupKey}  ${p.summary}`);
+
+  // An operator closes it: the resolution goes to the receivers that were paged for it.
+  const url = `${baseUrl}/v1/incidents/${incidentId}/resolve`;
+  say(`${bold(`POST ${url}`)}  (an operator resolves it)`);
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ comment: 'config fixed by hand (demo)' }), signal: AbortSignal.timeout(2000) });
+  if (!res.ok) throw new Error(`POST ${url} → ${res.status} ${await res.text()}`);
+  const resolvedAt = performance.now();
+  const resolve = await pager.waitPage((p) => p.action === 'resolve' && p.dedupKey === incidentId, `resolve for ${incidentId}`, 20_000);
+  say(`${bold('resolved')}: the pager got the resolve for ${incidentId} ${bold(`${(resolve.at - resolvedAt).toFixed(0)} ms`)} after the operator's request`);
 }
 
 main().catch(fail);

@@ -15,7 +15,7 @@ function alive(pid: number): boolean {
 }
 
 describe('demo script', () => {
-  it('demo - --once shows the fleet and the detection, then stops everything it started', { timeout: 120_000 }, async () => {
+  it('demo - --once shows the fleet, the detection and the pages, then stops everything it started', { timeout: 120_000 }, async () => {
     const child = spawnProgram('demo --once', DEMO, ['--once'], { ...process.env, NO_COLOR: '1' });
     const exit = await child.waitExit(110_000);
     const out = child.stdout.text();
@@ -39,9 +39,26 @@ describe('demo script', () => {
     expect(out).toMatch(/escalated: db-1\/billing service_failure went (l1 → )?l2 → l3/);
     expect(out).toMatch(/root cause: configuration_error/);
 
+    // vigil-notify paged the demo's Events-v2 receiver: the level 3 page of the billing
+    // incident arrived (critical, dedup_key = the incident id of its escalation event),
+    // once, and its receipt came back on NATS.
+    const l3 = /event vigil\.v1\.escalation\.l3\.service_failure\.db-1 /.exec(out);
+    expect(l3, out).not.toBeNull();
+    const page = /page received: \[L3\] db-1\/billing: service_failure: .* \(severity critical\), dedup_key (inc-\S+)$/m.exec(out);
+    expect(page, out).not.toBeNull();
+    const incident = page![1]!;
+    expect(out.match(new RegExp(`page received: \\[L3\\] .*dedup_key ${incident}$`, 'gm'))).toHaveLength(1);
+    expect(out).toContain(`event vigil.v1.notify.delivered.pager    L3 of ${incident} delivered to pager`);
+    const paged = /paged: the level 3 page for db-1\/billing reached the receiver (\d+) ms after its escalation event/.exec(out);
+    expect(paged, out).not.toBeNull();
+    report('demo_escalation_to_page', Number(paged![1]), 'ms');
+    // The operator's resolve reaches the pager under the same dedup_key.
+    expect(out).toMatch(new RegExp(`^.*page received: resolve, dedup_key ${incident}$`, 'm'));
+    expect(out).toMatch(new RegExp(`resolved: the pager got the resolve for ${incident} \\d+ ms after the operator's request`));
+
     // Every process it announced is gone.
     const pids = [...out.matchAll(/\bpid (\d+)\)/g)].map((x) => Number(x[1]));
-    expect(pids.length).toBe(5);
+    expect(pids.length).toBe(6);
     expect(pids.filter(alive)).toEqual([]);
     expect(out).toContain('temp dirs removed');
   });

@@ -14,8 +14,9 @@ import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 /**
  * The whole path with real processes: nats-server, vigil-coordinator, a vigil-agent whose
  * service cannot be recovered, vigil-notify and loopback receivers. The incident climbs to
- * level 3; each level is paged once; an operator's resolve reaches the pager; then the
- * coordinator is killed and the dead man's switch pages.
+ * level 3; each level is paged once; an operator's resolve reaches the pager, and after
+ * a reopen the pager is paged and resolved again; then the coordinator is killed and the
+ * dead man's switch pages.
  */
 
 const ESCALATE = '2s';
@@ -67,7 +68,7 @@ afterAll(async () => {
 });
 
 describe('vigil-notify - from a real coordinator', () => {
-  it('an unrecoverable service climbs to level 3: one page per level, in order; the resolve reaches the pager', async () => {
+  it('an unrecoverable service climbs to level 3: one page per level, in order; the resolve reaches the pager; a reopen pages again', async () => {
     try {
       // Its consumer starts at new events: the agent's host event (with its labels) must come after.
       await waitFor(() => notify.logLines(/created the durable consumer/).length > 0, { timeoutMs: 15_000, what: 'the durable consumer', observe: () => notify.child.output() });
@@ -108,6 +109,22 @@ describe('vigil-notify - from a real coordinator', () => {
       const lines = await timeline();
       for (const l of [1, 2, 3]) expect(lines).toContain(`level ${l} page delivered to pager (1 attempt)`);
       expect(lines.some((l) => /notified|paged \(level/.test(l))).toBe(false);
+
+      // Reopened by an operator: live again, so the pager gets a new trigger at its level
+      // (PagerDuty opens a new alert under the same dedup_key), and the next resolve too.
+      await new ApiClient(coordinator.baseUrl).post(`/v1/incidents/${inc.id}/reopen`, { comment: 'it is back' });
+      const ofIncident = () => pd.accepted().map((q) => q.json as { event_action: string; dedup_key: string; payload?: { severity: string } }).filter((b) => b.dedup_key === inc.id);
+      await waitFor(() => ofIncident().length >= 5, { timeoutMs: 15_000, what: 'the page of the reopened incident', observe: () => ({ pd: ofIncident(), notify: notify.child.output() }) });
+      await new ApiClient(coordinator.baseUrl).post(`/v1/incidents/${inc.id}/resolve`, { comment: 'fixed for good' });
+      await waitFor(() => ofIncident().length >= 6, { timeoutMs: 15_000, what: 'the second resolve at the pager', observe: () => ({ pd: ofIncident(), notify: notify.child.output() }) });
+      expect(ofIncident().map((b) => `${b.event_action}${b.payload ? ` ${b.payload.severity}` : ''}`)).toEqual([
+        'trigger warning',
+        'trigger error',
+        'trigger critical',
+        'resolve',
+        'trigger critical',
+        'resolve',
+      ]);
     } catch (err) {
       console.error(describeChildren());
       throw err;

@@ -128,6 +128,47 @@ describe('dispatcher - once per incident, level and receiver', () => {
     );
     expect(await dispatcher.handle(notifyEvent('resolve', { incidentId: 'never-paged' }))).toEqual([]);
   });
+
+  it('a reopened incident is paged again, and its acknowledgement and resolution reach the receivers paged in that episode', async () => {
+    /** The events of one incident as read from the stream, at increasing positions. */
+    let seq = 0;
+    const at = (e: ReturnType<typeof notifyEvent>) => ({ ...e, streamSeq: ++seq });
+    const l2 = at(notifyEvent('trigger', { level: 2 }));
+    const l3 = at(notifyEvent('trigger', { level: 3 }));
+    await dispatcher.handle(l2);
+    await dispatcher.handle(l3);
+    const resolved = at(notifyEvent('resolve', { level: 3 }));
+    await dispatcher.handle(resolved);
+    // Reopened by a person: the coordinator announces its level again.
+    const again = at(notifyEvent('trigger', { level: 3 }));
+    expect(await dispatcher.handle(again)).toEqual([
+      { receiver: 'pager', result: 'delivered', attempts: 1 },
+      { receiver: 'chat', result: 'delivered', attempts: 1 },
+    ]);
+    expect(r.pager.sent.map((n) => `${n.kind} ${n.deliveryId}`)).toEqual(['trigger inc-1/L3/pager', 'resolve inc-1/resolve/pager', 'trigger inc-1/L3@1/pager']);
+    // The receipt keeps the action the coordinator reads, and says which episode.
+    expect(receipts.at(-1)!.event.data).toMatchObject({ incidentId: 'inc-1', action: 'L3', episode: 1 });
+
+    // Events handed out again, before and after the resolution, are still repeats.
+    for (const e of [l2, l3, resolved, again]) for (const o of await dispatcher.handle(e)) expect(o.result).toBe('already');
+    // A restart keeps the episodes (they are in the store).
+    store.close();
+    store = new DeliveryStore(dir);
+    dispatcher = build();
+    expect((await dispatcher.handle(again)).map((o) => o.result)).toEqual(['already', 'already']);
+
+    // The second episode ends like the first: only the receivers paged in it, with its levels.
+    await dispatcher.handle(at(notifyEvent('acknowledge', { level: 3 })));
+    await dispatcher.handle(at(notifyEvent('resolve', { level: 3 })));
+    const second = [...r.chat.sent, ...r.pager.sent].filter((n) => n.deliveryId.includes('@1') && n.kind !== 'trigger');
+    expect(second.map((n) => [n.deliveryId, n.pagedLevels]).sort()).toEqual([
+      ['inc-1/acknowledge@1/chat', [3]],
+      ['inc-1/acknowledge@1/pager', [3]],
+      ['inc-1/resolve@1/chat', [3]],
+      ['inc-1/resolve@1/pager', [3]],
+    ]);
+    expect(r.chat.sent.filter((n) => n.kind === 'resolve')).toHaveLength(2);
+  });
 });
 
 describe('dispatcher - rate limit', () => {

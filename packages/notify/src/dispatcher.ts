@@ -2,7 +2,7 @@ import { makeCloudEvent, type Clock, type CloudEvent, type Logger, type TimerHan
 import { zoneOf, type NotifyEvent } from './event.js';
 import { routeEvent, type Route } from './routes.js';
 import { DeliveryError, type Notification, type Receiver, type RetryPolicy } from './receivers/index.js';
-import type { DeliveryKey, DeliveryStore } from './store.js';
+import { episodeAction, splitAction, type DeliveryKey, type DeliveryStore } from './store.js';
 
 /** Where receipts go: `vigil.v1.notify.delivered.<receiver>` and `vigil.v1.notify.failed.<receiver>` on NATS. */
 export interface ReceiptSink {
@@ -93,14 +93,19 @@ export class Dispatcher {
 
   async handle(e: NotifyEvent): Promise<Outcome[]> {
     const i = e.incident;
+    // A reopened incident is live again: its pages, acknowledgement and resolution are
+    // new deliveries (keys with `@<episode>`), not repeats of the first episode's.
+    const episode = e.streamSeq === undefined ? 0 : this.store.episode(i.incidentId, e.streamSeq);
     if (e.kind === 'trigger') {
       const hits = routeEvent(this.opts.route, e, this.opts.zoneLabel);
-      return Promise.all(hits.map((h) => this.deliver({ incidentId: i.incidentId, action: `L${i.level}`, receiver: h.receiver }, e, [], h.path, undefined)));
+      return Promise.all(hits.map((h) => this.deliver({ incidentId: i.incidentId, action: episodeAction(`L${i.level}`, episode), receiver: h.receiver }, e, [], h.path, undefined)));
     }
-    const paged = this.store.paged(i.incidentId);
-    if (paged.size === 0) this.log.debug({ incident: i.incidentId, kind: e.kind }, 'no receiver was paged for this incident; nothing to tell');
+    // Written before the deliveries and counted only for later events, so it ends this episode once.
+    if (e.kind === 'resolve' && e.streamSeq !== undefined) this.store.recordResolution(i.incidentId, e.streamSeq);
+    const paged = this.store.paged(i.incidentId, episode);
+    if (paged.size === 0) this.log.debug({ incident: i.incidentId, kind: e.kind, episode }, 'no receiver was paged for this incident; nothing to tell');
     return Promise.all(
-      [...paged].map(([receiver, levels]) => this.deliver({ incidentId: i.incidentId, action: e.kind, receiver }, e, levels, 'paged for this incident', undefined)),
+      [...paged].map(([receiver, levels]) => this.deliver({ incidentId: i.incidentId, action: episodeAction(e.kind, episode), receiver }, e, levels, 'paged for this incident', undefined)),
     );
   }
 
@@ -159,7 +164,7 @@ export class Dispatcher {
         await entry.receiver.send(n);
         record('delivered', null);
         const latencyMs = Math.max(0, this.clock.now() - Date.parse(e.cloudEvent.time));
-        this.metrics.delivered(key.receiver, key.action, latencyMs);
+        this.metrics.delivered(key.receiver, splitAction(key.action).base, latencyMs);
         this.receipt('delivered', key, e, { attempts, deliveryId, receiverType: entry.receiver.type, latencyMs, fallbackFor: fallbackFor ?? null });
         this.log.info({ ...key, attempts, latencyMs }, 'delivered');
         return { receiver: key.receiver, result: 'delivered', attempts };
@@ -176,7 +181,7 @@ export class Dispatcher {
       }
     }
     record('failed', error);
-    this.metrics.failed(key.receiver, key.action);
+    this.metrics.failed(key.receiver, splitAction(key.action).base);
     this.receipt('failed', key, e, { attempts, deliveryId, receiverType: entry.receiver.type, error, fallback: entry.fallback ?? null, fallbackFor: fallbackFor ?? null });
     this.log.error({ ...key, attempts, error, fallback: entry.fallback }, 'delivery failed for good');
     let fallback: Outcome | undefined;
@@ -286,7 +291,8 @@ export class Dispatcher {
           type: `vigil.v1.notify.${outcome}`,
           subject: key.incidentId,
           time: new Date(this.clock.now()),
-          data: { incidentId: key.incidentId, action: key.action, level: e.incident.level, receiver: key.receiver, eventId: e.cloudEvent.id, ...extra },
+          // `action` without the episode, as the coordinator's timeline reads it; `episode` says which.
+          data: { incidentId: key.incidentId, action: splitAction(key.action).base, episode: splitAction(key.action).episode, level: e.incident.level, receiver: key.receiver, eventId: e.cloudEvent.id, ...extra },
         }),
       );
     } catch (err) {

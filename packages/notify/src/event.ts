@@ -54,6 +54,11 @@ export interface NotifyEvent {
   incident: IncidentData;
   /** Host labels known for the incident's host (zone, role, ...); {} when none are known. */
   labels: Record<string, string>;
+  /**
+   * Its position in the stream; places it before or after the incident's resolutions
+   * (see `DeliveryStore.episode`). Absent for pages made here (the dead man's switch).
+   */
+  streamSeq?: number;
 }
 
 /** The subject families notify reads; everything else on the stream is acknowledged and skipped. */

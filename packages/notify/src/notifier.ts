@@ -136,7 +136,7 @@ export async function startNotifier(config: NotifyConfig, deps: NotifierDeps): P
       return;
     }
     const ce = parsed.value;
-    const e: NotifyEvent = { kind, cloudEvent: ce, incident: ce.data, labels: store.labels(ce.data.hostId) };
+    const e: NotifyEvent = { kind, cloudEvent: ce, incident: ce.data, labels: store.labels(ce.data.hostId), streamSeq: m.seq };
     inHand++;
     metrics.ackPending.set(inHand);
     void serial.run(ce.data.incidentId, async () => {

@@ -11,7 +11,10 @@ import { ensurePrivateDir } from '@vigil/shared';
  */
 export type DeliveryStatus = 'sending' | 'delivered' | 'failed' | 'held';
 
-/** One page, acknowledgement or resolution to one receiver: `L2`, `L3`, `acknowledge`, `resolve`. */
+/**
+ * One page, acknowledgement or resolution to one receiver: `L2`, `L3`, `acknowledge`,
+ * `resolve`; after the incident was reopened `n` times, with `@n` (`L3@1`, `resolve@1`).
+ */
 export interface DeliveryKey {
   incidentId: string;
   action: string;
@@ -43,6 +46,11 @@ CREATE TABLE IF NOT EXISTS deliveries (
   hold TEXT,
   PRIMARY KEY (incident_id, action, receiver)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS resolutions (
+  incident_id TEXT NOT NULL,
+  stream_seq INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, stream_seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS host_labels (
   host_id TEXT PRIMARY KEY,
   labels TEXT NOT NULL,
@@ -68,6 +76,8 @@ export class DeliveryStore {
   private readonly heldReceiversStmt;
   private readonly labelsGet;
   private readonly labelsPut;
+  private readonly resolvedPut;
+  private readonly episodeGet;
 
   constructor(dataDir: string) {
     ensurePrivateDir(dataDir);
@@ -83,10 +93,12 @@ export class DeliveryStore {
        ON CONFLICT (incident_id, action, receiver) DO UPDATE SET
          level = excluded.level, status = excluded.status, attempts = excluded.attempts, event_id = excluded.event_id, updated_at = excluded.updated_at, error = excluded.error, hold = excluded.hold`,
     );
-    this.pagedStmt = this.db.prepare("SELECT receiver, level FROM deliveries WHERE incident_id = ? AND action LIKE 'L%' AND status IN ('delivered', 'sending', 'held') ORDER BY level");
+    this.pagedStmt = this.db.prepare("SELECT receiver, level, action FROM deliveries WHERE incident_id = ? AND action LIKE 'L%' AND status IN ('delivered', 'sending', 'held') ORDER BY level");
     this.recentStmt = this.db.prepare("SELECT COUNT(*) AS n FROM deliveries WHERE receiver = ? AND action LIKE 'L%' AND status IN ('delivered', 'sending') AND updated_at > ?");
     this.heldStmt = this.db.prepare("SELECT * FROM deliveries WHERE receiver = ? AND hold = ? AND status = 'held' ORDER BY updated_at");
     this.heldReceiversStmt = this.db.prepare("SELECT DISTINCT receiver, hold FROM deliveries WHERE status = 'held'");
+    this.resolvedPut = this.db.prepare('INSERT OR IGNORE INTO resolutions (incident_id, stream_seq) VALUES (?, ?)');
+    this.episodeGet = this.db.prepare('SELECT COUNT(*) AS n FROM resolutions WHERE incident_id = ? AND stream_seq < ?');
     this.labelsGet = this.db.prepare('SELECT labels FROM host_labels WHERE host_id = ?');
     this.labelsPut = this.db.prepare('INSERT INTO host_labels (host_id, labels, updated_at) VALUES (?, ?, ?) ON CONFLICT (host_id) DO UPDATE SET labels = excluded.labels, updated_at = excluded.updated_at');
   }
@@ -114,15 +126,37 @@ export class DeliveryStore {
     this.putStmt.run({ ...r, hold: r.hold ?? null });
   }
 
-  /** The receivers paged for an incident (or possibly paged: outcome unknown), with their levels. */
-  paged(incidentId: string): Map<string, number[]> {
+  /**
+   * The receivers paged for an incident in one episode (or possibly paged: outcome
+   * unknown), with their levels.
+   */
+  paged(incidentId: string, episode = 0): Map<string, number[]> {
     const out = new Map<string, number[]>();
-    for (const r of this.pagedStmt.all(incidentId) as { receiver: string; level: number }[]) {
+    for (const r of this.pagedStmt.all(incidentId) as { receiver: string; level: number; action: string }[]) {
+      if (splitAction(r.action).episode !== episode) continue;
       const levels = out.get(r.receiver) ?? [];
       levels.push(r.level);
       out.set(r.receiver, levels);
     }
     return out;
+  }
+
+  /**
+   * A resolution of the incident read at this stream position. Kept by position so that
+   * a resolution handed out again is counted once, and an older event handed out again
+   * after it still belongs to the episode before it.
+   */
+  recordResolution(incidentId: string, streamSeq: number): void {
+    this.resolvedPut.run(incidentId, streamSeq);
+  }
+
+  /**
+   * Which episode of the incident an event at `streamSeq` belongs to: 0 until its first
+   * resolution, then one more after each. A resolved incident only has events again when
+   * a person reopened it, and a reopened incident is live again: its pages are new.
+   */
+  episode(incidentId: string, streamSeq: number): number {
+    return (this.episodeGet.get(incidentId, streamSeq) as { n: number }).n;
   }
 
   labels(hostId: string): Record<string, string> {
@@ -143,6 +177,17 @@ export class DeliveryStore {
   close(): void {
     this.db.close();
   }
+}
+
+/** `L3@2` → `L3` in episode 2; `resolve` → `resolve` in episode 0. */
+export function splitAction(action: string): { base: string; episode: number } {
+  const at = action.lastIndexOf('@');
+  return at < 0 ? { base: action, episode: 0 } : { base: action.slice(0, at), episode: Number(action.slice(at + 1)) };
+}
+
+/** The stored action of `base` in `episode`: the first episode keeps the plain name. */
+export function episodeAction(base: string, episode: number): string {
+  return episode === 0 ? base : `${base}@${episode}`;
 }
 
 interface Row {

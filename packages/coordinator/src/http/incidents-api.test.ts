@@ -88,7 +88,11 @@ describe('api incidents - list, show, ack, resolve', () => {
     expect(r.statusCode).toBe(200);
     expect(r.json().incident).toMatchObject({ state: 'open', resolvedBy: null });
     const detail = incidentDetail.parse((await app.inject({ url: `/v1/incidents/${incident.id}`, headers: auth(VIEWER) })).json());
-    expect(detail.incident.timeline.at(-1)).toMatchObject({ kind: 'human', summary: 'reopened by alice: it was not' });
+    // The reopening, then its level announced again for the pagers.
+    expect(detail.incident.timeline.slice(-2)).toMatchObject([
+      { kind: 'human', summary: 'reopened by alice: it was not' },
+      { kind: 'notification', summary: expect.stringMatching(/^published level 1 on vigil\.v1\.escalation\.l1\.network_issue\./) },
+    ]);
   });
 
   it("records who acked and resolved from the token's name, never from the body", async () => {

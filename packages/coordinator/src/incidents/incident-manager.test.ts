@@ -90,6 +90,20 @@ describe('incidents - escalation matrix', () => {
     expect([m.get(net.id)!.level, m.get(hw.id)!.level]).toEqual([3, 2]);
   });
 
+  it('a reopened incident is announced again at the level it had, then escalates from there', () => {
+    const m = manager();
+    const { incident } = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' });
+    clock.advance(5 * MIN);
+    m.resolve(incident.id, 'alice', 'looked fine');
+    published = [];
+    m.reopen(incident.id, 'bob', 'it was not');
+    expect(subjects()).toEqual(['vigil.v1.incident.updated.h', 'vigil.v1.escalation.l2.network_issue.h']);
+    expect(published[1]!.event.data).toMatchObject({ level: 2, state: 'open', reason: 'reopened by bob: it was not' });
+    expect(m.store.timeline(incident.id).at(-1)).toMatchObject({ kind: 'notification', summary: 'published level 2 on vigil.v1.escalation.l2.network_issue.h' });
+    clock.advance(5 * MIN);
+    expect(subjects().filter((s) => s.startsWith('vigil.v1.escalation'))).toEqual(['vigil.v1.escalation.l2.network_issue.h', 'vigil.v1.escalation.l3.network_issue.h']);
+  });
+
   it('an acknowledged incident escalates no further', () => {
     const m = manager();
     const { incident } = m.raise({ hostId: 'h', class: 'network_issue', confidence: 0.9, summary: 's' });

@@ -401,6 +401,9 @@ export class IncidentManager {
         i.nextEscalationAt = i.level < 3 ? now + this.opts.escalationMs(i.class) : null;
         this.store.addTimeline(i.id, now, 'human', `reopened by ${who.by}: ${reason}`, { by: who.by, reason });
         this.emit(i, 'updated', `reopened: ${reason}`);
+        // Live again: the pagers hear it at the level it had (vigil-notify pages anew, as a
+        // new episode), not only at the next level once the fresh deadline passes.
+        this.announceLevel(i, `reopened by ${who.by}: ${reason}`);
         break;
     }
     this.save(i, now);
