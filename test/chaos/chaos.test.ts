@@ -110,6 +110,17 @@ describe('chaos', () => {
         `silences=${after.transitions.filter((t) => t.to === 'silent').length} skipped_service_kills=${r.executed.filter((e) => e.skipped).length} loop_ms=${Math.round(loopMs)} settle_ms=${Math.round(settleMs)}`,
     );
 
+    if (process.env.VIGIL_CHAOS_LOG) {
+      // The whole run in time order, for reading a failure or a surprising figure.
+      const lines = [
+        ...r.executed.map((e) => ({ at: e.killedAt, text: `fault ${e.fault.kind}${'host' in e.fault ? ` ${e.fault.host}` : ''}${'downMs' in e.fault ? ` down ${e.fault.downMs} ms` : ''}${e.restartedAt ? ` back after ${e.restartedAt - e.killedAt} ms` : ''}${e.skipped ? ` skipped: ${e.skipped}` : ''}` })),
+        ...after.transitions.map((t) => ({ at: t.at, text: `host ${t.hostId} ${t.from ?? '-'} → ${t.to} (${t.reason})` })),
+        ...after.incidents.map((i) => ({ at: i.openedAt, text: `incident ${i.id} ${i.class} ${i.hostId}${i.service ? `/${i.service}` : ''} ${i.state}` })),
+      ].sort((a, b) => a.at - b.at);
+      console.log(lines.map((l) => `[chaos] ${new Date(l.at).toISOString()} ${l.text}`).join('\n'));
+      console.log(`[chaos] stream: ${stream.map((m) => m.subject).join(' ')}`);
+    }
+
     const breaches = {
       outboxLost: outbox.lost,
       outboxDuplicated: outbox.duplicated,
