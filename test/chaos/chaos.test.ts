@@ -75,6 +75,7 @@ describe('chaos', () => {
 
     // Drained: the outbox published, every journaled event stored, the journals steady.
     const journal = (host: string) => ({ seen: r.journals.seen.get(host) ?? new Map(), highest: r.journals.highest(host) });
+    r.stopSampling();
     const drain = async (): Promise<StoreSnapshot | undefined> => {
       r.journals.sample();
       const before = HOSTS.map((h) => r.journals.highest(h)).join();

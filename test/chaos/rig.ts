@@ -60,6 +60,7 @@ export class ChaosRig {
   private readonly watched = new Set<number>();
   private sampler: NodeJS.Timeout | undefined;
   private natsCrashSeen = false;
+  private sampling = true;
 
   private constructor(
     readonly nats: NatsServer,
@@ -116,7 +117,7 @@ export class ChaosRig {
 
   /** Every 200 ms: read the journals, and note any process that ended without being killed. */
   private tick(): void {
-    this.journals.sample();
+    if (this.sampling) this.journals.sample();
     for (const h of this.hosts.values()) this.checkAlive(h.agent.agent.child, `agent:${h.id}`);
     this.checkAlive(this.coordinator.child, 'coordinator');
     if (!this.down.has('nats') && !this.nats.running && !this.natsCrashSeen) {
@@ -243,6 +244,15 @@ export class ChaosRig {
       }
     }
     this.executed.push(record);
+  }
+
+  /**
+   * From now on the journals are read only when the caller samples them, so the view the
+   * invariants judge is the one taken beside the store's (events keep coming: a budget
+   * given back after a quiet window is an event too).
+   */
+  stopSampling(): void {
+    this.sampling = false;
   }
 
   /** Faults carried out, by kind (skipped service kills left out). */
