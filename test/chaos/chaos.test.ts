@@ -32,6 +32,27 @@ const GRACE_MS = 5000;
 /** A host incident opens this long at most after the silence that caused it (diagnosis: ping, SSH, peers). */
 const DIAGNOSIS_MS = 60_000;
 
+/** The run in time order (faults; with the store, host transitions and incidents; the stream's subjects). */
+function printTimeline(r: ChaosRig, store?: StoreSnapshot, stream?: { subject: string }[]): void {
+  const lines = [
+    ...r.executed.map((e) => ({
+      at: e.killedAt,
+      text: `fault ${e.fault.kind}${'host' in e.fault ? ` ${e.fault.host}` : ''}${'downMs' in e.fault ? ` down ${e.fault.downMs} ms` : ''}${e.restartedAt ? ` back after ${e.restartedAt - e.killedAt} ms` : ''}${e.skipped ? ` skipped: ${e.skipped}` : ''}`,
+    })),
+    ...(store?.transitions ?? []).map((t) => ({ at: t.at, text: `host ${t.hostId} ${t.from ?? '-'} → ${t.to} (${t.reason})` })),
+    ...(store?.incidents ?? []).map((i) => ({ at: i.openedAt, text: `incident ${i.id} ${i.class} ${i.hostId}${i.service ? `/${i.service}` : ''} ${i.state}` })),
+  ].sort((a, b) => a.at - b.at);
+  console.log(lines.map((l) => `[chaos] ${new Date(l.at).toISOString()} ${l.text}`).join('\n'));
+  if (stream) console.log(`[chaos] stream: ${stream.map((m) => m.subject).join(' ')}`);
+}
+
+/** `median/max (n)` of a list of ms, or `-` when empty. */
+function describeSpread(ms: number[]): string {
+  if (ms.length === 0) return '-';
+  const s = [...ms].sort((a, b) => a - b).map(Math.round);
+  return `${s[Math.floor(s.length / 2)]}/${s.at(-1)}(n=${s.length})`;
+}
+
 function chainKey(f: Fault): string {
   return f.kind === 'agent' || f.kind === 'service' ? `${f.kind}:${f.host}` : f.kind;
 }
@@ -66,7 +87,10 @@ describe('chaos', () => {
       chains.set(key, (chains.get(key) ?? Promise.resolve()).then(() => r.execute(f)).catch((err: unknown) => void failures.push(err)));
     }
     await Promise.all(chains.values());
-    if (failures.length > 0) throw failures[0];
+    if (failures.length > 0) {
+      if (process.env.VIGIL_CHAOS_LOG) printTimeline(r);
+      throw failures[0];
+    }
     const loopMs = performance.now() - loopStart;
     const lastFaultWall = Date.now();
 
@@ -108,19 +132,10 @@ describe('chaos', () => {
     );
     console.log(
       `[measure] chaos_detail stream_events=${stream.length} agent_events=${agentStored} incidents=${after.incidents.length} incidents_open_at_kills=${r.incidentsBeforeKills.reduce((s, b) => s + b.ids.length, 0)} ` +
-        `silences=${after.transitions.filter((t) => t.to === 'silent').length} skipped_service_kills=${r.executed.filter((e) => e.skipped).length} loop_ms=${Math.round(loopMs)} settle_ms=${Math.round(settleMs)}`,
+        `suspects=${after.transitions.filter((t) => t.to === 'suspect').length} silences=${after.transitions.filter((t) => t.to === 'silent').length} skipped_service_kills=${r.executed.filter((e) => e.skipped).length} coordinator_start_ms=${describeSpread(r.coordinatorStartMs)} reconnect_ms=${describeSpread(r.reconnectMs)} loop_ms=${Math.round(loopMs)} settle_ms=${Math.round(settleMs)}`,
     );
 
-    if (process.env.VIGIL_CHAOS_LOG) {
-      // The whole run in time order, for reading a failure or a surprising figure.
-      const lines = [
-        ...r.executed.map((e) => ({ at: e.killedAt, text: `fault ${e.fault.kind}${'host' in e.fault ? ` ${e.fault.host}` : ''}${'downMs' in e.fault ? ` down ${e.fault.downMs} ms` : ''}${e.restartedAt ? ` back after ${e.restartedAt - e.killedAt} ms` : ''}${e.skipped ? ` skipped: ${e.skipped}` : ''}` })),
-        ...after.transitions.map((t) => ({ at: t.at, text: `host ${t.hostId} ${t.from ?? '-'} → ${t.to} (${t.reason})` })),
-        ...after.incidents.map((i) => ({ at: i.openedAt, text: `incident ${i.id} ${i.class} ${i.hostId}${i.service ? `/${i.service}` : ''} ${i.state}` })),
-      ].sort((a, b) => a.at - b.at);
-      console.log(lines.map((l) => `[chaos] ${new Date(l.at).toISOString()} ${l.text}`).join('\n'));
-      console.log(`[chaos] stream: ${stream.map((m) => m.subject).join(' ')}`);
-    }
+    if (process.env.VIGIL_CHAOS_LOG) printTimeline(r, after, stream);
 
     const breaches = {
       outboxLost: outbox.lost,

@@ -15,6 +15,12 @@ import type { Fault, FaultKind } from './plan.js';
 /** The agents' heartbeat interval: silence needs 2 s without one, wide for a loaded machine. */
 export const AGENT_INTERVAL = '1s';
 export const SERVICE = 'web';
+/**
+ * A coordinator start slower than this is a failure. Starts took up to 15 s with the
+ * machine's load at 10 on 2 cores (other test runs beside this one); the time of each
+ * start is reported, so a slow one is seen without failing the run.
+ */
+const COORDINATOR_START_TIMEOUT_MS = 60_000;
 
 interface Host {
   id: string;
@@ -54,6 +60,10 @@ export class ChaosRig {
   /** Incidents listed before a kill that the restarted coordinator did not know. */
   readonly incidentsMissingAfterRestart: string[] = [];
   readonly crashes: Crash[] = [];
+  /** How long each coordinator start took, until ports.json and /healthz (ms). */
+  readonly coordinatorStartMs: number[] = [];
+  /** Per coordinator restart with every agent running throughout: ms until all were heard again. */
+  readonly reconnectMs: number[] = [];
   readonly journals: JournalTracker;
   /** Processes deliberately down now (killed, not yet started again). */
   private readonly down = new Set<string>();
@@ -72,7 +82,7 @@ export class ChaosRig {
 
   static async start(hostIds: readonly string[]): Promise<ChaosRig> {
     const nats = await NatsServer.start();
-    const coordinator = await Coordinator.start({ nats: nats.url, logLevel: 'warn' });
+    const coordinator = await Coordinator.start({ nats: nats.url, logLevel: 'warn', startTimeoutMs: COORDINATOR_START_TIMEOUT_MS });
     const hosts = new Map<string, Host>();
     for (const id of hostIds) {
       const h: Host = { id, dataDir: tempDir(`agent-${id}`), port: await freePort(), agent: undefined as unknown as ServiceAgent };
@@ -187,16 +197,44 @@ export class ChaosRig {
     if (open) this.incidentsBeforeKills.push({ killAt: record.killedAt, ids: open });
     this.executed.push(record);
     await sleep(fault.downMs);
+    const startAt = performance.now();
     await this.coordinator.startAgain();
+    this.coordinatorStartMs.push(performance.now() - startAt);
     record.restartedAt = Date.now();
     this.down.delete(key);
     this.watch(this.coordinator.child, key);
+    void this.measureReconnect(record.restartedAt);
     for (const id of open ?? []) {
       const found = await getJson(`${this.coordinator.baseUrl}/v1/incidents/${encodeURIComponent(id)}`).then(
         () => true,
         (err: Error) => (/→ 404/.test(err.message) ? false : true),
       );
       if (!found) this.incidentsMissingAfterRestart.push(`${id} (open before the kill at ${new Date(record.killedAt).toISOString()})`);
+    }
+  }
+
+  /**
+   * How long after a coordinator restart every agent that ran throughout is heard from
+   * again (a figure, not an invariant); given up if anything is killed meanwhile.
+   */
+  private async measureReconnect(restartedAt: number): Promise<void> {
+    const agents = new Map([...this.hosts.values()].map((h) => [h.id, h.agent.agent.pid]));
+    const coordinatorRuns = this.coordinator.exits.length;
+    const untouched = () =>
+      this.coordinator.exits.length === coordinatorRuns && [...this.hosts.values()].every((h) => h.agent.agent.pid === agents.get(h.id) && h.agent.agent.running);
+    const heard = (hosts: { id: string; lastSeen: string | null }[]) =>
+      this.hostIds.every((id) => {
+        const seen = hosts.find((x) => x.id === id)?.lastSeen;
+        return seen != null && Date.parse(seen) >= restartedAt;
+      });
+    while (untouched() && Date.now() - restartedAt < 30_000) {
+      const hosts = await listHosts(this.coordinator.baseUrl).catch(() => []);
+      if (!untouched()) return;
+      if (heard(hosts)) {
+        this.reconnectMs.push(Date.now() - restartedAt);
+        return;
+      }
+      await sleep(100);
     }
   }
 
