@@ -30,9 +30,10 @@ export interface CoordinatorOptions {
   /** Extra environment variables of the process (e.g. GRPC_TRACE). */
   env?: Record<string, string>;
   /**
-   * How long a start may take before it is a failure (ports.json, then /healthz). Chaos
-   * runs raise it: on a loaded machine a start can take longer than a test would wait.
-   * @default 15000
+   * How long each step of a start may take before it is a failure (ports.json, then
+   * /healthz). Chaos runs raise it: on a loaded machine a start can take longer than a
+   * test would wait.
+   * @default 15000 for ports.json, 10000 for /healthz
    */
   startTimeoutMs?: number;
 }
