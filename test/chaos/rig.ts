@@ -321,7 +321,18 @@ export class ChaosRig {
   async stop(): Promise<void> {
     if (this.sampler) clearInterval(this.sampler);
     for (const key of ['coordinator', 'nats', ...this.hostIds.map((id) => `agent:${id}`)]) this.down.add(key);
+    // An agent that does not stop within its grace is killed and leaves its service
+    // running (its own process group, on purpose): end those by the recorded pid.
+    const services = () => [...this.hosts.values()].map((h) => this.servicePid(h)).filter((p): p is number => p !== undefined);
+    const before = services();
     await Promise.all([...this.hosts.values()].map((h) => h.agent.stop(3000)));
+    for (const pid of new Set([...before, ...services()])) {
+      try {
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(fixture.httpServer)) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await this.coordinator.stop(5000).catch(() => undefined);
     await this.nats.dispose();
   }
