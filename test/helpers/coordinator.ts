@@ -29,6 +29,13 @@ export interface CoordinatorOptions {
   extraArgs?: string[];
   /** Extra environment variables of the process (e.g. GRPC_TRACE). */
   env?: Record<string, string>;
+  /**
+   * How long each step of a start may take before it is a failure (ports.json, then
+   * /healthz). Chaos runs raise it: on a loaded machine a start can take longer than a
+   * test would wait.
+   * @default 15000 for ports.json, 10000 for /healthz
+   */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -108,7 +115,7 @@ export class Coordinator {
         const p = JSON.parse(readFileSync(this.portsFile, 'utf8')) as { grpc?: unknown; http?: unknown };
         return typeof p.grpc === 'number' && typeof p.http === 'number' && p.grpc > 0 && p.http > 0 ? { grpc: p.grpc, http: p.http } : undefined;
       },
-      { timeoutMs: 15_000, what: `${this.portsFile}`, observe: () => child.output() },
+      { timeoutMs: this.opts.startTimeoutMs ?? 15_000, what: `${this.portsFile}`, observe: () => child.output() },
     );
     this.grpcPort = ports.grpc;
     this.httpPort = ports.http;
@@ -119,7 +126,7 @@ export class Coordinator {
         await getRaw(`${this.baseUrl}/healthz`, 1000);
         return true;
       },
-      { timeoutMs: 10_000, what: `${this.baseUrl}/healthz to answer`, observe: () => child.output() },
+      { timeoutMs: this.opts.startTimeoutMs ?? 10_000, what: `${this.baseUrl}/healthz to answer`, observe: () => child.output() },
     );
   }
 
