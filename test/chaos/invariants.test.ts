@@ -23,6 +23,11 @@ describe('chaos invariants - outbox and stream', () => {
     expect(v.pending).toEqual(['c vigil.v1.x.c']);
   });
 
+  it('chaos invariants - coordinator heartbeats and notify receipts in the stream are not outbox events', () => {
+    expect(checkOutbox([row('a')], [msg('a'), { ...msg('h'), subject: 'vigil.v1.coordinator.heartbeat.c1' }, { ...msg('r'), subject: 'vigil.v1.notify.delivered.pager' }]).phantom).toEqual([]);
+    expect(checkOutbox([row('a')], [msg('a'), { ...msg('h'), subject: 'vigil.v1.coordinatorx.heartbeat.c1' }]).phantom).toEqual(['h vigil.v1.coordinatorx.heartbeat.c1']);
+  });
+
   it('chaos invariants - an event committed after the first read is not a phantom', () => {
     expect(checkOutbox([row('a')], [msg('a'), msg('b')], [row('a'), row('b')]).phantom).toEqual([]);
   });

@@ -27,10 +27,19 @@ export interface OutboxVerdict {
 }
 
 /**
+ * Subjects published straight to NATS by design, never through the outbox: the
+ * coordinators' liveness heartbeats (a dead man's switch must hear them even while the
+ * store is full) and vigil-notify's delivery receipts. They land in the stream too, and
+ * are not judged here.
+ */
+export const OUTSIDE_OUTBOX = /^vigil\.v1\.(coordinator\.heartbeat|notify)\./;
+
+/**
  * `outbox` is read before the stream, `committedLater` after it: an event committed and
  * published between the reads is in the stream without being a phantom.
  */
-export function checkOutbox(outbox: readonly OutboxEntry[], stream: readonly StreamEntry[], committedLater: readonly OutboxEntry[] = outbox): OutboxVerdict {
+export function checkOutbox(outbox: readonly OutboxEntry[], allStream: readonly StreamEntry[], committedLater: readonly OutboxEntry[] = outbox): OutboxVerdict {
+  const stream = allStream.filter((m) => !OUTSIDE_OUTBOX.test(m.subject));
   const counts = new Map<string, number>();
   for (const m of stream) if (m.eventId !== undefined) counts.set(m.eventId, (counts.get(m.eventId) ?? 0) + 1);
   const committed = new Set([...outbox, ...committedLater].map((r) => r.eventId));
