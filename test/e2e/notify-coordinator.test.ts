@@ -72,7 +72,7 @@ describe('vigil-notify - from a real coordinator', () => {
     try {
       // Its consumer starts at new events: the agent's host event (with its labels) must come after.
       await waitFor(() => notify.logLines(/created the durable consumer/).length > 0, { timeoutMs: 15_000, what: 'the durable consumer', observe: () => notify.child.output() });
-      startServiceAgent(coordinator.baseUrl, {
+      const agent = startServiceAgent(coordinator.baseUrl, {
         coordinator: coordinator.grpcTarget,
         hostId: 'notify-host',
         logLevel: 'warn',
@@ -98,6 +98,11 @@ describe('vigil-notify - from a real coordinator', () => {
       ]);
       // The host's labels came from its host event on the same stream.
       expect(triggers()[2]!.payload?.group).toBe('eu-1');
+      // The service stays down: with its agent running, a new incident for it would open
+      // soon after the resolve below and rightly make the reopen a conflict (409). The
+      // agent stops (Goodbye: a planned stop, no host incident) so the reopen is the
+      // operator's alone.
+      await agent.stop();
 
       await new ApiClient(coordinator.baseUrl).post(`/v1/incidents/${inc.id}/resolve`, { comment: 'fixed by hand' });
       await waitFor(() => pd.accepted().some((q) => (q.json as { event_action: string }).event_action === 'resolve'), { timeoutMs: 15_000, what: 'the resolve at the pager' });
