@@ -11,6 +11,20 @@ const sshPortSetting = z.union([z.number(), z.string()]).transform((v, ctx) => {
   return parsed ?? z.NEVER;
 });
 
+/** One API token: who holds it, what it may do, and the SHA-256 (hex) of its text. */
+export const apiToken = z
+  .object({
+    /** Who holds the token; shown in logs of the requests it makes. */
+    name: z.string().min(1).max(64),
+    /** `viewer` reads; `operator` also acts (acknowledge, resolve, recover). */
+    role: z.enum(['viewer', 'operator']),
+    /** SHA-256 of the token, 64 lower-case hex digits (`vigil-coordinator hash-token`). */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (SHA-256 of the token)'),
+  })
+  .strict();
+
+export const MAX_TOKENS = 256;
+
 /**
  * The coordinator's settings, validated once at start and frozen. Every option can be
  * given in the YAML config file (same names) or on the command line (kebab-case).
@@ -170,18 +184,7 @@ export const coordinatorConfigSchema = z
      * hash-token` prints one. Required on every route but /healthz when the API listens
      * beyond loopback, or whenever any token is configured.
      */
-    tokens: z
-      .array(
-        z
-          .object({
-            name: z.string().min(1).max(64),
-            role: z.enum(['viewer', 'operator']),
-            sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (SHA-256 of the token)'),
-          })
-          .strict(),
-      )
-      .max(256)
-      .default([]),
+    tokens: z.array(apiToken).max(MAX_TOKENS).default([]),
   })
   .strict()
   .superRefine((c, ctx) => {
