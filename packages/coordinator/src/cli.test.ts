@@ -130,7 +130,7 @@ describe('coordinator cli - --tokens-file', () => {
     const cfg = join(mkdtempSync(join(tmpdir(), 'vigil-coord-cli-')), 'c.yaml');
     writeFileSync(cfg, `tokens:\n  - {name: old, role: viewer, sha256: ${'c'.repeat(64)}}\n`);
     expect(problems([...base, '--http', '0.0.0.0:0', '--tls-ca', cfg, '--tls-cert', cfg, '--tls-key', cfg])).toEqual([
-      'tokens: an API listening on "0.0.0.0" beyond loopback needs at least one token (got [])',
+      'tokens: an API listening on "0.0.0.0" beyond loopback needs at least one token (got missing)',
     ]);
     const r = parseCli([...base, '--http', '0.0.0.0:0', '--tls-ca', cfg, '--tls-cert', cfg, '--tls-key', cfg, '--config', cfg, '--tokens-file', file]);
     if (r.kind !== 'run') throw new Error(r.kind);
