@@ -47,7 +47,7 @@ Usage: vigil-coordinator [options]
 Durations take a unit: 500ms, 5s, 1m. Without TLS every listener must be on loopback.
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   grpc: { type: 'string' },
   http: { type: 'string' },
   'api-plain-listen': { type: 'string' },
