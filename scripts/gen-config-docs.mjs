@@ -111,7 +111,7 @@ export function commentsFromSource(file, variable) {
     const visit = (node) => {
       if (found) return;
       if (ts.isCallExpression(node)) {
-        const callee = node.expression.getText(sf);
+        const callee = node.expression.getText(sf).replace(/\s+/g, '');
         const arg = node.arguments[0];
         if (callee === 'z.object' && arg && ts.isObjectLiteralExpression(arg)) return void (found = { literal: arg, array: false });
         if (callee === 'z.array' && arg) {
@@ -129,9 +129,11 @@ export function commentsFromSource(file, variable) {
     visit(expr);
     return found;
   };
-  const walk = (literal, prefix) => {
+  // `open` holds the objects being walked, so a recursive schema (notify's routes) ends.
+  const walk = (literal, prefix, open = new Set([literal])) => {
     for (const prop of literal.properties) {
-      if (!ts.isPropertyAssignment(prop)) continue;
+      // `hostId,` (shorthand) as well as `hostId: schema,`.
+      if (!ts.isPropertyAssignment(prop) && !ts.isShorthandPropertyAssignment(prop)) continue;
       const key = prop.name.getText(sf).replace(/^['"]|['"]$/g, '');
       const keyPath = prefix + key;
       const doc = ts.getJSDocCommentsAndTags(prop).filter(ts.isJSDoc).at(-1);
@@ -140,8 +142,8 @@ export function commentsFromSource(file, variable) {
         const def = doc.tags?.find((t) => t.tagName.text === 'default');
         out.set(keyPath, { text: oneLine(text), default: def ? oneLine(ts.getTextOfJSDocComment(def.comment) ?? '') : undefined });
       }
-      const inner = objectOf(prop.initializer);
-      if (inner) walk(inner.literal, `${keyPath}${inner.array ? '[]' : ''}.`);
+      const inner = objectOf(ts.isPropertyAssignment(prop) ? prop.initializer : prop.name);
+      if (inner && !open.has(inner.literal)) walk(inner.literal, `${keyPath}${inner.array ? '[]' : ''}.`, new Set([...open, inner.literal]));
     }
   };
   const root = decls.get(variable) && objectOf(decls.get(variable));
