@@ -41,7 +41,7 @@ async function programs() {
       schema: agentConfig.agentConfigSchema,
       source: 'packages/agent/src/config.ts',
       variable: 'agentConfigSchema',
-      flag: (key) => (key === 'labels' ? '--label KEY=VALUE' : agentConfig.FLAG_FOR_FIELD[key]),
+      flag: (key) => (key === 'labels' ? '--label KEY=VALUE' : key === 'tls' ? '--tls-ca, --tls-cert, --tls-key' : agentConfig.FLAG_FOR_FIELD[key]),
       extra: () => [
         '### Labels the coordinator reads',
         '',

@@ -43,7 +43,7 @@ export const notifyConfigSchema = z
   .object({
     /** Where the idempotency records live (SQLite). @default ./vigil-notify-data */
     dataDir: z.string().min(1).default('./vigil-notify-data'),
-    /** fatal|error|warn|info|debug|trace|silent. @default info */
+    /** Log level of the JSON log on standard error. @default info */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** The host label that names a host's zone, as in the coordinator's config. @default zone */
     zoneLabel: z.string().min(1).default('zone'),
