@@ -120,4 +120,14 @@ describe('configuration errors', () => {
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toMatch(/sshPort \(--ssh-port\): "70000" is neither a TCP port/);
   });
+
+  it('check - agent --check reads the TLS files as a start does: a missing one exits 2 naming the option and the path', async () => {
+    const dir = tempDir('cfg-agent-check-tls');
+    const ca = join(dir, 'ca.crt');
+    writeFileSync(ca, 'not a certificate');
+    const r = await runToExit('vigil-agent --check tls', AGENT_BIN, ['--check', '--host-id', 'web-1', '--coordinator', '10.0.0.5:7400', '--tls-ca', ca, '--tls-cert', join(dir, 'web-1.crt'), '--tls-key', join(dir, 'web-1.key')]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`tls.cert (--tls-cert): cannot read "${join(dir, 'web-1.crt')}"`);
+  });
 });
