@@ -205,17 +205,35 @@ function formatDefault(d, comment, expanded) {
   return `\`${String(v)}\``;
 }
 
+/**
+ * A comment's `@default` that says something else than the schema's default, described;
+ * undefined when they agree (`60s` agrees with 60000 ms) or there is nothing to compare.
+ */
+function staleDefault(d, comment) {
+  const tag = comment?.default;
+  if (!d.has || tag === undefined) return undefined;
+  const v = d.value;
+  if (typeof v === 'object' || v === os.hostname()) return undefined;
+  if (String(v) === tag) return undefined;
+  const parsed = d.inner.safeParse(tag);
+  if (parsed.success && JSON.stringify(parsed.data) === JSON.stringify(v)) return undefined;
+  return `comment: ${tag}, schema: ${v}`;
+}
+
 /** One table row per key, nested objects (and lists of objects) expanded where their keys are commented. */
 export function rows(program) {
   const comments = commentsFromSource(program.source, program.variable);
   const out = [];
   const missing = [];
+  const wrong = [];
   const visit = (schema, prefix) => {
     const shape = core(schema)._zod.def.shape;
     for (const [key, field] of Object.entries(shape)) {
       const keyPath = prefix + key;
       const comment = comments.get(keyPath);
       if (!comment?.text) missing.push(keyPath);
+      const stated = staleDefault(defaultOf(field), comment);
+      if (stated) wrong.push(`${keyPath} (${stated})`);
       let inner = core(field);
       let childPrefix = `${keyPath}.`;
       if (inner._zod.def.type === 'array') {
@@ -230,7 +248,11 @@ export function rows(program) {
     }
   };
   visit(program.schema, '');
-  if (missing.length > 0) throw new Error(`${program.source}: no JSDoc comment on ${missing.join(', ')}; write what each key means above it`);
+  const problems = [
+    ...(missing.length > 0 ? [`no JSDoc comment on ${missing.join(', ')}; write what each key means above it`] : []),
+    ...(wrong.length > 0 ? [`the comment's @default disagrees with the schema for ${wrong.join(', ')}; correct the comment`] : []),
+  ];
+  if (problems.length > 0) throw new Error(`${program.source}: ${problems.join('\n  ')}`);
   return out;
 }
 

@@ -46,4 +46,12 @@ describe('configuration reference', () => {
       /config\.ts: no JSDoc comment on http, apiPlainListen, .*tokens/,
     );
   });
+
+  it('config docs - a comment whose @default disagrees with the schema stops the generator; 1000ms and 1s agree', () => {
+    const source = join(mkdtempSync(join(tmpdir(), 'vigil-config-docs-')), 'config.ts');
+    writeFileSync(source, "const schema = z.object({\n  /** Silence threshold. @default 9 */\n  phiThreshold: n,\n  /** Grace. @default 1000ms */\n  disconnectGrace: d,\n});\n");
+    expect(() => rows({ name: 'x', intro: [], schema: coordinatorConfigSchema, source, variable: 'schema', flag: () => undefined })).toThrow(
+      /the comment's @default disagrees with the schema for phiThreshold \(comment: 9, schema: 8\); correct the comment$/,
+    );
+  });
 });
