@@ -82,4 +82,52 @@ describe('configuration errors', () => {
     expect(statSync(db).size).toBe(0);
     expect(existsSync(join(dataDir, 'ports.json'))).toBe(false);
   });
+
+  it('check - coordinator --check prints the effective configuration with token hashes masked, exits 0 and starts nothing', async () => {
+    const dir = tempDir('cfg-check');
+    const dataDir = join(dir, 'state');
+    const file = join(dir, 'coordinator.yaml');
+    const hash = 'e'.repeat(64);
+    writeFileSync(file, `restartGrace: 30s\ntokens:\n  - {name: ops, role: operator, sha256: ${hash}}\n`);
+    const r = await runToExit('vigil-coordinator --check', COORDINATOR_BIN, [...coordinatorArgs(dataDir), '--config', file, '--check', '--phi-threshold', '9']);
+    expect(r.code, r.stderr).toBe(0);
+    const effective = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(effective).toMatchObject({ restartGrace: 30_000, phiThreshold: 9, nats: 'none', sweepInterval: 100, tokens: [{ name: 'ops', role: 'operator', sha256: '(masked)' }] });
+    expect(r.stdout).not.toContain(hash);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('check - coordinator --check with a bad value exits 2 with the same one-line error a start gives', async () => {
+    const dataDir = tempDir('cfg-check-bad');
+    const check = await runToExit('vigil-coordinator --check bad', COORDINATOR_BIN, [...coordinatorArgs(dataDir), '--check', '--restart-grace', 'soon']);
+    const start = await runToExit('vigil-coordinator bad', COORDINATOR_BIN, [...coordinatorArgs(dataDir), '--restart-grace', 'soon']);
+    expect(check.code, check.stderr).toBe(2);
+    expect(check.stdout).toBe('');
+    expect(check.stderr).toMatch(/restartGrace: .*"soon"/);
+    expect(check.stderr).toBe(start.stderr);
+  });
+
+  it('check - agent --check prints its effective configuration and exits 0; a bad value exits 2 naming it', async () => {
+    const dir = tempDir('cfg-agent-check');
+    const file = join(dir, 'agent.yaml');
+    writeFileSync(file, 'interval: 2s\nlabels: {zone: eu-1}\nsshPort: 2222\n');
+    const ok = await runToExit('vigil-agent --check', AGENT_BIN, ['--check', '--config', file, '--host-id', 'web-1', '--data-dir', join(dir, 'state')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ hostId: 'web-1', intervalMs: 2000, labels: { zone: 'eu-1' }, sshPort: 2222, coordinators: [{ address: '127.0.0.1:7400' }] });
+    expect(existsSync(join(dir, 'state'))).toBe(false);
+    const bad = await runToExit('vigil-agent --check bad', AGENT_BIN, ['--check', '--host-id', 'web-1', '--ssh-port', '70000']);
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/sshPort \(--ssh-port\): "70000" is neither a TCP port/);
+  });
+
+  it('check - agent --check reads the TLS files as a start does: a missing one exits 2 naming the option and the path', async () => {
+    const dir = tempDir('cfg-agent-check-tls');
+    const ca = join(dir, 'ca.crt');
+    writeFileSync(ca, 'not a certificate');
+    const r = await runToExit('vigil-agent --check tls', AGENT_BIN, ['--check', '--host-id', 'web-1', '--coordinator', '10.0.0.5:7400', '--tls-ca', ca, '--tls-cert', join(dir, 'web-1.crt'), '--tls-key', join(dir, 'web-1.key')]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`tls.cert (--tls-cert): cannot read "${join(dir, 'web-1.crt')}"`);
+  });
 });

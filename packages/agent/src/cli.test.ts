@@ -224,6 +224,15 @@ describe('cli - errors name the field and the bad value, exit status 2', () => {
   });
 });
 
+describe('cli - --check', () => {
+  it('check - validates exactly as a start does and asks to print the config instead of running', () => {
+    const out = parseCli(['--check', '--host-id', 'web-1', '--interval', '2s'], env());
+    expect(out.type).toBe('check');
+    expect((out as { config: AgentConfig }).config).toEqual(run(['--host-id', 'web-1', '--interval', '2s']));
+    expect(fail(['--check', '--interval', '5'])).toMatch(/interval \(--interval\): 5 has no unit/);
+  });
+});
+
 describe('cli - help and version', () => {
   it('help - lists every option with its default', () => {
     const out = parseCli(['--help'], env());

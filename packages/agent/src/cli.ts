@@ -10,6 +10,7 @@ export const EXIT_CONFIG = 2;
 /** What the command line asks for; `main` carries it out. */
 export type CliOutcome =
   | { readonly type: 'run'; readonly config: AgentConfig }
+  | { readonly type: 'check'; readonly config: AgentConfig }
   | { readonly type: 'print'; readonly text: string; readonly exitCode: 0 }
   | { readonly type: 'fail'; readonly message: string; readonly exitCode: typeof EXIT_CONFIG };
 
@@ -44,6 +45,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'label', type: 'string', multiple: true, value: 'KEY=VALUE', help: 'label sent to the coordinator, e.g. zone=eu-1; repeatable', default: 'none' },
   { name: 'ssh-port', type: 'string', value: 'PORT|none', help: "where the coordinator's diagnosis looks for this host's SSH server; none: no SSH to judge", default: "the coordinator's (22)" },
   { name: 'log-level', type: 'string', value: 'LEVEL', help: 'fatal, error, warn, info, debug, trace or silent', default: DEFAULT_LOG_LEVEL },
+  { name: 'check', type: 'boolean', help: 'validate as a start would, print the effective configuration as JSON and exit (0 valid, 2 invalid)' },
   { name: 'help', type: 'boolean', short: 'h', help: 'print this help and exit' },
   { name: 'version', type: 'boolean', short: 'V', help: 'print the version and exit' },
 ];
@@ -61,6 +63,7 @@ export function helpText(): string {
     ...rows.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`),
     '',
     'Config file keys: coordinators, hostId, interval, dataDir, tls {ca, cert, key}, labels {key: value}, logLevel, sshPort, services, logPatterns.',
+    'Every key, flag and default: docs/config.md.',
     '',
   ].join('\n');
 }
@@ -115,7 +118,9 @@ export function parseCli(argv: readonly string[], env: CliEnv = defaultCliEnv): 
       logLevel: str('log-level'),
       sshPort: str('ssh-port'),
     };
-    return { type: 'run', config: resolveConfig(fromFile, fromCli) };
+    const config = resolveConfig(fromFile, fromCli);
+    // --check takes exactly the path a start takes, so what it accepts a start accepts too.
+    return { type: v.check ? 'check' : 'run', config };
   } catch (err) {
     if (err instanceof ConfigError) {
       const problems = hostIdDefaulted

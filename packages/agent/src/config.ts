@@ -97,6 +97,17 @@ const coordinatorTargets = z.union([z.string(), z.array(z.string())]).transform(
   return out;
 });
 
+/**
+ * Labels whose names mean something to the coordinator (everything else is free text for
+ * filtering and routing). Listed here, beside the labels schema, so docs/config.md is
+ * generated from the same place the agent validates labels.
+ */
+export const SPECIAL_LABELS: readonly { readonly name: string; readonly meaning: string }[] = [
+  { name: 'zone', meaning: "Groups hosts that share network dependencies: diagnosis asks peers of the same zone first, and many silent hosts of one zone make a zone outage. The label's name is the coordinator's `zoneLabel` (default `zone`)." },
+  { name: 'address', meaning: 'The address the coordinator pings and connects to when it diagnoses this host, instead of the address its stream comes from (for hosts behind NAT or a proxy).' },
+  { name: 'ssh_port', meaning: "The host's SSH port (a port or `none`) for fleets that set it before the agent had `sshPort`; the agent's `sshPort` wins over it, and an unreadable value is reported and ignored." },
+];
+
 const LABEL_KEY = /^[A-Za-z0-9](?:[A-Za-z0-9._/-]{0,62})$/;
 
 /** Same bounds the coordinator applies to Hello.labels, so a valid config is never refused. */
@@ -127,16 +138,26 @@ const interval = durationMs.pipe(
 /** The config file's keys; command-line values are merged in under the same names. */
 export const agentConfigSchema = z
   .object({
+    /** Coordinators to stream to, `HOST:PORT` as a comma list or a YAML list, tried in order: the agent fails over to the next when one refuses or goes away. */
     coordinators: coordinatorTargets.prefault(DEFAULT_COORDINATOR),
+    /** This host's id: a hostname (FQDNs allowed), lower-cased; the TLS client certificate must name it. @default this machine's hostname */
     hostId,
+    /** Heartbeat and sampling interval, 100ms to 1h; the coordinator may answer with the nearest bound it allows. */
     interval: interval.prefault(DEFAULT_INTERVAL),
+    /** Directory for the agent's state (event journal, service state), created at start; relative paths resolve against the working directory. */
     dataDir: z.string().min(1, 'must not be empty').prefault(DEFAULT_DATA_DIR),
+    /** Mutual TLS files (PEM): `ca` signed the coordinator's certificate, `cert` and `key` are this agent's, naming its host id. All three, or none (plaintext, loopback coordinators only). See docs/tls.md. */
     tls: tlsFiles.optional(),
+    /** Free labels sent in Hello, e.g. `zone: eu-1`; at most 64, keys of letters, digits, `.`, `_`, `/`, `-`. Some names mean something to the coordinator: see "Labels the coordinator reads" below. */
     labels: labels.prefault({}),
+    /** Log level of the JSON log on standard error. */
     logLevel: logLevel.prefault(DEFAULT_LOG_LEVEL),
+    /** Where the coordinator's diagnosis looks for this host's SSH server: a port, or `none` (no SSH it can reach: other evidence decides). Sent in Hello; absent, the coordinator's `sshPort` (22) applies. @default the coordinator's sshPort */
     sshPort: sshPort.optional(),
     // Validated below with their own schemas, whose errors name the nested fields.
+    /** Services to watch and recover on this host (manager, health checks, recovery); see packages/agent/README.md. Config file only. @default none */
     services: z.unknown().optional(),
+    /** Extra root-cause rows (`pattern`, `cause`) matched against a failed service's logs, after the runbook's own. Config file only. @default the runbook's table only */
     logPatterns: z.unknown().optional(),
   })
   .strict()
@@ -166,7 +187,7 @@ export const agentConfigSchema = z
   });
 
 /** Config keys as command-line flags, so an error names what the user actually typed. */
-const FLAG_FOR_FIELD: Record<string, string> = {
+export const FLAG_FOR_FIELD: Readonly<Record<string, string>> = {
   coordinators: '--coordinator',
   hostId: '--host-id',
   interval: '--interval',

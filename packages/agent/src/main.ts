@@ -1,6 +1,7 @@
-import { ConfigError, createLogger, exitAfterFlush, routeGrpcLogs, routeProcessLogs, type Logger } from '@vigil/shared';
+import { ConfigError, createLogger, effectiveConfigJson, exitAfterFlush, routeGrpcLogs, routeProcessLogs, type Logger } from '@vigil/shared';
 import { Agent } from './agent.js';
 import { EXIT_CONFIG, parseCli } from './cli.js';
+import type { AgentConfig } from './config.js';
 import { createCredentials } from './credentials.js';
 import { createGrpcDialer } from './grpc-dialer.js';
 import { probesPlugin } from './plugins/probes.js';
@@ -24,6 +25,24 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
+/**
+ * `--check`: the parse a start does, plus the TLS files read as a start reads them (an
+ * unreadable or malformed PEM is exit 2 naming the option), then the effective config.
+ * The agent's config holds paths, not secrets, so nothing needs masking.
+ */
+function check(config: AgentConfig): void {
+  try {
+    createCredentials(config.tls);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`vigil-agent: ${err.message}\n`);
+    process.exitCode = EXIT_CONFIG;
+    return;
+  }
+  process.stdout.write(effectiveConfigJson(config, []));
+  process.exitCode = 0;
+}
+
 async function run(argv: string[], started: { logger?: Logger }): Promise<void> {
   const outcome = parseCli(argv);
   switch (outcome.type) {
@@ -35,6 +54,8 @@ async function run(argv: string[], started: { logger?: Logger }): Promise<void> 
       process.stderr.write(`vigil-agent: ${outcome.message}\n`);
       process.exitCode = outcome.exitCode;
       return;
+    case 'check':
+      return check(outcome.config);
     case 'run':
       break;
   }

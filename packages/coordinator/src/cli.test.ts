@@ -87,3 +87,69 @@ describe('coordinator cli - diagnosis slots', () => {
     expect(problems(withFile('diagnosisConcurrency: 2.5\n'))[0]).toMatch(/^diagnosisConcurrency: .*\(got 2\.5\)$/);
   });
 });
+
+describe('coordinator cli - --check', () => {
+  it('check - goes through the same validation as a start and asks to print, not to run', () => {
+    const r = parseCli([...base, '--check', '--phi-threshold', '9']);
+    expect(r.kind).toBe('check');
+    if (r.kind !== 'check') throw new Error(r.kind);
+    expect(r.config.phiThreshold).toBe(9);
+    expect(problems([...base, '--check', '--phi-threshold', 'abc'])[0]).toMatch(/^phiThreshold: .*\(got "abc"\)$/);
+  });
+
+  it('check - an unreadable TLS file is a configuration error naming the option and the path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-coord-cli-'));
+    writeFileSync(join(dir, 'ca.crt'), 'x');
+    writeFileSync(join(dir, 'c.crt'), 'x');
+    expect(problems([...base, '--check', '--tls-ca', join(dir, 'ca.crt'), '--tls-cert', join(dir, 'c.crt'), '--tls-key', join(dir, 'missing.key')])).toEqual([
+      expect.stringMatching(/^tls\.key \(--tls-key\): cannot read ".*missing\.key": ENOENT/),
+    ]);
+  });
+});
+
+describe('coordinator cli - --tokens-file', () => {
+  const hash = 'a'.repeat(64);
+  function tokensFile(text: string): string {
+    const file = join(mkdtempSync(join(tmpdir(), 'vigil-coord-tokens-')), 'tokens');
+    writeFileSync(file, text);
+    return file;
+  }
+
+  it('tokens-file - NAME ROLE SHA256 lines, comments and blank lines ignored, make the tokens list', () => {
+    const file = tokensFile(`# who role sha256\nops operator ${hash}\n\n  grafana   viewer ${'b'.repeat(64)}  # dashboards\n`);
+    const r = parseCli([...base, '--tokens-file', file]);
+    if (r.kind !== 'run') throw new Error(r.kind);
+    expect(r.config.tokens).toEqual([
+      { name: 'ops', role: 'operator', sha256: hash },
+      { name: 'grafana', role: 'viewer', sha256: 'b'.repeat(64) },
+    ]);
+  });
+
+  it('tokens-file - is enough for an API beyond loopback, and replaces the config file list', () => {
+    const file = tokensFile(`ops operator ${hash}\n`);
+    const cfg = join(mkdtempSync(join(tmpdir(), 'vigil-coord-cli-')), 'c.yaml');
+    writeFileSync(cfg, `tokens:\n  - {name: old, role: viewer, sha256: ${'c'.repeat(64)}}\n`);
+    expect(problems([...base, '--http', '0.0.0.0:0', '--tls-ca', cfg, '--tls-cert', cfg, '--tls-key', cfg])).toEqual([
+      'tokens: an API listening on "0.0.0.0" beyond loopback needs at least one token (got missing)',
+    ]);
+    const r = parseCli([...base, '--http', '0.0.0.0:0', '--tls-ca', cfg, '--tls-cert', cfg, '--tls-key', cfg, '--config', cfg, '--tokens-file', file]);
+    if (r.kind !== 'run') throw new Error(r.kind);
+    expect(r.config.tokens.map((t) => t.name)).toEqual(['ops']);
+  });
+
+  it('tokens-file - every bad line is named with its number, field and value', () => {
+    const file = tokensFile(`ops operator ${hash}\nbob admin ${hash}\ncarol viewer ABC\njust-two words\nops viewer ${hash}\n`);
+    expect(problems([...base, '--tokens-file', file])).toEqual([
+      expect.stringMatching(new RegExp(`^tokens \\(--tokens-file ".*" line 2\\): role: .*\\(got "admin"\\)$`)),
+      expect.stringMatching(/line 3\): sha256: must be 64 lower-case hex digits \(SHA-256 of the token\) \(got "ABC"\)$/),
+      expect.stringMatching(/line 4\): expected "NAME ROLE SHA256", got 2 words: "just-two words"$/),
+      expect.stringMatching(/line 5\): name "ops" is already used on line 1; each token needs its own name$/),
+    ]);
+  });
+
+  it('tokens-file - a missing file names the flag and the path', () => {
+    expect(problems([...base, '--tokens-file', '/nonexistent/vigil-tokens'])).toEqual([
+      expect.stringMatching(/^tokens \(--tokens-file\): cannot read "\/nonexistent\/vigil-tokens": ENOENT/),
+    ]);
+  });
+});

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildConfig, ConfigError, isLoopback, readYamlConfig } from '@vigil/shared';
 import { coordinatorConfigSchema, type CoordinatorConfig } from './config.js';
+import { readTokensFile } from './tokens-file.js';
 
 export const HELP = `vigil-coordinator: detects silent hosts, stores state, publishes events and serves the API
 
@@ -13,7 +15,13 @@ Usage: vigil-coordinator [options]
   --api-plain-listen HOST:PORT  extra plaintext API listener for local tools (loopback only)
   --nats URL[,URL...]|none    NATS servers to publish events to             [nats://127.0.0.1:4222]
   --data-dir DIR              SQLite store and ports.json                   [./vigil-data]
-  --config FILE               YAML file with any of these options (camelCase keys)
+  --config FILE               YAML file with any of these options (camelCase keys);
+                              every key: docs/config.md
+  --tokens-file FILE          API tokens, one "NAME ROLE SHA256" per line
+                              (replaces the config file's tokens list)
+  --check                     validate as a start would, print the effective
+                              configuration as JSON (secrets masked) and exit:
+                              0 if valid, 2 naming the bad field and value
   --id NAME                   this coordinator's name                       [hostname]
   --tls-ca FILE               CA that signs agent certificates (mutual TLS)
   --tls-cert FILE             this coordinator's certificate
@@ -39,13 +47,15 @@ Usage: vigil-coordinator [options]
 Durations take a unit: 500ms, 5s, 1m. Without TLS every listener must be on loopback.
 `;
 
-const OPTIONS = {
+export const OPTIONS = {
   grpc: { type: 'string' },
   http: { type: 'string' },
   'api-plain-listen': { type: 'string' },
   nats: { type: 'string' },
   'data-dir': { type: 'string' },
   config: { type: 'string' },
+  'tokens-file': { type: 'string' },
+  check: { type: 'boolean' },
   id: { type: 'string' },
   'tls-ca': { type: 'string' },
   'tls-cert': { type: 'string' },
@@ -68,7 +78,7 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
-export type CliResult = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: CoordinatorConfig };
+export type CliResult = { kind: 'help' } | { kind: 'version' } | { kind: 'run' | 'check'; config: CoordinatorConfig };
 
 /** Parses argv into a validated config; throws ConfigError naming the field and value. */
 export function parseCli(argv: string[]): CliResult {
@@ -107,9 +117,30 @@ export function parseCli(argv: string[]): CliResult {
     cluster: values.cluster === true ? true : undefined,
     clusterTtl: s('cluster-ttl'),
     sshPort: s('ssh-port'),
+    tokens: s('tokens-file') !== undefined ? readTokensFile(s('tokens-file')!) : undefined,
   });
   checkExposure(config);
-  return { kind: 'run', config };
+  checkTlsFiles(config);
+  // --check goes through exactly this path, so what it accepts a start accepts too.
+  return { kind: values.check === true ? 'check' : 'run', config };
+}
+
+/**
+ * The TLS files are read now, so an unreadable one is a configuration error (exit 2,
+ * naming the option) rather than a crash while the listeners start.
+ */
+export function checkTlsFiles(config: CoordinatorConfig, read: (file: string) => unknown = readFileSync): void {
+  const problems: string[] = [];
+  for (const field of ['ca', 'cert', 'key'] as const) {
+    const file = config.tls[field];
+    if (file === undefined) continue;
+    try {
+      read(file);
+    } catch (err) {
+      problems.push(`tls.${field} (--tls-${field}): cannot read "${file}": ${(err as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** Plaintext only where nothing leaves the machine: beyond loopback, TLS is required. */

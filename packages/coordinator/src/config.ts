@@ -11,6 +11,20 @@ const sshPortSetting = z.union([z.number(), z.string()]).transform((v, ctx) => {
   return parsed ?? z.NEVER;
 });
 
+/** One API token: who holds it, what it may do, and the SHA-256 (hex) of its text. */
+export const apiToken = z
+  .object({
+    /** Who holds the token; shown in logs of the requests it makes. */
+    name: z.string().min(1).max(64),
+    /** `viewer` reads; `operator` also acts (acknowledge, resolve, recover). */
+    role: z.enum(['viewer', 'operator']),
+    /** SHA-256 of the token, 64 lower-case hex digits (`vigil-coordinator hash-token`). */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (SHA-256 of the token)'),
+  })
+  .strict();
+
+export const MAX_TOKENS = 256;
+
 /**
  * The coordinator's settings, validated once at start and frozen. Every option can be
  * given in the YAML config file (same names) or on the command line (kebab-case).
@@ -33,6 +47,7 @@ export const coordinatorConfigSchema = z
     dataDir: z.string().min(1).default('./vigil-data'),
     /** This coordinator's name in events and Welcome messages. @default the hostname */
     id: z.string().min(1).max(128).default(hostname()),
+    /** Mutual TLS files (PEM): `ca` signs the agents' certificates, `cert` and `key` are this coordinator's (also served by the HTTP API, which then speaks HTTPS). All three, or none (every listener on loopback). See docs/tls.md. */
     tls: tlsFiles.default({}),
     /** Phi-accrual threshold above which a host is silent (Cassandra and Akka use 8). @default 8 */
     phiThreshold: z.coerce.number().positive().max(100).default(8),
@@ -52,8 +67,9 @@ export const coordinatorConfigSchema = z
     minSilenceFloor: durationMs.default(1000),
     /** How often deadlines are checked. @default 100ms */
     sweepInterval: durationMs.default(100),
-    /** Intervals an agent may announce (outside this range the coordinator answers with the nearest bound). */
+    /** Shortest interval an agent may announce; a shorter one is answered with this bound in Welcome. */
     minAgentInterval: durationMs.default(100),
+    /** Longest interval an agent may announce; a longer one is answered with this bound in Welcome. */
     maxAgentInterval: durationMs.default(300_000),
     /** A stream that sends no Hello this long after it opened is ended with DEADLINE_EXCEEDED. @default 10s */
     helloTimeout: durationMs.default(10_000),
@@ -82,6 +98,7 @@ export const coordinatorConfigSchema = z
     readyPublishGrace: durationMs.default(60_000),
     /** Base URL of the HTTP API as pagers should link to it; derived from --http when absent. */
     publicUrl: z.string().url().optional(),
+    /** Log level of the JSON log on standard error. */
     logLevel: logLevel.default('info'),
     /**
      * How long an incident of each class may stay unresolved at a level before it moves up
@@ -89,11 +106,17 @@ export const coordinatorConfigSchema = z
      */
     escalation: z
       .object({
+        /** Escalation time of a network issue. */
         network_issue: durationMs.default(PROBLEM_CLASS_TABLE.network_issue.escalationMs),
+        /** Escalation time of a server hardware issue. */
         server_hardware_issue: durationMs.default(PROBLEM_CLASS_TABLE.server_hardware_issue.escalationMs),
+        /** Escalation time of a service failure. */
         service_failure: durationMs.default(PROBLEM_CLASS_TABLE.service_failure.escalationMs),
+        /** Escalation time of a partial failure (a degraded service). */
         partial_failure: durationMs.default(PROBLEM_CLASS_TABLE.partial_failure.escalationMs),
+        /** Escalation time of an agent failure (host up, agent gone). */
         agent_failure: durationMs.default(PROBLEM_CLASS_TABLE.agent_failure.escalationMs),
+        /** Escalation time of an observer partition (the coordinator's own link). */
         observer_partition: durationMs.default(PROBLEM_CLASS_TABLE.observer_partition.escalationMs),
       })
       .strict()
@@ -125,7 +148,7 @@ export const coordinatorConfigSchema = z
     partitionRatio: z.coerce.number().gt(0).max(1).default(0.3),
     /** Fewer silent hosts than this never make a partition. @default 3 */
     partitionMinHosts: z.coerce.number().int().min(1).default(3),
-    /** @default 30s */
+    /** How far back silent hosts count towards partitionRatio and partitionMinHosts. @default 30s */
     partitionWindow: durationMs.default(30_000),
     /** SSH banner timeout (runbook: ConnectTimeout=10). @default 10s */
     sshTimeout: durationMs.default(10_000),
@@ -161,6 +184,7 @@ export const coordinatorConfigSchema = z
         quiet: durationMs.default(5 * 60_000),
         /** Consecutive firing evaluations before a prediction is raised. @default 3 */
         raiseAfter: z.coerce.number().int().min(1).max(100).default(3),
+        /** Per-rule overrides by rule name: a map of settings, or `false` to turn the rule off. */
         rules: z.partialRecord(z.enum(RULE_NAMES as unknown as [string, ...string[]]), z.union([z.literal(false), z.record(z.string(), z.number())])).default({}),
       })
       .strict()
@@ -170,18 +194,7 @@ export const coordinatorConfigSchema = z
      * hash-token` prints one. Required on every route but /healthz when the API listens
      * beyond loopback, or whenever any token is configured.
      */
-    tokens: z
-      .array(
-        z
-          .object({
-            name: z.string().min(1).max(64),
-            role: z.enum(['viewer', 'operator']),
-            sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (SHA-256 of the token)'),
-          })
-          .strict(),
-      )
-      .max(256)
-      .default([]),
+    tokens: z.array(apiToken).max(MAX_TOKENS).default([]),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, exitAfterFlush, routeProcessLogs } from '@vigil/shared';
+import { ConfigError, createLogger, effectiveConfigJson, exitAfterFlush, routeProcessLogs } from '@vigil/shared';
 import { HELP, parseCli } from './cli.js';
 import { startCoordinator } from './coordinator.js';
 import { VERSION } from './version.js';
@@ -16,6 +16,9 @@ async function hashTokenCommand(): Promise<void> {
   }
   process.stdout.write(`${hashToken(token)}\n`);
 }
+
+/** Config keys whose values `--check` never prints. */
+const SECRET_KEYS = ['sha256'];
 
 /**
  * The vigil-coordinator command: exit 2 on bad config or a damaged store file (the operator
@@ -39,6 +42,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (cli.kind === 'version') {
     process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  if (cli.kind === 'check') {
+    process.stdout.write(effectiveConfigJson(cli.config, SECRET_KEYS));
     return;
   }
   // From here on every line is JSON: the logger exists, and Node's own warnings and a

@@ -43,15 +43,18 @@ export const notifyConfigSchema = z
   .object({
     /** Where the idempotency records live (SQLite). @default ./vigil-notify-data */
     dataDir: z.string().min(1).default('./vigil-notify-data'),
-    /** fatal|error|warn|info|debug|trace|silent. @default info */
+    /** Log level of the JSON log on standard error. @default info */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** The host label that names a host's zone, as in the coordinator's config. @default zone */
     zoneLabel: z.string().min(1).default('zone'),
     /** HOST:PORT for /metrics and /healthz; none when absent. */
     listen: z.string().regex(/^[^:]+:\d+$/, 'must be HOST:PORT').optional(),
+    /** Where events come from: the coordinator's NATS JetStream stream. */
     nats: z
       .object({
+        /** NATS server URLs (`nats://` or `tls://`), tried in turn. */
         servers: z.array(z.string().regex(/^(nats|tls):\/\//, 'must start with nats:// or tls://')).min(1).default(['nats://127.0.0.1:4222']),
+        /** JetStream stream holding Vigil's events, as the coordinator's natsStream. */
         stream: z.string().min(1).default('VIGIL'),
         /** The durable consumer's name; two vigil-notify with the same name share the work. @default vigil-notify */
         consumer: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('vigil-notify'),
@@ -64,18 +67,21 @@ export const notifyConfigSchema = z
       })
       .strict()
       .default({ servers: ['nats://127.0.0.1:4222'], stream: 'VIGIL', consumer: 'vigil-notify', maxAckPending: 256, ackWait: 30_000, startAt: 'new' }),
+    /** Where pages go: Alertmanager, PagerDuty, Slack, webhook or email receivers, each with its retry, fallback and rate limit. At least one. See docs/notify.md. */
     receivers: z.array(receiverSchema).min(1),
     /** The dead man's switch: page `receiver` when no coordinator is heard, or NATS is lost, this long. */
     deadman: z
       .object({
+        /** The receiver that gets the dead man's page. */
         receiver: z.string().min(1),
-        /** @default 2m */
+        /** Page when no coordinator heartbeat has arrived this long. @default 2m */
         coordinatorSilence: durationMs.default(120_000),
-        /** @default 2m */
+        /** Page when NATS has been unreachable this long. @default 2m */
         natsDown: durationMs.default(120_000),
       })
       .strict()
       .optional(),
+    /** The routing tree: the top route names the default receiver; its `routes` match events by field or label, first match wins unless `continue`. See docs/notify.md. */
     route: routeSchema,
   })
   .strict();

@@ -1,6 +1,7 @@
 export * from './clock.js';
 export * from './cloudevent.js';
 export * from './config.js';
+export * from './effective-config.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './hostid.js';
