@@ -18,7 +18,7 @@
 // --out DIR (instead of dist/release; the e2e test builds into a temp dir).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -83,6 +83,11 @@ for (const program of PROGRAMS.filter((p) => !only || only.has(p.name))) {
   mkdirSync(join(folder, 'systemd'));
   cpSync(join(root, 'packaging/systemd', `${program.name}.service`), join(folder, 'systemd', `${program.name}.service`));
   for (const mod of program.native) copyNativeModule(pkgDir, mod, join(folder, 'node_modules', mod));
+  // Native modules: debug symbols out (a third of the size), and a library is not a program.
+  for (const lib of program.native.length > 0 ? findFiles(join(folder, 'node_modules'), /\.node$/) : []) {
+    execFileSync('strip', ['--strip-unneeded', lib]);
+    chmodSync(lib, 0o644);
+  }
 
   const fileArch = program.native.length > 0 ? arch : 'all';
   const tarball = join(outDir, `${program.name}-${meta.version}-linux-${fileArch === 'all' ? 'noarch' : fileArch}.tar.gz`);
@@ -111,7 +116,8 @@ function copyNativeModule(fromDir, name, to) {
       // Under build/, only the finished module (build/Release/*.node).
       if (parts[0] === 'build' && parts.length > 1 && !(parts[1] === 'Release' && (parts.length === 2 || rel.endsWith('.node')))) return false;
       if (rel.endsWith('test_extension.node')) return false;
-      return !/\.(md|ts|c|cc|h|gypi?)$/i.test(rel);
+      // No sources, docs or dotfiles (.npmignore, .eslintrc): only what runs.
+      return !/\.(md|ts|c|cc|h|gypi?)$/i.test(rel) && !parts.some((x) => x.startsWith('.'));
     },
   });
   const meta = JSON.parse(readFileSync(join(src, 'package.json'), 'utf8'));
@@ -120,4 +126,10 @@ function copyNativeModule(fromDir, name, to) {
     // pnpm keeps a package's dependencies beside it: .pnpm/<pkg>@<v>/node_modules/<dep>.
     if (!existsSync(depTo)) copyNativeModule(dirname(dirname(src)), dep, depTo);
   }
+}
+
+function findFiles(dir, pattern) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && pattern.test(e.name))
+    .map((e) => join(e.parentPath ?? e.path, e.name));
 }

@@ -57,7 +57,7 @@ export function buildDeb({ root, outDir, folder, program, version, arch }) {
   );
   writeFileSync(at('DEBIAN/conffiles'), `/etc/vigil/${program.config}\n`);
   for (const script of ['postinst', 'prerm', 'postrm']) {
-    const text = readFileSync(join(root, 'packaging/debian', `${script}.in`), 'utf8')
+    const text = chooseBranch(readFileSync(join(root, 'packaging/debian', `${script}.in`), 'utf8'), program.user !== undefined)
       .replaceAll('@NAME@', name)
       .replaceAll('@USER@', program.user ?? '');
     writeFileSync(at(`DEBIAN/${script}`), text);
@@ -67,4 +67,13 @@ export function buildDeb({ root, outDir, folder, program, version, arch }) {
   execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, deb], { stdio: ['ignore', 'ignore', 'inherit'] });
   rmSync(join(outDir, '.deb-root'), { recursive: true, force: true });
   return deb;
+}
+
+/**
+ * Keeps the `#IF-USER` … `#ELSE` part of a maintainer script for a program with a system
+ * user, the `#ELSE` … `#END` part otherwise: the agent's scripts then never mention
+ * adduser, which it does not depend on.
+ */
+function chooseBranch(text, withUser) {
+  return text.replace(/^#IF-USER\n([\s\S]*?)^#ELSE\n([\s\S]*?)^#END\n/m, (_m, user, other) => (withUser ? user : other));
 }
