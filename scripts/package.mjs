@@ -19,7 +19,7 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROGRAMS } from './package/programs.mjs';
@@ -70,6 +70,7 @@ for (const program of PROGRAMS.filter((p) => !only || only.has(p.name))) {
     logLevel: 'warning',
   });
 
+  relativeSources(join(folder, 'lib', `${program.name}.mjs.map`));
   cpSync(join(root, 'proto'), join(folder, 'proto'), { recursive: true });
   writeFileSync(
     join(folder, 'package.json'),
@@ -132,4 +133,18 @@ function findFiles(dir, pattern) {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && pattern.test(e.name))
     .map((e) => join(e.parentPath ?? e.path, e.name));
+}
+
+/**
+ * esbuild writes each source as a path from the map to the file on the build machine
+ * (../../../../home/ci/vigil/packages/agent/src/main.ts); after installing, that would
+ * name the build machine's directories. Each becomes its path in the repository
+ * (packages/agent/src/main.ts), so a stack trace reads
+ * /usr/lib/vigil-agent/lib/packages/agent/src/main.ts:40:5 on every host, whoever built it.
+ */
+function relativeSources(mapFile) {
+  const map = JSON.parse(readFileSync(mapFile, 'utf8'));
+  // A plugin's namespace (zod-locales:/abs/path) names an absolute path after the colon.
+  map.sources = map.sources.map((s) => relative(root, /^[\w-]+:\//.test(s) ? s.replace(/^[\w-]+:/, '') : resolve(dirname(mapFile), s)));
+  writeFileSync(mapFile, JSON.stringify(map));
 }
