@@ -37,7 +37,7 @@ for (const name of only ?? []) {
   if (!PROGRAMS.some((p) => p.name === name)) throw new Error(`--only: unknown program "${name}" (known: ${PROGRAMS.map((p) => p.name).join(', ')})`);
 }
 
-const arch = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
+const arch = hostArch();
 mkdirSync(outDir, { recursive: true });
 
 for (const program of PROGRAMS.filter((p) => !only || only.has(p.name))) {
@@ -86,7 +86,7 @@ for (const program of PROGRAMS.filter((p) => !only || only.has(p.name))) {
   for (const mod of program.native) copyNativeModule(pkgDir, mod, join(folder, 'node_modules', mod));
   // Native modules: debug symbols out (a third of the size), and a library is not a program.
   for (const lib of program.native.length > 0 ? findFiles(join(folder, 'node_modules'), /\.node$/) : []) {
-    execFileSync('strip', ['--strip-unneeded', lib]);
+    if (hasTool('strip')) execFileSync('strip', ['--strip-unneeded', lib]);
     chmodSync(lib, 0o644);
   }
 
@@ -94,6 +94,7 @@ for (const program of PROGRAMS.filter((p) => !only || only.has(p.name))) {
   const tarball = join(outDir, `${program.name}-${meta.version}-linux-${fileArch === 'all' ? 'noarch' : fileArch}.tar.gz`);
   execFileSync('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '-C', outDir, '-czf', tarball, program.name]);
   const made = [tarball];
+  if (!opts['no-deb'] && !hasTool('dpkg-deb')) throw new Error('dpkg-deb not found: install dpkg, or pass --no-deb for folders and tarballs only');
   if (!opts['no-deb']) made.push(buildDeb({ root, outDir, folder, program, version: meta.version, arch: fileArch }));
   console.log(`${program.name} ${meta.version}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   for (const f of made) console.log(`  ${f} ${(statSync(f).size / 1024).toFixed(0)} KiB`);
@@ -147,4 +148,19 @@ function relativeSources(mapFile) {
   // A plugin's namespace (zod-locales:/abs/path) names an absolute path after the colon.
   map.sources = map.sources.map((s) => relative(root, /^[\w-]+:\//.test(s) ? s.replace(/^[\w-]+:/, '') : resolve(dirname(mapFile), s)));
   writeFileSync(mapFile, JSON.stringify(map));
+}
+
+/** Debian's name for this machine's architecture, from dpkg where it exists. */
+function hostArch() {
+  if (hasTool('dpkg')) return execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
+  return { x64: 'amd64', arm64: 'arm64', arm: 'armhf', ia32: 'i386', ppc64: 'ppc64el', s390x: 's390x' }[process.arch] ?? process.arch;
+}
+
+function hasTool(tool) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
