@@ -13,9 +13,10 @@ const agentLauncher = `#!/bin/sh
 #   --lite-mode, --max-semi-space-size=1, --v8-pool-size=1, MALLOC_ARENA_MAX=2: a small
 #     footprint for a program that is idle nearly all the time
 #     (bench/agent-footprint/README.md in the source tree).
-#   VIGIL_SOURCE_MAPS=1 adds --enable-source-maps: stack traces then name the TypeScript
-#     files and lines, from lib/vigil-agent.mjs.map. Off by default because Node parses and
-#     keeps the whole map at start: +23 MB RSS (58 -> 81 MB) on every host.
+#   Source maps: a crash's fatal log line names the TypeScript files and lines anyway
+#     (the agent reads lib/vigil-agent.mjs.map only then). VIGIL_SOURCE_MAPS=1 adds
+#     --enable-source-maps for every stack trace; off by default because Node then parses
+#     and keeps the whole map from the start: +23 MB RSS (58 -> 81 MB) on every host.
 # VIGIL_NODE chooses the node binary (Node.js >= 20); VIGIL_NODE_FLAGS adds Node flags.
 set -e
 self=$(readlink -f "$0")
