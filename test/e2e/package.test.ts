@@ -17,7 +17,8 @@ import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
  * directory: each .deb unpacks (`dpkg-deb -x`) to the promised layout, the units pass
  * `systemd-analyze verify`, and nats-server, the coordinator and two agents run from the
  * unpacked files alone, with mutual TLS and an API token: no repository path on their
- * command line, in their working directory or in their environment, no NODE_PATH.
+ * command line, in their working directory or in their environment, no NODE_PATH. An
+ * agent killed and started again from freshly unpacked files adopts its running service.
  * Without dpkg-deb the tarballs are unpacked instead and the Debian checks are skipped.
  */
 const PROGRAMS = ['vigil-agent', 'vigil-coordinator', 'vigil-notify'] as const;
@@ -43,6 +44,15 @@ function cleanEnv(home: string): NodeJS.ProcessEnv {
 function mentionsRepo(c: Child, cwd: string, env: NodeJS.ProcessEnv): string[] {
   const repo = REPO_ROOT.replace(/\/$/, '');
   return [c.command, ...c.args, cwd, ...Object.values(env).map(String)].filter((s) => s.includes(repo));
+}
+
+/** A process that exists and is not a zombie (an orphan's zombie waits for whoever reaps it). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** GET with a bearer token over https, trusting only the test CA. */
@@ -207,7 +217,7 @@ describe('release packages', () => {
     expect(res.split('\n').filter((l) => l.startsWith('E:'))).toEqual([]);
   }, 180_000);
 
-  it('run - coordinator and two agents from the unpacked files: mutual TLS, a token, hosts online, a kill detected', async () => {
+  it('run - coordinator and two agents from the unpacked files: mutual TLS, a token, hosts online, a kill detected, a crashed agent replaced and its service adopted', async () => {
     // Certificates, config and state all under the temp root, as on a host.
     const etc = join(root, 'etc/vigil');
     mkdirSync(etc, { recursive: true });
@@ -242,18 +252,23 @@ describe('release packages', () => {
     const agents = (['pkg-a', 'pkg-b'] as const).map((id) => {
       cpSync(certs.client(id).cert, join(etc, `${id}.crt`));
       cpSync(certs.client(id).key, join(etc, `${id}.key`));
-      const dataDir = join(root, `var/lib/vigil-agent-${id}`);
+      // pkg-a runs a `manager: process` service, to see it survive its agent below.
+      writeFileSync(join(etc, `${id}.yaml`), id === 'pkg-a' ? 'services:\n  - name: sleeper\n    manager: process\n    command: ["/bin/sleep", "600"]\n' : '');
+      return startAgent(id);
+    });
+    function startAgent(id: string): Child {
       const agent = spawnChild({
         name: `vigil-agent ${id} (package)`,
         command: join(root, 'usr/bin/vigil-agent'),
-        args: ['--coordinator', `127.0.0.1:${ports.grpc}`, '--host-id', id, '--interval', '500ms', '--data-dir', dataDir,
+        args: ['--config', join(etc, `${id}.yaml`), '--coordinator', `127.0.0.1:${ports.grpc}`, '--host-id', id, '--interval', '500ms',
+          '--data-dir', join(root, `var/lib/vigil-agent-${id}`),
           '--tls-ca', join(etc, 'ca.crt'), '--tls-cert', join(etc, `${id}.crt`), '--tls-key', join(etc, `${id}.key`)],
         cwd: root,
         env,
       });
       expect(mentionsRepo(agent, root, env)).toEqual([]);
       return agent;
-    });
+    }
 
     const states = async () => {
       const res = await apiGet(`${base}/v1/hosts`, ca, token);
@@ -273,5 +288,31 @@ describe('release packages', () => {
     await agents[1]!.kill();
     await waitFor(async () => ((await states())['pkg-b'] === 'silent' ? true : undefined), { timeoutMs: 15_000, what: 'pkg-b silent after SIGKILL', observe: () => describeChildren() });
     expect((await states())['pkg-a']).toBe('online');
-  }, 90_000);
+
+    // What the unit's KillMode=process keeps: pkg-a's agent dies (SIGKILL, as a crash),
+    // its files are replaced (the package unpacked again, as an upgrade does) and it is
+    // started again: its process service runs on under the same PID and is adopted.
+    const sleeper = async () => {
+      const res = await apiGet(`${base}/v1/hosts/pkg-a`, ca, token);
+      const host = (JSON.parse(res.body) as { host: { serviceStatus?: { name: string; state: string; pids: number[] }[] } }).host;
+      return host.serviceStatus?.find((x) => x.name === 'sleeper');
+    };
+    const before = await waitFor(async () => {
+      const s = await sleeper();
+      return s?.state === 'running' && s.pids.length > 0 ? s : undefined;
+    }, { timeoutMs: 15_000, what: 'the sleeper service running under pkg-a', observe: () => describeChildren() });
+    const pid = before.pids[0]!;
+    await agents[0]!.kill();
+    expect(alive(pid)).toBe(true);
+    if (HAS_DPKG) execFileSync('dpkg-deb', ['-x', join(out, readdirSync(out).find((f) => f.startsWith('vigil-agent_') && f.endsWith('.deb'))!), root]);
+    const again = startAgent('pkg-a');
+    const adopted = await waitFor(async () => {
+      const s = await sleeper();
+      return (await states())['pkg-a'] === 'online' && s?.state === 'running' && s.pids[0] === pid ? s : undefined;
+    }, { timeoutMs: 20_000, what: 'pkg-a back online with the sleeper adopted (same pid)', observe: () => describeChildren() });
+    expect(adopted.pids).toEqual([pid]);
+    await again.stop();
+    // A graceful stop stops the agent's process services (docs/install.md, The units).
+    await waitFor(() => (alive(pid) ? undefined : true), { timeoutMs: 10_000, what: `the sleeper (pid ${pid}) stopped with its agent` });
+  }, 120_000);
 });
