@@ -9,29 +9,10 @@
 // The bundle sits at the same depth as packages/*/dist/*.js, so the paths the code builds
 // from import.meta.url (../../../proto/, ../package.json) resolve as they do unbundled.
 import { build } from 'esbuild';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { zodEnglishOnly } from './package/zod-english-only.mjs';
 
 const agentDir = fileURLToPath(new URL('../packages/agent/', import.meta.url));
-
-/**
- * zod re-exports every translation of its error messages (`z.locales`, ~260 kB of code
- * minified); the agent's messages are English, which zod configures itself from en.js.
- * Its locales index is replaced with one that exports `en` only.
- */
-const zodEnglishOnly = {
-  name: 'zod-english-only',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir) ? { path: join(dirname(args.resolveDir), 'locales', 'index.js'), namespace: 'zod-locales' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
-      contents: 'export { default as en } from "./en.js";\n',
-      resolveDir: dirname(args.path),
-      loader: 'js',
-    }));
-  },
-};
 
 await build({
   stdin: {

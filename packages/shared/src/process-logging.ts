@@ -1,4 +1,5 @@
 import type { Logger } from './logger.js';
+import { mapStackOnCrash } from './stack-map.js';
 
 /**
  * Once a program has its JSON logger, nothing it prints on its own may be plain text: a
@@ -26,6 +27,8 @@ export function routeProcessLogs(logger: Logger, exit: (code: number) => void = 
     // A second failure while the first is being logged must not print a second, plain stack.
     if (dying) return;
     dying = true;
+    // A release bundle's frames are minified positions; name the TypeScript lines instead.
+    if (err instanceof Error && err.stack) err.stack = mapStackOnCrash(err.stack);
     log.fatal({ err }, kind);
     exit(1);
   };

@@ -5,8 +5,15 @@ import type { ProtoGrpcType } from './generated/agent.js';
 import type { AgentMessage__Output } from './generated/vigil/v1/AgentMessage.js';
 import type { CoordinatorMessage__Output } from './generated/vigil/v1/CoordinatorMessage.js';
 
-/** `proto/` at the repository root; this file sits two levels below it in src/ and dist/. */
-export const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
+/**
+ * Where `proto/` is, relative to the running module. A release bundle (scripts/package.mjs)
+ * sits in `lib/` of its install folder with `proto/` beside `lib/`, and is built with
+ * `__VIGIL_PROTO_DIR__` defined as '../proto/'. Everywhere else (src/ and dist/ of a
+ * package, and the repository's agent bundle in packages/agent/dist/) the module sits two
+ * levels below the repository root, where `proto/` is.
+ */
+declare const __VIGIL_PROTO_DIR__: string | undefined;
+export const PROTO_DIR = fileURLToPath(new URL(typeof __VIGIL_PROTO_DIR__ === 'string' ? __VIGIL_PROTO_DIR__ : '../../../proto/', import.meta.url));
 
 /** Loader options shared with `scripts/gen-proto.mjs`, so the types match the runtime. */
 export const LOADER_OPTIONS: protoLoader.Options = {

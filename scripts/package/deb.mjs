@@ -1,0 +1,79 @@
+// Builds one Debian package from an install folder with dpkg-deb (no debhelper needed):
+//   /usr/lib/<name>/            the install folder
+//   /usr/bin/<name>             symlink to its launcher
+//   /etc/vigil/<config>         commented example config (a conffile: upgrades keep edits)
+//   /lib/systemd/system/<name>.service
+//   /usr/share/doc/<name>/      copyright, changelog.Debian.gz
+//   DEBIAN/                     control, conffiles, postinst, prerm, postrm
+import { execFileSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const MAINTAINER = 'Vigil maintainers <vigil@example.org>';
+
+/** Returns the path of the .deb it wrote. */
+export function buildDeb({ root, outDir, folder, program, version, arch }) {
+  const { name } = program;
+  const debVersion = `${version}-1`;
+  const stage = join(outDir, '.deb-root', name);
+  rmSync(stage, { recursive: true, force: true });
+  const at = (p) => join(stage, p);
+  mkdirSync(at('usr/lib'), { recursive: true });
+  cpSync(folder, at(`usr/lib/${name}`), { recursive: true });
+  // The unit and example config live at their system paths in the package.
+  rmSync(at(`usr/lib/${name}/systemd`), { recursive: true });
+  rmSync(at(`usr/lib/${name}/examples`), { recursive: true });
+  mkdirSync(at('usr/bin'), { recursive: true });
+  symlinkSync(`../lib/${name}/bin/${name}`, at(`usr/bin/${name}`));
+  mkdirSync(at('etc/vigil'), { recursive: true });
+  cpSync(join(root, 'packaging/config', program.config), at(`etc/vigil/${program.config}`));
+  mkdirSync(at('lib/systemd/system'), { recursive: true });
+  cpSync(join(root, 'packaging/systemd', `${name}.service`), at(`lib/systemd/system/${name}.service`));
+  const doc = at(`usr/share/doc/${name}`);
+  mkdirSync(doc, { recursive: true });
+  cpSync(join(root, 'packaging/debian/copyright'), join(doc, 'copyright'));
+  const changelog = readFileSync(join(root, 'packaging/debian/changelog'), 'utf8').replaceAll('@NAME@', name);
+  writeFileSync(join(doc, 'changelog.Debian.gz'), gzipSync(Buffer.from(changelog), { level: 9 }));
+
+  mkdirSync(at('DEBIAN'));
+  const installedKb = Number(execFileSync('du', ['-sk', '--exclude=DEBIAN', stage], { encoding: 'utf8' }).split('\t')[0]);
+  const depends = ['nodejs (>= 20)', ...(program.native.length > 0 ? ['libc6'] : []), ...(program.user ? ['adduser'] : [])];
+  writeFileSync(
+    at('DEBIAN/control'),
+    [
+      `Package: ${name}`,
+      `Version: ${debVersion}`,
+      `Architecture: ${arch}`,
+      `Maintainer: ${MAINTAINER}`,
+      `Installed-Size: ${installedKb}`,
+      `Depends: ${depends.join(', ')}`,
+      'Section: admin',
+      'Priority: optional',
+      `Description: ${program.summary}`,
+      ...program.description.split('\n').map((l) => ` ${l}`),
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(at('DEBIAN/conffiles'), `/etc/vigil/${program.config}\n`);
+  for (const script of ['postinst', 'prerm', 'postrm']) {
+    const text = chooseBranch(readFileSync(join(root, 'packaging/debian', `${script}.in`), 'utf8'), program.user !== undefined)
+      .replaceAll('@NAME@', name)
+      .replaceAll('@USER@', program.user ?? '');
+    writeFileSync(at(`DEBIAN/${script}`), text);
+    chmodSync(at(`DEBIAN/${script}`), 0o755);
+  }
+  const deb = join(outDir, `${name}_${debVersion}_${arch}.deb`);
+  execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, deb], { stdio: ['ignore', 'ignore', 'inherit'] });
+  rmSync(join(outDir, '.deb-root'), { recursive: true, force: true });
+  return deb;
+}
+
+/**
+ * Keeps the `#IF-USER` … `#ELSE` part of a maintainer script for a program with a system
+ * user, the `#ELSE` … `#END` part otherwise: the agent's scripts then never mention
+ * adduser, which it does not depend on.
+ */
+function chooseBranch(text, withUser) {
+  return text.replace(/^#IF-USER\n([\s\S]*?)^#ELSE\n([\s\S]*?)^#END\n/m, (_m, user, other) => (withUser ? user : other));
+}

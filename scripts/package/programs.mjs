@@ -1,0 +1,92 @@
+// The programs `pnpm run package` builds, one row each: where the code is, what the bundle
+// leaves external (native modules, shipped in node_modules/), the launcher and the Debian
+// package's details.
+
+/**
+ * The agent's launcher keeps the runtime flags of packages/agent/bin/vigil-agent (chosen
+ * for a small footprint, bench/agent-footprint/README.md). Source maps are off unless
+ * VIGIL_SOURCE_MAPS=1: Node parses the whole map when it loads the bundle, and keeps it,
+ * which measured 58 → 81 MB RSS for an idle agent, against a goal of 60 MB.
+ */
+const agentLauncher = `#!/bin/sh
+# Starts vigil-agent from its install folder (bin/../lib/vigil-agent.mjs).
+#   --lite-mode, --max-semi-space-size=1, --v8-pool-size=1, MALLOC_ARENA_MAX=2: a small
+#     footprint for a program that is idle nearly all the time
+#     (bench/agent-footprint/README.md in the source tree).
+#   Source maps: a crash's fatal log line names the TypeScript files and lines anyway
+#     (the agent reads lib/vigil-agent.mjs.map only then). VIGIL_SOURCE_MAPS=1 adds
+#     --enable-source-maps for every stack trace; off by default because Node then parses
+#     and keeps the whole map from the start: +23 MB RSS (58 -> 81 MB) on every host.
+# VIGIL_NODE chooses the node binary (Node.js >= 20); VIGIL_NODE_FLAGS adds Node flags.
+set -e
+self=$(readlink -f "$0")
+dir=$(dirname "$self")
+export MALLOC_ARENA_MAX="\${MALLOC_ARENA_MAX:-2}"
+maps=
+if [ "\${VIGIL_SOURCE_MAPS:-0}" = 1 ]; then maps=--enable-source-maps; fi
+# shellcheck disable=SC2086 # the extra flags are split into words on purpose
+exec "\${VIGIL_NODE:-node}" $maps --lite-mode --no-expose-wasm --max-semi-space-size=1 --v8-pool-size=1 \${VIGIL_NODE_FLAGS:-} "$dir/../lib/vigil-agent.mjs" "$@"
+`;
+
+function serverLauncher(name) {
+  return `#!/bin/sh
+# Starts ${name} from its install folder (bin/../lib/${name}.mjs); node_modules/ beside
+# lib/ holds the native SQLite module. --enable-source-maps: stack traces name the
+# TypeScript files and lines, from lib/${name}.mjs.map (VIGIL_SOURCE_MAPS=0 turns it off:
+# Node parses and keeps the whole map at start, tens of MB).
+# VIGIL_NODE chooses the node binary (Node.js >= 20); VIGIL_NODE_FLAGS adds Node flags.
+set -e
+self=$(readlink -f "$0")
+dir=$(dirname "$self")
+maps=--enable-source-maps
+if [ "\${VIGIL_SOURCE_MAPS:-1}" = 0 ]; then maps=; fi
+# shellcheck disable=SC2086 # the extra flags are split into words on purpose
+exec "\${VIGIL_NODE:-node}" $maps \${VIGIL_NODE_FLAGS:-} "$dir/../lib/${name}.mjs" "$@"
+`;
+}
+
+/**
+ * @typedef {object} Program
+ * @property {string} name       program, install folder, Debian package and unit name
+ * @property {string} pkgDir     workspace package with dist/main.js
+ * @property {string[]} native   modules left out of the bundle and copied into node_modules/
+ * @property {string} launcher   bin/<name>
+ * @property {string} config     example config in packaging/config/, installed as /etc/vigil/<config>
+ * @property {string|undefined} user  system user the unit runs as; undefined: root
+ * @property {string} summary    Debian short description
+ * @property {string} description  Debian long description (lines of at most 80 characters)
+ */
+
+/** @type {Program[]} */
+export const PROGRAMS = [
+  {
+    name: 'vigil-agent',
+    pkgDir: 'packages/agent',
+    native: [],
+    launcher: agentLauncher,
+    config: 'agent.yaml',
+    user: undefined,
+    summary: 'Vigil host agent: heartbeats, service checks and recovery',
+    description: 'Runs on every host of a fleet watched by Vigil: samples the host, streams\nheartbeats to the Vigil coordinator over gRPC with mutual TLS, watches the\nservices declared in its config and restarts them when they fail.',
+  },
+  {
+    name: 'vigil-coordinator',
+    pkgDir: 'packages/coordinator',
+    native: ['better-sqlite3'],
+    launcher: serverLauncher('vigil-coordinator'),
+    config: 'coordinator.yaml',
+    user: 'vigil-coordinator',
+    summary: 'Vigil coordinator: silent-host detection, state and HTTP API',
+    description: 'Receives the heartbeats of Vigil agents, detects silent hosts, keeps the\nfleet state in SQLite, publishes events on NATS JetStream and serves the\nHTTP API.',
+  },
+  {
+    name: 'vigil-notify',
+    pkgDir: 'packages/notify',
+    native: ['better-sqlite3'],
+    launcher: serverLauncher('vigil-notify'),
+    config: 'notify.yaml',
+    user: 'vigil-notify',
+    summary: 'Vigil notifier: delivers escalations to pagers',
+    description: "Reads Vigil's escalations from NATS JetStream and delivers them to\nAlertmanager, PagerDuty, Slack, webhooks or email, once per incident, level\nand receiver.",
+  },
+];

@@ -1,0 +1,318 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCerts, type CertFiles } from '../helpers/certs.js';
+import { report } from '../helpers/measure.js';
+import { NatsServer } from '../helpers/nats-server.js';
+import { waitFor } from '../helpers/poll.js';
+import { REPO_ROOT, describeChildren, rssBytes, spawnChild, stopAllChildren, type Child } from '../helpers/processes.js';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
+
+/**
+ * The release artifacts of `pnpm run package` (scripts/package.mjs), built into a temp
+ * directory: each .deb unpacks (`dpkg-deb -x`) to the promised layout, the units pass
+ * `systemd-analyze verify`, and nats-server, the coordinator and two agents run from the
+ * unpacked files alone, with mutual TLS and an API token: no repository path on their
+ * command line, in their working directory or in their environment, no NODE_PATH. An
+ * agent killed and started again from freshly unpacked files adopts its running service.
+ * Without dpkg-deb the tarballs are unpacked instead and the Debian checks are skipped.
+ */
+const PROGRAMS = ['vigil-agent', 'vigil-coordinator', 'vigil-notify'] as const;
+const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'packages/agent/package.json'), 'utf8')) as { version: string }).version;
+const hasTool = (tool: string) => {
+  try {
+    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const HAS_DPKG = hasTool('dpkg-deb');
+const HAS_SYSTEMD_ANALYZE = hasTool('systemd-analyze');
+const HAS_LINTIAN = hasTool('lintian');
+const run = promisify(execFile);
+
+/** An environment with nothing of the repository in it: PATH to node and the system tools only. */
+function cleanEnv(home: string): NodeJS.ProcessEnv {
+  return { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: home, LANG: 'C.UTF-8' };
+}
+
+function mentionsRepo(c: Child, cwd: string, env: NodeJS.ProcessEnv): string[] {
+  const repo = REPO_ROOT.replace(/\/$/, '');
+  return [c.command, ...c.args, cwd, ...Object.values(env).map(String)].filter((s) => s.includes(repo));
+}
+
+/** A process that exists and is not a zombie (an orphan's zombie waits for whoever reaps it). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** GET with a bearer token over https, trusting only the test CA. */
+function apiGet(url: string, ca: Buffer, token: string | undefined): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca, timeout: 2000, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('release packages', () => {
+  let out: string;
+  /** The empty root the packages are unpacked into. */
+  let root: string;
+  let certs: CertFiles;
+  let nats: NatsServer;
+
+  beforeAll(async () => {
+    out = tempDir('release');
+    const t0 = Date.now();
+    await run(process.execPath, [join(REPO_ROOT, 'scripts/package.mjs'), '--out', out, ...(HAS_DPKG ? [] : ['--no-deb'])], { cwd: REPO_ROOT, timeout: 240_000 });
+    report('package_build', (Date.now() - t0) / 1000, 's');
+    root = tempDir('pkgroot');
+    for (const name of PROGRAMS) {
+      if (HAS_DPKG) {
+        const deb = readdirSync(out).find((f) => f.startsWith(`${name}_${VERSION}-1_`) && f.endsWith('.deb'));
+        expect(deb, `${name}'s .deb in ${out}`).toBeDefined();
+        execFileSync('dpkg-deb', ['-x', join(out, deb!), root]);
+        report(`${name}_deb_size`, statSync(join(out, deb!)).size / 1024, 'KiB');
+        const installed = execFileSync('dpkg-deb', ['-f', join(out, deb!), 'Installed-Size'], { encoding: 'utf8' }).trim();
+        report(`${name}_installed_size`, Number(installed), 'KiB');
+      } else {
+        const tarball = readdirSync(out).find((f) => f.startsWith(`${name}-${VERSION}-linux-`) && f.endsWith('.tar.gz'))!;
+        mkdirSync(join(root, 'usr/lib'), { recursive: true });
+        execFileSync('tar', ['-xzf', join(out, tarball), '-C', join(root, 'usr/lib')]);
+        mkdirSync(join(root, 'usr/bin'), { recursive: true });
+        symlinkSync(`../lib/${name}/bin/${name}`, join(root, 'usr/bin', name));
+      }
+    }
+    for (const f of readdirSync(out).filter((f) => f.endsWith('.tar.gz'))) report(`${f.replace(/-\d.*$/, '')}_tarball_size`, statSync(join(out, f)).size / 1024, 'KiB');
+    certs = await makeCerts(['pkg-a', 'pkg-b']);
+    nats = await NatsServer.start();
+  }, 300_000);
+
+  afterAll(async () => {
+    await stopAllChildren();
+    await nats?.stop();
+    removeTempDirs();
+  });
+
+  it.skipIf(!HAS_DPKG)('deb - each package unpacks to /usr/lib, /usr/bin, /etc/vigil (a conffile) and a systemd unit', () => {
+    for (const name of PROGRAMS) {
+      const deb = join(out, readdirSync(out).find((f) => f.startsWith(`${name}_`) && f.endsWith('.deb'))!);
+      const field = (f: string) => execFileSync('dpkg-deb', ['-f', deb, f], { encoding: 'utf8' }).trim();
+      expect(field('Package')).toBe(name);
+      expect(field('Version')).toBe(`${VERSION}-1`);
+      // The agent holds no native code; the others ship better-sqlite3's module.
+      expect(field('Architecture')).toBe(name === 'vigil-agent' ? 'all' : execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim());
+      expect(field('Depends')).toContain('nodejs (>= 20)');
+      const conffiles = execFileSync('sh', ['-c', `dpkg-deb --ctrl-tarfile "${deb}" | tar -xOf - ./conffiles`], { encoding: 'utf8' });
+      const config = `/etc/vigil/${name.replace('vigil-', '')}.yaml`;
+      expect(conffiles.trim()).toBe(config);
+      for (const f of [
+        `usr/lib/${name}/bin/${name}`,
+        `usr/lib/${name}/lib/${name}.mjs`,
+        `usr/lib/${name}/lib/${name}.mjs.map`,
+        `usr/lib/${name}/proto/vigil/v1/agent.proto`,
+        `usr/lib/${name}/package.json`,
+        `lib/systemd/system/${name}.service`,
+        `usr/share/doc/${name}/copyright`,
+        `usr/share/doc/${name}/changelog.Debian.gz`,
+        config.slice(1),
+      ]) {
+        expect(existsSync(join(root, f)), f).toBe(true);
+      }
+      expect(lstatSync(join(root, 'usr/bin', name)).isSymbolicLink()).toBe(true);
+      expect(readlinkSync(join(root, 'usr/bin', name))).toBe(`../lib/${name}/bin/${name}`);
+      expect(statSync(join(root, `usr/lib/${name}/bin/${name}`)).mode & 0o111).toBe(0o111);
+      const native = existsSync(join(root, `usr/lib/${name}/node_modules/better-sqlite3/build/Release/better_sqlite3.node`));
+      expect(native).toBe(name !== 'vigil-agent');
+    }
+  });
+
+  it('bundle - the source map leads back to the TypeScript sources', () => {
+    for (const name of PROGRAMS) {
+      const map = JSON.parse(readFileSync(join(root, `usr/lib/${name}/lib/${name}.mjs.map`), 'utf8')) as { sources: string[] };
+      const own = name.replace('vigil-', '');
+      // Paths in the repository, not on the machine that built the package.
+      expect(map.sources, `${name}: its main.ts among the sources`).toContain(`packages/${own}/src/main.ts`);
+      expect(map.sources.filter((s) => s.startsWith('..') || s.startsWith('/'))).toEqual([]);
+      expect(readFileSync(join(root, `usr/bin/${name}`), 'utf8')).toContain('--enable-source-maps');
+    }
+  });
+
+  it('bundle - Node maps a position in the installed agent bundle to its TypeScript line', async () => {
+    const bundle = join(root, 'usr/lib/vigil-agent/lib/vigil-agent.mjs');
+    const text = readFileSync(bundle, 'utf8');
+    const needle = 'print the version and exit'; // a help string in packages/agent/src/cli.ts
+    const before = text.slice(0, text.indexOf(needle)).split('\n');
+    expect(before.length, `"${needle}" in the bundle`).toBeGreaterThan(0);
+    const probe = join(tempDir('sourcemap'), 'probe.mjs');
+    writeFileSync(
+      probe,
+      [
+        "import { findSourceMap } from 'node:module';",
+        "import { pathToFileURL } from 'node:url';",
+        'const [bundle, line, column] = process.argv.slice(2);',
+        "process.argv = [process.argv[0], bundle, '--version'];",
+        'await import(pathToFileURL(bundle).href);',
+        'const entry = findSourceMap(bundle)?.findEntry(Number(line), Number(column));',
+        "process.stderr.write(JSON.stringify(entry ?? null) + '\\n');",
+      ].join('\n'),
+    );
+    const home = tempDir('home');
+    const { stderr } = await run(process.execPath, ['--enable-source-maps', probe, bundle, String(before.length - 1), String(before.at(-1)!.length)], { cwd: home, env: cleanEnv(home), timeout: 20_000 });
+    const entry = JSON.parse(stderr.trim().split('\n').at(-1)!) as { originalSource?: string; originalLine?: number } | null;
+    expect(entry?.originalSource).toMatch(/\/lib\/packages\/agent\/src\/cli\.ts$/);
+    const cli = readFileSync(join(REPO_ROOT, 'packages/agent/src/cli.ts'), 'utf8').split('\n');
+    expect(cli[entry!.originalLine!]).toContain(needle);
+  });
+
+  it('version - each unpacked program prints its version, from a clean environment', async () => {
+    const home = tempDir('home');
+    for (const name of PROGRAMS) {
+      const t0 = process.hrtime.bigint();
+      const { stdout } = await run(join(root, 'usr/bin', name), ['--version'], { cwd: home, env: cleanEnv(home), timeout: 20_000 });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      report(`${name}_version_ms`, ms, 'ms');
+      // The agent prints `vigil-agent 0.1.0`, the others the bare version.
+      expect(stdout.trim()).toMatch(new RegExp(`^(${name} )?${VERSION.replaceAll('.', '\\.')}$`));
+    }
+  });
+
+  it.skipIf(!HAS_SYSTEMD_ANALYZE)('units - systemd-analyze verify passes for each unit', async () => {
+    for (const name of PROGRAMS) {
+      // ExecStart names /usr/bin/<program>; verify the unit against the unpacked root's copy.
+      const unit = readFileSync(join(root, `lib/systemd/system/${name}.service`), 'utf8');
+      const dir = tempDir('unit');
+      writeFileSync(join(dir, `${name}.service`), unit.replace(`ExecStart=/usr/bin/${name}`, `ExecStart=${join(root, 'usr/bin', name)}`));
+      const res = await run('systemd-analyze', ['verify', '--man=no', join(dir, `${name}.service`)], { timeout: 30_000 }).then(
+        (r) => ({ code: 0, stderr: r.stderr }),
+        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      );
+      expect(res, name).toEqual({ code: 0, stderr: '' });
+    }
+  }, 120_000);
+
+  it.skipIf(!HAS_LINTIAN || !HAS_DPKG)('lintian - no errors', async () => {
+    const debs = readdirSync(out).filter((f) => f.endsWith('.deb')).map((f) => join(out, f));
+    const res = await run('lintian', ['--no-tag-display-limit', ...debs], { timeout: 120_000 }).then(
+      (r) => r.stdout,
+      (e: { stdout: string }) => e.stdout,
+    );
+    console.log(`lintian:\n${res}`);
+    expect(res.split('\n').filter((l) => l.startsWith('E:'))).toEqual([]);
+  }, 180_000);
+
+  it('run - coordinator and two agents from the unpacked files: mutual TLS, a token, hosts online, a kill detected, a crashed agent replaced and its service adopted', async () => {
+    // Certificates, config and state all under the temp root, as on a host.
+    const etc = join(root, 'etc/vigil');
+    mkdirSync(etc, { recursive: true });
+    for (const [from, to] of [[certs.ca, 'ca.crt'], [certs.serverCert, 'coordinator.crt'], [certs.serverKey, 'coordinator.key']] as const) cpSync(from, join(etc, to));
+    const token = randomBytes(24).toString('hex');
+    writeFileSync(
+      join(etc, 'coordinator.yaml'),
+      `tls:\n  ca: ${etc}/ca.crt\n  cert: ${etc}/coordinator.crt\n  key: ${etc}/coordinator.key\ntokens:\n  - name: ops\n    role: viewer\n    sha256: ${createHash('sha256').update(token).digest('hex')}\n`,
+    );
+    const state = join(root, 'var/lib/vigil-coordinator');
+    mkdirSync(state, { recursive: true });
+    const env = cleanEnv(root);
+    const coordinator = spawnChild({
+      name: 'vigil-coordinator (package)',
+      command: join(root, 'usr/bin/vigil-coordinator'),
+      args: ['--config', join(etc, 'coordinator.yaml'), '--data-dir', state, '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0', '--nats', nats.url],
+      cwd: root,
+      env,
+    });
+    expect(mentionsRepo(coordinator, root, env)).toEqual([]);
+    const ports = await waitFor(
+      () => {
+        if (!coordinator.running) throw new Error('vigil-coordinator exited');
+        const f = join(state, 'ports.json');
+        return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as { grpc: number; http: number }) : undefined;
+      },
+      { timeoutMs: 20_000, what: 'ports.json', observe: () => describeChildren() },
+    );
+    const base = `https://127.0.0.1:${ports.http}`;
+    const ca = readFileSync(certs.ca);
+
+    const agents = (['pkg-a', 'pkg-b'] as const).map((id) => {
+      cpSync(certs.client(id).cert, join(etc, `${id}.crt`));
+      cpSync(certs.client(id).key, join(etc, `${id}.key`));
+      // pkg-a runs a `manager: process` service, to see it survive its agent below.
+      writeFileSync(join(etc, `${id}.yaml`), id === 'pkg-a' ? 'services:\n  - name: sleeper\n    manager: process\n    command: ["/bin/sleep", "600"]\n' : '');
+      return startAgent(id);
+    });
+    function startAgent(id: string): Child {
+      const agent = spawnChild({
+        name: `vigil-agent ${id} (package)`,
+        command: join(root, 'usr/bin/vigil-agent'),
+        args: ['--config', join(etc, `${id}.yaml`), '--coordinator', `127.0.0.1:${ports.grpc}`, '--host-id', id, '--interval', '500ms',
+          '--data-dir', join(root, `var/lib/vigil-agent-${id}`),
+          '--tls-ca', join(etc, 'ca.crt'), '--tls-cert', join(etc, `${id}.crt`), '--tls-key', join(etc, `${id}.key`)],
+        cwd: root,
+        env,
+      });
+      expect(mentionsRepo(agent, root, env)).toEqual([]);
+      return agent;
+    }
+
+    const states = async () => {
+      const res = await apiGet(`${base}/v1/hosts`, ca, token);
+      if (res.status !== 200) throw new Error(`GET /v1/hosts → ${res.status}: ${res.body}`);
+      return Object.fromEntries((JSON.parse(res.body) as { hosts: { id: string; state: string }[] }).hosts.map((h) => [h.id, h.state]));
+    };
+    await waitFor(async () => {
+      const s = await states();
+      return s['pkg-a'] === 'online' && s['pkg-b'] === 'online' ? s : undefined;
+    }, { timeoutMs: 20_000, what: 'both packaged agents online', observe: () => describeChildren() });
+    // The token is required beyond /healthz.
+    expect((await apiGet(`${base}/v1/hosts`, ca, undefined)).status).toBe(401);
+
+    report('agent_package_rss', (await rssBytes(agents[0]!.pid)) / 1024 / 1024, 'MB');
+    report('coordinator_package_rss', (await rssBytes(coordinator.pid)) / 1024 / 1024, 'MB');
+
+    await agents[1]!.kill();
+    await waitFor(async () => ((await states())['pkg-b'] === 'silent' ? true : undefined), { timeoutMs: 15_000, what: 'pkg-b silent after SIGKILL', observe: () => describeChildren() });
+    expect((await states())['pkg-a']).toBe('online');
+
+    // What the unit's KillMode=process keeps: pkg-a's agent dies (SIGKILL, as a crash),
+    // its files are replaced (the package unpacked again, as an upgrade does) and it is
+    // started again: its process service runs on under the same PID and is adopted.
+    const sleeper = async () => {
+      const res = await apiGet(`${base}/v1/hosts/pkg-a`, ca, token);
+      const host = (JSON.parse(res.body) as { host: { serviceStatus?: { name: string; state: string; pids: number[] }[] } }).host;
+      return host.serviceStatus?.find((x) => x.name === 'sleeper');
+    };
+    const before = await waitFor(async () => {
+      const s = await sleeper();
+      return s?.state === 'running' && s.pids.length > 0 ? s : undefined;
+    }, { timeoutMs: 15_000, what: 'the sleeper service running under pkg-a', observe: () => describeChildren() });
+    const pid = before.pids[0]!;
+    await agents[0]!.kill();
+    expect(alive(pid)).toBe(true);
+    if (HAS_DPKG) execFileSync('dpkg-deb', ['-x', join(out, readdirSync(out).find((f) => f.startsWith('vigil-agent_') && f.endsWith('.deb'))!), root]);
+    const again = startAgent('pkg-a');
+    const adopted = await waitFor(async () => {
+      const s = await sleeper();
+      return (await states())['pkg-a'] === 'online' && s?.state === 'running' && s.pids[0] === pid ? s : undefined;
+    }, { timeoutMs: 20_000, what: 'pkg-a back online with the sleeper adopted (same pid)', observe: () => describeChildren() });
+    expect(adopted.pids).toEqual([pid]);
+    await again.stop();
+    // A graceful stop stops the agent's process services (docs/install.md, The units).
+    await waitFor(() => (alive(pid) ? undefined : true), { timeoutMs: 10_000, what: `the sleeper (pid ${pid}) stopped with its agent` });
+  }, 120_000);
+});
