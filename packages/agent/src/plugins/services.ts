@@ -98,6 +98,8 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
           process: {
             ...options.managerDeps?.process,
             record: processRecordFile(join(stateDir, `${spec.name}.process.json`)),
+            // The record's path: one per agent data dir and service.
+            instanceTag: join(stateDir, spec.name),
             // A file, not pipes: the service's output must not end with the agent (see output-file.ts).
             outputFiles: { stdout: join(stateDir, `${spec.name}.stdout`), stderr: join(stateDir, `${spec.name}.stderr`) },
           },

@@ -193,6 +193,44 @@ describe('ProcessManager (real child processes)', () => {
     }
   });
 
+  it('adopt - a copy started by an agent that died before recording it is found by its marker and adopted; a marked copy of another command is stopped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-orphan-'));
+    try {
+      const port = await freePort();
+      const cmd = [process.execPath, script('http-server.mjs')];
+      const record = processRecordFile(join(dir, 'fixture.process.json'));
+      const tag = join(dir, 'fixture');
+      const first = manager(cmd, { PORT: String(port) }, { record, instanceTag: tag });
+      const pid = await started(first);
+      await waitFor(() => httpGet(port), 5_000, 'the service to serve');
+      // The agent died between the start and the record: nothing names the copy.
+      record.clear();
+      // Another agent's service with the same command but another tag is not taken.
+      const stranger = await started(manager(cmd, { PORT: String(await freePort()) }, { instanceTag: join(dir, 'other') }));
+
+      const second = manager(cmd, { PORT: String(port) }, { record, instanceTag: tag, adoptPollMs: 20 });
+      expect(await second.adopt()).toMatchObject({ adopted: true, pid, pgid: pid });
+      expect(await second.status()).toMatchObject({ state: 'running', pids: [pid] });
+      expect(record.load()).toMatchObject({ pid, command: cmd, starttime: (await readProcStat(pid))!.starttime });
+      expect((await readProcStat(stranger))?.state).not.toBe('Z');
+
+      // Without a tag nothing is looked for.
+      record.clear();
+      expect(await manager(cmd, {}, { record }).adopt()).toEqual({ adopted: false, detail: 'no process recorded' });
+
+      // A marked copy of a command the config no longer declares is stopped, not adopted.
+      const oldCmd = [process.execPath, '-e', 'setInterval(() => {}, 1000)'];
+      const oldTag = join(dir, 'changed');
+      const old = await started(manager(oldCmd, {}, { record: processRecordFile(join(dir, 'changed.process.json')), instanceTag: oldTag }));
+      processRecordFile(join(dir, 'changed.process.json')).clear();
+      const replaced = await manager(cmd, {}, { record: processRecordFile(join(dir, 'changed.process.json')), instanceTag: oldTag }).adopt();
+      expect(replaced).toMatchObject({ adopted: false, stoppedPid: old });
+      await waitFor(async () => (await readProcStat(old)) === undefined || (await readProcStat(old))!.state === 'Z', 3_000, 'the old copy gone');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('output file - the service writes to a file that outlives its manager, so it keeps serving and logging; the adopter follows the file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-out-'));
     try {

@@ -7,6 +7,7 @@ import { LineRing, LineSplitter } from './lines.js';
 import type { AdoptOutcome, ExitNotice, LogLine, ServiceManager, ServiceStatus, StopResult, Unsubscribe } from './manager.js';
 import { OutputFollower } from './output-file.js';
 import { checkRecord, type ProcessRecordStore } from './process-record.js';
+import { findMarked, instanceMarker, INSTANCE_ENV } from './instance-marker.js';
 import { isGone } from './procfs.js';
 import { listGroupFromLeader, listProcessGroup, PROC_ROOT, readProcStat } from './procfs-read.js';
 import type { ProcessServiceSpec } from './schema.js';
@@ -31,6 +32,12 @@ export interface ProcessManagerOptions {
   record?: ProcessRecordStore;
   /** How often an adopted service's main process is looked for in /proc (it is not our child: no exit event). @default 250 */
   adoptPollMs?: number;
+  /**
+   * Marks the service's environment (instance-marker.ts) so a copy started by an agent that
+   * died before writing its record is still found and adopted. Unique per agent data dir
+   * and service. @default none: only the record is used
+   */
+  instanceTag?: string;
   /**
    * Files the service's stdout and stderr are appended to (and followed from), instead of
    * pipes to the agent: output that outlives the agent, so the service survives an agent
@@ -76,6 +83,7 @@ export class ProcessManager implements ServiceManager {
   private readonly logListeners = new Set<(l: LogLine) => void>();
   private readonly record: ProcessRecordStore | undefined;
   private readonly adoptPollMs: number;
+  private readonly instanceTag: string | undefined;
   private gen: Generation | undefined;
   private adoptTimer: TimerHandle | undefined;
   private readonly outputFiles: { stdout: string; stderr: string } | undefined;
@@ -96,6 +104,7 @@ export class ProcessManager implements ServiceManager {
     this.procRoot = options.procRoot ?? PROC_ROOT;
     this.record = options.record;
     this.adoptPollMs = options.adoptPollMs ?? 250;
+    this.instanceTag = options.instanceTag;
     this.outputFiles = options.outputFiles;
   }
 
@@ -141,7 +150,7 @@ export class ProcessManager implements ServiceManager {
     try {
       child = spawn(file, args, {
         cwd: this.spec.cwd,
-        env: { ...process.env, ...this.spec.env },
+        env: { ...process.env, ...this.spec.env, ...(this.instanceTag ? { [INSTANCE_ENV]: instanceMarker(this.instanceTag, this.spec.command) } : {}) },
         // Its own process group: signals to -pgid then reach the service and its children only.
         detached: true,
         stdio,
@@ -176,12 +185,27 @@ export class ProcessManager implements ServiceManager {
    */
   async adopt(): Promise<AdoptOutcome> {
     if (this.gen && !this.gen.exit) return { adopted: false, detail: 'already running under this agent' };
-    const r = this.record?.load();
-    if (!r) return { adopted: false, detail: 'no process recorded' };
-    const check = await checkRecord(r, this.procRoot);
-    if (!check.alive) {
-      this.record!.clear();
-      return { adopted: false, detail: `recorded process not running: ${check.why}` };
+    let r = this.record?.load();
+    let notRecorded = r ? undefined : 'no process recorded';
+    if (r) {
+      const check = await checkRecord(r, this.procRoot);
+      if (!check.alive) {
+        this.record!.clear();
+        notRecorded = `recorded process not running: ${check.why}`;
+        r = undefined;
+      }
+    }
+    if (!r) {
+      // An agent killed between starting the service and recording it left a copy no
+      // record names: found by its environment marker, it is taken over like a recorded one.
+      const orphan = this.record && this.instanceTag ? (await findMarked(this.instanceTag, this.spec.command, this.procRoot))[0] : undefined;
+      if (!orphan) return { adopted: false, detail: notRecorded! };
+      r = { pgid: orphan.pid, pid: orphan.pid, starttime: orphan.starttime, command: orphan.sameCommand ? [...this.spec.command] : orphan.command, startedAtMs: this.clock.now() };
+      try {
+        this.record!.save(r);
+      } catch {
+        // as in writeRecord: adoption after the next crash is lost, not the service
+      }
     }
     const gen: Generation = { child: undefined, adoptedStarttime: r.starttime, pgid: r.pgid, startedAt: r.startedAtMs, stopRequested: false, failureCleared: false };
     if (JSON.stringify(r.command) !== JSON.stringify(this.spec.command)) {
