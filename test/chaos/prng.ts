@@ -1,32 +1,19 @@
-/**
- * A small seeded generator (mulberry32): the same seed gives the same fault plan, so a
- * failing run can be replayed with `VIGIL_CHAOS_SEED`. Not for anything but tests.
- */
-export class Prng {
-  private state: number;
+import { Rng } from '../../packages/coordinator/src/predictions/synthetic.js';
 
+/**
+ * A small seeded generator (the predictions' mulberry32, `Rng`): the same seed gives the
+ * same fault plan, so a failing run can be replayed with `VIGIL_CHAOS_SEED`.
+ */
+export class Prng extends Rng {
   constructor(readonly seed: number) {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new Error(`seed must be an integer in 0..4294967295, got ${seed}`);
-    this.state = seed >>> 0;
+    super(seed);
   }
 
-  /** A float in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  }
-
-  /** An integer in [min, max]. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  pick<T>(items: readonly T[]): T {
+  /** As `Rng.pick`, but an empty list is a mistake in the plan, said at once. */
+  override pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new Error('pick from an empty list');
-    return items[Math.floor(this.next() * items.length)]!;
+    return super.pick(items);
   }
 
   /** One of the keys, each with the probability of its weight. */
