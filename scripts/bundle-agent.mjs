@@ -10,7 +10,7 @@
 // from import.meta.url (../../../proto/, ../package.json) resolve as they do unbundled.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
-import { zodEnglishOnly } from './package/zod-english-only.mjs';
+import { NODE_BUNDLE_OPTIONS } from './package/node-bundle.mjs';
 
 const agentDir = fileURLToPath(new URL('../packages/agent/', import.meta.url));
 
@@ -22,17 +22,6 @@ await build({
     loader: 'js',
   },
   outfile: `${agentDir}dist/vigil-agent.mjs`,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  minify: true,
-  // ASCII only: a single non-Latin-1 character would make V8 store the whole source as
-  // two bytes per character.
-  charset: 'ascii',
-  legalComments: 'external',
-  // CommonJS dependencies (grpc-js, protobufjs, systeminformation) call require().
-  banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
-  plugins: [zodEnglishOnly],
+  ...NODE_BUNDLE_OPTIONS,
   logLevel: 'warning',
 });

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROGRAMS } from './package/programs.mjs';
 import { buildDeb } from './package/deb.mjs';
-import { zodEnglishOnly } from './package/zod-english-only.mjs';
+import { NODE_BUNDLE_OPTIONS } from './package/node-bundle.mjs';
 
 /** Dependencies a native module needs only to build or download itself, never at run time. */
 const INSTALL_ONLY = new Set(['prebuild-install', 'node-gyp', 'node-addon-api']);
@@ -52,21 +52,13 @@ for (const program of PROGRAMS.filter((p) => !only || only.has(p.name))) {
   await build({
     stdin: { contents: "import { main } from './dist/main.js';\nmain(process.argv.slice(2));\n", resolveDir: pkgDir, sourcefile: `${program.name}-entry.js`, loader: 'js' },
     outfile: join(folder, 'lib', `${program.name}.mjs`),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    minify: true,
-    charset: 'ascii',
-    legalComments: 'external',
+    ...NODE_BUNDLE_OPTIONS,
     // Linked map beside the bundle; esbuild follows tsc's maps of dist/*.js back to src/*.ts.
     // No sources content: names and lines are what a crash report needs, and it halves the map.
     sourcemap: 'linked',
     sourcesContent: false,
     define: { __VIGIL_PROTO_DIR__: JSON.stringify('../proto/') },
     external: program.native,
-    banner: { js: "import { createRequire as __vigilCreateRequire } from 'node:module'; const require = __vigilCreateRequire(import.meta.url);" },
-    plugins: [zodEnglishOnly],
     logLevel: 'warning',
   });
 
