@@ -200,13 +200,10 @@ export class HostRegistry {
     // stored (lastEventSeq) or remembered (lastSeq), and the agent resends from there.
     this.saveHost(host.id);
     // Welcome answers for the Hello's epoch only: a new journal gets 0 and replays from 1.
-    // The epoch is remembered here at once and written behind the host row (kept in order
-    // while the store refuses writes), so events of this stream count in it either way.
+    // The epoch lives with the session (the stream states it once); the newest stored
+    // number of an epoch is read from its events, so nothing about it is written here.
     const epoch = hello.eventEpoch ?? '';
     this.eventEpochs.set(host.id, epoch);
-    this.guard.persist(`${hostKey(host.id)}:epoch`, 'host row', () => {
-      this.events.openEpoch(host.id, epoch);
-    });
     this.detector.watch(host.id, intervalMs);
     this.remote.delete(host.id);
     this.publish({ type: 'hello', host });

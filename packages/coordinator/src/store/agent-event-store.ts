@@ -44,15 +44,11 @@ export const EVENT_GAP_TYPE = 'event_gap';
 export class AgentEventStore {
   private readonly stmts;
   readonly insertEvent: (hostId: string, epoch: string, e: ValidAgentEvent, receivedAt: number) => InsertedEvent;
-  /** The host's agent said Hello with this epoch: it is the host's current one. Returns its last stored sequence number. */
-  readonly openEpoch: (hostId: string, epoch: string) => number;
 
   constructor(db: Db) {
     this.stmts = {
       insert: db.prepare(`INSERT OR IGNORE INTO agent_events (host_id, epoch, event_seq, at, service, type, step, detail, cause, request_id, received_at, time_to_serving_ms, time_to_verified_ms)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      bump: db.prepare('UPDATE hosts SET last_event_seq = MAX(last_event_seq, ?) WHERE id = ? AND event_epoch = ?'),
-      setEpoch: db.prepare('UPDATE hosts SET event_epoch = ?, last_event_seq = ? WHERE id = ?'),
       lastInEpoch: db.prepare('SELECT MAX(event_seq) AS s FROM agent_events WHERE host_id = ? AND epoch = ?'),
       addGap: db.prepare('INSERT OR IGNORE INTO agent_event_gaps (host_id, epoch, from_seq, to_seq, detected_at) VALUES (?, ?, ?, ?, ?)'),
       gaps: db.prepare('SELECT * FROM agent_event_gaps WHERE host_id = ? ORDER BY detected_at DESC, from_seq DESC LIMIT ?'),
@@ -82,13 +78,7 @@ export class AgentEventStore {
         gap = { hostId, epoch, fromSeq: last + 1, toSeq: e.eventSeq - 1, detectedAt: receivedAt };
         this.stmts.addGap.run(hostId, epoch, gap.fromSeq, gap.toSeq, receivedAt);
       }
-      this.stmts.bump.run(e.eventSeq, hostId, epoch);
       return { fresh, last: Math.max(last, e.eventSeq), gap };
-    });
-    this.openEpoch = db.transaction((hostId: string, epoch: string): number => {
-      const last = this.lastEventSeq(hostId, epoch);
-      this.stmts.setEpoch.run(epoch, last, hostId);
-      return last;
     });
   }
 

@@ -33,12 +33,12 @@ describe('migration 10 - event epochs', () => {
       ['', 1, 'recovery_started', undefined],
     ]);
     expect(store.lastEventSeq('web-1', '')).toBe(2);
-    expect(store.openEpoch('web-1', '')).toBe(2);
     // The same numbers in a new epoch are new events.
-    expect(store.openEpoch('web-1', 'new-journal')).toBe(0);
+    expect(store.lastEventSeq('web-1', 'new-journal')).toBe(0);
     expect(store.insertEvent('web-1', 'new-journal', ev(1), 10)).toMatchObject({ fresh: true, last: 1, gap: undefined });
     expect(store.insertEvent('web-1', 'new-journal', ev(1), 11)).toMatchObject({ fresh: false, last: 1 });
-    expect(db.prepare("SELECT event_epoch AS e, last_event_seq AS s FROM hosts WHERE id = 'web-1'").get()).toEqual({ e: 'new-journal', s: 1 });
+    expect(store.lastEventSeq('web-1', 'new-journal')).toBe(1);
+    expect(store.lastEventSeq('web-1', '')).toBe(2);
     // Events still go with their host.
     db.exec("DELETE FROM hosts WHERE id = 'web-1'");
     expect(db.prepare('SELECT COUNT(*) AS n FROM agent_events').get()).toEqual({ n: 0 });

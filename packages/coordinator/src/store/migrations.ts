@@ -248,4 +248,14 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // hosts.last_event_seq and hosts.event_epoch copied what agent_events already holds
+    // (the newest number of an epoch is MAX(event_seq) on its primary key) and cost a
+    // write per event; nothing read them.
+    version: 11,
+    sql: `
+      ALTER TABLE hosts DROP COLUMN last_event_seq;
+      ALTER TABLE hosts DROP COLUMN event_epoch;
+    `,
+  },
 ];
