@@ -205,6 +205,10 @@ describe.skipIf(skipReason !== undefined)(`store - a full disk under a real coor
     // it is started here by hand on its known ports), refuses nothing, and recovers.
     fill(filler);
     await coordinator.stop();
+    // A clean stop checkpoints and deletes the write-ahead log, which frees space: top the
+    // disk off again so the start below really meets a full disk.
+    const topUp = join(mnt, 'filler-top-up');
+    fill(topUp);
     const again = spawnProgram('vigil-coordinator (on a full disk)', COORDINATOR_BIN, coordinator.args());
     await waitFor(async () => {
       if (!again.running) throw new Error(`exited on a full disk\n${again.output()}`);
@@ -212,10 +216,13 @@ describe.skipIf(skipReason !== undefined)(`store - a full disk under a real coor
     }, { timeoutMs: 20_000, what: 'the coordinator to answer /healthz after a start on a full disk', observe: () => again.output() });
     // Written after the listeners are up, and logged asynchronously: polled.
     await waitFor(() => /could not write ports\.json/.test(again.output()) || undefined, { timeoutMs: 5000, what: 'the ports.json error line' });
+    // The WAL index could not be made as a file: the store says it was opened exclusively.
+    expect(again.output()).toMatch(/the store is opened in exclusive mode/);
     // The agents reconnect with backoff (at most 10 s apart).
     await waitFor(async () => ((await readyz(base)).status === 503 ? true : undefined), { timeoutMs: 30_000, what: '/readyz 503 once the reconnected agents\' writes fail' });
     expect(await hostStates(base)).toMatchObject({ 'fd-late': 'online', 'fd-svc': 'online' });
     rmSync(filler);
+    rmSync(topUp);
     await waitFor(async () => ((await readyz(base)).status === 200 ? true : undefined), { timeoutMs: 30_000, what: '/readyz 200 once space returns again' });
     expect(again.running).toBe(true);
     await late.stop();

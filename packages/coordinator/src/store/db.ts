@@ -16,8 +16,8 @@ export type Db = Database.Database;
  * fleet. Only a missing file is a fresh start.
  */
 export interface OpenDbOptions {
-  /** Where "new store" is said. */
-  log?: Pick<Logger, 'info'>;
+  /** Where "new store" and an exclusive open on a full disk are said. */
+  log?: Pick<Logger, 'info' | 'warn'>;
   /** Told of each looser directory or file made private (0700 / 0600). */
   onTightened?: OnTightened;
 }
@@ -29,12 +29,12 @@ export function openDb(dataDir: string, file = 'vigil.db', opts: OpenDbOptions =
   ensurePrivateDir(dataDir, opts.onTightened);
   const path = join(dataDir, file);
   const existed = checkStoreHeader(path) === 'present';
-  const db = new Database(path);
+  let db = new Database(path);
   try {
     // A file SQLite just created is 0644 by its default: tightened quietly; an old one is reported.
     tightenMode(path, 0o600, existed ? opts.onTightened : undefined);
     for (const extra of ['-wal', '-shm']) tightenMode(path + extra, 0o600, opts.onTightened);
-    db.pragma('journal_mode = WAL');
+    db = enterWal(db, path, opts.log);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
@@ -53,6 +53,41 @@ export function openDb(dataDir: string, file = 'vigil.db', opts: OpenDbOptions =
   }
   return db;
 }
+
+/**
+ * Switches to WAL. WAL's shared-memory index is a file (-shm) that a clean stop deletes and
+ * the next open must create and grow: on a full disk that fails (SQLITE_IOERR_SHMSIZE) and
+ * the coordinator could not start at all, when it should start degraded and detect from
+ * memory. In exclusive locking mode SQLite keeps that index on the heap instead, so the
+ * open is retried that way. The cost: no other process can read the file (sqlite3, a
+ * backup) until the coordinator restarts with space; that is said once, as a warning.
+ */
+function enterWal(db: Db, path: string, log: OpenDbOptions['log']): Db {
+  try {
+    db.pragma('journal_mode = WAL');
+    return db;
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (!DISK_FULL_CODES.has(code)) throw err;
+    db.close();
+    const exclusive = new Database(path);
+    try {
+      exclusive.pragma('locking_mode = EXCLUSIVE');
+      exclusive.pragma('journal_mode = WAL');
+    } catch (again) {
+      exclusive.close();
+      throw again;
+    }
+    log?.warn(
+      { file: path, code },
+      'the disk is full: the store is opened in exclusive mode (its WAL index in memory); no other process can read it until the coordinator restarts with space',
+    );
+    return exclusive;
+  }
+}
+
+/** What SQLite says when the -shm file cannot be made or grown for want of space. */
+const DISK_FULL_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR_SHMSIZE', 'SQLITE_IOERR_SHMMAP', 'SQLITE_IOERR_SHMOPEN', 'SQLITE_IOERR_WRITE']);
 
 /** quick_check reads every page and index (without cross-checking index contents). */
 function quickCheck(db: Db, path: string): void {
