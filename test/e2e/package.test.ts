@@ -217,7 +217,7 @@ describe('release packages', () => {
     expect(res.split('\n').filter((l) => l.startsWith('E:'))).toEqual([]);
   }, 180_000);
 
-  it('run - coordinator and two agents from the unpacked files: mutual TLS, a token, hosts online, a kill detected, a crashed agent replaced and its service adopted', async () => {
+  it('run - coordinator and two agents from the unpacked files: mutual TLS, a token, hosts online, a kill detected, an agent upgraded (SIGTERM) and one crashed, each replaced and its service adopted', async () => {
     // Certificates, config and state all under the temp root, as on a host.
     const etc = join(root, 'etc/vigil');
     mkdirSync(etc, { recursive: true });
@@ -289,30 +289,70 @@ describe('release packages', () => {
     await waitFor(async () => ((await states())['pkg-b'] === 'silent' ? true : undefined), { timeoutMs: 15_000, what: 'pkg-b silent after SIGKILL', observe: () => describeChildren() });
     expect((await states())['pkg-a']).toBe('online');
 
-    // What the unit's KillMode=process keeps: pkg-a's agent dies (SIGKILL, as a crash),
-    // its files are replaced (the package unpacked again, as an upgrade does) and it is
-    // started again: its process service runs on under the same PID and is adopted.
     const sleeper = async () => {
       const res = await apiGet(`${base}/v1/hosts/pkg-a`, ca, token);
       const host = (JSON.parse(res.body) as { host: { serviceStatus?: { name: string; state: string; pids: number[] }[] } }).host;
       return host.serviceStatus?.find((x) => x.name === 'sleeper');
+    };
+    // Newest first.
+    const historyOf = async () => {
+      const res = await apiGet(`${base}/v1/hosts/pkg-a`, ca, token);
+      return (JSON.parse(res.body) as { host: { history: { to: string; at: string }[] } }).host.history;
+    };
+    const incidentIds = async () => (JSON.parse((await apiGet(`${base}/v1/incidents?host=pkg-a`, ca, token)).body) as { incidents: { id: string }[] }).incidents.map((i) => i.id);
+    const adoptedEvents = (count: number) =>
+      waitFor(async () => {
+        const detail = JSON.parse((await apiGet(`${base}/v1/hosts/pkg-a`, ca, token)).body) as { host: { events: { service: string; type: string }[] } };
+        const types = detail.host.events.filter((e) => e.service === 'sleeper').map((e) => e.type);
+        // The adoption's event follows the heartbeat that shows the same pid by a moment.
+        return types.filter((t) => t === 'service_adopted').length >= count ? types : undefined;
+      }, { timeoutMs: 10_000, what: `service_adopted number ${count} of the sleeper` });
+    const backWith = (pid: number, what: string) =>
+      waitFor(async () => {
+        const s = await sleeper();
+        return (await states())['pkg-a'] === 'online' && s?.state === 'running' && s.pids[0] === pid ? s : undefined;
+      }, { timeoutMs: 20_000, what, observe: () => describeChildren() });
+    const unpackAgentAgain = () => {
+      if (HAS_DPKG) execFileSync('dpkg-deb', ['-x', join(out, readdirSync(out).find((f) => f.startsWith('vigil-agent_') && f.endsWith('.deb'))!), root]);
     };
     const before = await waitFor(async () => {
       const s = await sleeper();
       return s?.state === 'running' && s.pids.length > 0 ? s : undefined;
     }, { timeoutMs: 15_000, what: 'the sleeper service running under pkg-a', observe: () => describeChildren() });
     const pid = before.pids[0]!;
-    await agents[0]!.kill();
+
+    // The upgrade path (`systemctl restart`, a package upgrade): SIGTERM, new files, start.
+    // The service keeps its PID, no recovery runs, no incident opens, and the coordinator
+    // sees one Goodbye and one Hello: left, then online, never silent.
+    const historyBefore = (await historyOf()).length;
+    const incidentsBefore = await incidentIds();
+    const exit = await agents[0]!.stop();
+    expect(exit.code).toBe(0);
     expect(alive(pid)).toBe(true);
-    if (HAS_DPKG) execFileSync('dpkg-deb', ['-x', join(out, readdirSync(out).find((f) => f.startsWith('vigil-agent_') && f.endsWith('.deb'))!), root]);
+    await waitFor(async () => ((await states())['pkg-a'] === 'left' ? true : undefined), { timeoutMs: 10_000, what: 'pkg-a left after its graceful stop', observe: async () => `${JSON.stringify({ states: await states(), history: (await historyOf()).slice(0, 4) })}\n${agents[0]!.output()}\n${coordinator.output().split('\n').filter((l) => l.includes('pkg-a')).slice(-20).join('\n')}` });
+    unpackAgentAgain();
+    const upgraded = startAgent('pkg-a');
+    expect((await backWith(pid, 'pkg-a back online after the upgrade, the sleeper adopted (same pid)')).pids).toEqual([pid]);
+    const historyAfter = await historyOf();
+    expect(historyAfter.slice(0, historyAfter.length - historyBefore).map((t) => t.to).reverse()).toEqual(['left', 'online']);
+    const sleeperEvents = await adoptedEvents(1);
+    expect(sleeperEvents.filter((t) => t.startsWith('recovery') || t.startsWith('step_'))).toEqual([]);
+    const opened = (await incidentIds()).filter((id) => !incidentsBefore.includes(id));
+    const show = await Promise.all(opened.map(async (id) => (await apiGet(`${base}/v1/incidents/${id}`, ca, token)).body));
+    expect(opened, show.join('\n')).toEqual([]);
+
+    // What the unit's KillMode=process keeps: pkg-a's agent dies (SIGKILL, as a crash),
+    // its files are replaced and it is started again: its process service runs on under
+    // the same PID and is adopted.
+    await upgraded.kill();
+    expect(alive(pid)).toBe(true);
+    unpackAgentAgain();
     const again = startAgent('pkg-a');
-    const adopted = await waitFor(async () => {
-      const s = await sleeper();
-      return (await states())['pkg-a'] === 'online' && s?.state === 'running' && s.pids[0] === pid ? s : undefined;
-    }, { timeoutMs: 20_000, what: 'pkg-a back online with the sleeper adopted (same pid)', observe: () => describeChildren() });
-    expect(adopted.pids).toEqual([pid]);
+    expect((await backWith(pid, 'pkg-a back online after a crash, the sleeper adopted (same pid)')).pids).toEqual([pid]);
+    expect((await adoptedEvents(2)).filter((t) => t.startsWith('recovery') || t.startsWith('step_'))).toEqual([]);
     await again.stop();
-    // A graceful stop stops the agent's process services (docs/install.md, The units).
-    await waitFor(() => (alive(pid) ? undefined : true), { timeoutMs: 10_000, what: `the sleeper (pid ${pid}) stopped with its agent` });
+    // Still running: this test started it (through the agent), so it stops it, by PID.
+    expect(alive(pid)).toBe(true);
+    process.kill(pid, 'SIGKILL');
   }, 120_000);
 });

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Coordinator } from '../helpers/coordinator.js';
 import { dumpLogsOnFailure } from '../helpers/fleet.js';
@@ -264,8 +265,24 @@ describe('services - recovery on the host', () => {
     await third.waitEvents('web', (es) => es.filter((e) => e.type === 'service_adopted').length >= 2, 'the second adoption');
     const status = await third.waitHealthy('web', { pid: back.pid! });
     expect(status).toMatchObject({ budgetUsed: 1, budgetMax: 3 });
-    await third.stop();
-    // A stopped agent stops its services and leaves nothing to adopt.
+
+    // A graceful stop (SIGTERM: a restart, an upgrade) leaves it running as well: the next
+    // agent adopts it, same pid, nothing restarted.
+    expect(await third.stop(5000, { leaveServices: true })).toMatchObject({ code: 0 });
+    for (let i = 0; i < 3; i++) expect((await probeService(port)).pid).toBe(back.pid);
+    const fourth = startServiceAgent(coordinator.baseUrl, opts);
+    await fourth.waitEvents('web', (es) => es.filter((e) => e.type === 'service_adopted').length >= 3, 'the adoption after a graceful stop');
+    expect(await fourth.waitHealthy('web', { pid: back.pid! })).toMatchObject({ budgetUsed: 1, recovering: false });
+    expect((await fourth.events('web')).filter((e) => e.type === 'recovery_started').length).toBe(1); // the kill above, only
+    await fourth.agent.kill();
+
+    // stopWithAgent: true — the graceful stop stops it, by process group, and leaves nothing to adopt.
+    const withAgent: ServiceAgentOptions = { ...opts, services: [{ ...opts.services[0]!, stopWithAgent: true }] };
+    const fifth = startServiceAgent(coordinator.baseUrl, withAgent);
+    await fifth.waitEvents('web', (es) => es.filter((e) => e.type === 'service_adopted').length >= 4, 'the adoption by an agent that stops it with itself');
+    await fifth.waitHealthy('web', { pid: back.pid! });
+    expect(await fifth.stop(5000, { leaveServices: true })).toMatchObject({ code: 0 });
     await waitFor(async () => (await probeService(port, 300).then(() => false, () => true)) || undefined, { timeoutMs: 5000, what: 'the service stopped with its agent' });
+    expect(existsSync(join(dataDir, 'services', 'web.process.json'))).toBe(false);
   });
 });

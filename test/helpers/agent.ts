@@ -1,4 +1,5 @@
 import { AGENT_BIN, spawnProgram, type Child, type ExitInfo } from './processes.js';
+import { stopLeftServices } from './left-services.js';
 import { tempDir } from './temp-dir.js';
 import type { TlsFiles } from './coordinator.js';
 
@@ -58,9 +59,16 @@ export class Agent {
     return this.child.kill();
   }
 
-  /** SIGTERM: the agent says Goodbye and exits. */
-  stop(graceMs = 5000): Promise<ExitInfo> {
-    return this.child.stop(graceMs);
+  /**
+   * SIGTERM: the agent says Goodbye and exits. A graceful stop leaves its process services
+   * running for the next agent to adopt; a test's agent takes what it ran with it unless
+   * `leaveServices` says otherwise (the restart and upgrade tests), so that the next agent
+   * or test finds the ports free.
+   */
+  async stop(graceMs = 5000, opts: { leaveServices?: boolean } = {}): Promise<ExitInfo> {
+    const exit = await this.child.stop(graceMs);
+    if (!opts.leaveServices) await stopLeftServices(this.dataDir);
+    return exit;
   }
 
   /** SIGSTOP: the connection stays open, heartbeats stop. */

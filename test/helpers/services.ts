@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAgent, type Agent, type AgentOptions } from './agent.js';
@@ -270,10 +270,12 @@ export class ServiceAgent {
     );
   }
 
-  stop(graceMs = 5000) {
-    return this.agent.stop(graceMs);
+  /** Stops the agent and, unless told to leave them, its process services (Agent.stop). */
+  stop(graceMs = 5000, opts: { leaveServices?: boolean } = {}) {
+    return this.agent.stop(graceMs, opts);
   }
 }
+
 
 export function startServiceAgent(baseUrl: string, opts: ServiceAgentOptions): ServiceAgent {
   return new ServiceAgent(baseUrl, opts);

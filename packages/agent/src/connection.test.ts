@@ -160,6 +160,21 @@ describe('connection', () => {
     expect(t.dialer.streams).toHaveLength(1);
   });
 
+  it('stop - nothing is written after Goodbye: a probe answer or event finishing meanwhile is refused, not written to the ended stream', async () => {
+    const t = setup({ stopTimeoutMs: 1000 });
+    t.conn.start();
+    t.dialer.last.welcome();
+    const stream = t.dialer.last;
+    const session = t.sessions[0]!;
+    expect(session.send({ heartbeat: { seq: 1 } } as never)).toBe(true);
+    const stopping = t.conn.stop('shutdown');
+    expect(session.writable).toBe(false);
+    expect(session.send({ heartbeat: { seq: 2 } } as never)).toBe(false);
+    expect(stream.written.at(-1)).toEqual({ goodbye: { reason: 'shutdown' } });
+    stream.close(undefined);
+    await stopping;
+  });
+
   it('stop - gives up waiting after the stop timeout and cancels', async () => {
     const t = setup({ stopTimeoutMs: 1000 });
     t.conn.start();

@@ -81,6 +81,12 @@ interface Link {
   session: Session | undefined;
   blocked: boolean;
   closed: boolean;
+  /**
+   * Goodbye is written and the stream half-closed: nothing may follow. A write after the
+   * end (a probe answer or an event finishing meanwhile) errors the stream, which can drop
+   * the Goodbye still in flight, and the host is taken for dead instead of gone.
+   */
+  ended: boolean;
   healthy: boolean;
   /** Why the agent itself gave up on the stream, when it did. */
   failure: Error | undefined;
@@ -156,6 +162,7 @@ export class Connection {
         link.onClosed = resolve;
         link.timers.push(this.clock.setTimeout(resolve, this.stopTimeoutMs));
       });
+      link.ended = true;
       try {
         // Goodbye goes out even when the buffer is full: it is the last message.
         stream.write({ goodbye: { reason } });
@@ -174,7 +181,7 @@ export class Connection {
     if (this.stopping) return;
     this.retryTimer = undefined;
     const target = this.targets[this.targetIndex]!;
-    const link: Link = { target, stream: undefined, session: undefined, blocked: false, closed: false, healthy: false, failure: undefined, timers: [], onClosed: undefined };
+    const link: Link = { target, stream: undefined, session: undefined, blocked: false, closed: false, ended: false, healthy: false, failure: undefined, timers: [], onClosed: undefined };
     this.link = link;
     this.current = { type: 'connecting', target: target.address, attempt: this.failures + 1 };
     try {
@@ -234,10 +241,10 @@ export class Connection {
       target: link.target,
       welcome,
       get writable() {
-        return !link.closed && !link.blocked;
+        return !link.closed && !link.ended && !link.blocked;
       },
       send(msg) {
-        if (link.closed || link.blocked || !link.stream) return false;
+        if (link.closed || link.ended || link.blocked || !link.stream) return false;
         link.blocked = !link.stream.write(msg);
         return true;
       },

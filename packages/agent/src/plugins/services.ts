@@ -147,11 +147,13 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
       connected = false;
       if (memoryTimer !== undefined) clock.clearTimeout(memoryTimer);
       memoryTimer = undefined;
-      // The agent owns its process services: stopping the agent stops them, by process group.
+      // A graceful stop is usually a restart or an upgrade: process services run on for the
+      // next agent to adopt (stopWithAgent: true stops them, by process group).
       for (const w of watched.values()) {
         await w.watcher.stop();
         await w.logs.stop();
-        await w.manager.close();
+        const stop = w.spec.manager === 'process' && w.spec.stopWithAgent;
+        await (!stop && w.manager.release ? w.manager.release() : w.manager.close());
       }
       watched.clear();
       // After the watchers: their last events may still have set a retry.

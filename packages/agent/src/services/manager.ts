@@ -92,4 +92,10 @@ export interface ServiceManager {
   adopt?(): Promise<AdoptOutcome>;
   /** Releases what the manager holds. A process service is killed; a systemd unit is left as it is. */
   close(): Promise<void>;
+  /**
+   * Lets go of a running service without stopping it, for the next agent to adopt (a
+   * graceful stop of the agent: a restart, an upgrade). Only managers with `adopt` have it;
+   * where the next agent could not find the service again it stops it, as `close` does.
+   */
+  release?(): Promise<void>;
 }

@@ -63,6 +63,8 @@ class OomWatch implements ServiceManager {
    * a wrapper without it would make every agent restart start a second copy of a service.
    */
   readonly adopt?: () => Promise<AdoptOutcome>;
+  /** Present exactly when the wrapped manager has it: letting go must not turn into a kill. */
+  readonly release?: () => Promise<void>;
 
   constructor(
     private readonly inner: ServiceManager,
@@ -83,6 +85,7 @@ class OomWatch implements ServiceManager {
         return adopt();
       };
     }
+    if (inner.release) this.release = inner.release.bind(inner);
   }
 
   get kind() {

@@ -264,4 +264,37 @@ describe('ProcessManager (real child processes)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('release - a graceful agent stop leaves the service serving, its record kept and no exit reported; the next manager adopts it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-release-'));
+    try {
+      const port = await freePort();
+      const cmd = [process.execPath, script('http-server.mjs')];
+      const env = { PORT: String(port) };
+      const record = processRecordFile(join(dir, 'fixture.process.json'));
+      const outputFiles = { stdout: join(dir, 'fixture.stdout'), stderr: join(dir, 'fixture.stderr') };
+      const first = manager(cmd, env, { record, outputFiles });
+      const exits: ExitNotice[] = [];
+      first.onExit((n) => exits.push(n));
+      const pid = await started(first);
+      await waitFor(async () => (await httpGet(port))?.status === 200, 5_000, 'the service to serve');
+      await first.release();
+      for (let i = 0; i < 3; i++) expect(await httpGet(port, 1000)).toEqual({ status: 200, pid });
+      expect(record.load()).toMatchObject({ pid });
+      const second = manager(cmd, env, { record, outputFiles });
+      expect(await second.adopt()).toMatchObject({ adopted: true, pid });
+      // Its end is the adopter's to notice now, not the releaser's.
+      process.kill(pid, 'SIGKILL');
+      await waitFor(async () => (await second.status()).state !== 'running', 5_000, 'the adopter noticing the end');
+      expect(exits).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('release - without a record or output files nothing could adopt the service: it is stopped, as close() does', async () => {
+    const m = manager([process.execPath, '-e', 'setInterval(() => {}, 1000)']);
+    const pid = await started(m);
+    await m.release();
+    await waitFor(async () => (await readProcStat(pid, '/proc').catch(() => undefined)) === undefined, 5_000, 'the service gone');
+  });
 });

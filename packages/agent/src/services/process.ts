@@ -357,6 +357,30 @@ export class ProcessManager implements ServiceManager {
     this.logListeners.clear();
   }
 
+  /**
+   * A graceful stop of the agent (SIGTERM: `systemctl restart`, an upgrade) leaves the
+   * service running: its record stays, its output goes on into the files, and the next
+   * agent adopts it with the same PID and no recovery. Only where that agent can find it
+   * again (a record, and output in files rather than pipes that end with this process);
+   * otherwise it is stopped, as close() does.
+   */
+  async release(): Promise<void> {
+    if (!this.record || !this.outputFiles) return this.close();
+    if (this.adoptTimer) this.clock.clearTimeout(this.adoptTimer);
+    this.adoptTimer = undefined;
+    // Lines already in the files are this agent's to report; the rest are the next one's.
+    this.followers?.stdout.drain();
+    this.followers?.stderr.drain();
+    this.followers?.stdout.stop();
+    this.followers?.stderr.stop();
+    this.followers = undefined;
+    // The child handle must not keep this process alive, nor its exit count as a failure.
+    this.gen?.child?.removeAllListeners('exit');
+    this.gen?.child?.unref();
+    this.exitListeners.clear();
+    this.logListeners.clear();
+  }
+
   /** Follows the output files from their current ends: what is written from now on is this run's. */
   private followOutput(): void {
     const files = this.outputFiles;

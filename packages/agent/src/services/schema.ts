@@ -198,6 +198,13 @@ export function serviceSchema(defaultIntervalMs: number) {
         cwd: absolutePath.optional(),
         /** Extra environment, added to the agent's own. @default {} */
         env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not an environment variable name'), z.string()).default({}),
+        /**
+         * On a graceful stop of the agent (SIGTERM: `systemctl stop` or `restart`, a package
+         * upgrade): false leaves the service running, and the next agent adopts it with the
+         * same PID and no recovery; true stops it with the agent (a service that must not
+         * outlive its supervisor). A crashed agent never stops it. @default false
+         */
+        stopWithAgent: z.boolean().default(false),
         ...common(defaultIntervalMs),
       })
       .strict(),
