@@ -11,9 +11,20 @@ export function parseSamples(text: string): Map<string, number> {
   return out;
 }
 
-/** The names of the series an exposition has samples of (histograms' `_bucket`, `_sum`, `_count` included). */
-export function sampleNames(text: string): Set<string> {
-  return new Set([...parseSamples(text).keys()].map((k) => k.replace(/\{.*$/, '')));
+/**
+ * The series names an exposition offers: every name with samples, and every declared
+ * metric (`# TYPE`) with the names its type gives it, so a labelled counter that has not
+ * counted anything yet is still there to query.
+ */
+export function exposedNames(text: string): Set<string> {
+  const names = new Set([...parseSamples(text).keys()].map((k) => k.replace(/\{.*$/, '')));
+  for (const m of text.matchAll(/^# TYPE (\S+) (\w+)$/gm)) {
+    const [name, type] = [m[1]!, m[2]!];
+    names.add(name);
+    if (type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(name + s);
+    if (type === 'summary') for (const s of ['_sum', '_count']) names.add(name + s);
+  }
+  return names;
 }
 
 /** Samples of one metric as label sets and values, e.g. to sum by a label. */
