@@ -28,6 +28,7 @@ import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 
 const ESCALATE = '2s';
 const DASHBOARD = fileURLToPath(new URL('../../deploy/grafana/vigil-coordinator.json', import.meta.url));
+const METRICS_DOC = fileURLToPath(new URL('../../docs/metrics.md', import.meta.url));
 
 let nats: NatsServer;
 let coordinator: Coordinator;
@@ -246,6 +247,14 @@ describe('metrics - promtool and real activity', () => {
     for (const m of ['vigil_hosts', 'vigil_incidents_active', 'vigil_incident_escalations_total', 'vigil_service_recoveries_total', 'vigil_predictions_active', 'vigil_build_info', 'vigil_process_start_time_seconds']) {
       expect(used.has(m), m).toBe(true);
     }
+  });
+
+  it('docs - docs/metrics.md lists every metric of both programs with its type, and nothing else', async () => {
+    const port = /"metricsPort":(\d+)/.exec(notify.child.stdout.text())![1];
+    const texts = [await scrape(), (await getRaw(`http://127.0.0.1:${port}/metrics`)).body];
+    const declared = new Map(texts.flatMap((t) => [...t.matchAll(/^# TYPE (\S+) (\w+)$/gm)].map((m) => [m[1]!, m[2]!] as const)));
+    const documented = new Map([...readFileSync(METRICS_DOC, 'utf8').matchAll(/^\| `(vigil_\w+)` \| (\w+) \|/gm)].map((m) => [m[1]!, m[2]!] as const));
+    expect(Object.fromEntries([...documented].sort())).toEqual(Object.fromEntries([...declared].sort()));
   });
 
   it('nats - a coordinator that loses NATS says so (the input of VigilNatsDisconnected)', async () => {
