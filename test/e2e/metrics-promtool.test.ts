@@ -213,6 +213,9 @@ describe('metrics - promtool and real activity', () => {
     }, { timeoutMs: 10_000, what: 'deliveries counted' });
     expect(await checkMetrics(text)).toBe('');
     expect(value(text, 'vigil_notify_nats_connected')).toBe(1);
+    const version = (JSON.parse(readFileSync(fileURLToPath(new URL('../../packages/notify/package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+    expect(value(text, `vigil_notify_build_info{version="${version}",nodejs="${process.versions.node}"}`)).toBe(1);
+    expect(value(text, 'vigil_notify_process_start_time_seconds')! * 1000).toBeGreaterThanOrEqual(startedAt);
   });
 
   it('grafana - the dashboard is valid JSON, its PromQL parses, and it reads only metrics the coordinator exposes', async () => {
