@@ -132,13 +132,14 @@ export class CoordinatorMetrics {
   readonly startTime = new Gauge({ name: 'vigil_process_start_time_seconds', help: 'When the coordinator process started, in seconds since the Unix epoch', registers: [this.registry] });
   readonly buildInfo = new Gauge({ name: 'vigil_build_info', help: 'Always 1; the labels say which coordinator runs (package version, Node.js version)', labelNames: ['version', 'nodejs'], registers: [this.registry] });
 
-  /** Incidents and service recoveries, counted as they happen (see follow()). */
+  /** Read at scrape time from the incident store (refresh()). */
   readonly incidentsActive = new Gauge({
     name: 'vigil_incidents_active',
     help: 'Incidents not yet resolved, by state (open, acknowledged), class and level',
     labelNames: ['state', 'class', 'level'],
     registers: [this.registry],
   });
+  /** Incidents opened and escalated, and service recoveries: counted as they happen (follow()). */
   readonly incidentsOpened = new Counter({ name: 'vigil_incidents_opened_total', help: 'Incidents opened, by class', labelNames: ['class'], registers: [this.registry] });
   readonly escalations = new Counter({
     name: 'vigil_incident_escalations_total',
@@ -190,8 +191,7 @@ export class CoordinatorMetrics {
   follow(parts: { registry: { subscribe(fn: (e: RegistryEvent) => void): void }; incidents: { onChange(fn: IncidentListener): void } }): void {
     parts.registry.subscribe((e) => {
       if (e.type !== 'agent_event') return;
-      const outcome = RECOVERY_OUTCOMES[e.event.type as keyof typeof RECOVERY_OUTCOMES];
-      if (outcome) this.recoveries.inc({ outcome });
+      if (Object.hasOwn(RECOVERY_OUTCOMES, e.event.type)) this.recoveries.inc({ outcome: RECOVERY_OUTCOMES[e.event.type as keyof typeof RECOVERY_OUTCOMES] });
     });
     parts.incidents.onChange((i, event) => {
       if (event === 'opened') this.incidentsOpened.inc({ class: i.class });
