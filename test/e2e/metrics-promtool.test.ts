@@ -27,7 +27,8 @@ import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
  */
 
 const ESCALATE = '2s';
-const DASHBOARD = fileURLToPath(new URL('../../deploy/grafana/vigil-coordinator.json', import.meta.url));
+const COORDINATOR_DASHBOARD = fileURLToPath(new URL('../../deploy/grafana/vigil-coordinator.json', import.meta.url));
+const NOTIFY_DASHBOARD = fileURLToPath(new URL('../../deploy/grafana/vigil-notify.json', import.meta.url));
 const METRICS_DOC = fileURLToPath(new URL('../../docs/metrics.md', import.meta.url));
 
 let nats: NatsServer;
@@ -50,6 +51,35 @@ const value = (text: string, series: string) => parseSamples(text).get(series);
 const nonZero = (text: string, name: string, keys: string[]) =>
   Object.fromEntries(samplesOf(text, name).filter((s) => s.value !== 0).map((s) => [keys.map((k) => `${k}=${s.labels[k]}`).join(','), s.value]));
 const countBy = <T>(xs: T[], key: (x: T) => string) => xs.reduce<Record<string, number>>((acc, x) => ((acc[key(x)] = (acc[key(x)] ?? 0) + 1), acc), {});
+
+/**
+ * A Grafana dashboard is valid JSON, every query parses (promtool checks them as recording
+ * rules, Grafana's variables filled in) and names only metrics of `exposition` (or
+ * Prometheus' own `up`), its instance variable included. Returns the metric names it reads.
+ */
+async function checkDashboard(file: string, exposition: string): Promise<Set<string>> {
+  const dashboard = JSON.parse(readFileSync(file, 'utf8')) as {
+    panels: { title: string; targets?: { expr: string }[] }[];
+    templating: { list: { name: string; definition?: string }[] };
+  };
+  const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
+  expect(exprs.length).toBeGreaterThanOrEqual(10);
+  const variable = dashboard.templating.list.find((v) => v.name === 'instance')!.definition!;
+  const labelValues = /^label_values\((\w+), *instance\)$/.exec(variable);
+  expect(labelValues, variable).not.toBeNull();
+
+  const dir = tempDir('dashboard-rules');
+  const rules = exprs.map((e, i) => `      - record: dashboard:panel_${i}\n        expr: ${JSON.stringify(e.expr.replaceAll('$__rate_interval', '5m').replaceAll('$instance', '.*'))}`);
+  writeFileSync(join(dir, 'dashboard.yml'), `groups:\n  - name: dashboard\n    rules:\n${rules.join('\n')}\n`);
+  const checked = await promtool(['check', 'rules', 'dashboard.yml'], { cwd: dir });
+  expect(checked.status, checked.output).toBe(0);
+
+  const exposed = exposedNames(exposition);
+  const prometheusOwn = new Set(['up']);
+  const reads = [...exprs.flatMap((e) => promqlMetricNames(e.expr).map((name) => ({ ...e, name }))), { panel: 'variable instance', expr: variable, name: labelValues![1]! }];
+  expect(reads.filter((x) => !exposed.has(x.name) && !prometheusOwn.has(x.name))).toEqual([]);
+  return new Set(reads.map((r) => r.name));
+}
 
 beforeAll(async () => {
   nats = await NatsServer.start();
@@ -218,38 +248,19 @@ describe('metrics - promtool and real activity', () => {
     expect(value(text, 'vigil_notify_process_start_time_seconds')! * 1000).toBeGreaterThanOrEqual(startedAt);
   });
 
-  it('grafana - the dashboard is valid JSON, its PromQL parses, and it reads only metrics the coordinator exposes', async () => {
-    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
-      panels: { title: string; type: string; targets?: { expr: string }[] }[];
-      templating: { list: { name: string; definition?: string }[] };
-    };
-    const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })));
-    expect(exprs.length).toBeGreaterThanOrEqual(20);
-    const variable = dashboard.templating.list.find((v) => v.name === 'instance')!.definition!;
-    const labelValues = /^label_values\((\w+), *instance\)$/.exec(variable);
-    expect(labelValues, variable).not.toBeNull();
-
-    // Every expression parses: promtool checks them as recording rules, Grafana's variables filled in.
-    const dir = tempDir('dashboard-rules');
-    const rules = exprs.map((e, i) => `      - record: dashboard:panel_${i}\n        expr: ${JSON.stringify(e.expr.replaceAll('$__rate_interval', '5m').replaceAll('$instance', '.*'))}`);
-    writeFileSync(join(dir, 'dashboard.yml'), `groups:\n  - name: dashboard\n    rules:\n${rules.join('\n')}\n`);
-    const checked = await promtool(['check', 'rules', 'dashboard.yml'], { cwd: dir });
-    expect(checked.status, checked.output).toBe(0);
-
-    // The extractor finds a name that is not there (so the check below can fail).
+  it('grafana - the coordinator dashboard is valid JSON, its PromQL parses, and it reads only metrics the coordinator exposes', async () => {
+    // The extractor finds a name that is not there (so the check can fail).
     expect(promqlMetricNames('sum by (state) (rate(vigil_no_such_metric{instance=~"$instance"}[5m])) / 1e9')).toEqual(['vigil_no_such_metric']);
-
-    const exposed = exposedNames(await scrape());
-    const prometheusOwn = new Set(['up']);
-    const missing = [...exprs.flatMap((e) => promqlMetricNames(e.expr).map((name) => ({ ...e, name }))), { panel: 'variable instance', expr: variable, name: labelValues![1]! }].filter(
-      (x) => !exposed.has(x.name) && !prometheusOwn.has(x.name),
-    );
-    expect(missing).toEqual([]);
-    // And every metric the dashboard is meant to show is on it.
-    const used = new Set(exprs.flatMap((e) => promqlMetricNames(e.expr)));
+    const used = await checkDashboard(COORDINATOR_DASHBOARD, await scrape());
     for (const m of ['vigil_hosts', 'vigil_incidents_active', 'vigil_incident_escalations_total', 'vigil_service_recoveries_total', 'vigil_predictions_active', 'vigil_build_info', 'vigil_process_start_time_seconds']) {
       expect(used.has(m), m).toBe(true);
     }
+  });
+
+  it('grafana - the vigil-notify dashboard reads only metrics vigil-notify exposes', async () => {
+    const port = /"metricsPort":(\d+)/.exec(notify.child.stdout.text())![1];
+    const used = await checkDashboard(NOTIFY_DASHBOARD, (await getRaw(`http://127.0.0.1:${port}/metrics`)).body);
+    for (const m of ['vigil_notify_deliveries_total', 'vigil_notify_dead_letters_total', 'vigil_notify_consumer_pending', 'vigil_notify_build_info']) expect(used.has(m), m).toBe(true);
   });
 
   it('docs - docs/metrics.md lists every metric of both programs with its type, and nothing else', async () => {
