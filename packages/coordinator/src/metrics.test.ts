@@ -69,6 +69,24 @@ describe('coordinator metrics', () => {
     expect(promtoolCheck(text)).toBe('');
   });
 
+  it('read - a source that throws is counted and its series left out; the rest of the scrape is served', async () => {
+    const m = new CoordinatorMetrics();
+    m.refresh(reads());
+    const incidents = m.read('incidents', () => {
+      throw new Error('SQLITE_IOERR');
+    });
+    expect(incidents).toBeUndefined();
+    expect(m.read('predictions', () => ({ disk_exhaustion: 2 }))).toEqual({ disk_exhaustion: 2 });
+    m.refresh(reads({ incidentsActive: incidents, predictionsActive: { disk_exhaustion: 2 } }));
+    const text = await m.registry.metrics();
+    expect(text.split('\n').filter((l) => l.startsWith('vigil_incidents_active{'))).toEqual([]);
+    expect(sample(text, 'vigil_scrape_read_failures_total{what="incidents"}')).toBe(1);
+    expect(sample(text, 'vigil_scrape_read_failures_total{what="predictions"}')).toBe(0);
+    expect(sample(text, 'vigil_predictions_active{rule="disk_exhaustion"}')).toBe(2);
+    expect(sample(text, 'vigil_hosts{state="online"}')).toBe(2);
+    expect(promtoolCheck(text)).toBe('');
+  });
+
   it('follow - counts recoveries by outcome, incidents opened and escalations by the level entered', async () => {
     const m = new CoordinatorMetrics();
     let publish: (e: RegistryEvent) => void = () => {};

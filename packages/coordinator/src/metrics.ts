@@ -25,9 +25,10 @@ export interface ScrapeReads {
   outboxLagSeconds: number;
   /** null when the coordinator runs without NATS. */
   natsConnected: boolean | null;
-  incidentsActive: readonly IncidentCount[];
+  /** undefined when the store could not be read: the series are left out, not stale. */
+  incidentsActive: readonly IncidentCount[] | undefined;
   /** Every rule the predictor runs, with 0 when none of its predictions is active. */
-  predictionsActive: Readonly<Record<string, number>>;
+  predictionsActive: Readonly<Record<string, number>> | undefined;
 }
 
 /** Everything the coordinator exports on /metrics, on a registry of its own. */
@@ -153,6 +154,12 @@ export class CoordinatorMetrics {
     labelNames: ['outcome'],
     registers: [this.registry],
   });
+  readonly readFailures = new Counter({
+    name: 'vigil_scrape_read_failures_total',
+    help: 'Reads for /metrics that failed (their series are left out of that scrape), by what was read',
+    labelNames: ['what'],
+    registers: [this.registry],
+  });
   readonly predictionsActive = new Gauge({ name: 'vigil_predictions_active', help: 'Active predictions, by rule', labelNames: ['rule'], registers: [this.registry] });
 
   constructor(version = VERSION) {
@@ -163,6 +170,7 @@ export class CoordinatorMetrics {
       for (const level of ['2', '3']) this.escalations.inc({ class: cls, level }, 0);
     }
     for (const outcome of Object.values(RECOVERY_OUTCOMES)) this.recoveries.inc({ outcome }, 0);
+    for (const what of ['incidents', 'predictions']) this.readFailures.inc({ what }, 0);
   }
 
   /**
@@ -179,12 +187,27 @@ export class CoordinatorMetrics {
     if (now.natsConnected === null) this.natsConnected.remove({});
     else this.natsConnected.set(now.natsConnected ? 1 : 0);
     this.incidentsActive.reset();
-    for (const state of ['open', 'acknowledged']) {
-      for (const cls of PROBLEM_CLASSES) for (const level of ['1', '2', '3']) this.incidentsActive.set({ state, class: cls, level }, 0);
+    if (now.incidentsActive) {
+      for (const state of ['open', 'acknowledged']) {
+        for (const cls of PROBLEM_CLASSES) for (const level of ['1', '2', '3']) this.incidentsActive.set({ state, class: cls, level }, 0);
+      }
+      for (const c of now.incidentsActive) this.incidentsActive.set({ state: c.state, class: c.class, level: String(c.level) }, c.count);
     }
-    for (const c of now.incidentsActive) this.incidentsActive.set({ state: c.state, class: c.class, level: String(c.level) }, c.count);
     this.predictionsActive.reset();
-    for (const [rule, n] of Object.entries(now.predictionsActive)) this.predictionsActive.set({ rule }, n);
+    for (const [rule, n] of Object.entries(now.predictionsActive ?? {})) this.predictionsActive.set({ rule }, n);
+  }
+
+  /**
+   * Runs one read for a scrape; a read that throws is counted and gives undefined, so one
+   * failing source never fails the whole scrape (node_exporter's rule).
+   */
+  read<T>(what: string, fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch {
+      this.readFailures.inc({ what });
+      return undefined;
+    }
   }
 
   /** Counts incidents opened and escalated, and recoveries, as the coordinator's parts report them. */

@@ -11,8 +11,8 @@ export const metricsRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, 
       outboxDepth: deps.outboxDepth(),
       outboxLagSeconds: deps.outboxLagMs() / 1000,
       natsConnected: deps.natsConnected(),
-      incidentsActive: deps.incidents.store.countActive(),
-      predictionsActive: deps.predictor.activeByRule(),
+      incidentsActive: m.read('incidents', () => deps.incidents.store.countActive()),
+      predictionsActive: m.read('predictions', () => deps.predictor.activeByRule()),
     });
     reply.header('content-type', m.registry.contentType);
     return m.registry.metrics();
