@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine that has Node.js 20 for Vigil: system packages
-# (nats-server, ping, openssl, prometheus-alertmanager for vigil-notify's receiver tests),
+# (nats-server, ping, openssl, prometheus-alertmanager for vigil-notify's receiver tests,
+# prometheus for promtool),
 # the pinned pnpm, dependencies and the build.
 # Safe to run again; it only installs what is missing.
 set -euo pipefail
@@ -20,6 +21,8 @@ command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 [ -x /usr/bin/prometheus-alertmanager ] || [ -n "${ALERTMANAGER_BIN:-}" ] || need_apt+=(prometheus-alertmanager)
 # The release packages' checks: dpkg-deb builds them, lintian reviews them.
 command -v lintian >/dev/null 2>&1 || need_apt+=(lintian)
+# promtool (from Debian's prometheus) checks /metrics, the alert rules and their unit tests.
+command -v promtool >/dev/null 2>&1 || [ -x /usr/bin/promtool ] || need_apt+=(prometheus)
 command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1 || need_apt+=(make g++ python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"

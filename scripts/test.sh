@@ -11,6 +11,9 @@ pnpm exec tsc -p test/tsconfig.json
 for p in agent coordinator shared notify; do pnpm exec tsc -p "packages/$p/tsconfig.test.json"; done
 # No locked dependency with a published advisory (docs/dependencies.md).
 node scripts/audit.mjs
+# Prometheus alert rules parse and pass their unit tests (docs/metrics.md).
+promtool check rules deploy/prometheus/*.yml >/dev/null
+(cd deploy/prometheus && promtool test rules tests/*.yml >/dev/null)
 report=$(mktemp)
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?

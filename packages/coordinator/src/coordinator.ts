@@ -184,6 +184,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     log.child({ part: 'incidents' }),
     incidentOpts,
   );
+  metrics.follow({ registry, incidents });
   // The timeline says what reached people, from vigil-notify's receipts, not what was meant to.
   nats?.subscribe(NOTIFY_RECEIPTS_SUBJECT, (subject, body) => {
     const r = parseNotifyReceipt(subject, body);

@@ -1,7 +1,35 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { HostState } from './registry/types.js';
+import { PROBLEM_CLASSES } from '@vigil/shared';
+import type { IncidentListener } from './incidents/incident-manager.js';
+import { EventLoopSummary } from './metrics/event-loop-summary.js';
+import type { HostState, RegistryEvent } from './registry/types.js';
 import type { DiagnosisLoad } from './response/diagnosis-queue.js';
+import { VERSION } from './version.js';
+
+/** Agent events that end a recovery, and the outcome each is counted under. */
+const RECOVERY_OUTCOMES = { recovery_succeeded: 'succeeded', recovery_failed: 'failed', recovery_exhausted: 'exhausted' } as const;
+
+/** Active incidents of one (state, class, level), as the store counts them. */
+export interface IncidentCount {
+  state: string;
+  class: string;
+  level: number;
+  count: number;
+}
+
+/** What /metrics reads from the rest of the coordinator at each scrape. */
+export interface ScrapeReads {
+  connectedAgents: number;
+  hostsByState: Readonly<Record<string, number>>;
+  outboxDepth: number;
+  outboxLagSeconds: number;
+  /** null when the coordinator runs without NATS. */
+  natsConnected: boolean | null;
+  /** undefined when the store could not be read: the series are left out, not stale. */
+  incidentsActive: readonly IncidentCount[] | undefined;
+  /** Every rule the predictor runs, with 0 when none of its predictions is active. */
+  predictionsActive: Readonly<Record<string, number>> | undefined;
+}
 
 /** Everything the coordinator exports on /metrics, on a registry of its own. */
 export class CoordinatorMetrics {
@@ -70,31 +98,23 @@ export class CoordinatorMetrics {
     },
   });
 
-  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
-
   /**
    * Process figures of constant cost. prom-client's default collectors list every open
    * handle and descriptor on each scrape, which blocks the loop for tens of ms with
    * thousands of agent connections.
    */
-  readonly eventLoopLag = new Gauge({
-    name: 'vigil_process_eventloop_lag_seconds',
-    help: 'Event loop delay since the previous scrape, by quantile',
-    labelNames: ['quantile'],
-    registers: [this.registry],
-    collect: () => {
-      const h = this.loopDelay;
-      for (const [q, v] of [['0.5', h.percentile(50)], ['0.99', h.percentile(99)], ['1', h.max]] as const) this.eventLoopLag.set({ quantile: q }, v / 1e9);
-      h.reset();
-    },
-  });
-  readonly cpuSeconds = new Gauge({
+  readonly eventLoopLag = new EventLoopSummary(this.registry, 'vigil_process_eventloop_lag_seconds', 'Event loop delay: quantiles since the previous scrape (1 is the maximum), sum and count since the start');
+  private cpuCounted = 0;
+  readonly cpuSeconds = new Counter({
     name: 'vigil_process_cpu_seconds_total',
     help: 'User and system CPU time of the coordinator process',
     registers: [this.registry],
     collect: () => {
       const u = process.cpuUsage();
-      this.cpuSeconds.set((u.user + u.system) / 1e6);
+      const total = (u.user + u.system) / 1e6;
+      // A counter only goes up: add what was used since the previous scrape.
+      if (total > this.cpuCounted) this.cpuSeconds.inc(total - this.cpuCounted);
+      this.cpuCounted = Math.max(this.cpuCounted, total);
     },
   });
   readonly memory = new Gauge({
@@ -110,9 +130,96 @@ export class CoordinatorMetrics {
       this.memory.set({ kind: 'external' }, m.external);
     },
   });
+  readonly startTime = new Gauge({ name: 'vigil_process_start_time_seconds', help: 'When the coordinator process started, in seconds since the Unix epoch', registers: [this.registry] });
+  readonly buildInfo = new Gauge({ name: 'vigil_build_info', help: 'Always 1; the labels say which coordinator runs (package version, Node.js version)', labelNames: ['version', 'nodejs'], registers: [this.registry] });
 
-  constructor() {
-    this.loopDelay.enable();
+  /** Read at scrape time from the incident store (refresh()). */
+  readonly incidentsActive = new Gauge({
+    name: 'vigil_incidents_active',
+    help: 'Incidents not yet resolved, by state (open, acknowledged), class and level',
+    labelNames: ['state', 'class', 'level'],
+    registers: [this.registry],
+  });
+  /** Incidents opened and escalated, and service recoveries: counted as they happen (follow()). */
+  readonly incidentsOpened = new Counter({ name: 'vigil_incidents_opened_total', help: 'Incidents opened, by class', labelNames: ['class'], registers: [this.registry] });
+  readonly escalations = new Counter({
+    name: 'vigil_incident_escalations_total',
+    help: 'Incidents that moved up a level, by class and the level entered (2 or 3)',
+    labelNames: ['class', 'level'],
+    registers: [this.registry],
+  });
+  readonly recoveries = new Counter({
+    name: 'vigil_service_recoveries_total',
+    help: 'Service recoveries reported by agents, by outcome (succeeded, failed, exhausted: the restart budget is spent or a restart cannot help)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly readFailures = new Counter({
+    name: 'vigil_scrape_read_failures_total',
+    help: 'Reads for /metrics that failed (their series are left out of that scrape), by what was read',
+    labelNames: ['what'],
+    registers: [this.registry],
+  });
+  readonly predictionsActive = new Gauge({ name: 'vigil_predictions_active', help: 'Active predictions, by rule', labelNames: ['rule'], registers: [this.registry] });
+
+  constructor(version = VERSION) {
+    this.startTime.set(Math.round(performance.timeOrigin) / 1000);
+    this.buildInfo.set({ version, nodejs: process.versions.node }, 1);
+    for (const cls of PROBLEM_CLASSES) {
+      this.incidentsOpened.inc({ class: cls }, 0);
+      for (const level of ['2', '3']) this.escalations.inc({ class: cls, level }, 0);
+    }
+    for (const outcome of Object.values(RECOVERY_OUTCOMES)) this.recoveries.inc({ outcome }, 0);
+    for (const what of ['incidents', 'predictions']) this.readFailures.inc({ what }, 0);
+  }
+
+  /**
+   * Sets the gauges that mirror state kept elsewhere; called at each scrape. Every
+   * (state, class, level) of incidents is exported, zero when none, so a panel or alert
+   * sees 0 rather than no data; rules come from the predictor with their zeros.
+   */
+  refresh(now: ScrapeReads): void {
+    this.connectedAgents.set(now.connectedAgents);
+    for (const [state, n] of Object.entries(now.hostsByState)) this.hosts.set({ state }, n);
+    this.outboxDepth.set(now.outboxDepth);
+    this.outboxLag.set(now.outboxLagSeconds);
+    // Without NATS there is no connection to lose: no sample, so no alert fires on it.
+    if (now.natsConnected === null) this.natsConnected.remove({});
+    else this.natsConnected.set(now.natsConnected ? 1 : 0);
+    this.incidentsActive.reset();
+    if (now.incidentsActive) {
+      for (const state of ['open', 'acknowledged']) {
+        for (const cls of PROBLEM_CLASSES) for (const level of ['1', '2', '3']) this.incidentsActive.set({ state, class: cls, level }, 0);
+      }
+      for (const c of now.incidentsActive) this.incidentsActive.set({ state: c.state, class: c.class, level: String(c.level) }, c.count);
+    }
+    this.predictionsActive.reset();
+    for (const [rule, n] of Object.entries(now.predictionsActive ?? {})) this.predictionsActive.set({ rule }, n);
+  }
+
+  /**
+   * Runs one read for a scrape; a read that throws is counted and gives undefined, so one
+   * failing source never fails the whole scrape (node_exporter's rule).
+   */
+  read<T>(what: string, fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch {
+      this.readFailures.inc({ what });
+      return undefined;
+    }
+  }
+
+  /** Counts incidents opened and escalated, and recoveries, as the coordinator's parts report them. */
+  follow(parts: { registry: { subscribe(fn: (e: RegistryEvent) => void): void }; incidents: { onChange(fn: IncidentListener): void } }): void {
+    parts.registry.subscribe((e) => {
+      if (e.type !== 'agent_event') return;
+      if (Object.hasOwn(RECOVERY_OUTCOMES, e.event.type)) this.recoveries.inc({ outcome: RECOVERY_OUTCOMES[e.event.type as keyof typeof RECOVERY_OUTCOMES] });
+    });
+    parts.incidents.onChange((i, event) => {
+      if (event === 'opened') this.incidentsOpened.inc({ class: i.class });
+      else if (event === 'escalated') this.escalations.inc({ class: i.class, level: String(i.level) });
+    });
   }
 
   /** Where the diagnosis gauges read from. */

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DispatchMetrics } from './dispatcher.js';
 
@@ -18,6 +19,13 @@ export class NotifyMetrics implements DispatchMetrics {
   readonly pending = new Gauge({ name: 'vigil_notify_consumer_pending', help: 'Events in the stream not yet handed to vigil-notify (consumer lag)', registers: [this.registry] });
   readonly ackPending = new Gauge({ name: 'vigil_notify_consumer_ack_pending', help: 'Events handed out and not yet acknowledged', registers: [this.registry] });
   readonly natsConnected = new Gauge({ name: 'vigil_notify_nats_connected', help: '1 while connected to NATS', registers: [this.registry] });
+  private readonly buildInfo = new Gauge({ name: 'vigil_notify_build_info', help: 'Always 1; the labels say which vigil-notify runs (package version, Node.js version)', labelNames: ['version', 'nodejs'], registers: [this.registry] });
+  private readonly startTime = new Gauge({ name: 'vigil_notify_process_start_time_seconds', help: 'When the vigil-notify process started, in seconds since the Unix epoch', registers: [this.registry] });
+
+  constructor(version: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version) {
+    this.buildInfo.set({ version, nodejs: process.versions.node }, 1);
+    this.startTime.set(Math.round(performance.timeOrigin) / 1000);
+  }
 
   delivered(receiver: string, action: string, latencyMs: number): void {
     this.deliveries.inc({ receiver, action, outcome: 'delivered' });

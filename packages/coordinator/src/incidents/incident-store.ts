@@ -71,6 +71,7 @@ export class IncidentStore {
       active: db.prepare("SELECT * FROM incidents WHERE host_id = ? AND service = ? AND class = ? AND state != 'resolved'"),
       activeForHost: db.prepare("SELECT * FROM incidents WHERE host_id = ? AND state != 'resolved' ORDER BY opened_at"),
       allActive: db.prepare("SELECT * FROM incidents WHERE state != 'resolved' ORDER BY opened_at"),
+      countActive: db.prepare("SELECT state, class, level, count(*) AS count FROM incidents WHERE state != 'resolved' GROUP BY state, class, level"),
       // An incident whose condition is clear (settling) does not move up: nobody is woken,
       // and no reboot is requested, for a host that came back a moment before its deadline.
       // A flapping incident is the exception: its clear moments are part of the outage, so
@@ -116,6 +117,11 @@ export class IncidentStore {
 
   allActive(): Incident[] {
     return (this.stmts.allActive.all() as Record<string, unknown>[]).map(fromRow);
+  }
+
+  /** Active incidents counted by state, class and level, for /metrics. */
+  countActive(): { state: IncidentState; class: string; level: number; count: number }[] {
+    return this.stmts.countActive.all() as { state: IncidentState; class: string; level: number; count: number }[];
   }
 
   due(now: number): Incident[] {

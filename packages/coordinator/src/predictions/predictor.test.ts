@@ -107,6 +107,9 @@ describe('predictor - incidents', () => {
     });
     expect(h.predictor.activeFor('web-1')).toHaveLength(3);
     expect(h.predictor.activeFor('web-1', 'api').map((p) => p.service).sort()).toEqual(['', 'api']);
+    // /metrics counts them by rule, every rule with its zero.
+    expect(h.predictor.activeByRule()).toMatchObject({ resource_trend_analysis: 3 });
+    expect(Object.keys(h.predictor.activeByRule()).sort()).toEqual(h.predictor.rules.map((r) => r.name).sort());
 
     const calls: [string, string, string][] = [];
     const linked = linkPredictionsToIncident(h.predictor, { linkPrediction: (...a) => void calls.push(a) }, { id: 'inc-1', hostId: 'web-1', service: 'api' });
@@ -118,6 +121,7 @@ describe('predictor - incidents', () => {
     expect(cameTrue[0]!.data.prediction).toMatchObject({ state: 'came_true', incidentId: 'inc-1' });
     expect(h.predictor.list({ state: 'came_true' })).toHaveLength(2);
     expect(h.predictor.activeFor('web-1').map((p) => p.service)).toEqual(['batch']);
+    expect(h.predictor.activeByRule()['resource_trend_analysis']).toBe(1);
     expect(h.predictor.markCameTrue(linked[0]!.id, 'inc-2')).toBeUndefined();
   });
 });

@@ -441,6 +441,13 @@ export class Predictor {
     return out.sort((a, b) => a.raisedAt - b.raisedAt);
   }
 
+  /** Active predictions counted by rule, every rule this predictor runs included, for /metrics. */
+  activeByRule(): Record<string, number> {
+    const out: Record<string, number> = Object.fromEntries(this.rules.map((r) => [r.name, 0]));
+    for (const p of this.active.values()) out[p.rule] = (out[p.rule] ?? 0) + 1;
+    return out;
+  }
+
   /** Stored predictions (active and closed), newest first. */
   list(filter: PredictionFilter = {}): Prediction[] {
     return this.store.list(filter);

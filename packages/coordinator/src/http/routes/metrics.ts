@@ -5,12 +5,15 @@ import type { ApiDeps } from '../deps.js';
 export const metricsRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   app.get('/metrics', async (_req, reply) => {
     const m = deps.metrics;
-    m.connectedAgents.set(deps.registry.connectedCount());
-    for (const [state, n] of Object.entries(deps.registry.countByState())) m.hosts.set({ state }, n);
-    m.outboxDepth.set(deps.outboxDepth());
-    m.outboxLag.set(deps.outboxLagMs() / 1000);
-    const nats = deps.natsConnected();
-    m.natsConnected.set(nats ? 1 : 0);
+    m.refresh({
+      connectedAgents: deps.registry.connectedCount(),
+      hostsByState: deps.registry.countByState(),
+      outboxDepth: deps.outboxDepth(),
+      outboxLagSeconds: deps.outboxLagMs() / 1000,
+      natsConnected: deps.natsConnected(),
+      incidentsActive: m.read('incidents', () => deps.incidents.store.countActive()),
+      predictionsActive: m.read('predictions', () => deps.predictor.activeByRule()),
+    });
     reply.header('content-type', m.registry.contentType);
     return m.registry.metrics();
   });
