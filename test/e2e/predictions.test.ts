@@ -27,7 +27,7 @@ describe('predictions - a leaking service', () => {
 
   beforeAll(async () => {
     nats = await NatsServer.start();
-    watcher = await EventWatcher.start(nats.url, 'vigil.v1.prediction.>');
+    watcher = await EventWatcher.start(nats.url, 'vigil.v1.>');
     const config = join(tempDir('coordinator-config'), 'coordinator.yaml');
     const hour = 12_000; // the rule's "hour", shrunk
     writeFileSync(
@@ -102,5 +102,16 @@ describe('predictions - a leaking service', () => {
 
     const listed = await getJson<{ predictions: { rule: string; hostId: string }[] }>(`${coordinator.baseUrl}/v1/predictions?host=leaky-1`);
     expect(listed.predictions.map((p) => p.rule)).toContain('resource_trend_analysis');
+
+    // Every event's link is absolute, on this coordinator's bound API port: a pager or a
+    // chat message can only open what names its host.
+    const kinds = new Set<string>();
+    for (const e of watcher.events) {
+      const url = (e.event as { data?: { url?: unknown } } | undefined)?.data?.url;
+      if (url === undefined) continue;
+      kinds.add(e.subject.split('.')[2]!);
+      expect(String(url), e.subject).toMatch(new RegExp(`^${coordinator.baseUrl.replace(/[.]/g, '\\.')}/v1/`));
+    }
+    expect([...kinds].sort()).toEqual(expect.arrayContaining(['host', 'prediction']));
   });
 });

@@ -43,8 +43,6 @@ export interface PredictorOptions {
   keepClosedMs: number;
   /** CloudEvents `source`. @default "vigil-coordinator" */
   source: string;
-  /** Base of the links in events. @default "" */
-  apiBase: string;
   /** Per rule: setting overrides, or false to turn it off. @default {} */
   rules: RuleOverrides;
   /** Write closed series buckets to SQLite and load them on start. @default true */
@@ -65,7 +63,6 @@ export const DEFAULT_PREDICTOR_OPTIONS: Readonly<PredictorOptions> = Object.free
   updateConfidenceDelta: 0.2,
   keepClosedMs: 7 * 86_400_000,
   source: 'vigil-coordinator',
-  apiBase: '',
   rules: {},
   persistSeries: true,
 });

@@ -386,7 +386,7 @@ export class Predictor {
 
   /** Stores the prediction and its event together, then wakes the publisher. */
   private commit(p: Prediction, event: PredictionEventName, reason: string, now: number): void {
-    const ev = predictionEvent(p, event, { source: this.opts.source, apiBase: this.opts.apiBase, at: now, reason });
+    const ev = predictionEvent(p, event, { source: this.opts.source, apiBase: this.deps.apiBase?.() ?? '', at: now, reason });
     this.store.tx(() => {
       this.store.save(p);
       this.deps.sink.enqueue(predictionSubject(p.rule, p.hostId), ev);
