@@ -15,7 +15,9 @@ export interface AgentEvent {
   /**
    * status_changed | check_failed | check_passed | recovery_started | step_started |
    * step_succeeded | step_failed | recovery_succeeded | recovery_failed |
-   * recovery_exhausted | recurrence | budget_reset | recovery_refused ...
+   * recovery_exhausted | recovery_skipped | monitoring_started | monitoring_ended |
+   * recurrence | budget_reset | service_adopted (the agent's RecoveryEvent union, the
+   * whole list). A refused request is not an event: it is the RequestResult's refusal.
    * event_lost: the agent's journal had a damaged line where this event was; the event
    * itself is gone, this marker keeps the sequence whole and its detail says where.
    */
@@ -55,7 +57,9 @@ export interface AgentEvent__Output {
   /**
    * status_changed | check_failed | check_passed | recovery_started | step_started |
    * step_succeeded | step_failed | recovery_succeeded | recovery_failed |
-   * recovery_exhausted | recurrence | budget_reset | recovery_refused ...
+   * recovery_exhausted | recovery_skipped | monitoring_started | monitoring_ended |
+   * recurrence | budget_reset | service_adopted (the agent's RecoveryEvent union, the
+   * whole list). A refused request is not an event: it is the RequestResult's refusal.
    * event_lost: the agent's journal had a damaged line where this event was; the event
    * itself is gone, this marker keeps the sequence whole and its detail says where.
    */
