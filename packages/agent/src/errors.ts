@@ -1,21 +1,17 @@
+import { VigilError, type ErrorCode } from '@vigil/shared';
+
 /**
  * The agent's error catalogue. Each class carries a stable `code`, so logs and collector
  * statuses can be matched on the code rather than on the wording.
  */
-export type AgentErrorCode =
-  | 'COLLECTOR_TIMEOUT'
-  | 'COLLECTOR_BUSY'
-  | 'COLLECTOR_PARTIAL'
-  | 'WELCOME_TIMEOUT'
-  | 'STREAM_CLOSED'
-  | 'PROTOCOL_VIOLATION';
+export type AgentErrorCode = Extract<ErrorCode, 'COLLECTOR_TIMEOUT' | 'COLLECTOR_BUSY' | 'COLLECTOR_PARTIAL' | 'WELCOME_TIMEOUT' | 'STREAM_CLOSED' | 'PROTOCOL_VIOLATION'>;
 
-export class AgentError extends Error {
-  readonly code: AgentErrorCode;
+/** The agent's branch of the one catalogue (`VigilError` in @vigil/shared): same codes, same statuses. */
+export class AgentError extends VigilError {
+  declare readonly code: AgentErrorCode;
   constructor(code: AgentErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'AgentError';
-    this.code = code;
   }
 }
 

@@ -13,7 +13,15 @@ export const ERROR_CODES = {
   NOT_FOUND: { http: 404, grpc: 5 },
   CONFLICT: { http: 409, grpc: 6 },
   UNAVAILABLE: { http: 503, grpc: 14 },
+  DEADLINE_EXCEEDED: { http: 504, grpc: 4 },
   INTERNAL: { http: 500, grpc: 13 },
+  // The agent's own conditions (packages/agent/src/errors.ts). They are logged and shown in
+  // collector statuses; the statuses say what each would be if one crossed an edge.
+  COLLECTOR_TIMEOUT: { http: 504, grpc: 4 },
+  COLLECTOR_BUSY: { http: 503, grpc: 14 },
+  COLLECTOR_PARTIAL: { http: 500, grpc: 13 },
+  WELCOME_TIMEOUT: { http: 504, grpc: 4 },
+  STREAM_CLOSED: { http: 503, grpc: 14 },
 } as const satisfies Record<string, { http: number; grpc: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -40,5 +48,24 @@ export class ConfigError extends VigilError {
     super('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
     this.name = 'ConfigError';
     this.problems = problems;
+  }
+}
+
+/**
+ * A message of an agent stream that another stream for the same host has replaced: the
+ * work it asked for is dropped quietly (the newer stream carries the host now).
+ */
+export class SessionSupersededError extends VigilError {
+  constructor(hostId: string, sessionId: number) {
+    super('CONFLICT', `session ${sessionId} of host "${hostId}" was superseded by a newer stream`);
+    this.name = 'SessionSupersededError';
+  }
+}
+
+/** A host the coordinator does not know (removed meanwhile, or never said Hello). */
+export class UnknownHostError extends VigilError {
+  constructor(hostId: string) {
+    super('NOT_FOUND', `no host "${hostId}"`);
+    this.name = 'UnknownHostError';
   }
 }

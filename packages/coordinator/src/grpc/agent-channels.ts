@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CoordinatorMessageIn, ValidProbeResult, ValidRequestResult } from '@vigil/shared';
+import { VigilError, type CoordinatorMessageIn, type ValidProbeResult, type ValidRequestResult } from '@vigil/shared';
 
 /** The operator actions an agent with the `service_actions` capability serves. */
 export type ServiceActionKind = 'restart' | 'reset_budget';
@@ -20,16 +20,18 @@ interface Pending<T> {
  */
 export type AnswerOutcome = 'settled' | 'unknown' | 'other_host';
 
-export class AgentUnavailableError extends Error {
+/** The host's agent has no live stream (or lost it before answering). */
+export class AgentUnavailableError extends VigilError {
   constructor(hostId: string) {
-    super(`agent of "${hostId}" is not connected`);
+    super('CONFLICT', `agent of "${hostId}" is not connected`);
     this.name = 'AgentUnavailableError';
   }
 }
 
-export class AgentTimeoutError extends Error {
+/** The host's agent did not answer a request in time. */
+export class AgentTimeoutError extends VigilError {
   constructor(hostId: string, withinMs: number) {
-    super(`agent of "${hostId}" did not answer within ${withinMs} ms`);
+    super('UNAVAILABLE', `agent of "${hostId}" did not answer within ${withinMs} ms`);
     this.name = 'AgentTimeoutError';
   }
 }

@@ -11,6 +11,7 @@ import {
   isUndecodable,
   probeResultSchema,
   requestResultSchema,
+  SessionSupersededError,
   summariseIssues,
   type AgentMessage,
   type CoordinatorMessageIn,
@@ -173,7 +174,7 @@ export class AgentSession {
       if (err) {
         // A full disk is logged once per episode by the store guard, not once per heartbeat.
         if (isStoreCondition(err)) this.ctx.log.debug({ host: hostId, err: err.message }, 'heartbeat not stored; not acked');
-        else if (err.message !== 'session superseded') this.ctx.log.error({ host: hostId, err: err.message }, 'storing heartbeat failed; not acked');
+        else if (!(err instanceof SessionSupersededError)) this.ctx.log.error({ host: hostId, err: err.message }, 'storing heartbeat failed; not acked');
         return;
       }
       this.sendAck(seq);

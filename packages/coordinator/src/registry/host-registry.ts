@@ -1,4 +1,4 @@
-import { VigilError, type Clock, type Logger, type TimerHandle, type ValidAgentEvent, type ValidHeartbeat, type ValidHello } from '@vigil/shared';
+import { SessionSupersededError, UnknownHostError, VigilError, type Clock, type Logger, type TimerHandle, type ValidAgentEvent, type ValidHeartbeat, type ValidHello } from '@vigil/shared';
 import type { SilenceDetector, SilenceVerdict } from '../detector/silence-detector.js';
 import type { AgentEventStore } from '../store/agent-event-store.js';
 import type { HostStore } from '../store/host-store.js';
@@ -246,12 +246,12 @@ export class HostRegistry {
   /** Records a heartbeat; `done` runs once it is stored (then it may be acked). */
   heartbeat(hostId: string, sessionId: number, hb: ValidHeartbeat, done: (err?: Error) => void): void {
     if (!this.isCurrentSession(hostId, sessionId)) {
-      done(new Error('session superseded'));
+      done(new SessionSupersededError(hostId, sessionId));
       return;
     }
     const host = this.hosts.get(hostId);
     if (!host) {
-      done(new Error('unknown host'));
+      done(new UnknownHostError(hostId));
       return;
     }
     const now = this.clock.now();

@@ -1,16 +1,18 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { VigilError } from '@vigil/shared';
 
 /**
  * The store file is damaged or is not a SQLite database. Starting anyway would serve an
  * empty fleet (or half of one) as if it were the truth, so the coordinator refuses to start
  * and the command exits 2, like any other configuration the operator must fix.
  */
-export class StoreIntegrityError extends Error {
+export class StoreIntegrityError extends VigilError {
   constructor(
     readonly file: string,
     readonly problem: string,
   ) {
     super(
+      'INTERNAL',
       `store ${file} ${problem}; the coordinator will not start over it. ` +
         `Restore it from a backup, or move it away (e.g. mv ${file} ${file}.damaged, with its -wal and -shm files) ` +
         `to start with an empty store`,
