@@ -45,3 +45,6 @@ fi
 export npm_config_nodedir="${npm_config_nodedir:-/usr}"
 pnpm install --frozen-lockfile --reporter=append-only | tail -n 3
 pnpm run build
+# A minimal Debian 12 root (cached) for the release test's install check: dpkg -i of the
+# .debs into a real Debian root. Only as root; skipped (and the check with it) otherwise.
+bash scripts/debian-root.sh

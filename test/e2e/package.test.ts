@@ -34,6 +34,10 @@ const hasTool = (tool: string) => {
 const HAS_DPKG = hasTool('dpkg-deb');
 const HAS_SYSTEMD_ANALYZE = hasTool('systemd-analyze');
 const HAS_LINTIAN = hasTool('lintian');
+/** A minimal Debian 12 root made by scripts/debian-root.sh (setup runs it where it can). */
+const DEBIAN_ROOT_TARBALL = process.env.VIGIL_DEBIAN_ROOT_TARBALL ?? '/var/cache/vigil-test/debian-bookworm-minbase.tar.gz';
+const debianRootSkip =
+  process.getuid?.() !== 0 ? 'needs root (chroot, mount)' : !HAS_DPKG ? 'needs dpkg-deb' : !existsSync(DEBIAN_ROOT_TARBALL) ? `no Debian 12 root at ${DEBIAN_ROOT_TARBALL} (scripts/debian-root.sh makes it)` : undefined;
 const run = promisify(execFile);
 
 /** An environment with nothing of the repository in it: PATH to node and the system tools only. */
@@ -354,5 +358,91 @@ describe('release packages', () => {
     // Still running: this test started it (through the agent), so it stops it, by PID.
     expect(alive(pid)).toBe(true);
     process.kill(pid, 'SIGKILL');
+  }, 120_000);
+  it.skipIf(debianRootSkip !== undefined)(`debian 12 root - dpkg -i installs, runs, upgrades, removes and purges the packages in a real Debian 12 root${debianRootSkip ? ` (skipped: ${debianRootSkip})` : ''}`, async () => {
+    const chroot = tempDir('debian12-root');
+    execFileSync('tar', ['-xzf', DEBIAN_ROOT_TARBALL, '-C', chroot]);
+    expect(readFileSync(join(chroot, 'etc/debian_version'), 'utf8')).toMatch(/^12\./);
+    // Debian 12 ships Node.js 18; hosts take 20 from NodeSource or a backport. A package
+    // named nodejs holding this machine's node stands in for it, so `Depends: nodejs (>= 20)`
+    // is really resolved by dpkg.
+    const shim = tempDir('nodejs-shim');
+    mkdirSync(join(shim, 'usr/bin'), { recursive: true });
+    mkdirSync(join(shim, 'DEBIAN'));
+    cpSync(process.execPath, join(shim, 'usr/bin/node'));
+    const arch = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(shim, 'DEBIAN/control'), `Package: nodejs\nVersion: ${process.versions.node}-1\nArchitecture: ${arch}\nMaintainer: Vigil tests <root@localhost>\nDescription: Node.js ${process.versions.node} for the install test\n`);
+    execFileSync('dpkg-deb', ['--build', '--root-owner-group', shim, join(chroot, 'tmp/nodejs.deb')], { stdio: 'pipe' });
+    const debs = PROGRAMS.map((name) => readdirSync(out).find((f) => f.startsWith(`${name}_${VERSION}-1_`) && f.endsWith('.deb'))!);
+    for (const d of debs) cpSync(join(out, d), join(chroot, 'tmp', d));
+    const inRoot = (args: string[], opts: { userspec?: string } = {}) =>
+      execFileSync('/usr/sbin/chroot', [...(opts.userspec ? [`--userspec=${opts.userspec}`] : []), chroot, ...args], { encoding: 'utf8', stdio: 'pipe', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', DEBIAN_FRONTEND: 'noninteractive' } });
+    // The programs read /proc: the root gets its own. (Its /dev holds the device nodes
+    // debootstrap made; the host's /dev is never bound in, so removing the temp dir can
+    // never reach it.)
+    const mounts = [join(chroot, 'proc')];
+    execFileSync('mount', ['-t', 'proc', 'proc', mounts[0]!]);
+    try {
+      const t0 = Date.now();
+      inRoot(['dpkg', '-i', '/tmp/nodejs.deb', ...debs.map((d) => `/tmp/${d}`)]);
+      report('debian12_dpkg_install', (Date.now() - t0) / 1000, 's');
+      expect(inRoot(['dpkg-query', '-W', '-f', '${Status}\n', 'vigil-agent', 'vigil-coordinator', 'vigil-notify']).trim().split('\n')).toEqual(Array(3).fill('install ok installed'));
+      // System users for the unprivileged two, none for the agent (it runs as root).
+      for (const user of ['vigil-coordinator', 'vigil-notify']) {
+        const entry = inRoot(['getent', 'passwd', user]).trim().split(':');
+        expect([entry[0], entry[5], entry[6]], entry.join(':')).toEqual([user, `/var/lib/${user}`, expect.stringMatching(/nologin$|false$/)]);
+      }
+      expect(() => inRoot(['getent', 'passwd', 'vigil-agent'])).toThrow();
+      const owner = (p: string) => inRoot(['stat', '-c', '%U %a', p]).trim();
+      expect(owner('/var/lib/vigil-coordinator')).toBe('vigil-coordinator 750');
+      expect(owner('/var/lib/vigil-notify')).toBe('vigil-notify 750');
+      expect(owner('/var/lib/vigil-agent')).toBe('root 700');
+      expect(inRoot(['dpkg-query', '-W', '-f', '${Conffiles}', 'vigil-agent'])).toContain('/etc/vigil/agent.yaml');
+      expect(inRoot(['vigil-agent', '--version']).trim()).toMatch(new RegExp(`${VERSION.replaceAll('.', '\\.')}$`));
+      inRoot(['vigil-coordinator', '--check', '--config', '/etc/vigil/coordinator.yaml']);
+      inRoot(['vigil-agent', '--check', '--config', '/etc/vigil/agent.yaml', '--coordinator', '127.0.0.1:7400', '--host-id', 'deb12']);
+
+      // The installed programs run inside the root as the units would: the coordinator as
+      // its system user with its state directory, the agent as root.
+      const env = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' };
+      const coordinator = spawnChild({ name: 'vigil-coordinator (Debian 12 root)', command: '/usr/sbin/chroot', args: ['--userspec=vigil-coordinator:vigil-coordinator', chroot, '/usr/bin/vigil-coordinator', '--config', '/etc/vigil/coordinator.yaml', '--data-dir', '/var/lib/vigil-coordinator', '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0', '--nats', 'none'], env });
+      const ports = await waitFor(() => {
+        if (!coordinator.running) throw new Error(`vigil-coordinator exited\n${coordinator.output()}`);
+        const f = join(chroot, 'var/lib/vigil-coordinator/ports.json');
+        return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as { grpc: number; http: number }) : undefined;
+      }, { timeoutMs: 20_000, what: 'ports.json of the coordinator in the Debian root' });
+      const agent = spawnChild({ name: 'vigil-agent (Debian 12 root)', command: '/usr/sbin/chroot', args: [chroot, '/usr/bin/vigil-agent', '--config', '/etc/vigil/agent.yaml', '--coordinator', `127.0.0.1:${ports.grpc}`, '--host-id', 'deb12', '--interval', '500ms', '--data-dir', '/var/lib/vigil-agent'], env });
+      await waitFor(async () => {
+        const res = await fetch(`http://127.0.0.1:${ports.http}/v1/hosts`).catch(() => undefined);
+        const hosts = res?.ok ? ((await res.json()) as { hosts: { id: string; state: string }[] }).hosts : [];
+        return hosts.find((h) => h.id === 'deb12' && h.state === 'online');
+      }, { timeoutMs: 20_000, what: 'the agent of the Debian root online at its coordinator', observe: () => `${agent.output()}\n${coordinator.output()}` });
+      expect((await agent.stop()).code).toBe(0);
+      expect((await coordinator.stop()).code).toBe(0);
+      expect(owner('/var/lib/vigil-coordinator/vigil.db')).toBe('vigil-coordinator 600');
+
+      // Upgrade in place keeps a changed conffile; remove keeps config and state; purge
+      // deletes the state, the config and the unit's enable link, and keeps the user.
+      writeFileSync(join(chroot, 'etc/vigil/agent.yaml'), `${readFileSync(join(chroot, 'etc/vigil/agent.yaml'), 'utf8')}\n# changed on this host\n`);
+      inRoot(['dpkg', '-i', ...debs.map((d) => `/tmp/${d}`)]);
+      expect(readFileSync(join(chroot, 'etc/vigil/agent.yaml'), 'utf8')).toContain('# changed on this host');
+      inRoot(['dpkg', '-r', 'vigil-coordinator']);
+      expect(existsSync(join(chroot, 'usr/bin/vigil-coordinator'))).toBe(false);
+      expect(existsSync(join(chroot, 'etc/vigil/coordinator.yaml'))).toBe(true);
+      expect(existsSync(join(chroot, 'var/lib/vigil-coordinator/vigil.db'))).toBe(true);
+      inRoot(['dpkg', '-P', 'vigil-coordinator']);
+      expect(existsSync(join(chroot, 'var/lib/vigil-coordinator'))).toBe(false);
+      expect(existsSync(join(chroot, 'etc/vigil/coordinator.yaml'))).toBe(false);
+      expect(inRoot(['getent', 'passwd', 'vigil-coordinator'])).toMatch(/^vigil-coordinator:/);
+      report('debian12_root_check', (Date.now() - t0) / 1000, 's');
+    } finally {
+      for (const m of mounts) {
+        try {
+          execFileSync('umount', [m], { stdio: 'pipe' });
+        } catch {
+          execFileSync('umount', ['-l', m], { stdio: 'pipe' });
+        }
+      }
+    }
   }, 120_000);
 });
