@@ -13,6 +13,7 @@ import { hostRoutes } from './routes/hosts.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { serviceRoutes } from './routes/services.js';
+import { seriesRoutes } from './routes/series.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -38,6 +39,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions = {}): Promise<Fa
   await app.register(silenceRoutes, { deps });
   await app.register(diagnoseRoutes, { deps });
   await app.register(serviceRoutes, { deps });
+  await app.register(seriesRoutes, { deps });
   await app.register(predictionRoutes, { predictor: deps.predictor });
   await app.register(eventRoutes, { feed: deps.eventFeed });
   await app.register(metricsRoutes, { deps });

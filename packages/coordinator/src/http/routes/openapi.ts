@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { predictionList } from '../../predictions/schemas.js';
-import { ackBody, errorBody, health, readiness, hostDetail, hostList, incidentDetail, incidentList, reopenBody, resolveBody, silenceBody, silenceList } from '../schemas.js';
+import { ackBody, errorBody, health, readiness, hostDetail, hostList, incidentDetail, incidentList, reopenBody, resolveBody, seriesOut, silenceBody, silenceList } from '../schemas.js';
 
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) } } });
 
@@ -50,6 +50,13 @@ export function openApiDocument(version: string) {
           summary: 'Remove a host that has left or gone silent (operator); publishes vigil.v1.host.removed.<host>',
           parameters: [idParam],
           responses: { '200': { description: 'removed' }, '403': err('viewer token'), '404': err('no such host'), '409': err('agent connected, host online or suspect, or active incidents') },
+        },
+      },
+      '/v1/hosts/{id}/series': {
+        get: {
+          summary: 'A stored series of the host for a chart, downsampled to width, with the fitted line of an active prediction on it',
+          parameters: [idParam, ...['metric', 'service', 'since', 'width'].map((name) => ({ name, in: 'query', required: name === 'metric', schema: { type: 'string' } }))],
+          responses: { '200': { description: 'series', ...json(seriesOut) }, '400': err('bad metric, service, since or width'), '404': err('no such host') },
         },
       },
       '/v1/hosts/{id}/diagnose': {
