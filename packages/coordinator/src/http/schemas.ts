@@ -111,6 +111,23 @@ export const hostDetail = z.object({
 
 export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
+/** An operator action the agent refused or could not take: the error plus the request id its events carry. */
+export const serviceActionError = z.object({
+  error: z.object({ code: z.string(), message: z.string(), requestId: z.string().optional(), refusal: z.string().optional() }),
+});
+
+export const serviceActionOut = z.object({
+  requestId: z.string().describe('the id the agent journals every event of this action under'),
+  hostId: z.string(),
+  service: z.string(),
+  action: z.enum(['restart', 'reset_budget']),
+  accepted: z.literal(true),
+  detail: z.string(),
+  requestedBy: z.string(),
+});
+
+export const hostRemovedOut = z.object({ removed: z.object({ id: z.string(), state: hostStateEnum, by: z.string() }) });
+
 export const health = z.object({
   status: z.enum(['ok', 'degraded']),
   /** Why it is degraded; absent when ok. */
@@ -296,6 +313,7 @@ export const incidentOut = z.object({
 });
 
 export const incidentList = z.object({ incidents: z.array(incidentOut) });
+export const incidentChanged = z.object({ incident: incidentOut });
 export const incidentDetail = z.object({ incident: incidentOut.extend({ diagnosis: z.unknown(), timeline: z.array(timelineEntryOut) }) });
 
 /**
@@ -345,3 +363,4 @@ export const silenceOut = z.object({
   createdAt: z.string(),
 });
 export const silenceList = z.object({ silences: z.array(silenceOut) });
+export const silenceCreated = z.object({ silence: silenceOut });

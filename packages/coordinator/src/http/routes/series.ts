@@ -2,7 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { normalizeHostId, VigilError } from '@vigil/shared';
 import { seriesId } from '../../predictions/index.js';
 import type { ApiDeps } from '../deps.js';
-import { hostIdParams, seriesQuery } from '../schemas.js';
+import { routeSchema } from '../route-docs.js';
+import { hostIdParams, seriesOut, seriesQuery } from '../schemas.js';
 import { downsample, fittedLine, parseSeriesMetric, seriesName } from '../series-view.js';
 import { parseInput } from '../validate.js';
 
@@ -15,7 +16,17 @@ export const DEFAULT_SERIES_WIDTH = 300;
  * prediction on it, and the list of the host's series for a metric picker.
  */
 export const seriesRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
-  app.get('/v1/hosts/:id/series', async (req) => {
+  const schema = routeSchema({
+    operationId: 'getHostSeries',
+    summary: "A stored series of the host for a chart, downsampled to width, with the fitted line of an active prediction on it and the host's series",
+    tags: ['hosts'],
+    access: 'viewer',
+    params: hostIdParams,
+    querystring: seriesQuery,
+    ok: { 200: seriesOut.describe('the series') },
+    errors: { 400: 'bad id, metric, service, since or width', 404: 'no such host', 503: 'this coordinator keeps no series' },
+  });
+  app.get('/v1/hosts/:id/series', { schema }, async (req) => {
     const params = hostIdParams.safeParse(req.params);
     if (!params.success) throw new VigilError('BAD_REQUEST', `id: ${params.error.issues[0]?.message ?? 'invalid'}`);
     const id = normalizeHostId(params.data.id);
