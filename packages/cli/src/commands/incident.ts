@@ -3,18 +3,32 @@ import { seg } from '../client.js';
 import { ago, stateColour, tri } from '../output/format.js';
 import { fields, table } from '../output/table.js';
 import { vantageRow, VANTAGE_HEADER } from './vantage-row.js';
-import type { Diagnosis, IncidentView } from './views.js';
+import type { IncidentView, PathStep, VantageReport } from './views.js';
 
 interface IncidentDetail extends IncidentView {
   diagnosis: unknown;
   timeline: { at: string; kind: string; summary: string }[];
 }
 
-/** A stored diagnosis, if the incident carries one in the diagnoser's shape. */
-function diagnosisOf(d: unknown): Diagnosis | undefined {
+/** What an incident keeps of the diagnosis that raised it (the response rules' shape). */
+interface StoredDiagnosis {
+  reason?: string;
+  path: PathStep[];
+  next?: string;
+  facts?: Record<string, unknown>;
+  findings?: string[];
+  notes?: string[];
+  vantages?: VantageReport[];
+  immediateActions?: string[];
+}
+
+/** The stored diagnosis, read from either the incident's shape or a whole diagnosis. */
+function diagnosisOf(d: unknown): StoredDiagnosis | undefined {
   if (!d || typeof d !== 'object') return undefined;
-  const x = d as Partial<Diagnosis>;
-  return x.verdict && Array.isArray(x.verdict.path) ? (x as Diagnosis) : undefined;
+  const x = d as Partial<StoredDiagnosis> & { verdict?: { path?: PathStep[]; outcome?: { next?: string } } };
+  if (Array.isArray(x.path)) return x as StoredDiagnosis;
+  if (x.verdict && Array.isArray(x.verdict.path)) return { ...x, path: x.verdict.path, ...(x.verdict.outcome?.next ? { next: x.verdict.outcome.next } : {}) };
+  return undefined;
 }
 
 export const incidentCommand: Command = {
@@ -49,15 +63,14 @@ export const incidentCommand: Command = {
     );
     const d = diagnosisOf(i.diagnosis);
     if (d) {
-      parts.push(c.bold('Decision path') + '\n');
-      d.verdict.path.forEach((s, n) => parts.push(`  ${n + 1}. ${c.cyan(s.node)}: ${s.finding}\n     → ${s.result} → ${s.next}\n`));
-      parts.push(`  verdict: ${c.bold(d.verdict.outcome.class)} (confidence ${d.verdict.outcome.confidence})\n`);
-      if (d.vantages?.length) {
-        parts.push('\n' + c.bold('Vantages') + '\n', table(VANTAGE_HEADER, d.vantages.map((v) => vantageRow(v, c))));
-      }
+      parts.push('\n' + c.bold('Decision path') + (d.reason ? c.dim(` (${d.reason})`) : '') + '\n');
+      d.path.forEach((s, n) => parts.push(`  ${n + 1}. ${c.cyan(s.node)}: ${s.finding}\n     → ${s.result} → ${s.next}\n`));
+      if (d.next) parts.push(`  next step: ${d.next}\n`);
+      if (d.vantages?.length) parts.push('\n' + c.bold('Vantages') + '\n', table(VANTAGE_HEADER, d.vantages.map((v) => vantageRow(v, c)), { header: c.bold }));
       const facts = Object.entries(d.facts ?? {}).filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0));
       if (facts.length > 0) parts.push('\n' + c.bold('Facts') + '\n', fields(facts.map(([k, v]) => [k, typeof v === 'boolean' ? tri(v, c) : JSON.stringify(v)] as const), { key: c.dim }));
       if (d.notes?.length) parts.push('\n' + c.bold('Notes') + '\n', d.notes.map((n) => `  - ${n}\n`).join(''));
+      if (d.immediateActions?.length) parts.push('\n' + c.bold('Immediate actions') + '\n', d.immediateActions.map((a) => `  - ${a}\n`).join(''));
     }
     const rc = i.rootCause;
     if (rc) {

@@ -77,6 +77,7 @@ async function follow(ctx: Context, o: { subjects: string[]; hosts: Set<string>;
     }
     if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) throw new CliError(`watch: ${ctx.config().url}/v1/events does not answer an event stream (is the coordinator older than live events?)`, EXIT.API);
     failures = 0;
+    ctx.out.note(`vigil: watching ${ctx.config().url}/v1/events${lastId !== undefined ? ` after event ${lastId}` : ''} (Ctrl-C ends)`);
     const parser = new SseParser();
     try {
       for await (const line of readLines(res.body!, ctx.signal)) {
