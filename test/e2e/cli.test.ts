@@ -288,6 +288,10 @@ describe('cli - vigil against a real coordinator', () => {
     expect(out[6]).toBe('web-1');
     const zsh = await vigil(['completion', 'zsh']);
     expect(zsh.stdout).toMatch(/^#compdef vigil/);
+    // zsh loads it and registers _vigil for vigil.
+    const zshScript = 'autoload -U compinit; compinit -u -d "$ZCOMPDUMP"; source <(vigil completion zsh); print -r -- $_comps[vigil]';
+    const zshOut = execFileSync('zsh', ['-fc', zshScript], { env: vigilEnv({ ...env, PATH: `${bin}:${process.env.PATH}`, ZCOMPDUMP: join(bin, 'zcompdump') }), encoding: 'utf8' });
+    expect(zshOut.trim()).toBe('_vigil');
     expect((await vigil(['completion', 'fish'])).code).toBe(2);
   });
 });
