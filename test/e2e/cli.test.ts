@@ -9,7 +9,7 @@ import { dumpLogsOnFailure } from '../helpers/fleet.js';
 import { waitFor } from '../helpers/poll.js';
 import { stopAllChildren } from '../helpers/processes.js';
 import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
-import { runVigil, runVigilOnTty, type VigilRun } from '../helpers/vigil-cli.js';
+import { runVigil, runVigilOnTty, startVigil, type VigilRun } from '../helpers/vigil-cli.js';
 
 /**
  * The `vigil` command line, the built binary run as a child process against a real
@@ -37,7 +37,7 @@ describe('cli - vigil against a real coordinator', () => {
   beforeAll(async () => {
     const configFile = join(tempDir('coordinator-config'), 'coordinator.yaml');
     const tokens = [OPERATOR, VIEWER].map((t) => ({ name: t.name, role: t.role, sha256: createHash('sha256').update(t.token, 'utf8').digest('hex') }));
-    writeFileSync(configFile, `${JSON.stringify({ tokens })}\n`);
+    writeFileSync(configFile, `${JSON.stringify({ tokens, eventsKeepAlive: '200ms' })}\n`);
     coordinator = await Coordinator.start({ nats: 'none', logLevel: 'warn', extraArgs: ['--config', configFile] });
     api = new ApiClient(coordinator.baseUrl, { token: OPERATOR.token });
     env = { VIGIL_URL: coordinator.baseUrl, VIGIL_TOKEN: OPERATOR.token };
@@ -293,5 +293,37 @@ describe('cli - vigil against a real coordinator', () => {
     const zshOut = execFileSync('zsh', ['-fc', zshScript], { env: vigilEnv({ ...env, PATH: `${bin}:${process.env.PATH}`, ZCOMPDUMP: join(bin, 'zcompdump') }), encoding: 'utf8' });
     expect(zshOut.trim()).toBe('_vigil');
     expect((await vigil(['completion', 'fish'])).code).toBe(2);
+  });
+
+  it('cli - watch prints a host going silent after its agent is killed, live from /v1/events; Ctrl-C ends it with 0', async () => {
+    const all = startVigil(['watch'], env);
+    const onlyApp = startVigil(['watch', '--host', 'app-1', '-o', 'json'], env);
+    for (const w of [all, onlyApp]) await waitFor(() => w.stderr.text().includes('vigil: watching'), { timeoutMs: 10_000, what: 'vigil watch to connect', observe: () => w.output() });
+    await agents.get('app-1')!.kill();
+    const line = await waitFor(() => all.stdout.text().split('\n').find((l) => /^\d\d:\d\d:\d\d {2}host\.silent\s+app-1\s/.test(l)), {
+      timeoutMs: 15_000,
+      what: 'watch to print app-1 going silent',
+      observe: () => all.output(),
+    });
+    expect(line).toMatch(/→ silent/);
+    expect(all.stdout.text()).not.toContain(ESC);
+    // The JSON lines: only app-1's events, each the event's data.
+    const events = await waitFor(() => {
+      const lines = onlyApp.stdout.text().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { seq: number; subject: string });
+      return lines.some((e) => e.subject === 'vigil.v1.host.silent.app-1') ? lines : undefined;
+    }, { timeoutMs: 10_000, what: 'the JSON watch to see app-1 silent', observe: () => onlyApp.output() });
+    expect(events.every((e) => e.subject.endsWith('.app-1'))).toBe(true);
+    for (const w of [all, onlyApp]) {
+      w.signal('SIGINT');
+      expect(await w.waitExit(5000)).toEqual({ code: 0, signal: null });
+    }
+
+    // A script's replay: everything retained after seq 0, the first three, then exit 0.
+    const replay = await vigil(['watch', '--since', '0', '--count', '3', '-o', 'json']);
+    expect(replay.code, replay.stderr).toBe(0);
+    const seqs = replay.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq);
+    expect(seqs).toHaveLength(3);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect((await vigil(['watch', '--since', 'yesterday'])).code).toBe(2);
   });
 });

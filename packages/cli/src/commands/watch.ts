@@ -21,7 +21,10 @@ export function describeEvent(d: EventData): string {
   const data = (d.payload.data ?? d.payload) as Record<string, unknown>;
   const s = (k: string) => (typeof data[k] === 'string' && data[k] !== '' ? (data[k] as string) : undefined);
   if (s('summary')) return s('summary')!;
-  if (s('from') !== undefined || s('to') !== undefined) return `${s('from') ?? '-'} → ${s('to') ?? '-'}${s('reason') ? `: ${s('reason')}` : ''}`;
+  // Host events: previousState → state, and why.
+  const from = s('previousState') ?? s('from');
+  const to = s('state') ?? s('to');
+  if (from !== undefined || to !== undefined) return `${from ?? '-'} → ${to ?? '-'}${s('reason') ? `: ${s('reason')}` : ''}`;
   return s('reason') ?? s('detail') ?? s('message') ?? '';
 }
 
