@@ -1,34 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { UsageError } from './errors.js';
-import { describeIssue } from './issues.js';
+import type { ConfigFile } from './config-file.js';
 
 /** The coordinator's API when nothing names one: its default `--http` listener. */
 export const DEFAULT_URL = 'http://127.0.0.1:7401';
 /** @default 30 s: a diagnosis waits out SSH timeouts of 10 s and a peer's slack. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
-
-const url = z
-  .string()
-  .url('must be an http:// or https:// URL')
-  .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL')
-  .transform((u) => u.replace(/\/+$/, ''));
-
-/** The config file (`~/.config/vigil/cli.json` or `--config FILE`); every key optional. */
-export const configFileSchema = z
-  .object({
-    /** The coordinator's HTTP API. @default http://127.0.0.1:7401 */
-    url: url.optional(),
-    /** API token (Authorization: Bearer). Prefer VIGIL_TOKEN or a file readable only by you. */
-    token: z.string().min(1, 'must not be empty').optional(),
-    /** Output for people (`table`) or scripts (`json`). @default table */
-    output: z.enum(['table', 'json']).optional(),
-    /** Longest wait for an answer, in milliseconds. @default 30000 */
-    timeoutMs: z.number().int().positive().max(600_000).optional(),
-  })
-  .strict();
 
 export interface Config {
   url: string;
@@ -60,31 +39,35 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv): string {
   return join(base, 'vigil', 'cli.json');
 }
 
-/** Flags win over VIGIL_URL / VIGIL_TOKEN / VIGIL_CONFIG, which win over the config file. */
-export function loadConfig({ flags, env, readFile = readIfExists }: ConfigInputs): Config {
+/** An http(s) URL without its trailing slashes, or undefined when it is not one. */
+export function normaliseUrl(text: string): string | undefined {
+  if (!/^https?:\/\//i.test(text)) return undefined;
+  try {
+    new URL(text);
+  } catch {
+    return undefined;
+  }
+  return text.replace(/\/+$/, '');
+}
+
+/**
+ * Flags win over VIGIL_URL / VIGIL_TOKEN / VIGIL_CONFIG, which win over the config file.
+ * The file's schema (zod) is loaded only when there is a file: most runs take their
+ * settings from the environment, and a command line should start fast.
+ */
+export async function loadConfig({ flags, env, readFile = readIfExists }: ConfigInputs): Promise<Config> {
   const explicit = flags.config ?? (env.VIGIL_CONFIG || undefined);
   const path = explicit ?? defaultConfigPath(env);
   const text = readFile(path);
   if (text === undefined && explicit !== undefined) throw new UsageError(`config file ${path}: does not exist`);
-  let file: z.output<typeof configFileSchema> = {};
-  if (text !== undefined) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      throw new UsageError(`config file ${path}: not JSON (${(err as Error).message})`);
-    }
-    const r = configFileSchema.safeParse(raw);
-    if (!r.success) throw new UsageError(`config file ${path}: ${r.error.issues.map((i) => describeIssue(i, raw)).join('; ')}`);
-    file = r.data;
-  }
+  const file: ConfigFile = text === undefined ? {} : (await import('./config-file.js')).parseConfigFile(text, path);
   const fromFile = `config file ${path}`;
   const pick = <T>(flag: T | undefined, flagName: string, envValue: T | undefined, envName: string, fileValue: T | undefined, fallback: T): [T, string] =>
     flag !== undefined ? [flag, flagName] : envValue !== undefined ? [envValue, envName] : fileValue !== undefined ? [fileValue, fromFile] : [fallback, 'default'];
 
   const [rawUrl, urlFrom] = pick<string>(flags.url, '--url', env.VIGIL_URL || undefined, 'VIGIL_URL', file.url, DEFAULT_URL);
-  const parsedUrl = url.safeParse(rawUrl);
-  if (!parsedUrl.success) throw new UsageError(`${urlFrom === '--url' ? '--url' : urlFrom === 'VIGIL_URL' ? 'VIGIL_URL' : 'url'}: must be an http:// or https:// URL (got ${JSON.stringify(rawUrl)}${urlFrom === fromFile ? ` in ${fromFile}` : ''})`);
+  const parsedUrl = normaliseUrl(rawUrl);
+  if (parsedUrl === undefined) throw new UsageError(`${urlFrom === '--url' ? '--url' : urlFrom === 'VIGIL_URL' ? 'VIGIL_URL' : 'url'}: must be an http:// or https:// URL (got ${JSON.stringify(rawUrl)}${urlFrom === fromFile ? ` in ${fromFile}` : ''})`);
   const [token, tokenFrom] = pick<string | undefined>(flags.token, '--token', env.VIGIL_TOKEN || undefined, 'VIGIL_TOKEN', file.token, undefined);
   const [output, outputFrom] = pick<string>(flags.output, '--output', undefined, '', file.output, 'table');
   if (output !== 'table' && output !== 'json') throw new UsageError(`--output: must be table or json (got ${JSON.stringify(output)})`);
@@ -95,7 +78,7 @@ export function loadConfig({ flags, env, readFile = readIfExists }: ConfigInputs
   }
   const [timeoutMs, timeoutFrom] = pick<number>(timeoutFlag, '--timeout', undefined, '', file.timeoutMs, DEFAULT_TIMEOUT_MS);
   return Object.freeze({
-    url: parsedUrl.data,
+    url: parsedUrl,
     token,
     output,
     timeoutMs,

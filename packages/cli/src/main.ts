@@ -65,11 +65,15 @@ export async function main(argv: string[], io: MainIO = { stdout: process.stdout
       return EXIT.OK;
     }
     const flags = input.flags as Record<string, string | undefined>;
-    let config: Config | undefined;
-    const getConfig = (): Config => (config ??= loadConfig({ flags: { url: flags.url, token: flags.token, output: flags.output, timeout: flags.timeout, config: flags.config }, env: io.env }));
-    // The output format is needed before any answer: validate the config now, unless the
-    // command never talks to the API (completion) and no format was asked for.
-    const json = command.name === 'completion' && flags.output === undefined ? false : getConfig().output === 'json';
+    // Validated before anything runs, so a bad setting fails the same way for every
+    // command; `completion` never talks to the API and needs none.
+    const config: Config | undefined =
+      command.name === 'completion' ? undefined : await loadConfig({ flags: { url: flags.url, token: flags.token, output: flags.output, timeout: flags.timeout, config: flags.config }, env: io.env });
+    const getConfig = (): Config => {
+      if (!config) throw new Error(`${command.name} has no config`);
+      return config;
+    };
+    const json = config?.output === 'json';
     let client: ApiClient | undefined;
     const ctx: Context = {
       config: getConfig,
