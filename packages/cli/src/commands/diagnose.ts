@@ -4,7 +4,7 @@ import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { readLines } from '../lines.js';
 import { fields, table } from '../output/table.js';
-import { tri } from '../output/format.js';
+import { yesNo } from '../output/format.js';
 import { VANTAGE_HEADER, vantageRow } from './vantage-row.js';
 import type { Diagnosis, VantageReport } from './views.js';
 
@@ -52,7 +52,7 @@ export const diagnoseCommand: Command = {
     ctx.out.write(`\n${c.bold('Decision path')}\n`);
     diagnosis.verdict.path.forEach((s, n) => ctx.out.write(`  ${n + 1}. ${c.cyan(s.node)}: ${s.finding}\n     → ${s.result} → ${s.next}\n`));
     const facts = Object.entries(diagnosis.facts).filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0));
-    ctx.out.write(`\n${c.bold('Facts')}\n${fields(facts.map(([k, v]) => [k, typeof v === 'boolean' ? tri(v, c) : JSON.stringify(v)] as const), { key: c.dim })}`);
+    ctx.out.write(`\n${c.bold('Facts')}\n${fields(facts.map(([k, v]) => [k, typeof v === 'boolean' ? yesNo(v, c) : JSON.stringify(v)] as const), { key: c.dim })}`);
     if (diagnosis.notes.length > 0) ctx.out.write(`\n${c.bold('Notes')}\n${diagnosis.notes.map((n) => `  - ${n}\n`).join('')}`);
     ctx.out.write(`\nverdict: ${c.bold(diagnosis.verdict.outcome.class)} (confidence ${diagnosis.verdict.outcome.confidence}, ${diagnosis.durationMs} ms)\n`);
   },

@@ -34,25 +34,23 @@ export const hostCommand: Command = {
       ),
     );
     if (h.serviceStatus.length > 0) {
-      parts.push(
-        c.bold('Services') + '\n',
-        table(
+      parts.push(c.bold('Services') + '\n' + table(
           ['SERVICE', 'STATE', 'PIDS', 'BUDGET USED'],
           h.serviceStatus.map((s) => [s.name, stateColour(s.state, c), (s.pids ?? []).join(',') || '-', `${s.budgetUsed ?? '-'}${s.exhausted ? c.red(' (spent)') : ''}`]),
         ),
       );
     } else if (h.services.length > 0) {
-      parts.push(c.bold('Services') + '\n', table(['SERVICE', 'MANAGER', 'PORTS'], h.services.map((s) => [s.name, s.manager, s.ports.join(',') || '-'])));
+      parts.push(c.bold('Services') + '\n' + table(['SERVICE', 'MANAGER', 'PORTS'], h.services.map((s) => [s.name, s.manager, s.ports.join(',') || '-'])));
     }
     if (h.incidents.length > 0) {
-      parts.push(c.bold('Active incidents') + '\n', table(['ID', 'CLASS', 'SERVICE', 'LEVEL', 'STATE'], h.incidents.map((i) => [i.id, i.class, i.service ?? '-', `L${i.level}`, stateColour(i.state, c)])));
+      parts.push(c.bold('Active incidents') + '\n' + table(['ID', 'CLASS', 'SERVICE', 'LEVEL', 'STATE'], h.incidents.map((i) => [i.id, i.class, i.service ?? '-', `L${i.level}`, stateColour(i.state, c)])));
     }
     const preds = h.predictions?.active ?? [];
     if (preds.length > 0) {
-      parts.push(c.bold('Predictions') + '\n', table(['RULE', 'METRIC', 'FAILS', 'SUMMARY'], preds.map((p) => [p.rule, p.metric, until(p.predictedFailureAt ?? null, now), p.summary ?? ''])));
+      parts.push(c.bold('Predictions') + '\n' + table(['RULE', 'METRIC', 'FAILS', 'SUMMARY'], preds.map((p) => [p.rule, p.metric, until(p.predictedFailureAt ?? null, now), p.summary ?? ''])));
     }
     if (h.history.length > 0) {
-      parts.push(c.bold('History') + '\n', table(['AT', 'FROM', 'TO', 'REASON'], h.history.slice(-10).map((t) => [ago(t.at, now), t.from ?? '-', stateColour(t.to, c), t.reason])));
+      parts.push(c.bold('History') + c.dim(' (newest first)') + '\n' + table(['AT', 'FROM', 'TO', 'REASON'], h.history.slice(0, 10).map((t) => [ago(t.at, now), t.from ?? '-', stateColour(t.to, c), t.reason])));
     }
     ctx.out.write(parts.join('\n'));
   },

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { seg } from '../client.js';
-import { ago, stateColour, tri } from '../output/format.js';
+import { ago, stateColour, yesNo } from '../output/format.js';
 import { fields, table } from '../output/table.js';
 import { vantageRow, VANTAGE_HEADER } from './vantage-row.js';
 import type { IncidentView, PathStep, VantageReport } from './views.js';
@@ -68,7 +68,7 @@ export const incidentCommand: Command = {
       if (d.next) parts.push(`  next step: ${d.next}\n`);
       if (d.vantages?.length) parts.push('\n' + c.bold('Vantages') + '\n', table(VANTAGE_HEADER, d.vantages.map((v) => vantageRow(v, c)), { header: c.bold }));
       const facts = Object.entries(d.facts ?? {}).filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0));
-      if (facts.length > 0) parts.push('\n' + c.bold('Facts') + '\n', fields(facts.map(([k, v]) => [k, typeof v === 'boolean' ? tri(v, c) : JSON.stringify(v)] as const), { key: c.dim }));
+      if (facts.length > 0) parts.push('\n' + c.bold('Facts') + '\n', fields(facts.map(([k, v]) => [k, typeof v === 'boolean' ? yesNo(v, c) : JSON.stringify(v)] as const), { key: c.dim }));
       if (d.notes?.length) parts.push('\n' + c.bold('Notes') + '\n', d.notes.map((n) => `  - ${n}\n`).join(''));
       if (d.immediateActions?.length) parts.push('\n' + c.bold('Immediate actions') + '\n', d.immediateActions.map((a) => `  - ${a}\n`).join(''));
     }

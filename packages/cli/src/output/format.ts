@@ -22,9 +22,12 @@ export function until(iso: string | null | undefined, now: number): string {
 function span(s: number): string {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86_400)}d`;
+  if (s < 86_400) return two(Math.floor(s / 3600), 'h', Math.floor((s % 3600) / 60), 'm');
+  return two(Math.floor(s / 86_400), 'd', Math.floor((s % 86_400) / 3600), 'h');
 }
+
+/** "2h", "1h59m": the second unit only when it is not zero. */
+const two = (a: number, ua: string, b: number, ub: string) => `${a}${ua}${b > 0 ? `${b}${ub}` : ''}`;
 
 /** A host or incident state in the colour a person reads first. */
 export function stateColour(state: string, c: Palette): string {
@@ -58,3 +61,8 @@ export const labelsText = (labels: Record<string, string> | undefined): string =
   Object.entries(labels ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',') || '-';
+
+/** A fact's truth value: facts are questions (ssh_ok? stream_closed?), not pass/fail. */
+export function yesNo(v: boolean, c: Palette): string {
+  return v ? c.cyan('yes') : c.yellow('no');
+}

@@ -26,6 +26,6 @@ describe('cli output - tables and colour', () => {
 
   it('ages', () => {
     const now = Date.parse('2026-12-03T12:00:00Z');
-    expect([ago('2026-12-03T11:59:48Z', now), ago('2026-12-03T11:57:00Z', now), ago('2026-12-03T09:00:00Z', now), ago('2026-11-29T12:00:00Z', now), ago(null, now)]).toEqual(['12s ago', '3m ago', '3h ago', '4d ago', '-']);
+    expect([ago('2026-12-03T11:59:48Z', now), ago('2026-12-03T11:57:00Z', now), ago('2026-12-03T09:00:00Z', now), ago('2026-12-03T10:00:01Z', now), ago('2026-11-29T12:00:00Z', now), ago('2026-11-29T09:00:00Z', now), ago(null, now)]).toEqual(['12s ago', '3m ago', '3h ago', '1h59m ago', '4d ago', '4d3h ago', '-']);
   });
 });
