@@ -36,7 +36,53 @@ export const hostSummary = z.object({
   ),
 });
 
-export const hostList = z.object({ hosts: z.array(hostSummary) });
+/** What a fleet view shows per host without a second request: services, open incidents, active predictions. */
+export const hostFleetSummary = z.object({
+  services: z.array(
+    z.object({
+      name: z.string(),
+      manager: z.string(),
+      state: z.enum(['running', 'inactive', 'failed', 'unknown']).describe('as of the latest heartbeat; unknown before the first report'),
+      recovering: z.boolean(),
+      exhausted: z.boolean().describe('the restart budget is spent: the agent leaves the service alone'),
+      budgetUsed: z.number(),
+      budgetMax: z.number(),
+      since: z.string().nullable().describe('ISO time the service entered its state'),
+      checks: z.array(
+        z.object({
+          name: z.string(),
+          type: z.string(),
+          status: z.enum(['passing', 'failing', 'pending']),
+          consecutiveFailures: z.number(),
+          responseMs: z.number(),
+          detail: z.string(),
+        }),
+      ),
+    }),
+  ),
+  openIncidents: z.array(z.object({ id: z.string(), class: z.string(), service: z.string().nullable(), level: z.number(), state: z.string() })).describe('open and acknowledged incidents of the host'),
+  predictions: z.array(
+    z.object({
+      id: z.string(),
+      rule: z.string(),
+      service: z.string().nullable(),
+      metric: z.string(),
+      instance: z.string().nullable(),
+      state: z.string(),
+      summary: z.string(),
+      predictedFailureAt: z.string().nullable(),
+      confidence: z.number(),
+    }),
+  ).describe('active predictions of the host'),
+});
+
+export const hostListItem = hostSummary.extend({ summary: hostFleetSummary });
+
+export const hostList = z.object({
+  hosts: z.array(hostListItem),
+  total: z.number().int().describe('hosts matching the filters, over every page'),
+  nextCursor: z.string().optional().describe('pass as ?cursor= for the next page; absent on the last page'),
+});
 
 export const transitionOut = z.object({
   from: hostStateEnum.nullable(),
@@ -64,6 +110,23 @@ export const hostDetail = z.object({
 });
 
 export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** An operator action the agent refused or could not take: the error plus the request id its events carry. */
+export const serviceActionError = z.object({
+  error: z.object({ code: z.string(), message: z.string(), requestId: z.string().optional(), refusal: z.string().optional() }),
+});
+
+export const serviceActionOut = z.object({
+  requestId: z.string().describe('the id the agent journals every event of this action under'),
+  hostId: z.string(),
+  service: z.string(),
+  action: z.enum(['restart', 'reset_budget']),
+  accepted: z.literal(true),
+  detail: z.string(),
+  requestedBy: z.string(),
+});
+
+export const hostRemovedOut = z.object({ removed: z.object({ id: z.string(), state: hostStateEnum, by: z.string() }) });
 
 export const health = z.object({
   status: z.enum(['ok', 'degraded']),
@@ -100,8 +163,71 @@ export const hostQuery = z
     zone: z.string().min(1).max(256).optional().describe("hosts whose zone label (the coordinator's zoneLabel) has this value"),
     label: listParam(z.string().regex(/^[^=]+=.*$/, 'must be KEY=VALUE')).optional().describe('KEY=VALUE; repeated: every label must match'),
     connected: z.enum(['true', 'false']).optional().describe('whether the agent holds a stream to this coordinator now'),
+    q: z.string().min(1).max(253).optional().describe('hosts whose id or hostname contains this text (case-insensitive)'),
+    limit: z
+      .string()
+      .regex(/^\d{1,5}$/, 'must be a whole number from 1 to 5000')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'must be at least 1').max(5000, 'must be at most 5000'))
+      .optional()
+      .describe('hosts per page (default 500, at most 5000), ordered by id'),
+    cursor: z.string().min(1).max(1024).optional().describe('nextCursor of the previous page'),
   })
   .strict();
+
+/** A time in a query: epoch milliseconds or an ISO 8601 date-time with offset. */
+const instant = z
+  .string()
+  .max(64)
+  .transform((v, ctx) => {
+    const ms = /^\d{1,15}$/.test(v) ? Number(v) : /^\d{4}-\d\d-\d\dT/.test(v) ? Date.parse(v) : NaN;
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO time such as 2026-12-03T08:00:00Z' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** `GET /v1/hosts/{id}/series`. Unknown parameters are refused. */
+export const seriesQuery = z
+  .object({
+    metric: z.string().min(1).max(300).describe('memory, disk:<mount>, inodes:<mount>; with service: memory, response_time:<check>, error_rate'),
+    service: z.string().min(1).max(128).optional().describe("the service whose series it is; absent: the host's own"),
+    since: instant.optional().describe('start, epoch ms or ISO time; default and earliest: the series retention (6 h) ago'),
+    width: z
+      .string()
+      .regex(/^\d{1,5}$/, 'must be a whole number from 2 to 5000')
+      .transform(Number)
+      .pipe(z.number().int().min(2, 'must be at least 2').max(5000, 'must be at most 5000'))
+      .optional()
+      .describe('most points returned (default 300): buckets are merged into this many'),
+  })
+  .strict();
+
+const chartPoint = z.tuple([z.number().describe('epoch ms'), z.number()]);
+
+export const seriesOut = z.object({
+  hostId: z.string(),
+  metric: z.string().describe('the series, e.g. disk:/var'),
+  service: z.string().nullable(),
+  unit: z.string(),
+  bucketMs: z.number().int().describe('width of a stored bucket'),
+  since: z.string().describe('ISO start of the window answered'),
+  points: z.array(chartPoint).describe('[epoch ms, mean] oldest first, at most width of them; a gap in the data is a gap here'),
+  prediction: z
+    .object({
+      id: z.string(),
+      rule: z.string(),
+      summary: z.string(),
+      threshold: z.number(),
+      signal: z.enum(['mean', 'floor']),
+      fitted: z.array(chartPoint).describe('the fitted line from its evidence to the failure time'),
+      failureAt: z.number().optional().describe('predicted failure, epoch ms'),
+    })
+    .optional()
+    .describe('the active prediction on this series failing first, if any'),
+  available: z.array(z.object({ metric: z.string(), service: z.string().nullable(), unit: z.string() })).describe("the host's series"),
+});
 
 /** `GET /v1/events`: where to resume and which subjects. Unknown parameters are refused. */
 export const eventsQuery = z
@@ -187,6 +313,7 @@ export const incidentOut = z.object({
 });
 
 export const incidentList = z.object({ incidents: z.array(incidentOut) });
+export const incidentChanged = z.object({ incident: incidentOut });
 export const incidentDetail = z.object({ incident: incidentOut.extend({ diagnosis: z.unknown(), timeline: z.array(timelineEntryOut) }) });
 
 /**
@@ -236,3 +363,4 @@ export const silenceOut = z.object({
   createdAt: z.string(),
 });
 export const silenceList = z.object({ silences: z.array(silenceOut) });
+export const silenceCreated = z.object({ silence: silenceOut });
