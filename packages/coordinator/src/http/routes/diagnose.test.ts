@@ -152,6 +152,15 @@ describe('http api - diagnose', () => {
     }
   });
 
+  it('the OpenAPI document names the stream parameter and both answers', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, { post?: { parameters?: { name: string; in: string }[]; responses: Record<string, { content?: Record<string, unknown> }> } }>;
+    };
+    const op = doc.paths['/v1/hosts/{id}/diagnose']!.post!;
+    expect(op.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'stream', in: 'query' })]));
+    expect(Object.keys(op.responses['200']!.content ?? {}).sort()).toEqual(['application/json', 'application/x-ndjson']);
+  });
+
   it('a bad stream parameter is 400 naming it', async () => {
     const res = await app.inject({ method: 'POST', url: '/v1/hosts/up-1/diagnose?stream=maybe' });
     expect(res.statusCode).toBe(400);

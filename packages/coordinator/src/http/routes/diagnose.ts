@@ -5,6 +5,7 @@ import { normalizeHostId, VigilError } from '@vigil/shared';
 import type { DiagnosisProgress } from '../../diagnosis/diagnoser.js';
 import { requireOperator } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
+import { routeSchema } from '../route-docs.js';
 import { hostIdParams } from '../schemas.js';
 import { parseInput } from '../validate.js';
 
@@ -29,7 +30,26 @@ function wantsStream(req: FastifyRequest, stream: string | undefined): boolean {
  * `diagnosis` line with the same object the JSON answer holds (or an `error` line).
  */
 export const diagnoseRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
-  app.post('/v1/hosts/:id/diagnose', async (req, reply) => {
+  const schema = routeSchema({
+    operationId: 'diagnoseHost',
+    summary: 'Run the check chain now from the coordinator and peer agents; answers the verdict, its path and the findings in words',
+    description:
+      `With \`Accept: ${NDJSON}\` or \`?stream=1\` the answer is one JSON object per line as the diagnosis runs: ` +
+      '`{"type":"start","hostId","target","vantages":[{"vantage","kind"}]}`, then `{"type":"vantage","phase":"network"|"checks","report":{...}}` as each vantage answers ' +
+      '(no `checks` lines when the network step failed), then `{"type":"diagnosis","diagnosis":{...}}` (the same object as the JSON answer) or `{"type":"error","error":{"code","message"}}`.',
+    tags: ['hosts'],
+    access: 'operator',
+    params: hostIdParams,
+    querystring: diagnoseQuery,
+    ok: {
+      200: {
+        description: 'the diagnosis; streamed per vantage when asked',
+        content: { 'application/json': { schema: z.object({ diagnosis: z.record(z.string(), z.unknown()) }) }, [NDJSON]: { schema: z.string() } },
+      },
+    },
+    errors: { 400: 'bad id or stream parameter', 404: 'no such host' },
+  });
+  app.post('/v1/hosts/:id/diagnose', { schema }, async (req, reply) => {
     requireOperator(req);
     const { id } = parseInput(hostIdParams, req.params, 'params');
     const { stream } = parseInput(diagnoseQuery, req.query, 'query');
