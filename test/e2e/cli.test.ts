@@ -59,7 +59,7 @@ describe('cli - vigil against a real coordinator', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toContain(ESC);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^HOST\s+STATE\s+SINCE\s+LAST SEEN\s+AGENT\s+LABELS\s+SERVICES$/);
+    expect(lines[0]).toMatch(/^HOST\s+STATE\s+SINCE\s+LAST SEEN\s+AGENT\s+LABELS\s+INCIDENTS\s+SERVICES$/);
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0]).sort()).toEqual(['app-1', 'db-1', 'web-1']);
     // Every column starts where its header does.
     for (const header of ['STATE', 'AGENT', 'LABELS']) {
@@ -67,7 +67,7 @@ describe('cli - vigil against a real coordinator', () => {
       for (const l of lines.slice(1)) expect(l[at - 1], `${header} in ${JSON.stringify(l)}`).toBe(' ');
       for (const l of lines.slice(1)) expect(l[at], `${header} in ${JSON.stringify(l)}`).not.toBe(' ');
     }
-    expect(lines.find((l) => l.startsWith('web-1'))).toMatch(/online.*yes\s+zone=eu/);
+    expect(lines.find((l) => l.startsWith('web-1'))).toMatch(/online.*yes\s+zone=eu\s+0\s+-$/);
   });
 
   it('cli - hosts -o json is the API answer; the filters reach the API', async () => {
@@ -78,6 +78,15 @@ describe('cli - vigil against a real coordinator', () => {
     expect(eu.hosts.map((h) => h.id).sort()).toEqual(['app-1', 'web-1']);
     const us = json<{ hosts: { id: string }[] }>(await vigil(['hosts', '--zone', 'us', '--connected', '--output=json']));
     expect(us.hosts.map((h) => h.id)).toEqual(['db-1']);
+    const search = json<{ hosts: { id: string }[] }>(await vigil(['hosts', '-q', 'app', '-o', 'json']));
+    expect(search.hosts.map((h) => h.id)).toEqual(['app-1']);
+    const page = json<{ hosts: { id: string }[]; total: number; nextCursor?: string }>(await vigil(['hosts', '--limit', '1', '-o', 'json']));
+    expect(page.hosts.map((h) => h.id)).toEqual(['app-1']);
+    expect(page.total).toBe(3);
+    expect(page.nextCursor).toEqual(expect.any(String));
+    const limited = await vigil(['hosts', '--limit', '2']);
+    expect(limited.stderr).toContain('2 of 3 hosts shown');
+    expect((await vigil(['hosts', '--limit', '0'])).code).toBe(2);
   });
 
   it('cli - colour on a terminal; NO_COLOR and --no-color turn it off', async () => {

@@ -11,6 +11,12 @@ export interface HostSummary {
   labels: Record<string, string>;
   ssh?: { port: number | null; from: string };
   services: { name: string; manager: string; recoveryEnabled: boolean; ports: number[] }[];
+  /** In lists (coordinators with the fleet summary): live service states, open incidents, predictions. */
+  summary?: {
+    services: { name: string; state: string; exhausted: boolean; recovering: boolean }[];
+    openIncidents: { id: string; class: string; level: number; state: string }[];
+    predictions: { rule: string; summary: string }[];
+  };
 }
 
 export interface HostDetail extends HostSummary {
