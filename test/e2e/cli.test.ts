@@ -327,6 +327,19 @@ describe('cli - vigil against a real coordinator', () => {
       expect(await w.waitExit(5000)).toEqual({ code: 0, signal: null });
     }
 
+    // The coordinator restarts under a running watch: it says so, reconnects by itself and
+    // resumes after the last event it printed.
+    const resumed = startVigil(['watch'], env);
+    await waitFor(() => resumed.stderr.text().includes('vigil: watching'), { timeoutMs: 10_000, what: 'watch to connect' });
+    await coordinator.restart();
+    await waitFor(() => /reconnecting/.test(resumed.stderr.text()) && (resumed.stderr.text().match(/vigil: watching/g) ?? []).length >= 2, { timeoutMs: 15_000, what: 'watch to reconnect after the restart', observe: () => resumed.output() });
+    await agents.get('web-1')!.kill();
+    await waitFor(() => /host\.silent\s+web-1\s/.test(resumed.stdout.text()), { timeoutMs: 15_000, what: 'web-1 silent after the reconnect', observe: () => resumed.output() });
+    const seen = resumed.stdout.text().split('\n').filter(Boolean);
+    expect(new Set(seen).size).toBe(seen.length);
+    resumed.signal('SIGINT');
+    expect((await resumed.waitExit(5000)).code).toBe(0);
+
     // A script's replay: everything retained after seq 0, the first three, then exit 0.
     const replay = await vigil(['watch', '--since', '0', '--count', '3', '-o', 'json']);
     expect(replay.code, replay.stderr).toBe(0);
