@@ -34,6 +34,9 @@ describe('cli main - dispatch, usage errors, exit codes', () => {
     const c = io();
     expect(await main(['frob'], c.io)).toBe(EXIT.USAGE);
     expect(c.err.join('')).toContain('unknown command "frob"');
+    const g = io();
+    expect(await main(['silence', 'mute'], g.io)).toBe(EXIT.USAGE);
+    expect(g.err.join('')).toContain('silence: name one of: silence list, silence add, silence rm (got "mute")');
     const d = io({ VIGIL_URL: 'nope' });
     expect(await main(['hosts'], d.io)).toBe(EXIT.USAGE);
     expect(d.err.join('')).toContain('VIGIL_URL: must be an http:// or https:// URL (got "nope")');

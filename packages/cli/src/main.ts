@@ -57,7 +57,11 @@ export async function main(argv: string[], io: MainIO = { stdout: process.stdout
       return EXIT.OK;
     }
     const found = findCommand(argv);
-    if (!found) throw new UsageError(`unknown command ${JSON.stringify(argv[0])}; \`vigil --help\` lists the commands`);
+    if (!found) {
+      const group = LISTED.filter((c) => c.name.startsWith(`${argv[0]} `)).map((c) => c.name);
+      if (group.length > 0) throw new UsageError(`${argv[0]}: name one of: ${group.join(', ')}${argv[1] !== undefined && !argv[1].startsWith('-') ? ` (got ${JSON.stringify(argv[1])})` : ''}`);
+      throw new UsageError(`unknown command ${JSON.stringify(argv[0])}; \`vigil --help\` lists the commands`);
+    }
     const { command, rest } = found;
     const input = parse(command, rest);
     if (input.flags.help) {
