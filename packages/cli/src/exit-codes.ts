@@ -15,6 +15,8 @@ export const EXIT = {
   AUTH: 4,
   /** The state does not allow it (HTTP 409): already resolved, agent not connected, ... */
   CONFLICT: 5,
+  /** Interrupted (Ctrl-C, SIGTERM) before the answer was complete; `watch` ends with 0 instead. */
+  INTERRUPTED: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -8,6 +8,7 @@ const EXIT_CODES = `Exit codes:
   3  not found (404): no such host, incident, silence or service
   4  auth refused: the token is not valid (401) or may not do this (403)
   5  conflict (409): the state does not allow it (already resolved, agent not connected)
+  130  interrupted (Ctrl-C) before the answer was complete (watch ends with 0)
 `;
 
 function optionLines(options: Record<string, OptionSpec>): string[] {

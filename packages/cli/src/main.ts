@@ -94,6 +94,10 @@ export async function main(argv: string[], io: MainIO = { stdout: process.stdout
     };
     return (await command.run(ctx, input)) ?? EXIT.OK;
   } catch (err) {
+    if (controller.signal.aborted) {
+      io.stderr.write('vigil: interrupted\n');
+      return EXIT.INTERRUPTED;
+    }
     if (err instanceof CliError) {
       io.stderr.write(`vigil: ${err.message}\n`);
       return err.exitCode;
