@@ -37,7 +37,8 @@ describe('cli - vigil against a real coordinator', () => {
   beforeAll(async () => {
     const configFile = join(tempDir('coordinator-config'), 'coordinator.yaml');
     const tokens = [OPERATOR, VIEWER].map((t) => ({ name: t.name, role: t.role, sha256: createHash('sha256').update(t.token, 'utf8').digest('hex') }));
-    writeFileSync(configFile, `${JSON.stringify({ tokens, eventsKeepAlive: '200ms' })}\n`);
+    // SSH probes give up after 3 s: the streamed diagnosis test holds one that long.
+    writeFileSync(configFile, `${JSON.stringify({ tokens, eventsKeepAlive: '200ms', sshTimeout: '3s' })}\n`);
     coordinator = await Coordinator.start({ nats: 'none', logLevel: 'warn', extraArgs: ['--config', configFile] });
     api = new ApiClient(coordinator.baseUrl, { token: OPERATOR.token });
     env = { VIGIL_URL: coordinator.baseUrl, VIGIL_TOKEN: OPERATOR.token };
@@ -174,6 +175,34 @@ describe('cli - vigil against a real coordinator', () => {
     const j = json<{ diagnosis: { hostId: string; vantages: unknown[]; verdict: { outcome: { class: string } } } }>(await vigil(['diagnose', 'web-1', '-o', 'json']));
     expect(j.diagnosis).toMatchObject({ hostId: 'web-1', verdict: { outcome: { class: 'healthy' } } });
     expect(j.diagnosis.vantages).toHaveLength(3);
+  });
+
+  it('cli - diagnose streams: the network step is printed while an SSH probe is still waiting for a banner', async () => {
+    // An "SSH server" that accepts and never speaks: the SSH step waits out its timeout.
+    const { createServer } = await import('node:net');
+    const held: import('node:net').Socket[] = [];
+    const mute = createServer((sock) => void held.push(sock));
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+    const port = (mute.address() as import('node:net').AddressInfo).port;
+    try {
+      agents.set('slow-1', startAgent({ coordinator: coordinator.grpcTarget, hostId: 'slow-1', labels: { zone: 'eu' }, logLevel: 'warn', extraArgs: ['--ssh-port', String(port)] }));
+      await waitFor(async () => (await api.get<{ host: { connected: boolean } }>('/v1/hosts/slow-1').catch(() => undefined))?.host.connected, { timeoutMs: 15_000, what: 'slow-1 connected' });
+      const started = performance.now();
+      const d = startVigil(['diagnose', 'slow-1'], env);
+      const network = await waitFor(() => (/^ {2}coordinator \[network\]/m.test(d.stdout.text()) ? d.stdout.text() : undefined), { timeoutMs: 10_000, what: 'the network step on stdout', observe: () => d.output() });
+      const networkAt = performance.now() - started;
+      // The SSH probes are still out: no vantage has its checks yet, and vigil is still running.
+      expect(network).not.toContain('[checks]');
+      expect(d.running).toBe(true);
+      expect(await d.waitExit(20_000)).toEqual({ code: 0, signal: null });
+      const out = d.stdout.text();
+      expect(out).toMatch(/^ {2}coordinator \[checks\] {2}ssh fail \(no_banner\)/m);
+      expect(performance.now() - started - networkAt).toBeGreaterThan(1000);
+      expect(out).toMatch(/^verdict: healthy/m);
+    } finally {
+      for (const s of held) s.destroy();
+      mute.close();
+    }
   });
 
   it("cli - an incident: list, detail with decision path and vantages, ack and resolve under the token's name", async () => {
