@@ -278,6 +278,16 @@ describe('cli - vigil against a real coordinator', () => {
     expect(s.code, s.stderr).toBe(0);
     expect(s.stdout).toMatch(/^status\s+ok$/m);
     expect(s.stdout).toMatch(/^nats\s+disabled$/m);
+    const series = await waitFor(async () => {
+      const r = json<{ metric: string; points: [number, number][] }>(await vigil(['series', 'web-1', '-o', 'json']));
+      return r.points.length > 0 ? r : undefined;
+    }, { timeoutMs: 20_000, what: "web-1's memory series to have a point" });
+    expect(series.metric).toBe('memory');
+    const chart = await vigil(['series', 'web-1', '--width', '10']);
+    expect(chart.code, chart.stderr).toBe(0);
+    expect(chart.stdout).toMatch(/^series\s+web-1 memory /m);
+    expect(chart.stdout).toMatch(/^chart\s+[▁▂▃▄▅▆▇█]{1,10}$/m);
+    expect((await vigil(['series', 'web-1', '--metric', 'nonsense'])).code).toBe(2);
     const undeclared = await vigil(['service', 'restart', 'web-1', 'nope']);
     expect(undeclared.code).toBe(3);
     expect(undeclared.stderr).toContain('service "nope" is not declared by host "web-1"');

@@ -8,6 +8,7 @@ import { hostsCommand } from './hosts.js';
 import { incidentCommand } from './incident.js';
 import { incidentsCommand } from './incidents.js';
 import { predictionsCommand } from './predictions.js';
+import { seriesCommand } from './series.js';
 import { hostRemoveCommand, serviceResetBudgetCommand, serviceRestartCommand } from './service-action.js';
 import { silenceAddCommand, silenceListCommand, silenceRmCommand } from './silence.js';
 import { statusCommand } from './status.js';
@@ -27,6 +28,7 @@ const VISIBLE: Command[] = [
   silenceRmCommand,
   diagnoseCommand,
   predictionsCommand,
+  seriesCommand,
   watchCommand,
   serviceRestartCommand,
   serviceResetBudgetCommand,

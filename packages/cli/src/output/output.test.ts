@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COLOURS, useColour, visibleLength } from './color.js';
 import { ago } from './format.js';
+import { sparkline } from './sparkline.js';
 import { table } from './table.js';
 
 describe('cli output - tables and colour', () => {
@@ -22,6 +23,12 @@ describe('cli output - tables and colour', () => {
     expect(useColour({ ...base, env: { TERM: 'dumb' } })).toBe(false);
     expect(useColour({ ...base, noColorFlag: true })).toBe(false);
     expect(useColour({ ...base, json: true })).toBe(false);
+  });
+
+  it('sparklines scale between min and max; a flat series is flat', () => {
+    expect(sparkline([0, 1, 2, 3, 4, 5, 6, 7])).toBe('▁▂▃▄▅▆▇█');
+    expect(sparkline([5, 5, 5])).toBe('▁▁▁');
+    expect(sparkline([])).toBe('');
   });
 
   it('ages', () => {
