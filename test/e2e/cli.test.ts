@@ -199,6 +199,11 @@ describe('cli - vigil against a real coordinator', () => {
       expect(out).toMatch(/^ {2}coordinator \[checks\] {2}ssh fail \(no_banner\)/m);
       expect(performance.now() - started - networkAt).toBeGreaterThan(1000);
       expect(out).toMatch(/^verdict: healthy/m);
+      // A deadline shorter than the SSH wait: exit 1 naming it, not a stack trace.
+      const short = await vigil(['diagnose', 'slow-1', '--timeout', '1s']);
+      expect(short.code).toBe(1);
+      expect(short.stderr).toMatch(/^vigil: .*within 1000 ms/);
+      expect(short.stderr).not.toContain('    at ');
     } finally {
       for (const s of held) s.destroy();
       mute.close();

@@ -1,8 +1,9 @@
-import type { Command } from '../command.js';
+import type { Command, Context } from '../command.js';
 import { seg } from '../client.js';
 import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { readLines } from '../lines.js';
+import type { Palette } from '../output/color.js';
 import { fields, table } from '../output/table.js';
 import { yesNo } from '../output/format.js';
 import { VANTAGE_HEADER, vantageRow } from './vantage-row.js';
@@ -31,19 +32,15 @@ export const diagnoseCommand: Command = {
       diagnosis = ((await res.json()) as { diagnosis: Diagnosis }).diagnosis;
       if (!ctx.out.json) for (const v of diagnosis.vantages) ctx.out.write(`${vantageLine(v, 'checks', c)}\n`);
     } else {
-      for await (const text of readLines(res.body!, ctx.signal)) {
-        if (text.trim() === '') continue;
-        let line: Line;
-        try {
-          line = JSON.parse(text) as Line;
-        } catch {
-          throw new CliError(`diagnose: the coordinator sent a line that is not JSON: ${text.slice(0, 200)}`, EXIT.API);
+      try {
+        diagnosis = await printStream(ctx, res.body!);
+      } catch (err) {
+        // The deadline (--timeout) covers the whole streamed answer.
+        if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
+          if (ctx.signal.aborted) throw err;
+          throw new CliError(`diagnose: no complete answer within ${ctx.config().timeoutMs} ms (--timeout)`, EXIT.API, { cause: err });
         }
-        if (line.type === 'error') throw new CliError(`diagnose: ${line.error.message} (${line.error.code})`, EXIT.API);
-        if (line.type === 'diagnosis') diagnosis = line.diagnosis;
-        if (ctx.out.json) continue;
-        if (line.type === 'start') ctx.out.write(`${c.bold(`diagnosing ${line.hostId}`)} from ${line.vantages.map((v) => v.vantage).join(', ')}\n`);
-        else if (line.type === 'vantage') ctx.out.write(`${vantageLine(line.report, line.phase, c)}\n`);
+        throw err;
       }
     }
     if (!diagnosis) throw new CliError('diagnose: the answer ended before the diagnosis', EXIT.API);
@@ -58,7 +55,28 @@ export const diagnoseCommand: Command = {
   },
 };
 
-function vantageLine(v: VantageReport, phase: 'network' | 'checks', c: import('../output/color.js').Palette): string {
+/** Prints each line of the streamed answer as it comes; returns the diagnosis line's object. */
+async function printStream(ctx: Context, body: ReadableStream<Uint8Array>): Promise<Diagnosis | undefined> {
+  const c = ctx.out.colour;
+  let diagnosis: Diagnosis | undefined;
+  for await (const text of readLines(body, ctx.signal)) {
+    if (text.trim() === '') continue;
+    let line: Line;
+    try {
+      line = JSON.parse(text) as Line;
+    } catch {
+      throw new CliError(`diagnose: the coordinator sent a line that is not JSON: ${text.slice(0, 200)}`, EXIT.API);
+    }
+    if (line.type === 'error') throw new CliError(`diagnose: ${line.error.message} (${line.error.code})`, EXIT.API);
+    if (line.type === 'diagnosis') diagnosis = line.diagnosis;
+    if (ctx.out.json) continue;
+    if (line.type === 'start') ctx.out.write(`${c.bold(`diagnosing ${line.hostId}`)} from ${line.vantages.map((v) => v.vantage).join(', ')}\n`);
+    else if (line.type === 'vantage') ctx.out.write(`${vantageLine(line.report, line.phase, c)}\n`);
+  }
+  return diagnosis;
+}
+
+function vantageLine(v: VantageReport, phase: 'network' | 'checks', c: Palette): string {
   const [id, , ping, dns, ssh, ports, note] = vantageRow(v, c);
   const what = phase === 'network' ? `ping ${ping}  dns ${dns}` : `ssh ${ssh}  ports ${ports}`;
   return `  ${id} ${c.dim(`[${phase}]`)}  ${what}${note ? `  ${note}` : ''}`;
