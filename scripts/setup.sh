@@ -16,6 +16,8 @@ command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need_a
 command -v ping >/dev/null 2>&1 || need_apt+=(iputils-ping)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+# vigil's zsh completion script is loaded by a real zsh in its test.
+command -v zsh >/dev/null 2>&1 || need_apt+=(zsh)
 # vigil-notify's Alertmanager receiver is tested against the real one; its systemd unit is
 # not started by the tests (they run the binary on a loopback port of their own).
 [ -x /usr/bin/prometheus-alertmanager ] || [ -n "${ALERTMANAGER_BIN:-}" ] || need_apt+=(prometheus-alertmanager)

@@ -60,6 +60,17 @@ export const DEFAULT_DIAGNOSER_OPTIONS: DiagnoserOptions = {
   clock: systemClock,
 };
 
+/**
+ * What a diagnosis tells a listener while it runs, for a streamed answer: the vantages
+ * chosen, then each vantage's report as it arrives (its network step, then its SSH and
+ * service-port checks when the network step passed).
+ */
+export type DiagnosisProgress =
+  | { type: 'start'; hostId: string; target: HostDiagnosis['target']; vantages: { vantage: string; kind: 'coordinator' | 'peer' }[] }
+  | { type: 'vantage'; phase: 'network' | 'checks'; report: VantageReport };
+
+export type DiagnosisListener = (p: DiagnosisProgress) => void;
+
 export interface HostDiagnosis {
   hostId: string;
   at: string;
@@ -129,7 +140,8 @@ export class Diagnoser {
     return sshTarget(host, this.opts.sshPort);
   }
 
-  async diagnose(hostId: string): Promise<HostDiagnosis> {
+  /** `listener` hears each vantage's answer as it arrives; the result is the same either way. */
+  async diagnose(hostId: string, listener?: DiagnosisListener): Promise<HostDiagnosis> {
     const started = Date.now();
     const host = this.registry.get(hostId);
     if (!host) throw new Error(`unknown host "${hostId}"`);
@@ -146,16 +158,31 @@ export class Diagnoser {
       vantages.push({ id: peer, kind: 'peer', probe: (ask) => this.channels.probe(peer, ask, (ask.timeoutMs ?? 5000) + this.opts.answerSlackMs) });
     }
     if (vantages.length === 1) notes.push('no healthy peer agent could probe: the coordinator judged alone');
+    const tell = listener ? safeListener(listener, this.log) : undefined;
+    tell?.({ type: 'start', hostId: host.id, target: { address, name, sshPort: ssh.port, sshPortFrom: ssh.from, servicePorts: ports }, vantages: vantages.map((v) => ({ vantage: v.id, kind: v.kind })) });
 
     // The chain's order, kept without serialising it: every probe starts now, but when
     // the network step already failed there is no waiting out the SSH timeout (runbook 1:
     // a failed ping goes straight to network_diagnosis).
     const running = vantages.map((v) => this.startProbes(v, target, name, ssh.port, ports));
-    const reports = await Promise.all(running.map((r) => this.networkReport(r)));
+    const reports = await Promise.all(
+      running.map(async (r) => {
+        const report = await this.networkReport(r);
+        tell?.({ type: 'vantage', phase: 'network', report: structuredClone(report) });
+        return report;
+      }),
+    );
     const network = { ping: quorum(reports, (r) => r.ping), dns: quorum(reports, (r) => r.dns) };
     const networkDown = network.ping.ok === false || (name !== null && network.dns.ok === false);
     if (networkDown) notes.push('network step failed: SSH and service-port results were not waited for');
-    else await Promise.all(running.map((r, i) => this.addHostChecks(reports[i]!, r)));
+    else {
+      await Promise.all(
+        running.map(async (r, i) => {
+          await this.addHostChecks(reports[i]!, r);
+          tell?.({ type: 'vantage', phase: 'checks', report: structuredClone(reports[i]!) });
+        }),
+      );
+    }
     const none = quorum([], () => undefined);
     const q = {
       ping: network.ping,
@@ -301,6 +328,17 @@ export function declaredPorts(host: Pick<HostRecord, 'services'>): { service: st
     }
   }
   return out;
+}
+
+/** A listener that throws must not fail the diagnosis it listens to. */
+function safeListener(listener: DiagnosisListener, log: Logger): DiagnosisListener {
+  return (p) => {
+    try {
+      listener(p);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'diagnosis progress listener failed');
+    }
+  };
 }
 
 /** Most failed SSH votes connected but heard no banner (the probe's `no_banner` code). */

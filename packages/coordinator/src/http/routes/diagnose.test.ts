@@ -15,6 +15,9 @@ let app: FastifyInstance;
 const clock = new FakeClock(Date.parse('2026-12-03T14:00:00Z'));
 const asks: ProbeAsk[] = [];
 
+/** While set, SSH probes wait for it: a streamed answer must show what arrived before. */
+let sshGate: Promise<void> | undefined;
+
 function answer(ask: ProbeAsk): ValidProbeResult {
   asks.push(ask);
   const ok = ask.kind === 'ping' || ask.kind === 'dns' || (ask.kind === 'tcp' && ask.port === 8080) || (ask.kind === 'ssh' && ask.port === 2222);
@@ -39,7 +42,10 @@ interface Body {
 }
 
 beforeAll(async () => {
-  fx = openApiFixture({ name: 'vigil-diagnose', clock, registry: { disconnectGraceMs: 300 }, probe: async (ask) => answer(ask) });
+  fx = openApiFixture({ name: 'vigil-diagnose', clock, registry: { disconnectGraceMs: 300 }, probe: async (ask) => {
+    if (ask.kind === 'ssh' && sshGate) await sshGate;
+    return answer(ask);
+  } });
   const { registry } = fx;
   registry.hello(hello('up-1'), 1000, 1);
   registry.hello(hello('killed-1', { services: [{ name: 'web', manager: 'process', recoveryEnabled: true, ports: [8080] }] }), 1000, 2);
@@ -95,6 +101,71 @@ describe('http api - diagnose', () => {
     expect(asks.filter((a) => a.kind === 'ssh')).toEqual([]);
     expect(n.target).toEqual(expect.objectContaining({ sshPort: null, sshPortFrom: 'agent' }));
     expect(n.findings).toContain('ssh: none to judge (sshPort is "none" by the agent setting)');
+  });
+
+  it('streamed (?stream=1 or Accept: application/x-ndjson): start, each vantage as it answers, then the same diagnosis', async () => {
+    const plain = await diagnose('up-1');
+    for (const ask of [{ url: '/v1/hosts/up-1/diagnose?stream=1', headers: {} }, { url: '/v1/hosts/up-1/diagnose', headers: { accept: 'application/x-ndjson' } }]) {
+      const res = await app.inject({ method: 'POST', ...ask });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
+      const lines = res.body.trim().split('\n').map((l) => JSON.parse(l) as { type: string; phase?: string; report?: { vantage: string; ping?: unknown; ssh?: unknown }; diagnosis?: Body['diagnosis'] });
+      expect(lines.map((l) => `${l.type}${l.phase ? `:${l.phase}` : ''}`)).toEqual(['start', 'vantage:network', 'vantage:checks', 'diagnosis']);
+      expect(lines[0]).toMatchObject({ hostId: 'up-1', vantages: [{ vantage: 'coordinator', kind: 'coordinator' }] });
+      expect(lines[1]!.report).toMatchObject({ vantage: 'coordinator', ping: { ok: true } });
+      expect(lines[1]!.report!.ssh).toBeUndefined();
+      expect(lines[2]!.report).toMatchObject({ vantage: 'coordinator', ssh: { ok: false } });
+      const d = lines[3]!.diagnosis!;
+      expect(d.verdict).toEqual(plain.verdict);
+      expect(d.findings).toEqual(plain.findings);
+    }
+    // The default answer is unchanged: one JSON object, even when the client accepts anything.
+    const json = await app.inject({ method: 'POST', url: '/v1/hosts/up-1/diagnose', headers: { accept: '*/*' } });
+    expect(json.headers['content-type']).toMatch(/^application\/json/);
+    expect(Object.keys(json.json() as object)).toEqual(['diagnosis']);
+  });
+
+  it('streamed over a real socket: the network step arrives while the SSH probe is still out', async () => {
+    let release!: () => void;
+    sshGate = new Promise((r) => (release = r));
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const res = await fetch(`${address}/v1/hosts/up-1/diagnose?stream=1`, { method: 'POST' });
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while ((text.match(/\n/g) ?? []).length < 2) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      expect(text.split('\n').slice(0, 2).map((l) => (JSON.parse(l) as { type: string; phase?: string }).phase ?? 'start')).toEqual(['start', 'network']);
+      release();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      expect(text.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type).slice(2)).toEqual(['vantage', 'diagnosis']);
+    } finally {
+      sshGate = undefined;
+      release();
+    }
+  });
+
+  it('the OpenAPI document names the stream parameter and both answers', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, { post?: { parameters?: { name: string; in: string }[]; responses: Record<string, { content?: Record<string, unknown> }> } }>;
+    };
+    const op = doc.paths['/v1/hosts/{id}/diagnose']!.post!;
+    expect(op.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'stream', in: 'query' })]));
+    expect(Object.keys(op.responses['200']!.content ?? {}).sort()).toEqual(['application/json', 'application/x-ndjson']);
+  });
+
+  it('a bad stream parameter is 400 naming it', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/hosts/up-1/diagnose?stream=maybe' });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('stream');
+    expect(res.body).toContain('maybe');
   });
 
   it('an unknown host is 404', async () => {
