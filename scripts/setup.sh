@@ -18,6 +18,8 @@ command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 # vigil-notify's Alertmanager receiver is tested against the real one; its systemd unit is
 # not started by the tests (they run the binary on a loopback port of their own).
 [ -x /usr/bin/prometheus-alertmanager ] || [ -n "${ALERTMANAGER_BIN:-}" ] || need_apt+=(prometheus-alertmanager)
+# The web console's browser tests drive Debian's chromium through playwright-core (no browser download).
+[ -x /usr/bin/chromium ] || [ -n "${CHROMIUM_BIN:-}" ] || need_apt+=(chromium)
 command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1 || need_apt+=(make g++ python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
