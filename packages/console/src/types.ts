@@ -130,8 +130,12 @@ export interface Vantage {
   ports?: Record<string, ProbeResult>;
 }
 
+/** An incident's diagnosis as stored: the walk at the top (`path`), or under `verdict` as /diagnose answers. */
 export interface Diagnosis {
   at?: string;
+  reason?: string;
+  path?: PathStep[];
+  next?: string;
   vantages?: Vantage[];
   facts?: Record<string, unknown>;
   findings?: string[];

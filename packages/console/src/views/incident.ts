@@ -82,6 +82,7 @@ export const incidentView: View = (root, ctx) => {
     if (ticker) clearInterval(ticker);
     ticker = setInterval(tick, 1000);
     const d = i.diagnosis;
+    const path = d?.path ?? d?.verdict?.path ?? [];
     const rc = i.rootCause;
     const ackComment = h('input', { id: 'ack-comment', type: 'text', maxlength: 2000, placeholder: 'optional' });
     const resolveComment = h('input', { id: 'resolve-comment', type: 'text', maxlength: 2000, required: true, placeholder: 'how it was resolved' });
@@ -131,11 +132,25 @@ export const incidentView: View = (root, ctx) => {
             rc.excerpt ? h('pre', { class: 'excerpt' }, rc.excerpt) : '',
           )
         : '',
-      d?.verdict
-        ? h('section', { 'aria-labelledby': 'h-tree' }, h('h2', { id: 'h-tree' }, 'Decision path'), decisionTree(d.verdict.path, d.verdict.outcome))
+      path.length > 0
+        ? h(
+            'section',
+            { 'aria-labelledby': 'h-tree' },
+            h('h2', { id: 'h-tree' }, 'Decision path'),
+            d?.reason ? h('p', { class: 'muted' }, `Diagnosed because: ${d.reason}${d.next ? ` · next step: ${d.next.replace(/_/g, ' ')}` : ''}`) : '',
+            decisionTree(path, d?.verdict?.outcome ?? { class: i.class, confidence: i.confidence }),
+          )
         : h('section', {}, h('h2', {}, 'Decision path'), h('p', { class: 'muted' }, 'No diagnosis recorded for this incident.')),
       d?.vantages?.length ? h('section', {}, h('h2', {}, 'Vantages'), vantages(d.vantages)) : '',
-      d?.findings?.length ? h('section', {}, h('h2', {}, 'Facts'), h('ul', { class: 'findings' }, d.findings.map((f) => h('li', {}, f)))) : '',
+      d?.findings?.length || d?.facts
+        ? h(
+            'section',
+            {},
+            h('h2', {}, 'Facts'),
+            h('ul', { class: 'findings' }, (d.findings ?? []).map((f) => h('li', {}, f))),
+            d.facts ? h('p', { class: 'facts-line' }, Object.entries(d.facts).map(([k, v]) => h('code', { class: v === null ? 'muted' : '' }, `${k}=${Array.isArray(v) ? v.length : String(v)}`))) : '',
+          )
+        : '',
       h(
         'section',
         { 'aria-labelledby': 'h-tl' },
