@@ -93,8 +93,8 @@ export interface EventStreamOptions {
 
 /**
  * Reads the stream until `close()`; on a drop it reconnects with the last id it saw
- * (Last-Event-ID), so the server replays what was missed. A 404 means this coordinator
- * has no event stream: the caller falls back to polling.
+ * (Last-Event-ID), so the server replays what was missed. A 404 or 503 means this
+ * coordinator has no event stream: the caller falls back to polling.
  */
 export function openEventStream(opts: EventStreamOptions): { close(): void } {
   const fetchImpl = opts.fetchImpl ?? fetch.bind(globalThis);
@@ -121,7 +121,8 @@ export function openEventStream(opts: EventStreamOptions): { close(): void } {
     } catch (err) {
       return retry(String(err));
     }
-    if (res.status === 404) return opts.onStatus({ kind: 'unsupported' });
+    // 404: a coordinator from before the stream; 503: one with the stream turned off.
+    if (res.status === 404 || res.status === 503) return opts.onStatus({ kind: 'unsupported' });
     if (res.status === 401) return opts.onStatus({ kind: 'unauthorized' });
     if (!res.ok || !res.body) return retry(`HTTP ${res.status}`);
     opts.onStatus({ kind: 'open' });

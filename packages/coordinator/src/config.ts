@@ -129,6 +129,12 @@ export const coordinatorConfigSchema = z
     flapWindow: durationMs.default(10 * 60_000),
     /** How often escalation deadlines are checked. @default 1s */
     incidentTick: durationMs.default(1000),
+    /** How often `GET /v1/events` sends a `: keep-alive` comment, so proxies keep an idle stream open. @default 15s */
+    eventsKeepAlive: durationMs.refine((ms) => ms >= 10, 'at least 10ms').default(15_000),
+    /** A `GET /v1/events` client whose socket stays full this long is dropped (it resumes with Last-Event-ID). @default 30s */
+    eventsStallTimeout: durationMs.refine((ms) => ms >= 10, 'at least 10ms').default(30_000),
+    /** How long published events stay in the outbox, where `GET /v1/events` resumes from. @default 1h */
+    eventsRetention: durationMs.refine((ms) => ms >= 1000, 'at least 1s').default(3_600_000),
     /** How often `vigil.v1.coordinator.heartbeat.<id>` is published, for dead man's switches (vigil-notify). @default 10s */
     heartbeatInterval: durationMs.refine((ms) => ms >= 100, 'at least 100ms').default(10_000),
     /** Peer agents asked to probe a silent host besides the coordinator. @default 3 */

@@ -11,8 +11,11 @@ import { startCoordinatorHeartbeat } from './outbox/heartbeat.js';
 import { NOTIFY_RECEIPTS_SUBJECT, parseNotifyReceipt, receiptSummary } from './outbox/notify-receipts.js';
 import { NatsLink } from './outbox/nats-link.js';
 import { OutboxPublisher } from './outbox/publisher.js';
+import { EventFeed } from './outbox/event-feed.js';
+import { startOutboxPruner } from './outbox/pruner.js';
 import { HeartbeatWriter } from './registry/heartbeat-writer.js';
 import { hostRemovedEvent, hostStateEvent } from './registry/host-events.js';
+import { serviceEvent } from './outbox/service-events.js';
 import { HostRegistry } from './registry/host-registry.js';
 import type { HostRecord, Transition } from './registry/types.js';
 import { openDb, type Db } from './store/db.js';
@@ -72,8 +75,9 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     onTightened: (path, from, to) => log.warn({ path }, describeTightening(path, from, to)),
   });
   const hostStore = new HostStore(db);
-  const outbox = new OutboxStore(db);
-  const agentEvents = new AgentEventStore(db);
+  const natsEnabled = config.nats.trim().toLowerCase() !== 'none';
+  // Every event is stored, with or without NATS: the outbox is also what GET /v1/events reads.
+  const outbox = new OutboxStore(db, { publishes: natsEnabled });
   // Every write the coordinator makes goes through this one guard: a full disk degrades
   // the coordinator (reported on /readyz, /healthz and /metrics) instead of crashing it.
   const storeGuard = new StoreWriteGuard(clock, log.child({ part: 'store' }), readiness, {
@@ -81,11 +85,17 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     degraded: (on) => metrics.storeDegraded.set(on ? 1 : 0),
     caughtUp: (n) => metrics.storeCaughtUp.inc(n),
   });
-  const natsEnabled = config.nats.trim().toLowerCase() !== 'none';
   // Links in events must carry the bound port (with --http :0 it is known only after
   // listen); events are built at the time of the change, so this is read then.
   const links = { apiBase: config.publicUrl ?? '' };
   const source = `vigil-coordinator/${config.id}`;
+  // A recovery step an agent reports and its event are one transaction, like every other event.
+  const agentEvents = new AgentEventStore(db, {
+    stored: (e) => {
+      const { subject, event } = serviceEvent(e, source, links.apiBase);
+      outbox.add(event.id, subject, JSON.stringify(event), e.receivedAt);
+    },
+  });
 
   const nats = natsEnabled
     ? new NatsLink(
@@ -94,7 +104,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       )
     : undefined;
   const publisher = nats
-    ? new OutboxPublisher(outbox, nats, clock, log.child({ part: 'outbox' }), undefined, {
+    ? new OutboxPublisher(outbox, nats, clock, log.child({ part: 'outbox' }), { batchSize: 64, retainPublishedMs: config.eventsRetention }, {
         published: (n, dup) => {
           metrics.published.inc(n);
           if (dup) metrics.publishDuplicates.inc(dup);
@@ -111,10 +121,8 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   // A state change and its event are one transaction: the outbox can't miss or invent one.
   const persistTransition = db.transaction((t: Transition, host: HostRecord) => {
     hostStore.recordTransition(t);
-    if (publisher) {
-      const { subject, event } = hostStateEvent(t, host, source, links.apiBase);
-      outbox.add(event.id, subject, JSON.stringify(event), t.at);
-    }
+    const { subject, event } = hostStateEvent(t, host, source, links.apiBase);
+    outbox.add(event.id, subject, JSON.stringify(event), t.at);
   });
   // Called by the registry through the store guard, which keeps it when the store refuses it.
   const sink = (t: Transition, host: HostRecord) => {
@@ -125,10 +133,8 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   // A removed host and its event are one transaction too.
   const persistRemoval = db.transaction((host: HostRecord, at: number, by: string) => {
     hostStore.remove(host.id);
-    if (publisher) {
-      const { subject, event } = hostRemovedEvent(host, at, by, source, links.apiBase);
-      outbox.add(event.id, subject, JSON.stringify(event), at);
-    }
+    const { subject, event } = hostRemovedEvent(host, at, by, source, links.apiBase);
+    outbox.add(event.id, subject, JSON.stringify(event), at);
   });
   const removalSink = (host: HostRecord, at: number, by: string) => {
     persistRemoval(host, at, by);
@@ -176,7 +182,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     new IncidentStore(db),
     {
       enqueue: (subject, event) => {
-        if (publisher) outbox.add(event.id, subject, JSON.stringify(event), clock.now());
+        outbox.add(event.id, subject, JSON.stringify(event), clock.now());
       },
       kick: () => publisher?.kick(),
     },
@@ -191,6 +197,8 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   });
   detector.start();
   publisher?.start();
+  const pruner = publisher ? undefined : startOutboxPruner(outbox, clock, config.eventsRetention, (err) => storeGuard.storeFailed(err, 'outbox bookkeeping'));
+  const eventFeed = new EventFeed(outbox, { keepAliveMs: config.eventsKeepAlive, stallMs: config.eventsStallTimeout });
 
   const grpcServer: AgentServer = await startAgentServer(
     {
@@ -238,7 +246,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       log: log.child({ part: 'predictions' }),
       sink: {
         enqueue: (subject, event) => {
-          if (publisher) outbox.add(event.id, subject, JSON.stringify(event), clock.now());
+          outbox.add(event.id, subject, JSON.stringify(event), clock.now());
         },
         kick: () => publisher?.kick(),
       },
@@ -289,6 +297,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       channels: grpcServer.channels,
       readiness: () => readiness.check(),
       storeGuard,
+      eventFeed,
     },
     {
       logger: log.child({ part: 'http' }),
@@ -345,6 +354,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       await app.close();
       writer.flush();
       heartbeat?.stop();
+      pruner?.stop();
       await publisher?.stop();
       const lost = storeGuard.stop();
       if (lost > 0) log.warn({ lost }, 'stopping while the store cannot write: writes kept for catch-up are lost; agents resend their unacked events');

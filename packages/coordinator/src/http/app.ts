@@ -4,6 +4,7 @@ import type { ApiDeps } from './deps.js';
 import { installAuth } from './auth.js';
 import { frameworkErrors, installErrorHandler } from './errors.js';
 import { installConsole } from './routes/console.js';
+import { eventRoutes } from './routes/events.js';
 import { diagnoseRoutes } from './routes/diagnose.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { silenceRoutes } from './routes/silences.js';
@@ -40,6 +41,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions = {}): Promise<Fa
   await app.register(diagnoseRoutes, { deps });
   await app.register(serviceRoutes, { deps });
   await app.register(predictionRoutes, { predictor: deps.predictor });
+  await app.register(eventRoutes, { feed: deps.eventFeed });
   await app.register(metricsRoutes, { deps });
   await app.register(openApiRoutes, { version: deps.version });
   return app;

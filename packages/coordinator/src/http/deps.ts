@@ -9,6 +9,7 @@ import type { Predictor } from '../predictions/index.js';
 import type { AgentChannels } from '../grpc/agent-channels.js';
 import type { ReadinessReport } from '../readiness.js';
 import type { StoreWriteGuard } from '../store/write-guard.js';
+import type { EventFeed } from '../outbox/event-feed.js';
 
 /** What the HTTP API reads; built by the coordinator, or by a test with real parts. */
 export interface ApiDeps {
@@ -38,6 +39,8 @@ export interface ApiDeps {
    * cannot write), `/healthz` reads why it is degraded. @default writes directly
    */
   storeGuard?: StoreWriteGuard;
+  /** The outbox as a stream for `GET /v1/events`; without it that route answers 503. */
+  eventFeed?: EventFeed;
   /** The agents' live streams, for operator actions forwarded to them; without it those routes answer 503. */
   channels?: AgentChannels;
 }

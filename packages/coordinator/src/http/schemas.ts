@@ -103,6 +103,35 @@ export const hostQuery = z
   })
   .strict();
 
+/** `GET /v1/events`: where to resume and which subjects. Unknown parameters are refused. */
+export const eventsQuery = z
+  .object({
+    since: z
+      .string()
+      .regex(/^\d{1,15}$/, 'must be an event id (a whole number)')
+      .transform(Number)
+      .optional()
+      .describe('resume after this event id, like the Last-Event-ID header (which wins when both are given)'),
+    subject: z
+      .union([z.string(), z.array(z.string())])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
+      .pipe(z.array(z.string().min(1).max(256).regex(/^vigil\.v1\./, 'must start with vigil.v1.')).max(32))
+      .optional()
+      .describe('only subjects starting with this prefix, e.g. vigil.v1.incident. (repeatable)'),
+  })
+  .strict();
+
+/** The `data:` of one event frame of `GET /v1/events`. */
+export const eventFrameData = z.object({
+  seq: z.number().int().describe('the event id, as in the frame\'s id: line'),
+  subject: z.string().describe('the NATS subject the event is published on'),
+  at: z.number().int().describe('when it was stored, epoch ms'),
+  payload: z.unknown().describe('the event (a CloudEvent) as published on NATS'),
+});
+
+/** The `data:` of an `event: reset` frame: events were missed and the stream goes on from `oldest`. */
+export const eventResetData = z.object({ reason: z.enum(['gap', 'ahead']), oldest: z.number().int() });
+
 export const problemClassEnum = z.enum(['network_issue', 'server_hardware_issue', 'service_failure', 'partial_failure', 'agent_failure', 'observer_partition']);
 
 export const incidentQuery = z

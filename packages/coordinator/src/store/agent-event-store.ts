@@ -41,11 +41,19 @@ export const EVENT_GAP_TYPE = 'event_gap';
  * stored by another coordinator of a cluster (the host moved), or under the epoch '' (an
  * upgraded journal keeps its numbering under its new epoch), so nothing is held against 1.
  */
+export interface AgentEventStoreOptions {
+  /**
+   * Called inside the insert's transaction for each event stored for the first time (not
+   * for a replay): the coordinator writes its outbox event there, so the two commit together.
+   */
+  stored?: (e: StoredAgentEvent) => void;
+}
+
 export class AgentEventStore {
   private readonly stmts;
   readonly insertEvent: (hostId: string, epoch: string, e: ValidAgentEvent, receivedAt: number) => InsertedEvent;
 
-  constructor(db: Db) {
+  constructor(db: Db, opts: AgentEventStoreOptions = {}) {
     this.stmts = {
       insert: db.prepare(`INSERT OR IGNORE INTO agent_events (host_id, epoch, event_seq, at, service, type, step, detail, cause, request_id, received_at, time_to_serving_ms, time_to_verified_ms)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -73,6 +81,7 @@ export class AgentEventStore {
       const last = this.lastEventSeq(hostId, epoch);
       const r = this.stmts.insert.run(hostId, epoch, e.eventSeq, e.atMs, e.service, e.type, e.step, e.detail, e.cause, e.requestId, receivedAt, e.timeToServingMs ?? 0, e.timeToVerifiedMs ?? 0);
       const fresh = r.changes === 1;
+      if (fresh) opts.stored?.({ ...e, hostId, epoch, receivedAt });
       let gap: EventGap | undefined;
       if (fresh && last > 0 && e.eventSeq > last + 1) {
         gap = { hostId, epoch, fromSeq: last + 1, toSeq: e.eventSeq - 1, detectedAt: receivedAt };

@@ -22,6 +22,17 @@ export function openApiDocument(version: string) {
         },
       },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format' } } } },
+      '/v1/events': {
+        get: {
+          summary: 'Server-Sent Events: every stored event (id: the store seq), resumable with Last-Event-ID or ?since=, filtered by ?subject= prefixes',
+          parameters: [
+            { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } },
+            { name: 'since', in: 'query', required: false, schema: { type: 'string' } },
+            { name: 'subject', in: 'query', required: false, schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: 'text/event-stream; each data: line is eventFrameData', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '400': err('bad Last-Event-ID, since or subject') },
+        },
+      },
       '/v1/hosts': {
         get: {
           summary: 'Known hosts with their state, filtered by state, zone, label and connection; unknown parameters are refused',
