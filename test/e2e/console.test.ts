@@ -90,6 +90,8 @@ describe('console - the web console in chromium', () => {
     await page.fill('#token', OPERATOR.token);
     await page.press('#token', 'Enter');
     for (const h of HOSTS) await page.waitForSelector(`section[data-zone="${h.zone}"] a.tile[data-id="${h.id}"].st-online`, { timeout: 5000 });
+    // Live from the event stream (read with fetch, the token in a header), not polling.
+    await page.waitForSelector('#live:text("live")', { timeout: 5000 });
     expect(await page.evaluate('sessionStorage.getItem("vigil.token")')).toBe(OPERATOR.token);
     expect(await page.evaluate('localStorage.length')).toBe(0);
     expect(page.url()).not.toContain(OPERATOR.token);
