@@ -4,7 +4,7 @@ import type { Prediction } from './types.js';
 
 describe('console samples', () => {
   it('samples - cpu, memory and each filesystem in percent, from either JSON spelling', () => {
-    expect(sampleValues({ cpu: { usagePercent: 12.5 }, memory: { totalBytes: '1000', usedBytes: '250' }, filesystems: [{ mount: '/', totalBytes: 200, usedBytes: 50 }] })).toEqual({ cpu: 12.5, memory: 25, 'disk:/': 25 });
+    expect(sampleValues({ cpu: { usagePercent: 12.5 }, memory: { totalBytes: '1000', usedBytes: '250' }, filesystems: [{ mount: '/', sizeBytes: 200, usedBytes: 50 }] })).toEqual({ cpu: 12.5, memory: 25, 'disk:/': 25 });
     expect(sampleValues({ cpu: { usage_percent: 3 }, memory: { total_bytes: 10, used_bytes: 5 } })).toEqual({ cpu: 3, memory: 50 });
   });
 

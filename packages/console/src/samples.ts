@@ -11,11 +11,9 @@ export function sampleValues(s: Sample): Record<string, number> {
   const used = num(s.memory?.usedBytes ?? s.memory?.used_bytes);
   if (total && used !== undefined) out.memory = (used / total) * 100;
   for (const fs of s.filesystems ?? []) {
-    const mount = fs.mount ?? fs.mountPoint ?? fs.mount_point;
-    const t = num(fs.totalBytes ?? fs.total_bytes);
+    const t = num(fs.sizeBytes ?? fs.size_bytes);
     const u = num(fs.usedBytes ?? fs.used_bytes);
-    if (mount && t && u !== undefined) out[`disk:${mount}`] = (u / t) * 100;
-    else if (mount && fs.usedPercent !== undefined) out[`disk:${mount}`] = fs.usedPercent;
+    if (fs.mount && t && u !== undefined) out[`disk:${fs.mount}`] = (u / t) * 100;
   }
   return out;
 }

@@ -56,7 +56,7 @@ export interface Sample {
   takenAtMs?: number | string;
   cpu?: { usagePercent?: number; usage_percent?: number; load1?: number };
   memory?: { totalBytes?: number | string; total_bytes?: number | string; usedBytes?: number | string; used_bytes?: number | string };
-  filesystems?: { mount?: string; mountPoint?: string; mount_point?: string; totalBytes?: number | string; total_bytes?: number | string; usedBytes?: number | string; used_bytes?: number | string; usedPercent?: number }[];
+  filesystems?: { mount?: string; sizeBytes?: number | string; size_bytes?: number | string; usedBytes?: number | string; used_bytes?: number | string }[];
 }
 
 export interface Series {
