@@ -293,7 +293,14 @@ export class Drill {
   }
 
   async listHosts(): Promise<HostSummary[]> {
-    return (await this.api.get<{ hosts: HostSummary[] }>('/v1/hosts')).hosts;
+    const hosts: HostSummary[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.api.get<{ hosts: HostSummary[]; nextCursor?: string }>(`/v1/hosts?limit=5000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      hosts.push(...page.hosts);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return hosts;
   }
 
   async states(): Promise<Record<string, string>> {

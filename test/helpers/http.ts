@@ -62,8 +62,16 @@ export async function getJson<T>(url: string, timeoutMs = 2000): Promise<T> {
   return JSON.parse(res.body) as T;
 }
 
+/** Every host, following the pages of `GET /v1/hosts`. */
 export async function listHosts(baseUrl: string): Promise<HostSummary[]> {
-  return (await getJson<{ hosts: HostSummary[] }>(`${baseUrl}/v1/hosts`)).hosts;
+  const hosts: HostSummary[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await getJson<{ hosts: HostSummary[]; nextCursor?: string }>(`${baseUrl}/v1/hosts?limit=5000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    hosts.push(...page.hosts);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return hosts;
 }
 
 export async function getHost(baseUrl: string, id: string): Promise<HostDetail> {

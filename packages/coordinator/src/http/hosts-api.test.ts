@@ -125,6 +125,67 @@ describe('http api - host filters', () => {
   });
 });
 
+describe('http api - host search, pages and summary', () => {
+  const list = async (query: string) => {
+    const res = await app.inject({ method: 'GET', url: `/v1/hosts${query}`, headers: as(VIEWER) });
+    expect(res.statusCode, res.body).toBe(200);
+    return hostList.parse(res.json());
+  };
+
+  it('hosts - ?q= matches a substring of the id or hostname, case-insensitive, with the other filters', async () => {
+    expect(await ids('?q=WEB')).toEqual(['web-1', 'web-2']);
+    expect(await ids('?q=-1&zone=eu-1')).toEqual(['db-1', 'flaky-1', 'gone-1', 'web-1']);
+    expect(await ids('?q=nothing-like-it')).toEqual([]);
+  });
+
+  it('hosts - ?limit= pages by id; nextCursor walks every host once; total counts all matching', async () => {
+    const first = await list('?limit=4');
+    expect(first.hosts.map((h) => h.id)).toEqual(['db-1', 'flaky-1', 'gone-1', 'old-1']);
+    expect(first.total).toBe(6);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await list(`?limit=4&cursor=${first.nextCursor}`);
+    expect(second.hosts.map((h) => h.id)).toEqual(['web-1', 'web-2']);
+    expect(second.total).toBe(6);
+    expect(second.nextCursor).toBeUndefined();
+    // Filters apply before paging.
+    const online = await list('?state=online&limit=1');
+    expect([online.hosts.map((h) => h.id), online.total]).toEqual([['web-1'], 2]);
+    const online2 = await list(`?state=online&limit=1&cursor=${online.nextCursor}`);
+    expect([online2.hosts.map((h) => h.id), online2.nextCursor]).toEqual([['web-2'], undefined]);
+    // An exact last page has no cursor.
+    expect((await list('?limit=6')).nextCursor).toBeUndefined();
+  });
+
+  it('hosts - a bad limit or cursor is refused, naming it', async () => {
+    expect(await badQuery('?limit=0')).toMatch(/^query\.limit: must be at least 1/);
+    expect(await badQuery('?limit=5001')).toMatch(/^query\.limit: must be at most 5000/);
+    expect(await badQuery('?limit=ten')).toMatch(/^query\.limit: must be a whole number/);
+    expect(await badQuery('?cursor=garbage')).toMatch(/^query\.cursor: not a cursor this API gave \(got "garbage"\)/);
+  });
+
+  it('hosts - each host carries its summary: services with state and checks, open incidents, active predictions', async () => {
+    const byId = new Map((await list('')).hosts.map((h) => [h.id, h]));
+    expect(byId.get('db-1')!.summary.openIncidents).toEqual([{ id: 'inc-db-1', class: 'agent_failure', service: null, level: 1, state: 'open' }]);
+    expect(byId.get('web-1')!.summary).toEqual({ services: [], openIncidents: [], predictions: [] });
+
+    // A host with two declared services, one reported failing by its latest heartbeat.
+    registry.hello({ ...hello('zz-svc', { zone: 'eu-3' }), services: [{ name: 'api', manager: 'systemd', recoveryEnabled: true }, { name: 'web', manager: 'process', recoveryEnabled: true }] }, 5000, 50);
+    const check = { name: 'http', type: 'http', status: 'failing' as const, consecutiveFailures: 2, consecutiveSuccesses: 0, responseMs: 12, detail: 'HTTP 503' };
+    const status = { name: 'web', state: 'failed' as const, pids: [], checks: [check], errorRate: null, recovering: true, budgetUsed: 1, budgetMax: 3, exhausted: false, manager: 'process', sinceMs: Date.parse('2026-12-03T07:59:00Z'), logLinesScanned: 0, logLinesSkipped: 0, memoryBytes: 0, memoryPercent: 0 };
+    await new Promise<void>((resolve, reject) =>
+      registry.heartbeat('zz-svc', 50, { seq: 1, sentAtMs: 1, resources: null, collectors: [], services: [status], findings: [] }, (e) => (e ? reject(e) : resolve())),
+    );
+    const [svc] = (await list('?zone=eu-3')).hosts;
+    expect(svc!.summary.services).toEqual([
+      { name: 'api', manager: 'systemd', state: 'unknown', recovering: false, exhausted: false, budgetUsed: 0, budgetMax: 0, since: null, checks: [] },
+      {
+        name: 'web', manager: 'process', state: 'failed', recovering: true, exhausted: false, budgetUsed: 1, budgetMax: 3, since: '2026-12-03T07:59:00.000Z',
+        checks: [{ name: 'http', type: 'http', status: 'failing', consecutiveFailures: 2, responseMs: 12, detail: 'HTTP 503' }],
+      },
+    ]);
+  });
+});
+
 describe('http api - DELETE /v1/hosts/{id}', () => {
   const del = (id: string, token = OPERATOR) => app.inject({ method: 'DELETE', url: `/v1/hosts/${id}`, headers: as(token) });
 

@@ -36,7 +36,53 @@ export const hostSummary = z.object({
   ),
 });
 
-export const hostList = z.object({ hosts: z.array(hostSummary) });
+/** What a fleet view shows per host without a second request: services, open incidents, active predictions. */
+export const hostFleetSummary = z.object({
+  services: z.array(
+    z.object({
+      name: z.string(),
+      manager: z.string(),
+      state: z.enum(['running', 'inactive', 'failed', 'unknown']).describe('as of the latest heartbeat; unknown before the first report'),
+      recovering: z.boolean(),
+      exhausted: z.boolean().describe('the restart budget is spent: the agent leaves the service alone'),
+      budgetUsed: z.number(),
+      budgetMax: z.number(),
+      since: z.string().nullable().describe('ISO time the service entered its state'),
+      checks: z.array(
+        z.object({
+          name: z.string(),
+          type: z.string(),
+          status: z.enum(['passing', 'failing', 'pending']),
+          consecutiveFailures: z.number(),
+          responseMs: z.number(),
+          detail: z.string(),
+        }),
+      ),
+    }),
+  ),
+  openIncidents: z.array(z.object({ id: z.string(), class: z.string(), service: z.string().nullable(), level: z.number(), state: z.string() })).describe('open and acknowledged incidents of the host'),
+  predictions: z.array(
+    z.object({
+      id: z.string(),
+      rule: z.string(),
+      service: z.string().nullable(),
+      metric: z.string(),
+      instance: z.string().nullable(),
+      state: z.string(),
+      summary: z.string(),
+      predictedFailureAt: z.string().nullable(),
+      confidence: z.number(),
+    }),
+  ).describe('active predictions of the host'),
+});
+
+export const hostListItem = hostSummary.extend({ summary: hostFleetSummary });
+
+export const hostList = z.object({
+  hosts: z.array(hostListItem),
+  total: z.number().int().describe('hosts matching the filters, over every page'),
+  nextCursor: z.string().optional().describe('pass as ?cursor= for the next page; absent on the last page'),
+});
 
 export const transitionOut = z.object({
   from: hostStateEnum.nullable(),
@@ -100,6 +146,15 @@ export const hostQuery = z
     zone: z.string().min(1).max(256).optional().describe("hosts whose zone label (the coordinator's zoneLabel) has this value"),
     label: listParam(z.string().regex(/^[^=]+=.*$/, 'must be KEY=VALUE')).optional().describe('KEY=VALUE; repeated: every label must match'),
     connected: z.enum(['true', 'false']).optional().describe('whether the agent holds a stream to this coordinator now'),
+    q: z.string().min(1).max(253).optional().describe('hosts whose id or hostname contains this text (case-insensitive)'),
+    limit: z
+      .string()
+      .regex(/^\d{1,5}$/, 'must be a whole number from 1 to 5000')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'must be at least 1').max(5000, 'must be at most 5000'))
+      .optional()
+      .describe('hosts per page (default 500, at most 5000), ordered by id'),
+    cursor: z.string().min(1).max(1024).optional().describe('nextCursor of the previous page'),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import type { SshTarget } from '../diagnosis/ssh-target.js';
 import type { HostRecord } from '../registry/types.js';
+import type { PredictionView } from '../predictions/views.js';
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
@@ -36,3 +37,49 @@ export function hostSummaryView(h: HostRecord, connected: boolean, ssh: SshTarge
 }
 
 export { iso };
+
+/** Incidents and predictions as the fleet summary lists them. */
+export interface FleetSummaryInputs {
+  incidents: readonly { id: string; class: string; service: string; level: number; state: string }[];
+  predictions: readonly PredictionView[];
+}
+
+/**
+ * What `GET /v1/hosts` adds per host for a fleet view in one request: each declared
+ * service with its state and checks from the latest heartbeat (a service the agent
+ * reports but did not declare is listed too), the open incidents and the active
+ * predictions.
+ */
+export function hostFleetSummaryView(h: HostRecord, inputs: FleetSummaryInputs) {
+  const status = new Map(h.serviceStatus.map((s) => [s.name, s]));
+  const names = [...new Set([...h.services.map((s) => s.name), ...status.keys()])];
+  const declared = new Map(h.services.map((s) => [s.name, s]));
+  return {
+    services: names.map((name) => {
+      const st = status.get(name);
+      return {
+        name,
+        manager: st?.manager || declared.get(name)?.manager || '',
+        state: st?.state ?? ('unknown' as const),
+        recovering: st?.recovering ?? false,
+        exhausted: st?.exhausted ?? false,
+        budgetUsed: st?.budgetUsed ?? 0,
+        budgetMax: st?.budgetMax ?? 0,
+        since: st && st.sinceMs > 0 ? new Date(st.sinceMs).toISOString() : null,
+        checks: (st?.checks ?? []).map((c) => ({ name: c.name, type: c.type, status: c.status, consecutiveFailures: c.consecutiveFailures, responseMs: c.responseMs, detail: c.detail })),
+      };
+    }),
+    openIncidents: inputs.incidents.map((i) => ({ id: i.id, class: i.class, service: i.service || null, level: i.level, state: i.state })),
+    predictions: inputs.predictions.map((p) => ({
+      id: p.id,
+      rule: p.rule,
+      service: p.service,
+      metric: p.metric,
+      instance: p.instance,
+      state: p.state,
+      summary: p.summary,
+      predictedFailureAt: p.predictedFailureAt,
+      confidence: p.confidence,
+    })),
+  };
+}

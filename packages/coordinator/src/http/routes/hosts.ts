@@ -5,7 +5,9 @@ import { requireOperator } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { hostIdParams, hostQuery } from '../schemas.js';
 import { parseInput } from '../validate.js';
-import { hostSummaryView, iso } from '../views.js';
+import { predictionView } from '../../predictions/index.js';
+import { DEFAULT_HOST_PAGE, pageById } from '../host-page.js';
+import { hostFleetSummaryView, hostSummaryView, iso } from '../views.js';
 
 export const hostRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   const hostIdOf = (raw: unknown): string => {
@@ -24,11 +26,28 @@ export const hostRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { d
     if (q.zone !== undefined) labels.push([zoneLabel, q.zone]);
     const states = q.state ? new Set<string>(q.state) : undefined;
     const connected = q.connected === undefined ? undefined : q.connected === 'true';
+    const text = q.q?.toLowerCase();
     const matches = (h: HostRecord): boolean =>
       (!states || states.has(h.state)) &&
       (connected === undefined || deps.registry.isConnected(h.id) === connected) &&
-      labels.every(([k, v]) => h.labels[k] === v);
-    return { hosts: deps.registry.list().filter(matches).map((h) => hostSummaryView(h, deps.registry.isConnected(h.id), deps.diagnoser.sshTargetOf(h))) };
+      labels.every(([k, v]) => h.labels[k] === v) &&
+      (text === undefined || h.id.toLowerCase().includes(text) || h.hostname.toLowerCase().includes(text));
+    const all = deps.registry
+      .list()
+      .filter(matches)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const { page, nextCursor } = pageById(all, q.limit ?? DEFAULT_HOST_PAGE, q.cursor);
+    return {
+      hosts: page.map((h) => ({
+        ...hostSummaryView(h, deps.registry.isConnected(h.id), deps.diagnoser.sshTargetOf(h)),
+        summary: hostFleetSummaryView(h, {
+          incidents: deps.incidents.store.activeForHost(h.id),
+          predictions: deps.predictor.activeFor(h.id).map(predictionView),
+        }),
+      })),
+      total: all.length,
+      ...(nextCursor !== undefined ? { nextCursor } : {}),
+    };
   });
 
   app.get('/v1/hosts/:id', async (req) => {

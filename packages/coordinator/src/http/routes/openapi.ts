@@ -35,8 +35,8 @@ export function openApiDocument(version: string) {
       },
       '/v1/hosts': {
         get: {
-          summary: 'Known hosts with their state, filtered by state, zone, label and connection; unknown parameters are refused',
-          parameters: ['state', 'zone', 'label', 'connected'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+          summary: 'Known hosts with their state and a summary (services and checks, open incidents, active predictions), filtered by state, zone, label, connection and text, a page at a time by id; unknown parameters are refused',
+          parameters: ['state', 'zone', 'label', 'connected', 'q', 'limit', 'cursor'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
           responses: { '200': { description: 'hosts', ...json(hostList) }, '400': err('bad or unknown filter') },
         },
       },
