@@ -36,17 +36,25 @@ export class Api {
   }
 
   hosts = async (): Promise<HostSummary[]> => {
-    // Pages through the list when the coordinator paginates (nextCursor); older ones answer all at once.
+    // Pages of the largest size through nextCursor; a coordinator without paging refuses
+    // `limit` (400) and answers everything at once.
     const all: HostSummary[] = [];
     let cursor: string | undefined;
-    do {
-      const q = cursor ? `?limit=5000&cursor=${encodeURIComponent(cursor)}` : '';
-      const page = await this.request<{ hosts: HostSummary[]; nextCursor?: string }>('GET', `/v1/hosts${q}`);
-      all.push(...page.hosts);
-      cursor = page.nextCursor;
-    } while (cursor);
-    return all;
+    try {
+      do {
+        const page = await this.request<{ hosts: HostSummary[]; nextCursor?: string }>('GET', `/v1/hosts?limit=5000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+        all.push(...page.hosts);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return all;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 400) || all.length > 0) throw err;
+      return (await this.request<{ hosts: HostSummary[] }>('GET', '/v1/hosts')).hosts;
+    }
   };
+
+  /** The hosts whose id or hostname contains `q` (one host's fresh summary after its service changed). */
+  hostsMatching = async (q: string): Promise<HostSummary[]> => (await this.request<{ hosts: HostSummary[] }>('GET', `/v1/hosts?q=${encodeURIComponent(q)}&limit=100`)).hosts;
 
   host = async (id: string): Promise<HostDetail> => (await this.request<{ host: HostDetail }>('GET', `/v1/hosts/${encodeURIComponent(id)}`)).host;
   incidents = async (query = ''): Promise<Incident[]> => (await this.request<{ incidents: Incident[] }>('GET', `/v1/incidents${query}`)).incidents;

@@ -52,3 +52,19 @@ describe('console fleet model', () => {
     expect(hostEventOf(e('vigil.v1.host.silent.db-1', {}))).toBeNull();
   });
 });
+
+describe('console fleet model - services', () => {
+  it('fleet - a service badge says recovering, degraded (a check fails) or its state; a change of it redraws the tile', async () => {
+    const { serviceWord } = await import('./fleet-model.js');
+    expect(serviceWord({ name: 'web' })).toBeNull();
+    expect(serviceWord({ name: 'web', state: 'running', checks: [{ name: 'http', status: 'passing' }] })).toBe('running');
+    expect(serviceWord({ name: 'web', state: 'running', checks: [{ name: 'http', status: 'failing' }] })).toBe('degraded');
+    expect(serviceWord({ name: 'web', state: 'failed', recovering: true })).toBe('recovering');
+    expect(serviceWord({ name: 'web', state: 'failed' })).toBe('failed');
+    const m = new FleetModel();
+    const h = host('a', 'online');
+    m.replace([{ ...h, summary: { services: [{ name: 'web', state: 'running' }] } }]);
+    expect(m.upsert({ ...h, summary: { services: [{ name: 'web', state: 'running' }] } })).toBe(false);
+    expect(m.upsert({ ...h, summary: { services: [{ name: 'web', state: 'failed' }] } })).toBe(true);
+  });
+});

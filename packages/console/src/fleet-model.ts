@@ -33,9 +33,20 @@ export function servicesOf(h: HostSummary): ServiceSummary[] {
   return h.summary?.services ?? h.services;
 }
 
+/**
+ * One word for a service's badge: its state, or `recovering` while the agent restarts
+ * it, or `degraded` when it runs but a check fails.
+ */
+export function serviceWord(s: ServiceSummary): string | null {
+  if (!s.state) return null;
+  if (s.recovering) return 'recovering';
+  if (s.state === 'running' && s.checks?.some((c) => c.status === 'failing')) return 'degraded';
+  return s.state;
+}
+
 /** What changed between two snapshots of one host that the fleet view draws. */
 export function tileKey(h: HostSummary): string {
-  return `${h.state}|${zoneOf(h)}|${servicesOf(h).map((s) => `${s.name}:${s.state ?? ''}`).join(',')}|${h.summary?.openIncidents?.length ?? 0}`;
+  return `${h.state}|${zoneOf(h)}|${servicesOf(h).map((s) => `${s.name}:${serviceWord(s) ?? ''}:${s.exhausted ? 1 : 0}`).join(',')}|${h.summary?.openIncidents?.length ?? 0}`;
 }
 
 export interface FleetDiff {
@@ -80,6 +91,15 @@ export class FleetModel {
     this.hosts.set(id, next);
     this.keys.set(id, tileKey(next));
     return next;
+  }
+
+  /** One host's fresh summary (after a service or incident event); returns whether it drew differently. */
+  upsert(h: HostSummary): boolean {
+    const key = tileKey(h);
+    const changed = this.keys.get(h.id) !== key;
+    this.hosts.set(h.id, h);
+    this.keys.set(h.id, key);
+    return changed;
   }
 
   remove(id: string): boolean {

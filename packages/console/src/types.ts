@@ -7,8 +7,12 @@ export type HostState = 'online' | 'suspect' | 'silent' | 'left';
 
 export interface ServiceSummary {
   name: string;
-  state?: string;
   manager?: string;
+  /** From the host list's summary: running, inactive, failed or unknown. */
+  state?: string;
+  recovering?: boolean;
+  exhausted?: boolean;
+  checks?: { name: string; status: 'passing' | 'failing' | 'pending'; detail?: string }[];
 }
 
 export interface HostSummary {

@@ -18,11 +18,22 @@ export interface ChartData {
  * One resource chart (uPlot): the measured series, the prediction's fitted trend as a
  * dashed line, its threshold, and a red vertical mark at the predicted failure time.
  */
-export function chart(data: ChartData, width: number): { el: HTMLElement; update(d: ChartData): void; resize(w: number): void; destroy(): void } {
+export interface Chart {
+  el: HTMLElement;
+  /** Whether it was built with the trend and threshold lines. */
+  withPrediction: boolean;
+  update(d: ChartData): void;
+  resize(w: number): void;
+  destroy(): void;
+}
+
+export function chart(data: ChartData, width: number): Chart {
   const el = h('figure', { class: 'chart' });
   const caption = h('figcaption', {});
   el.append(caption);
   let current = data;
+  // The trend and threshold lines exist only on a chart with a prediction (the host page rebuilds on a change).
+  const withPrediction = data.fitted !== undefined;
 
   const build = (d: ChartData) => {
     // uPlot wants one x axis: the union of both series' times, with gaps as null.
@@ -31,7 +42,9 @@ export function chart(data: ChartData, width: number): { el: HTMLElement; update
       const m = new Map((pts ?? []).map(([t, v]) => [t, v]));
       return xs.map((x) => m.get(x) ?? null);
     };
-    return [xs.map((x) => x / 1000), at(d.points), at(d.fitted), xs.map(() => d.threshold ?? null)] as uPlot.AlignedData;
+    const cols = [xs.map((x) => x / 1000), at(d.points)];
+    if (withPrediction) cols.push(at(d.fitted), xs.map(() => d.threshold ?? null));
+    return cols as uPlot.AlignedData;
   };
   const failureMark: uPlot.Plugin = {
     hooks: {
@@ -58,12 +71,16 @@ export function chart(data: ChartData, width: number): { el: HTMLElement; update
       height: 180,
       plugins: [failureMark],
       scales: { x: { time: true } },
-      axes: [{ stroke: '#8a94a6', grid: { stroke: '#8a94a633' } }, { stroke: '#8a94a6', grid: { stroke: '#8a94a633' }, values: (_u, vals) => vals.map((v) => `${v}${data.unit}`) }],
+      axes: [{ stroke: '#8a94a6', grid: { stroke: '#8a94a633' } }, { stroke: '#8a94a6', size: 64, grid: { stroke: '#8a94a633' }, values: (_u, vals) => vals.map((v) => `${v}${data.unit}`) }],
       series: [
         { value: (_u, v) => (v === null ? '—' : clock(v * 1000)) },
         { label: data.title, stroke: '#3b82f6', width: 2, spanGaps: true },
-        { label: 'fitted trend', stroke: '#f59e0b', width: 2, dash: [6, 4], spanGaps: true },
-        { label: 'threshold', stroke: '#d33', width: 1, dash: [2, 3] },
+        ...(withPrediction
+          ? [
+              { label: 'fitted trend', stroke: '#f59e0b', width: 2, dash: [6, 4], spanGaps: true },
+              { label: 'threshold', stroke: '#d33', width: 1, dash: [2, 3] },
+            ]
+          : []),
       ],
     },
     build(data),
@@ -76,6 +93,7 @@ export function chart(data: ChartData, width: number): { el: HTMLElement; update
   describe(data);
   return {
     el,
+    withPrediction,
     update(d) {
       current = d;
       plot.setData(build(d));

@@ -1,12 +1,16 @@
 import { esc, h } from '../dom.js';
 import { relative } from '../format.js';
-import { emptyFilter, FleetModel, HOST_STATES, matches, servicesOf, zoneOf, type FleetFilter } from '../fleet-model.js';
+import { emptyFilter, FleetModel, HOST_STATES, matches, serviceWord, servicesOf, zoneOf, type FleetFilter } from '../fleet-model.js';
 import type { HostState, HostSummary } from '../types.js';
 import type { View } from './view.js';
 
 function badgesHtml(hs: HostSummary): string {
   const badges = servicesOf(hs)
-    .map((s) => `<span class="badge${s.state ? ` sv-${esc(s.state)}` : ''}" title="${esc(s.name)}${s.state ? `: ${esc(s.state)}` : ''}">${esc(s.name)}</span>`)
+    .map((s) => {
+      const word = serviceWord(s);
+      const title = `${s.name}${word ? `: ${word}` : ''}${s.exhausted ? ', restart budget spent' : ''}`;
+      return `<span class="badge${word ? ` sv-${esc(word)}` : ''}" title="${esc(title)}">${esc(s.name)}${word && word !== 'running' ? ` ${esc(word)}` : ''}</span>`;
+    })
     .join('');
   const inc = hs.summary?.openIncidents?.length ? `<span class="badge inc" title="open incidents">${hs.summary.openIncidents.length} open</span>` : '';
   return inc + badges;
@@ -170,9 +174,35 @@ export const fleetView: View = (root, ctx) => {
     for (const id of diff.removed) schedule(id, null);
     if (diff.added.length + diff.changed.length + diff.removed.length === 0) updateCounts();
   };
+  // Hosts whose badges may have changed (a service or incident event): fetched one by one
+  // through the search filter, or the whole list when many changed at once.
   let refetchTimer: ReturnType<typeof setTimeout> | null = null;
-  const refetchSoon = () => {
-    if (!refetchTimer) refetchTimer = setTimeout(() => ((refetchTimer = null), void ctx.live.refetch()), 250);
+  const stale = new Set<string>();
+  let wholeList = false;
+  const refreshStale = async () => {
+    refetchTimer = null;
+    const ids = [...stale];
+    stale.clear();
+    if (wholeList || ids.length > 20) {
+      wholeList = false;
+      return ctx.live.refetch();
+    }
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          const fresh = (await ctx.api.hostsMatching(id)).find((x) => x.id === id);
+          if (fresh && model.upsert(fresh)) schedule(id, fresh);
+        } catch {
+          stale.add(id);
+        }
+      }),
+    );
+  };
+  /** No id: a host the page has never seen, so the whole list. */
+  const refetchSoon = (id?: string) => {
+    if (id === undefined) wholeList = true;
+    else stale.add(id);
+    if (!refetchTimer) refetchTimer = setTimeout(() => void refreshStale(), 250);
   };
   const unsubscribe = ctx.live.subscribe({
     hosts: onHosts,
@@ -186,7 +216,9 @@ export const fleetView: View = (root, ctx) => {
     },
     // Service and incident events change badges the host list carries.
     incident: (e) => {
-      if (e.subject.startsWith('vigil.v1.service.') || e.subject.startsWith('vigil.v1.incident.')) refetchSoon();
+      if (!e.subject.startsWith('vigil.v1.service.') && !e.subject.startsWith('vigil.v1.incident.')) return;
+      const hostId = (e.payload as { data?: { hostId?: unknown } } | null)?.data?.hostId;
+      if (typeof hostId === 'string' && model.hosts.has(hostId)) refetchSoon(hostId);
     },
     mode: () => updateCounts(),
   });

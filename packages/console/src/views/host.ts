@@ -3,7 +3,7 @@ import { h } from '../dom.js';
 import { clock, relative } from '../format.js';
 import { fittedLine, metricOfPrediction, sampleValues } from '../samples.js';
 import type { HostDetail, Prediction, Series } from '../types.js';
-import { chart, type ChartData } from './chart.js';
+import { chart, type Chart, type ChartData } from './chart.js';
 import type { View } from './view.js';
 
 const HOUR = 3_600_000;
@@ -22,18 +22,21 @@ export const hostView: View = (root, ctx) => {
   const chartNote = h('p', { class: 'muted' });
   root.append(h('p', {}, h('a', { href: '/' }, '← Fleet')), head, h('section', { 'aria-labelledby': 'h-res' }, h('h2', { id: 'h-res' }, 'Resources'), chartNote, chartsEl));
 
-  const charts = new Map<string, ReturnType<typeof chart>>();
+  const charts = new Map<string, Chart>();
   const seen = new Map<string, [number, number][]>();
   let seriesApi: boolean | null = null;
   let predictions: Prediction[] = [];
-  const width = () => Math.max(260, Math.min(chartsEl.clientWidth || 600, 900) - 16);
+  const width = () => Math.max(260, (chartsEl.clientWidth || 600) - 20);
 
   const drawChart = (metric: string, d: ChartData) => {
     const c = charts.get(metric);
-    if (c) return c.update(d);
+    if (c && c.withPrediction === (d.fitted !== undefined)) return c.update(d);
     const made = chart(d, width());
+    if (c) {
+      c.el.replaceWith(made.el);
+      c.destroy();
+    } else chartsEl.append(made.el);
     charts.set(metric, made);
-    chartsEl.append(made.el);
   };
 
   const predictionFor = (metric: string) => predictions.find((p) => metricOfPrediction(p) === metric && p.state === 'active') ?? predictions.find((p) => metricOfPrediction(p) === metric);
