@@ -106,6 +106,8 @@ export class Live {
     this.refetching = (async () => {
       try {
         const hosts = await this.api.hosts();
+        // Marks for the browser benchmark (bench/console/perf.mjs); cheap, and visible in devtools.
+        performance.mark('vigil:hosts-received', { detail: hosts.length });
         this.lastHosts = hosts;
         for (const l of this.listeners) l.hosts?.(hosts);
       } catch {

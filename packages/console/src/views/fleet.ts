@@ -1,36 +1,23 @@
-import { esc, h } from '../dom.js';
+import { h } from '../dom.js';
 import { relative } from '../format.js';
-import { emptyFilter, FleetModel, HOST_STATES, matches, serviceWord, servicesOf, zoneOf, type FleetFilter } from '../fleet-model.js';
+import { emptyFilter, FleetModel, HOST_STATES, matches, zoneOf, type FleetFilter } from '../fleet-model.js';
 import type { HostState, HostSummary } from '../types.js';
+import { FleetGrid } from './fleet-grid.js';
 import type { View } from './view.js';
-
-function badgesHtml(hs: HostSummary): string {
-  const badges = servicesOf(hs)
-    .map((s) => {
-      const word = serviceWord(s);
-      const title = `${s.name}${word ? `: ${word}` : ''}${s.exhausted ? ', restart budget spent' : ''}`;
-      return `<span class="badge${word ? ` sv-${esc(word)}` : ''}" title="${esc(title)}">${esc(s.name)}${word && word !== 'running' ? ` ${esc(word)}` : ''}</span>`;
-    })
-    .join('');
-  const inc = hs.summary?.openIncidents?.length ? `<span class="badge inc" title="open incidents">${hs.summary.openIncidents.length} open</span>` : '';
-  return inc + badges;
-}
-
-function tileHtml(hs: HostSummary): string {
-  return `<a class="tile st-${hs.state}" href="/hosts/${encodeURIComponent(hs.id)}" data-id="${esc(hs.id)}"><span class="name">${esc(hs.id)}</span><span class="state">${hs.state}</span><span class="badges">${badgesHtml(hs)}</span></a>`;
-}
 
 /**
  * The fleet: hosts grouped by zone, each a tile with its state as colour and word and its
- * services as badges. Drawn once in bulk; after that only changed tiles are touched, in
- * one batch per animation frame, so a burst of events costs one layout.
+ * services as badges, filtered by text, state and zone. Changes from the event stream are
+ * applied in one batch per animation frame, so a burst of events costs one layout.
  */
 export const fleetView: View = (root, ctx) => {
   const model = new FleetModel();
   const filter: FleetFilter = emptyFilter();
-  const tiles = new Map<string, HTMLAnchorElement>();
-  const zoneEls = new Map<string, { section: HTMLElement; grid: HTMLElement; count: HTMLElement }>();
+  const grid = new FleetGrid(model, (hs) => matches(hs, filter));
+  /** The zone each host was last drawn in, to see a move. */
+  const zoneWas = new Map<string, string>();
   const pending = new Map<string, HostSummary | null>();
+  const dirtyZones = new Set<string>();
   let frame = 0;
   let drawn = false;
 
@@ -38,87 +25,12 @@ export const fleetView: View = (root, ctx) => {
   const zoneSelect = h('select', { id: 'fleet-zone', 'aria-label': 'Zone' }, h('option', { value: '' }, 'All zones'));
   const stateButtons = HOST_STATES.map((s) => h('button', { type: 'button', class: `chip st-${s}`, 'aria-pressed': 'false', 'data-state': s }, s, ' ', h('span', { class: 'n' }, '0')));
   const summary = h('p', { class: 'muted', 'aria-live': 'polite' });
-  const zonesEl = h('div', { class: 'zones' });
   root.append(
     h('h1', {}, 'Fleet'),
     h('div', { class: 'controls', role: 'search' }, search, zoneSelect, h('div', { class: 'chips', role: 'group', 'aria-label': 'Filter by state' }, stateButtons)),
     summary,
-    zonesEl,
+    grid.el,
   );
-
-  const visible = (hs: HostSummary) => matches(hs, filter);
-
-  const zoneBox = (zone: string) => {
-    let z = zoneEls.get(zone);
-    if (z) return z;
-    const count = h('span', { class: 'n' });
-    const grid = h('div', { class: 'tiles' });
-    const section = h('section', { class: 'zone', 'data-zone': zone, 'aria-label': `zone ${zone}` }, h('h2', {}, zone, ' ', count), grid);
-    // Zones in name order: insert before the first one that sorts after.
-    const after = [...zoneEls.keys()].sort().find((k) => k.localeCompare(zone) > 0);
-    zonesEl.insertBefore(section, after ? zoneEls.get(after)!.section : null);
-    z = { section, grid, count };
-    zoneEls.set(zone, z);
-    return z;
-  };
-
-  const drawAll = () => {
-    const byZone = new Map<string, string[]>();
-    for (const hs of [...model.hosts.values()].sort((a, b) => a.id.localeCompare(b.id))) {
-      const z = zoneOf(hs);
-      let list = byZone.get(z);
-      if (!list) byZone.set(z, (list = []));
-      list.push(tileHtml(hs));
-    }
-    zonesEl.textContent = '';
-    zoneEls.clear();
-    tiles.clear();
-    for (const zone of model.zones()) zoneBox(zone).grid.innerHTML = byZone.get(zone)!.join('');
-    for (const el of zonesEl.querySelectorAll<HTMLAnchorElement>('a.tile')) tiles.set(el.dataset.id!, el);
-    drawn = true;
-    applyFilter();
-  };
-
-  const drawOne = (id: string, hs: HostSummary | null) => {
-    const old = tiles.get(id);
-    if (!hs) {
-      old?.remove();
-      tiles.delete(id);
-      return;
-    }
-    const zone = zoneOf(hs);
-    if (old && old.closest('section')?.getAttribute('data-zone') === zone) {
-      // The common case, a state change: two attribute writes, no new nodes.
-      old.className = `tile st-${hs.state}`;
-      const st = old.querySelector('.state')!;
-      if (st.textContent !== hs.state) st.textContent = hs.state;
-      const badges = old.querySelector('.badges')!;
-      const fresh = badgesHtml(hs);
-      if (badges.innerHTML !== fresh) badges.innerHTML = fresh;
-      old.hidden = !visible(hs);
-      return;
-    }
-    old?.remove();
-    const tpl = document.createElement('template');
-    tpl.innerHTML = tileHtml(hs);
-    const el = tpl.content.firstChild as HTMLAnchorElement;
-    el.hidden = !visible(hs);
-    const grid = zoneBox(zone).grid;
-    const next = [...grid.children].find((c) => (c as HTMLElement).dataset.id!.localeCompare(id) > 0) ?? null;
-    grid.insertBefore(el, next);
-    tiles.set(id, el);
-  };
-
-  const flush = () => {
-    frame = 0;
-    for (const [id, hs] of pending) drawOne(id, hs);
-    pending.clear();
-    updateCounts();
-  };
-  const schedule = (id: string, hs: HostSummary | null) => {
-    pending.set(id, hs);
-    if (!frame) frame = requestAnimationFrame(flush);
-  };
 
   const updateCounts = () => {
     const c = model.counts();
@@ -129,32 +41,45 @@ export const fleetView: View = (root, ctx) => {
       zoneSelect.replaceChildren(h('option', { value: '' }, 'All zones'), ...zones.map((z) => h('option', { value: z }, z)));
       zoneSelect.value = keep;
     }
-    let shown = 0;
-    for (const [zone, z] of zoneEls) {
-      let n = 0;
-      for (const el of z.grid.children) if (!(el as HTMLElement).hidden) n++;
-      shown += n;
-      z.count.textContent = `(${n})`;
-      z.section.hidden = n === 0 || (filter.zone !== '' && filter.zone !== zone);
-    }
-    summary.textContent = `${shown} of ${model.hosts.size} hosts shown · ${ctx.live.modeNow}`;
+    summary.textContent = `${grid.shown().total} of ${model.hosts.size} hosts shown · ${ctx.live.modeNow}`;
+  };
+  // The counts walk every host: under a stream of updates they are redrawn at most four times a second.
+  let countsTimer: ReturnType<typeof setTimeout> | null = null;
+  const countsSoon = () => {
+    if (!countsTimer) countsTimer = setTimeout(() => ((countsTimer = null), updateCounts()), 250);
   };
 
-  const applyFilter = () => {
-    for (const [id, el] of tiles) {
-      const hs = model.hosts.get(id);
-      el.hidden = !hs || !visible(hs);
-    }
+  const layoutAll = () => {
+    grid.layoutAll();
+    zoneWas.clear();
+    for (const hs of model.hosts.values()) zoneWas.set(hs.id, zoneOf(hs));
     updateCounts();
+  };
+
+  const flush = () => {
+    frame = 0;
+    for (const [id, hs] of pending) {
+      for (const z of grid.update(id, hs, zoneWas.get(id) ?? null)) dirtyZones.add(z);
+      if (hs) zoneWas.set(id, zoneOf(hs));
+      else zoneWas.delete(id);
+    }
+    pending.clear();
+    for (const z of dirtyZones) grid.relayoutZone(z);
+    dirtyZones.clear();
+    countsSoon();
+  };
+  const schedule = (id: string, hs: HostSummary | null) => {
+    pending.set(id, hs);
+    if (!frame) frame = requestAnimationFrame(flush);
   };
 
   search.addEventListener('input', () => {
     filter.q = search.value.trim();
-    applyFilter();
+    layoutAll();
   });
   zoneSelect.addEventListener('change', () => {
     filter.zone = zoneSelect.value;
-    applyFilter();
+    layoutAll();
   });
   for (const b of stateButtons) {
     b.addEventListener('click', () => {
@@ -163,17 +88,27 @@ export const fleetView: View = (root, ctx) => {
       if (states.has(s)) states.delete(s);
       else states.add(s);
       b.setAttribute('aria-pressed', String(states.has(s)));
-      applyFilter();
+      layoutAll();
     });
   }
+  const onResize = () => {
+    if (drawn && grid.resized()) layoutAll();
+  };
+  addEventListener('resize', onResize);
 
   const onHosts = (list: HostSummary[]) => {
     const diff = model.replace(list);
-    if (!drawn) return drawAll();
+    if (!drawn) {
+      drawn = true;
+      layoutAll();
+      performance.mark('vigil:fleet-drawn', { detail: grid.tiles.size });
+      return;
+    }
     for (const hs of [...diff.added, ...diff.changed]) schedule(hs.id, hs);
     for (const id of diff.removed) schedule(id, null);
     if (diff.added.length + diff.changed.length + diff.removed.length === 0) updateCounts();
   };
+
   // Hosts whose badges may have changed (a service or incident event): fetched one by one
   // through the search filter, or the whole list when many changed at once.
   let refetchTimer: ReturnType<typeof setTimeout> | null = null;
@@ -204,6 +139,7 @@ export const fleetView: View = (root, ctx) => {
     else stale.add(id);
     if (!refetchTimer) refetchTimer = setTimeout(() => void refreshStale(), 250);
   };
+
   const unsubscribe = ctx.live.subscribe({
     hosts: onHosts,
     hostState: (id, state, at) => {
@@ -214,7 +150,6 @@ export const fleetView: View = (root, ctx) => {
     hostRemoved: (id) => {
       if (model.remove(id)) schedule(id, null);
     },
-    // Service and incident events change badges the host list carries.
     incident: (e) => {
       if (!e.subject.startsWith('vigil.v1.service.') && !e.subject.startsWith('vigil.v1.incident.')) return;
       const hostId = (e.payload as { data?: { hostId?: unknown } } | null)?.data?.hostId;
@@ -226,7 +161,7 @@ export const fleetView: View = (root, ctx) => {
   else summary.textContent = 'Loading hosts…';
   const ticker = setInterval(() => {
     // Tile titles carry "since"; refreshed rarely, they are only hover text.
-    for (const [id, el] of tiles) {
+    for (const [id, el] of grid.tiles) {
       const hs = model.hosts.get(id);
       if (hs) el.title = `${hs.state} since ${relative(hs.stateSince)}`;
     }
@@ -234,7 +169,10 @@ export const fleetView: View = (root, ctx) => {
 
   return () => {
     unsubscribe();
+    grid.destroy();
+    removeEventListener('resize', onResize);
     if (frame) cancelAnimationFrame(frame);
+    if (countsTimer) clearTimeout(countsTimer);
     if (refetchTimer) clearTimeout(refetchTimer);
     clearInterval(ticker);
   };
