@@ -238,11 +238,12 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   metrics.readDiagnoses(() => responder.diagnosisLoad());
   storeGuard.onRecovered(() => responder.retryRefused());
   incidents.setActions(new RunbookLevelActions(registry, grpcServer.channels, log.child({ part: 'actions' })));
+  const series = new SeriesStore({ bucketMs: config.predictions.bucket, retentionMs: config.predictions.retention });
   const predictor = new Predictor(
     {
       clock,
       db,
-      series: new SeriesStore({ bucketMs: config.predictions.bucket, retentionMs: config.predictions.retention }),
+      series,
       log: log.child({ part: 'predictions' }),
       sink: {
         enqueue: (subject, event) => {
@@ -298,6 +299,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       readiness: () => readiness.check(),
       storeGuard,
       eventFeed,
+      series,
     },
     {
       logger: log.child({ part: 'http' }),

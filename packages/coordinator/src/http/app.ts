@@ -12,8 +12,9 @@ import { predictionRoutes } from '../predictions/index.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
 import { metricsRoutes } from './routes/metrics.js';
-import { openApiRoutes } from './routes/openapi.js';
+import { installOpenApi, openApiRoutes } from './routes/openapi.js';
 import { serviceRoutes } from './routes/services.js';
+import { seriesRoutes } from './routes/series.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -34,15 +35,18 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions = {}): Promise<Fa
   installErrorHandler(app, deps.storeGuard);
   installConsole(app); // before the token hook: the page's files load without a token, its API calls carry one
   installAuth(app, deps.tokens, deps.now);
+  // Before any route: the document is built from the routes as they are registered.
+  await installOpenApi(app, deps.version);
   await app.register(healthRoutes, { deps });
   await app.register(hostRoutes, { deps });
   await app.register(incidentRoutes, { deps });
   await app.register(silenceRoutes, { deps });
   await app.register(diagnoseRoutes, { deps });
   await app.register(serviceRoutes, { deps });
+  await app.register(seriesRoutes, { deps });
   await app.register(predictionRoutes, { predictor: deps.predictor });
   await app.register(eventRoutes, { feed: deps.eventFeed });
   await app.register(metricsRoutes, { deps });
-  await app.register(openApiRoutes, { version: deps.version });
+  await app.register(openApiRoutes);
   return app;
 }

@@ -5,7 +5,7 @@ import type { Diagnoser } from '../diagnosis/diagnoser.js';
 import type { IncidentManager } from '../incidents/incident-manager.js';
 import type { AgentEventStore } from '../store/agent-event-store.js';
 import type { TokenEntry } from './auth.js';
-import type { Predictor } from '../predictions/index.js';
+import type { Predictor, SeriesStore } from '../predictions/index.js';
 import type { AgentChannels } from '../grpc/agent-channels.js';
 import type { ReadinessReport } from '../readiness.js';
 import type { StoreWriteGuard } from '../store/write-guard.js';
@@ -28,6 +28,8 @@ export interface ApiDeps {
   diagnoser: Diagnoser;
   agentEvents: AgentEventStore;
   predictor: Predictor;
+  /** The predictions' series, for `GET /v1/hosts/{id}/series`; without it that route answers 503. */
+  series?: SeriesStore;
   tokens: readonly TokenEntry[];
   now: () => number;
   /** Host label that names a host's zone, for `GET /v1/hosts?zone=`. @default zone */

@@ -111,6 +111,23 @@ export const hostDetail = z.object({
 
 export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
+/** An operator action the agent refused or could not take: the error plus the request id its events carry. */
+export const serviceActionError = z.object({
+  error: z.object({ code: z.string(), message: z.string(), requestId: z.string().optional(), refusal: z.string().optional() }),
+});
+
+export const serviceActionOut = z.object({
+  requestId: z.string().describe('the id the agent journals every event of this action under'),
+  hostId: z.string(),
+  service: z.string(),
+  action: z.enum(['restart', 'reset_budget']),
+  accepted: z.literal(true),
+  detail: z.string(),
+  requestedBy: z.string(),
+});
+
+export const hostRemovedOut = z.object({ removed: z.object({ id: z.string(), state: hostStateEnum, by: z.string() }) });
+
 export const health = z.object({
   status: z.enum(['ok', 'degraded']),
   /** Why it is degraded; absent when ok. */
@@ -157,6 +174,60 @@ export const hostQuery = z
     cursor: z.string().min(1).max(1024).optional().describe('nextCursor of the previous page'),
   })
   .strict();
+
+/** A time in a query: epoch milliseconds or an ISO 8601 date-time with offset. */
+const instant = z
+  .string()
+  .max(64)
+  .transform((v, ctx) => {
+    const ms = /^\d{1,15}$/.test(v) ? Number(v) : /^\d{4}-\d\d-\d\dT/.test(v) ? Date.parse(v) : NaN;
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'must be epoch milliseconds or an ISO time such as 2026-12-03T08:00:00Z' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** `GET /v1/hosts/{id}/series`. Unknown parameters are refused. */
+export const seriesQuery = z
+  .object({
+    metric: z.string().min(1).max(300).describe('memory, disk:<mount>, inodes:<mount>; with service: memory, response_time:<check>, error_rate'),
+    service: z.string().min(1).max(128).optional().describe("the service whose series it is; absent: the host's own"),
+    since: instant.optional().describe('start, epoch ms or ISO time; default and earliest: the series retention (6 h) ago'),
+    width: z
+      .string()
+      .regex(/^\d{1,5}$/, 'must be a whole number from 2 to 5000')
+      .transform(Number)
+      .pipe(z.number().int().min(2, 'must be at least 2').max(5000, 'must be at most 5000'))
+      .optional()
+      .describe('most points returned (default 300): buckets are merged into this many'),
+  })
+  .strict();
+
+const chartPoint = z.tuple([z.number().describe('epoch ms'), z.number()]);
+
+export const seriesOut = z.object({
+  hostId: z.string(),
+  metric: z.string().describe('the series, e.g. disk:/var'),
+  service: z.string().nullable(),
+  unit: z.string(),
+  bucketMs: z.number().int().describe('width of a stored bucket'),
+  since: z.string().describe('ISO start of the window answered'),
+  points: z.array(chartPoint).describe('[epoch ms, mean] oldest first, at most width of them; a gap in the data is a gap here'),
+  prediction: z
+    .object({
+      id: z.string(),
+      rule: z.string(),
+      summary: z.string(),
+      threshold: z.number(),
+      signal: z.enum(['mean', 'floor']),
+      fitted: z.array(chartPoint).describe('the fitted line from its evidence to the failure time'),
+      failureAt: z.number().optional().describe('predicted failure, epoch ms'),
+    })
+    .optional()
+    .describe('the active prediction on this series failing first, if any'),
+  available: z.array(z.object({ metric: z.string(), service: z.string().nullable(), unit: z.string() })).describe("the host's series"),
+});
 
 /** `GET /v1/events`: where to resume and which subjects. Unknown parameters are refused. */
 export const eventsQuery = z
@@ -242,6 +313,7 @@ export const incidentOut = z.object({
 });
 
 export const incidentList = z.object({ incidents: z.array(incidentOut) });
+export const incidentChanged = z.object({ incident: incidentOut });
 export const incidentDetail = z.object({ incident: incidentOut.extend({ diagnosis: z.unknown(), timeline: z.array(timelineEntryOut) }) });
 
 /**
@@ -291,3 +363,4 @@ export const silenceOut = z.object({
   createdAt: z.string(),
 });
 export const silenceList = z.object({ silences: z.array(silenceOut) });
+export const silenceCreated = z.object({ silence: silenceOut });

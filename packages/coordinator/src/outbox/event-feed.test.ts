@@ -131,6 +131,27 @@ describe('event feed', () => {
     expect(exact.seqs()).toEqual([7, 8, 9, 10]);
   });
 
+  it('event feed - every row pruned: the store still knows the last seq, a stale client gets a reset to the next one', async () => {
+    const unpublished = new OutboxStore(db, { publishes: false });
+    outbox = unpublished;
+    feed = new EventFeed(outbox);
+    for (let i = 0; i < 3; i++) add();
+    // Without a publisher rows are stored as published: nothing waits, all are prunable.
+    expect(outbox.depth()).toBe(0);
+    expect(outbox.prune(10_000)).toBe(3);
+    expect(outbox.bounds()).toEqual({ oldest: null, latest: 3 });
+    const sink = new TestSink();
+    feed.subscribe(sink, { after: 1 });
+    expect(sink.frames).toEqual(['event: reset\ndata: {"reason":"gap","oldest":4}\n\n']);
+    add();
+    await tick();
+    expect(sink.seqs()).toEqual([4]);
+    // A client that had seen everything resumes without a reset.
+    const current = new TestSink();
+    feed.subscribe(current, { after: 4 });
+    expect(current.frames).toEqual([]);
+  });
+
   it('event feed - an id this store never gave (a store rebuilt) resets to everything retained', async () => {
     feed = new EventFeed(outbox);
     add();

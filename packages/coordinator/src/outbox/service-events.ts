@@ -26,13 +26,14 @@ export function subjectToken(text: string): string {
 
 /**
  * The CloudEvent for a service event an agent reported (a recovery step, a status change),
- * on `vigil.v1.service.<type>.<host>`. Its id derives from the host, epoch and sequence
- * number, so the same agent event is the same CloudEvent wherever it is stored.
+ * on `vigil.v1.service.<type>.<host>`. Its id is new for each stored event, not derived from
+ * the host, epoch and sequence number: a host removed and back replays its journal into a
+ * fresh store, and an id the outbox still holds would refuse the agent event with it. The
+ * agent's identity of the event is in the data (`epoch`, `eventSeq`).
  */
 export function serviceEvent(e: StoredAgentEvent, source: string, apiBase: string): { subject: string; event: CloudEvent<ServiceEventData> } {
   const subject = `${SUBJECT_ROOT}.service.${subjectToken(e.type)}.${hostToken(e.hostId)}`;
   const event = makeCloudEvent<ServiceEventData>({
-    id: `agent-event:${e.hostId}:${e.epoch}:${e.eventSeq}`,
     source,
     type: `vigil.v1.service.${e.type}`,
     subject: e.hostId,

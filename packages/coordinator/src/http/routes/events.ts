@@ -2,6 +2,8 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
 import { VigilError } from '@vigil/shared';
 import type { EventFeed, FeedSink } from '../../outbox/event-feed.js';
+import { z } from 'zod';
+import { routeSchema } from '../route-docs.js';
 import { eventsQuery } from '../schemas.js';
 import { parseInput } from '../validate.js';
 
@@ -35,7 +37,21 @@ function lastEventId(raw: string | string[] | undefined): number | undefined {
  * until the client goes or is dropped.
  */
 export const eventRoutes: FastifyPluginAsync<{ feed: EventFeed | undefined }> = async (app, { feed }) => {
-  app.get('/v1/events', async (req, reply) => {
+  const schema = routeSchema({
+    operationId: 'streamEvents',
+    summary: 'Server-Sent Events: every event the coordinator stores, live; resumable with Last-Event-ID or ?since=',
+    description:
+      'Each frame: `id: <seq>`, `event: <host|incident|escalation|action|prediction|service|...>`, `data: {"seq","subject","at","payload"}` (schema eventFrameData). ' +
+      'A resume point older than the store keeps first gets `event: reset` with `{"reason":"gap"|"ahead","oldest":<seq>}`. A `: keep-alive` comment comes every 15 s. ' +
+      'A client that stops reading is disconnected.',
+    tags: ['events'],
+    access: 'viewer',
+    querystring: eventsQuery,
+    headers: z.object({ 'last-event-id': z.string().optional().describe('resume after this event id (sent by EventSource on reconnect)') }),
+    ok: { 200: { description: 'the event stream', content: { 'text/event-stream': { schema: z.string() } } } },
+    errors: { 400: 'bad Last-Event-ID, since or subject', 503: 'the stream is not enabled' },
+  });
+  app.get('/v1/events', { schema }, async (req, reply) => {
     if (!feed) throw new VigilError('UNAVAILABLE', 'the event stream is not enabled on this coordinator');
     const q = parseInput(eventsQuery, req.query, 'query');
     const header = lastEventId(req.headers['last-event-id']);

@@ -3,7 +3,8 @@ import { normalizeHostId, VigilError } from '@vigil/shared';
 import type { HostRecord } from '../../registry/types.js';
 import { requireOperator } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { hostIdParams, hostQuery } from '../schemas.js';
+import { routeSchema } from '../route-docs.js';
+import { hostDetail, hostIdParams, hostList, hostQuery, hostRemovedOut } from '../schemas.js';
 import { parseInput } from '../validate.js';
 import { predictionView } from '../../predictions/index.js';
 import { DEFAULT_HOST_PAGE, pageById } from '../host-page.js';
@@ -16,7 +17,16 @@ export const hostRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { d
     return normalizeHostId(params.data.id);
   };
 
-  app.get('/v1/hosts', async (req) => {
+  const listSchema = routeSchema({
+    operationId: 'listHosts',
+    summary: 'Known hosts with their state and a summary (services with checks, open incidents, active predictions), filtered, a page at a time by id',
+    tags: ['hosts'],
+    access: 'viewer',
+    querystring: hostQuery,
+    ok: { 200: hostList.describe('a page of hosts') },
+    errors: { 400: 'bad or unknown filter, limit or cursor' },
+  });
+  app.get('/v1/hosts', { schema: listSchema }, async (req) => {
     const q = parseInput(hostQuery, req.query, 'query');
     const zoneLabel = deps.zoneLabel ?? 'zone';
     const labels = (q.label ?? []).map((kv) => {
@@ -50,7 +60,16 @@ export const hostRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { d
     };
   });
 
-  app.get('/v1/hosts/:id', async (req) => {
+  const getSchema = routeSchema({
+    operationId: 'getHost',
+    summary: 'One host: latest sample, services, events, findings, state history, incidents, predictions',
+    tags: ['hosts'],
+    access: 'viewer',
+    params: hostIdParams,
+    ok: { 200: hostDetail.describe('the host') },
+    errors: { 400: 'bad id', 404: 'no such host' },
+  });
+  app.get('/v1/hosts/:id', { schema: getSchema }, async (req) => {
     const id = hostIdOf(req.params);
     const h = deps.registry.get(id);
     if (!h) throw new VigilError('NOT_FOUND', `no host "${id}"`);
@@ -80,7 +99,16 @@ export const hostRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { d
    * hidden), and while it has active incidents (resolve them first: removing the host
    * must not silence a page).
    */
-  app.delete('/v1/hosts/:id', async (req) => {
+  const deleteSchema = routeSchema({
+    operationId: 'removeHost',
+    summary: 'Remove a host that has left or gone silent; publishes vigil.v1.host.removed.<host>',
+    tags: ['hosts'],
+    access: 'operator',
+    params: hostIdParams,
+    ok: { 200: hostRemovedOut.describe('removed') },
+    errors: { 400: 'bad id', 404: 'no such host', 409: 'agent connected, host online or suspect, or active incidents', 503: 'the store cannot write' },
+  });
+  app.delete('/v1/hosts/:id', { schema: deleteSchema }, async (req) => {
     const who = requireOperator(req);
     const id = hostIdOf(req.params);
     deps.registry.assertRemovable(id);

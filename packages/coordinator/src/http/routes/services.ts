@@ -6,6 +6,8 @@ import { isStoreCondition } from '../../store/write-guard.js';
 import { requireOperator } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { parseInput } from '../validate.js';
+import { routeSchema } from '../route-docs.js';
+import { serviceActionError, serviceActionOut } from '../schemas.js';
 
 const params = z.object({ id: z.string().min(1).max(253), name: z.string().min(1).max(128) });
 const body = z.strictObject({ reason: z.string().max(512).optional() }).optional();
@@ -23,8 +25,8 @@ const NOT_FOUND_REFUSALS = new Set(['not_declared']);
  * every event the action causes, and noted on the service's open incidents.
  */
 export const serviceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
-  const route = (path: string, action: ServiceActionKind) =>
-    app.post(path, async (req, reply) => {
+  const route = (path: string, action: ServiceActionKind, operationId: string, summary: string) =>
+    app.post(path, { schema: actionSchema(operationId, summary) }, async (req, reply) => {
       const principal = requireOperator(req);
       const p = parseInput(params, req.params, 'params');
       const { reason } = parseInput(body, req.body, 'body') ?? {};
@@ -67,9 +69,27 @@ export const serviceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, 
       return reply.status(202).send({ requestId, hostId, service: p.name, action, accepted: true, detail: result.detail, requestedBy: principal.name });
     });
 
-  route('/v1/hosts/:id/services/:name/restart', 'restart');
-  route('/v1/hosts/:id/services/:name/reset-budget', 'reset_budget');
+  route('/v1/hosts/:id/services/:name/restart', 'restart', 'restartService', "The host's agent restarts a declared service now (recovery sequence, outside its restart budget)");
+  route('/v1/hosts/:id/services/:name/reset-budget', 'reset_budget', 'resetServiceBudget', "Give a service's used recoveries back, so its agent acts on its own again");
 };
+
+function actionSchema(operationId: string, summary: string) {
+  const schema = routeSchema({
+    operationId,
+    summary,
+    tags: ['hosts'],
+    access: 'operator',
+    params,
+    body,
+    ok: { 202: serviceActionOut.describe('accepted by the agent') },
+    errors: { 400: 'bad id, name or body', 503: 'the agent did not answer in time, or actions are not forwarded' },
+  });
+  // Refusals carry the request id and the agent's reason beside the usual error.
+  const response = schema.response as Record<string, unknown>;
+  response['404'] = serviceActionError.describe('no such host, service not declared, or the agent does not know it (error.refusal)');
+  response['409'] = serviceActionError.describe('agent not connected, or the agent refused (error.refusal, error.requestId)');
+  return schema;
+}
 
 /** The error shape of every route, with the request id and the agent's reason added. */
 function refuse(reply: FastifyReply, status: 404 | 409, requestId: string, refusal: string, message: string) {

@@ -4,7 +4,9 @@ import { normalizeHostId, parseDuration, VigilError } from '@vigil/shared';
 import type { Silence } from '../../incidents/types.js';
 import { requireOperator } from '../auth.js';
 import { storeWrite, type ApiDeps } from '../deps.js';
-import { incidentIdParams, MAX_SILENCE_MS, silenceBody } from '../schemas.js';
+import { z } from 'zod';
+import { routeSchema } from '../route-docs.js';
+import { incidentIdParams, MAX_SILENCE_MS, silenceBody, silenceCreated, silenceList } from '../schemas.js';
 import { parseInput } from '../validate.js';
 
 function silenceView(s: Silence) {
@@ -26,7 +28,7 @@ export const silenceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, 
   const store = deps.incidents.store;
   // A stored row that cannot be rendered (written before its times were bounded) is left
   // out with a warning naming it, so one bad row never takes the whole list down.
-  app.get('/v1/silences', async (req) => {
+  app.get('/v1/silences', { schema: routeSchema({ operationId: 'listSilences', summary: 'Active silences', tags: ['silences'], access: 'viewer', ok: { 200: silenceList.describe('silences') } }) }, async (req) => {
     const silences: ReturnType<typeof silenceView>[] = [];
     for (const s of store.activeSilences(deps.now())) {
       try {
@@ -38,7 +40,16 @@ export const silenceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, 
     return { silences };
   });
 
-  app.post('/v1/silences', async (req, reply) => {
+  const createSchema = routeSchema({
+    operationId: 'createSilence',
+    summary: 'Silence paging for a host, service and/or class until a time (at most 365 days ahead and long)',
+    tags: ['silences'],
+    access: 'operator',
+    body: silenceBody,
+    ok: { 201: silenceCreated.describe('created') },
+    errors: { 400: 'bad body', 503: 'the store cannot write' },
+  });
+  app.post('/v1/silences', { schema: createSchema }, async (req, reply) => {
     const who = requireOperator(req);
     const b = parseInput(silenceBody, req.body, 'body');
     const now = deps.now();
@@ -70,7 +81,16 @@ export const silenceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, 
     return { silence: view };
   });
 
-  app.delete('/v1/silences/:id', async (req, reply) => {
+  const deleteSchema = routeSchema({
+    operationId: 'endSilence',
+    summary: 'End a silence now',
+    tags: ['silences'],
+    access: 'operator',
+    params: incidentIdParams,
+    ok: { 204: z.null().describe('ended') },
+    errors: { 400: 'bad id', 404: 'no active silence with this id', 503: 'the store cannot write' },
+  });
+  app.delete('/v1/silences/:id', { schema: deleteSchema }, async (req, reply) => {
     requireOperator(req);
     const { id } = parseInput(incidentIdParams, req.params, 'params');
     const s = store.getSilence(id);
