@@ -7,6 +7,21 @@ import { OPERATOR, REPO_ROOT, Rig, waitFor } from './rig.mjs';
 
 const OUT = join(REPO_ROOT, 'docs/ui');
 const HTTP_FIXTURE = join(REPO_ROOT, 'packages/agent/test-fixtures/http-server.mjs');
+const LEAK_FIXTURE = join(REPO_ROOT, 'test/e2e/fixtures/leak.mjs');
+// Prediction time shrunk as in test/e2e/predictions.test.ts (1 s buckets, a 12 s "hour"), so a
+// leaking service gets a resource_trend_analysis prediction within a minute.
+const HOUR = 12_000;
+const PREDICTIONS = {
+  bucket: '1s',
+  tick: '1s',
+  quiet: '5s',
+  stale: '30s',
+  rules: {
+    resource_trend_analysis: { windowMs: HOUR, everyMs: 1000, floorSpanMs: 3000, horizonMs: 6 * HOUR, minRatePerHour: 5 },
+    memory_exhaustion: false,
+    gradual_performance_degradation: false,
+  },
+};
 const rig = new Rig();
 const shot = async (page, name, opts = {}) => {
   await page.waitForTimeout(300); // let the last frame paint after the awaited condition
@@ -15,7 +30,7 @@ const shot = async (page, name, opts = {}) => {
 };
 
 try {
-  await rig.startCoordinator();
+  await rig.startCoordinator({ predictions: PREDICTIONS });
   const web = (port) => [{ name: 'web', manager: 'process', command: [process.execPath, HTTP_FIXTURE], env: { PORT: String(port) }, checks: [{ type: 'http', url: `http://127.0.0.1:${port}/`, timeout: '1s', interval: '1s' }] }];
   const fleet = [
     ['web-1', 'eu-west', web(18481)],
@@ -26,6 +41,11 @@ try {
     ['cache-1', 'us-east'],
     ['batch-1', 'ap-south'],
     ['batch-2', 'ap-south'],
+    [
+      'leaky-1',
+      'ap-south',
+      [{ name: 'leaky', manager: 'process', command: [process.execPath, '--max-old-space-size=200', LEAK_FIXTURE], env: { LEAK_MB_PER_SECOND: '3' }, memoryLimit: '260MB', recovery: { enabled: false } }],
+    ],
   ];
   for (const [id, zone, services] of fleet) rig.startAgent(id, { zone, services });
   await waitFor(async () => ((await rig.api('/v1/hosts')).hosts.filter((h) => h.state === 'online').length === fleet.length ? true : undefined), { timeoutMs: 20_000, what: 'the fleet online' });
@@ -51,10 +71,11 @@ try {
   await page.waitForSelector('.tree');
   await shot(page, 'incident', { fullPage: true });
 
-  await page.goto(`${rig.base}/hosts/web-1`);
+  await waitFor(async () => ((await rig.api('/v1/predictions?host=leaky-1')).predictions.some((p) => p.state === 'active') ? true : undefined), { timeoutMs: 90_000, what: 'a prediction for leaky-1' });
+  await page.goto(`${rig.base}/hosts/leaky-1`);
   await page.waitForSelector('figure.chart');
-  // A few samples so the lines have a shape.
-  await page.waitForTimeout(6000);
+  // A few live CPU samples so that line has a shape too.
+  await page.waitForTimeout(5000);
   await shot(page, 'host', { fullPage: true });
 
   await page.setViewportSize({ width: 390, height: 844 });

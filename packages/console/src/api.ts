@@ -60,8 +60,8 @@ export class Api {
   incidents = async (query = ''): Promise<Incident[]> => (await this.request<{ incidents: Incident[] }>('GET', `/v1/incidents${query}`)).incidents;
   incident = async (id: string): Promise<IncidentDetail> => (await this.request<{ incident: IncidentDetail }>('GET', `/v1/incidents/${encodeURIComponent(id)}`)).incident;
   predictions = async (host: string): Promise<Prediction[]> => (await this.request<{ predictions: Prediction[] }>('GET', `/v1/predictions?host=${encodeURIComponent(host)}`)).predictions;
-  series = (host: string, metric: string, sinceMs: number, width: number): Promise<Series> =>
-    this.request<Series>('GET', `/v1/hosts/${encodeURIComponent(host)}/series?metric=${encodeURIComponent(metric)}&since=${sinceMs}&width=${width}`);
+  series = (host: string, metric: string, service: string | null, width: number): Promise<Series> =>
+    this.request<Series>('GET', `/v1/hosts/${encodeURIComponent(host)}/series?metric=${encodeURIComponent(metric)}${service ? `&service=${encodeURIComponent(service)}` : ''}&width=${width}`);
   ack = (id: string, comment: string) => this.request('POST', `/v1/incidents/${encodeURIComponent(id)}/ack`, { comment });
   resolve = (id: string, comment: string) => this.request('POST', `/v1/incidents/${encodeURIComponent(id)}/resolve`, { comment });
   silence = (body: { host?: string; service?: string; class?: string; duration: string; comment: string }) => this.request('POST', '/v1/silences', body);

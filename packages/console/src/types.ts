@@ -63,10 +63,15 @@ export interface Sample {
   filesystems?: { mount?: string; sizeBytes?: number | string; size_bytes?: number | string; usedBytes?: number | string; used_bytes?: number | string }[];
 }
 
+/** GET /v1/hosts/:id/series: one stored series (one-minute buckets), downsampled. */
 export interface Series {
   metric: string;
+  service: string | null;
+  unit: string;
   points: [number, number][];
-  prediction?: { rule: string; fitted: [number, number][]; failureAt?: number };
+  prediction?: { id: string; rule: string; summary: string; threshold: number; fitted: [number, number][]; failureAt?: number };
+  /** Every series the host has, for the charts to ask for. */
+  available: { metric: string; service: string | null; unit: string }[];
 }
 
 export type IncidentState = 'open' | 'acknowledged' | 'resolved';

@@ -68,7 +68,7 @@ export function chart(data: ChartData, width: number): Chart {
   const plot = new uPlot(
     {
       width,
-      height: 180,
+      height: 160,
       plugins: [failureMark],
       scales: { x: { time: true } },
       axes: [{ stroke: '#8a94a6', grid: { stroke: '#8a94a633' } }, { stroke: '#8a94a6', size: 64, grid: { stroke: '#8a94a633' }, values: (_u, vals) => vals.map((v) => `${v}${data.unit}`) }],
@@ -78,7 +78,7 @@ export function chart(data: ChartData, width: number): Chart {
         ...(withPrediction
           ? [
               { label: 'fitted trend', stroke: '#f59e0b', width: 2, dash: [6, 4], spanGaps: true },
-              { label: 'threshold', stroke: '#d33', width: 1, dash: [2, 3] },
+              { label: 'threshold', stroke: '#d33', width: 1, dash: [2, 3], spanGaps: true, points: { show: false } },
             ]
           : []),
       ],
@@ -99,7 +99,7 @@ export function chart(data: ChartData, width: number): Chart {
       plot.setData(build(d));
       describe(d);
     },
-    resize: (w) => plot.setSize({ width: w, height: 180 }),
+    resize: (w) => plot.setSize({ width: w, height: 160 }),
     destroy: () => plot.destroy(),
   };
 }

@@ -2,13 +2,13 @@ import { ApiError } from '../api.js';
 import { h } from '../dom.js';
 import { clock, relative } from '../format.js';
 import { fittedLine, metricOfPrediction, sampleValues } from '../samples.js';
-import type { HostDetail, Prediction, Series } from '../types.js';
+import type { HostDetail, Prediction } from '../types.js';
 import { chart, type Chart, type ChartData } from './chart.js';
 import type { View } from './view.js';
 
-const HOUR = 3_600_000;
-const titles: Record<string, string> = { cpu: 'CPU', memory: 'Memory' };
-const titleOf = (m: string) => titles[m] ?? (m.startsWith('disk:') ? `Disk ${m.slice(5)}` : m);
+const titles: Record<string, string> = { cpu: 'CPU', memory: 'Memory', error_rate: 'Error rate' };
+const titleOf = (m: string) =>
+  titles[m] ?? (m.startsWith('disk:') ? `Disk ${m.slice(5)}` : m.startsWith('inodes:') ? `Inodes ${m.slice(7)}` : m.startsWith('response_time:') ? `Response time (${m.slice(14)})` : m);
 
 /**
  * One host: state, services, incidents, predictions and resource charts. Charts read
@@ -25,23 +25,31 @@ export const hostView: View = (root, ctx) => {
   const charts = new Map<string, Chart>();
   const seen = new Map<string, [number, number][]>();
   let seriesApi: boolean | null = null;
+  let seriesAt = 0;
   let predictions: Prediction[] = [];
-  const width = () => Math.max(260, (chartsEl.clientWidth || 600) - 20);
+  /** Charts sit two abreast on a wide screen (style.css: .charts), one on a narrow one. */
+  const width = () => {
+    const w = chartsEl.clientWidth || 600;
+    return Math.max(260, (innerWidth >= 900 ? (w - 12) / 2 : w) - 20);
+  };
 
   const drawChart = (metric: string, d: ChartData) => {
     const c = charts.get(metric);
-    if (c && c.withPrediction === (d.fitted !== undefined)) return c.update(d);
+    if (c && c.withPrediction === (d.fitted !== undefined)) {
+      // Appended again: the charts follow the order they are drawn in.
+      chartsEl.append(c.el);
+      return c.update(d);
+    }
     const made = chart(d, width());
-    if (c) {
-      c.el.replaceWith(made.el);
-      c.destroy();
-    } else chartsEl.append(made.el);
+    c?.destroy();
+    chartsEl.append(made.el);
     charts.set(metric, made);
   };
 
   const predictionFor = (metric: string) => predictions.find((p) => metricOfPrediction(p) === metric && p.state === 'active') ?? predictions.find((p) => metricOfPrediction(p) === metric);
 
-  const fromSamples = (detail: HostDetail) => {
+  /** Charts from samples seen while the page is open: CPU always (it is not stored), the rest without stored series. */
+  const fromSamples = (detail: HostDetail, only?: (metric: string) => boolean) => {
     if (detail.latestSample) {
       const t = detail.sampleAt ? Date.parse(detail.sampleAt) : Date.now();
       for (const [m, v] of Object.entries(sampleValues(detail.latestSample))) {
@@ -52,21 +60,34 @@ export const hostView: View = (root, ctx) => {
       }
     }
     for (const [m, points] of seen) {
+      if (only && !only(m)) continue;
       const p = predictionFor(m);
-      drawChart(m, { title: titleOf(m), unit: '%', points, ...(p ? { fitted: fittedLine(p, Date.now()), threshold: p.trend.threshold, failureAt: p.predictedFailureAt ? Date.parse(p.predictedFailureAt) : null } : {}) });
+      drawChart(`live:${m}`, {
+        title: `${titleOf(m)} (live)`,
+        unit: '%',
+        points,
+        ...(p ? { fitted: fittedLine(p, Date.now()), threshold: p.trend.threshold, failureAt: p.predictedFailureAt ? Date.parse(p.predictedFailureAt) : null } : {}),
+      });
     }
   };
 
-  const fromSeries = async (metrics: string[]) => {
-    const since = Date.now() - 6 * HOUR;
-    const results = await Promise.all(metrics.map((m) => ctx.api.series(id, m, since, 300).then((s): [string, Series] => [m, s])));
-    for (const [m, s] of results) {
-      const p = predictionFor(m);
-      drawChart(m, {
-        title: titleOf(m),
-        unit: '%',
+  /** Every stored series of the host and its services, each with its prediction's fitted line. */
+  const fromSeries = async () => {
+    const first = await ctx.api.series(id, 'memory', null, 300);
+    const rest = await Promise.all(
+      first.available.filter((a) => !(a.metric === first.metric && a.service === first.service)).map((a) => ctx.api.series(id, a.metric, a.service, 300)),
+    );
+    // Series with a prediction first, then the host's own (memory, disks, inodes), then its services'.
+    const rank = (x: typeof first) => (x.prediction ? 0 : x.service ? 2 : 1);
+    const all = [first, ...rest].sort((a, b) => rank(a) - rank(b));
+    for (const c of charts.values()) c.el.remove();
+    for (const s of all) {
+      const key = `${s.service ?? ''}/${s.metric}`;
+      drawChart(key, {
+        title: `${s.service ? `${s.service}: ` : ''}${titleOf(s.metric)}`,
+        unit: s.unit === 'ratio' ? '' : s.unit,
         points: s.points,
-        ...(s.prediction ? { fitted: s.prediction.fitted, failureAt: s.prediction.failureAt ?? null, ...(p ? { threshold: p.trend.threshold } : {}) } : {}),
+        ...(s.prediction ? { fitted: s.prediction.fitted, threshold: s.prediction.threshold, failureAt: s.prediction.failureAt ?? null } : {}),
       });
     }
   };
@@ -115,14 +136,19 @@ export const hostView: View = (root, ctx) => {
     }
     drawHead(d);
     if (seriesApi !== false) {
-      const metrics = ['cpu', 'memory', ...Object.keys(d.latestSample ? sampleValues(d.latestSample) : {}).filter((m) => m.startsWith('disk:'))];
       try {
-        await fromSeries(metrics);
+        // Stored series move once a minute: asked for again every 30 s, not on every refresh.
+        if (Date.now() - seriesAt > 30_000) {
+          seriesAt = Date.now();
+          await fromSeries();
+        }
         seriesApi = true;
-        chartNote.textContent = 'The last 6 hours, from the coordinator’s stored series.';
+        chartNote.textContent = 'Stored series (one-minute means, the last 6 hours) with each prediction’s fitted line and failure time; CPU live since this page opened.';
+        fromSamples(d, (m) => m === 'cpu');
         return;
       } catch (err) {
-        if (!(err instanceof ApiError && (err.status === 404 || err.status === 400))) throw err;
+        // 404: a coordinator without the series route; 503: one that keeps no series.
+        if (!(err instanceof ApiError && (err.status === 404 || err.status === 503))) throw err;
         seriesApi = false;
       }
     }
