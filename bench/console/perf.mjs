@@ -5,12 +5,13 @@
 //  2. 10,000 hosts: navigation to a painted fleet, and the page's own share (hosts in hand
 //     to painted), fed from a fixture fleet through the real page code (fixture-server.mjs);
 //  3. frame times while 100 host state changes a second arrive on the event stream.
-// Usage: node bench/console/perf.mjs [--hosts 10000] [--rate 100] [--seconds 10]   (after `pnpm run build`)
+// Usage: node bench/console/perf.mjs [--hosts 10000] [--rate 100] [--seconds 10] [--runs 5]   (after `pnpm run build`)
+// The render is loaded --runs times (fresh navigations); the median and the range are reported.
 import { parseArgs } from 'node:util';
 import { fixtureFleet, startFixtureServer } from './fixture-server.mjs';
 import { OPERATOR, Rig, waitFor } from './rig.mjs';
 
-const { values: args } = parseArgs({ options: { hosts: { type: 'string', default: '10000' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' } } });
+const { values: args } = parseArgs({ options: { hosts: { type: 'string', default: '10000' }, rate: { type: 'string', default: '100' }, seconds: { type: 'string', default: '10' }, runs: { type: 'string', default: '5' } } });
 const HOSTS = Number(args.hosts);
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
@@ -51,9 +52,11 @@ const rig2 = new Rig();
 try {
   const page = await rig2.browser({ width: 1440, height: 900 });
   await page.addInitScript((token) => sessionStorage.setItem('vigil.token', token), 'fixture-token');
+  const runs = [];
+  for (let run = 0; run < Number(args.runs); run++) {
   await page.goto(`${server.base}/`);
   await page.waitForSelector('#live', { timeout: 30_000 });
-  const render = await page.evaluate(
+  runs.push(await page.evaluate(
     (n) =>
       new Promise((resolve) => {
         const check = () => {
@@ -75,8 +78,13 @@ try {
         check();
       }),
     HOSTS,
-  );
-  out.render = Object.fromEntries(Object.entries(render).map(([k, v]) => [k, Math.round(v)]));
+  ));
+  }
+  const med = (k) => {
+    const v = runs.map((r) => r[k]).sort((a, b) => a - b);
+    return { median: Math.round(v[Math.floor(v.length / 2)]), min: Math.round(v[0]), max: Math.round(v.at(-1)) };
+  };
+  out.render = { hosts: HOSTS, runs: runs.length, tilesDrawn: runs[0].tilesDrawn, zones: runs[0].zones, renderMs: med('renderMs'), navigationToPaintedMs: med('navigationToPaintedMs'), hostsReceivedAtMs: med('hostsReceivedAtMs') };
 
   // Live: RATE state changes a second for SECONDS; frame intervals from requestAnimationFrame, long tasks from the observer.
   await page.waitForSelector('#live:text("live")');

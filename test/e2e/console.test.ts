@@ -167,7 +167,7 @@ describe('console - the web console in chromium', () => {
     const { incidents } = await api.get<{ incidents: IncidentView[] }>(`/v1/incidents?host=${VICTIM}`);
     for (const path of ['/', '/incidents', `/incidents/${incidents[0]!.id}`, '/hosts/web-1']) {
       await page.goto(`${coordinator.baseUrl}${path}`);
-      await page.waitForSelector('main h1', { timeout: 5000 });
+      await page.waitForSelector(path.startsWith('/hosts/') ? 'figure.chart canvas' : 'main h1', { timeout: 5000 });
       const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       expect([path, overflow]).toEqual([path, 0]);
     }
