@@ -55,10 +55,14 @@ export async function startFixtureServer(hosts) {
     reply.raw.on('close', () => streams.delete(reply.raw));
   });
   app.get('/v1/incidents', async () => ({ incidents: [] }));
-  // Every 10 ms, as many state changes as the rate asks for, each on a random host.
+  // Every 10 ms, as many state changes as the rate owes since the last tick (timers drift
+  // on a loaded machine; the rate holds), each on a random host.
   let owed = 0;
+  let last = performance.now();
   const timer = setInterval(() => {
-    owed += rate / 100;
+    const now = performance.now();
+    owed += (rate * (now - last)) / 1000;
+    last = now;
     for (; owed >= 1; owed -= 1) {
       const h = byId[Math.floor(Math.random() * byId.length)];
       const state = STATES[Math.floor(Math.random() * STATES.length)];
