@@ -16,7 +16,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 export interface ConsoleOptions {
   /**
    * The built console folder.
-   * @default $VIGIL_CONSOLE_DIR when set, else packages/console/dist beside this package, else console/ beside a release bundle
+   * @default $VIGIL_CONSOLE_DIR when set, else packages/console/dist beside this package, else console/ in a release folder
    */
   dir?: string;
 }
@@ -37,6 +37,13 @@ export const CONSOLE_CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set on the console's routes: the file they answer ('*': the asset named by the path). */
+    consoleFile?: string;
+  }
+}
 
 /** Paths the page's own router draws; each answers index.html. */
 const PAGE_ROUTES = ['/', '/incidents', '/incidents/:id', '/hosts/:id'];
@@ -68,8 +75,8 @@ function defaultDirs(): string[] {
   return [
     // dist/http/routes/ in the workspace: packages/console/dist
     join(here, '..', '..', '..', '..', 'console', 'dist'),
-    // a release bundle keeps it in console/ beside the bundled coordinator
-    join(here, 'console'),
+    // a release folder keeps it in console/ beside lib/, where the bundle is (scripts/package.mjs)
+    join(here, '..', 'console'),
   ];
 }
 
@@ -140,8 +147,7 @@ export function installConsole(app: FastifyInstance, opts: ConsoleOptions = {}):
   };
 
   const fileOf = (req: FastifyRequest): string | null => {
-    const config = req.routeOptions.config as { consoleFile?: string } | undefined;
-    const file = config?.consoleFile;
+    const file = req.routeOptions.config?.consoleFile;
     if (file === undefined) return null;
     return file === '*' ? `/assets/${(req.params as { '*': string })['*']}` : file;
   };
