@@ -121,7 +121,7 @@ describe('console - the web console in chromium', () => {
     expect(elapsed).toBeLessThan(3000);
   });
 
-  it('console - the incident is acknowledged from the keyboard; the API shows it acknowledged by the token’s name', async () => {
+  it('console - the incident is acknowledged from the keyboard and silenced; the API shows both under the token’s name', async () => {
     const incident = await waitFor(
       async () => {
         const { incidents } = await api.get<{ incidents: IncidentView[] }>(`/v1/incidents?host=${VICTIM}&state=open`);
@@ -160,6 +160,18 @@ describe('console - the web console in chromium', () => {
     );
     expect(acked.acknowledgedBy).toBe(OPERATOR.name);
     await page.waitForSelector('#incident-state:text("acknowledged")', { timeout: 5000 });
+
+    // Silence from the same page: the API holds it for this host and class, under the token's name.
+    await page.fill('#silence-comment', 'hardware swap in progress');
+    await page.click('form.action button:text("Silence")');
+    const silence = await waitFor(
+      async () => {
+        const { silences } = await api.get<{ silences: { host: string | null; class: string | null; createdBy: string; comment: string }[] }>('/v1/silences');
+        return silences.find((x) => x.host === VICTIM);
+      },
+      { timeoutMs: 5000, what: `a silence for ${VICTIM}` },
+    );
+    expect(silence).toMatchObject({ createdBy: OPERATOR.name, comment: 'hardware swap in progress' });
   });
 
   it('console - at a phone’s width (390 px) no page scrolls sideways', async () => {
