@@ -88,14 +88,14 @@ describe('openapi - live answers match the document', () => {
     return a;
   }
 
-  it('openapi live - every read, change and error answer of a coordinator with a host, a service, a silence and an incident query', async () => {
+  it('openapi live - every read, change and error answer of a coordinator with a host, a service, a silence and an incident', async () => {
     const docAnswer = await call(coordinator.baseUrl, 'GET', '/openapi.json', VIEWER);
     expect(docAnswer.status).toBe(200);
     doc = JSON.parse(docAnswer.body);
     await check('GET', '/openapi.json', '/openapi.json', VIEWER, 200);
 
     const port = await freePort();
-    startServiceAgent(coordinator.baseUrl, {
+    const agent = startServiceAgent(coordinator.baseUrl, {
       coordinator: coordinator.grpcTarget,
       hostId: 'live-1',
       logLevel: 'warn',
@@ -136,6 +136,26 @@ describe('openapi - live answers match the document', () => {
     const id = (JSON.parse(created.body) as { silence: { id: string } }).silence.id;
     await check('DELETE', '/v1/silences/{id}', `/v1/silences/${id}`, OPERATOR, 204);
     await check('DELETE', '/v1/silences/{id}', `/v1/silences/${id}`, OPERATOR, 404);
+
+    // An incident with its diagnosis: the agent is killed, the host goes silent.
+    await agent.agent.kill();
+    const incident = await waitFor(
+      async () => {
+        const a = await call(coordinator.baseUrl, 'GET', '/v1/incidents?host=live-1', VIEWER);
+        return (JSON.parse(a.body) as { incidents: { id: string }[] }).incidents[0];
+      },
+      { timeoutMs: 30_000, what: 'an incident for the killed agent' },
+    );
+    await check('GET', '/v1/incidents', '/v1/incidents', VIEWER, 200);
+    await check('GET', '/v1/incidents/{id}', `/v1/incidents/${incident.id}`, VIEWER, 200);
+    await check('GET', '/v1/hosts', '/v1/hosts?state=silent', VIEWER, 200);
+    await check('GET', '/v1/hosts/{id}', '/v1/hosts/live-1', VIEWER, 200);
+    await check('POST', '/v1/incidents/{id}/ack', `/v1/incidents/${incident.id}/ack`, OPERATOR, 200, { comment: 'looking' });
+    await check('POST', '/v1/incidents/{id}/ack', `/v1/incidents/${incident.id}/ack`, OPERATOR, 409, {});
+    await check('POST', '/v1/incidents/{id}/resolve', `/v1/incidents/${incident.id}/resolve`, OPERATOR, 200, { comment: 'agent restarted by hand' });
+    await check('POST', '/v1/incidents/{id}/reopen', `/v1/incidents/${incident.id}/reopen`, OPERATOR, 200, { comment: 'not fixed' });
+    await check('POST', '/v1/incidents/{id}/resolve', `/v1/incidents/${incident.id}/resolve`, VIEWER, 403, { comment: 'x' });
+    await check('POST', '/v1/hosts/{id}/services/{name}/restart', '/v1/hosts/live-1/services/web/restart', OPERATOR, 409, {});
 
     // The stream: headers as documented (its frames are checked in events-stream.test.ts).
     const stream = await new Promise<{ status: number; type: string }>((resolve, reject) => {

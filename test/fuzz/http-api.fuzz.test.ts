@@ -14,6 +14,7 @@ const ROUTES: readonly (readonly [string, string])[] = [
   ['GET', '/openapi.json'],
   ['GET', '/v1/hosts'],
   ['GET', '/v1/hosts/:id'],
+  ['GET', '/v1/hosts/:id/series'],
   ['DELETE', '/v1/hosts/:id'],
   ['POST', '/v1/hosts/:id/diagnose'],
   ['POST', '/v1/hosts/:id/services/:name/restart'],
@@ -30,7 +31,7 @@ const ROUTES: readonly (readonly [string, string])[] = [
 ];
 
 /** Names the routes read, so random queries and bodies hit real fields as well as unknown ones. */
-const FIELDS = ['state', 'label', 'host', 'service', 'class', 'status', 'limit', 'since', 'until', 'duration', 'endsAt', 'startsAt', 'comment', 'reason', 'by', 'note', 'kind', 'zone', '__proto__', 'constructor'];
+const FIELDS = ['state', 'label', 'host', 'service', 'class', 'status', 'limit', 'since', 'until', 'duration', 'endsAt', 'startsAt', 'comment', 'reason', 'by', 'note', 'kind', 'zone', 'q', 'cursor', 'metric', 'width', '__proto__', 'constructor'];
 
 /** Percent-encodes the UTF-8 bytes of a text (a lone surrogate becomes U+FFFD, as a client would send it). */
 const encode = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9._~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join('');

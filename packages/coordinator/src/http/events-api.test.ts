@@ -165,8 +165,6 @@ describe('GET /v1/events', () => {
     await until('no clients', () => feed.size === 0);
     // A raw socket that never reads after the request: the server's buffers fill up.
     const socket = connect(Number(new URL(base).port), '127.0.0.1');
-    let closed = false;
-    socket.on('close', () => (closed = true));
     socket.on('error', () => {});
     await new Promise<void>((r) => socket.once('connect', () => r()));
     socket.write(`GET /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${VIEWER}\r\n\r\n`);

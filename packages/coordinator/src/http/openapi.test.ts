@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { installOpenApi } from './routes/openapi.js';
 import { openApiFixture, type ApiFixture } from '../test-support/api-fixture.js';
 
 const run = promisify(execFile);
@@ -82,6 +83,18 @@ describe('openapi document', () => {
       if (OPERATOR.has(key)) expect(statuses, key).toContain('403');
       else expect(statuses, key).not.toContain('403');
     }
+  });
+
+  it('openapi - routes outside the API (the dashboard\'s files) are left out of the document; API routes without a schema are not', async () => {
+    const other = Fastify();
+    await installOpenApi(other, '0.0.0');
+    other.get('/', async () => 'index');
+    other.get('/assets/*', async () => 'file');
+    other.get('/v1/undocumented', async () => ({}));
+    await other.ready();
+    const paths = Object.keys((other.swagger() as { paths: Record<string, unknown> }).paths);
+    expect(paths).toEqual(['/v1/undocumented']);
+    await other.close();
   });
 
   it('openapi - @redocly/cli lint reports no errors', async () => {

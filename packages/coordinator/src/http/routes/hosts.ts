@@ -42,10 +42,8 @@ export const hostRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { d
       (connected === undefined || deps.registry.isConnected(h.id) === connected) &&
       labels.every(([k, v]) => h.labels[k] === v) &&
       (text === undefined || h.id.toLowerCase().includes(text) || h.hostname.toLowerCase().includes(text));
-    const all = deps.registry
-      .list()
-      .filter(matches)
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // Code-point order (not the locale's): the cursor compares ids the same way.
+    const all = [...deps.registry.all()].filter(matches).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const { page, nextCursor } = pageById(all, q.limit ?? DEFAULT_HOST_PAGE, q.cursor);
     return {
       hosts: page.map((h) => ({

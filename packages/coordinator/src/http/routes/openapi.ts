@@ -39,6 +39,12 @@ const DOCS_OF_OTHER_ROUTES: Record<string, RouteDoc> = {
   },
 };
 
+/** Paths of the API: everything under /v1/, and the operational endpoints. */
+const OPERATIONAL_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json']);
+export function isApiPath(url: string): boolean {
+  return url.startsWith('/v1/') || OPERATIONAL_PATHS.has(url);
+}
+
 /**
  * Installs OpenAPI generation before any route is registered: `@fastify/swagger` collects
  * every route's schema (each declares its own with `routeSchema`, from the same zod
@@ -51,6 +57,11 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
   app.setValidatorCompiler(() => (data) => ({ value: data }));
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addHook('onRoute', (route: RouteOptions) => {
+    // Files of the web dashboard and anything else outside the API are not API operations.
+    if (!isApiPath(route.url)) {
+      route.schema = { ...route.schema, hide: true };
+      return;
+    }
     if (route.schema || route.method === 'HEAD') return;
     const doc = DOCS_OF_OTHER_ROUTES[`${String(route.method)} ${route.url}`];
     if (doc) route.schema = routeSchema(doc);
