@@ -50,6 +50,7 @@ export class Live {
   private refetching: Promise<void> | null = null;
   private refetchAgain = false;
   modeNow: LiveMode = 'connecting';
+  private opened = false;
   lastHosts: HostSummary[] | null = null;
 
   constructor(
@@ -66,7 +67,8 @@ export class Live {
   start(): void {
     const token = this.token();
     if (!token) return this.setMode('signed-out', 'no token');
-    void this.refetch();
+    // The list is fetched once the stream is open: events from then on are sent, so none
+    // falls between the list and the stream (and 10,000 hosts are not fetched twice).
     this.stream = openEventStream({
       url: '/v1/events',
       token,
@@ -74,9 +76,14 @@ export class Live {
       onStatus: (s) => {
         switch (s.kind) {
           case 'open':
+            // Reconnects resume with Last-Event-ID instead.
+            if (!this.opened) void this.refetch();
+            this.opened = true;
             this.setMode('live', 'event stream');
             return;
           case 'retrying':
+            // Show the fleet meanwhile; the list after the stream opens catches up.
+            if (!this.lastHosts) void this.refetch();
             this.setMode('reconnecting', s.reason);
             return;
           case 'unauthorized':
@@ -126,6 +133,7 @@ export class Live {
   private startPolling(): void {
     this.setMode('polling', `every ${this.pollMs} ms (this coordinator has no event stream)`);
     if (this.poll) return;
+    void this.refetch();
     this.poll = setInterval(() => {
       void this.refetch();
       for (const l of this.listeners) l.incident?.({ seq: 0, subject: 'poll', at: Date.now(), payload: null });
