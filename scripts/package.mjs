@@ -13,6 +13,7 @@
 //   package.json             name and version, read by --version (../package.json)
 //   node_modules/            native modules only (better-sqlite3), built for this machine
 //   examples/, systemd/      commented example config and the systemd unit
+//   console/                 the coordinator's web console (static files it serves at /)
 //
 // Options: --no-deb (folders and tarballs only), --only NAME[,NAME] (some programs),
 // --out DIR (instead of dist/release; the e2e test builds into a temp dir).
@@ -76,6 +77,10 @@ for (const program of PROGRAMS.filter((p) => !only || only.has(p.name))) {
   mkdirSync(join(folder, 'systemd'));
   cpSync(join(root, 'packaging/systemd', `${program.name}.service`), join(folder, 'systemd', `${program.name}.service`));
   for (const mod of program.native) copyNativeModule(pkgDir, mod, join(folder, 'node_modules', mod));
+  for (const [from, to] of program.files ?? []) {
+    if (!existsSync(join(root, from))) throw new Error(`${from} is missing: run 'pnpm run build' first`);
+    cpSync(join(root, from), join(folder, to), { recursive: true });
+  }
   // Native modules: debug symbols out (a third of the size), and a library is not a program.
   for (const lib of program.native.length > 0 ? findFiles(join(folder, 'node_modules'), /\.node$/) : []) {
     if (hasTool('strip')) execFileSync('strip', ['--strip-unneeded', lib]);

@@ -25,6 +25,8 @@ command -v zsh >/dev/null 2>&1 || need_apt+=(zsh)
 command -v lintian >/dev/null 2>&1 || need_apt+=(lintian)
 # promtool (from Debian's prometheus) checks /metrics, the alert rules and their unit tests.
 command -v promtool >/dev/null 2>&1 || [ -x /usr/bin/promtool ] || need_apt+=(prometheus)
+# The web console's browser tests drive Debian's chromium through playwright-core (no browser download).
+[ -x /usr/bin/chromium ] || [ -n "${CHROMIUM_BIN:-}" ] || need_apt+=(chromium)
 command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1 || need_apt+=(make g++ python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"

@@ -50,6 +50,7 @@ exec "\${VIGIL_NODE:-node}" $maps \${VIGIL_NODE_FLAGS:-} "$dir/../lib/${name}.mj
  * @property {string} name       program, install folder, Debian package and unit name
  * @property {string} pkgDir     workspace package with dist/main.js
  * @property {string[]} native   modules left out of the bundle and copied into node_modules/
+ * @property {[string, string][]} [files]  built folders copied into the install folder: [from the repository, to]
  * @property {string} launcher   bin/<name>
  * @property {string} config     example config in packaging/config/, installed as /etc/vigil/<config>
  * @property {string|undefined} user  system user the unit runs as; undefined: root
@@ -73,6 +74,8 @@ export const PROGRAMS = [
     name: 'vigil-coordinator',
     pkgDir: 'packages/coordinator',
     native: ['better-sqlite3'],
+    // The web console it serves at / (found at ../console/ from lib/, docs/ui.md).
+    files: [['packages/console/dist', 'console']],
     launcher: serverLauncher('vigil-coordinator'),
     config: 'coordinator.yaml',
     user: 'vigil-coordinator',

@@ -3,6 +3,7 @@ import type { Logger } from '@vigil/shared';
 import type { ApiDeps } from './deps.js';
 import { installAuth } from './auth.js';
 import { frameworkErrors, installErrorHandler } from './errors.js';
+import { installConsole } from './routes/console.js';
 import { eventRoutes } from './routes/events.js';
 import { diagnoseRoutes } from './routes/diagnose.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -32,6 +33,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions = {}): Promise<Fa
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
   installErrorHandler(app, deps.storeGuard);
+  installConsole(app); // before the token hook: the page's files load without a token, its API calls carry one
   installAuth(app, deps.tokens, deps.now);
   // Before any route: the document is built from the routes as they are registered.
   await installOpenApi(app, deps.version);
