@@ -1,7 +1,33 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { HttpCheckSpec } from '../services/schema.js';
+import { z } from 'zod';
 import type { CheckContext, CheckResult, HealthCheck } from './check.js';
+import { checkCommon, defineCheckKind, positiveMs } from './kind.js';
+
+function httpCheckSchema(defaultIntervalMs: number) {
+  return z
+    .object({
+      type: z.literal('http'),
+      url: z.string().refine((u) => {
+        try {
+          const p = new URL(u).protocol;
+          return p === 'http:' || p === 'https:';
+        } catch {
+          return false;
+        }
+      }, 'must be an http:// or https:// URL'),
+      /** Response-time threshold and request timeout (runbook 4: response_time < 5 s). @default 5s */
+      timeout: positiveMs.default(5_000),
+      /** Accepted status codes. @default any 2xx or 3xx (what `curl` reports as success) */
+      expectStatus: z.array(z.number().int().min(100).max(599)).min(1).optional(),
+      /** Accept any TLS certificate, for health endpoints with self-signed certificates. @default false */
+      tlsSkipVerify: z.boolean().default(false),
+      ...checkCommon(defaultIntervalMs),
+    })
+    .strict();
+}
+
+export type HttpCheckSpec = z.output<ReturnType<typeof httpCheckSchema>>;
 
 /** Body bytes read before the response counts as complete; a health page is small. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -58,3 +84,20 @@ export class HttpCheck implements HealthCheck {
     });
   }
 }
+
+export const httpCheckKind = defineCheckKind({
+  type: 'http',
+  schema: httpCheckSchema,
+  defaultName: (spec) => `http ${spec.url}`,
+  create: (name, spec) => new HttpCheck(name, spec),
+  servesTraffic: true,
+  ports: (spec) => {
+    try {
+      const u = new URL(spec.url);
+      return [Number(u.port || (u.protocol === 'https:' ? 443 : 80))];
+    } catch {
+      // validated at load; nothing to add
+      return [];
+    }
+  },
+});

@@ -1,6 +1,23 @@
 import net from 'node:net';
-import type { TcpCheckSpec } from '../services/schema.js';
+import { z } from 'zod';
 import type { CheckContext, CheckResult, HealthCheck } from './check.js';
+import { checkCommon, defineCheckKind, positiveMs } from './kind.js';
+
+function tcpCheckSchema(defaultIntervalMs: number) {
+  return z
+    .object({
+      type: z.literal('tcp'),
+      /** @default 127.0.0.1 */
+      host: z.string().min(1).max(253).default('127.0.0.1'),
+      port: z.number().int().min(1).max(65_535),
+      /** Connect timeout (runbook 4: port_availability). @default 5s */
+      timeout: positiveMs.default(5_000),
+      ...checkCommon(defaultIntervalMs),
+    })
+    .strict();
+}
+
+export type TcpCheckSpec = z.output<ReturnType<typeof tcpCheckSchema>>;
 
 /** The runbook's port_availability check (`nc -zv host port`): pass = a connection within `timeout`. */
 export class TcpCheck implements HealthCheck {
@@ -33,3 +50,12 @@ export class TcpCheck implements HealthCheck {
     });
   }
 }
+
+export const tcpCheckKind = defineCheckKind({
+  type: 'tcp',
+  schema: tcpCheckSchema,
+  defaultName: (spec) => `tcp ${spec.host}:${spec.port}`,
+  create: (name, spec) => new TcpCheck(name, spec),
+  servesTraffic: true,
+  ports: (spec) => [spec.port],
+});

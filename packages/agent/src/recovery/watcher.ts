@@ -1,7 +1,7 @@
 import { summariseList, systemClock, type Clock, type TimerHandle } from '@vigil/shared';
 import type { CheckContext, CheckResult, HealthCheck } from '../checks/check.js';
 import type { CheckState, HysteresisVerdict } from '../checks/hysteresis.js';
-import { createCheck, type CheckDeps } from '../checks/registry.js';
+import { checkPorts, createCheck, servesTraffic, type CheckDeps } from '../checks/registry.js';
 import { CheckScheduler, type ScheduledCheck } from '../checks/scheduler.js';
 import type { ServiceManager, ServiceState, ServiceStatus, Unsubscribe } from '../services/manager.js';
 import type { CheckSpec, ManagerKind, ServiceSpec } from '../services/schema.js';
@@ -28,7 +28,7 @@ export interface ServiceWatcherOptions {
   clock?: Clock;
   /** The grid status polls and checks are scheduled on (see cadence.ts). @default phase 0 on `clock` */
   cadence?: Cadence;
-  /** Builds a check from its declaration. @default createCheck (the CHECKS table) */
+  /** Builds a check from its declaration. @default createCheck (the CHECK_KINDS array) */
   checkFactory?: (spec: CheckSpec) => HealthCheck;
   /** Passed to the default check factory. */
   checkDeps?: CheckDeps;
@@ -618,17 +618,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
   /** The TCP ports the service's checks connect to. */
   private declaredPorts(): number[] {
     const ports = new Set<number>();
-    for (const c of this.checks.checks) {
-      if (c.spec.type === 'tcp') ports.add(c.spec.port);
-      if (c.spec.type === 'http') {
-        try {
-          const u = new URL(c.spec.url);
-          ports.add(Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
-        } catch {
-          // validated at load; nothing to add
-        }
-      }
-    }
+    for (const c of this.checks.checks) for (const port of checkPorts(c.spec)) ports.add(port);
     return [...ports];
   }
 
@@ -711,14 +701,14 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
 
   private verifyDeps(): VerifyDeps {
     const probes: Probe[] = this.checks.checks
-      .filter((c) => c.spec.type === 'http' || c.spec.type === 'tcp')
+      .filter((c) => servesTraffic(c.spec))
       .map((c) => ({ check: c.check, failuresBeforeCritical: c.spec.failuresBeforeCritical }));
     return {
       manager: this.manager,
       clock: this.clock,
       sleeper: this.sleeper,
       signal: this.abort.signal,
-      // Resource checks are left out: a start-up CPU spike is normal, not a failed start.
+      // Only checks that show the service serving (CheckKind.servesTraffic) gate a start.
       probes,
       checkContext: this.checkContext,
       pollMs: this.pollMs,
