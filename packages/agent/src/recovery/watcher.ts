@@ -4,6 +4,7 @@ import type { CheckState, HysteresisVerdict } from '../checks/hysteresis.js';
 import { checkPorts, createCheck, servesTraffic, type CheckDeps } from '../checks/registry.js';
 import { CheckScheduler, type ScheduledCheck } from '../checks/scheduler.js';
 import type { ServiceManager, ServiceState, ServiceStatus, Unsubscribe } from '../services/manager.js';
+import { ownsProcesses } from '../services/managers.js';
 import type { CheckSpec, ManagerKind, ServiceSpec } from '../services/schema.js';
 import { findPortHolders, portOfAddressInUse, type PortHolder } from '../services/port-holder.js';
 import { RecoveryBudget } from './budget.js';
@@ -172,7 +173,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     this.steps = options.steps ?? RECOVERY_STEPS;
     this.hasErrorPattern = options.hasErrorPattern ?? hasRunbookErrorPattern;
     this.readExtraLogs = options.readExtraLogs;
-    this.startService = options.startService ?? options.manager.kind === 'process';
+    this.startService = options.startService ?? ownsProcesses(options.manager.kind);
     this.onError = options.onError ?? (() => {});
     this.notifier = new Notifier((err) => this.onError(err, 'event subscriber'));
     this.sleeper = new Sleeper(this.clock, this.abort.signal);
@@ -313,7 +314,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     const snap: ServiceSnapshot = {
       service: this.name,
       phase: state.kind,
-      manager: this.manager.kind,
+      manager: this.manager.kind as ManagerKind,
       state: st?.state ?? 'unknown',
       pids: st ? [...st.pids] : [],
       recoveryEnabled: this.service.recovery.enabled,
@@ -565,7 +566,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
       // the same way, so stop here rather than spend the budget on it. Process services
       // only, whose output is in memory; a systemd unit's journal is read by step 3, whose
       // error patterns name the line.
-      conflict = stopped() || this.manager.kind !== 'process' ? undefined : await this.portConflict(s0);
+      conflict = stopped() || !ownsProcesses(this.manager.kind) ? undefined : await this.portConflict(s0);
       const blocked = conflict?.detail;
       const detail = blocked ? `${verdict.detail}; ${blocked}` : verdict.detail;
       failures.push(`${step.name}: ${detail}`);

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ConfigError, deepFreeze, describeIssues, durationMs, quoteText } from '@vigil/shared';
 import { count, positiveMs } from '../checks/kind.js';
 import { checkName, checkSchema } from '../checks/registry.js';
+import { absolutePath } from './fields.js';
+import { MANAGER_KINDS, type ServiceSchemas } from './manager-kinds.js';
 
 /*
  * Service declarations: what the agent watches and how it may recover it. Every number
@@ -15,16 +17,6 @@ const serviceName = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.@:-]*$/, 'must start with a letter or digit and hold only letters, digits and _ . @ : -');
 
-/**
- * A systemd unit name. It is passed as an argv element, so a leading `-` would be read as
- * an option by systemctl: the pattern forbids it (no shell is involved, but options are).
- */
-const unitName = z
-  .string()
-  .max(256)
-  .regex(/^[A-Za-z0-9_.@:\\][A-Za-z0-9_.@:\\-]*$/, 'is not a systemd unit name (letters, digits and _ . @ : \\ -, not starting with -)');
-
-const absolutePath = z.string().min(1).startsWith('/', 'must be an absolute path');
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
 /** 1 PiB: more memory than any host has, and far below 2^53, so every size stays exact. */
@@ -111,38 +103,17 @@ function common(defaultIntervalMs: number) {
   };
 }
 
-/** Builds the schema of one service; `defaultIntervalMs` is the agent's interval, the default of every check's `interval`. */
+/** The fields every service has, whatever its manager. */
+export type ServiceCommonShape = ReturnType<typeof common>;
+
+/**
+ * Builds the schema of one service, a union over the MANAGER_KINDS array (manager-kinds.ts);
+ * `defaultIntervalMs` is the agent's interval, the default of every check's `interval`.
+ */
 export function serviceSchema(defaultIntervalMs: number) {
-  return z.discriminatedUnion('manager', [
-    z
-      .object({
-        manager: z.literal('systemd'),
-        unit: unitName,
-        /** Also read the unit's journal (`journalctl -u UNIT`). @default true */
-        journal: z.boolean().default(true),
-        ...common(defaultIntervalMs),
-      })
-      .strict(),
-    z
-      .object({
-        manager: z.literal('process'),
-        /** argv of the service; the first element is the program, resolved on PATH. No shell. */
-        command: z.array(z.string().min(1)).min(1, 'must name at least the program to run'),
-        /** Working directory. @default the agent's */
-        cwd: absolutePath.optional(),
-        /** Extra environment, added to the agent's own. @default {} */
-        env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not an environment variable name'), z.string()).default({}),
-        /**
-         * On a graceful stop of the agent (SIGTERM: `systemctl stop` or `restart`, a package
-         * upgrade): false leaves the service running, and the next agent adopts it with the
-         * same PID and no recovery; true stops it with the agent (a service that must not
-         * outlive its supervisor). A crashed agent never stops it. @default false
-         */
-        stopWithAgent: z.boolean().default(false),
-        ...common(defaultIntervalMs),
-      })
-      .strict(),
-  ]);
+  const shared = common(defaultIntervalMs);
+  const variants = MANAGER_KINDS.map((k) => z.object({ manager: z.literal(k.kind), ...k.fields(), ...shared }).strict());
+  return z.discriminatedUnion('manager', variants as unknown as ServiceSchemas);
 }
 
 /** Builds the schema of the `services` list: names must be unique. */
@@ -167,8 +138,8 @@ export function servicesSchema(defaultIntervalMs: number) {
 }
 
 export type ServiceSpec = z.output<ReturnType<typeof serviceSchema>>;
-export type SystemdServiceSpec = Extract<ServiceSpec, { manager: 'systemd' }>;
-export type ProcessServiceSpec = Extract<ServiceSpec, { manager: 'process' }>;
+export type { SystemdServiceSpec } from './systemd.js';
+export type { ProcessServiceSpec } from './process.js';
 export type ManagerKind = ServiceSpec['manager'];
 export type { CheckSpec } from '../checks/kinds.js';
 export type { HttpCheckSpec } from '../checks/http.js';
