@@ -4,6 +4,13 @@ import { probeErrorFrom } from './net-errors.js';
 import { isNeverResolvable, urlHost } from './target.js';
 import { roundMs } from './timing.js';
 import type { HttpDetail, Probe, ProbeContext, ProbeError, ProbeOutcome, ProbeRequest } from './types.js';
+import { capText, RESULT_CAPS } from './text-cap.js';
+
+declare module './types.js' {
+  interface ProbeDetails {
+    http: HttpDetail;
+  }
+}
 
 /** The URL a request asks for: its own, or the target's root over plain HTTP. */
 export function probeUrl(request: ProbeRequest): string {
@@ -100,6 +107,9 @@ export function createHttpProbe(options: HttpProbeOptions = {}): Probe<'http'> {
   };
   return {
     kind: 'http',
+    takesUrl: true,
+    capDetail: (d) => ({ ...d, url: capText(d.url, RESULT_CAPS.url) }),
+    toWire: (d) => ({ statusCode: d.status ?? 0 }),
     defaultTimeoutMs: o.defaultTimeoutMs,
     minTimeoutMs: 100,
     async run(request: ProbeRequest, ctx: ProbeContext): Promise<ProbeOutcome<HttpDetail>> {
