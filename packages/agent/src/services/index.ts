@@ -1,6 +1,6 @@
 export { ServiceCommandError } from './errors.js';
 export { runCommand, type CommandOptions, type CommandOutput, type RunCommand } from './exec.js';
-export { decodeField, parseJournalJson, type JournalEntry, type JournalParse } from './journal.js';
+export { decodeField, parseJournalEntry, parseJournalJson, type JournalEntry, type JournalFields, type JournalParse } from './journal.js';
 export { LineRing, LineSplitter } from './lines.js';
 export type { AdoptOutcome, ExitNotice, LogLine, ServiceManager, ServiceState, ServiceStatus, StopResult, Unsubscribe } from './manager.js';
 export { createManager, MANAGER_KINDS, MANAGERS, managerKindOf, ownsProcesses, type ManagerDeps } from './managers.js';
