@@ -1,8 +1,8 @@
-import http from 'node:http';
-import https from 'node:https';
+import { httpExchange } from '@vigil/shared';
 import { z } from 'zod';
 import type { CheckContext, CheckResult, HealthCheck } from './check.js';
 import { checkCommon, defineCheckKind, positiveMs } from './kind.js';
+import { probeContext } from './probe-context.js';
 
 function httpCheckSchema(defaultIntervalMs: number) {
   return z
@@ -35,6 +35,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 /**
  * The runbook's response_time check (`curl -w '%{time_total}'`): a fresh connection per run,
  * the whole response timed, pass = an expected status (2xx/3xx by default) within `timeout`.
+ * The exchange is the http probe's (httpExchange); this adapter only judges it.
  */
 export class HttpCheck implements HealthCheck {
   readonly type = 'http' as const;
@@ -43,45 +44,30 @@ export class HttpCheck implements HealthCheck {
     private readonly spec: Pick<HttpCheckSpec, 'url' | 'timeout' | 'expectStatus' | 'tlsSkipVerify'>,
   ) {}
 
-  run(ctx: CheckContext): Promise<CheckResult> {
+  async run(ctx: CheckContext): Promise<CheckResult> {
     const { url, timeout } = this.spec;
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
-    return new Promise<CheckResult>((resolve) => {
-      let settled = false;
-      const finish = (ok: boolean, detail: string) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        ctx.signal?.removeEventListener('abort', onAbort);
-        req.destroy();
-        resolve({ ok, detail, durationMs: elapsed() });
-      };
-      const lib = url.startsWith('https:') ? https : http;
-      // agent: false: no keep-alive, so each run measures a real connect like curl does.
-      const req = lib.get(url, { agent: false, rejectUnauthorized: !this.spec.tlsSkipVerify, headers: { 'user-agent': 'vigil-agent health check' } }, (res) => {
-        let bytes = 0;
-        const done = () => {
-          const status = res.statusCode ?? 0;
-          const expected = this.spec.expectStatus ? this.spec.expectStatus.includes(status) : status >= 200 && status < 400;
-          const ms = elapsed();
-          if (!expected) finish(false, `HTTP ${status} in ${ms} ms (expected ${this.spec.expectStatus?.join('/') ?? '2xx/3xx'})`);
-          else if (ms >= timeout) finish(false, `HTTP ${status} in ${ms} ms, slower than ${timeout} ms`);
-          else finish(true, `HTTP ${status} in ${ms} ms`);
-        };
-        res.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          if (bytes >= MAX_BODY_BYTES) done();
-        });
-        res.on('end', done);
-        res.on('error', (err) => finish(false, `response error: ${err.message}`));
-      });
-      req.on('error', (err) => finish(false, `${err.message}`));
-      const timer = setTimeout(() => finish(false, `no complete response within ${timeout} ms`), timeout);
-      const onAbort = () => finish(false, 'aborted');
-      if (ctx.signal?.aborted) onAbort();
-      else ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    const x = await httpExchange(new URL(url), { maxBodyBytes: MAX_BODY_BYTES, userAgent: 'vigil-agent health check', tlsSkipVerify: this.spec.tlsSkipVerify }, probeContext(timeout, ctx));
+    const result = (ok: boolean, detail: string): CheckResult => ({ ok, detail, durationMs: elapsed() });
+    if (x.error) {
+      switch (x.failure) {
+        case 'timeout':
+          return result(false, `no complete response within ${timeout} ms`);
+        case 'aborted':
+          return result(false, 'aborted');
+        case 'response':
+          return result(false, `response error: ${x.error.message}`);
+        default:
+          return result(false, x.error.message);
+      }
+    }
+    const status = x.status ?? 0;
+    const expected = this.spec.expectStatus ? this.spec.expectStatus.includes(status) : status >= 200 && status < 400;
+    const ms = Math.round(x.responseMs ?? performance.now() - started);
+    if (!expected) return result(false, `HTTP ${status} in ${ms} ms (expected ${this.spec.expectStatus?.join('/') ?? '2xx/3xx'})`);
+    if (ms >= timeout) return result(false, `HTTP ${status} in ${ms} ms, slower than ${timeout} ms`);
+    return result(true, `HTTP ${status} in ${ms} ms`);
   }
 }
 

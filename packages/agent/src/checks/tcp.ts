@@ -1,7 +1,8 @@
-import net from 'node:net';
+import { connectTcp } from '@vigil/shared';
 import { z } from 'zod';
 import type { CheckContext, CheckResult, HealthCheck } from './check.js';
 import { checkCommon, defineCheckKind, positiveMs } from './kind.js';
+import { probeContext } from './probe-context.js';
 
 function tcpCheckSchema(defaultIntervalMs: number) {
   return z
@@ -19,7 +20,10 @@ function tcpCheckSchema(defaultIntervalMs: number) {
 
 export type TcpCheckSpec = z.output<ReturnType<typeof tcpCheckSchema>>;
 
-/** The runbook's port_availability check (`nc -zv host port`): pass = a connection within `timeout`. */
+/**
+ * The runbook's port_availability check (`nc -zv host port`): pass = a connection within
+ * `timeout`. The connect is the probes' (connectTcp); this adapter only words the result.
+ */
 export class TcpCheck implements HealthCheck {
   readonly type = 'tcp' as const;
   constructor(
@@ -27,27 +31,17 @@ export class TcpCheck implements HealthCheck {
     private readonly spec: Pick<TcpCheckSpec, 'host' | 'port' | 'timeout'>,
   ) {}
 
-  run(ctx: CheckContext): Promise<CheckResult> {
+  async run(ctx: CheckContext): Promise<CheckResult> {
     const { host, port, timeout } = this.spec;
     const started = performance.now();
-    return new Promise<CheckResult>((resolve) => {
-      let settled = false;
-      const finish = (ok: boolean, detail: string) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        ctx.signal?.removeEventListener('abort', onAbort);
-        socket.destroy();
-        resolve({ ok, detail, durationMs: Math.round(performance.now() - started) });
-      };
-      const socket = net.connect({ host, port });
-      socket.once('connect', () => finish(true, `connected to ${host}:${port} in ${Math.round(performance.now() - started)} ms`));
-      socket.once('error', (err) => finish(false, err.message));
-      const timer = setTimeout(() => finish(false, `no connection to ${host}:${port} within ${timeout} ms`), timeout);
-      const onAbort = () => finish(false, 'aborted');
-      if (ctx.signal?.aborted) onAbort();
-      else ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    const conn = await connectTcp(host, port, timeout, probeContext(timeout, ctx));
+    const durationMs = Math.round(performance.now() - started);
+    if (conn.ok) {
+      conn.socket.destroy();
+      return { ok: true, detail: `connected to ${host}:${port} in ${Math.round(conn.connectMs)} ms`, durationMs };
+    }
+    const detail = conn.reason === 'aborted' ? 'aborted' : conn.reason === 'timeout' ? `no connection to ${host}:${port} within ${timeout} ms` : conn.error.message;
+    return { ok: false, detail, durationMs };
   }
 }
 

@@ -16,6 +16,7 @@ export { parsePingOutput, judgePing, pingArgv, createPingProbe, pingProbe, type 
 export { scanSshBanner, createSshProbe, sshProbe, SSH_BANNER_MAX_BYTES, type BannerScan, type SshProbeOptions } from './ssh.js';
 export { createDnsProbe, dnsProbe, systemResolve, type DnsProbeOptions, type ResolveAll } from './dns.js';
 export { createTcpProbe, tcpProbe, type TcpProbeOptions } from './tcp.js';
-export { createHttpProbe, httpProbe, probeUrl, isUpStatus, type HttpProbeOptions } from './http.js';
+export { createHttpProbe, httpProbe, httpExchange, probeUrl, isUpStatus, type HttpExchange, type HttpExchangeOptions, type HttpProbeOptions } from './http.js';
+export { connectTcp, type TcpConnection } from './connect.js';
 export type * from './types.js';
 export { probeInputFromWire, probeResultToWire, type WireProbeRequest } from './wire.js';
