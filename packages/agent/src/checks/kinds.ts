@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { httpCheckKind } from './http.js';
 import type { CheckKind } from './kind.js';
 import { resourcesCheckKind } from './resources.js';
