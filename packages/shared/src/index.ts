@@ -1,4 +1,5 @@
 export * from './clock.js';
+export { TokenBucket } from './token-bucket.js';
 export * from './cloudevent.js';
 export * from './config.js';
 export * from './effective-config.js';

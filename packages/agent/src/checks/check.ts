@@ -1,10 +1,9 @@
-import type { CheckSpec } from '../services/schema.js';
-
-/** One health check of one service (a kind per file, registered in registry.ts). */
+/** One health check of one service (a kind per file, registered in CHECK_KINDS, kinds.ts). */
 export interface HealthCheck {
   /** Unique within its service; used in events and snapshots. */
   readonly name: string;
-  readonly type: CheckSpec['type'];
+  /** The `type` of its kind (a CheckType; kept a string so kinds can refer to this interface). */
+  readonly type: string;
   run(ctx: CheckContext): Promise<CheckResult>;
 }
 

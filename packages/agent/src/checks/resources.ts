@@ -1,8 +1,9 @@
 import { totalmem } from 'node:os';
 import { readProcStat, readProcStatm, readSysconf, readUptimeSeconds, PROC_ROOT, type Sysconf } from '../services/procfs-read.js';
 import { isGone } from '../services/procfs.js';
-import type { ResourcesCheckSpec } from '../services/schema.js';
+import { z } from 'zod';
 import type { CheckContext, CheckResult, HealthCheck } from './check.js';
+import { checkCommon, defineCheckKind } from './kind.js';
 import { computeUsage, type PrevSamples, type ProcSample } from './usage.js';
 
 export interface ResourcesCheckDeps {
@@ -15,6 +16,22 @@ export interface ResourcesCheckDeps {
   /** @default Date.now */
   now?: () => number;
 }
+
+function resourcesCheckSchema(defaultIntervalMs: number) {
+  const percent = z.number().gt(0).max(100_000);
+  return z
+    .object({
+      type: z.literal('resources'),
+      /** CPU of the service's own processes, in % of one core as `top` shows it. @default 90 */
+      cpuPercent: percent.default(90),
+      /** Resident memory of the service's own processes, in % of the host's memory. @default 90 */
+      memoryPercent: percent.default(90),
+      ...checkCommon(defaultIntervalMs),
+    })
+    .strict();
+}
+
+export type ResourcesCheckSpec = z.output<ReturnType<typeof resourcesCheckSchema>>;
 
 /**
  * The runbook's resource_usage check (`top -bn1 | grep {process}`), but over the service's
@@ -69,3 +86,12 @@ export class ResourcesCheck implements HealthCheck {
     return over.length > 0 ? { ok: false, detail: `${over.join(', ')}; ${summary}`, durationMs: durationMs() } : { ok: true, detail: summary, durationMs: durationMs() };
   }
 }
+
+export const resourcesCheckKind = defineCheckKind({
+  type: 'resources',
+  schema: resourcesCheckSchema,
+  defaultName: () => 'resources',
+  create: (name, spec, deps: ResourcesCheckDeps | undefined) => new ResourcesCheck(name, spec, deps),
+  // A start-up CPU spike is normal, not a failed start.
+  servesTraffic: false,
+});

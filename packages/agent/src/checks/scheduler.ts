@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '@vigil/shared';
 import type { Cadence } from '../cadence.js';
-import type { CheckSpec } from '../services/schema.js';
+import type { CheckSpec } from './kinds.js';
 import { runCheck, type CheckContext, type CheckResult, type HealthCheck } from './check.js';
 import { Hysteresis, type CheckState, type HysteresisVerdict } from './hysteresis.js';
 

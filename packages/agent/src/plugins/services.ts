@@ -152,7 +152,8 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
       for (const w of watched.values()) {
         await w.watcher.stop();
         await w.logs.stop();
-        const stop = w.spec.manager === 'process' && w.spec.stopWithAgent;
+        // Any manager kind whose declaration has `stopWithAgent` honours it, not only process.
+        const stop = 'stopWithAgent' in w.spec && w.spec.stopWithAgent === true;
         await (!stop && w.manager.release ? w.manager.release() : w.manager.close());
       }
       watched.clear();

@@ -1,9 +1,10 @@
 import { summariseList, systemClock, type Clock, type TimerHandle } from '@vigil/shared';
 import type { CheckContext, CheckResult, HealthCheck } from '../checks/check.js';
 import type { CheckState, HysteresisVerdict } from '../checks/hysteresis.js';
-import { createCheck, type CheckDeps } from '../checks/registry.js';
+import { checkPorts, createCheck, servesTraffic, type CheckDeps } from '../checks/registry.js';
 import { CheckScheduler, type ScheduledCheck } from '../checks/scheduler.js';
 import type { ServiceManager, ServiceState, ServiceStatus, Unsubscribe } from '../services/manager.js';
+import { ownsProcesses } from '../services/managers.js';
 import type { CheckSpec, ManagerKind, ServiceSpec } from '../services/schema.js';
 import { findPortHolders, portOfAddressInUse, type PortHolder } from '../services/port-holder.js';
 import { RecoveryBudget } from './budget.js';
@@ -28,7 +29,7 @@ export interface ServiceWatcherOptions {
   clock?: Clock;
   /** The grid status polls and checks are scheduled on (see cadence.ts). @default phase 0 on `clock` */
   cadence?: Cadence;
-  /** Builds a check from its declaration. @default createCheck (the CHECKS table) */
+  /** Builds a check from its declaration. @default createCheck (the CHECK_KINDS array) */
   checkFactory?: (spec: CheckSpec) => HealthCheck;
   /** Passed to the default check factory. */
   checkDeps?: CheckDeps;
@@ -172,7 +173,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     this.steps = options.steps ?? RECOVERY_STEPS;
     this.hasErrorPattern = options.hasErrorPattern ?? hasRunbookErrorPattern;
     this.readExtraLogs = options.readExtraLogs;
-    this.startService = options.startService ?? options.manager.kind === 'process';
+    this.startService = options.startService ?? ownsProcesses(options.manager.kind);
     this.onError = options.onError ?? (() => {});
     this.notifier = new Notifier((err) => this.onError(err, 'event subscriber'));
     this.sleeper = new Sleeper(this.clock, this.abort.signal);
@@ -313,7 +314,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
     const snap: ServiceSnapshot = {
       service: this.name,
       phase: state.kind,
-      manager: this.manager.kind,
+      manager: this.manager.kind as ManagerKind,
       state: st?.state ?? 'unknown',
       pids: st ? [...st.pids] : [],
       recoveryEnabled: this.service.recovery.enabled,
@@ -565,7 +566,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
       // the same way, so stop here rather than spend the budget on it. Process services
       // only, whose output is in memory; a systemd unit's journal is read by step 3, whose
       // error patterns name the line.
-      conflict = stopped() || this.manager.kind !== 'process' ? undefined : await this.portConflict(s0);
+      conflict = stopped() || !ownsProcesses(this.manager.kind) ? undefined : await this.portConflict(s0);
       const blocked = conflict?.detail;
       const detail = blocked ? `${verdict.detail}; ${blocked}` : verdict.detail;
       failures.push(`${step.name}: ${detail}`);
@@ -618,17 +619,7 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
   /** The TCP ports the service's checks connect to. */
   private declaredPorts(): number[] {
     const ports = new Set<number>();
-    for (const c of this.checks.checks) {
-      if (c.spec.type === 'tcp') ports.add(c.spec.port);
-      if (c.spec.type === 'http') {
-        try {
-          const u = new URL(c.spec.url);
-          ports.add(Number(u.port || (u.protocol === 'https:' ? 443 : 80)));
-        } catch {
-          // validated at load; nothing to add
-        }
-      }
-    }
+    for (const c of this.checks.checks) for (const port of checkPorts(c.spec)) ports.add(port);
     return [...ports];
   }
 
@@ -711,14 +702,14 @@ export class ServiceWatcher implements EventSource<RecoveryEvent> {
 
   private verifyDeps(): VerifyDeps {
     const probes: Probe[] = this.checks.checks
-      .filter((c) => c.spec.type === 'http' || c.spec.type === 'tcp')
+      .filter((c) => servesTraffic(c.spec))
       .map((c) => ({ check: c.check, failuresBeforeCritical: c.spec.failuresBeforeCritical }));
     return {
       manager: this.manager,
       clock: this.clock,
       sleeper: this.sleeper,
       signal: this.abort.signal,
-      // Resource checks are left out: a start-up CPU spike is normal, not a failed start.
+      // Only checks that show the service serving (CheckKind.servesTraffic) gate a start.
       probes,
       checkContext: this.checkContext,
       pollMs: this.pollMs,

@@ -1,9 +1,10 @@
 export { ServiceCommandError } from './errors.js';
 export { runCommand, type CommandOptions, type CommandOutput, type RunCommand } from './exec.js';
-export { decodeField, parseJournalJson, type JournalEntry, type JournalParse } from './journal.js';
+export { decodeField, parseJournalEntry, parseJournalJson, type JournalEntry, type JournalFields, type JournalParse } from './journal.js';
 export { LineRing, LineSplitter } from './lines.js';
 export type { AdoptOutcome, ExitNotice, LogLine, ServiceManager, ServiceState, ServiceStatus, StopResult, Unsubscribe } from './manager.js';
-export { createManager, MANAGERS, type ManagerDeps } from './managers.js';
+export { createManager, MANAGER_KINDS, MANAGERS, managerKindOf, ownsProcesses, type ManagerDeps } from './managers.js';
+export { defineManagerKind, type ManagerKindDef } from './manager-kind.js';
 export { ProcessManager, type ProcessManagerOptions } from './process.js';
 export { isGone, parseCgroupProcs, parseProcStat, parseProcStatm, parseUptime, type ProcStat, type ProcStatm } from './procfs.js';
 export {

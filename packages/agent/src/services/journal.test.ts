@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../../test-fixtures/helpers.js';
-import { decodeField, parseJournalJson } from './journal.js';
+import { parseJournalLine } from '../logs/journal.js';
+import { decodeField, parseJournalEntry, parseJournalJson } from './journal.js';
 
 describe('journalctl -o json parser', () => {
   it('parseJournalJson - reads messages, times in ms, priorities and pids of a failed start', () => {
@@ -35,5 +36,17 @@ describe('journalctl -o json parser', () => {
     expect(decodeField([104, 105])).toBe('hi');
     expect(decodeField(null)).toBeUndefined();
     expect(decodeField([[104], 'b'])).toBe('h\nb');
+  });
+
+  it('parseJournalEntry - one parse serves the services and the log matcher, on the same captured lines', () => {
+    const lines = fixture('journal-myapp-failed.jsonl').split('\n').filter((l) => l.trim() !== '');
+    const { entries } = parseJournalJson(lines.join('\n'));
+    lines.forEach((line, i) => {
+      const f = parseJournalEntry(line)!;
+      expect(entries[i]).toMatchObject({ at: f.at, message: f.message });
+      expect(parseJournalLine(line)).toEqual({ message: f.message, unit: f.unit ?? null, priority: f.priority ?? null });
+    });
+    expect(parseJournalEntry('{"MESSAGE":"x","PRIORITY":"9","_SYSTEMD_UNIT":"a.service"}')).toEqual({ message: 'x', unit: 'a.service' });
+    expect(parseJournalEntry('[1]')).toBeNull();
   });
 });

@@ -41,35 +41,64 @@ function num(value: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** Every field Vigil reads from one journal entry, decoded; absent when the entry lacks it. */
+export interface JournalFields {
+  /** __REALTIME_TIMESTAMP (µs) as epoch ms. */
+  at?: number;
+  message?: string;
+  /** PRIORITY: 0 (emerg) .. 7 (debug); other values are not priorities. */
+  priority?: number;
+  pid?: number;
+  /** SYSLOG_IDENTIFIER, else _COMM. */
+  identifier?: string;
+  /** _SYSTEMD_UNIT. */
+  unit?: string;
+}
+
+/**
+ * The one parser of a `journalctl -o json` line; the services (parseJournalJson) and the
+ * log matcher (logs/journal.ts) are views of it. Null when the line is not a JSON object.
+ */
+export function parseJournalEntry(line: string): JournalFields | null {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return null;
+  const o = obj as Record<string, unknown>;
+  const out: JournalFields = {};
+  const us = num(o.__REALTIME_TIMESTAMP);
+  if (us !== undefined) out.at = Math.floor(us / 1000);
+  const message = decodeField(o.MESSAGE);
+  if (message !== undefined) out.message = message;
+  const priority = num(o.PRIORITY);
+  if (priority !== undefined && Number.isInteger(priority) && priority >= 0 && priority <= 7) out.priority = priority;
+  const pid = num(o._PID);
+  if (pid !== undefined) out.pid = pid;
+  const identifier = decodeField(o.SYSLOG_IDENTIFIER) ?? decodeField(o._COMM);
+  if (identifier !== undefined) out.identifier = identifier;
+  const unit = decodeField(o._SYSTEMD_UNIT);
+  if (unit !== undefined) out.unit = unit;
+  return out;
+}
+
+/** Entries of a `journalctl -o json` output; a line without a timestamp counts as malformed. */
 export function parseJournalJson(text: string): JournalParse {
   const entries: JournalEntry[] = [];
   let malformed = 0;
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch {
+    const f = parseJournalEntry(line);
+    if (f?.at === undefined) {
       malformed++;
       continue;
     }
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-      malformed++;
-      continue;
-    }
-    const o = obj as Record<string, unknown>;
-    const us = num(o.__REALTIME_TIMESTAMP);
-    if (us === undefined) {
-      malformed++;
-      continue;
-    }
-    const entry: JournalEntry = { at: Math.floor(us / 1000), message: decodeField(o.MESSAGE) ?? '' };
-    const priority = num(o.PRIORITY);
-    if (priority !== undefined) entry.priority = priority;
-    const pid = num(o._PID);
-    if (pid !== undefined) entry.pid = pid;
-    const identifier = decodeField(o.SYSLOG_IDENTIFIER) ?? decodeField(o._COMM);
-    if (identifier !== undefined) entry.identifier = identifier;
+    const entry: JournalEntry = { at: f.at, message: f.message ?? '' };
+    if (f.priority !== undefined) entry.priority = f.priority;
+    if (f.pid !== undefined) entry.pid = f.pid;
+    if (f.identifier !== undefined) entry.identifier = f.identifier;
     entries.push(entry);
   }
   return { entries, malformed };

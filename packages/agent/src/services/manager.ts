@@ -1,5 +1,3 @@
-import type { ManagerKind } from './schema.js';
-
 /**
  * One interface over the ways a service can be run (systemd unit, child process), so the
  * recovery engine runs the same logic for real and under test.
@@ -57,7 +55,8 @@ export type AdoptOutcome =
 export type Unsubscribe = () => void;
 
 export interface ServiceManager {
-  readonly kind: ManagerKind;
+  /** The `manager:` of its kind (a ManagerKind; kept a string so kinds can refer to this interface). */
+  readonly kind: string;
   /** The service's name, for messages. */
   readonly name: string;
   status(): Promise<ServiceStatus>;

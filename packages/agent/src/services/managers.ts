@@ -1,29 +1,29 @@
-import type { Clock } from '@vigil/shared';
 import type { ServiceManager } from './manager.js';
-import { ProcessManager, type ProcessManagerOptions } from './process.js';
+import type { ManagerKindDef } from './manager-kind.js';
+import { MANAGER_KINDS, type ManagerDeps } from './manager-kinds.js';
 import type { ManagerKind, ServiceSpec } from './schema.js';
-import { SystemdManager, type SystemdManagerOptions } from './systemd.js';
 
-/** What a manager factory may be given besides the service's declaration. */
-export interface ManagerDeps {
-  clock?: Clock;
-  systemd?: Omit<SystemdManagerOptions, 'clock'>;
-  process?: Omit<ProcessManagerOptions, 'clock'>;
+export { MANAGER_KINDS, type ManagerDeps };
+
+type AnyManagerKind = ManagerKindDef<string, Record<string, never>, unknown>;
+
+/** The registered kinds by `manager:`. */
+export const MANAGERS: Readonly<Record<ManagerKind, AnyManagerKind>> = Object.fromEntries(MANAGER_KINDS.map((k) => [k.kind, k as unknown as AnyManagerKind])) as Record<ManagerKind, AnyManagerKind>;
+
+/** The registered kind of a declaration's `manager:`. */
+export function managerKindOf(kind: string): AnyManagerKind {
+  const def = (MANAGERS as Partial<Record<string, AnyManagerKind>>)[kind];
+  // The schema admits only registered kinds, so this is a caller passing an unparsed spec.
+  if (!def) throw new Error(`unknown service manager ${JSON.stringify(kind)}`);
+  return def;
 }
 
-type Factory<K extends ManagerKind> = (spec: Extract<ServiceSpec, { manager: K }>, deps: ManagerDeps) => ServiceManager;
-
-/** One line per kind of manager: adding a kind is one file and one line here. */
-export const MANAGERS: { [K in ManagerKind]: Factory<K> } = {
-  systemd: (spec, deps) => new SystemdManager(spec, { ...deps.systemd, ...(deps.clock ? { clock: deps.clock } : {}) }),
-  process: (spec, deps) => new ProcessManager(spec, { ...deps.process, ...(deps.clock ? { clock: deps.clock } : {}) }),
-};
+/** True when the agent itself runs the services of this kind (ManagerKindDef.ownsProcesses); false for an unknown kind. */
+export function ownsProcesses(kind: string): boolean {
+  return (MANAGERS as Partial<Record<string, AnyManagerKind>>)[kind]?.ownsProcesses ?? false;
+}
 
 export function createManager(spec: ServiceSpec, deps: ManagerDeps = {}): ServiceManager {
-  switch (spec.manager) {
-    case 'systemd':
-      return MANAGERS.systemd(spec, deps);
-    case 'process':
-      return MANAGERS.process(spec, deps);
-  }
+  const kind = managerKindOf(spec.manager);
+  return kind.create(spec as never, (deps as Record<string, unknown>)[kind.kind], deps.clock);
 }

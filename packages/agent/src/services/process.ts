@@ -2,6 +2,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { systemClock, type Clock, type TimerHandle } from '@vigil/shared';
+import { z } from 'zod';
 import { ServiceCommandError } from './errors.js';
 import { LineRing, LineSplitter } from './lines.js';
 import type { AdoptOutcome, ExitNotice, LogLine, ServiceManager, ServiceStatus, StopResult, Unsubscribe } from './manager.js';
@@ -10,8 +11,29 @@ import { checkRecord, type ProcessRecordStore } from './process-record.js';
 import { findMarked, instanceMarker, INSTANCE_ENV } from './instance-marker.js';
 import { isGone } from './procfs.js';
 import { listGroupFromLeader, listProcessGroup, PROC_ROOT, readProcStat } from './procfs-read.js';
-import type { ProcessServiceSpec } from './schema.js';
+import { absolutePath } from './fields.js';
+import { defineManagerKind, type ServiceSpecOf } from './manager-kind.js';
 import { pollUntil } from './wait.js';
+
+function processFields() {
+  return {
+    /** argv of the service; the first element is the program, resolved on PATH. No shell. */
+    command: z.array(z.string().min(1)).min(1, 'must name at least the program to run'),
+    /** Working directory. @default the agent's */
+    cwd: absolutePath.optional(),
+    /** Extra environment, added to the agent's own. @default {} */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not an environment variable name'), z.string()).default({}),
+    /**
+     * On a graceful stop of the agent (SIGTERM: `systemctl stop` or `restart`, a package
+     * upgrade): false leaves the service running, and the next agent adopts it with the
+     * same PID and no recovery; true stops it with the agent (a service that must not
+     * outlive its supervisor). A crashed agent never stops it. @default false
+     */
+    stopWithAgent: z.boolean().default(false),
+  };
+}
+
+export type ProcessServiceSpec = ServiceSpecOf<'process', ReturnType<typeof processFields>>;
 
 export interface ProcessManagerOptions {
   /** @default systemClock */
@@ -442,3 +464,10 @@ export class ProcessManager implements ServiceManager {
     }
   }
 }
+
+export const processManagerKind = defineManagerKind({
+  kind: 'process',
+  fields: processFields,
+  create: (spec, deps: Omit<ProcessManagerOptions, 'clock'> | undefined, clock) => new ProcessManager(spec, { ...deps, ...(clock ? { clock } : {}) }),
+  ownsProcesses: true,
+});

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { ConfigError, deepFreeze, describeIssues, durationMs, quoteText } from '@vigil/shared';
+import { count, positiveMs } from '../checks/kind.js';
+import { checkName, checkSchema } from '../checks/registry.js';
+import { absolutePath } from './fields.js';
+import { MANAGER_KINDS, type ServiceSchemas } from './manager-kinds.js';
 
 /*
  * Service declarations: what the agent watches and how it may recover it. Every number
@@ -7,90 +11,12 @@ import { ConfigError, deepFreeze, describeIssues, durationMs, quoteText } from '
  * Durations take a unit (`500ms`, `5s`, `1m`); a bare number other than 0 is refused.
  */
 
-const positiveMs = durationMs.refine((ms) => ms > 0, 'must be longer than 0 ms');
-const count = (min: number) => z.number().int().min(min, `must be an integer of at least ${min}`);
-
 /** Service names travel to the coordinator (max 128) and into file names and logs. */
 const serviceName = z
   .string()
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.@:-]*$/, 'must start with a letter or digit and hold only letters, digits and _ . @ : -');
 
-/**
- * A systemd unit name. It is passed as an argv element, so a leading `-` would be read as
- * an option by systemctl: the pattern forbids it (no shell is involved, but options are).
- */
-const unitName = z
-  .string()
-  .max(256)
-  .regex(/^[A-Za-z0-9_.@:\\][A-Za-z0-9_.@:\\-]*$/, 'is not a systemd unit name (letters, digits and _ . @ : \\ -, not starting with -)');
-
-const absolutePath = z.string().min(1).startsWith('/', 'must be an absolute path');
-
-/** Hysteresis and scheduling shared by all check kinds (Consul's names in brackets). */
-function checkCommon(defaultIntervalMs: number) {
-  return {
-    /** Label used in events; derived from the target when absent. */
-    name: z.string().min(1).max(64).optional(),
-    /** How often the check runs. @default the agent's interval */
-    interval: positiveMs.default(defaultIntervalMs),
-    /** Consecutive failures before the check counts as failed (failures_before_critical). @default 2 */
-    failuresBeforeCritical: count(1).default(2),
-    /** Consecutive passes before a failed check counts as passing again (success_before_passing). @default 2 */
-    successesBeforePassing: count(1).default(2),
-  };
-}
-
-function httpCheck(defaultIntervalMs: number) {
-  return z
-    .object({
-      type: z.literal('http'),
-      url: z.string().refine((u) => {
-        try {
-          const p = new URL(u).protocol;
-          return p === 'http:' || p === 'https:';
-        } catch {
-          return false;
-        }
-      }, 'must be an http:// or https:// URL'),
-      /** Response-time threshold and request timeout (runbook 4: response_time < 5 s). @default 5s */
-      timeout: positiveMs.default(5_000),
-      /** Accepted status codes. @default any 2xx or 3xx (what `curl` reports as success) */
-      expectStatus: z.array(z.number().int().min(100).max(599)).min(1).optional(),
-      /** Accept any TLS certificate, for health endpoints with self-signed certificates. @default false */
-      tlsSkipVerify: z.boolean().default(false),
-      ...checkCommon(defaultIntervalMs),
-    })
-    .strict();
-}
-
-function tcpCheck(defaultIntervalMs: number) {
-  return z
-    .object({
-      type: z.literal('tcp'),
-      /** @default 127.0.0.1 */
-      host: z.string().min(1).max(253).default('127.0.0.1'),
-      port: z.number().int().min(1).max(65_535),
-      /** Connect timeout (runbook 4: port_availability). @default 5s */
-      timeout: positiveMs.default(5_000),
-      ...checkCommon(defaultIntervalMs),
-    })
-    .strict();
-}
-
-function resourcesCheck(defaultIntervalMs: number) {
-  const percent = z.number().gt(0).max(100_000);
-  return z
-    .object({
-      type: z.literal('resources'),
-      /** CPU of the service's own processes, in % of one core as `top` shows it. @default 90 */
-      cpuPercent: percent.default(90),
-      /** Resident memory of the service's own processes, in % of the host's memory. @default 90 */
-      memoryPercent: percent.default(90),
-      ...checkCommon(defaultIntervalMs),
-    })
-    .strict();
-}
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
 /** 1 PiB: more memory than any host has, and far below 2^53, so every size stays exact. */
@@ -149,10 +75,10 @@ const recoverySchema = z
 const recoveryDefaults = () => recoverySchema.parse({});
 
 function common(defaultIntervalMs: number) {
-  const check = z.discriminatedUnion('type', [httpCheck(defaultIntervalMs), tcpCheck(defaultIntervalMs), resourcesCheck(defaultIntervalMs)]);
   return {
     name: serviceName,
-    checks: z.array(check).max(32).default([]),
+    /** One entry per check; the kinds are the CHECK_KINDS array (checks/kinds.ts). */
+    checks: z.array(checkSchema(defaultIntervalMs)).max(32).default([]),
     /** Log files of the service, read by the log pattern matcher. @default [] */
     logs: z.array(absolutePath).max(64).default([]),
     /**
@@ -177,38 +103,17 @@ function common(defaultIntervalMs: number) {
   };
 }
 
-/** Builds the schema of one service; `defaultIntervalMs` is the agent's interval, the default of every check's `interval`. */
+/** The fields every service has, whatever its manager. */
+export type ServiceCommonShape = ReturnType<typeof common>;
+
+/**
+ * Builds the schema of one service, a union over the MANAGER_KINDS array (manager-kinds.ts);
+ * `defaultIntervalMs` is the agent's interval, the default of every check's `interval`.
+ */
 export function serviceSchema(defaultIntervalMs: number) {
-  return z.discriminatedUnion('manager', [
-    z
-      .object({
-        manager: z.literal('systemd'),
-        unit: unitName,
-        /** Also read the unit's journal (`journalctl -u UNIT`). @default true */
-        journal: z.boolean().default(true),
-        ...common(defaultIntervalMs),
-      })
-      .strict(),
-    z
-      .object({
-        manager: z.literal('process'),
-        /** argv of the service; the first element is the program, resolved on PATH. No shell. */
-        command: z.array(z.string().min(1)).min(1, 'must name at least the program to run'),
-        /** Working directory. @default the agent's */
-        cwd: absolutePath.optional(),
-        /** Extra environment, added to the agent's own. @default {} */
-        env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'is not an environment variable name'), z.string()).default({}),
-        /**
-         * On a graceful stop of the agent (SIGTERM: `systemctl stop` or `restart`, a package
-         * upgrade): false leaves the service running, and the next agent adopts it with the
-         * same PID and no recovery; true stops it with the agent (a service that must not
-         * outlive its supervisor). A crashed agent never stops it. @default false
-         */
-        stopWithAgent: z.boolean().default(false),
-        ...common(defaultIntervalMs),
-      })
-      .strict(),
-  ]);
+  const shared = common(defaultIntervalMs);
+  const variants = MANAGER_KINDS.map((k) => z.object({ manager: z.literal(k.kind), ...k.fields(), ...shared }).strict());
+  return z.discriminatedUnion('manager', variants as unknown as ServiceSchemas);
 }
 
 /** Builds the schema of the `services` list: names must be unique. */
@@ -233,13 +138,13 @@ export function servicesSchema(defaultIntervalMs: number) {
 }
 
 export type ServiceSpec = z.output<ReturnType<typeof serviceSchema>>;
-export type SystemdServiceSpec = Extract<ServiceSpec, { manager: 'systemd' }>;
-export type ProcessServiceSpec = Extract<ServiceSpec, { manager: 'process' }>;
+export type { SystemdServiceSpec } from './systemd.js';
+export type { ProcessServiceSpec } from './process.js';
 export type ManagerKind = ServiceSpec['manager'];
-export type CheckSpec = ServiceSpec['checks'][number];
-export type HttpCheckSpec = Extract<CheckSpec, { type: 'http' }>;
-export type TcpCheckSpec = Extract<CheckSpec, { type: 'tcp' }>;
-export type ResourcesCheckSpec = Extract<CheckSpec, { type: 'resources' }>;
+export type { CheckSpec } from '../checks/kinds.js';
+export type { HttpCheckSpec } from '../checks/http.js';
+export type { TcpCheckSpec } from '../checks/tcp.js';
+export type { ResourcesCheckSpec } from '../checks/resources.js';
 export type RecoverySettings = ServiceSpec['recovery'];
 
 /**
@@ -253,15 +158,4 @@ export function parseServices(input: unknown, options: { defaultIntervalMs: numb
   return deepFreeze(result.data);
 }
 
-/** The label a check carries in events and snapshots. */
-export function checkName(spec: CheckSpec): string {
-  if (spec.name) return spec.name;
-  switch (spec.type) {
-    case 'http':
-      return `http ${spec.url}`;
-    case 'tcp':
-      return `tcp ${spec.host}:${spec.port}`;
-    case 'resources':
-      return 'resources';
-  }
-}
+export { checkName };

@@ -1,13 +1,33 @@
 import { readProcText } from '../proc-text.js';
 import { systemClock, type Clock } from '@vigil/shared';
+import { z } from 'zod';
 import { runCommand, type RunCommand } from './exec.js';
 import { parseJournalJson } from './journal.js';
 import type { ExitNotice, LogLine, ServiceManager, ServiceStatus, StopResult, Unsubscribe } from './manager.js';
 import { parseCgroupProcs } from './procfs.js';
 import { anyAlive, identify, PROC_ROOT, signalPid } from './procfs-read.js';
-import type { SystemdServiceSpec } from './schema.js';
+import { defineManagerKind, type ServiceSpecOf } from './manager-kind.js';
 import { parseShowOutput, SHOW_PROPERTIES, toUnitProperties, unitStatus, type UnitProperties } from './systemd-show.js';
 import { pollUntil } from './wait.js';
+
+/**
+ * A systemd unit name. It is passed as an argv element, so a leading `-` would be read as
+ * an option by systemctl: the pattern forbids it (no shell is involved, but options are).
+ */
+const unitName = z
+  .string()
+  .max(256)
+  .regex(/^[A-Za-z0-9_.@:\\][A-Za-z0-9_.@:\\-]*$/, 'is not a systemd unit name (letters, digits and _ . @ : \\ -, not starting with -)');
+
+function systemdFields() {
+  return {
+    unit: unitName,
+    /** Also read the unit's journal (`journalctl -u UNIT`). @default true */
+    journal: z.boolean().default(true),
+  };
+}
+
+export type SystemdServiceSpec = ServiceSpecOf<'systemd', ReturnType<typeof systemdFields>>;
 
 export interface SystemdManagerOptions {
   /** @default systemClock */
@@ -177,3 +197,10 @@ export class SystemdManager implements ServiceManager {
     return pids;
   }
 }
+
+export const systemdManagerKind = defineManagerKind({
+  kind: 'systemd',
+  fields: systemdFields,
+  create: (spec, deps: Omit<SystemdManagerOptions, 'clock'> | undefined, clock) => new SystemdManager(spec, { ...deps, ...(clock ? { clock } : {}) }),
+  ownsProcesses: false,
+});

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { VigilError, type CoordinatorMessageIn, type ValidProbeResult, type ValidRequestResult } from '@vigil/shared';
+import { VigilError, type CoordinatorMessageIn, type ProbeKind, type ValidProbeResult, type ValidRequestResult } from '@vigil/shared';
 
 /** The operator actions an agent with the `service_actions` capability serves. */
 export type ServiceActionKind = 'restart' | 'reset_budget';
 
 /** What the coordinator can ask an agent; the agent decides whether it may. */
-export type ProbeAsk = { kind: 'ping' | 'ssh' | 'dns' | 'tcp' | 'http'; target: string; port?: number; url?: string; timeoutMs?: number };
+export type ProbeAsk = { kind: ProbeKind; target: string; port?: number; url?: string; timeoutMs?: number };
 
 interface Pending<T> {
   resolve: (v: T) => void;

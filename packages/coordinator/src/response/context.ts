@@ -1,4 +1,4 @@
-import type { Logger, ProblemClass, ValidLogFinding } from '@vigil/shared';
+import { classesOfScope, type Logger, type ProblemClass, type ValidLogFinding } from '@vigil/shared';
 import type { Diagnoser, HostDiagnosis } from '../diagnosis/diagnoser.js';
 import type { IncidentManager } from '../incidents/incident-manager.js';
 import type { Incident } from '../incidents/types.js';
@@ -36,15 +36,15 @@ export const DEFAULT_RESPONDER_OPTIONS: ResponderOptions = {
   diagnosisConcurrency: 16,
 };
 
-/** Classes of an incident about a host itself (not one of its services, not the observer). */
-export const HOST_CLASSES: readonly ProblemClass[] = ['network_issue', 'server_hardware_issue', 'agent_failure'];
+/** Classes of an incident about a host itself (not one of its services, not the observer): the `scope` column of PROBLEM_CLASS_TABLE. */
+export const HOST_CLASSES: readonly ProblemClass[] = classesOfScope('host');
 
 export function isHostClass(cls: string): boolean {
   return (HOST_CLASSES as readonly string[]).includes(cls);
 }
 
-/** Classes of an incident about one service. */
-export const SERVICE_CLASSES = ['service_failure', 'partial_failure'] as const satisfies readonly ProblemClass[];
+/** Classes of an incident about one service: the `scope` column of PROBLEM_CLASS_TABLE. */
+export const SERVICE_CLASSES: readonly ProblemClass[] = classesOfScope('service');
 
 export function isServiceClass(cls: string): boolean {
   return (SERVICE_CLASSES as readonly string[]).includes(cls);

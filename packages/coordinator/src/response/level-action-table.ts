@@ -1,4 +1,4 @@
-import type { ProblemClass } from '@vigil/shared';
+import { classesOfScope, type ProblemClass } from '@vigil/shared';
 import type { Level } from '../incidents/types.js';
 import type { SubjectKind } from './subjects.js';
 
@@ -42,7 +42,8 @@ export interface LevelActionRow {
   levels: Readonly<Record<Level, readonly LevelAction[]>>;
 }
 
-const SERVICE_CLASSES = ['service_failure', 'partial_failure'] as const;
+/** The `scope` column of PROBLEM_CLASS_TABLE. */
+const SERVICE_CLASSES = classesOfScope('service');
 
 /** The first row that matches decides. */
 export const LEVEL_ACTION_TABLE: readonly LevelActionRow[] = Object.freeze([

@@ -5,7 +5,7 @@ import type { ProbeContext, ProbeError } from './types.js';
 
 export type TcpConnection =
   | { readonly ok: true; readonly socket: Socket; readonly connectMs: number }
-  | { readonly ok: false; readonly error: ProbeError };
+  | { readonly ok: false; readonly error: ProbeError; /** What ended the attempt: the budget, the caller's abort or a socket error. */ readonly reason: 'timeout' | 'aborted' | 'error' };
 
 /**
  * Opens a TCP connection within `timeoutMs`, or says why not. Never rejects; on failure
@@ -27,11 +27,11 @@ export function connectTcp(host: string, port: number, timeoutMs: number, ctx: P
       resolve(outcome);
     };
     const onConnect = (): void => finish({ ok: true, socket, connectMs: roundMs(ctx.now() - started) });
-    const onError = (err: Error): void => finish({ ok: false, error: probeErrorFrom(err) });
-    const onAbort = (): void => finish({ ok: false, error: { code: 'timeout', message: `no connection to ${host}:${port}: probe aborted` } });
+    const onError = (err: Error): void => finish({ ok: false, error: probeErrorFrom(err), reason: 'error' });
+    const onAbort = (): void => finish({ ok: false, error: { code: 'timeout', message: `no connection to ${host}:${port}: probe aborted` }, reason: 'aborted' });
 
     const timer = ctx.clock.setTimeout(
-      () => finish({ ok: false, error: { code: 'timeout', message: `no connection to ${host}:${port} within ${timeoutMs} ms` } }),
+      () => finish({ ok: false, error: { code: 'timeout', message: `no connection to ${host}:${port} within ${timeoutMs} ms` }, reason: 'timeout' }),
       timeoutMs,
     );
     socket.once('connect', onConnect);

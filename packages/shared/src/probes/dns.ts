@@ -3,6 +3,13 @@ import { isIP } from 'node:net';
 import { probeErrorFrom } from './net-errors.js';
 import { isNeverResolvable } from './target.js';
 import type { DnsDetail, Probe, ProbeContext, ProbeError, ProbeOutcome, ProbeRequest } from './types.js';
+import { capText, RESULT_CAPS } from './text-cap.js';
+
+declare module './types.js' {
+  interface ProbeDetails {
+    dns: DnsDetail;
+  }
+}
 
 /** Resolves a name to every address it has. */
 export type ResolveAll = (name: string) => Promise<readonly string[]>;
@@ -54,6 +61,8 @@ export function createDnsProbe(options: DnsProbeOptions = {}): Probe<'dns'> {
   const resolve = options.resolve ?? systemResolve;
   return {
     kind: 'dns',
+    capDetail: (d) => ({ ...d, addresses: d.addresses.slice(0, RESULT_CAPS.addresses).map((a) => capText(a, RESULT_CAPS.address)) }),
+    toWire: (d) => ({ addresses: [...d.addresses], ...(d.skipped ? { refused: 'skipped' } : {}) }),
     defaultTimeoutMs: options.defaultTimeoutMs ?? 5000,
     minTimeoutMs: 100,
     async run(request: ProbeRequest, ctx: ProbeContext): Promise<ProbeOutcome<DnsDetail>> {

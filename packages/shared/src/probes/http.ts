@@ -4,6 +4,13 @@ import { probeErrorFrom } from './net-errors.js';
 import { isNeverResolvable, urlHost } from './target.js';
 import { roundMs } from './timing.js';
 import type { HttpDetail, Probe, ProbeContext, ProbeError, ProbeOutcome, ProbeRequest } from './types.js';
+import { capText, RESULT_CAPS } from './text-cap.js';
+
+declare module './types.js' {
+  interface ProbeDetails {
+    http: HttpDetail;
+  }
+}
 
 /** The URL a request asks for: its own, or the target's root over plain HTTP. */
 export function probeUrl(request: ProbeRequest): string {
@@ -26,7 +33,8 @@ export interface HttpProbeOptions {
   userAgent?: string;
 }
 
-interface Exchange {
+/** One GET as the http probe and the agent's http health check make it. */
+export interface HttpExchange {
   status: number | null;
   statusText: string;
   headersMs: number | null;
@@ -34,30 +42,47 @@ interface Exchange {
   bodyBytes: number;
   bodyTruncated: boolean;
   error?: ProbeError;
+  /** Where it failed: the budget ran out, the caller aborted, the request or the response broke. */
+  failure?: 'timeout' | 'aborted' | 'request' | 'response';
 }
 
-function exchange(url: URL, o: Required<HttpProbeOptions>, ctx: ProbeContext): Promise<Exchange> {
+export interface HttpExchangeOptions {
+  /** Body bytes read before hanging up; the time to read them counts as response time. */
+  maxBodyBytes: number;
+  userAgent: string;
+  /** Accept any TLS certificate (a health endpoint with a self-signed one). @default false */
+  tlsSkipVerify?: boolean;
+}
+
+/**
+ * GETs `url` on a fresh connection within `ctx.timeoutMs`, reading at most `maxBodyBytes`
+ * of the body. Never rejects: a failure is in `error` and `failure`.
+ */
+export function httpExchange(url: URL, o: HttpExchangeOptions, ctx: ProbeContext): Promise<HttpExchange> {
   return new Promise((resolve) => {
     const started = ctx.now();
-    const x: Exchange = { status: null, statusText: '', headersMs: null, responseMs: null, bodyBytes: 0, bodyTruncated: false };
+    const x: HttpExchange = { status: null, statusText: '', headersMs: null, responseMs: null, bodyBytes: 0, bodyTruncated: false };
     let req: ClientRequest | undefined;
     let res: IncomingMessage | undefined;
     let done = false;
 
-    const finish = (error?: ProbeError): void => {
+    const finish = (error?: ProbeError, failure?: HttpExchange['failure']): void => {
       if (done) return;
       done = true;
       ctx.clock.clearTimeout(timer);
       ctx.signal.removeEventListener('abort', onAbort);
-      if (error) x.error = error;
+      if (error) {
+        x.error = error;
+        if (failure) x.failure = failure;
+      }
       else x.responseMs = roundMs(ctx.now() - started);
       res?.destroy();
       req?.destroy();
       resolve(x);
     };
-    const onAbort = (): void => finish({ code: 'timeout', message: `no complete response from ${url.host}: probe aborted` });
+    const onAbort = (): void => finish({ code: 'timeout', message: `no complete response from ${url.host}: probe aborted` }, 'aborted');
     const timer = ctx.clock.setTimeout(
-      () => finish({ code: 'timeout', message: `no complete response from ${url.host} within ${ctx.timeoutMs} ms` }),
+      () => finish({ code: 'timeout', message: `no complete response from ${url.host} within ${ctx.timeoutMs} ms` }, 'timeout'),
       ctx.timeoutMs,
     );
     if (ctx.signal.aborted) return onAbort();
@@ -68,9 +93,10 @@ function exchange(url: URL, o: Required<HttpProbeOptions>, ctx: ProbeContext): P
       method: 'GET',
       // A fresh connection each time: a pooled one would hide a server that stopped accepting.
       agent: false,
+      rejectUnauthorized: !o.tlsSkipVerify,
       headers: { 'user-agent': o.userAgent, accept: '*/*', connection: 'close' },
     });
-    req.on('error', (err) => finish(probeErrorFrom(err)));
+    req.on('error', (err) => finish(probeErrorFrom(err), 'request'));
     req.on('response', (response) => {
       res = response;
       x.status = response.statusCode ?? null;
@@ -85,7 +111,7 @@ function exchange(url: URL, o: Required<HttpProbeOptions>, ctx: ProbeContext): P
         }
       });
       response.on('end', () => finish());
-      response.on('error', (err) => finish(probeErrorFrom(err)));
+      response.on('error', (err) => finish(probeErrorFrom(err), 'response'));
     });
     req.end();
   });
@@ -100,13 +126,16 @@ export function createHttpProbe(options: HttpProbeOptions = {}): Probe<'http'> {
   };
   return {
     kind: 'http',
+    takesUrl: true,
+    capDetail: (d) => ({ ...d, url: capText(d.url, RESULT_CAPS.url) }),
+    toWire: (d) => ({ statusCode: d.status ?? 0 }),
     defaultTimeoutMs: o.defaultTimeoutMs,
     minTimeoutMs: 100,
     async run(request: ProbeRequest, ctx: ProbeContext): Promise<ProbeOutcome<HttpDetail>> {
       const href = probeUrl(request);
       const url = new URL(href);
       const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-      const detailOf = (x?: Exchange): HttpDetail => ({
+      const detailOf = (x?: HttpExchange): HttpDetail => ({
         kind: 'http',
         url: href,
         status: x?.status ?? null,
@@ -118,7 +147,7 @@ export function createHttpProbe(options: HttpProbeOptions = {}): Probe<'http'> {
       if (isNeverResolvable(host)) {
         return { ok: false, detail: detailOf(), error: { code: 'not_found', message: `${host} is a reserved name that never resolves` } };
       }
-      const x = await exchange(url, o, ctx);
+      const x = await httpExchange(url, o, ctx);
       if (x.error) return { ok: false, detail: detailOf(x), error: x.error };
       if (x.status === null || !isUpStatus(x.status)) {
         return { ok: false, detail: detailOf(x), error: { code: 'http_status', message: `HTTP ${x.status ?? '?'} ${x.statusText}`.trim() } };

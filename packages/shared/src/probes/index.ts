@@ -1,22 +1,7 @@
-import { dnsProbe } from './dns.js';
-import { httpProbe } from './http.js';
-import { pingProbe } from './ping.js';
 import { ProbeRunner, type ProbeRunnerOptions } from './runner.js';
-import { sshProbe } from './ssh.js';
-import { tcpProbe } from './tcp.js';
-import type { ProbeTable } from './types.js';
+import { PROBES } from './table.js';
 
-/**
- * Every probe kind the agent runs for the coordinator, with the runbook's settings.
- * Adding a kind is one file and one line here (and its name in PROBE_KINDS).
- */
-export const PROBES: ProbeTable = {
-  ping: pingProbe,
-  ssh: sshProbe,
-  dns: dnsProbe,
-  tcp: tcpProbe,
-  http: httpProbe,
-};
+export { PROBES, PROBE_KINDS } from './table.js';
 
 /** A runner over the built-in probes. */
 export function createProbeRunner(options: ProbeRunnerOptions = {}): ProbeRunner {
@@ -31,7 +16,7 @@ export { parsePingOutput, judgePing, pingArgv, createPingProbe, pingProbe, type 
 export { scanSshBanner, createSshProbe, sshProbe, SSH_BANNER_MAX_BYTES, type BannerScan, type SshProbeOptions } from './ssh.js';
 export { createDnsProbe, dnsProbe, systemResolve, type DnsProbeOptions, type ResolveAll } from './dns.js';
 export { createTcpProbe, tcpProbe, type TcpProbeOptions } from './tcp.js';
-export { createHttpProbe, httpProbe, probeUrl, isUpStatus, type HttpProbeOptions } from './http.js';
-export { PROBE_KINDS } from './types.js';
+export { createHttpProbe, httpProbe, httpExchange, probeUrl, isUpStatus, type HttpExchange, type HttpExchangeOptions, type HttpProbeOptions } from './http.js';
+export { connectTcp, type TcpConnection } from './connect.js';
 export type * from './types.js';
 export { probeInputFromWire, probeResultToWire, type WireProbeRequest } from './wire.js';

@@ -2,6 +2,12 @@ import { execFile } from 'node:child_process';
 import { isNeverResolvable } from './target.js';
 import type { PingCounts, PingDetail, Probe, ProbeContext, ProbeError, ProbeOutcome, ProbeRequest } from './types.js';
 
+declare module './types.js' {
+  interface ProbeDetails {
+    ping: PingDetail;
+  }
+}
+
 /** What ping's closing statistics say. */
 export interface PingSummary extends PingCounts {
   readonly corrupted?: number;
@@ -174,6 +180,7 @@ export function createPingProbe(options: PingProbeOptions = {}): Probe<'ping'> {
   };
   return {
     kind: 'ping',
+    toWire: (d) => ({ transmitted: d.transmitted, received: d.received, lossPercent: d.lossPercent, rttAvgMs: d.rttAvgMs ?? 0 }),
     defaultTimeoutMs: o.defaultTimeoutMs,
     // ping's deadline is counted in whole seconds.
     minTimeoutMs: 1000,

@@ -1,7 +1,8 @@
 import { describeIssues } from '../validation.js';
 import { z } from 'zod';
 import { targetProblem } from './target.js';
-import { PROBE_KINDS, type ProbeRequest } from './types.js';
+import { PROBE_KINDS, PROBES } from './table.js';
+import type { Probe, ProbeRequest } from './types.js';
 
 /** Longest budget a request may ask for; a probe that needs more is not a liveness probe. */
 export const MAX_PROBE_TIMEOUT_MS = 60_000;
@@ -51,11 +52,13 @@ export const probeRequestSchema = z
     timeoutMs: z.number().int().min(MIN_PROBE_TIMEOUT_MS).max(MAX_PROBE_TIMEOUT_MS).optional(),
   })
   .superRefine((r, ctx) => {
-    if (r.url !== undefined && r.kind !== 'http') {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: `only http probes take a url, not ${r.kind}` });
+    const probe: Pick<Probe, 'takesUrl' | 'needsPort'> = PROBES[r.kind];
+    if (r.url !== undefined && !probe.takesUrl) {
+      const takers = PROBE_KINDS.filter((k) => PROBES[k].takesUrl).join('/');
+      ctx.addIssue({ code: 'custom', path: ['url'], message: `only ${takers} probes take a url, not ${r.kind}` });
     }
-    if (r.kind === 'tcp' && r.port === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['port'], message: 'required for tcp probes' });
+    if (probe.needsPort && r.port === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['port'], message: `required for ${r.kind} probes` });
     }
   });
 

@@ -4,6 +4,13 @@ import { probeErrorFrom } from './net-errors.js';
 import { isNeverResolvable } from './target.js';
 import { roundMs } from './timing.js';
 import type { Probe, ProbeContext, ProbeError, ProbeOutcome, ProbeRequest, SshDetail } from './types.js';
+import { capText, RESULT_CAPS } from './text-cap.js';
+
+declare module './types.js' {
+  interface ProbeDetails {
+    ssh: SshDetail;
+  }
+}
 
 /** RFC 4253 section 4.2: the identification line, CR LF included, is at most 255 bytes. */
 export const SSH_BANNER_MAX_BYTES = 255;
@@ -110,6 +117,8 @@ export function createSshProbe(options: SshProbeOptions = {}): Probe<'ssh'> {
   const defaultPort = options.defaultPort ?? 22;
   return {
     kind: 'ssh',
+    capDetail: (d) => ({ ...d, banner: d.banner === null ? null : capText(d.banner, RESULT_CAPS.banner) }),
+    toWire: (d) => ({ banner: d.banner ?? '' }),
     defaultTimeoutMs: options.defaultTimeoutMs ?? 10_000,
     minTimeoutMs: 100,
     async run(request: ProbeRequest, ctx: ProbeContext): Promise<ProbeOutcome<SshDetail>> {

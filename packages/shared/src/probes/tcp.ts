@@ -2,6 +2,12 @@ import { connectTcp } from './connect.js';
 import { isNeverResolvable } from './target.js';
 import type { Probe, ProbeContext, ProbeOutcome, ProbeRequest, TcpDetail } from './types.js';
 
+declare module './types.js' {
+  interface ProbeDetails {
+    tcp: TcpDetail;
+  }
+}
+
 export interface TcpProbeOptions {
   /** Budget when the request names none; the runbook's `nc -zv` has no timeout of its own. @default 5000 */
   defaultTimeoutMs?: number;
@@ -11,6 +17,7 @@ export interface TcpProbeOptions {
 export function createTcpProbe(options: TcpProbeOptions = {}): Probe<'tcp'> {
   return {
     kind: 'tcp',
+    needsPort: true,
     defaultTimeoutMs: options.defaultTimeoutMs ?? 5000,
     minTimeoutMs: 100,
     async run(request: ProbeRequest, ctx: ProbeContext): Promise<ProbeOutcome<TcpDetail>> {

@@ -1,34 +1,23 @@
 import type { Clock } from '../clock.js';
+import { TokenBucket } from '../token-bucket.js';
 
-/**
- * A token bucket on an injected clock: `ratePerSecond` tokens arrive evenly and at most
- * `burst` are kept. Refilled lazily on each call, so an idle bucket costs nothing.
- */
+/** The probe runner's rate limit: the shared token bucket, one token per probe, `burst` kept. */
 export class ProbeRateLimiter {
-  private tokens: number;
-  private last: number;
+  private readonly bucket: TokenBucket;
 
   constructor(
     readonly ratePerSecond: number,
     readonly burst: number,
-    private readonly clock: Clock,
+    clock: Clock,
   ) {
     if (!(ratePerSecond > 0) || !(burst >= 1)) {
       throw new RangeError(`a rate limit needs a positive rate and a burst of at least 1 (got ${ratePerSecond}/s, ${burst})`);
     }
-    this.tokens = burst;
-    this.last = clock.now();
+    this.bucket = new TokenBucket(ratePerSecond, burst, clock);
   }
 
   /** Takes one token if there is one. */
   tryTake(): boolean {
-    const now = this.clock.now();
-    if (now > this.last) {
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.ratePerSecond) / 1000);
-      this.last = now;
-    }
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+    return this.bucket.tryTake(1);
   }
 }

@@ -1,8 +1,16 @@
 import type { Clock } from '../clock.js';
 
+/**
+ * The detail each probe kind reports, by kind. Each probe's file adds its own entry
+ * (`declare module './types.js' { interface ProbeDetails { ping: PingDetail } }`), so the
+ * kinds, `ProbeKind` and `ProbeDetail` are listed nowhere else; the PROBES table
+ * (table.ts) must then hold one probe per kind.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ProbeDetails {}
+
 /** The only things a probe can do. There is deliberately no way to run a command. */
-export const PROBE_KINDS = ['ping', 'ssh', 'dns', 'tcp', 'http'] as const;
-export type ProbeKind = (typeof PROBE_KINDS)[number];
+export type ProbeKind = keyof ProbeDetails;
 
 /** A request after validation: every field is checked and the object is frozen. */
 export interface ProbeRequest {
@@ -109,7 +117,7 @@ export interface HttpDetail {
   readonly bodyTruncated: boolean;
 }
 
-export type ProbeDetail = PingDetail | SshDetail | DnsDetail | TcpDetail | HttpDetail;
+export type ProbeDetail = ProbeDetails[ProbeKind];
 
 /**
  * What the runner answers for every request, valid or not. `kind` and `target` echo the
@@ -148,9 +156,30 @@ export interface ProbeContext {
   readonly now: () => number;
 }
 
-/** One probe kind. Adding a kind is one file exporting this and one line in the table. */
+/** The fields of the contract's ProbeResult message that carry a probe's detail. */
+export interface ProbeWireDetail {
+  transmitted: number;
+  received: number;
+  lossPercent: number;
+  rttAvgMs: number;
+  banner: string;
+  addresses: string[];
+  statusCode: number;
+  /** `skipped` when the probe had nothing to do (refusals are set by the runner's error). */
+  refused: string;
+}
+
+/** One probe kind. Adding a kind is one file exporting this and one line in PROBES (table.ts). */
 export interface Probe<K extends ProbeKind = ProbeKind> {
   readonly kind: K;
+  /** The request must name a port (tcp). @default false */
+  readonly needsPort?: boolean;
+  /** The request may carry a url (http). @default false */
+  readonly takesUrl?: boolean;
+  /** Caps what the detail carries from a possibly hostile host. @default the detail as is */
+  capDetail?(detail: Extract<ProbeDetail, { kind: K }>): Extract<ProbeDetail, { kind: K }>;
+  /** The detail's fields in the contract's ProbeResult message; the rest stay zero/empty. @default none */
+  toWire?(detail: Extract<ProbeDetail, { kind: K }>): Partial<ProbeWireDetail>;
   /** Budget when the request names none. */
   readonly defaultTimeoutMs: number;
   /** Smallest budget that makes sense for the kind (ping's deadline is whole seconds). */

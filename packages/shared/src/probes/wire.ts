@@ -1,5 +1,6 @@
 import type { ValidProbeResult } from '../schemas/messages.js';
-import type { ProbeResult } from './types.js';
+import { PROBES } from './table.js';
+import type { Probe, ProbeResult, ProbeWireDetail } from './types.js';
 
 /** A ProbeRequest as decoded from the wire, where proto3 sends 0 and "" for "not set". */
 export interface WireProbeRequest {
@@ -25,10 +26,15 @@ export function probeInputFromWire(r: WireProbeRequest): Record<string, unknown>
 
 const REFUSALS = new Set(['busy', 'rate_limited', 'stopped', 'invalid_request']);
 
-/** Flattens a runner result into the contract's ProbeResult message. */
+const NO_DETAIL: ProbeWireDetail = { transmitted: 0, received: 0, lossPercent: 0, rttAvgMs: 0, banner: '', addresses: [], statusCode: 0, refused: '' };
+
+/** Flattens a runner result into the contract's ProbeResult message; each kind fills its own fields (Probe.toWire). */
 export function probeResultToWire(r: ProbeResult): ValidProbeResult {
   const d = r.detail;
-  const refused = r.error && REFUSALS.has(r.error.code) ? r.error.code : d?.kind === 'dns' && d.skipped ? 'skipped' : '';
+  const probe = d ? (PROBES[d.kind] as Probe | undefined) : undefined;
+  const fields: ProbeWireDetail = { ...NO_DETAIL, ...(d && probe?.toWire ? probe.toWire(d as never) : {}) };
+  // A refusal of the runner is the answer, whatever the detail says.
+  const refused = r.error && REFUSALS.has(r.error.code) ? r.error.code : fields.refused;
   return {
     requestId: r.id,
     kind: r.kind,
@@ -36,13 +42,13 @@ export function probeResultToWire(r: ProbeResult): ValidProbeResult {
     ok: r.ok,
     durationMs: r.durationMs,
     error: r.error ? `${r.error.code}: ${r.error.message}` : '',
-    transmitted: d?.kind === 'ping' ? d.transmitted : 0,
-    received: d?.kind === 'ping' ? d.received : 0,
-    lossPercent: d?.kind === 'ping' ? d.lossPercent : 0,
-    rttAvgMs: d?.kind === 'ping' ? (d.rttAvgMs ?? 0) : 0,
-    banner: d?.kind === 'ssh' ? (d.banner ?? '') : '',
-    addresses: d?.kind === 'dns' ? [...d.addresses] : [],
-    statusCode: d?.kind === 'http' ? (d.status ?? 0) : 0,
+    transmitted: fields.transmitted,
+    received: fields.received,
+    lossPercent: fields.lossPercent,
+    rttAvgMs: fields.rttAvgMs,
+    banner: fields.banner,
+    addresses: fields.addresses,
+    statusCode: fields.statusCode,
     refused,
   };
 }

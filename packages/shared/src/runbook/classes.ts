@@ -16,7 +16,14 @@ export const problemClassSchema = z.object({
   escalationMs: z.number().int().positive(),
   /** Where this entry comes from: the runbook itself, or Vigil's reading of it. */
   origin: z.enum(['runbook', 'vigil']),
+  /**
+   * What an incident of this class is about: the host itself (its network, hardware or
+   * agent), one of its services, or the coordinator's own view (the observer).
+   */
+  scope: z.enum(['host', 'service', 'observer']),
 });
+
+export type ProblemScope = ProblemClassInfo['scope'];
 
 export type ProblemClassInfo = z.output<typeof problemClassSchema>;
 
@@ -29,6 +36,7 @@ export const PROBLEM_CLASS_TABLE: Readonly<Record<ProblemClass, ProblemClassInfo
     immediateActions: ['Check cable connections', 'Check switch/router status', 'Check DNS server response', 'Review firewall rules'],
     escalationMs: 5 * MIN,
     origin: 'runbook',
+    scope: 'host',
   },
   server_hardware_issue: {
     indicators: ['ssh_failure', 'ping_success'],
@@ -36,6 +44,7 @@ export const PROBLEM_CLASS_TABLE: Readonly<Record<ProblemClass, ProblemClassInfo
     immediateActions: ['Try the server console', 'Check power status', 'Check hardware error logs', 'Consider a reboot'],
     escalationMs: 10 * MIN,
     origin: 'runbook',
+    scope: 'host',
   },
   service_failure: {
     indicators: ['ssh_success', 'service_inactive'],
@@ -43,6 +52,7 @@ export const PROBLEM_CLASS_TABLE: Readonly<Record<ProblemClass, ProblemClassInfo
     immediateActions: ['Check service logs', 'Check process state', 'Check resource usage', 'Restart the service'],
     escalationMs: 3 * MIN,
     origin: 'runbook',
+    scope: 'service',
   },
   partial_failure: {
     indicators: ['service_running', 'high_error_rate'],
@@ -50,6 +60,7 @@ export const PROBLEM_CLASS_TABLE: Readonly<Record<ProblemClass, ProblemClassInfo
     immediateActions: ['Analyse application logs now', 'Check recent deployments and config changes', 'Check dependencies (database, cache, upstreams)', 'Prepare to switch to standby'],
     escalationMs: 3 * MIN,
     origin: 'vigil',
+    scope: 'service',
   },
   agent_failure: {
     indicators: ['ping_success', 'ssh_success', 'agent_disconnected'],
@@ -57,6 +68,7 @@ export const PROBLEM_CLASS_TABLE: Readonly<Record<ProblemClass, ProblemClassInfo
     immediateActions: ['Check the vigil-agent process and its logs on the host', 'Restart vigil-agent', 'Check the agent certificate and the path to the coordinator'],
     escalationMs: 10 * MIN,
     origin: 'vigil',
+    scope: 'host',
   },
   observer_partition: {
     indicators: ['many_hosts_silent_at_once'],
@@ -64,5 +76,11 @@ export const PROBLEM_CLASS_TABLE: Readonly<Record<ProblemClass, ProblemClassInfo
     immediateActions: ['Check the coordinator host’s network interfaces and routes', 'Check the switch/uplink of the coordinator', 'Do not act on individual hosts until the coordinator’s view is restored'],
     escalationMs: 5 * MIN,
     origin: 'vigil',
+    scope: 'observer',
   },
 });
+
+/** The classes whose incidents are about `scope`, in PROBLEM_CLASSES order. */
+export function classesOfScope(scope: ProblemScope): readonly ProblemClass[] {
+  return PROBLEM_CLASSES.filter((c) => PROBLEM_CLASS_TABLE[c].scope === scope);
+}
