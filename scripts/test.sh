@@ -8,7 +8,7 @@ pnpm run gen >/dev/null
 git diff --exit-code --stat -- packages/shared/src/generated || { echo "generated gRPC types are stale: run 'pnpm run gen' and commit" >&2; exit 1; }
 # Test files are type-checked too (the build leaves them out).
 pnpm exec tsc -p test/tsconfig.json
-for p in agent coordinator shared notify cli console; do pnpm exec tsc -p "packages/$p/tsconfig.test.json"; done
+for p in agent coordinator shared notify cli console testkit; do pnpm exec tsc -p "packages/$p/tsconfig.test.json"; done
 # No locked dependency with a published advisory (docs/dependencies.md).
 node scripts/audit.mjs
 # Prometheus alert rules parse and pass their unit tests (docs/metrics.md).
