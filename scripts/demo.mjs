@@ -13,18 +13,16 @@
 // Needs the workspace built (pnpm exec tsc -b) and nats-server installed. Everything it
 // starts listens on 127.0.0.1 only and is stopped by PID when it ends; its temp dirs are
 // removed.
-import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { connect } from 'nats';
+import { Coordinator, NatsServer, freePort, liveChildren, removeTempDirs, spawnChild, tempDir as kitTempDir, waitFor as kitWaitFor } from '@vigil/testkit';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const COORDINATOR_BIN = join(ROOT, 'packages/coordinator/bin/vigil-coordinator.js');
 const AGENT_BIN = join(ROOT, 'packages/agent/bin/vigil-agent');
 const NOTIFY_BIN = join(ROOT, 'packages/notify/bin/vigil-notify.js');
 /** The receiver vigil-notify pages in the demo (its name in the notify config and the receipts). */
@@ -93,115 +91,22 @@ function printFleet(hosts) {
 
 // ---------------------------------------------------------------- processes
 
-const children = new Set();
-const tempDirs = [];
 let natsUrl;
 
-function tempDir(name) {
-  const dir = mkdtempSync(join(tmpdir(), `vigil-demo-${name}-`));
-  tempDirs.push(dir);
-  return dir;
-}
+/** Temp dirs of the demo, removed when it ends. */
+const tempDir = (name) => kitTempDir(`demo-${name}`);
 
-/** Starts a child and keeps the tail of its stderr for error messages. */
-function start(name, command, args) {
-  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  const entry = { name, child, pid: child.pid, tail: '', exited: false, exit: undefined };
-  entry.done = new Promise((resolve) => {
-    child.once('exit', (code, signal) => {
-      entry.exited = true;
-      entry.exit = { code, signal };
-      children.delete(entry);
-      resolve(entry.exit);
-    });
-    child.once('error', (err) => {
-      entry.tail += `\n${err.message}`;
-      entry.exited = true;
-      children.delete(entry);
-      resolve({ code: null, signal: null });
-    });
-  });
-  child.stderr.on('data', (chunk) => {
-    entry.tail = (entry.tail + chunk.toString()).slice(-4000);
-  });
-  children.add(entry);
-  return entry;
-}
+/** The demo's waits: the kit's waitFor with the demo's defaults (10 s, every 50 ms). */
+const waitFor = (what, fn, timeoutMs = 10_000, intervalMs = 50) => kitWaitFor(fn, { what, timeoutMs, intervalMs });
 
-function signal(entry, sig) {
-  if (entry.exited) return;
-  try {
-    process.kill(entry.pid, sig);
-  } catch (err) {
-    if (err.code !== 'ESRCH') throw err;
-  }
-}
-
-async function stopEntry(entry, graceMs = 3000) {
-  if (entry.exited) return;
-  signal(entry, 'SIGTERM');
-  const timer = setTimeout(() => signal(entry, 'SIGKILL'), graceMs);
-  await entry.done;
-  clearTimeout(timer);
-}
-
-async function waitFor(what, fn, timeoutMs = 10_000, intervalMs = 50) {
-  const deadline = performance.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-function natsServerBinary() {
-  const candidates = [process.env.NATS_SERVER_BIN, '/usr/sbin/nats-server', '/usr/local/bin/nats-server', ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'nats-server'))];
-  for (const c of candidates) {
-    if (!c) continue;
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      // next
-    }
-  }
-  throw new Error('nats-server not found: apt-get install -y nats-server (or set NATS_SERVER_BIN)');
-}
-
-async function startNats() {
-  const dir = tempDir('nats');
-  const portsDir = join(dir, 'ports');
-  mkdirSync(portsDir);
-  const entry = start('nats-server', natsServerBinary(), ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', join(dir, 'store'), '--ports_file_dir', portsDir]);
-  const url = await waitFor('nats-server to start', () => {
-    if (entry.exited) throw new Error(`nats-server exited: ${entry.tail}`);
-    const file = readdirSync(portsDir).find((f) => f.endsWith('.ports'));
-    return file && JSON.parse(readFileSync(join(portsDir, file), 'utf8')).nats?.[0];
-  });
-  return { entry, url };
-}
+/** The child's stderr tail, for error messages. */
+const tail = (child) => child.stderr.text().slice(-4000);
 
 async function startCoordinator(url) {
   const dataDir = tempDir('coordinator');
   const configFile = join(dataDir, 'coordinator.yaml');
   writeFileSync(configFile, `escalation: ${JSON.stringify(DEMO_ESCALATION)}\nsettleWindow: 5s\n`);
-  const entry = start('vigil-coordinator', process.execPath, [
-    COORDINATOR_BIN, '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0', '--nats', url, '--data-dir', dataDir, '--log-level', 'warn', '--config', configFile,
-  ]);
-  const portsFile = join(dataDir, 'ports.json');
-  const ports = await waitFor('the coordinator to write ports.json', () => {
-    if (entry.exited) throw new Error(`vigil-coordinator exited: ${entry.tail}`);
-    if (!existsSync(portsFile)) return undefined;
-    const p = JSON.parse(readFileSync(portsFile, 'utf8'));
-    return p.grpc && p.http ? p : undefined;
-  }, 15_000);
-  return { entry, baseUrl: `http://127.0.0.1:${ports.http}`, grpcTarget: `127.0.0.1:${ports.grpc}` };
+  return Coordinator.start({ nats: url, dataDir, logLevel: 'warn', extraArgs: ['--config', configFile] });
 }
 
 /**
@@ -284,21 +189,21 @@ async function startNotify(url, pagerUrl) {
       '',
     ].join('\n'),
   );
-  const entry = start('vigil-notify', process.execPath, [NOTIFY_BIN, '--config', configFile]);
+  const child = spawnChild({ name: 'vigil-notify', command: process.execPath, args: [NOTIFY_BIN, '--config', configFile] });
   await waitFor('vigil-notify to answer /healthz', async () => {
-    if (entry.exited) throw new Error(`vigil-notify exited: ${entry.tail}`);
+    if (!child.running) throw new Error(`vigil-notify exited: ${tail(child)}`);
     return (await fetch(`http://127.0.0.1:${listenPort}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
   }, 15_000);
-  return { entry, configFile };
+  return { child, configFile };
 }
 
 /** `sshPort`: where this host's SSH answers (the agent's --ssh-port, sent in Hello); unset: the coordinator's default. */
 function startAgent(hostId, grpcTarget, configFile, sshPort) {
-  return start(`vigil-agent ${hostId}`, AGENT_BIN, [
+  return spawnChild({ name: `vigil-agent ${hostId}`, command: AGENT_BIN, args: [
     '--coordinator', grpcTarget, '--host-id', hostId, '--interval', opts.interval, '--data-dir', tempDir(`agent-${hostId}`), '--log-level', 'warn',
     ...(configFile ? ['--config', configFile] : []),
     ...(sshPort === undefined ? [] : ['--ssh-port', String(sshPort)]),
-  ]);
+  ] });
 }
 
 /**
@@ -329,17 +234,6 @@ function writeBrokenServiceConfig() {
     ].join('\n'),
   );
   return file;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -398,17 +292,17 @@ let pager;
 async function shutdown(code) {
   if (shuttingDown) return;
   shuttingDown = true;
-  const agents = [...children].filter((c) => c.name.startsWith('vigil-agent'));
-  await Promise.all(agents.map((a) => stopEntry(a)));
+  const agents = liveChildren().filter((c) => c.name.startsWith('vigil-agent'));
+  await Promise.all(agents.map((a) => a.stop(3000)));
   // Let the last events (hosts leaving) reach the screen before the subscriber closes.
   if (nc) {
     await new Promise((r) => setTimeout(r, 300));
     await nc.close().catch(() => undefined);
   }
   for (const name of ['vigil-notify', 'vigil-coordinator', 'nats-server']) {
-    for (const c of [...children].filter((x) => x.name === name)) await stopEntry(c);
+    for (const c of liveChildren().filter((x) => x.name.startsWith(name))) await c.stop(3000);
   }
-  for (const c of [...children]) await stopEntry(c);
+  for (const c of liveChildren()) await c.stop(3000);
   // The agent stops its services when it stops; one that outlived it is ended by its PID.
   for (const pid of servicePids) {
     try {
@@ -420,7 +314,7 @@ async function shutdown(code) {
   sshBanner?.close();
   pager?.server.closeAllConnections();
   pager?.server.close();
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  removeTempDirs();
   say(`stopped everything it started; temp dirs removed`);
   process.exit(code);
 }
@@ -434,8 +328,8 @@ process.on('SIGTERM', () => void shutdown(0));
 
 async function fail(err) {
   console.error(`\n${red('demo failed:')} ${err.message}`);
-  for (const c of children) {
-    if (c.tail.trim()) console.error(dim(`--- ${c.name} (pid ${c.pid}) stderr tail:\n${c.tail.trim().split('\n').slice(-8).join('\n')}`));
+  for (const c of liveChildren()) {
+    if (tail(c).trim()) console.error(dim(`--- ${c.name} (pid ${c.pid}) stderr tail:\n${tail(c).trim().split('\n').slice(-8).join('\n')}`));
   }
   await shutdown(1);
 }
@@ -449,9 +343,9 @@ async function main() {
   console.log(bold('Vigil demo') + dim(' — nats-server, a coordinator, three agents and vigil-notify on 127.0.0.1'));
   console.log('');
 
-  const nats = await startNats();
+  const nats = await NatsServer.start();
   natsUrl = nats.url;
-  say(`nats-server       ${natsUrl} (JetStream, pid ${nats.entry.pid})`);
+  say(`nats-server       ${natsUrl} (JetStream, pid ${nats.pid})`);
 
   // Subscribe before anything can publish, so every event shows up.
   nc = await connect({ servers: natsUrl, name: 'vigil-demo', maxReconnectAttempts: -1 });
@@ -485,11 +379,11 @@ async function main() {
   await nc.flush();
 
   const coordinator = await startCoordinator(natsUrl);
-  say(`vigil-coordinator gRPC ${coordinator.grpcTarget}, HTTP ${coordinator.baseUrl} (pid ${coordinator.entry.pid})`);
+  say(`vigil-coordinator gRPC ${coordinator.grpcTarget}, HTTP ${coordinator.baseUrl} (pid ${coordinator.pid})`);
 
   pager = await startPagerReceiver();
   const notify = await startNotify(natsUrl, pager.url);
-  say(`vigil-notify      durable consumer on VIGIL, every page to "${PAGER}": a PagerDuty-style receiver at ${pager.url} (pid ${notify.entry.pid})`);
+  say(`vigil-notify      durable consumer on VIGIL, every page to "${PAGER}": a PagerDuty-style receiver at ${pager.url} (pid ${notify.child.pid})`);
 
   const servicePort = await freePort();
   sshBanner = await startSshBanner();
@@ -508,7 +402,7 @@ async function main() {
   }
 
   await waitFor('all three hosts online', async () => {
-    for (const a of agents.values()) if (a.exited) throw new Error(`${a.name} exited: ${a.tail}`);
+    for (const a of agents.values()) if (!a.running) throw new Error(`${a.name} exited: ${tail(a)}`);
     const hosts = await fleet(coordinator.baseUrl);
     return HOSTS.every((h) => hosts.some((x) => x.id === h && x.state === 'online'));
   }, 20_000);
@@ -522,7 +416,7 @@ async function main() {
   const silent = new Promise((resolve) => waiters.push({ match: (e) => e.subject === silentSubject, resolve }));
   say(`${bold(red(`kill -9 ${victim.pid}`))}  (the agent of ${VICTIM}: no Goodbye, the stream just ends)`);
   const killedAt = performance.now();
-  signal(victim, 'SIGKILL');
+  victim.signal('SIGKILL');
 
   let timer;
   const detected = await Promise.race([
