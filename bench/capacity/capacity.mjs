@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readLoadavg, readOpenFilesLimit } from '../fleet/proc.mjs';
 import { checkBounds } from './bounds.mjs';
-import { startCoordinator, REPO_ROOT } from './coordinator.mjs';
-import { startNats } from './nats-server.mjs';
+import { NatsServer } from '@vigil/testkit';
+import { outputTail, startCoordinator, REPO_ROOT } from './coordinator.mjs';
 import { markdown, row } from './table.mjs';
 
 const HELP = `capacity: the largest fleet one coordinator holds within the detection bounds
@@ -98,12 +98,12 @@ async function runSize(n) {
   let nats;
   let coord;
   try {
-    nats = await startNats(join(dir, 'nats'));
+    nats = await NatsServer.start(join(dir, 'nats'));
     const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof']), '--cpu-prof-name', `coordinator-${n}.cpuprofile`] : [];
     if (values['cpu-prof']) mkdirSync(resolve(values['cpu-prof']), { recursive: true });
     const extraArgs = values['coordinator-args'].split(' ').filter(Boolean);
     coord = await startCoordinator({ natsUrl: nats.url, dataDir: join(dir, 'coordinator'), nodeArgs, extraArgs });
-    log(`\n=== N=${n}: coordinator pid ${coord.child.pid} (gRPC ${coord.grpc}), nats-server pid ${nats.child.pid} (${nats.url}), load1 ${readLoadavg().load1}`);
+    log(`\n=== N=${n}: coordinator pid ${coord.child.pid} (gRPC ${coord.grpc}), nats-server pid ${nats.pid} (${nats.url}), load1 ${readLoadavg().load1}`);
     const args = [
       '--target', coord.grpc,
       '--agents', String(n),
@@ -116,22 +116,22 @@ async function runSize(n) {
       '--source-addresses', values['source-addresses'],
       '--nats', nats.url,
       '--coordinator-pid', String(coord.child.pid),
-      '--nats-pid', String(nats.child.pid),
+      '--nats-pid', String(nats.pid),
       '--metrics-url', coord.metricsUrl,
       '--label', `n=${n}`,
       ...(values.processes ? ['--processes', values.processes] : []),
       ...values['fleet-args'].split(' ').filter(Boolean),
     ];
     const result = await runSimulator(args, join(dir, 'result.json'));
-    if (!coord.child.running) throw new Error(`the coordinator died during the run: ${coord.child.tail}`);
+    if (!coord.child.running) throw new Error(`the coordinator died during the run: ${outputTail(coord.child)}`);
     // Its warnings (log level warn) explain a failed run: partitions suspected, publish retries.
-    result.coordinatorLog = coord.child.tail.split('\n').filter(Boolean).slice(-20);
+    result.coordinatorLog = outputTail(coord.child).split('\n').filter(Boolean).slice(-20);
     return result;
   } finally {
     // A profiled coordinator writes its profile on exit: give it time rather than SIGKILL.
     const c = await coord?.child.stop(values['cpu-prof'] ? 180_000 : 30_000);
-    if (c?.forced) log(`  coordinator pid ${coord.child.pid} needed SIGKILL to stop`);
-    await nats?.child.stop(10_000);
+    if (c?.signal === 'SIGKILL') log(`  coordinator pid ${coord.child.pid} needed SIGKILL to stop`);
+    await nats?.stop(10_000);
     rmSync(dir, { recursive: true, force: true });
   }
 }

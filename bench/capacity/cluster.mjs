@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NatsServer } from '@vigil/testkit';
 import { REPO_ROOT, startCoordinator } from './coordinator.mjs';
-import { startNats } from './nats-server.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +34,7 @@ const dir = mkdtempSync(join(tmpdir(), 'vigil-cluster-bench-'));
 let nats;
 const coords = [];
 try {
-  nats = await startNats(join(dir, 'nats'));
+  nats = await NatsServer.start(join(dir, 'nats'));
   const clusterArgs = (id) => ['--cluster', '--cluster-ttl', values['cluster-ttl'], '--restart-grace', values['restart-grace'], '--id', id];
   for (const id of ['coord-a', 'coord-b']) {
     coords.push(await startCoordinator({ natsUrl: nats.url, dataDir: join(dir, id), extraArgs: clusterArgs(id) }));
@@ -73,6 +73,6 @@ try {
   log(`\ncoordinator A killed: ${killedAt > 0 ? 'yes' : 'no'}; agents reconnected during the run: ${r.sim?.reconnects ?? r.reconnects ?? '?'}`);
 } finally {
   for (const c of coords) await c.child.stop(10_000).catch(() => undefined);
-  await nats?.child.stop(10_000).catch(() => undefined);
+  await nats?.stop(10_000).catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 }

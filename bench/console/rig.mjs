@@ -2,16 +2,13 @@
 // playwright-core: what the screenshots and the first-load figure run against. Processes
 // are addressed by PID only and stopped by `close()`.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { Child, waitFor } from '../capacity/processes.mjs';
+import { AGENT_BIN as AGENT, Coordinator, REPO_ROOT, spawnChild, waitFor as kitWaitFor } from '@vigil/testkit';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const COORDINATOR = join(REPO_ROOT, 'packages/coordinator/bin/vigil-coordinator.js');
-const AGENT = join(REPO_ROOT, 'packages/agent/bin/vigil-agent');
+export { REPO_ROOT };
 export const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 export const OPERATOR = { name: 'alice', role: 'operator', token: 'console-bench-operator-token-0123456789' };
 
@@ -30,19 +27,10 @@ export class Rig {
     const configFile = join(this.dir, 'coordinator.json');
     const tokens = [{ name: OPERATOR.name, role: OPERATOR.role, sha256: createHash('sha256').update(OPERATOR.token).digest('hex') }];
     writeFileSync(configFile, JSON.stringify({ ...config, tokens }));
-    const child = new Child('vigil-coordinator', process.execPath, [COORDINATOR, '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0', '--nats', 'none', '--data-dir', dataDir, '--log-level', 'warn', '--config', configFile]);
-    this.children.push(child);
-    const portsFile = join(dataDir, 'ports.json');
-    const ports = await waitFor(
-      () => {
-        if (!child.running) throw Object.assign(new Error(`vigil-coordinator exited: ${child.tail}`), { fatal: true });
-        return existsSync(portsFile) ? JSON.parse(readFileSync(portsFile, 'utf8')) : undefined;
-      },
-      { timeoutMs: 20_000, what: portsFile },
-    );
-    this.base = `http://127.0.0.1:${ports.http}`;
-    this.grpc = `127.0.0.1:${ports.grpc}`;
-    await waitFor(async () => ((await fetch(`${this.base}/healthz`)).ok ? true : undefined), { timeoutMs: 10_000, what: '/healthz' });
+    const coordinator = await Coordinator.start({ nats: 'none', dataDir, logLevel: 'warn', extraArgs: ['--config', configFile], startTimeoutMs: 20_000 });
+    this.children.push(coordinator.child);
+    this.base = coordinator.baseUrl;
+    this.grpc = coordinator.grpcTarget;
   }
 
   /** An agent; `services` (agent config's `services:`) are written to its config file. */
@@ -56,7 +44,7 @@ export class Rig {
       writeFileSync(file, JSON.stringify({ services }));
       args.push('--config', file);
     }
-    const child = new Child(`vigil-agent ${hostId}`, AGENT, args);
+    const child = spawnChild({ name: `vigil-agent ${hostId}`, command: AGENT, args });
     this.children.push(child);
     this.agents.set(hostId, child);
     return child;
@@ -91,4 +79,5 @@ export class Rig {
   }
 }
 
-export { waitFor };
+/** The kit's waitFor, polling every 100 ms as the console benches always have. */
+export const waitFor = (fn, opts) => kitWaitFor(fn, { intervalMs: 100, ...opts });

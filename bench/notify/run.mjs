@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { connect, nanos, RetentionPolicy, StorageType } from 'nats';
-import { startNats } from '../capacity/nats-server.mjs';
-import { Child, waitFor } from '../capacity/processes.mjs';
+import { NatsServer, spawnChild, waitFor } from '@vigil/testkit';
 
 const { values } = parseArgs({ options: { warmup: { type: 'string', default: '5s' }, rate: { type: 'string', default: '100' }, duration: { type: 'string', default: '60s' }, step: { type: 'string', default: '10s' }, 'max-rate': { type: 'string', default: '6400' } } });
 const secs = (s) => Number(/^(\d+)s$/.exec(s)?.[1] ?? NaN) * 1000;
@@ -61,8 +60,8 @@ async function main() {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const hookUrl = `http://127.0.0.1:${server.address().port}/hook`;
 
-  const nats = await startNats(dir);
-  children.push(nats.child);
+  const nats = await NatsServer.start(dir);
+  children.push(nats);
   const nc = await connect({ servers: nats.url });
   const jsm = await nc.jetstreamManager();
   await jsm.streams.add({ name: 'VIGIL', subjects: ['vigil.v1.>'], retention: RetentionPolicy.Limits, storage: StorageType.File, duplicate_window: nanos(600_000), max_age: nanos(3_600_000) });
@@ -72,9 +71,9 @@ async function main() {
     join(dir, 'notify.yaml'),
     `dataDir: ${join(dir, 'notify-data')}\nlogLevel: warn\nnats:\n  servers: [${nats.url}]\nreceivers:\n  - { name: hook, type: webhook, url: "${hookUrl}" }\nroute:\n  receiver: hook\n`,
   );
-  const notify = new Child('vigil-notify', process.execPath, [NOTIFY_BIN, '--config', join(dir, 'notify.yaml')]);
+  const notify = spawnChild({ name: 'vigil-notify', command: process.execPath, args: [NOTIFY_BIN, '--config', join(dir, 'notify.yaml')] });
   children.push(notify);
-  await waitFor(async () => ((await jsm.consumers.info('VIGIL', 'vigil-notify').catch(() => undefined)) ? true : undefined), { timeoutMs: 20_000, what: 'the consumer' });
+  await waitFor(async () => ((await jsm.consumers.info('VIGIL', 'vigil-notify').catch(() => undefined)) ? true : undefined), { timeoutMs: 20_000, what: 'the consumer', intervalMs: 100 });
 
   let n = 0;
   const publishOne = () => {
@@ -103,7 +102,7 @@ async function main() {
     }
     await Promise.all(pending);
     const sent = n - sentBefore;
-    await waitFor(() => (received - receivedBefore >= sent ? true : undefined), { timeoutMs: 60_000, what: `all ${sent} deliveries at ${rate}/s` }).catch(() => undefined);
+    await waitFor(() => (received - receivedBefore >= sent ? true : undefined), { timeoutMs: 60_000, what: `all ${sent} deliveries at ${rate}/s`, intervalMs: 100 }).catch(() => undefined);
     const elapsed = (performance.now() - start) / 1000;
     const after = usage(notify.pid);
     const sorted = [...latencies].sort((a, b) => a - b);

@@ -43,8 +43,9 @@ export class NatsServer {
     mkdirSync(this.portsDir, { recursive: true });
   }
 
-  static async start(): Promise<NatsServer> {
-    const server = new NatsServer(tempDir('nats'));
+  /** `dir`: where the store and the ports file go; a new temp dir by default. */
+  static async start(dir?: string): Promise<NatsServer> {
+    const server = new NatsServer(dir ?? tempDir('nats'));
     await server.launch();
     return server;
   }
