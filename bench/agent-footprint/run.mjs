@@ -10,16 +10,14 @@
 // Needs the workspace built (pnpm run build) and `apt-get install -y
 // prometheus-node-exporter monit`. Everything listens on 127.0.0.1; everything started is
 // stopped by PID at the end (or on Ctrl-C) and the temp dir is removed.
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Coordinator, freePort, liveChildren, spawnChild, waitFor as kitWaitFor } from '@vigil/testkit';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const COORDINATOR_BIN = join(ROOT, 'packages/coordinator/bin/vigil-coordinator.js');
 const AGENT_BIN = join(ROOT, 'packages/agent/bin/vigil-agent');
 const AGENT_BUNDLE = join(ROOT, 'packages/agent/dist/vigil-agent.mjs');
 const HTTP_FIXTURE = join(ROOT, 'packages/agent/test-fixtures/http-server.mjs');
@@ -64,79 +62,15 @@ const log = (text) => console.log(`[${new Date().toISOString().slice(11, 19)}] $
 
 // ---------------------------------------------------------------- processes, by PID only
 
-const children = new Set();
 const dir = mkdtempSync(join(tmpdir(), 'vigil-footprint-'));
 
-function start(name, command, args, env) {
-  const child = spawn(command, args, { cwd: ROOT, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
-  const entry = { name, child, pid: child.pid, tail: '', exit: undefined };
-  const keep = (c) => {
-    entry.tail = (entry.tail + c.toString('utf8')).slice(-8000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  entry.exited = new Promise((resolve) => {
-    child.once('exit', (code, signal) => {
-      entry.exit = { code, signal };
-      children.delete(entry);
-      resolve(entry.exit);
-    });
-    child.once('error', (err) => {
-      entry.tail += `\n${err.message}`;
-      entry.exit ??= { code: null, signal: null };
-      children.delete(entry);
-      resolve(entry.exit);
-    });
-  });
-  children.add(entry);
-  return entry;
-}
+const start = (name, command, args, env) => spawnChild({ name, command, args, env });
 
-async function stop(entry, graceMs = 5000) {
-  if (entry.exit) return entry.exit;
-  try {
-    process.kill(entry.pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(entry.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }, graceMs);
-  const exit = await entry.exited;
-  clearTimeout(timer);
-  return exit;
-}
+/** The last output of a child (stdout, then stderr), for error messages. */
+const tail = (c) => `${c.stdout.text()}${c.stderr.text()}`.slice(-8000);
 
-async function waitFor(what, fn, timeoutMs = 20_000, everyMs = 100) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await sleep(everyMs);
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** The kit's waitFor with this bench's defaults (20 s, every 100 ms). */
+const waitFor = (what, fn, timeoutMs = 20_000, everyMs = 100) => kitWaitFor(fn, { what, timeoutMs, intervalMs: everyMs });
 
 async function getText(url, timeoutMs = 3000) {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
@@ -226,9 +160,9 @@ async function shutdown(code) {
   shuttingDown = true;
   // The agent first: it stops the services it owns (their process groups).
   for (const name of ['vigil-agent', 'monit', 'node_exporter', 'vigil-coordinator']) {
-    for (const c of [...children].filter((x) => x.name === name)) await stop(c);
+    for (const c of liveChildren().filter((x) => x.name.startsWith(name))) await c.stop(5000);
   }
-  for (const c of [...children]) await stop(c);
+  for (const c of liveChildren()) await c.stop(5000);
   // Services the agent started that outlived it (it was killed, say): by their recorded PID.
   for (const pid of servicePids) {
     try {
@@ -255,12 +189,8 @@ async function main() {
 
   // Coordinator, without NATS: only the agent is measured.
   const coordDir = join(dir, 'coordinator');
-  const coordinator = start('vigil-coordinator', process.execPath, [COORDINATOR_BIN, '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0', '--nats', 'none', '--data-dir', coordDir, '--log-level', 'warn']);
-  const ports = await waitFor('the coordinator to write ports.json', () => {
-    if (coordinator.exit) throw new Error(`vigil-coordinator exited: ${coordinator.tail}`);
-    const f = join(coordDir, 'ports.json');
-    return existsSync(f) && JSON.parse(readFileSync(f, 'utf8'));
-  });
+  const coordinator = await Coordinator.start({ nats: 'none', dataDir: coordDir, logLevel: 'warn', startTimeoutMs: 20_000 });
+  const ports = { grpc: coordinator.grpcPort, http: coordinator.httpPort };
   const api = `http://127.0.0.1:${ports.http}`;
 
   // The agent with N watched process services (the HTTP fixture), each with an http check.
@@ -294,7 +224,7 @@ async function main() {
     '--data-dir', join(dir, 'agent'), '--log-level', 'warn', '--config', agentConfig,
   ], { ...process.env, ...agentEnv, ...(opts.profile ? { VIGIL_MEM_PROBE_FILE: memProbeFile } : {}) });
   const statuses = await waitFor(`${SERVICES} services running`, async () => {
-    if (agent.exit) throw new Error(`vigil-agent exited: ${agent.tail}`);
+    if (!agent.running) throw new Error(`vigil-agent exited: ${tail(agent)}`);
     const host = JSON.parse(await getText(`${api}/v1/hosts/footprint`)).host;
     const s = host.serviceStatus ?? [];
     return s.length === SERVICES && s.every((x) => x.state === 'running' && x.pids.length > 0 && x.checks.every((c) => c.status === 'passing')) ? s : undefined;
@@ -306,7 +236,7 @@ async function main() {
   const nePort = await freePort();
   const nodeExporter = start('node_exporter', NODE_EXPORTER, [`--web.listen-address=127.0.0.1:${nePort}`]);
   await waitFor('node_exporter to answer', async () => {
-    if (nodeExporter.exit) throw new Error(`node_exporter exited: ${nodeExporter.tail}`);
+    if (!nodeExporter.running) throw new Error(`node_exporter exited: ${tail(nodeExporter)}`);
     return (await getText(`http://127.0.0.1:${nePort}/metrics`)).includes('node_cpu_seconds_total');
   });
   log(`node_exporter pid ${nodeExporter.pid} on 127.0.0.1:${nePort}`);
@@ -335,7 +265,7 @@ async function main() {
   chmodSync(monitrc, 0o600); // monit refuses a control file others can read
   const monit = start('monit', MONIT, ['-c', monitrc, '-I']);
   await waitFor('monit to check its processes', () => {
-    if (monit.exit) throw new Error(`monit exited: ${monit.tail}`);
+    if (!monit.running) throw new Error(`monit exited: ${tail(monit)}`);
     return existsSync(join(monitDir, 'monit.log')) && /started|Starting Monit|Monit daemon/i.test(readFileSync(join(monitDir, 'monit.log'), 'utf8'));
   });
   log(`monit pid ${monit.pid}, ${SERVICES} check process entries, set daemon ${Math.max(1, Math.round(INTERVAL_MS / 1000))}`);
@@ -358,7 +288,7 @@ async function main() {
     const at = Date.now();
     const record = at - t0 >= WARMUP_MS;
     for (const s of series) s.sample(at, record);
-    for (const c of [agent, nodeExporter, monit]) if (c.exit) throw new Error(`${c.name} exited during the run: ${c.tail}`);
+    for (const c of [agent, nodeExporter, monit]) if (!c.running) throw new Error(`${c.name} exited during the run: ${tail(c)}`);
     if (at >= nextReport) {
       nextReport += 60_000;
       log(series.map((s) => `${s.name} ${(s.rss.at(-1) / 1e6).toFixed(1)} MB ${s.meanCpu().toFixed(2)} %`).join(' | '));
@@ -399,7 +329,7 @@ async function main() {
     cpuMaxPct: max(s.cpu),
     cpuMeanPct: s.meanCpu(),
   }));
-  await stop(agent); // writes the .cpuprofile when profiling
+  await agent.stop(5000); // writes the .cpuprofile when profiling
   if (opts.profile) profile = { ...summariseProfile(profDir), memory: lastMemory(memProbeFile) };
 
   printTable(rows, { scrapes, scrapeErrors, recoveries });
@@ -488,6 +418,6 @@ function printProfile(p) {
 
 main().catch(async (err) => {
   console.error(`footprint bench failed: ${err.message}`);
-  for (const c of children) if (c.tail.trim()) console.error(`--- ${c.name} (pid ${c.pid}):\n${c.tail.trim().split('\n').slice(-10).join('\n')}`);
+  for (const c of liveChildren()) if (tail(c).trim()) console.error(`--- ${c.name} (pid ${c.pid}):\n${tail(c).trim().split('\n').slice(-10).join('\n')}`);
   await shutdown(1);
 });
