@@ -8,8 +8,8 @@
 //
 //   pnpm exec tsc -b && node bench/recovery/kill-restart.mjs [--rounds 20]
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@vigil/testkit';
 import { parseServices } from '../../packages/agent/dist/services/schema.js';
 import { ProcessManager } from '../../packages/agent/dist/services/process.js';
 import { ServiceWatcher } from '../../packages/agent/dist/recovery/watcher.js';
@@ -17,15 +17,6 @@ import { ServiceWatcher } from '../../packages/agent/dist/recovery/watcher.js';
 const args = process.argv.slice(2);
 const ROUNDS = Number(args[args.indexOf('--rounds') + 1] ?? 20) || 20;
 const FIXTURE = fileURLToPath(new URL('../../packages/agent/test-fixtures/http-server.mjs', import.meta.url));
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 
 const get = (port) =>
   new Promise((resolve) => {
