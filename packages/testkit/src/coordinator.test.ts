@@ -1,0 +1,42 @@
+import { existsSync, readlinkSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Coordinator } from './coordinator.js';
+import { getRaw } from './http-get.js';
+import { stopAllChildren } from './processes.js';
+import { removeTempDirs, tempDir } from './temp-dir.js';
+
+afterAll(async () => {
+  await stopAllChildren();
+  removeTempDirs();
+});
+
+describe('Coordinator', () => {
+  it('is ready once ports.json is written and /healthz answers, and comes back on the same ports', async () => {
+    const c = await Coordinator.start({ nats: 'none', logLevel: 'warn' });
+    expect(c.baseUrl).toBe(`http://127.0.0.1:${c.httpPort}`);
+    expect(c.grpcTarget).toBe(`127.0.0.1:${c.grpcPort}`);
+    expect(existsSync(c.portsFile)).toBe(true);
+    expect((await getRaw(`${c.baseUrl}/healthz`)).status).toBe(200);
+    const { grpcPort, httpPort, pid } = c;
+    const exit = await c.restart();
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect([c.grpcPort, c.httpPort]).toEqual([grpcPort, httpPort]);
+    expect(c.pid).not.toBe(pid);
+    expect(c.exits).toEqual([exit]);
+    await c.stop();
+    expect(c.child.running).toBe(false);
+  });
+
+  it('passes node arguments before the program and runs in the given directory', async () => {
+    const cwd = tempDir('coordinator-cwd');
+    const c = await Coordinator.start({ nats: 'none', logLevel: 'warn', nodeArgs: ['--max-old-space-size=256'], cwd });
+    expect(c.child.args.slice(0, 2)).toEqual(['--max-old-space-size=256', expect.stringMatching(/vigil-coordinator\.js$/)]);
+    expect(c.child.args).toEqual(expect.arrayContaining(['--data-dir', c.dataDir, '--log-level', 'warn']));
+    expect(readlinkSync(`/proc/${c.pid}/cwd`)).toBe(cwd);
+    await c.stop();
+  });
+
+  it('names ports.json and shows the output when the coordinator cannot start', async () => {
+    await expect(Coordinator.start({ nats: 'none', extraArgs: ['--no-such-flag'], startTimeoutMs: 1500 })).rejects.toThrow(/timed out after 1500 ms waiting for .*ports\.json; last observation: --- vigil-coordinator#1 \(pid \d+, exited code=\d+[\s\S]*--no-such-flag/);
+  });
+});
