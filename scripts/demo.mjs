@@ -343,7 +343,7 @@ async function main() {
   console.log(bold('Vigil demo') + dim(' — nats-server, a coordinator, three agents and vigil-notify on 127.0.0.1'));
   console.log('');
 
-  const nats = await NatsServer.start();
+  const nats = await NatsServer.start(tempDir('nats'));
   natsUrl = nats.url;
   say(`nats-server       ${natsUrl} (JetStream, pid ${nats.pid})`);
 
