@@ -1,24 +1,14 @@
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { findBinary } from '@vigil/testkit/binaries';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
 import { waitFor } from './poll.js';
 import { spawnChild, type Child } from './processes.js';
 import { tempDir } from './temp-dir.js';
 
-const CANDIDATES = [process.env.ALERTMANAGER_BIN, '/usr/bin/prometheus-alertmanager', '/usr/local/bin/alertmanager'];
-
 /** Debian's prometheus-alertmanager (`apt-get install -y prometheus-alertmanager`), or $ALERTMANAGER_BIN. */
 export function alertmanagerBinary(): string | undefined {
-  for (const c of CANDIDATES) {
-    if (!c) continue;
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
+  return findBinary('alertmanager', 'ALERTMANAGER_BIN', ['/usr/bin/prometheus-alertmanager', '/usr/local/bin/alertmanager']);
 }
 
 export interface AmAlert {

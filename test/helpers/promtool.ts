@@ -1,20 +1,11 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findBinary } from '@vigil/testkit/binaries';
 
 /** Finds promtool: $PROMTOOL_BIN, /usr/bin/promtool (Debian's `prometheus`), then $PATH. */
 export function promtoolBinary(): string {
-  const candidates = [process.env.PROMTOOL_BIN, '/usr/bin/promtool'].concat((process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'promtool')));
-  for (const c of candidates) {
-    if (!c) continue;
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      // try the next one
-    }
-  }
-  throw new Error('promtool not found: install it (apt-get install -y prometheus) or set PROMTOOL_BIN');
+  const found = findBinary('promtool', 'PROMTOOL_BIN', ['/usr/bin/promtool']);
+  if (!found) throw new Error('promtool not found: install it (apt-get install -y prometheus) or set PROMTOOL_BIN');
+  return found;
 }
 
 export interface PromtoolRun {

@@ -1,3 +1,4 @@
+export * from './binaries.js';
 export * from './processes.js';
 export * from './nats-server.js';
 export * from './coordinator.js';

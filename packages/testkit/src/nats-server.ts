@@ -1,6 +1,7 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { findBinary } from './binaries.js';
 import { spawnChild, type Child } from './processes.js';
 import { waitFor } from './poll.js';
 import { tempDir } from './temp-dir.js';
@@ -10,18 +11,9 @@ export const NATS_SERVER_WELL_KNOWN = ['/usr/sbin/nats-server', '/usr/local/bin/
 
 /** Finds the nats-server binary: $NATS_SERVER_BIN, /usr/sbin/nats-server, then $PATH. */
 export function natsServerBinary(env: NodeJS.ProcessEnv = process.env, wellKnown: readonly string[] = NATS_SERVER_WELL_KNOWN): string {
-  const candidates = [env.NATS_SERVER_BIN, ...wellKnown]
-    .concat((env.PATH ?? '').split(delimiter).map((d) => join(d, 'nats-server')));
-  for (const c of candidates) {
-    if (!c) continue;
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {
-      // try the next one
-    }
-  }
-  throw new Error('nats-server not found: install it (apt-get install -y nats-server) or set NATS_SERVER_BIN');
+  const found = findBinary('nats-server', 'NATS_SERVER_BIN', wellKnown, env);
+  if (!found) throw new Error('nats-server not found: install it (apt-get install -y nats-server) or set NATS_SERVER_BIN');
+  return found;
 }
 
 /**
