@@ -1,7 +1,8 @@
-import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { waitFor } from '../../../../test/helpers/poll.js';
+import { SseClient } from '../../../../test/helpers/sse.js';
 import { EventFeed } from '../outbox/event-feed.js';
 import { OutboxStore } from '../store/outbox-store.js';
 import { openApiFixture, type ApiFixture } from '../test-support/api-fixture.js';
@@ -22,69 +23,11 @@ const add = (subject = 'vigil.v1.host.silent.web-1', size = 0) => {
   outbox.add(`e${n}`, subject, JSON.stringify({ id: `e${n}`, pad: 'x'.repeat(size) }), Date.parse('2026-12-03T08:00:00Z') + n);
 };
 
-interface Frame {
-  id?: string;
-  event?: string;
-  data?: string;
-  comment?: string;
-}
+/** The suite's SSE client (test/helpers/sse.ts), on this app, as the viewer by default. */
+const open = (path: string, headers: Record<string, string> = { authorization: `Bearer ${VIEWER}` }) => new SseClient(`${base}${path}`, headers);
 
-/** An SSE client on node:http that parses frames as they come. */
-class SseClient {
-  frames: Frame[] = [];
-  status = 0;
-  closed = false;
-  private buf = '';
-  private res: IncomingMessage | undefined;
-  private readonly req;
-
-  constructor(path: string, headers: Record<string, string> = { authorization: `Bearer ${VIEWER}` }) {
-    this.req = request(`${base}${path}`, { headers }, (res) => {
-      this.res = res;
-      this.status = res.statusCode ?? 0;
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => this.take(chunk));
-      res.on('close', () => (this.closed = true));
-    });
-    this.req.on('error', () => (this.closed = true));
-    this.req.end();
-  }
-
-  private take(chunk: string): void {
-    this.buf += chunk;
-    let i: number;
-    while ((i = this.buf.indexOf('\n\n')) >= 0) {
-      const block = this.buf.slice(0, i);
-      this.buf = this.buf.slice(i + 2);
-      const f: Frame = {};
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) f.comment = line.slice(1).trim();
-        else {
-          const c = line.indexOf(':');
-          const k = line.slice(0, c) as keyof Frame;
-          if (k === 'id' || k === 'event' || k === 'data') f[k] = line.slice(c + 1).trimStart();
-        }
-      }
-      this.frames.push(f);
-    }
-  }
-
-  ids(): number[] {
-    return this.frames.filter((f) => f.id !== undefined).map((f) => Number(f.id));
-  }
-
-  close(): void {
-    this.res?.destroy();
-    this.req.destroy();
-  }
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+function until(what: string, ok: () => boolean, timeoutMs = 5_000): Promise<true> {
+  return waitFor(() => ok() || undefined, { timeoutMs, intervalMs: 10, what });
 }
 
 beforeAll(async () => {
@@ -120,7 +63,7 @@ describe('GET /v1/events', () => {
 
   it('events api - streams events as they are stored, and a reconnect with Last-Event-ID resumes without gap or duplicate', async () => {
     add();
-    const first = new SseClient('/v1/events');
+    const first = open('/v1/events');
     await until('the stream to open', () => first.status === 200 && first.frames.length > 0);
     add('vigil.v1.incident.opened.web-1');
     add();
@@ -136,7 +79,7 @@ describe('GET /v1/events', () => {
     // Missed while away.
     add();
     add('vigil.v1.prediction.disk_full.web-1');
-    const again = new SseClient('/v1/events', { authorization: `Bearer ${VIEWER}`, 'last-event-id': String(last) });
+    const again = open('/v1/events', { authorization: `Bearer ${VIEWER}`, 'last-event-id': String(last) });
     await until('the missed events', () => again.ids().length === 2);
     add();
     await until('a live one', () => again.ids().length === 3);
@@ -148,7 +91,7 @@ describe('GET /v1/events', () => {
     const since = outbox.bounds().latest;
     add('vigil.v1.host.online.a');
     add('vigil.v1.incident.resolved.a');
-    const c = new SseClient(`/v1/events?since=${since}&subject=vigil.v1.incident.`);
+    const c = open(`/v1/events?since=${since}&subject=vigil.v1.incident.`);
     await until('one frame', () => c.ids().length === 1);
     expect(c.frames.find((f) => f.id)!.event).toBe('incident');
     expect(c.ids()).toEqual([since + 2]);
@@ -156,7 +99,7 @@ describe('GET /v1/events', () => {
   });
 
   it('events api - sends keep-alive comments on an idle stream', async () => {
-    const c = new SseClient('/v1/events');
+    const c = open('/v1/events');
     await until('two keep-alives', () => c.frames.filter((f) => f.comment === 'keep-alive').length >= 2);
     c.close();
   });
@@ -170,7 +113,7 @@ describe('GET /v1/events', () => {
     socket.write(`GET /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${VIEWER}\r\n\r\n`);
     await until('the server to take the client', () => feed.size === 1);
     socket.pause();
-    const reader = new SseClient('/v1/events');
+    const reader = open('/v1/events');
     await until('a second, reading client', () => feed.size === 2);
     // Far more than the socket buffers of loopback hold, in 8 KiB events.
     for (let i = 0; i < 4_000 && feed.size === 2; i++) {
