@@ -211,6 +211,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       helloTimeoutMs: config.helloTimeout,
       minIntervalMs: config.minAgentInterval,
       maxIntervalMs: config.maxAgentInterval,
+      minLivenessMs: config.minLivenessInterval,
       maxConnectionsPerPeer: config.maxConnectionsPerPeer,
     },
     registry,

@@ -9,6 +9,7 @@ import {
   heartbeatSchema,
   helloSchema,
   isUndecodable,
+  livenessStallMs,
   probeResultSchema,
   requestResultSchema,
   SessionSupersededError,
@@ -33,6 +34,8 @@ export interface SessionContext {
   helloTimeoutMs: number;
   requireCertificate: boolean;
   clampInterval: (ms: number) => number;
+  /** The liveness period granted for an ask and the agreed heartbeat interval; 0 for none. */
+  grantLiveness: (askedMs: number, intervalMs: number) => number;
   log: Logger;
   metrics: SessionMetrics;
   /** Ends another session of the same host, when a newer one replaces it. */
@@ -47,7 +50,7 @@ export interface SessionMetrics {
 }
 
 /** What this coordinator understands, announced in Welcome (see docs/contract.md). */
-export const COORDINATOR_CAPABILITIES = ['heartbeat.v1', 'events.v1', 'probes.v1', 'recover.v1'];
+export const COORDINATOR_CAPABILITIES = ['heartbeat.v1', 'events.v1', 'probes.v1', 'recover.v1', 'liveness.v1'];
 
 let nextSessionId = 1;
 
@@ -74,6 +77,7 @@ export class AgentSession {
   private congested = false;
   private pendingAck = 0;
   private warnedOtherHost = false;
+  private warnedLiveness = false;
   private helloTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -109,6 +113,8 @@ export class AgentSession {
         return this.onHello(msg.hello);
       case 'heartbeat':
         return this.onHeartbeat(msg.heartbeat);
+      case 'liveness':
+        return this.onLiveness(msg.liveness);
       case 'goodbye':
         return this.onGoodbye(msg.goodbye);
       case 'event':
@@ -148,7 +154,8 @@ export class AgentSession {
       }
     }
     const intervalMs = this.ctx.clampInterval(hello.intervalMs);
-    const outcome = this.ctx.registry.hello(hello, intervalMs, this.id, peerAddress(this.call.getPeer()));
+    const livenessIntervalMs = this.ctx.grantLiveness(hello.livenessIntervalMs ?? 0, intervalMs);
+    const outcome = this.ctx.registry.hello(hello, intervalMs, this.id, peerAddress(this.call.getPeer()), livenessIntervalMs);
     // A second agent for a host whose stream is alive: refused, so it cannot take the
     // stream from the first (and then have it taken back, forever). It retries with backoff.
     if (outcome.type === 'refused') return this.refuse(grpc.status.ALREADY_EXISTS, 'host_already_connected', outcome.message);
@@ -158,7 +165,7 @@ export class AgentSession {
     if (replaced !== undefined) this.ctx.supersede(replaced);
     this.ctx.channels.attach(hello.hostId, this.writer);
     this.ctx.log.info({ host: hello.hostId, session: this.id, peer: this.call.getPeer(), intervalMs, version: hello.agentVersion }, 'agent connected');
-    this.write({ welcome: { coordinatorId: this.ctx.coordinatorId, intervalMs, lastSeq, lastEventSeq, capabilities: COORDINATOR_CAPABILITIES } });
+    this.write({ welcome: { coordinatorId: this.ctx.coordinatorId, intervalMs, lastSeq, lastEventSeq, capabilities: COORDINATOR_CAPABILITIES, livenessIntervalMs } });
   }
 
   private onHeartbeat(raw: unknown): void {
@@ -179,6 +186,25 @@ export class AgentSession {
       }
       this.sendAck(seq);
     });
+  }
+
+  /**
+   * The most frequent message, so the cheapest path: no schema, no store, no ack. A bad one
+   * is counted and ignored (logged once per stream), never the end of a stream that also
+   * carries good heartbeats.
+   */
+  private onLiveness(raw: unknown): void {
+    const hostId = this.hostId;
+    if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', 'liveness before hello');
+    const stall = livenessStallMs(raw);
+    if (typeof stall === 'string') {
+      this.ctx.metrics.rejected('liveness_invalid');
+      if (!this.warnedLiveness) this.ctx.log.warn({ session: this.id, host: hostId, problem: stall }, 'ignored an invalid liveness message');
+      this.warnedLiveness = true;
+      return;
+    }
+    if (stall >= 1000) this.ctx.log.info({ host: hostId, agentStallMs: stall }, 'agent reports its own event loop stalled');
+    this.ctx.registry.liveness(hostId, this.id, stall);
   }
 
   private onEvent(raw: unknown): void {

@@ -17,6 +17,8 @@ export interface AgentServerOptions {
   helloTimeoutMs: number;
   minIntervalMs: number;
   maxIntervalMs: number;
+  /** Shortest liveness period granted; 0 grants none (agents are judged by their heartbeats). */
+  minLivenessMs: number;
   /** Connections taken at once from one peer address (0: any number). Loopback is not limited unless `limitLoopback`. */
   maxConnectionsPerPeer: number;
   /** Count loopback peers too (tests). @default false */
@@ -39,6 +41,18 @@ export interface AgentServer {
 export const MAX_STREAMS_PER_CONNECTION = 8;
 /** A connection with no stream open this long is closed (an agent always has one open). */
 export const CONNECTION_IDLE_MS = 30_000;
+
+/**
+ * The liveness period for an agent's ask: none when it asks for none, when this
+ * coordinator grants none (`minLivenessMs` 0), or when the ask is no shorter than the
+ * heartbeat interval (the heartbeats already say as much); otherwise the ask, raised to
+ * the shortest period granted.
+ */
+export function grantLiveness(askedMs: number, intervalMs: number, minLivenessMs: number): number {
+  if (askedMs <= 0 || minLivenessMs <= 0) return 0;
+  const granted = Math.max(askedMs, minLivenessMs);
+  return granted < intervalMs ? granted : 0;
+}
 
 export function serverCredentials(tls: TlsFiles): grpc.ServerCredentials {
   if (!tls.ca || !tls.cert || !tls.key) return grpc.ServerCredentials.createInsecure();
@@ -66,6 +80,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     helloTimeoutMs: opts.helloTimeoutMs,
     requireCertificate: Boolean(opts.tls.ca),
     clampInterval: (ms: number) => Math.min(opts.maxIntervalMs, Math.max(opts.minIntervalMs, ms)),
+    grantLiveness: (askedMs: number, intervalMs: number) => grantLiveness(askedMs, intervalMs, opts.minLivenessMs),
     log,
     metrics,
     supersede: (id: number) => live.get(id)?.supersede(),
