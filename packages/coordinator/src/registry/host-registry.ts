@@ -286,7 +286,7 @@ export class HostRegistry {
    * A liveness message: the agent is there. Memory only, nothing is stored: it comes every
    * second from every agent, and the next heartbeat stores `lastSeen`. `agentStallMs` is
    * the agent's own event-loop stall just before it; when the host was declared silent
-   * meanwhile, the reason it comes back says the agent, not the host, was stuck.
+   * meanwhile, the reason it comes back names the stall.
    */
   liveness(hostId: string, sessionId: number, agentStallMs: number): void {
     if (!this.isCurrentSession(hostId, sessionId)) return;
@@ -295,7 +295,9 @@ export class HostRegistry {
     host.lastSeen = this.clock.now();
     this.detector.liveness(hostId);
     if (host.state === 'online') return;
-    const why = agentStallMs > 0 ? `agent resumed after its own event loop stalled for ${agentStallMs} ms; the host was up` : 'liveness resumed';
+    // The agent cannot tell its own stall from the whole host being frozen (a paused VM):
+    // both look like a timer firing late. The reason says what it saw, not which it was.
+    const why = agentStallMs > 0 ? `liveness resumed after the agent's event loop stalled for ${agentStallMs} ms (the agent stuck, or the whole host frozen)` : 'liveness resumed';
     this.transition(host, host.state, 'online', why);
   }
 
