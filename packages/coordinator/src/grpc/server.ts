@@ -59,7 +59,8 @@ export function serverCredentials(tls: TlsFiles): grpc.ServerCredentials {
   return grpc.ServerCredentials.createSsl(readFileSync(tls.ca), [{ cert_chain: readFileSync(tls.cert), private_key: readFileSync(tls.key) }], true);
 }
 
-export async function startAgentServer(opts: AgentServerOptions, registry: HostRegistry, log: Logger, metrics: SessionMetrics): Promise<AgentServer> {
+/** `channels` is made by the caller when other parts need it before the server listens. */
+export async function startAgentServer(opts: AgentServerOptions, registry: HostRegistry, log: Logger, metrics: SessionMetrics, channels = new AgentChannels()): Promise<AgentServer> {
   const server = new grpc.Server({
     // Our own guard refuses what exceeds maxMessageBytes with INVALID_ARGUMENT; grpc's hard
     // limit sits above it only to bound memory against something far larger.
@@ -72,7 +73,6 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     'grpc.max_connection_idle_ms': CONNECTION_IDLE_MS,
   });
   const live = new Map<number, AgentSession>();
-  const channels = new AgentChannels();
   const ctx = {
     registry,
     channels,
@@ -125,7 +125,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
           resolve();
         });
         // Streams never end by themselves; tryShutdown waits for them, so end them now.
-        for (const s of live.values()) s.refuse(grpc.status.UNAVAILABLE, 'coordinator_stopping', 'coordinator is shutting down');
+        for (const s of live.values()) s.refuse('UNAVAILABLE', 'coordinator_stopping', 'coordinator is shutting down');
       });
     },
   };
