@@ -4,5 +4,5 @@ export { loadConfig, defaultConfigPath, type Config } from './config.js';
 export { configFileSchema, parseConfigFile } from './config-file.js';
 export { ApiClient } from './client.js';
 export { COMMANDS } from './commands/index.js';
-export { parseSse, SseParser, type SseFrame } from './sse.js';
+export { parseSse, SseParser, type SseFrame } from '@vigil/shared/sse';
 export { bashCompletion, zshCompletion } from './completion.js';

@@ -1,9 +1,9 @@
 import type { Command, Context } from '../command.js';
 import { ApiError, CliError, UnreachableError, UsageError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import { readLines } from '../lines.js';
+import { readText } from '../lines.js';
 import type { Palette } from '../output/color.js';
-import { SseParser, type SseFrame } from '../sse.js';
+import { SseParser, type SseFrame } from '@vigil/shared/sse';
 
 /** What `data:` holds on /v1/events. */
 interface EventData {
@@ -83,12 +83,12 @@ async function follow(ctx: Context, o: { subjects: string[]; hosts: Set<string>;
     ctx.out.note(`vigil: watching ${ctx.config().url}/v1/events${lastId !== undefined ? ` after event ${lastId}` : ''} (Ctrl-C ends)`);
     const parser = new SseParser();
     try {
-      for await (const line of readLines(res.body!, ctx.signal)) {
-        const frame = parser.line(line);
-        if (!frame) continue;
-        if (frame.id !== undefined) lastId = frame.id;
-        if (show(ctx, frame, o.hosts, c)) seen++;
-        if (seen >= o.count) return EXIT.OK;
+      for await (const text of readText(res.body!, ctx.signal)) {
+        for (const frame of parser.push(text)) {
+          lastId = parser.lastEventId ?? lastId;
+          if (show(ctx, frame, o.hosts, c)) seen++;
+          if (seen >= o.count) return EXIT.OK;
+        }
       }
     } catch (err) {
       if (ctx.signal.aborted) break;
