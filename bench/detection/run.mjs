@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { natsServerBinary, REPO_ROOT, removeTempDirs, tempDir } from '@vigil/testkit';
 import { LoopbackHost, NetnsHost, netnsUnavailable } from './netns.mjs';
-import { PromSide, promBinaries } from './prom.mjs';
+import { PROFILES, PromSide, promBinaries } from './prom.mjs';
 import { summarize, table } from './stats.mjs';
 import { VigilSide } from './vigil.mjs';
 
@@ -139,7 +139,18 @@ async function measure(fault, n, against) {
   return delays;
 }
 
-const result = { startedAt: new Date().toISOString(), rounds, timeoutMs, jitterMs, host: host.describe(), load1: { start: loadavg()[0] }, faults: {} };
+const result = {
+  command: `node ${process.argv.slice(1).join(' ')}`,
+  startedAt: new Date().toISOString(),
+  rounds,
+  debianRounds,
+  timeoutMs,
+  jitterMs,
+  host: host.describe(),
+  prometheus: debianRounds > 0 ? PROFILES : { fast: PROFILES.fast },
+  load1: { start: loadavg()[0] },
+  faults: {},
+};
 try {
   process.stdout.write(`host: ${host.describe()}\nload1 at start: ${loadavg()[0].toFixed(2)}\n`);
   sides.push(await VigilSide.start({ host, work }));
