@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine that has Node.js 20 for Vigil: system packages
 # (nats-server, ping, openssl, prometheus-alertmanager for vigil-notify's receiver tests,
-# prometheus for promtool),
+# prometheus for promtool; prometheus-node-exporter for the benches, optional),
 # the pinned pnpm, dependencies and the build.
 # Safe to run again; it only installs what is missing.
 set -euo pipefail
@@ -32,6 +32,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# bench/detection and bench/agent-footprint compare the agent with Debian's node_exporter.
+# Only the benches need it, so a failed install is a warning, not a failed setup.
+if ! [ -x /usr/bin/prometheus-node-exporter ] && [ -z "${NODE_EXPORTER_BIN:-}" ]; then
+  echo "setup: installing prometheus-node-exporter from Debian (for the benches)"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq prometheus-node-exporter >/dev/null; } ||
+    echo "setup: could not install prometheus-node-exporter; bench/detection and bench/agent-footprint need it" >&2
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
