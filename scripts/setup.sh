@@ -34,12 +34,15 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# bench/detection and bench/agent-footprint compare the agent with Debian's node_exporter.
-# Only the benches need it, so a failed install is a warning, not a failed setup.
-if ! [ -x /usr/bin/prometheus-node-exporter ] && [ -z "${NODE_EXPORTER_BIN:-}" ]; then
-  echo "setup: installing prometheus-node-exporter from Debian (for the benches)"
-  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq prometheus-node-exporter >/dev/null; } ||
-    echo "setup: could not install prometheus-node-exporter; bench/detection and bench/agent-footprint need it" >&2
+# bench/detection and bench/agent-footprint compare the agent with Debian's node_exporter
+# (and monit). Only the benches need them, so a failed install is a warning, not a failed setup.
+need_bench=()
+if ! [ -x /usr/bin/prometheus-node-exporter ] && [ -z "${NODE_EXPORTER_BIN:-}" ]; then need_bench+=(prometheus-node-exporter); fi
+command -v monit >/dev/null 2>&1 || need_bench+=(monit)
+if [ ${#need_bench[@]} -gt 0 ]; then
+  echo "setup: installing ${need_bench[*]} from Debian (for the benches)"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_bench[@]}" >/dev/null; } ||
+    echo "setup: could not install ${need_bench[*]}; bench/detection and bench/agent-footprint need them" >&2
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
