@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { findBinary, freePort, spawnChild, waitFor } from '@vigil/testkit';
+import { applyFault, restoreFault } from './faults.mjs';
 
 /**
  * Timings of the stack. `fast` is about the quickest a Prometheus setup reports a host
@@ -164,32 +165,15 @@ export class PromSide {
     return `node_exporter ${this.host.address}:${this.exporterPort} (pid ${this.exporter.pid}), prometheus 127.0.0.1:${this.promPort} (scrape ${p.scrapeInterval}, timeout ${p.scrapeTimeout}, eval ${p.evaluationInterval}), alertmanager (group_wait ${p.groupWait}, group_interval ${p.groupInterval})`;
   }
 
+  /** Applies a fault to the exporter; the caller has taken the time just before. */
   fault(kind) {
-    switch (kind) {
-      case 'kill':
-        return this.exporter.signal('SIGKILL');
-      case 'freeze':
-        return this.exporter.signal('SIGSTOP');
-      case 'cut':
-        return undefined;
-      default:
-        throw new Error(`fault "${kind}": use kill, freeze or cut`);
-    }
+    return applyFault(this.exporter, kind);
   }
 
-  async restore(kind) {
-    switch (kind) {
-      case 'kill':
-        await this.exporter.exited;
-        return this.#startExporter();
-      case 'freeze':
-        return this.exporter.signal('SIGCONT');
-      case 'cut':
-        return undefined;
-      default:
-        throw new Error(`fault "${kind}": use kill, freeze or cut`);
-    }
+  restore(kind) {
+    return restoreFault(this.exporter, kind, () => this.#startExporter());
   }
+
 
   async detected(t0, timeoutMs) {
     try {

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_BIN, Coordinator, NatsServer, REPO_ROOT, waitFor } from '@vigil/testkit';
 import { connect } from 'nats';
+import { applyFault, restoreFault } from './faults.mjs';
 
 const HOST_ID = 'detect-host';
 const TOKEN = HOST_ID.replaceAll('.', '_');
@@ -89,31 +90,13 @@ export class VigilSide {
 
   /** Applies a fault to the agent; the caller has taken the time just before. */
   fault(kind) {
-    switch (kind) {
-      case 'kill':
-        return this.agent.signal('SIGKILL');
-      case 'freeze':
-        return this.agent.signal('SIGSTOP');
-      case 'cut':
-        return undefined; // the host's link, cut once for both sides by the caller
-      default:
-        throw new Error(`fault "${kind}": use kill, freeze or cut`);
-    }
+    return applyFault(this.agent, kind);
   }
 
-  async restore(kind) {
-    switch (kind) {
-      case 'kill':
-        await this.agent.exited;
-        return this.#startAgent();
-      case 'freeze':
-        return this.agent.signal('SIGCONT');
-      case 'cut':
-        return undefined;
-      default:
-        throw new Error(`fault "${kind}": use kill, freeze or cut`);
-    }
+  restore(kind) {
+    return restoreFault(this.agent, kind, () => this.#startAgent());
   }
+
 
   /** ms from `t0` to the first silent event after it, or null when none came within `timeoutMs`. */
   async detected(t0, timeoutMs) {
