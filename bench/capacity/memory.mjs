@@ -21,7 +21,8 @@ Usage: node bench/capacity/memory.mjs [options]     (ulimit -n above N)
 
   --agents N             simulated agents                                 [2000]
   --hold S               seconds every agent stays connected before sampling [60]
-  --fill                 prediction series fill their whole ring in 3 min (500 ms buckets, 3 min retention); hold at least 200 s
+  --fill                 prediction series fill their whole ring in 3 min (500 ms buckets, 3 min
+                         retention, rules off); hold at least 200 s
   --ramp-rate R          connections per second                           [300]
   --welcome-timeout MS   the simulator's Welcome timeout                  [30000]
   --payload KIND         typical | minimal (no resource sample: no series) [typical]
@@ -60,6 +61,7 @@ for (const [name, v] of [['--agents', N], ['--hold', HOLD]]) {
     process.exit(2);
   }
 }
+const RULES_OFF = ['gradual_performance_degradation', 'resource_trend_analysis', 'error_rate_spike', 'disk_exhaustion', 'inode_exhaustion', 'memory_exhaustion'];
 const log = (s) => process.stderr.write(`${s}\n`);
 const MB = 1024 * 1024;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -90,8 +92,11 @@ try {
   const extraArgs = [];
   if (values.fill) {
     // Same ring size as the defaults (retention / bucket + 1 = 361), reached in 3 minutes.
+    // The rules look back further than 3 min and are refused with such a retention: they
+    // are turned off (the series are fed all the same); what they keep per series is small.
     const config = join(dir, 'coordinator.yaml');
-    writeFileSync(config, JSON.stringify({ predictions: { bucket: 500, retention: 180_000 } }));
+    const rules = Object.fromEntries(RULES_OFF.map((r) => [r, false]));
+    writeFileSync(config, JSON.stringify({ predictions: { bucket: '500ms', retention: '3m', rules } }));
     extraArgs.push('--config', config);
   }
   const snapDir = values['heap-snapshot'] ? resolve(values['heap-snapshot']) : undefined;
