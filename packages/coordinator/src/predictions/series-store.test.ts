@@ -52,12 +52,13 @@ describe('series store - bounds', () => {
     expect(s.seriesOf('a')).toHaveLength(2);
   });
 
-  it('documents its memory: 7.2 KB of ring per series at the defaults', () => {
+  it('documents its memory: at most 7.2 KB of ring per series at the defaults', () => {
     const s = new SeriesStore();
     expect(s.capacity).toBe(361);
     expect(s.capacity * BYTES_PER_BUCKET).toBeLessThan(7.5 * 1024);
     for (let i = 0; i < 64; i++) s.observe('a', 'svc', 'response_time_ms', `check-${i}`, 1, T0);
     expect(s.approxBytes()).toBeLessThan(500 * 1024);
+    expect(s.boundBytes(64)).toBeLessThan(500 * 1024);
   });
 
   it('sweeps series with nothing left inside the retention, and forgets hosts', () => {

@@ -18,17 +18,36 @@ export const DEFAULT_SERIES_OPTIONS: Readonly<SeriesStoreOptions> = Object.freez
 /** Bytes a bucket takes in the ring: index (u32) + min/mean/max (f32) + count (u32). */
 export const BYTES_PER_BUCKET = 20;
 
+/** Slots a ring starts with: a few minutes of history before its first growth. */
+export const INITIAL_RING_SLOTS = 4;
+
+/** Bytes a series costs besides its slots: the ring, its buffer and views, key, id, map entries. */
+const RING_OVERHEAD_BYTES = 400;
+
+// A bucket is 5 words in one buffer: [index u32, min f32, mean f32, max f32, count u32].
+const WORDS = 5;
+const MIN = 1;
+const MEAN = 2;
+const MAX = 3;
+const COUNT = 4;
+
 /**
- * One series' ring of buckets, struct-of-arrays so that a 6 h series is 7 KB, not 360
- * objects. Slot = bucket index modulo capacity; a slot whose stored index differs from the
- * one asked for is empty, so gaps and wrap-around need no clearing.
+ * One series' ring of buckets. Slot = bucket index modulo the slots allocated; a slot whose
+ * stored index differs from the one asked for is empty, so gaps and wrap-around need no
+ * clearing. The ring starts with a few slots and doubles (up to `capacity`) when the buckets
+ * it must keep span more than it has, so a series a few minutes old costs a few hundred
+ * bytes, not the whole retention: most of a fleet's series are young or the coordinator
+ * restarted recently. Once grown to `capacity` it is the plain whole ring. The buckets are
+ * one buffer with two views (u32 and f32) rather than an array per field: a ring is then 3
+ * objects, not 10, which matters at tens of thousands of series.
  */
 export class SeriesRing {
-  readonly idx: Uint32Array;
-  readonly min: Float32Array;
-  readonly mean: Float32Array;
-  readonly max: Float32Array;
-  readonly count: Uint32Array;
+  private u32: Uint32Array;
+  private f32: Float32Array;
+  /** Slots allocated now; grows to `capacity`. */
+  private slots: number;
+  /** Oldest bucket index written since the ring last held nothing inside the retention. */
+  private oldest = -1;
   /** Newest bucket index written, -1 before the first. */
   newest = -1;
   /** Buckets up to this index are in SQLite. */
@@ -38,30 +57,37 @@ export class SeriesRing {
     readonly id: string,
     readonly key: Readonly<SeriesKey>,
     readonly capacity: number,
+    initialSlots = INITIAL_RING_SLOTS,
   ) {
-    this.idx = new Uint32Array(capacity);
-    this.min = new Float32Array(capacity);
-    this.mean = new Float32Array(capacity);
-    this.max = new Float32Array(capacity);
-    this.count = new Uint32Array(capacity);
+    this.slots = Math.max(1, Math.min(capacity, initialSlots));
+    this.u32 = new Uint32Array(this.slots * WORDS);
+    this.f32 = new Float32Array(this.u32.buffer);
+  }
+
+  /** Slots allocated now (for tests and the memory estimate). */
+  get allocated(): number {
+    return this.slots;
   }
 
   /** Adds one observation to bucket `bi`; false when `bi` has left the ring. */
   add(bi: number, value: number): boolean {
     if (this.newest >= 0 && bi <= this.newest - this.capacity) return false;
-    const s = bi % this.capacity;
-    if (this.idx[s] !== bi || this.count[s] === 0) {
-      this.idx[s] = bi;
-      this.min[s] = value;
-      this.mean[s] = value;
-      this.max[s] = value;
-      this.count[s] = 1;
+    this.makeRoom(bi);
+    const o = (bi % this.slots) * WORDS;
+    const u = this.u32;
+    const f = this.f32;
+    if (u[o] !== bi || u[o + COUNT] === 0) {
+      u[o] = bi;
+      f[o + MIN] = value;
+      f[o + MEAN] = value;
+      f[o + MAX] = value;
+      u[o + COUNT] = 1;
     } else {
-      const c = this.count[s]! + 1;
-      this.count[s] = c;
-      if (value < this.min[s]!) this.min[s] = value;
-      if (value > this.max[s]!) this.max[s] = value;
-      this.mean[s] = this.mean[s]! + (value - this.mean[s]!) / c;
+      const c = u[o + COUNT]! + 1;
+      u[o + COUNT] = c;
+      if (value < f[o + MIN]!) f[o + MIN] = value;
+      if (value > f[o + MAX]!) f[o + MAX] = value;
+      f[o + MEAN] = f[o + MEAN]! + (value - f[o + MEAN]!) / c;
     }
     if (bi > this.newest) this.newest = bi;
     // A late observation into a bucket already written to SQLite: write it again.
@@ -72,24 +98,65 @@ export class SeriesRing {
   /** Puts a whole bucket back (loading from SQLite). */
   put(bi: number, b: Omit<Bucket, 't'>): void {
     if (this.newest >= 0 && bi <= this.newest - this.capacity) return;
-    const s = bi % this.capacity;
-    this.idx[s] = bi;
-    this.min[s] = b.min;
-    this.mean[s] = b.mean;
-    this.max[s] = b.max;
-    this.count[s] = b.count;
+    this.makeRoom(bi);
+    const o = (bi % this.slots) * WORDS;
+    this.u32[o] = bi;
+    this.f32[o + MIN] = b.min;
+    this.f32[o + MEAN] = b.mean;
+    this.f32[o + MAX] = b.max;
+    this.u32[o + COUNT] = b.count;
     if (bi > this.newest) this.newest = bi;
   }
 
   has(bi: number): boolean {
-    const s = bi % this.capacity;
-    return this.idx[s] === bi && this.count[s]! > 0;
+    const o = (bi % this.slots) * WORDS;
+    return this.u32[o] === bi && this.u32[o + COUNT]! > 0;
   }
 
   bucket(bi: number, bucketMs: number): Bucket | undefined {
-    const s = bi % this.capacity;
-    if (this.idx[s] !== bi || this.count[s] === 0) return undefined;
-    return { t: bi * bucketMs, min: this.min[s]!, mean: this.mean[s]!, max: this.max[s]!, count: this.count[s]! };
+    const o = (bi % this.slots) * WORDS;
+    if (this.u32[o] !== bi || this.u32[o + COUNT] === 0) return undefined;
+    const f = this.f32;
+    return { t: bi * bucketMs, min: f[o + MIN]!, mean: f[o + MEAN]!, max: f[o + MAX]!, count: this.u32[o + COUNT]! };
+  }
+
+  /**
+   * Grows the ring so that every bucket a whole ring would still hold after writing `bi`
+   * (those in [newest - capacity + 1, newest]) keeps a slot of its own.
+   */
+  private makeRoom(bi: number): void {
+    const newest = Math.max(this.newest, bi);
+    const floor = newest - this.capacity + 1;
+    if (this.oldest < 0 || this.newest < floor) {
+      // Nothing written yet, or all of it has left the retention: the ring restarts at bi.
+      // Stale slots are harmless: reads match the stored index and stay inside the span.
+      this.oldest = bi;
+    } else if (bi < this.oldest) {
+      this.oldest = bi;
+    } else if (this.oldest < floor) {
+      this.oldest = floor;
+    }
+    const span = newest - this.oldest + 1;
+    if (span <= this.slots) return;
+    let slots = this.slots;
+    while (slots < span) slots *= 2;
+    this.resize(Math.min(slots, this.capacity));
+  }
+
+  private resize(slots: number): void {
+    const u32 = new Uint32Array(slots * WORDS);
+    const f32 = new Float32Array(u32.buffer);
+    // Only the buckets inside the span move; the others have left the ring.
+    for (let s = 0; s < this.slots; s++) {
+      const o = s * WORDS;
+      const bi = this.u32[o]!;
+      if (this.u32[o + COUNT] === 0 || bi < this.oldest || bi > this.newest) continue;
+      const n = (bi % slots) * WORDS;
+      u32.set(this.u32.subarray(o, o + WORDS), n);
+    }
+    this.u32 = u32;
+    this.f32 = f32;
+    this.slots = slots;
   }
 }
 
@@ -100,9 +167,10 @@ export function seriesId(k: SeriesKey): string {
 
 /**
  * Downsampled recent history of every series the rules read, in memory, bounded: each
- * series keeps `retentionMs / bucketMs` buckets (360 at the defaults, 7.2 KB), and a host
+ * series keeps at most `retentionMs / bucketMs + 1` buckets (361 at the defaults, 7.2 KB,
+ * reached after 4-6 h of history; a new series takes 80 bytes and doubles as it fills), and a host
  * at most `maxSeriesPerHost` series (64 → about 470 KB with overheads; a typical host with
- * a dozen series, about 90 KB).
+ * a dozen series, about 90 KB once their rings are full).
  */
 export class SeriesStore {
   readonly opts: Readonly<SeriesStoreOptions>;
@@ -207,8 +275,15 @@ export class SeriesStore {
     return removed;
   }
 
-  /** Approximate bytes held by the rings: the documented bound is this at the cap. */
+  /** Approximate bytes held by the rings as allocated now (slots plus objects). */
   approxBytes(): number {
-    return this.rings.size * (this.capacity * BYTES_PER_BUCKET + 400);
+    let slots = 0;
+    for (const ring of this.rings.values()) slots += ring.allocated;
+    return slots * BYTES_PER_BUCKET + this.rings.size * RING_OVERHEAD_BYTES;
+  }
+
+  /** The most `approxBytes()` can reach with this many series: every ring full. */
+  boundBytes(seriesCount: number): number {
+    return seriesCount * (this.capacity * BYTES_PER_BUCKET + RING_OVERHEAD_BYTES);
   }
 }
