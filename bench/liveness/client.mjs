@@ -2,7 +2,9 @@
 // the server, one AgentService.Connect stream opened with Hello. In 'message' mode each
 // sends the real Liveness frame every second from Welcome on (at a random phase, as agents
 // that started at different times do); otherwise they stay idle and node's HTTP/2 answers
-// the server's PINGs by itself.
+// the server's PINGs by itself. Liveness starts only when the parent says so, once every
+// process has all its connections up: a connect storm under a flow of messages would
+// take long and time some Welcomes out, which is not what is measured here.
 import http2 from 'node:http2';
 import net from 'node:net';
 import { CONNECT_HEADERS, FrameReader, decodeCoordinatorMessage, frameAgentMessage } from '../fleet/wire.mjs';
@@ -12,11 +14,13 @@ const [port, count, mode, prefix] = process.argv.slice(2);
 const PORT = Number(port);
 const COUNT = Number(count);
 const PERIOD_MS = 1000;
-const CONCURRENT_DIALS = 200; // not all at once: the listen backlog would drop some
+const CONCURRENT_DIALS = 100; // not all at once: the listen backlog would drop some
 const WELCOME_TIMEOUT_MS = 60_000;
+const ATTEMPTS = 5; // a dial that fails (reset under a connect storm) is tried again
 const LIVENESS_FRAME = frameAgentMessage({ liveness: { agentStallMs: 0 } });
 
-const stats = { connected: 0, failed: 0, lost: 0, sent: 0, pingsReceived: 0 };
+const stats = { connected: 0, failed: 0, retries: 0, lost: 0, sent: 0, pingsReceived: 0 };
+let started = false;
 const agents = [];
 
 function dial(i) {
@@ -30,9 +34,7 @@ function dial(i) {
       if (settled) return;
       settled = true;
       clearTimeout(welcomeTimer);
-      if (ok) stats.connected++;
-      else stats.failed++;
-      resolve();
+      resolve(ok);
     };
     const lost = () => {
       if (agent.live) stats.lost++;
@@ -54,7 +56,7 @@ function dial(i) {
       reader.push(chunk, (body) => {
         if (decodeCoordinatorMessage(body).kind !== 'welcome' || agent.live) return;
         agent.live = true;
-        if (mode === 'message') startLiveness(agent);
+        if (mode === 'message' && started) startLiveness(agent);
         done(true);
       }),
     );
@@ -63,6 +65,19 @@ function dial(i) {
     stream.write(frameAgentMessage(helloMessage(hostId, 5000, Date.now(), mode === 'message' ? PERIOD_MS : 0)));
     agents.push(agent);
   });
+}
+
+/** Dials agent i until it is welcomed, at most ATTEMPTS times. */
+async function dialAgent(i) {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    if (await dial(i)) {
+      stats.connected++;
+      return;
+    }
+    stats.retries++;
+    await new Promise((r) => setTimeout(r, 100 * attempt));
+  }
+  stats.failed++;
 }
 
 function startLiveness(agent) {
@@ -80,13 +95,17 @@ function startLiveness(agent) {
 
 let nextIndex = 0;
 async function dialer() {
-  while (nextIndex < COUNT) await dial(nextIndex++);
+  while (nextIndex < COUNT) await dialAgent(nextIndex++);
 }
 await Promise.all(Array.from({ length: Math.min(CONCURRENT_DIALS, COUNT) }, dialer));
 process.send({ type: 'ready', ...stats });
 
 process.on('message', (msg) => {
   if (msg?.type === 'stats') process.send({ type: 'stats', ...stats });
+  if (msg?.type === 'start' && !started) {
+    started = true;
+    if (mode === 'message') for (const a of agents) if (a.live) startLiveness(a);
+  }
 });
 process.on('SIGTERM', () => {
   for (const a of agents) a.session.destroy();

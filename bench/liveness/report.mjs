@@ -55,9 +55,10 @@ export function compare(rows) {
 }
 
 export function formatTable(agents, { rows, ratios }) {
-  const head = ['mode', 'server CPU %', 'µs/s', 'over base µs/s', 'signals/s', 'µs/signal', 'over base µs/signal', 'RSS MB', '× base', 'client CPU %', 'client RSS MB', 'load1'];
+  const head = ['mode', 'connected', 'server CPU %', 'µs/s', 'over base µs/s', 'signals/s', 'µs/signal', 'over base µs/signal', 'RSS MB', '× base', 'client CPU %', 'client RSS MB', 'load1'];
   const body = rows.map((r) => [
     r.mode,
+    r.connected,
     r.serverCpuPct,
     r.serverCpuUsPerS,
     r.extraUsPerS ?? '-',
