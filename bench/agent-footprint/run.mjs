@@ -31,6 +31,7 @@ const { values: opts } = parseArgs({
   options: {
     duration: { type: 'string', default: '5m' },
     interval: { type: 'string', default: '5s' },
+    'liveness-interval': { type: 'string', default: '1s' },
     services: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '10s' },
     profile: { type: 'boolean', default: false },
@@ -42,7 +43,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log('usage: node bench/agent-footprint/run.mjs [--duration 5m] [--interval 5s] [--services 5] [--warmup 10s] [--profile] [--json FILE] [--agent-node-options FLAGS] [--agent-bin SCRIPT] [--agent-env K=V]...');
+  console.log('usage: node bench/agent-footprint/run.mjs [--duration 5m] [--interval 5s] [--liveness-interval 1s] [--services 5] [--warmup 10s] [--profile] [--json FILE] [--agent-node-options FLAGS] [--agent-bin SCRIPT] [--agent-env K=V]...');
   process.exit(0);
 }
 
@@ -194,8 +195,12 @@ async function main() {
   const api = `http://127.0.0.1:${ports.http}`;
 
   // The agent with N watched process services (the HTTP fixture), each with an http check.
+  // Distinct ports: a port freed a moment ago may be handed out again by the next ask.
   const servicePorts = [];
-  for (let i = 0; i < SERVICES; i++) servicePorts.push(await freePort());
+  while (servicePorts.length < SERVICES) {
+    const port = await freePort();
+    if (!servicePorts.includes(port)) servicePorts.push(port);
+  }
   const services = servicePorts.map((port, i) => ({
     name: `web-${i + 1}`,
     manager: 'process',
@@ -220,7 +225,7 @@ async function main() {
   const script = opts['agent-bin'] === AGENT_BIN ? AGENT_BUNDLE : opts['agent-bin'];
   if (!experiment && nodeFlags.length > 0) agentEnv.VIGIL_AGENT_NODE_FLAGS = nodeFlags.join(' ');
   const agent = start('vigil-agent', experiment ? process.execPath : AGENT_BIN, [
-    ...(experiment ? [...extraFlags, ...nodeFlags, script] : []), '--coordinator', `127.0.0.1:${ports.grpc}`, '--host-id', 'footprint', '--interval', INTERVAL,
+    ...(experiment ? [...extraFlags, ...nodeFlags, script] : []), '--coordinator', `127.0.0.1:${ports.grpc}`, '--host-id', 'footprint', '--interval', INTERVAL, '--liveness-interval', opts['liveness-interval'],
     '--data-dir', join(dir, 'agent'), '--log-level', 'warn', '--config', agentConfig,
   ], { ...process.env, ...agentEnv, ...(opts.profile ? { VIGIL_MEM_PROBE_FILE: memProbeFile } : {}) });
   const statuses = await waitFor(`${SERVICES} services running`, async () => {
@@ -346,7 +351,7 @@ function printTable(rows, { scrapes, scrapeErrors, recoveries }) {
   const body = rows.map((r) => [r.name, fmt(r.rssMedianMB), fmt(r.rssMaxMB), fmt(r.cpuMedianPct), fmt(r.cpuMaxPct), fmt(r.cpuMeanPct, 2), ratio(r.rssMedianMB, ne.rssMedianMB), ratio(r.cpuMeanPct, ne.cpuMeanPct)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   console.log('');
-  console.log(`agent footprint: ${SERVICES} process services, interval ${INTERVAL}, ${opts.duration} measured (1 s samples of /proc/<pid>/stat and status; CPU in % of one core)${opts['agent-node-options'] ? `; agent run with ${opts['agent-node-options']}` : ''}`);
+  console.log(`agent footprint: ${SERVICES} process services, interval ${INTERVAL}, liveness ${opts['liveness-interval']}, ${opts.duration} measured (1 s samples of /proc/<pid>/stat and status; CPU in % of one core)${opts['agent-node-options'] ? `; agent run with ${opts['agent-node-options']}` : ''}`);
   console.log(`processes on this machine at the end: ${readdirSync('/proc').filter((e) => /^\d+$/.test(e)).length}`);
   console.log(`| ${head.map((h, i) => h.padEnd(widths[i])).join(' | ')} |`);
   console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
