@@ -32,6 +32,8 @@ Usage: vigil-coordinator [options]
   --floor-intervals N         never silent before N announced intervals    [1.75]
   --ceiling-intervals N       always silent after N announced intervals    [2]
   --min-silence-floor DUR     lower bound of the silence floor              [1s]
+  --max-hello-rate N          Hellos admitted per second (0: no bound)      [400]
+  --hello-burst N             Hellos admitted at once above that rate       [200]
   --max-message-bytes N       largest agent message accepted                [262144]
   --nats-stream NAME          JetStream stream for events                   [VIGIL]
   --public-url URL            API base URL used in event links
@@ -66,6 +68,8 @@ export const OPTIONS = {
   'floor-intervals': { type: 'string' },
   'ceiling-intervals': { type: 'string' },
   'min-silence-floor': { type: 'string' },
+  'max-hello-rate': { type: 'string' },
+  'hello-burst': { type: 'string' },
   'max-message-bytes': { type: 'string' },
   'nats-stream': { type: 'string' },
   'public-url': { type: 'string' },
@@ -109,6 +113,8 @@ export function parseCli(argv: string[]): CliResult {
     floorIntervals: s('floor-intervals'),
     ceilingIntervals: s('ceiling-intervals'),
     minSilenceFloor: s('min-silence-floor'),
+    maxHelloRate: s('max-hello-rate'),
+    helloBurst: s('hello-burst'),
     maxMessageBytes: s('max-message-bytes'),
     natsStream: s('nats-stream'),
     publicUrl: s('public-url'),

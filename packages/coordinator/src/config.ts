@@ -79,6 +79,16 @@ export const coordinatorConfigSchema = z
      * number. Loopback peers are not limited. @default 256
      */
     maxConnectionsPerPeer: z.coerce.number().int().min(0).max(1_000_000).default(256),
+    /**
+     * Hellos admitted per second; 0 takes every Hello at once. A Hello over the bound is
+     * answered at once with RESOURCE_EXHAUSTED and a `grpc-retry-pushback-ms` hint, and the
+     * agent comes back then, so a connect storm (a fleet starting, every agent reconnecting
+     * after a restart) is taken at a rate the coordinator can serve while it keeps acking
+     * the hosts already connected (docs/performance.md). @default 400
+     */
+    maxHelloRate: z.coerce.number().min(0).max(1_000_000).default(400),
+    /** Hellos admitted at once after a quiet spell, above maxHelloRate. @default 200 */
+    helloBurst: z.coerce.number().int().min(1).max(1_000_000).default(200),
     /** Largest agent message accepted, in bytes. @default 262144 */
     maxMessageBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
     /** JetStream stream that holds Vigil's events. @default VIGIL */

@@ -212,6 +212,8 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       minIntervalMs: config.minAgentInterval,
       maxIntervalMs: config.maxAgentInterval,
       maxConnectionsPerPeer: config.maxConnectionsPerPeer,
+      maxHelloRate: config.maxHelloRate,
+      helloBurst: config.helloBurst,
     },
     registry,
     log.child({ part: 'grpc' }),

@@ -21,6 +21,7 @@ import {
 import type { HostRegistry } from '../registry/host-registry.js';
 import { isStoreCondition } from '../store/write-guard.js';
 import type { AgentChannels, AnswerOutcome } from './agent-channels.js';
+import type { HelloAdmissionResult } from './hello-admission.js';
 import { certificateHostNames, certificateNamesHost } from './peer-identity.js';
 
 export type AgentCall = grpc.ServerDuplexStream<AgentMessage, CoordinatorMessageIn>;
@@ -33,6 +34,8 @@ export interface SessionContext {
   helloTimeoutMs: number;
   requireCertificate: boolean;
   clampInterval: (ms: number) => number;
+  /** Whether a valid Hello is taken now or sent away to retry later (hello-admission.ts). Absent: always taken. */
+  admitHello?: () => HelloAdmissionResult;
   log: Logger;
   metrics: SessionMetrics;
   /** Ends another session of the same host, when a newer one replaces it. */
@@ -48,6 +51,9 @@ export interface SessionMetrics {
 
 /** What this coordinator understands, announced in Welcome (see docs/contract.md). */
 export const COORDINATOR_CAPABILITIES = ['heartbeat.v1', 'events.v1', 'probes.v1', 'recover.v1'];
+
+/** gRPC's trailing-metadata key for "retry after this many milliseconds" (gRFC A6). */
+export const RETRY_PUSHBACK_KEY = 'grpc-retry-pushback-ms';
 
 let nextSessionId = 1;
 
@@ -147,6 +153,8 @@ export class AgentSession {
         );
       }
     }
+    const admission = this.ctx.admitHello?.();
+    if (admission?.type === 'shed') return this.shed(admission.retryAfterMs);
     const intervalMs = this.ctx.clampInterval(hello.intervalMs);
     const outcome = this.ctx.registry.hello(hello, intervalMs, this.id, peerAddress(this.call.getPeer()));
     // A second agent for a host whose stream is alive: refused, so it cannot take the
@@ -276,6 +284,20 @@ export class AgentSession {
     this.finish();
     if (hostId) this.ctx.registry.streamClosed(hostId, this.id, `refused: ${reason}`);
     this.call.emit('error', { code, details, metadata: new grpc.Metadata() } as grpc.ServiceError);
+  }
+
+  /**
+   * A Hello over the admission bound: RESOURCE_EXHAUSTED with gRPC's standard retry hint,
+   * before the host is registered. Counted, logged at debug only: in a storm there are
+   * thousands, and each is the bound working, not a fault.
+   */
+  private shed(retryAfterMs: number): void {
+    this.finish();
+    this.ctx.metrics.rejected('hello_shed');
+    this.ctx.log.debug({ session: this.id, retryAfterMs }, 'hello shed: over the admission bound');
+    const metadata = new grpc.Metadata();
+    metadata.set(RETRY_PUSHBACK_KEY, String(retryAfterMs));
+    this.call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: `coordinator busy admitting other agents; retry in ${retryAfterMs} ms`, metadata } as grpc.ServiceError);
   }
 
   /** The same agent reconnected, or a new one replaced a dead stream: end this one without touching the host's state. */

@@ -1,10 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { guardedAgentService, type Logger, type TlsFiles } from '@vigil/shared';
+import { guardedAgentService, systemClock, type Logger, type TlsFiles } from '@vigil/shared';
 import type { HostRegistry } from '../registry/host-registry.js';
 import { AgentChannels } from './agent-channels.js';
 import { AgentSession, type AgentCall, type SessionMetrics } from './agent-session.js';
+import { HelloAdmission } from './hello-admission.js';
 import { PeerConnectionGate } from './peer-connection-gate.js';
 
 export interface AgentServerOptions {
@@ -21,6 +22,10 @@ export interface AgentServerOptions {
   maxConnectionsPerPeer: number;
   /** Count loopback peers too (tests). @default false */
   limitLoopback?: boolean;
+  /** Hellos admitted per second (0: no bound); those over it are answered RESOURCE_EXHAUSTED with a retry hint. */
+  maxHelloRate: number;
+  /** Hellos admitted at once above the rate. */
+  helloBurst: number;
 }
 
 export interface AgentServer {
@@ -59,6 +64,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
   });
   const live = new Map<number, AgentSession>();
   const channels = new AgentChannels();
+  const admission = new HelloAdmission({ ratePerSec: opts.maxHelloRate, burst: opts.helloBurst, clock: systemClock });
   const ctx = {
     registry,
     channels,
@@ -66,6 +72,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     helloTimeoutMs: opts.helloTimeoutMs,
     requireCertificate: Boolean(opts.tls.ca),
     clampInterval: (ms: number) => Math.min(opts.maxIntervalMs, Math.max(opts.minIntervalMs, ms)),
+    admitHello: () => admission.admit(),
     log,
     metrics,
     supersede: (id: number) => live.get(id)?.supersede(),
