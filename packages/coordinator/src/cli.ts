@@ -34,6 +34,8 @@ Usage: vigil-coordinator [options]
   --min-silence-floor DUR     lower bound of the silence floor              [1s]
   --max-hello-rate N          Hellos admitted per second (0: no bound)      [400]
   --hello-burst N             Hellos admitted at once above that rate       [200]
+  --hello-max-loop-lag DUR    send every Hello away while the event loop
+                              lags more than this (0: never)                [1s]
   --max-message-bytes N       largest agent message accepted                [262144]
   --nats-stream NAME          JetStream stream for events                   [VIGIL]
   --public-url URL            API base URL used in event links
@@ -70,6 +72,7 @@ export const OPTIONS = {
   'min-silence-floor': { type: 'string' },
   'max-hello-rate': { type: 'string' },
   'hello-burst': { type: 'string' },
+  'hello-max-loop-lag': { type: 'string' },
   'max-message-bytes': { type: 'string' },
   'nats-stream': { type: 'string' },
   'public-url': { type: 'string' },
@@ -115,6 +118,7 @@ export function parseCli(argv: string[]): CliResult {
     minSilenceFloor: s('min-silence-floor'),
     maxHelloRate: s('max-hello-rate'),
     helloBurst: s('hello-burst'),
+    helloMaxLoopLag: s('hello-max-loop-lag'),
     maxMessageBytes: s('max-message-bytes'),
     natsStream: s('nats-stream'),
     publicUrl: s('public-url'),

@@ -89,6 +89,13 @@ export const coordinatorConfigSchema = z
     maxHelloRate: z.coerce.number().min(0).max(1_000_000).default(400),
     /** Hellos admitted at once after a quiet spell, above maxHelloRate. @default 200 */
     helloBurst: z.coerce.number().int().min(1).max(1_000_000).default(200),
+    /**
+     * While the coordinator's event loop runs later than this (a busy machine, or new
+     * connections costing more than it can keep up with), every Hello is sent away with a
+     * retry hint, whatever maxHelloRate allows: a Welcome after the agent's 5 s timeout
+     * costs more than a prompt "come back later". 0 turns it off. @default 1s
+     */
+    helloMaxLoopLag: durationMs.default(1000),
     /** Largest agent message accepted, in bytes. @default 262144 */
     maxMessageBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
     /** JetStream stream that holds Vigil's events. @default VIGIL */

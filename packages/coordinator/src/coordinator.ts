@@ -214,6 +214,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       maxConnectionsPerPeer: config.maxConnectionsPerPeer,
       maxHelloRate: config.maxHelloRate,
       helloBurst: config.helloBurst,
+      helloMaxLoopLagMs: config.helloMaxLoopLag,
     },
     registry,
     log.child({ part: 'grpc' }),

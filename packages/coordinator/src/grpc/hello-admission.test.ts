@@ -78,6 +78,20 @@ describe('hello admission', () => {
     expect(retry(a.admit())).toBe(10);
   });
 
+  it('hello admission - while the event loop lags every Hello is sent away, and taken again once it catches up', () => {
+    const clock = new FakeClock();
+    let lagMs = 0;
+    const a = new HelloAdmission({ ratePerSec: 100, burst: 10, clock, jitter: 0, loopLagMs: () => lagMs, maxLoopLagMs: 500 });
+    expect(a.admit().type).toBe('admitted');
+    lagMs = 800;
+    const shed = admitMany(a, 3);
+    expect(shed.every((r) => r.type === 'shed')).toBe(true);
+    // No sooner than the loop can have caught up (its lag), then one slot apart.
+    expect(shed.map(retry)).toEqual([800, 810, 820]);
+    lagMs = 100;
+    expect(a.admit().type).toBe('admitted');
+  });
+
   it('hello admission - rate 0 admits everything', () => {
     const a = new HelloAdmission({ ratePerSec: 0, burst: 1, clock: new FakeClock() });
     expect(admitMany(a, 10_000).every((r) => r.type === 'admitted')).toBe(true);

@@ -14,6 +14,11 @@
  * is given a return slot behind the ones already sent away, spaced at the admission rate,
  * so the queue comes back spread out rather than in one wave; jitter on top keeps agents
  * shed in the same millisecond apart.
+ *
+ * The rate alone assumes the coordinator has its core. When the event loop already lags
+ * (the machine is busy with other work, or a storm of new connections costs more than the
+ * Hellos themselves), every Hello is sent away until the loop catches up: a Welcome that
+ * comes after the agent's timeout is worse than a prompt "come back later".
  */
 import type { Clock } from '@vigil/shared';
 
@@ -27,6 +32,10 @@ export interface HelloAdmissionOptions {
   /** Extra share of the hint added at random, so equal hints do not return together. @default 0.2 */
   jitter?: number;
   clock: Pick<Clock, 'now'>;
+  /** The event loop's current lag in ms (loop-lag.ts). @default none: the rate alone decides */
+  loopLagMs?: () => number;
+  /** Above this loop lag every Hello is sent away. 0 turns it off. @default 1000 */
+  maxLoopLagMs?: number;
   /** @default Math.random */
   random?: () => number;
 }
@@ -45,6 +54,8 @@ export class HelloAdmission {
   private readonly jitter: number;
   private readonly clock: Pick<Clock, 'now'>;
   private readonly random: () => number;
+  private readonly loopLagMs: (() => number) | undefined;
+  private readonly maxLoopLagMs: number;
   private tokens: number;
   private refilledAt: number;
   /** The latest return slot handed out; the next shed Hello is placed one spacing after it. */
@@ -59,6 +70,8 @@ export class HelloAdmission {
     this.jitter = opts.jitter ?? 0.2;
     this.clock = opts.clock;
     this.random = opts.random ?? Math.random;
+    this.loopLagMs = opts.loopLagMs;
+    this.maxLoopLagMs = opts.maxLoopLagMs ?? 1000;
     this.tokens = opts.burst;
     this.refilledAt = opts.clock.now();
   }
@@ -69,8 +82,10 @@ export class HelloAdmission {
     const now = this.clock.now();
     this.tokens = Math.min(this.burst, this.tokens + (now - this.refilledAt) * this.ratePerMs);
     this.refilledAt = now;
+    const lagMs = this.maxLoopLagMs > 0 && this.loopLagMs !== undefined ? this.loopLagMs() : 0;
+    const lagging = lagMs > this.maxLoopLagMs && this.maxLoopLagMs > 0;
     // The tolerance absorbs floating-point sums (ten refills of 0.1 make 0.9999999999999999).
-    if (this.tokens >= 1 - 1e-9) {
+    if (!lagging && this.tokens >= 1 - 1e-9) {
       this.tokens = Math.max(0, this.tokens - 1);
       return ADMITTED;
     }
@@ -78,7 +93,8 @@ export class HelloAdmission {
     // The first free moment is when the bucket holds a token again; after that, one slot
     // per spacing behind everyone already sent away. Capped, so a long queue cannot push
     // an agent out for minutes (it is then sent away again, which costs little).
-    const firstFree = now + (1 - this.tokens) * spacing;
+    // A lagging loop is free again no sooner than it has caught up, about its lag from now.
+    const firstFree = now + (lagging ? lagMs : Math.max(0, 1 - this.tokens) * spacing);
     const slot = Math.min(Math.max(firstFree, this.lastSlotAt + spacing), now + this.maxPushbackMs);
     this.lastSlotAt = slot;
     const waitMs = slot - now;

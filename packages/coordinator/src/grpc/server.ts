@@ -6,6 +6,7 @@ import type { HostRegistry } from '../registry/host-registry.js';
 import { AgentChannels } from './agent-channels.js';
 import { AgentSession, type AgentCall, type SessionMetrics } from './agent-session.js';
 import { HelloAdmission } from './hello-admission.js';
+import { LoopLag } from './loop-lag.js';
 import { PeerConnectionGate } from './peer-connection-gate.js';
 
 export interface AgentServerOptions {
@@ -26,6 +27,8 @@ export interface AgentServerOptions {
   maxHelloRate: number;
   /** Hellos admitted at once above the rate. */
   helloBurst: number;
+  /** Every Hello is sent away while the event loop lags more than this (0: never). */
+  helloMaxLoopLagMs: number;
 }
 
 export interface AgentServer {
@@ -64,7 +67,15 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
   });
   const live = new Map<number, AgentSession>();
   const channels = new AgentChannels();
-  const admission = new HelloAdmission({ ratePerSec: opts.maxHelloRate, burst: opts.helloBurst, clock: systemClock });
+  const loopLag = new LoopLag(systemClock);
+  if (opts.helloMaxLoopLagMs > 0) loopLag.start();
+  const admission = new HelloAdmission({
+    ratePerSec: opts.maxHelloRate,
+    burst: opts.helloBurst,
+    clock: systemClock,
+    loopLagMs: () => loopLag.current(),
+    maxLoopLagMs: opts.helloMaxLoopLagMs,
+  });
   const ctx = {
     registry,
     channels,
@@ -106,6 +117,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     channels,
     sessions: () => live.size,
     async stop() {
+      loopLag.stop();
       listener.close();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
