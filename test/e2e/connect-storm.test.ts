@@ -50,7 +50,7 @@ describe('connect storm', () => {
     const shed = await shedCount(fleet.coordinator.baseUrl);
     console.log(`[observe] Hellos shed while ${HOSTS.length} agents connected: ${shed}`);
     expect(shed).toBeGreaterThan(0);
-    expect(shed).toBeLessThanOrEqual(2 * HOSTS.length);
+    expect(shed).toBeLessThanOrEqual(2.5 * HOSTS.length);
     // Heartbeats flow for all of them; no host goes suspect or silent on the way.
     await holdsFor(allOnline(fleet), { durationMs: 2500, intervalMs: 100, what: 'all hosts online after the storm' });
     expect(verdicts(fleet, start, /^vigil\.v1\.host\.(suspect|silent)\./)).toEqual([]);
@@ -69,7 +69,7 @@ describe('connect storm', () => {
     const shed = await shedCount(fleet.coordinator.baseUrl);
     console.log(`[observe] Hellos shed while ${HOSTS.length} agents reconnected: ${shed}`);
     expect(shed).toBeGreaterThan(0);
-    expect(shed).toBeLessThanOrEqual(2 * HOSTS.length);
+    expect(shed).toBeLessThanOrEqual(2.5 * HOSTS.length);
     await holdsFor(allOnline(fleet), { durationMs: 2500, intervalMs: 100, what: 'all hosts online after the restart' });
     expect(verdicts(fleet, since, /^vigil\.v1\.host\.silent\./)).toEqual([]);
   });
