@@ -92,6 +92,9 @@ export class SimAgent {
         if (headers['grpc-status'] === undefined) return;
         this.lastStatus = `${headers['grpc-status']} ${decodeURIComponent(String(headers['grpc-message'] ?? ''))}`;
         this.lastPushbackMs = retryPushbackMs(headers);
+        // A status before Welcome ends the attempt now: the coordinator has half-closed the
+        // stream, and HTTP/2 would only report 'close' once our side ended too.
+        if (this.state === 'connecting') this.#lost(`stream closed with status ${this.lastStatus}`);
       };
       stream.on('response', takeStatus);
       stream.on('trailers', takeStatus);

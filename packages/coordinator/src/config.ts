@@ -56,7 +56,9 @@ export const coordinatorConfigSchema = z
     /**
      * After a coordinator start, hosts known from the store get this long (at least one
      * detection window) to reconnect before any is declared silent: agents in reconnect
-     * backoff need time, and a coordinator restart must not page the fleet. @default 15s
+     * backoff need time, and a coordinator restart must not page the fleet. Raised to the
+     * time maxHelloRate needs to admit every host that was online, with half again as
+     * headroom (10,000 hosts at 400/s: 37.5 s). @default 15s
      */
     restartGrace: durationMs.default(15_000),
     /** Never declare silence before this many announced intervals have passed. @default 1.75 */

@@ -24,6 +24,7 @@ import { HostStore } from './store/host-store.js';
 import { OutboxStore } from './store/outbox-store.js';
 import { StoreWriteGuard } from './store/write-guard.js';
 import type { AgentChannels } from './grpc/agent-channels.js';
+import { admissionGraceMs } from './grpc/hello-admission.js';
 import { startAgentServer, type AgentServer } from './grpc/server.js';
 import { VERSION } from './version.js';
 import { Readiness } from './readiness.js';
@@ -162,7 +163,9 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     sink,
     {
       disconnectGraceMs: config.disconnectGrace,
-      restartGraceMs: config.restartGrace,
+      // Hellos after a restart are admitted at maxHelloRate: known hosts get at least the
+      // time that takes, so the bound cannot make a reconnecting fleet look silent.
+      restartGraceMs: Math.max(config.restartGrace, admissionGraceMs(hostStore.countLive(), config.maxHelloRate)),
       detectionWindowMs: (i) => Math.max(i * config.ceilingIntervals, config.minSilenceFloor),
       removalSink,
       storeGuard,

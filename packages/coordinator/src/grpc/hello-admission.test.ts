@@ -1,6 +1,6 @@
 import { FakeClock } from '@vigil/shared';
 import { describe, expect, it } from 'vitest';
-import { HelloAdmission, type HelloAdmissionResult } from './hello-admission.js';
+import { admissionGraceMs, HelloAdmission, type HelloAdmissionResult } from './hello-admission.js';
 
 function admitMany(a: HelloAdmission, n: number): HelloAdmissionResult[] {
   return Array.from({ length: n }, () => a.admit());
@@ -101,5 +101,12 @@ describe('hello admission', () => {
     const clock = new FakeClock();
     expect(() => new HelloAdmission({ ratePerSec: -1, burst: 1, clock })).toThrow(/ratePerSec.*-1/);
     expect(() => new HelloAdmission({ ratePerSec: 1, burst: 0, clock })).toThrow(/burst.*0/);
+  });
+
+  it('hello admission - the restart grace covers admitting every known host at the rate, with headroom', () => {
+    expect(admissionGraceMs(10_000, 400)).toBe(37_500);
+    expect(admissionGraceMs(100, 400)).toBe(375);
+    expect(admissionGraceMs(10_000, 0)).toBe(0);
+    expect(admissionGraceMs(0, 400)).toBe(0);
   });
 });

@@ -101,3 +101,14 @@ export class HelloAdmission {
     return { type: 'shed', retryAfterMs: Math.max(1, Math.ceil(waitMs * (1 + this.jitter * this.random()))) };
   }
 }
+
+/**
+ * How long `hosts` agents reconnecting at once take to be admitted at `ratePerSec`, with
+ * half again as headroom for retries landing between slots: after a restart, hosts known
+ * from the store need at least this long before one may be judged silent, or the bound
+ * itself would page the fleet. 0 without a bound.
+ */
+export function admissionGraceMs(hosts: number, ratePerSec: number): number {
+  if (ratePerSec <= 0 || hosts <= 0) return 0;
+  return Math.ceil((hosts / ratePerSec) * 1000 * 1.5);
+}
