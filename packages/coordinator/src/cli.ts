@@ -35,7 +35,7 @@ Usage: vigil-coordinator [options]
   --max-hello-rate N          Hellos admitted per second (0: no bound)      [400]
   --hello-burst N             Hellos admitted at once above that rate       [200]
   --hello-max-loop-lag DUR    send every Hello away while the event loop
-                              lags more than this (0: never)                [1s]
+                              lags more than this (0: never)                [2s]
   --max-message-bytes N       largest agent message accepted                [262144]
   --nats-stream NAME          JetStream stream for events                   [VIGIL]
   --public-url URL            API base URL used in event links

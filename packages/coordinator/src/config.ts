@@ -95,9 +95,9 @@ export const coordinatorConfigSchema = z
      * While the coordinator's event loop runs later than this (a busy machine, or new
      * connections costing more than it can keep up with), every Hello is sent away with a
      * retry hint, whatever maxHelloRate allows: a Welcome after the agent's 5 s timeout
-     * costs more than a prompt "come back later". 0 turns it off. @default 1s
+     * costs more than a prompt "come back later". 0 turns it off. @default 2s
      */
-    helloMaxLoopLag: durationMs.default(1000),
+    helloMaxLoopLag: durationMs.default(2000),
     /** Largest agent message accepted, in bytes. @default 262144 */
     maxMessageBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
     /** JetStream stream that holds Vigil's events. @default VIGIL */
