@@ -3,11 +3,13 @@
 /**
  * A fleet size holds when every agent connected, every killed host was reported silent
  * on NATS within the detection deadline (none missed), no live host was reported silent,
- * and the 99th percentile of kill → event stays within two intervals plus one second.
+ * and the 99th percentile of kill → event stays within two periods plus one second (the
+ * liveness period, 1 s by default, or the heartbeat interval for agents without liveness).
  */
 export function checkBounds(r) {
   const reasons = [];
-  const boundMs = 2 * r.intervalMs + 1000;
+  // Two of the periods the coordinator judges by (the liveness period where granted) plus 1 s.
+  const boundMs = 2 * (r.periodMs ?? r.intervalMs) + 1000;
   const d = r.detectionMs;
   if (r.connected < r.n) reasons.push(`only ${r.connected} of ${r.n} agents connected`);
   if (!d) reasons.push('no detection figures (run without NATS)');

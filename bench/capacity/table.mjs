@@ -3,7 +3,7 @@
 const v = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '-' : typeof x === 'number' ? x.toFixed(d) : String(x));
 
 export const HEADER = [
-  'N', 'interval', 'coord CPU % of 1 core med / max', 'RSS MB med / max', 'RSS / agent KB', 'ack p50 / p99 ms',
+  'N', 'interval / liveness', 'coord CPU % of 1 core med / max', 'RSS MB med / max', 'RSS / agent KB', 'ack p50 / p99 ms',
   'detect p50 / p99 / max ms', 'p99 destroy / freeze ms', 'FP (while connecting)', 'missed', 'outbox lag p99 / max ms', 'loop lag p99 max ms',
   'store batch p99 ≤ ms', 'hb/s', 'Welcome p99 ms', 'load1', 'holds',
 ];
@@ -15,7 +15,7 @@ export function row(r, verdict) {
   const o = r.outbox?.eventDelayMs;
   return [
     r.connected === r.n ? v(r.n) : `${r.n} (${r.connected} conn.)`,
-    `${r.intervalMs / 1000} s`,
+    `${r.intervalMs / 1000} s / ${r.livenessIntervalMs > 0 && r.periodMs < r.intervalMs ? `${r.livenessIntervalMs / 1000} s` : 'none'}`,
     c ? `${v(c.cpuPct.median)} / ${v(c.cpuPct.max)}` : '-',
     c ? `${v(c.rssMB.median)} / ${v(c.rssMB.max)}` : '-',
     c ? v(c.rssPerAgentKB, 1) : '-',

@@ -4,7 +4,7 @@
 
 export const AGENT_VERSION = 'fleet-sim/1';
 
-export function helloMessage(hostId, intervalMs, startedAtMs) {
+export function helloMessage(hostId, intervalMs, startedAtMs, livenessIntervalMs = 0) {
   return {
     hello: {
       hostId,
@@ -16,6 +16,7 @@ export function helloMessage(hostId, intervalMs, startedAtMs) {
       services: [],
       capabilities: ['resources'],
       intervalMs,
+      livenessIntervalMs,
       labels: {},
       startedAtMs,
     },

@@ -9,6 +9,7 @@ Usage: node bench/fleet/fleet.mjs --target HOST:PORT [options]
   --agents N                simulated agents                                [1000]
   --interval MS             heartbeat interval, ms                          [5000]
   --jitter F                heartbeat jitter, a share of the interval       [0.1]
+  --liveness-interval MS    liveness period asked in Hello (vigil-agent: 1000); 0 for none [1000]
   --processes P             simulator processes                             [ceil(N/4000)]
   --ramp-rate R             new connections per second, all processes       [500]
   --settle S                after the last first connection, wait at most this long for all to be up [60]
@@ -38,6 +39,7 @@ const OPTIONS = {
   target: { type: 'string' },
   agents: { type: 'string', default: '1000' },
   interval: { type: 'string', default: '5000' },
+  'liveness-interval': { type: 'string', default: '1000' },
   jitter: { type: 'string', default: '0.1' },
   processes: { type: 'string' },
   'ramp-rate': { type: 'string', default: '500' },
@@ -97,16 +99,20 @@ export function parseOptions(argv) {
   if (values['metrics-url']) loopback('--metrics-url', new URL(values['metrics-url']).hostname);
   const agents = num(values, 'agents', { min: 1, max: 1_000_000 });
   const intervalMs = num(values, 'interval', { min: 100 });
+  const livenessIntervalMs = num(values, 'liveness-interval', { min: 0 });
+  // What the coordinator judges silence by: the liveness period where it is shorter (the
+  // coordinator grants it only then), else the heartbeat interval.
+  const periodMs = livenessIntervalMs > 0 && livenessIntervalMs < intervalMs ? livenessIntervalMs : intervalMs;
   const durationS = num(values, 'duration', { min: 1, int: false });
   const killMode = values['kill-mode'];
   if (!['destroy', 'freeze', 'mixed'].includes(killMode)) throw new OptionError(`--kill-mode: "${killMode}" is not destroy, freeze or mixed`);
   if (!['typical', 'minimal'].includes(values.payload)) throw new OptionError(`--payload: "${values.payload}" is not typical or minimal`);
   if (!['spread', 'immediate'].includes(values['first-heartbeat'])) throw new OptionError(`--first-heartbeat: "${values['first-heartbeat']}" is not spread or immediate`);
   // A killed host not reported within this is missed; kills stop early enough for it to pass.
-  const detectionDeadlineMs = 3 * intervalMs + 5000;
+  const detectionDeadlineMs = 3 * periodMs + 5000;
   const kills = num(values, 'kills', { min: 0 });
   if (kills > 0 && durationS * 1000 <= detectionDeadlineMs) {
-    throw new OptionError(`--duration: ${durationS} s leaves no time to kill: it must exceed the detection deadline of ${detectionDeadlineMs / 1000} s (3 intervals + 5 s)`);
+    throw new OptionError(`--duration: ${durationS} s leaves no time to kill: it must exceed the detection deadline of ${detectionDeadlineMs / 1000} s (3 periods + 5 s)`);
   }
   const sourceAddresses = num(values, 'source-addresses', { min: 1, max: 254 });
   return Object.freeze({
@@ -115,6 +121,8 @@ export function parseOptions(argv) {
     targets,
     agents,
     intervalMs,
+    livenessIntervalMs,
+    periodMs,
     jitter: num(values, 'jitter', { min: 0, max: 0.5, int: false }),
     processes: values.processes ? num(values, 'processes', { min: 1, max: 64 }) : Math.min(8, Math.max(1, Math.ceil(agents / 4000))),
     rampRate: num(values, 'ramp-rate', { min: 1 }),

@@ -126,7 +126,7 @@ export function summarize(r) {
       falsePositiveHosts: fp.slice(0, 10).map((f) => f.hostId),
       unexpectedSuspect,
       deadlineMs: opts.detectionDeadlineMs,
-      boundMs: 2 * opts.intervalMs + 1000,
+      boundMs: 2 * opts.periodMs + 1000,
     };
     outboxDelay = stats(r.watch.outboxDelays.filter((d) => d.at >= r.window.wall0 && d.at <= r.window.wall1).map((d) => d.ms));
   }
@@ -137,6 +137,8 @@ export function summarize(r) {
     connected: r.connected,
     connectFailed: r.connectFailed,
     intervalMs: opts.intervalMs,
+    livenessIntervalMs: opts.livenessIntervalMs,
+    periodMs: opts.periodMs,
     jitter: opts.jitter,
     payload: opts.payload,
     processes: r.finals.length,

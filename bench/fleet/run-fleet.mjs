@@ -57,6 +57,7 @@ export async function runFleet(opts, log = (line) => process.stderr.write(`${lin
         port: opts.port,
         targets: opts.targets,
         intervalMs: opts.intervalMs,
+        livenessIntervalMs: opts.livenessIntervalMs,
         jitter: opts.jitter,
         payload: opts.payload,
         firstHeartbeat: opts.firstHeartbeat,

@@ -12,6 +12,7 @@ import { CONNECT_HEADERS, FrameReader, decodeCoordinatorMessage, frameAgentMessa
 import { goodbyeMessage, heartbeatMessage, helloMessage, newResourceSample } from './messages.mjs';
 
 const GOODBYE_WAIT_MS = 5_000;
+const LIVENESS_FRAME = frameAgentMessage({ liveness: { agentStallMs: 0 } });
 
 export class SimAgent {
   /**
@@ -100,7 +101,7 @@ export class SimAgent {
       stream.on('trailers', takeStatus);
       stream.on('error', (err) => this.#lost(`stream error: ${err.code ?? err.message}`));
       stream.on('close', () => this.#lost(`stream closed${this.lastStatus ? ` with status ${this.lastStatus}` : ''}`));
-      stream.write(frameAgentMessage(helloMessage(this.hostId, this.cfg.intervalMs, this.startedAtMs)));
+      stream.write(frameAgentMessage(helloMessage(this.hostId, this.cfg.intervalMs, this.startedAtMs, this.cfg.livenessIntervalMs ?? 0)));
     });
   }
 
@@ -113,6 +114,7 @@ export class SimAgent {
         // vigil-agent beats at once on Welcome; 'spread' keeps agents that connected
         // together from beating together for the whole run.
         this.#schedule(this.cfg.firstHeartbeat === 'immediate' ? 0 : Math.random() * this.cfg.intervalMs);
+        this.#startLiveness(toNumber(value.livenessIntervalMs));
         this.onWelcome();
         return;
       case 'ack':
@@ -143,6 +145,25 @@ export class SimAgent {
     this.stats.acked += n;
   }
 
+  /**
+   * Like vigil-agent: a Liveness message at the period the Welcome granted, on a timer of
+   * its own. One frame made once: the message is the same every time (no stall here).
+   */
+  #startLiveness(periodMs) {
+    this.#stopLiveness();
+    if (!(periodMs > 0)) return;
+    this.livenessTimer = setInterval(() => {
+      if (this.state !== 'live' || !this.stream || this.stream.destroyed) return;
+      this.stream.write(LIVENESS_FRAME);
+      this.stats.liveness = (this.stats.liveness ?? 0) + 1;
+    }, periodMs);
+  }
+
+  #stopLiveness() {
+    if (this.livenessTimer) clearInterval(this.livenessTimer);
+    this.livenessTimer = undefined;
+  }
+
   #schedule(delayMs) {
     this.timer = setTimeout(() => this.#beat(), delayMs);
   }
@@ -167,6 +188,7 @@ export class SimAgent {
   kill(mode) {
     this.dead = true;
     clearTimeout(this.timer);
+    this.#stopLiveness();
     if (mode === 'freeze') {
       this.state = 'frozen';
     } else {
@@ -180,6 +202,7 @@ export class SimAgent {
   /** Says Goodbye and waits for the coordinator to end the stream; frozen agents just vanish. */
   async goodbye() {
     clearTimeout(this.timer);
+    this.#stopLiveness();
     if (this.state === 'frozen') {
       this.state = 'closed';
       this.socket?.destroy();
@@ -207,6 +230,7 @@ export class SimAgent {
     const wasFrozen = this.state === 'frozen';
     this.state = 'idle';
     clearTimeout(this.timer);
+    this.#stopLiveness();
     this.#teardown();
     this.pendingSeq.length = 0;
     this.pendingAt.length = 0;

@@ -7,6 +7,7 @@ import {
   guardedAgentService,
   heartbeatSchema,
   helloSchema,
+  livenessStallMs,
   isUndecodable,
   loadProto,
   probeResultSchema,
@@ -36,6 +37,7 @@ const TEMPLATES: readonly Buffer[] = [
   serialize({ event: { eventSeq: 1, atMs: 1, service: 'web', type: 'status_changed', step: '', detail: 'x', cause: '', requestId: '' } }),
   serialize({ probeResult: { requestId: 'r1', kind: 'tcp', target: 'web-1', ok: true, durationMs: 1, error: '' } }),
   serialize({ goodbye: { reason: 'stopping' } }),
+  serialize({ liveness: { agentStallMs: 1500 } }),
 ];
 
 /** Bytes a stream can carry: random, or a real message cut, flipped, spliced or repeated. */
@@ -61,6 +63,11 @@ const SCHEMAS = { hello: helloSchema, heartbeat: heartbeatSchema, goodbye: goodb
 /** What the coordinator does with one message body: parse, and on refusal describe every issue. */
 function judge(msg: AgentMessage): string[] {
   if (msg.body === undefined) return [];
+  if (msg.body === 'liveness') {
+    // Checked by hand (the most frequent message): a number, or one line naming the field.
+    const r = livenessStallMs(msg.liveness);
+    return typeof r === 'string' ? [r] : [];
+  }
   const schema = SCHEMAS[msg.body];
   const raw = msg[msg.body];
   const r = schema.safeParse(raw);
@@ -77,7 +84,7 @@ describe('fuzz - gRPC messages from bytes', () => {
         return;
       }
       for (const line of judge(out as AgentMessage)) {
-        expect(line).toMatch(/^(hello|heartbeat|goodbye|event|probeResult|requestResult)[.[:]/);
+        expect(line).toMatch(/^(hello|heartbeat|goodbye|event|probeResult|requestResult|liveness)[.[:]/);
         expect(line.length).toBeLessThanOrEqual(400);
       }
     });

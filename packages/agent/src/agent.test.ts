@@ -58,10 +58,43 @@ describe('agent', () => {
         services: [],
         capabilities: ['resources'],
         intervalMs: 1000,
+        livenessIntervalMs: 1000,
         labels: { zone: 'eu-1' },
         startedAtMs: t.clock.now(),
       },
     });
+  });
+
+  it('liveness - sent at the period the Welcome grants, apart from heartbeats; none when none is granted', async () => {
+    const t = setup();
+    await t.agent.start();
+    const liveness = () => t.dialer.streams.flatMap((s) => s.written.filter((m) => m.liveness));
+    t.dialer.last.welcome(5000, 'c1', 1000);
+    t.clock.advance(999);
+    expect(liveness()).toHaveLength(0);
+    t.clock.advance(1);
+    expect(liveness()).toEqual([{ liveness: { agentStallMs: 0 } }]);
+    t.clock.advance(9000);
+    expect(liveness()).toHaveLength(10);
+    expect(t.heartbeats()).toHaveLength(3);
+    // The stream is lost: no liveness until a new Welcome; that one grants none.
+    t.dialer.last.close(new Error('14 UNAVAILABLE: gone'));
+    t.clock.advance(60_000);
+    expect(liveness()).toHaveLength(10);
+    t.dialer.last.welcome(5000, 'c1', 0);
+    t.clock.advance(10_000);
+    expect(liveness()).toHaveLength(10);
+  });
+
+  it('liveness - a timer that fires late reports the stall, so the coordinator can name it as the agent\'s own', async () => {
+    const t = setup();
+    await t.agent.start();
+    t.dialer.last.welcome(5000, 'c1', 1000);
+    t.clock.advance(1000);
+    // A fake clock jumping 3 s at once is what a blocked event loop looks like to a timer.
+    t.clock.stall(3000);
+    const sent = t.dialer.streams.flatMap((s) => s.written.filter((m) => m.liveness));
+    expect(sent.at(-1)).toEqual({ liveness: { agentStallMs: 2000 } });
   });
 
   it('heartbeats - the first goes out on Welcome, then one per interval, with the latest sample', async () => {

@@ -19,6 +19,7 @@ import { Connection, type ConnectionOptions, type ConnectionState, type Session 
 import { createCredentials } from './credentials.js';
 import { describeError } from './errors.js';
 import { createGrpcDialer } from './grpc-dialer.js';
+import { LivenessPump } from './liveness.js';
 import { buildHeartbeat } from './heartbeat.js';
 import type { AgentContext, AgentPlugin, DeclaredService, HeartbeatExtras, RequestKind } from './plugin.js';
 import { Sampler } from './sampler.js';
@@ -75,6 +76,7 @@ export class Agent {
   /** Request kinds already reported as unserved, so each is logged once. */
   private readonly unserved = new Set<RequestKind>();
   private session: Session | undefined;
+  private liveness: LivenessPump | undefined;
   private heartbeatTimer: TimerHandle | undefined;
   private nextHeartbeatAt = 0;
   private intervalMs: number;
@@ -206,6 +208,7 @@ export class Agent {
       services,
       capabilities: [...capabilities],
       intervalMs: this.config.intervalMs,
+      livenessIntervalMs: this.config.livenessIntervalMs,
       labels: { ...this.config.labels },
       startedAtMs: this.startedAtMs,
       // Absent without a journal (no services plugin): the epoch "" on the wire.
@@ -223,6 +226,12 @@ export class Agent {
     for (const p of this.plugins) this.safely(p, 'onConnected', () => p.onConnected?.(session.welcome));
     this.nextHeartbeatAt = this.clock.now();
     this.heartbeatTick();
+    // Liveness only where the coordinator granted a period (older ones grant none).
+    const livenessMs = session.welcome.livenessIntervalMs ?? 0;
+    if (livenessMs > 0) {
+      this.liveness = new LivenessPump(this.clock, livenessMs, (m) => session.send(m));
+      this.liveness.start();
+    }
   }
 
   private onLost(reason: Error): void {
@@ -322,6 +331,8 @@ export class Agent {
   }
 
   private stopHeartbeats(): void {
+    this.liveness?.stop();
+    this.liveness = undefined;
     if (this.heartbeatTimer) this.clock.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
   }

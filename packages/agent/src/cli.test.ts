@@ -39,6 +39,7 @@ describe('cli - defaults and values', () => {
       coordinators: [{ host: '127.0.0.1', port: 7400, address: '127.0.0.1:7400' }],
       hostId: 'box-1',
       intervalMs: 5000,
+      livenessIntervalMs: 1000,
       dataDir: path.resolve('vigil-agent-data'),
       tls: undefined,
       labels: {},

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, readYamlConfig } from '@vigil/shared';
-import { DEFAULT_COORDINATOR, DEFAULT_DATA_DIR, DEFAULT_INTERVAL, DEFAULT_LOG_LEVEL, resolveConfig, type AgentConfig } from './config.js';
+import { DEFAULT_COORDINATOR, DEFAULT_DATA_DIR, DEFAULT_INTERVAL, DEFAULT_LIVENESS_INTERVAL, DEFAULT_LOG_LEVEL, resolveConfig, type AgentConfig } from './config.js';
 import { AGENT_VERSION } from './version.js';
 
 /** Exit status for bad configuration, from flags or file alike. */
@@ -37,6 +37,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'coordinator', type: 'string', multiple: true, value: 'HOST:PORT[,HOST:PORT...]', help: 'coordinators to stream to, tried in order (fails over to the next)', default: DEFAULT_COORDINATOR },
   { name: 'host-id', type: 'string', value: 'ID', help: "this host's id, a hostname; lower-cased", default: "this machine's hostname" },
   { name: 'interval', type: 'string', value: 'DURATION', help: 'heartbeat and sampling interval, e.g. 500ms, 5s, 1m', default: DEFAULT_INTERVAL },
+  { name: 'liveness-interval', type: 'string', value: 'DURATION', help: 'how often to tell the coordinator "alive" apart from samples; 0 for never', default: DEFAULT_LIVENESS_INTERVAL },
   { name: 'config', type: 'string', value: 'FILE', help: 'YAML config file; command-line options win over it', default: 'none' },
   { name: 'data-dir', type: 'string', value: 'DIR', help: "directory for the agent's state (created if missing)", default: DEFAULT_DATA_DIR },
   { name: 'tls-ca', type: 'string', value: 'FILE', help: 'CA certificate (PEM) that signed the coordinator certificate', default: 'none' },
@@ -62,7 +63,7 @@ export function helpText(): string {
     'Options:',
     ...rows.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`),
     '',
-    'Config file keys: coordinators, hostId, interval, dataDir, tls {ca, cert, key}, labels {key: value}, logLevel, sshPort, services, logPatterns.',
+    'Config file keys: coordinators, hostId, interval, livenessInterval, dataDir, tls {ca, cert, key}, labels {key: value}, logLevel, sshPort, services, logPatterns.',
     'Every key, flag and default: docs/config.md.',
     '',
   ].join('\n');
@@ -112,6 +113,7 @@ export function parseCli(argv: readonly string[], env: CliEnv = defaultCliEnv): 
       coordinators: list('coordinator')?.join(','),
       hostId: hostIdDefaulted ? env.hostname() : str('host-id'),
       interval: str('interval'),
+      livenessInterval: str('liveness-interval'),
       dataDir: str('data-dir'),
       tls: Object.values(tls).some((x) => x !== undefined) ? Object.fromEntries(Object.entries(tls).filter(([, x]) => x !== undefined)) : undefined,
       labels: labelFlags ? parseLabels(labelFlags) : undefined,

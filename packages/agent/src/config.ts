@@ -37,6 +37,13 @@ export interface AgentConfig {
    */
   readonly intervalMs: number;
   /**
+   * How often the agent tells the coordinator it is alive, apart from the samples; 0 for
+   * never (the heartbeats alone then say so). The coordinator declares a host silent
+   * within about two of these.
+   * @default 1000
+   */
+  readonly livenessIntervalMs: number;
+  /**
    * Directory for the agent's state, created at start; absolute.
    * @default ./vigil-agent-data, resolved against the working directory
    */
@@ -77,6 +84,7 @@ export interface AgentConfig {
 
 export const DEFAULT_COORDINATOR = '127.0.0.1:7400';
 export const DEFAULT_INTERVAL = '5s';
+export const DEFAULT_LIVENESS_INTERVAL = '1s';
 export const DEFAULT_DATA_DIR = './vigil-agent-data';
 export const DEFAULT_LOG_LEVEL = 'info';
 
@@ -135,6 +143,10 @@ const interval = durationMs.pipe(
   z.number().min(100, 'must be at least 100ms').max(3_600_000, 'must be at most 1h'),
 );
 
+const livenessInterval = durationMs.pipe(
+  z.number().refine((ms) => ms === 0 || (ms >= 100 && ms <= 3_600_000), 'must be 0 (none) or between 100ms and 1h'),
+);
+
 /** The config file's keys; command-line values are merged in under the same names. */
 export const agentConfigSchema = z
   .object({
@@ -144,6 +156,8 @@ export const agentConfigSchema = z
     hostId,
     /** Heartbeat and sampling interval, 100ms to 1h; the coordinator may answer with the nearest bound it allows. */
     interval: interval.prefault(DEFAULT_INTERVAL),
+    /** How often the agent tells the coordinator it is alive, apart from the samples (1s: a frozen host or a cut link is declared silent within about 2 s); 0 for never, when heartbeats alone say so. The coordinator may raise it to its shortest period, and grants none when it is not shorter than the interval. */
+    livenessInterval: livenessInterval.prefault(DEFAULT_LIVENESS_INTERVAL),
     /** Directory for the agent's state (event journal, service state), created at start; relative paths resolve against the working directory. */
     dataDir: z.string().min(1, 'must not be empty').prefault(DEFAULT_DATA_DIR),
     /** Mutual TLS files (PEM): `ca` signed the coordinator's certificate, `cert` and `key` are this agent's, naming its host id. All three, or none (plaintext, loopback coordinators only). See docs/tls.md. */
@@ -175,6 +189,7 @@ export const agentConfigSchema = z
       coordinators: c.coordinators,
       hostId: c.hostId,
       intervalMs: c.interval,
+      livenessIntervalMs: c.livenessInterval,
       dataDir: path.resolve(c.dataDir),
       tls,
       labels: c.labels,
@@ -191,6 +206,7 @@ export const FLAG_FOR_FIELD: Readonly<Record<string, string>> = {
   coordinators: '--coordinator',
   hostId: '--host-id',
   interval: '--interval',
+  livenessInterval: '--liveness-interval',
   dataDir: '--data-dir',
   tls: '--tls-ca/--tls-cert/--tls-key',
   'tls.ca': '--tls-ca',
@@ -201,7 +217,7 @@ export const FLAG_FOR_FIELD: Readonly<Record<string, string>> = {
   sshPort: '--ssh-port',
 };
 
-const KNOWN_KEYS = 'coordinators, hostId, interval, dataDir, tls, labels, logLevel, sshPort, services, logPatterns';
+const KNOWN_KEYS = 'coordinators, hostId, interval, livenessInterval, dataDir, tls, labels, logLevel, sshPort, services, logPatterns';
 
 function withFlag(problem: string): string {
   // A misspelt file key would otherwise be reported against "(root)" with the whole file as the value.

@@ -32,6 +32,8 @@ Usage: vigil-coordinator [options]
   --floor-intervals N         never silent before N announced intervals    [1.75]
   --ceiling-intervals N       always silent after N announced intervals    [2]
   --min-silence-floor DUR     lower bound of the silence floor              [1s]
+  --min-liveness-interval DUR shortest agent liveness period granted;
+                              0 judges hosts by heartbeats alone            [250ms]
   --max-hello-rate N          Hellos admitted per second (0: no bound)      [400]
   --hello-burst N             Hellos admitted at once above that rate       [200]
   --hello-max-loop-lag DUR    send every Hello away while the event loop
@@ -70,6 +72,7 @@ export const OPTIONS = {
   'floor-intervals': { type: 'string' },
   'ceiling-intervals': { type: 'string' },
   'min-silence-floor': { type: 'string' },
+  'min-liveness-interval': { type: 'string' },
   'max-hello-rate': { type: 'string' },
   'hello-burst': { type: 'string' },
   'hello-max-loop-lag': { type: 'string' },
@@ -116,6 +119,7 @@ export function parseCli(argv: string[]): CliResult {
     floorIntervals: s('floor-intervals'),
     ceilingIntervals: s('ceiling-intervals'),
     minSilenceFloor: s('min-silence-floor'),
+    minLivenessInterval: s('min-liveness-interval'),
     maxHelloRate: s('max-hello-rate'),
     helloBurst: s('hello-burst'),
     helloMaxLoopLag: s('hello-max-loop-lag'),

@@ -73,6 +73,13 @@ export const coordinatorConfigSchema = z
     minAgentInterval: durationMs.default(100),
     /** Longest interval an agent may announce; a longer one is answered with this bound in Welcome. */
     maxAgentInterval: durationMs.default(300_000),
+    /**
+     * Shortest liveness period granted to an agent that asks for one (agents ask for 1 s by
+     * default): a frozen host or a cut link is declared silent within about two of them,
+     * while samples stay at the heartbeat interval. A shorter ask is answered with this;
+     * 0 grants none, and hosts are judged by their heartbeats alone. @default 250ms
+     */
+    minLivenessInterval: durationMs.default(250),
     /** A stream that sends no Hello this long after it opened is ended with DEADLINE_EXCEEDED. @default 10s */
     helloTimeout: durationMs.default(10_000),
     /**

@@ -23,8 +23,9 @@ import { AgentEventStore } from './store/agent-event-store.js';
 import { HostStore } from './store/host-store.js';
 import { OutboxStore } from './store/outbox-store.js';
 import { StoreWriteGuard } from './store/write-guard.js';
-import type { AgentChannels } from './grpc/agent-channels.js';
+import { AgentChannels } from './grpc/agent-channels.js';
 import { admissionGraceMs } from './grpc/hello-admission.js';
+import { bindHttp, type HttpListener } from './http/listener.js';
 import { startAgentServer, type AgentServer } from './grpc/server.js';
 import { VERSION } from './version.js';
 import { Readiness } from './readiness.js';
@@ -60,13 +61,49 @@ export interface CoordinatorDeps {
   localProber?: LocalProber;
 }
 
+export interface BuildDeps extends CoordinatorDeps {
+  /** The API's base URL as its clients reach it: every link in an event starts with it. */
+  apiBase: string;
+  /** The API's listener, bound already; without one the app serves inject() only. */
+  http?: HttpListener;
+}
+
 /**
- * Wires the parts together and starts listening. The order matters: the store is open and
- * the registry loaded (with its restart grace) before the first agent can connect.
+ * A coordinator built from its dependencies: the store open, the registry loaded (with its
+ * restart grace), every part wired. Nothing runs and no agent can connect until `listen()`.
+ */
+export interface BuiltCoordinator {
+  readonly registry: HostRegistry;
+  readonly incidents: IncidentManager;
+  readonly responder: Responder;
+  readonly app: FastifyInstance;
+  /** Starts the background work (detector, outbox, NATS, cluster), then the listeners. */
+  listen(): Promise<Coordinator>;
+}
+
+/**
+ * Binds the API's listener (so its URL is known), builds the coordinator from its
+ * dependencies, and listens, like fastify's build/listen split.
  */
 export async function startCoordinator(config: CoordinatorConfig, deps: CoordinatorDeps = {}): Promise<Coordinator> {
+  const http = await bindHttp(config.http, config.tls);
+  try {
+    const built = await buildCoordinator(config, { ...deps, apiBase: config.publicUrl ?? http.url, http });
+    return await built.listen();
+  } catch (err) {
+    await http.close();
+    throw err;
+  }
+}
+
+/**
+ * Wires the parts together. The order matters: the store is open and the registry loaded
+ * before anything can reach it; listen() starts what runs.
+ */
+export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDeps): Promise<BuiltCoordinator> {
   const clock = deps.clock ?? systemClock;
   const log = deps.logger ?? createLogger('vigil-coordinator', config.logLevel);
+  const apiBase = deps.apiBase;
   // grpc-js's own diagnostics would otherwise be plain text lines in a JSON log.
   routeGrpcLogs(log);
   const metrics = new CoordinatorMetrics();
@@ -86,14 +123,11 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     degraded: (on) => metrics.storeDegraded.set(on ? 1 : 0),
     caughtUp: (n) => metrics.storeCaughtUp.inc(n),
   });
-  // Links in events must carry the bound port (with --http :0 it is known only after
-  // listen); events are built at the time of the change, so this is read then.
-  const links = { apiBase: config.publicUrl ?? '' };
   const source = `vigil-coordinator/${config.id}`;
   // A recovery step an agent reports and its event are one transaction, like every other event.
   const agentEvents = new AgentEventStore(db, {
     stored: (e) => {
-      const { subject, event } = serviceEvent(e, source, links.apiBase);
+      const { subject, event } = serviceEvent(e, source, apiBase);
       outbox.add(event.id, subject, JSON.stringify(event), e.receivedAt);
     },
   });
@@ -122,7 +156,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   // A state change and its event are one transaction: the outbox can't miss or invent one.
   const persistTransition = db.transaction((t: Transition, host: HostRecord) => {
     hostStore.recordTransition(t);
-    const { subject, event } = hostStateEvent(t, host, source, links.apiBase);
+    const { subject, event } = hostStateEvent(t, host, source, apiBase);
     outbox.add(event.id, subject, JSON.stringify(event), t.at);
   });
   // Called by the registry through the store guard, which keeps it when the store refuses it.
@@ -134,7 +168,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   // A removed host and its event are one transaction too.
   const persistRemoval = db.transaction((host: HostRecord, at: number, by: string) => {
     hostStore.remove(host.id);
-    const { subject, event } = hostRemovedEvent(host, at, by, source, links.apiBase);
+    const { subject, event } = hostRemovedEvent(host, at, by, source, apiBase);
     outbox.add(event.id, subject, JSON.stringify(event), at);
   });
   const removalSink = (host: HostRecord, at: number, by: string) => {
@@ -175,11 +209,8 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     metrics,
   );
   registry.load();
-  nats?.start();
-  const heartbeat = nats ? startCoordinatorHeartbeat(nats, clock, { coordinatorId: config.id, source, intervalMs: config.heartbeatInterval }) : undefined;
-  const cluster = config.cluster && nats ? await joinCluster(config, nats, registry, clock, log.child({ part: 'cluster' })) : undefined;
 
-  const incidentOpts = { escalationMs: (c: ProblemClass) => config.escalation[c], settleMs: config.settleWindow, flap: { changes: config.flapChanges, windowMs: config.flapWindow }, tickMs: config.incidentTick, source, apiBase: links.apiBase, storeGuard };
+  const incidentOpts = { escalationMs: (c: ProblemClass) => config.escalation[c], settleMs: config.settleWindow, flap: { changes: config.flapChanges, windowMs: config.flapWindow }, tickMs: config.incidentTick, source, apiBase, storeGuard };
   const incidents = new IncidentManager(
     db,
     new IncidentStore(db),
@@ -199,33 +230,13 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     const r = parseNotifyReceipt(subject, body);
     if (r && incidents.get(r.incidentId)) incidents.note(r.incidentId, 'notification', receiptSummary(r), r);
   });
-  detector.start();
-  publisher?.start();
-  const pruner = publisher ? undefined : startOutboxPruner(outbox, clock, config.eventsRetention, (err) => storeGuard.storeFailed(err, 'outbox bookkeeping'));
   const eventFeed = new EventFeed(outbox, { keepAliveMs: config.eventsKeepAlive, stallMs: config.eventsStallTimeout });
-
-  const grpcServer: AgentServer = await startAgentServer(
-    {
-      host: config.grpc.host,
-      port: config.grpc.port,
-      tls: config.tls,
-      coordinatorId: config.id,
-      maxMessageBytes: config.maxMessageBytes,
-      helloTimeoutMs: config.helloTimeout,
-      minIntervalMs: config.minAgentInterval,
-      maxIntervalMs: config.maxAgentInterval,
-      maxConnectionsPerPeer: config.maxConnectionsPerPeer,
-      maxHelloRate: config.maxHelloRate,
-      helloBurst: config.helloBurst,
-      helloMaxLoopLagMs: config.helloMaxLoopLag,
-    },
-    registry,
-    log.child({ part: 'grpc' }),
-    { heartbeat: () => metrics.heartbeats.inc(), rejected: (reason) => metrics.rejected.inc({ reason }) },
-  );
+  // The streams' table exists before the gRPC server: the diagnosis and the runbook's
+  // actions reach agents through it.
+  const channels = new AgentChannels();
 
   const ownProber = deps.localProber ? undefined : createLocalProber();
-  const diagnoser = new Diagnoser(registry, grpcServer.channels, deps.localProber ?? ownProber!, log.child({ part: 'diagnosis' }), {
+  const diagnoser = new Diagnoser(registry, channels, deps.localProber ?? ownProber!, log.child({ part: 'diagnosis' }), {
     peers: config.diagnosisPeers,
     zoneLabel: config.zoneLabel,
     sshTimeoutMs: config.sshTimeout,
@@ -244,7 +255,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   }, RESPONSE_RULES, clock);
   metrics.readDiagnoses(() => responder.diagnosisLoad());
   storeGuard.onRecovered(() => responder.retryRefused());
-  incidents.setActions(new RunbookLevelActions(registry, grpcServer.channels, log.child({ part: 'actions' })));
+  incidents.setActions(new RunbookLevelActions(registry, channels, log.child({ part: 'actions' })));
   const series = new SeriesStore({ bucketMs: config.predictions.bucket, retentionMs: config.predictions.retention });
   const predictor = new Predictor(
     {
@@ -258,7 +269,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
         },
         kick: () => publisher?.kick(),
       },
-      apiBase: () => links.apiBase,
+      apiBase: () => apiBase,
       storeRefused: (err, what) => storeGuard.storeFailed(err, what),
     },
     {
@@ -278,10 +289,6 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
   incidents.onChange((i, event) => {
     if (event === 'opened') linkPredictionsToIncident(predictor, incidents, i);
   });
-  predictor.start();
-  responder.start();
-  incidents.start();
-
   const startedAt = Date.now();
   const app = await buildApp(
     {
@@ -302,7 +309,7 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
       tokens: config.tokens,
       now: () => clock.now(),
       zoneLabel: config.zoneLabel,
-      channels: grpcServer.channels,
+      channels: channels,
       readiness: () => readiness.check(),
       storeGuard,
       eventFeed,
@@ -310,68 +317,104 @@ export async function startCoordinator(config: CoordinatorConfig, deps: Coordina
     },
     {
       logger: log.child({ part: 'http' }),
-      ...(config.tls.cert && config.tls.key ? { https: { key: readFileSync(config.tls.key), cert: readFileSync(config.tls.cert) } } : {}),
+      ...(deps.http ? { listener: deps.http } : config.tls.cert && config.tls.key ? { https: { key: readFileSync(config.tls.key), cert: readFileSync(config.tls.cert) } } : {}),
     },
   );
-  await app.listen({ host: config.http.host, port: config.http.port });
-  const httpPort = (app.server.address() as { port: number }).port;
-  if (!config.publicUrl) links.apiBase = `${config.tls.cert ? 'https' : 'http'}://${formatHostPort(config.http.host, httpPort)}`;
-  incidentOpts.apiBase = links.apiBase;
 
-  const plain = config.apiPlainListen ? await listenPlain(app, config.apiPlainListen) : undefined;
+  return { registry, incidents, responder, app, listen };
 
-  try {
-    writePorts(config.dataDir, { grpc: grpcServer.port, http: httpPort, ...(plain ? { httpPlain: plain.port } : {}) });
-  } catch (err) {
-    // A full data dir must not stop a coordinator that is otherwise ready to serve; only
-    // tools that wait for the file are kept waiting, and this says why.
-    log.error({ err: (err as Error).message, file: join(config.dataDir, 'ports.json') }, 'could not write ports.json; the listeners are up (see the next line)');
+  async function listen(): Promise<Coordinator> {
+    nats?.start();
+    const heartbeat = nats ? startCoordinatorHeartbeat(nats, clock, { coordinatorId: config.id, source, intervalMs: config.heartbeatInterval }) : undefined;
+    const cluster = config.cluster && nats ? await joinCluster(config, nats, registry!, clock, log.child({ part: 'cluster' })) : undefined;
+    detector.start();
+    publisher?.start();
+    const pruner = publisher ? undefined : startOutboxPruner(outbox, clock, config.eventsRetention, (err) => storeGuard.storeFailed(err, 'outbox bookkeeping'));
+    predictor.start();
+    responder.start();
+    incidents.start();
+
+    const grpcServer: AgentServer = await startAgentServer(
+      {
+        host: config.grpc.host,
+        port: config.grpc.port,
+        tls: config.tls,
+        coordinatorId: config.id,
+        maxMessageBytes: config.maxMessageBytes,
+        helloTimeoutMs: config.helloTimeout,
+        minIntervalMs: config.minAgentInterval,
+        maxIntervalMs: config.maxAgentInterval,
+        minLivenessMs: config.minLivenessInterval,
+        maxConnectionsPerPeer: config.maxConnectionsPerPeer,
+        maxHelloRate: config.maxHelloRate,
+        helloBurst: config.helloBurst,
+        helloMaxLoopLagMs: config.helloMaxLoopLag,
+      },
+      registry!,
+      log.child({ part: 'grpc' }),
+      { heartbeat: () => metrics.heartbeats.inc(), rejected: (reason) => metrics.rejected.inc({ reason }) },
+      channels,
+    );
+    await app.ready();
+    deps.http?.open();
+    const httpPort = deps.http?.port ?? 0;
+
+    const plain = config.apiPlainListen ? await listenPlain(app, config.apiPlainListen) : undefined;
+
+    try {
+      writePorts(config.dataDir, { grpc: grpcServer.port, http: httpPort, ...(plain ? { httpPlain: plain.port } : {}) });
+    } catch (err) {
+      // A full data dir must not stop a coordinator that is otherwise ready to serve; only
+      // tools that wait for the file are kept waiting, and this says why.
+      log.error({ err: (err as Error).message, file: join(config.dataDir, 'ports.json') }, 'could not write ports.json; the listeners are up (see the next line)');
+    }
+    log.info(
+      {
+        grpc: formatHostPort(config.grpc.host, grpcServer.port),
+        http: `${config.tls.cert ? 'https' : 'http'}://${formatHostPort(config.http.host, httpPort)}`,
+        ...(plain && config.apiPlainListen ? { httpPlain: `http://${formatHostPort(config.apiPlainListen.host, plain.port)}` } : {}),
+        nats: natsEnabled ? config.nats : 'none',
+        id: config.id,
+      },
+      'coordinator listening',
+    );
+
+    let stopped = false;
+    return {
+      grpcPort: grpcServer.port,
+      httpPort,
+      httpPlainPort: plain?.port,
+      registry: registry!,
+      channels,
+      incidents,
+      responder,
+      cluster,
+      app,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        detector.stop();
+        await cluster?.leave();
+        incidents.stop();
+        predictor.stop();
+        ownProber?.close();
+        registry!.stop();
+        await grpcServer.stop();
+        await plain?.close();
+        await app.close();
+        await deps.http?.close();
+        writer.flush();
+        heartbeat?.stop();
+        pruner?.stop();
+        await publisher?.stop();
+        const lost = storeGuard.stop();
+        if (lost > 0) log.warn({ lost }, 'stopping while the store cannot write: writes kept for catch-up are lost; agents resend their unacked events');
+        await nats?.close();
+        db.close();
+        log.info('coordinator stopped');
+      },
+    };
   }
-  log.info(
-    {
-      grpc: formatHostPort(config.grpc.host, grpcServer.port),
-      http: `${config.tls.cert ? 'https' : 'http'}://${formatHostPort(config.http.host, httpPort)}`,
-      ...(plain && config.apiPlainListen ? { httpPlain: `http://${formatHostPort(config.apiPlainListen.host, plain.port)}` } : {}),
-      nats: natsEnabled ? config.nats : 'none',
-      id: config.id,
-    },
-    'coordinator listening',
-  );
-
-  let stopped = false;
-  return {
-    grpcPort: grpcServer.port,
-    httpPort,
-    httpPlainPort: plain?.port,
-    registry,
-    channels: grpcServer.channels,
-    incidents,
-    responder,
-    cluster,
-    app,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      detector.stop();
-      await cluster?.leave();
-      incidents.stop();
-      predictor.stop();
-      ownProber?.close();
-      registry!.stop();
-      await grpcServer.stop();
-      await plain?.close();
-      await app.close();
-      writer.flush();
-      heartbeat?.stop();
-      pruner?.stop();
-      await publisher?.stop();
-      const lost = storeGuard.stop();
-      if (lost > 0) log.warn({ lost }, 'stopping while the store cannot write: writes kept for catch-up are lost; agents resend their unacked events');
-      await nats?.close();
-      db.close();
-      log.info('coordinator stopped');
-    },
-  };
 }
 
 /**

@@ -66,6 +66,15 @@ export class FakeClock implements Clock {
     this.time = end;
   }
 
+  /**
+   * Moves time forward by `ms` without running anything on the way, then runs what fell
+   * due, late: what timers see of a blocked event loop.
+   */
+  stall(ms: number): void {
+    this.time += ms;
+    this.advance(0);
+  }
+
   pendingTimers(): number {
     return this.timers.size;
   }

@@ -12,7 +12,11 @@ export const ERROR_CODES = {
   PERMISSION_DENIED: { http: 403, grpc: 7 },
   NOT_FOUND: { http: 404, grpc: 5 },
   CONFLICT: { http: 409, grpc: 6 },
+  /** Replaced by a newer stream or request for the same thing (gRPC ABORTED). */
+  SUPERSEDED: { http: 409, grpc: 10 },
   UNAVAILABLE: { http: 503, grpc: 14 },
+  /** Busy, come back later (gRPC RESOURCE_EXHAUSTED): a Hello over the admission bound. */
+  OVERLOADED: { http: 429, grpc: 8 },
   DEADLINE_EXCEEDED: { http: 504, grpc: 4 },
   INTERNAL: { http: 500, grpc: 13 },
   // The agent's own conditions (packages/agent/src/errors.ts). They are logged and shown in
@@ -56,8 +60,8 @@ export class ConfigError extends VigilError {
  * work it asked for is dropped quietly (the newer stream carries the host now).
  */
 export class SessionSupersededError extends VigilError {
-  constructor(hostId: string, sessionId: number) {
-    super('CONFLICT', `session ${sessionId} of host "${hostId}" was superseded by a newer stream`);
+  constructor(hostId: string, sessionId: number, message = `session ${sessionId} of host "${hostId}" was superseded by a newer stream`) {
+    super('SUPERSEDED', message);
     this.name = 'SessionSupersededError';
   }
 }

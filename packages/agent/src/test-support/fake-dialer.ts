@@ -35,8 +35,8 @@ export class FakeStream implements CoordinatorStream {
     this.events.onMessage(msg);
   }
 
-  welcome(intervalMs = 1000, coordinatorId = 'c1'): void {
-    this.send({ body: 'welcome', welcome: { coordinatorId, intervalMs, lastSeq: 0, capabilities: [], lastEventSeq: 0 } });
+  welcome(intervalMs = 1000, coordinatorId = 'c1', livenessIntervalMs = 0): void {
+    this.send({ body: 'welcome', welcome: { coordinatorId, intervalMs, lastSeq: 0, capabilities: [], lastEventSeq: 0, livenessIntervalMs } });
   }
 
   drain(): void {

@@ -161,3 +161,82 @@ describe('silence detector - paused and resumed', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 });
+
+describe('silence detector - liveness signal', () => {
+  function live(opts = {}) {
+    const clock = new FakeClock();
+    const verdicts: (SilenceVerdict & { at: number })[] = [];
+    const d = new SilenceDetector(clock, (v) => verdicts.push({ ...v, at: clock.now() }), { sweepMs: 10, deferSweep: false, ...opts });
+    d.start();
+    d.watch('h1', 1000, undefined, 'liveness');
+    return { clock, d, verdicts };
+  }
+
+  it('declares a host silent within two liveness periods, whatever the heartbeat interval', () => {
+    const { clock, d, verdicts } = live();
+    for (let i = 1; i <= 30; i++) {
+      clock.advance(1000);
+      d.liveness('h1');
+      if (i % 5 === 0) d.heartbeat('h1');
+    }
+    const last = clock.now();
+    clock.advance(10_000);
+    expect(verdicts).toHaveLength(1);
+    const after = verdicts[0]!.at - last;
+    expect(after).toBeGreaterThanOrEqual(1750);
+    expect(after).toBeLessThanOrEqual(2000 + 10);
+  });
+
+  it('learns its rhythm from liveness only: heartbeats between them do not shorten the window', () => {
+    const { clock, d, verdicts } = live();
+    // Heartbeats 300 ms after each liveness would halve the learned gaps if they counted.
+    for (let i = 0; i < 40; i++) {
+      clock.advance(300);
+      d.heartbeat('h1');
+      clock.advance(700);
+      d.liveness('h1');
+    }
+    // A liveness 1.6 s late (under the floor) is no alarm.
+    clock.advance(1600);
+    expect(verdicts).toEqual([]);
+    d.liveness('h1');
+    expect(d.phiOf('h1')).toBeLessThan(1);
+  });
+
+  it('a heartbeat proves the host alive: it moves the deadline', () => {
+    const { clock, d, verdicts } = live();
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1000);
+      d.liveness('h1');
+    }
+    clock.advance(1500);
+    d.heartbeat('h1');
+    clock.advance(1500);
+    expect(verdicts).toEqual([]);
+    clock.advance(600);
+    expect(verdicts).toHaveLength(1);
+  });
+
+  it('after a silence, the gap spanning the outage is not learned, whichever signal comes back first', () => {
+    const { clock, d, verdicts } = live();
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1000);
+      d.liveness('h1');
+    }
+    clock.advance(30_000);
+    expect(verdicts).toHaveLength(1);
+    d.heartbeat('h1');
+    clock.advance(1000);
+    d.liveness('h1');
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1000);
+      d.liveness('h1');
+    }
+    // Had the 31 s gap been learned, the next deadline would sit at the ceiling (2 s); the
+    // learned rhythm is 1 s, so phi at 1.5 s is already well above 1.
+    clock.advance(1500);
+    expect(d.phiOf('h1')).toBeGreaterThan(1);
+    clock.advance(600);
+    expect(verdicts).toHaveLength(2);
+  });
+});

@@ -22,8 +22,20 @@ export interface SilenceDetectorOptions {
   deferSweep: boolean;
 }
 
-/** A sweep this late means the coordinator stalled, not the hosts. */
-const STALL_MS = 1000;
+/**
+ * A sweep this late means the coordinator stalled, not the hosts. A quarter of the
+ * shortest floor (1 s liveness → 1.75 s): a stall that eats that much of a host's
+ * window must not be blamed on the host.
+ */
+const STALL_MS = 400;
+
+/**
+ * What a host's arrivals are. `liveness`: the agent's cheap liveness message, at a short
+ * period (docs/contract.md); `heartbeat`: the sample heartbeat, for agents that send no
+ * liveness. A host is watched at the period of one of them and learns its rhythm from that
+ * one only; the other still proves it alive (moves its deadline) without skewing the rhythm.
+ */
+export type ArrivalSignal = 'liveness' | 'heartbeat';
 
 export const DEFAULT_DETECTOR_OPTIONS: SilenceDetectorOptions = {
   phiThreshold: 8,
@@ -36,8 +48,12 @@ export const DEFAULT_DETECTOR_OPTIONS: SilenceDetectorOptions = {
 };
 
 interface Watch {
+  /** The period of the watched signal: the liveness period, or the heartbeat interval. */
   intervalMs: number;
+  signal: ArrivalSignal;
   lastArrival: number;
+  /** The last arrival of the watched signal: its gaps are the host's rhythm. */
+  lastLearned: number;
   window: IntervalWindow;
   deadline: number;
   fired: boolean;
@@ -91,22 +107,38 @@ export class SilenceDetector {
    * deadline: hosts loaded after a coordinator restart get one detection window to
    * reconnect, measured from now, not from a heartbeat received before the restart.
    */
-  watch(hostId: string, intervalMs: number, graceMs?: number): void {
+  watch(hostId: string, intervalMs: number, graceMs?: number, signal: ArrivalSignal = 'heartbeat'): void {
     const now = this.clock.now();
-    const w: Watch = { intervalMs, lastArrival: now, window: new IntervalWindow(this.opts.windowSize), deadline: 0, fired: false, primed: false };
+    const w: Watch = { intervalMs, signal, lastArrival: now, lastLearned: now, window: new IntervalWindow(this.opts.windowSize), deadline: 0, fired: false, primed: false };
     w.deadline = graceMs === undefined ? this.deadlineFor(w) : now + graceMs;
     this.watches.set(hostId, w);
   }
 
   /** Records a heartbeat; returns false if the host is not watched. */
   heartbeat(hostId: string): boolean {
+    return this.arrival(hostId, 'heartbeat');
+  }
+
+  /** Records a liveness message; returns false if the host is not watched. */
+  liveness(hostId: string): boolean {
+    return this.arrival(hostId, 'liveness');
+  }
+
+  private arrival(hostId: string, signal: ArrivalSignal): boolean {
     const w = this.watches.get(hostId);
     if (!w) return false;
     const now = this.clock.now();
-    // After a silence the gap is an outage, not a sample of the host's rhythm; nor is the
-    // gap between Hello and the first heartbeat (an agent beats at once after Welcome).
-    if (!w.fired && w.primed) w.window.add(now - w.lastArrival);
-    w.primed = true;
+    if (signal === w.signal) {
+      // After a silence the gap is an outage, not a sample of the host's rhythm; nor is the
+      // gap between Hello and the first arrival (an agent beats at once after Welcome).
+      if (!w.fired && w.primed) w.window.add(now - w.lastLearned);
+      w.primed = true;
+      w.lastLearned = now;
+    } else if (w.fired) {
+      // Back after a silence through the other signal: the watched one's next gap spans
+      // the outage, so it is not learned either.
+      w.primed = false;
+    }
     w.lastArrival = now;
     w.fired = false;
     w.deadline = this.deadlineFor(w);

@@ -9,9 +9,12 @@ import {
   heartbeatSchema,
   helloSchema,
   isUndecodable,
+  livenessStallMs,
   probeResultSchema,
   requestResultSchema,
   SessionSupersededError,
+  VigilError,
+  type ErrorCode,
   summariseIssues,
   type AgentMessage,
   type CoordinatorMessageIn,
@@ -34,6 +37,8 @@ export interface SessionContext {
   helloTimeoutMs: number;
   requireCertificate: boolean;
   clampInterval: (ms: number) => number;
+  /** The liveness period granted for an ask and the agreed heartbeat interval; 0 for none. */
+  grantLiveness: (askedMs: number, intervalMs: number) => number;
   /** Whether a valid Hello is taken now or sent away to retry later (hello-admission.ts). Absent: always taken. */
   admitHello?: () => HelloAdmissionResult;
   log: Logger;
@@ -50,7 +55,7 @@ export interface SessionMetrics {
 }
 
 /** What this coordinator understands, announced in Welcome (see docs/contract.md). */
-export const COORDINATOR_CAPABILITIES = ['heartbeat.v1', 'events.v1', 'probes.v1', 'recover.v1'];
+export const COORDINATOR_CAPABILITIES = ['heartbeat.v1', 'events.v1', 'probes.v1', 'recover.v1', 'liveness.v1'];
 
 /** gRPC's trailing-metadata key for "retry after this many milliseconds" (gRFC A6). */
 export const RETRY_PUSHBACK_KEY = 'grpc-retry-pushback-ms';
@@ -80,6 +85,7 @@ export class AgentSession {
   private congested = false;
   private pendingAck = 0;
   private warnedOtherHost = false;
+  private warnedLiveness = false;
   private helloTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -88,7 +94,7 @@ export class AgentSession {
   ) {
     ctx.register(this.id, this);
     this.helloTimer = setTimeout(
-      () => this.refuse(grpc.status.DEADLINE_EXCEEDED, 'hello_timeout', `no hello within ${ctx.helloTimeoutMs} ms of opening the stream`),
+      () => this.refuse('DEADLINE_EXCEEDED', 'hello_timeout', `no hello within ${ctx.helloTimeoutMs} ms of opening the stream`),
       ctx.helloTimeoutMs,
     );
     this.helloTimer.unref();
@@ -106,7 +112,8 @@ export class AgentSession {
   private onMessage(raw: unknown): void {
     if (this.finished) return;
     if (isUndecodable(raw)) {
-      this.refuse(grpc.status.INVALID_ARGUMENT, raw.undecodable === 'too_large' ? 'message_too_large' : 'message_malformed', raw.detail);
+      if (raw.undecodable === 'too_large') this.refuse('MESSAGE_TOO_LARGE', 'message_too_large', raw.detail);
+      else this.refuse('MESSAGE_INVALID', 'message_malformed', raw.detail);
       return;
     }
     const msg = raw as AgentMessage;
@@ -115,6 +122,8 @@ export class AgentSession {
         return this.onHello(msg.hello);
       case 'heartbeat':
         return this.onHeartbeat(msg.heartbeat);
+      case 'liveness':
+        return this.onLiveness(msg.liveness);
       case 'goodbye':
         return this.onGoodbye(msg.goodbye);
       case 'event':
@@ -124,10 +133,10 @@ export class AgentSession {
       case 'requestResult':
         return this.onAnswer(msg.requestResult, requestResultSchema, 'request_result', (h, r) => this.ctx.channels.requestAnswered(h, r));
       case undefined:
-        return this.refuse(grpc.status.INVALID_ARGUMENT, 'message_empty', 'message has no body (expected hello, heartbeat or goodbye)');
+        return this.refuse('MESSAGE_INVALID', 'message_empty', 'message has no body (expected hello, heartbeat or goodbye)');
       default: {
         const never: never = msg.body;
-        return this.refuse(grpc.status.INVALID_ARGUMENT, 'message_unknown', `unknown message body ${String(never)}`);
+        return this.refuse('MESSAGE_INVALID', 'message_unknown', `unknown message body ${String(never)}`);
       }
     }
   }
@@ -136,10 +145,10 @@ export class AgentSession {
     // The agent gave up waiting (its Welcome timeout) before we got to it: registering it
     // now would only add a transition to undo.
     if (this.call.cancelled) return;
-    if (this.hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_repeated', 'hello sent twice on one stream');
+    if (this.hostId) return this.refuse('PROTOCOL_VIOLATION', 'hello_repeated', 'hello sent twice on one stream');
     const parsed = helloSchema.safeParse(raw);
     if (!parsed.success) {
-      return this.refuse(grpc.status.INVALID_ARGUMENT, 'hello_invalid', `invalid hello: ${summariseIssues(parsed.error, raw, 'hello')}`);
+      return this.refuse('MESSAGE_INVALID', 'hello_invalid', `invalid hello: ${summariseIssues(parsed.error, raw, 'hello')}`);
     }
     const hello = parsed.data;
     if (this.ctx.requireCertificate) {
@@ -147,7 +156,7 @@ export class AgentSession {
       if (!certificateNamesHost(cert, hello.hostId)) {
         const names = certificateHostNames(cert);
         return this.refuse(
-          grpc.status.PERMISSION_DENIED,
+          'PERMISSION_DENIED',
           'identity_mismatch',
           `hello.hostId "${hello.hostId}" is not named by the client certificate (it names ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'no host'})`,
         );
@@ -156,25 +165,26 @@ export class AgentSession {
     const admission = this.ctx.admitHello?.();
     if (admission?.type === 'shed') return this.shed(admission.retryAfterMs);
     const intervalMs = this.ctx.clampInterval(hello.intervalMs);
-    const outcome = this.ctx.registry.hello(hello, intervalMs, this.id, peerAddress(this.call.getPeer()));
+    const livenessIntervalMs = this.ctx.grantLiveness(hello.livenessIntervalMs ?? 0, intervalMs);
+    const outcome = this.ctx.registry.hello(hello, intervalMs, this.id, peerAddress(this.call.getPeer()), livenessIntervalMs);
     // A second agent for a host whose stream is alive: refused, so it cannot take the
     // stream from the first (and then have it taken back, forever). It retries with backoff.
-    if (outcome.type === 'refused') return this.refuse(grpc.status.ALREADY_EXISTS, 'host_already_connected', outcome.message);
+    if (outcome.type === 'refused') return this.refuse('CONFLICT', 'host_already_connected', outcome.message);
     const { lastSeq, lastEventSeq, replaced } = outcome;
     this.hostId = hello.hostId;
     clearTimeout(this.helloTimer);
     if (replaced !== undefined) this.ctx.supersede(replaced);
     this.ctx.channels.attach(hello.hostId, this.writer);
     this.ctx.log.info({ host: hello.hostId, session: this.id, peer: this.call.getPeer(), intervalMs, version: hello.agentVersion }, 'agent connected');
-    this.write({ welcome: { coordinatorId: this.ctx.coordinatorId, intervalMs, lastSeq, lastEventSeq, capabilities: COORDINATOR_CAPABILITIES } });
+    this.write({ welcome: { coordinatorId: this.ctx.coordinatorId, intervalMs, lastSeq, lastEventSeq, capabilities: COORDINATOR_CAPABILITIES, livenessIntervalMs } });
   }
 
   private onHeartbeat(raw: unknown): void {
     const hostId = this.hostId;
-    if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', 'heartbeat before hello');
+    if (!hostId) return this.refuse('PROTOCOL_VIOLATION', 'hello_missing', 'heartbeat before hello');
     const parsed = heartbeatSchema.safeParse(raw);
     if (!parsed.success) {
-      return this.refuse(grpc.status.INVALID_ARGUMENT, 'heartbeat_invalid', `invalid heartbeat: ${summariseIssues(parsed.error, raw, 'heartbeat')}`);
+      return this.refuse('MESSAGE_INVALID', 'heartbeat_invalid', `invalid heartbeat: ${summariseIssues(parsed.error, raw, 'heartbeat')}`);
     }
     this.ctx.metrics.heartbeat();
     const seq = parsed.data.seq;
@@ -189,9 +199,28 @@ export class AgentSession {
     });
   }
 
+  /**
+   * The most frequent message, so the cheapest path: no schema, no store, no ack. A bad one
+   * is counted and ignored (logged once per stream), never the end of a stream that also
+   * carries good heartbeats.
+   */
+  private onLiveness(raw: unknown): void {
+    const hostId = this.hostId;
+    if (!hostId) return this.refuse('PROTOCOL_VIOLATION', 'hello_missing', 'liveness before hello');
+    const stall = livenessStallMs(raw);
+    if (typeof stall === 'string') {
+      this.ctx.metrics.rejected('liveness_invalid');
+      if (!this.warnedLiveness) this.ctx.log.warn({ session: this.id, host: hostId, problem: stall }, 'ignored an invalid liveness message');
+      this.warnedLiveness = true;
+      return;
+    }
+    if (stall >= 1000) this.ctx.log.info({ host: hostId, agentStallMs: stall }, 'agent reports its own event loop stalled');
+    this.ctx.registry.liveness(hostId, this.id, stall);
+  }
+
   private onEvent(raw: unknown): void {
     const hostId = this.hostId;
-    if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', 'event before hello');
+    if (!hostId) return this.refuse('PROTOCOL_VIOLATION', 'hello_missing', 'event before hello');
     const parsed = agentEventSchema.safeParse(raw);
     if (!parsed.success) return this.onBadEvent(hostId, raw, `invalid event: ${summariseIssues(parsed.error, raw, 'event')}`);
     this.storeEvent(hostId, parsed.data);
@@ -223,10 +252,10 @@ export class AgentSession {
 
   private onAnswer<T extends { requestId: string }>(raw: unknown, schema: z.ZodType<T>, what: string, deliver: (hostId: string, r: T) => AnswerOutcome): void {
     const hostId = this.hostId;
-    if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', `${what} before hello`);
+    if (!hostId) return this.refuse('PROTOCOL_VIOLATION', 'hello_missing', `${what} before hello`);
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
-      return this.refuse(grpc.status.INVALID_ARGUMENT, `${what}_invalid`, `invalid ${what}: ${summariseIssues(parsed.error, raw, what)}`);
+      return this.refuse('MESSAGE_INVALID', `${what}_invalid`, `invalid ${what}: ${summariseIssues(parsed.error, raw, what)}`);
     }
     if (deliver(hostId, parsed.data) !== 'other_host') return;
     // Ignored, not refused: the stream stays up. Counted each time, logged once per
@@ -239,7 +268,7 @@ export class AgentSession {
 
   private onGoodbye(raw: unknown): void {
     const hostId = this.hostId;
-    if (!hostId) return this.refuse(grpc.status.FAILED_PRECONDITION, 'hello_missing', 'goodbye before hello');
+    if (!hostId) return this.refuse('PROTOCOL_VIOLATION', 'hello_missing', 'goodbye before hello');
     const parsed = goodbyeSchema.safeParse(raw);
     const reason = parsed.success ? parsed.data.reason : '';
     this.saidGoodbye = true;
@@ -275,15 +304,18 @@ export class AgentSession {
     }
   }
 
-  /** Ends this stream with a status and tells the log why; other streams are untouched. */
-  refuse(code: grpc.status, reason: string, details: string): void {
+  /**
+   * Ends this stream with the gRPC status of the error code (one catalogue for both edges,
+   * `shared/src/errors.ts`) and tells the log why; other streams are untouched.
+   */
+  refuse(code: ErrorCode, reason: string, details: string): void {
     if (this.finished) return;
     this.ctx.metrics.rejected(reason);
-    this.ctx.log.warn({ session: this.id, host: this.hostId, peer: this.call.getPeer(), reason, details }, 'refused agent stream');
+    this.ctx.log.warn({ session: this.id, host: this.hostId, peer: this.call.getPeer(), reason, code, details }, 'refused agent stream');
     const hostId = this.hostId;
     this.finish();
     if (hostId) this.ctx.registry.streamClosed(hostId, this.id, `refused: ${reason}`);
-    this.call.emit('error', { code, details, metadata: new grpc.Metadata() } as grpc.ServiceError);
+    this.end(new VigilError(code, details));
   }
 
   /**
@@ -297,16 +329,21 @@ export class AgentSession {
     this.ctx.log.debug({ session: this.id, retryAfterMs }, 'hello shed: over the admission bound');
     const metadata = new grpc.Metadata();
     metadata.set(RETRY_PUSHBACK_KEY, String(retryAfterMs));
-    this.call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: `coordinator busy admitting other agents; retry in ${retryAfterMs} ms`, metadata } as grpc.ServiceError);
+    this.end(new VigilError('OVERLOADED', `coordinator busy admitting other agents; retry in ${retryAfterMs} ms`), metadata);
   }
 
   /** The same agent reconnected, or a new one replaced a dead stream: end this one without touching the host's state. */
   supersede(): void {
     if (this.finished) return;
     this.finish();
-    this.ctx.log.warn({ session: this.id, host: this.hostId }, 'stream replaced by a newer one for the same host');
-    // ABORTED, not ALREADY_EXISTS: that code means "refused, another agent holds the stream".
-    this.call.emit('error', { code: grpc.status.ABORTED, details: 'superseded by a newer stream for the same host', metadata: new grpc.Metadata() } as grpc.ServiceError);
+    this.ctx.log.warn({ session: this.id, host: this.hostId }, 'stream replaced by a newer stream for the same host');
+    // ABORTED (SUPERSEDED), not ALREADY_EXISTS (CONFLICT): that means "refused, another agent holds the stream".
+    this.end(new SessionSupersededError(this.hostId ?? '', this.id, 'superseded by a newer stream for the same host'));
+  }
+
+  /** Ends the call with the error's gRPC status and its message as the status details. */
+  private end(err: VigilError, metadata = new grpc.Metadata()): void {
+    this.call.emit('error', { code: err.grpcStatus, details: err.message, metadata } as grpc.ServiceError);
   }
 
   private onClosed(why: string): void {

@@ -19,6 +19,8 @@ export interface AgentServerOptions {
   helloTimeoutMs: number;
   minIntervalMs: number;
   maxIntervalMs: number;
+  /** Shortest liveness period granted; 0 grants none (agents are judged by their heartbeats). */
+  minLivenessMs: number;
   /** Connections taken at once from one peer address (0: any number). Loopback is not limited unless `limitLoopback`. */
   maxConnectionsPerPeer: number;
   /** Count loopback peers too (tests). @default false */
@@ -48,12 +50,25 @@ export const MAX_STREAMS_PER_CONNECTION = 8;
 /** A connection with no stream open this long is closed (an agent always has one open). */
 export const CONNECTION_IDLE_MS = 30_000;
 
+/**
+ * The liveness period for an agent's ask: none when it asks for none, when this
+ * coordinator grants none (`minLivenessMs` 0), or when the ask is no shorter than the
+ * heartbeat interval (the heartbeats already say as much); otherwise the ask, raised to
+ * the shortest period granted.
+ */
+export function grantLiveness(askedMs: number, intervalMs: number, minLivenessMs: number): number {
+  if (askedMs <= 0 || minLivenessMs <= 0) return 0;
+  const granted = Math.max(askedMs, minLivenessMs);
+  return granted < intervalMs ? granted : 0;
+}
+
 export function serverCredentials(tls: TlsFiles): grpc.ServerCredentials {
   if (!tls.ca || !tls.cert || !tls.key) return grpc.ServerCredentials.createInsecure();
   return grpc.ServerCredentials.createSsl(readFileSync(tls.ca), [{ cert_chain: readFileSync(tls.cert), private_key: readFileSync(tls.key) }], true);
 }
 
-export async function startAgentServer(opts: AgentServerOptions, registry: HostRegistry, log: Logger, metrics: SessionMetrics): Promise<AgentServer> {
+/** `channels` is made by the caller when other parts need it before the server listens. */
+export async function startAgentServer(opts: AgentServerOptions, registry: HostRegistry, log: Logger, metrics: SessionMetrics, channels = new AgentChannels()): Promise<AgentServer> {
   const server = new grpc.Server({
     // Our own guard refuses what exceeds maxMessageBytes with INVALID_ARGUMENT; grpc's hard
     // limit sits above it only to bound memory against something far larger.
@@ -66,7 +81,6 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     'grpc.max_connection_idle_ms': CONNECTION_IDLE_MS,
   });
   const live = new Map<number, AgentSession>();
-  const channels = new AgentChannels();
   const loopLag = new LoopLag(systemClock);
   if (opts.helloMaxLoopLagMs > 0) loopLag.start();
   const admission = new HelloAdmission({
@@ -83,6 +97,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     helloTimeoutMs: opts.helloTimeoutMs,
     requireCertificate: Boolean(opts.tls.ca),
     clampInterval: (ms: number) => Math.min(opts.maxIntervalMs, Math.max(opts.minIntervalMs, ms)),
+    grantLiveness: (askedMs: number, intervalMs: number) => grantLiveness(askedMs, intervalMs, opts.minLivenessMs),
     admitHello: () => admission.admit(),
     log,
     metrics,
@@ -129,7 +144,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
           resolve();
         });
         // Streams never end by themselves; tryShutdown waits for them, so end them now.
-        for (const s of live.values()) s.refuse(grpc.status.UNAVAILABLE, 'coordinator_stopping', 'coordinator is shutting down');
+        for (const s of live.values()) s.refuse('UNAVAILABLE', 'coordinator_stopping', 'coordinator is shutting down');
       });
     },
   };

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '@vigil/shared';
 import type { ApiDeps } from './deps.js';
 import { installAuth } from './auth.js';
+import type { HttpListener, RequestHandler } from './listener.js';
 import { frameworkErrors, installErrorHandler } from './errors.js';
 import { installConsole } from './routes/console.js';
 import { eventRoutes } from './routes/events.js';
@@ -20,6 +21,12 @@ export interface AppOptions {
   logger?: Logger;
   /** PEM key and certificate: the API is served over HTTPS when given. */
   https?: { key: Buffer; cert: Buffer };
+  /**
+   * A listener bound already (http/listener.ts): the app hands it its request handler and
+   * is never listened itself (`https` is the listener's business then); the caller opens
+   * the listener once the app is ready.
+   */
+  listener?: HttpListener;
 }
 
 /** Builds the API without listening, so tests can use inject() and main can listen. */
@@ -30,7 +37,16 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions = {}): Promise<Fa
     // Request lines would drown the log under load; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors,
-    ...(opts.https ? { https: opts.https } : {}),
+    ...(opts.listener
+      ? {
+          serverFactory: (handler: RequestHandler) => {
+            opts.listener!.handle(handler);
+            return opts.listener!.server;
+          },
+        }
+      : opts.https
+        ? { https: opts.https }
+        : {}),
   }) as unknown as FastifyInstance;
   installErrorHandler(app, deps.storeGuard);
   installConsole(app); // before the token hook: the page's files load without a token, its API calls carry one

@@ -159,7 +159,7 @@ export class HostRegistry {
    * - once the attached stream is quiet for longer than that (half-open after a reboot
    *   or a cut, or frozen), the new agent takes over.
    */
-  hello(hello: ValidHello, intervalMs: number, sessionId: number, peerAddress: string | null = null): HelloOutcome {
+  hello(hello: ValidHello, intervalMs: number, sessionId: number, peerAddress: string | null = null, livenessMs = 0): HelloOutcome {
     const now = this.clock.now();
     const replaced = this.sessions.get(hello.hostId);
     if (replaced !== undefined) {
@@ -204,7 +204,9 @@ export class HostRegistry {
     // number of an epoch is read from its events, so nothing about it is written here.
     const epoch = hello.eventEpoch ?? '';
     this.eventEpochs.set(host.id, epoch);
-    this.detector.watch(host.id, intervalMs);
+    // An agent that sends liveness is judged by it (a short period), otherwise by its heartbeats.
+    if (livenessMs > 0) this.detector.watch(host.id, livenessMs, undefined, 'liveness');
+    else this.detector.watch(host.id, intervalMs);
     this.remote.delete(host.id);
     this.publish({ type: 'hello', host });
     if (!prev) this.transition(host, null, 'online', 'first hello');
@@ -278,6 +280,25 @@ export class HostRegistry {
       done(err);
     });
     this.publish({ type: 'heartbeat', hostId, host });
+  }
+
+  /**
+   * A liveness message: the agent is there. Memory only, nothing is stored: it comes every
+   * second from every agent, and the next heartbeat stores `lastSeen`. `agentStallMs` is
+   * the agent's own event-loop stall just before it; when the host was declared silent
+   * meanwhile, the reason it comes back names the stall.
+   */
+  liveness(hostId: string, sessionId: number, agentStallMs: number): void {
+    if (!this.isCurrentSession(hostId, sessionId)) return;
+    const host = this.hosts.get(hostId);
+    if (!host) return;
+    host.lastSeen = this.clock.now();
+    this.detector.liveness(hostId);
+    if (host.state === 'online') return;
+    // The agent cannot tell its own stall from the whole host being frozen (a paused VM):
+    // both look like a timer firing late. The reason says what it saw, not which it was.
+    const why = agentStallMs > 0 ? `liveness resumed after the agent's event loop stalled for ${agentStallMs} ms (the agent stuck, or the whole host frozen)` : 'liveness resumed';
+    this.transition(host, host.state, 'online', why);
   }
 
   /**

@@ -45,6 +45,8 @@ export const helloSchema = z.object({
   sshPort: z.number().int().min(0).max(65_535, 'must be a TCP port (1-65535), or 0 for none').optional(),
   /** The agent's event journal identity; '' or absent from agents older than the field: the epoch ''. */
   eventEpoch: z.string().max(64).regex(EVENT_EPOCH_PATTERN, 'must be letters, digits, "-" or "_" (at most 64)').optional(),
+  /** The liveness period the agent asks for; 0 or absent (older agents): none, heartbeats alone. */
+  livenessIntervalMs: z.number().int().min(0).max(3_600_000, 'must be at most 1 h').optional(),
 });
 
 export type ValidHello = z.output<typeof helloSchema>;
@@ -175,5 +177,16 @@ export type ValidRequestResult = z.output<typeof requestResultSchema>;
 
 export type ValidHeartbeat = z.output<typeof heartbeatSchema>;
 export type ValidResourceSample = z.output<typeof resourceSampleSchema>;
+
+/**
+ * A Liveness message's stall, or why it is refused. Checked by hand, not by a schema: it
+ * arrives once a second from every agent, so it is the coordinator's most frequent message.
+ */
+export function livenessStallMs(raw: unknown): number | string {
+  if (typeof raw !== 'object' || raw === null) return `liveness must be a message, got ${String(raw)}`;
+  const v = (raw as { agentStallMs?: unknown }).agentStallMs ?? 0;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return `liveness.agentStallMs must be a non-negative integer, got ${String(v)}`;
+  return v;
+}
 
 export const goodbyeSchema = z.object({ reason: boundedString(512) });

@@ -6,6 +6,7 @@ import type { Goodbye as _vigil_v1_Goodbye, Goodbye__Output as _vigil_v1_Goodbye
 import type { AgentEvent as _vigil_v1_AgentEvent, AgentEvent__Output as _vigil_v1_AgentEvent__Output } from '../../vigil/v1/AgentEvent.js';
 import type { ProbeResult as _vigil_v1_ProbeResult, ProbeResult__Output as _vigil_v1_ProbeResult__Output } from '../../vigil/v1/ProbeResult.js';
 import type { RequestResult as _vigil_v1_RequestResult, RequestResult__Output as _vigil_v1_RequestResult__Output } from '../../vigil/v1/RequestResult.js';
+import type { Liveness as _vigil_v1_Liveness, Liveness__Output as _vigil_v1_Liveness__Output } from '../../vigil/v1/Liveness.js';
 
 /**
  * Everything the agent sends on its stream.
@@ -26,7 +27,13 @@ export interface AgentMessage {
    * The answer to a RecoverRequest (accepted or refused, and why).
    */
   'requestResult'?: (_vigil_v1_RequestResult | null);
-  'body'?: "hello"|"heartbeat"|"goodbye"|"event"|"probeResult"|"requestResult";
+  /**
+   * "Still here", at the liveness period the Welcome granted (1 s by default), apart from
+   * the heartbeat's samples. Never stored; it only feeds the coordinator's silence
+   * detector. Sent only to coordinators whose Welcome grants a liveness period.
+   */
+  'liveness'?: (_vigil_v1_Liveness | null);
+  'body'?: "hello"|"heartbeat"|"goodbye"|"event"|"probeResult"|"requestResult"|"liveness";
 }
 
 /**
@@ -48,5 +55,11 @@ export interface AgentMessage__Output {
    * The answer to a RecoverRequest (accepted or refused, and why).
    */
   'requestResult'?: (_vigil_v1_RequestResult__Output | null);
-  'body'?: "hello"|"heartbeat"|"goodbye"|"event"|"probeResult"|"requestResult";
+  /**
+   * "Still here", at the liveness period the Welcome granted (1 s by default), apart from
+   * the heartbeat's samples. Never stored; it only feeds the coordinator's silence
+   * detector. Sent only to coordinators whose Welcome grants a liveness period.
+   */
+  'liveness'?: (_vigil_v1_Liveness__Output | null);
+  'body'?: "hello"|"heartbeat"|"goodbye"|"event"|"probeResult"|"requestResult"|"liveness";
 }

@@ -37,6 +37,13 @@ export interface Hello {
    * the field: their events form the epoch "".
    */
   'eventEpoch'?: (string);
+  /**
+   * The liveness period the agent asks for, in milliseconds: it sends a Liveness message
+   * this often, so a frozen host or a cut link is noticed within about two of them, while
+   * resource samples stay at interval_ms. 0 or absent (older agents): no liveness; the
+   * heartbeats alone tell the coordinator the host is alive.
+   */
+  'livenessIntervalMs'?: (number);
   '_sshPort'?: "sshPort";
 }
 
@@ -73,5 +80,12 @@ export interface Hello__Output {
    * the field: their events form the epoch "".
    */
   'eventEpoch': (string);
+  /**
+   * The liveness period the agent asks for, in milliseconds: it sends a Liveness message
+   * this often, so a frozen host or a cut link is noticed within about two of them, while
+   * resource samples stay at interval_ms. 0 or absent (older agents): no liveness; the
+   * heartbeats alone tell the coordinator the host is alive.
+   */
+  'livenessIntervalMs': (number);
   '_sshPort'?: "sshPort";
 }

@@ -24,6 +24,11 @@ export interface Welcome {
    * after it from its journal.
    */
   'lastEventSeq'?: (number | string | Long);
+  /**
+   * The liveness period granted, in milliseconds: the agent sends Liveness this often.
+   * 0 or absent (older coordinators, or an agent that asked for none): send none.
+   */
+  'livenessIntervalMs'?: (number);
 }
 
 export interface Welcome__Output {
@@ -48,4 +53,9 @@ export interface Welcome__Output {
    * after it from its journal.
    */
   'lastEventSeq': (number);
+  /**
+   * The liveness period granted, in milliseconds: the agent sends Liveness this often.
+   * 0 or absent (older coordinators, or an agent that asked for none): send none.
+   */
+  'livenessIntervalMs': (number);
 }

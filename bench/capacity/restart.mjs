@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// A coordinator restart under a connected fleet: N simulated agents (bench/fleet, the
+// shipped timings: samples at 5 s, liveness at 1 s, Welcome timeout 5 s, vigil-agent's
+// reconnect backoff) are connected and steady, then the coordinator is killed (SIGKILL, or
+// SIGTERM with --mode term) and started again at once on the same data dir and ports. Every
+// agent reconnects at once. The run reports how long until all of them are connected and
+// online again, the silent events published for hosts that never went down (false
+// positives), and the Hellos the coordinator shed or that timed out meanwhile.
+//
+//   pnpm exec tsc -b && node bench/capacity/restart.mjs --agents 10000
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Coordinator, NatsServer, waitFor } from '@vigil/testkit';
+import { REPO_ROOT } from './coordinator.mjs';
+
+const HELP = `restart: a coordinator restart with N agents reconnecting at once
+
+Usage: node bench/capacity/restart.mjs [options]
+  --agents N        simulated agents                                   [10000]
+  --mode MODE       kill (SIGKILL) | term (SIGTERM, a clean stop)      [kill]
+  --ramp-rate R     first connections per second                       [300]
+  --within S        the bound: all online again within S seconds       [30]
+  --out FILE        also write the result as JSON
+`;
+
+const { values } = parseArgs({
+  options: {
+    agents: { type: 'string', default: '10000' },
+    mode: { type: 'string', default: 'kill' },
+    'ramp-rate': { type: 'string', default: '300' },
+    within: { type: 'string', default: '30' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const agents = Number(values.agents);
+const withinS = Number(values.within);
+if (!Number.isInteger(agents) || agents < 1) throw new Error(`--agents: "${values.agents}" is not a positive integer`);
+if (!['kill', 'term'].includes(values.mode)) throw new Error(`--mode: "${values.mode}" is not kill or term`);
+if (!(withinS > 0)) throw new Error(`--within: "${values.within}" is not a positive number of seconds`);
+
+const FLEET = join(REPO_ROOT, 'bench/fleet/fleet.mjs');
+const log = (...a) => console.log(...a);
+/** Gauges read off /metrics: `vigil_connected_agents` and `vigil_hosts{state="online"}`. */
+async function gauges(base) {
+  const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+  const read = (re) => Number(re.exec(text)?.[1] ?? NaN);
+  return { connected: read(/^vigil_connected_agents (\S+)$/m), online: read(/^vigil_hosts\{state="online"\} (\S+)$/m) };
+}
+async function natsReady(base) {
+  await waitFor(async () => ((await (await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) })).json()).nats === 'connected' ? true : undefined), {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    what: `${base}/healthz to report NATS connected`,
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-restart-bench-'));
+let nats;
+let coordinator;
+let fleet;
+try {
+  nats = await NatsServer.start(join(dir, 'nats'));
+  coordinator = await Coordinator.start({ nats: nats.url, dataDir: join(dir, 'coordinator'), logLevel: 'warn', cwd: dir, startTimeoutMs: 30_000 });
+  await natsReady(coordinator.baseUrl);
+  const out = join(dir, 'fleet.json');
+  // Long enough for the restart and the bound, with the simulator's own checks after it.
+  const durationS = withinS + 30;
+  const args = [
+    FLEET, '--target', coordinator.grpcTarget, '--agents', String(agents), '--kills', '0', '--ramp-rate', values['ramp-rate'],
+    '--warmup', '10', '--duration', String(durationS), '--nats', nats.url, '--label', `restart-${values.mode}`, '--json-out', out,
+  ];
+  log(`restart: ${agents} agents → ${coordinator.grpcTarget} (pid ${coordinator.pid}); nats ${nats.url}`);
+  fleet = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let progress = '';
+  fleet.stdout.on('data', () => undefined);
+  const measuring = new Promise((resolve, reject) => {
+    fleet.stderr.on('data', (c) => {
+      process.stderr.write(c);
+      progress += c;
+      if (/measuring/.test(progress)) resolve();
+    });
+    fleet.on('exit', (code) => reject(new Error(`the simulator exited (${code}) before the fleet was up`)));
+  });
+  await measuring;
+  const before = await gauges(coordinator.baseUrl);
+  log(`restart: fleet steady (${before.connected} connected, ${before.online} online); ${values.mode === 'kill' ? 'SIGKILL' : 'SIGTERM'} and start again`);
+  const t0 = performance.now();
+  if (values.mode === 'kill') await coordinator.kill();
+  else await coordinator.stop(30_000);
+  const down = performance.now() - t0;
+  await coordinator.restart();
+  const up = performance.now() - t0;
+  let last = { connected: 0, online: 0 };
+  let allConnectedMs = null;
+  let allOnlineMs = null;
+  await waitFor(
+    async () => {
+      last = await gauges(coordinator.baseUrl).catch(() => last);
+      const at = performance.now() - t0;
+      if (allConnectedMs === null && last.connected >= agents) allConnectedMs = at;
+      if (allOnlineMs === null && last.online >= agents && last.connected >= agents) allOnlineMs = at;
+      return allConnectedMs !== null && allOnlineMs !== null ? true : undefined;
+    },
+    { timeoutMs: (withinS + 60) * 1000, intervalMs: 250, what: `all ${agents} agents connected and online again` },
+  ).catch(() => undefined);
+  const exit = await new Promise((resolve) => fleet.on('exit', resolve));
+  const r = JSON.parse(readFileSync(out, 'utf8'));
+  const result = {
+    agents,
+    mode: values.mode,
+    stopMs: Math.round(down),
+    restartedMs: Math.round(up),
+    allConnectedMs: allConnectedMs && Math.round(allConnectedMs),
+    allOnlineMs: allOnlineMs && Math.round(allOnlineMs),
+    last,
+    falsePositives: r.detectionMs?.falsePositives ?? null,
+    falsePositiveHosts: r.detectionMs?.falsePositiveHosts ?? [],
+    welcome: r.welcomeMs ?? null,
+    connectFailed: r.connectFailed,
+    failedAttempts: r.sim?.connectErrors ?? null,
+    simulatorExit: exit,
+  };
+  const holds = result.allOnlineMs !== null && result.allOnlineMs <= withinS * 1000 && result.falsePositives === 0;
+  log('');
+  log('| agents | restart | coordinator down → up ms | all connected ms | all online ms | false positives | Welcome p99 ms | failed attempts | holds |');
+  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  log(`| ${agents} | ${values.mode} | ${result.stopMs} → ${result.restartedMs} | ${result.allConnectedMs ?? '-'} | ${result.allOnlineMs ?? '-'} | ${result.falsePositives ?? '-'} | ${r.welcomeMs?.p99 ?? '-'} | ${result.failedAttempts ?? '-'} | ${holds ? 'yes' : `no (bound: all online within ${withinS} s, 0 false positives)`} |`);
+  if (values.out) (await import('node:fs')).writeFileSync(values.out, JSON.stringify({ ...result, holds }, null, 2));
+  process.exitCode = holds ? 0 : 1;
+} finally {
+  if (fleet && fleet.exitCode === null) fleet.kill('SIGKILL');
+  await coordinator?.stop(10_000).catch(() => undefined);
+  await nats?.stop(2000).catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+}

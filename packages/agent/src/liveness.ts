@@ -1,0 +1,51 @@
+import type { AgentMessageIn, Clock, TimerHandle } from '@vigil/shared';
+
+/** A timer this late means the agent's own event loop was stuck (GC, blocking work). */
+export const STALL_REPORT_MIN_MS = 250;
+
+/**
+ * Sends the Liveness message at the period the Welcome granted, apart from the heartbeats:
+ * the coordinator judges the host by these (about two periods of quiet and it is silent),
+ * so they carry nothing to sample, store or ack. How late its own timer fired is the
+ * agent's event-loop stall, reported in the message so that a stall the coordinator took
+ * for an outage is named as the agent's own when the agent comes back.
+ */
+export class LivenessPump {
+  private timer: TimerHandle | undefined;
+  private dueAt = 0;
+  private running = false;
+
+  constructor(
+    private readonly clock: Clock,
+    readonly periodMs: number,
+    /** Sends unless the stream is closed or backed up (then this one is skipped: the next will do). */
+    private readonly send: (msg: AgentMessageIn) => boolean,
+  ) {
+    if (!(periodMs > 0)) throw new RangeError(`liveness period must be positive, got ${periodMs}`);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(this.clock.now());
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(from: number): void {
+    this.dueAt = from + this.periodMs;
+    this.timer = this.clock.setTimeout(() => this.tick(), this.periodMs);
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    const now = this.clock.now();
+    const late = now - this.dueAt;
+    this.send({ liveness: { agentStallMs: late >= STALL_REPORT_MIN_MS ? Math.round(late) : 0 } });
+    this.schedule(now);
+  }
+}
