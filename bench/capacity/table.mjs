@@ -28,7 +28,7 @@ export function row(r, verdict) {
     m ? v(m.loopLag.p99MaxMs, 1) : '-',
     m ? v(m.store.p99LeMs, 1) : '-',
     m ? v(m.heartbeatsPerSec) : '-',
-    `${v(r.welcomeMs.p99)}${r.sim.connectErrors ? ` (${r.sim.connectErrors} failed)` : ''}`,
+    `${v(r.welcomeMs.p99)}${r.sim.connectErrors ? ` (${r.sim.connectErrors} failed)` : ''}${r.sim.shed ? ` (${r.sim.shed} shed)` : ''}`,
     `${r.machine.load1Start} → ${r.machine.load1End}`,
     verdict.ok ? 'yes' : `no: ${verdict.reasons.join('; ')}`,
   ];

@@ -87,13 +87,13 @@ export function summarize(r) {
 
   const ack = new Histogram();
   const welcome = new Histogram();
-  const counters = { sent: 0, acked: 0, drops: 0, reconnects: 0, connectErrors: 0, writeBackpressure: 0, requests: 0, dropReasons: {}, connectErrorReasons: {} };
+  const counters = { sent: 0, acked: 0, drops: 0, reconnects: 0, connectErrors: 0, shed: 0, writeBackpressure: 0, requests: 0, dropReasons: {}, connectErrorReasons: {} };
   let loopP99 = 0;
   let loopMax = 0;
   for (const f of r.finals) {
     ack.merge(f.ack);
     welcome.merge(f.welcome);
-    for (const k of ['sent', 'acked', 'drops', 'reconnects', 'connectErrors', 'writeBackpressure', 'requests']) counters[k] += f.counters[k];
+    for (const k of ['sent', 'acked', 'drops', 'reconnects', 'connectErrors', 'shed', 'writeBackpressure', 'requests']) counters[k] += f.counters[k] ?? 0;
     for (const k of ['dropReasons', 'connectErrorReasons']) for (const [why, n] of Object.entries(f.counters[k])) counters[k][why] = (counters[k][why] ?? 0) + n;
     loopP99 = Math.max(loopP99, f.counters.loopP99Ms ?? 0);
     loopMax = Math.max(loopMax, f.counters.loopMaxMs ?? 0);
@@ -182,7 +182,7 @@ export function formatRun(s) {
   const m = s.metrics;
   const rows = [
     ['agents (connected / asked)', `${s.connected} / ${s.n}  (ramp ${s.rampS} s at ≤${s.rampRate}/s, ${s.processes} sim processes)`],
-    ['Welcome latency while connecting p50 / p99 / max', `${f(s.welcomeMs.p50)} / ${f(s.welcomeMs.p99)} / ${f(s.welcomeMs.max)} ms; ${s.sim.connectErrors} failed attempts`],
+    ['Welcome latency while connecting p50 / p99 / max', `${f(s.welcomeMs.p50)} / ${f(s.welcomeMs.p99)} / ${f(s.welcomeMs.max)} ms; ${s.sim.connectErrors} failed attempts, ${s.sim.shed ?? 0} shed (sent away with a retry hint)`],
     ['interval', `${s.intervalMs} ms ±${s.jitter * 100} %, payload ${s.payload}`],
     ['coordinator CPU, % of one core (median / max)', s.coordinator ? `${f(s.coordinator.cpuPct.median)} / ${f(s.coordinator.cpuPct.max)}` : '-'],
     ['coordinator RSS MB (idle / median / max)', s.coordinator ? `${f(s.coordinator.rssMB.idle)} / ${f(s.coordinator.rssMB.median)} / ${f(s.coordinator.rssMB.max)}` : '-'],

@@ -8,7 +8,7 @@
 //            so only the coordinator's silence detector can notice.
 import http2 from 'node:http2';
 import net from 'node:net';
-import { CONNECT_HEADERS, FrameReader, decodeCoordinatorMessage, frameAgentMessage, toNumber } from './wire.mjs';
+import { CONNECT_HEADERS, FrameReader, decodeCoordinatorMessage, frameAgentMessage, retryPushbackMs, toNumber } from './wire.mjs';
 import { goodbyeMessage, heartbeatMessage, helloMessage, newResourceSample } from './messages.mjs';
 
 const GOODBYE_WAIT_MS = 5_000;
@@ -50,11 +50,13 @@ export class SimAgent {
   connect() {
     if (this.dead) return Promise.reject(new Error('killed'));
     this.state = 'connecting';
+    this.lastStatus = this.lastPushbackMs = undefined;
     const started = performance.now();
     return new Promise((resolve, reject) => {
       const fail = (err) => {
         if (this.state !== 'connecting') return;
-        this.failovers = (this.failovers ?? 0) + 1;
+        // Sent away by a busy coordinator: like vigil-agent, come back to the same one.
+        if (err.pushbackMs === undefined) this.failovers = (this.failovers ?? 0) + 1;
         this.state = 'idle';
         this.#teardown();
         reject(err);
@@ -88,7 +90,12 @@ export class SimAgent {
         }
       });
       const takeStatus = (headers) => {
-        if (headers['grpc-status'] !== undefined) this.lastStatus = `${headers['grpc-status']} ${decodeURIComponent(String(headers['grpc-message'] ?? ''))}`;
+        if (headers['grpc-status'] === undefined) return;
+        this.lastStatus = `${headers['grpc-status']} ${decodeURIComponent(String(headers['grpc-message'] ?? ''))}`;
+        this.lastPushbackMs = retryPushbackMs(headers);
+        // A status before Welcome ends the attempt now: the coordinator has half-closed the
+        // stream, and HTTP/2 would only report 'close' once our side ended too.
+        if (this.state === 'connecting') this.#lost(`stream closed with status ${this.lastStatus}`);
       };
       stream.on('response', takeStatus);
       stream.on('trailers', takeStatus);
@@ -218,7 +225,7 @@ export class SimAgent {
 
   /** A connection that ended while nobody asked for it: the run counts it, the agent comes back. */
   #lost(why) {
-    if (this.state === 'connecting') return this.onConnectFailure(new Error(why));
+    if (this.state === 'connecting') return this.onConnectFailure(Object.assign(new Error(why), { pushbackMs: this.lastPushbackMs }));
     if (this.state !== 'live' && this.state !== 'frozen') return;
     const wasFrozen = this.state === 'frozen';
     this.state = 'idle';

@@ -23,6 +23,18 @@ export const CONNECT_HEADERS = Object.freeze({
   'user-agent': 'vigil-fleet-sim/1',
 });
 
+/**
+ * The coordinator's retry hint in a stream's closing headers: RESOURCE_EXHAUSTED (8) with
+ * `grpc-retry-pushback-ms` (gRFC A6), as vigil-agent reads it (packages/agent
+ * retry-pushback.ts); undefined for anything else.
+ */
+export function retryPushbackMs(headers) {
+  if (String(headers['grpc-status']) !== '8') return undefined;
+  const raw = headers['grpc-retry-pushback-ms'];
+  const text = String(Array.isArray(raw) ? raw[0] : (raw ?? '')).trim();
+  return /^\d{1,10}$/.test(text) ? Math.min(300_000, Number(text)) : undefined;
+}
+
 function loadRoot() {
   const root = new protobuf.Root();
   // Imports in the contract are relative to proto/ (as proto-loader's includeDirs does).

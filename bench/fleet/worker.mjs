@@ -18,6 +18,8 @@ const stats = {
   dropReasons: {},
   reconnects: 0,
   connectErrors: 0,
+  /** Attempts the coordinator sent away with a retry hint (RESOURCE_EXHAUSTED); not in connectErrors. */
+  shed: 0,
   connectErrorReasons: {},
   writeBackpressure: 0,
   requests: 0,
@@ -42,6 +44,14 @@ function attempt(agent, n) {
       agent.everConnected = true;
     },
     (err) => {
+      if (err.pushbackMs !== undefined) {
+        // vigil-agent's answer to a shed: the hint plus up to a tenth of it (50 ms to 1 s),
+        // the same backoff attempt next time (a busy coordinator is not a failure).
+        stats.shed++;
+        const spread = Math.min(1000, Math.max(50, err.pushbackMs / 10));
+        if (!stopping) setTimeout(() => !stopping && attempt(agent, n), err.pushbackMs + Math.floor(Math.random() * spread));
+        return;
+      }
       countConnectError(err);
       retryLater(agent, n + 1);
     },

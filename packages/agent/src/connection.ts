@@ -4,6 +4,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { CoordinatorTarget } from './config.js';
 import { ConnectionLog } from './connection-log.js';
 import { StreamClosedError, WelcomeTimeoutError } from './errors.js';
+import { pushbackDelay, retryPushbackOf } from './retry-pushback.js';
 import type { CoordinatorStream, Dialer } from './transport.js';
 
 export type Welcome = NonNullable<CoordinatorMessage['welcome']>;
@@ -264,7 +265,12 @@ export class Connection {
       this.log.disconnected(link.target.address, reason);
       this.handler.lost(link.session, reason);
     }
-    if (link.healthy) {
+    const pushbackMs = link.session ? undefined : retryPushbackOf(err);
+    if (pushbackMs !== undefined) {
+      // Sent away by a busy coordinator (a connect storm): it is up, so come back to it when
+      // it asks, without counting a failure or moving on to the next target.
+      this.scheduleRetry(link, reason, this.failures + 1, pushbackDelay(pushbackMs, this.backoff.random));
+    } else if (link.healthy) {
       // It worked for a while: start over from the preferred target, retrying soon.
       this.targetIndex = 0;
       this.scheduleRetry(link, reason, 1);
@@ -275,8 +281,7 @@ export class Connection {
     }
   }
 
-  private scheduleRetry(from: Link, reason: Error, attempt: number): void {
-    const delay = backoffDelay(attempt, this.backoff);
+  private scheduleRetry(from: Link, reason: Error, attempt: number, delay = backoffDelay(attempt, this.backoff)): void {
     const next = this.targets[this.targetIndex]!;
     if (!from.session) this.log.attemptFailed(from.target.address, reason, next.address, delay);
     this.current = { type: 'waiting', nextTarget: next.address, retryAtMs: this.clock.now() + delay, attempt };

@@ -34,6 +34,10 @@ Usage: vigil-coordinator [options]
   --min-silence-floor DUR     lower bound of the silence floor              [1s]
   --min-liveness-interval DUR shortest agent liveness period granted;
                               0 judges hosts by heartbeats alone            [250ms]
+  --max-hello-rate N          Hellos admitted per second (0: no bound)      [400]
+  --hello-burst N             Hellos admitted at once above that rate       [200]
+  --hello-max-loop-lag DUR    send every Hello away while the event loop
+                              lags more than this (0: never)                [2s]
   --max-message-bytes N       largest agent message accepted                [262144]
   --nats-stream NAME          JetStream stream for events                   [VIGIL]
   --public-url URL            API base URL used in event links
@@ -69,6 +73,9 @@ export const OPTIONS = {
   'ceiling-intervals': { type: 'string' },
   'min-silence-floor': { type: 'string' },
   'min-liveness-interval': { type: 'string' },
+  'max-hello-rate': { type: 'string' },
+  'hello-burst': { type: 'string' },
+  'hello-max-loop-lag': { type: 'string' },
   'max-message-bytes': { type: 'string' },
   'nats-stream': { type: 'string' },
   'public-url': { type: 'string' },
@@ -113,6 +120,9 @@ export function parseCli(argv: string[]): CliResult {
     ceilingIntervals: s('ceiling-intervals'),
     minSilenceFloor: s('min-silence-floor'),
     minLivenessInterval: s('min-liveness-interval'),
+    maxHelloRate: s('max-hello-rate'),
+    helloBurst: s('hello-burst'),
+    helloMaxLoopLag: s('hello-max-loop-lag'),
     maxMessageBytes: s('max-message-bytes'),
     natsStream: s('nats-stream'),
     publicUrl: s('public-url'),

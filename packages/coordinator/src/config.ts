@@ -56,7 +56,9 @@ export const coordinatorConfigSchema = z
     /**
      * After a coordinator start, hosts known from the store get this long (at least one
      * detection window) to reconnect before any is declared silent: agents in reconnect
-     * backoff need time, and a coordinator restart must not page the fleet. @default 15s
+     * backoff need time, and a coordinator restart must not page the fleet. Raised to the
+     * time maxHelloRate needs to admit every host that was online, with half again as
+     * headroom (10,000 hosts at 400/s: 37.5 s). @default 15s
      */
     restartGrace: durationMs.default(15_000),
     /** Never declare silence before this many announced intervals have passed. @default 1.75 */
@@ -86,6 +88,23 @@ export const coordinatorConfigSchema = z
      * number. Loopback peers are not limited. @default 256
      */
     maxConnectionsPerPeer: z.coerce.number().int().min(0).max(1_000_000).default(256),
+    /**
+     * Hellos admitted per second; 0 takes every Hello at once. A Hello over the bound is
+     * answered at once with RESOURCE_EXHAUSTED and a `grpc-retry-pushback-ms` hint, and the
+     * agent comes back then, so a connect storm (a fleet starting, every agent reconnecting
+     * after a restart) is taken at a rate the coordinator can serve while it keeps acking
+     * the hosts already connected (docs/performance.md). @default 400
+     */
+    maxHelloRate: z.coerce.number().min(0).max(1_000_000).default(400),
+    /** Hellos admitted at once after a quiet spell, above maxHelloRate. @default 200 */
+    helloBurst: z.coerce.number().int().min(1).max(1_000_000).default(200),
+    /**
+     * While the coordinator's event loop runs later than this (a busy machine, or new
+     * connections costing more than it can keep up with), every Hello is sent away with a
+     * retry hint, whatever maxHelloRate allows: a Welcome after the agent's 5 s timeout
+     * costs more than a prompt "come back later". 0 turns it off. @default 2s
+     */
+    helloMaxLoopLag: durationMs.default(2000),
     /** Largest agent message accepted, in bytes. @default 262144 */
     maxMessageBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
     /** JetStream stream that holds Vigil's events. @default VIGIL */

@@ -24,6 +24,7 @@ import { HostStore } from './store/host-store.js';
 import { OutboxStore } from './store/outbox-store.js';
 import { StoreWriteGuard } from './store/write-guard.js';
 import { AgentChannels } from './grpc/agent-channels.js';
+import { admissionGraceMs } from './grpc/hello-admission.js';
 import { bindHttp, type HttpListener } from './http/listener.js';
 import { startAgentServer, type AgentServer } from './grpc/server.js';
 import { VERSION } from './version.js';
@@ -196,7 +197,9 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
     sink,
     {
       disconnectGraceMs: config.disconnectGrace,
-      restartGraceMs: config.restartGrace,
+      // Hellos after a restart are admitted at maxHelloRate: known hosts get at least the
+      // time that takes, so the bound cannot make a reconnecting fleet look silent.
+      restartGraceMs: Math.max(config.restartGrace, admissionGraceMs(hostStore.countLive(), config.maxHelloRate)),
       detectionWindowMs: (i) => Math.max(i * config.ceilingIntervals, config.minSilenceFloor),
       removalSink,
       storeGuard,
@@ -343,6 +346,9 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
         maxIntervalMs: config.maxAgentInterval,
         minLivenessMs: config.minLivenessInterval,
         maxConnectionsPerPeer: config.maxConnectionsPerPeer,
+        maxHelloRate: config.maxHelloRate,
+        helloBurst: config.helloBurst,
+        helloMaxLoopLagMs: config.helloMaxLoopLag,
       },
       registry!,
       log.child({ part: 'grpc' }),

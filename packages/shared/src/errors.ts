@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   /** Replaced by a newer stream or request for the same thing (gRPC ABORTED). */
   SUPERSEDED: { http: 409, grpc: 10 },
   UNAVAILABLE: { http: 503, grpc: 14 },
+  /** Busy, come back later (gRPC RESOURCE_EXHAUSTED): a Hello over the admission bound. */
+  OVERLOADED: { http: 429, grpc: 8 },
   DEADLINE_EXCEEDED: { http: 504, grpc: 4 },
   INTERNAL: { http: 500, grpc: 13 },
   // The agent's own conditions (packages/agent/src/errors.ts). They are logged and shown in

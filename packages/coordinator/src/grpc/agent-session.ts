@@ -24,6 +24,7 @@ import {
 import type { HostRegistry } from '../registry/host-registry.js';
 import { isStoreCondition } from '../store/write-guard.js';
 import type { AgentChannels, AnswerOutcome } from './agent-channels.js';
+import type { HelloAdmissionResult } from './hello-admission.js';
 import { certificateHostNames, certificateNamesHost } from './peer-identity.js';
 
 export type AgentCall = grpc.ServerDuplexStream<AgentMessage, CoordinatorMessageIn>;
@@ -38,6 +39,8 @@ export interface SessionContext {
   clampInterval: (ms: number) => number;
   /** The liveness period granted for an ask and the agreed heartbeat interval; 0 for none. */
   grantLiveness: (askedMs: number, intervalMs: number) => number;
+  /** Whether a valid Hello is taken now or sent away to retry later (hello-admission.ts). Absent: always taken. */
+  admitHello?: () => HelloAdmissionResult;
   log: Logger;
   metrics: SessionMetrics;
   /** Ends another session of the same host, when a newer one replaces it. */
@@ -53,6 +56,9 @@ export interface SessionMetrics {
 
 /** What this coordinator understands, announced in Welcome (see docs/contract.md). */
 export const COORDINATOR_CAPABILITIES = ['heartbeat.v1', 'events.v1', 'probes.v1', 'recover.v1', 'liveness.v1'];
+
+/** gRPC's trailing-metadata key for "retry after this many milliseconds" (gRFC A6). */
+export const RETRY_PUSHBACK_KEY = 'grpc-retry-pushback-ms';
 
 let nextSessionId = 1;
 
@@ -156,6 +162,8 @@ export class AgentSession {
         );
       }
     }
+    const admission = this.ctx.admitHello?.();
+    if (admission?.type === 'shed') return this.shed(admission.retryAfterMs);
     const intervalMs = this.ctx.clampInterval(hello.intervalMs);
     const livenessIntervalMs = this.ctx.grantLiveness(hello.livenessIntervalMs ?? 0, intervalMs);
     const outcome = this.ctx.registry.hello(hello, intervalMs, this.id, peerAddress(this.call.getPeer()), livenessIntervalMs);
@@ -310,6 +318,20 @@ export class AgentSession {
     this.end(new VigilError(code, details));
   }
 
+  /**
+   * A Hello over the admission bound: RESOURCE_EXHAUSTED with gRPC's standard retry hint,
+   * before the host is registered. Counted, logged at debug only: in a storm there are
+   * thousands, and each is the bound working, not a fault.
+   */
+  private shed(retryAfterMs: number): void {
+    this.finish();
+    this.ctx.metrics.rejected('hello_shed');
+    this.ctx.log.debug({ session: this.id, retryAfterMs }, 'hello shed: over the admission bound');
+    const metadata = new grpc.Metadata();
+    metadata.set(RETRY_PUSHBACK_KEY, String(retryAfterMs));
+    this.end(new VigilError('OVERLOADED', `coordinator busy admitting other agents; retry in ${retryAfterMs} ms`), metadata);
+  }
+
   /** The same agent reconnected, or a new one replaced a dead stream: end this one without touching the host's state. */
   supersede(): void {
     if (this.finished) return;
@@ -320,8 +342,8 @@ export class AgentSession {
   }
 
   /** Ends the call with the error's gRPC status and its message as the status details. */
-  private end(err: VigilError): void {
-    this.call.emit('error', { code: err.grpcStatus, details: err.message, metadata: new grpc.Metadata() } as grpc.ServiceError);
+  private end(err: VigilError, metadata = new grpc.Metadata()): void {
+    this.call.emit('error', { code: err.grpcStatus, details: err.message, metadata } as grpc.ServiceError);
   }
 
   private onClosed(why: string): void {

@@ -1,10 +1,12 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { guardedAgentService, type Logger, type TlsFiles } from '@vigil/shared';
+import { guardedAgentService, systemClock, type Logger, type TlsFiles } from '@vigil/shared';
 import type { HostRegistry } from '../registry/host-registry.js';
 import { AgentChannels } from './agent-channels.js';
 import { AgentSession, type AgentCall, type SessionMetrics } from './agent-session.js';
+import { HelloAdmission } from './hello-admission.js';
+import { LoopLag } from './loop-lag.js';
 import { PeerConnectionGate } from './peer-connection-gate.js';
 
 export interface AgentServerOptions {
@@ -23,6 +25,12 @@ export interface AgentServerOptions {
   maxConnectionsPerPeer: number;
   /** Count loopback peers too (tests). @default false */
   limitLoopback?: boolean;
+  /** Hellos admitted per second (0: no bound); those over it are answered RESOURCE_EXHAUSTED with a retry hint. */
+  maxHelloRate: number;
+  /** Hellos admitted at once above the rate. */
+  helloBurst: number;
+  /** Every Hello is sent away while the event loop lags more than this (0: never). */
+  helloMaxLoopLagMs: number;
 }
 
 export interface AgentServer {
@@ -73,6 +81,15 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     'grpc.max_connection_idle_ms': CONNECTION_IDLE_MS,
   });
   const live = new Map<number, AgentSession>();
+  const loopLag = new LoopLag(systemClock);
+  if (opts.helloMaxLoopLagMs > 0) loopLag.start();
+  const admission = new HelloAdmission({
+    ratePerSec: opts.maxHelloRate,
+    burst: opts.helloBurst,
+    clock: systemClock,
+    loopLagMs: () => loopLag.current(),
+    maxLoopLagMs: opts.helloMaxLoopLagMs,
+  });
   const ctx = {
     registry,
     channels,
@@ -81,6 +98,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     requireCertificate: Boolean(opts.tls.ca),
     clampInterval: (ms: number) => Math.min(opts.maxIntervalMs, Math.max(opts.minIntervalMs, ms)),
     grantLiveness: (askedMs: number, intervalMs: number) => grantLiveness(askedMs, intervalMs, opts.minLivenessMs),
+    admitHello: () => admission.admit(),
     log,
     metrics,
     supersede: (id: number) => live.get(id)?.supersede(),
@@ -114,6 +132,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     channels,
     sessions: () => live.size,
     async stop() {
+      loopLag.stop();
       listener.close();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {

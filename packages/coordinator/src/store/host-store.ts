@@ -63,6 +63,7 @@ export class HostStore {
     this.stmts = {
       all: db.prepare('SELECT * FROM hosts ORDER BY id'),
       one: db.prepare('SELECT * FROM hosts WHERE id = ?'),
+      countLive: db.prepare("SELECT COUNT(*) AS n FROM hosts WHERE state IN ('online', 'suspect')"),
       upsert: db.prepare(`
         INSERT INTO hosts (id, state, state_since, hostname, agent_version, os, labels, services, capabilities, interval_ms, first_seen, last_seen, last_seq, agent_started_at, address, ssh_port)
         VALUES (@id, @state, @stateSince, @hostname, @agentVersion, @os, @labels, @services, @capabilities, @intervalMs, @firstSeen, @lastSeen, @lastSeq, @agentStartedAt, @address, @sshPort)
@@ -86,6 +87,11 @@ export class HostStore {
 
   all(): HostRecord[] {
     return (this.stmts.all.all() as HostRow[]).map(toRecord);
+  }
+
+  /** Hosts that were online or suspect when the store was last written: those that will reconnect after a restart. */
+  countLive(): number {
+    return (this.stmts.countLive.get() as { n: number }).n;
   }
 
   get(id: string): HostRecord | undefined {

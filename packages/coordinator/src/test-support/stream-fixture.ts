@@ -40,6 +40,9 @@ export async function startStreamFixture(name: string, config: Record<string, un
     id: 'test-coord',
     disconnectGrace: '300ms',
     minAgentInterval: '100ms',
+    // These streams do not retry a shed Hello as agents do, and a test machine's event loop
+    // may lag a second while other tests start: admission by lag is not what they test.
+    helloMaxLoopLag: 0,
     ...config,
   });
   const coord = await startCoordinator(parsed, { logger: createLogger('test', 'silent') });
