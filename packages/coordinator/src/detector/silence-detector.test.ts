@@ -109,6 +109,26 @@ describe('silence detector - stalls of the coordinator itself', () => {
     d.sweep(0);
     expect(verdicts).toHaveLength(1);
   });
+  it('a coordinator stalling again and again moves a dead host\'s deadline by one window at most: reported late, never missed', () => {
+    const clock = new FakeClock();
+    const verdicts: (SilenceVerdict & { at: number })[] = [];
+    const d = new SilenceDetector(clock, (v) => verdicts.push({ ...v, at: clock.now() }), { deferSweep: false });
+    d.watch('h1', 1000, undefined, 'liveness');
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1000);
+      d.liveness('h1');
+    }
+    const last = clock.now();
+    // Every sweep 500 ms late (a busy coordinator): each would move the deadline by 500 ms.
+    for (let i = 0; i < 40 && verdicts.length === 0; i++) {
+      clock.advance(500);
+      d.sweep(500);
+    }
+    expect(verdicts).toHaveLength(1);
+    // The deadline (at most 2 s) moved by the window (2 s) at most, and one sweep's delay.
+    expect(verdicts[0]!.at - last).toBeLessThanOrEqual(2000 + 2000 + 500);
+  });
+
   it('does not learn the gap between Hello and the first heartbeat as an interval', () => {
     const clock = new FakeClock();
     const verdicts: SilenceVerdict[] = [];

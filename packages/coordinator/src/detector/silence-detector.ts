@@ -59,6 +59,8 @@ interface Watch {
   fired: boolean;
   /** False until the first heartbeat: Hello → first heartbeat is no heartbeat interval. */
   primed: boolean;
+  /** How far the coordinator's own stalls moved the deadline since the last arrival. */
+  forgiven: number;
 }
 
 export interface SilenceVerdict {
@@ -109,7 +111,7 @@ export class SilenceDetector {
    */
   watch(hostId: string, intervalMs: number, graceMs?: number, signal: ArrivalSignal = 'heartbeat'): void {
     const now = this.clock.now();
-    const w: Watch = { intervalMs, signal, lastArrival: now, lastLearned: now, window: new IntervalWindow(this.opts.windowSize), deadline: 0, fired: false, primed: false };
+    const w: Watch = { intervalMs, signal, lastArrival: now, lastLearned: now, window: new IntervalWindow(this.opts.windowSize), deadline: 0, fired: false, primed: false, forgiven: 0 };
     w.deadline = graceMs === undefined ? this.deadlineFor(w) : now + graceMs;
     this.watches.set(hostId, w);
   }
@@ -140,6 +142,7 @@ export class SilenceDetector {
       w.primed = false;
     }
     w.lastArrival = now;
+    w.forgiven = 0;
     w.fired = false;
     w.deadline = this.deadlineFor(w);
     return true;
@@ -176,6 +179,11 @@ export class SilenceDetector {
     return { mean, sd };
   }
 
+  /** The longest a host may be quiet before it is judged: the ceiling. */
+  private windowOf(w: Watch): number {
+    return Math.max(w.intervalMs * this.opts.ceilingIntervals, w.intervalMs * this.opts.floorIntervals, this.opts.minFloorMs);
+  }
+
   private deadlineFor(w: Watch): number {
     const { mean, sd } = this.stats(w);
     const byPhi = mean + this.yThreshold * sd;
@@ -188,14 +196,20 @@ export class SilenceDetector {
    * Checks every deadline; exposed so tests and benchmarks can drive a sweep directly.
    * `lateMs` is how late this sweep runs: when the coordinator itself stalled (GC, a
    * burst of work), heartbeats that arrived meanwhile are still unread, so the deadlines
-   * move by the stall instead of blaming the hosts for it.
+   * move by the stall instead of blaming the hosts for it. By one detection window at
+   * most between two arrivals: a coordinator that stalls again and again must not push a
+   * dead host's deadline ahead forever (it is then reported late, never missed).
    */
   sweep(lateMs = 0): void {
     const now = this.clock.now();
     const stall = lateMs > STALL_MS ? lateMs : 0;
     for (const [hostId, w] of this.watches) {
       if (w.fired) continue;
-      if (stall > 0) w.deadline += stall;
+      if (stall > 0 && w.forgiven < this.windowOf(w)) {
+        const moved = Math.min(stall, this.windowOf(w) - w.forgiven);
+        w.deadline += moved;
+        w.forgiven += moved;
+      }
       if (now < w.deadline) continue;
       w.fired = true;
       const { mean, sd } = this.stats(w);
