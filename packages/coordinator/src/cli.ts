@@ -34,6 +34,8 @@ Usage: vigil-coordinator [options]
   --min-silence-floor DUR     lower bound of the silence floor              [1s]
   --min-liveness-interval DUR shortest agent liveness period granted;
                               0 judges hosts by heartbeats alone            [250ms]
+  --max-liveness-rate N       liveness messages/s from the whole fleet; a
+                              larger fleet gets a longer period (0: none)   [5000]
   --max-hello-rate N          Hellos admitted per second (0: no bound)      [400]
   --hello-burst N             Hellos admitted at once above that rate       [200]
   --hello-max-loop-lag DUR    send every Hello away while the event loop
@@ -73,6 +75,7 @@ export const OPTIONS = {
   'ceiling-intervals': { type: 'string' },
   'min-silence-floor': { type: 'string' },
   'min-liveness-interval': { type: 'string' },
+  'max-liveness-rate': { type: 'string' },
   'max-hello-rate': { type: 'string' },
   'hello-burst': { type: 'string' },
   'hello-max-loop-lag': { type: 'string' },
@@ -120,6 +123,7 @@ export function parseCli(argv: string[]): CliResult {
     ceilingIntervals: s('ceiling-intervals'),
     minSilenceFloor: s('min-silence-floor'),
     minLivenessInterval: s('min-liveness-interval'),
+    maxLivenessRate: s('max-liveness-rate'),
     maxHelloRate: s('max-hello-rate'),
     helloBurst: s('hello-burst'),
     helloMaxLoopLag: s('hello-max-loop-lag'),

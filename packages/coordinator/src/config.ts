@@ -80,6 +80,13 @@ export const coordinatorConfigSchema = z
      * 0 grants none, and hosts are judged by their heartbeats alone. @default 250ms
      */
     minLivenessInterval: durationMs.default(250),
+    /**
+     * Liveness messages a second the coordinator takes from its whole fleet (each costs
+     * about 30 µs of its CPU, bench/liveness): a fleet larger than this gets a longer
+     * period (fleet ÷ rate seconds, in 250 ms steps), and none once that reaches the
+     * heartbeat interval. 0: no bound. @default 5000
+     */
+    maxLivenessRate: z.coerce.number().int().min(0).max(1_000_000).default(5000),
     /** A stream that sends no Hello this long after it opened is ended with DEADLINE_EXCEEDED. @default 10s */
     helloTimeout: durationMs.default(10_000),
     /**

@@ -345,6 +345,7 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
         minIntervalMs: config.minAgentInterval,
         maxIntervalMs: config.maxAgentInterval,
         minLivenessMs: config.minLivenessInterval,
+      maxLivenessRate: config.maxLivenessRate,
         maxConnectionsPerPeer: config.maxConnectionsPerPeer,
         maxHelloRate: config.maxHelloRate,
         helloBurst: config.helloBurst,

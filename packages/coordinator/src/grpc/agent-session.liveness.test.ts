@@ -49,6 +49,15 @@ describe('grantLiveness', () => {
     expect(grantLiveness(5000, 5000, 250)).toBe(0);
     expect(grantLiveness(200, 200, 250)).toBe(0);
   });
+
+  it('a fleet beyond the budget gets a longer period, in 250 ms steps, and none once it reaches the interval', () => {
+    expect(grantLiveness(1000, 5000, 250, 5000, 5000)).toBe(1000);
+    expect(grantLiveness(1000, 5000, 250, 5001, 5000)).toBe(1250);
+    expect(grantLiveness(1000, 5000, 250, 10_000, 5000)).toBe(2000);
+    expect(grantLiveness(1000, 5000, 250, 15_000, 5000)).toBe(3000);
+    expect(grantLiveness(1000, 5000, 250, 25_000, 5000)).toBe(0);
+    expect(grantLiveness(1000, 5000, 250, 1_000_000, 0)).toBe(1000);
+  });
 });
 
 describe('agent stream - liveness', () => {

@@ -21,6 +21,8 @@ export interface AgentServerOptions {
   maxIntervalMs: number;
   /** Shortest liveness period granted; 0 grants none (agents are judged by their heartbeats). */
   minLivenessMs: number;
+  /** Liveness messages a second the coordinator takes from the whole fleet; 0 for no bound. */
+  maxLivenessRate: number;
   /** Connections taken at once from one peer address (0: any number). Loopback is not limited unless `limitLoopback`. */
   maxConnectionsPerPeer: number;
   /** Count loopback peers too (tests). @default false */
@@ -50,15 +52,22 @@ export const MAX_STREAMS_PER_CONNECTION = 8;
 /** A connection with no stream open this long is closed (an agent always has one open). */
 export const CONNECTION_IDLE_MS = 30_000;
 
+/** Granted periods are whole steps of this, so a fleet's agents share a few periods. */
+const LIVENESS_STEP_MS = 250;
+
 /**
  * The liveness period for an agent's ask: none when it asks for none, when this
- * coordinator grants none (`minLivenessMs` 0), or when the ask is no shorter than the
- * heartbeat interval (the heartbeats already say as much); otherwise the ask, raised to
- * the shortest period granted.
+ * coordinator grants none (`minLivenessMs` 0), or when the period would be no shorter
+ * than the heartbeat interval (the heartbeats already say as much). Otherwise the ask,
+ * raised to the shortest period granted and to what the fleet's budget allows: with
+ * `fleet` hosts known and `maxRate` messages a second, no period shorter than fleet/maxRate
+ * seconds. Each liveness message costs the coordinator about 30 µs (bench/liveness), so a
+ * large fleet trades detection time for the CPU its heartbeats and verdicts need.
  */
-export function grantLiveness(askedMs: number, intervalMs: number, minLivenessMs: number): number {
+export function grantLiveness(askedMs: number, intervalMs: number, minLivenessMs: number, fleet = 0, maxRate = 0): number {
   if (askedMs <= 0 || minLivenessMs <= 0) return 0;
-  const granted = Math.max(askedMs, minLivenessMs);
+  const budgetMs = maxRate > 0 ? Math.ceil((fleet * 1000) / maxRate / LIVENESS_STEP_MS) * LIVENESS_STEP_MS : 0;
+  const granted = Math.max(askedMs, minLivenessMs, budgetMs);
   return granted < intervalMs ? granted : 0;
 }
 
@@ -97,7 +106,9 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     helloTimeoutMs: opts.helloTimeoutMs,
     requireCertificate: Boolean(opts.tls.ca),
     clampInterval: (ms: number) => Math.min(opts.maxIntervalMs, Math.max(opts.minIntervalMs, ms)),
-    grantLiveness: (askedMs: number, intervalMs: number) => grantLiveness(askedMs, intervalMs, opts.minLivenessMs),
+    // The fleet is every host known (stored ones too): after a restart the whole fleet
+    // reconnects and each agent is granted the period the fleet's size allows at once.
+    grantLiveness: (askedMs: number, intervalMs: number) => grantLiveness(askedMs, intervalMs, opts.minLivenessMs, registry.size + 1, opts.maxLivenessRate),
     admitHello: () => admission.admit(),
     log,
     metrics,

@@ -137,6 +137,11 @@ export class HostRegistry {
     return this.sessions.size;
   }
 
+  /** Hosts known, in any state. */
+  get size(): number {
+    return this.hosts.size;
+  }
+
   countByState(): Record<HostState, number> {
     return { ...this.counts };
   }
