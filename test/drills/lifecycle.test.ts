@@ -38,9 +38,10 @@ describe.skipIf(!canRunNetnsTests())('drills - acknowledge, silence, resolve, re
       coordinatorId: 'drill-lc',
       hosts: ['peer-1', 'peer-2', ACK, SIL, RST].map((id) => ({ id })),
       tokens: [OPERATOR, VIEWER],
-      // Long enough for a coordinator restart to fit well inside one escalation time; a
-      // settle window longer than the agent_failure escalation time (3 s).
-      config: { escalation: { server_hardware_issue: '5s' }, settleWindow: '4s' },
+      // Long enough for a coordinator restart, or an agent's restart on a busy machine (it
+      // took 3.3 s once with the whole suite running), to fit well inside one escalation
+      // time; a settle window longer than the agent_failure escalation time.
+      config: { escalation: { server_hardware_issue: '5s', agent_failure: '5s' }, settleWindow: '6s' },
     });
   }, 60_000);
   afterAll(() => d?.teardown());
@@ -138,12 +139,12 @@ describe.skipIf(!canRunNetnsTests())('drills - acknowledge, silence, resolve, re
     expect(counts[subjects.escalation(3, 'agent_failure', SIL)]).toBe(1);
   });
 
-  // The settle window (4 s here) is longer than the escalation time (3 s): a host that is
+  // The settle window (6 s here) is longer than the escalation time (5 s): a host that is
   // back within the first second must not be escalated, and no reboot requested for it,
   // while its incident waits out the settle window.
   it('drill 7 - a host that is back is not escalated while its incident settles', async () => {
     const esc = d.escalationMs('agent_failure');
-    const settle = 4000;
+    const settle = 6000;
     const faultAt = await d.killAgent(ACK);
     const opened = await d.waitEvent(subjects.incident('opened', ACK), { since: faultAt, timeoutMs: classificationGoalMs(d, false) });
     const id = incidentData(opened)!.incidentId;
