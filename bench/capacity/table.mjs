@@ -15,7 +15,7 @@ export function row(r, verdict) {
   const o = r.outbox?.eventDelayMs;
   return [
     r.connected === r.n ? v(r.n) : `${r.n} (${r.connected} conn.)`,
-    `${r.intervalMs / 1000} s / ${r.livenessIntervalMs > 0 && r.periodMs < r.intervalMs ? `${r.livenessIntervalMs / 1000} s` : 'none'}`,
+    `${r.intervalMs / 1000} s / ${r.periodMs < r.intervalMs ? `${r.periodMs / 1000} s` : 'none'}`,
     c ? `${v(c.cpuPct.median)} / ${v(c.cpuPct.max)}` : '-',
     c ? `${v(c.rssMB.median)} / ${v(c.rssMB.max)}` : '-',
     c ? v(c.rssPerAgentKB, 1) : '-',

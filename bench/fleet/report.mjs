@@ -90,6 +90,8 @@ export function summarize(r) {
   const counters = { sent: 0, acked: 0, drops: 0, reconnects: 0, connectErrors: 0, shed: 0, writeBackpressure: 0, requests: 0, dropReasons: {}, connectErrorReasons: {} };
   let loopP99 = 0;
   let loopMax = 0;
+  // The longest liveness period the coordinator granted any agent (0: none granted).
+  let granted = 0;
   for (const f of r.finals) {
     ack.merge(f.ack);
     welcome.merge(f.welcome);
@@ -97,7 +99,11 @@ export function summarize(r) {
     for (const k of ['dropReasons', 'connectErrorReasons']) for (const [why, n] of Object.entries(f.counters[k])) counters[k][why] = (counters[k][why] ?? 0) + n;
     loopP99 = Math.max(loopP99, f.counters.loopP99Ms ?? 0);
     loopMax = Math.max(loopMax, f.counters.loopMaxMs ?? 0);
+    granted = Math.max(granted, f.counters.grantedLivenessMaxMs ?? 0);
   }
+  // What the coordinator judged silence by: the longest liveness period it granted, or the
+  // heartbeat interval where it granted none (an older coordinator, or a fleet beyond its budget).
+  const periodMs = granted > 0 ? granted : opts.intervalMs;
 
   let detection = null;
   let outboxDelay = null;
@@ -126,7 +132,7 @@ export function summarize(r) {
       falsePositiveHosts: fp.slice(0, 10).map((f) => f.hostId),
       unexpectedSuspect,
       deadlineMs: opts.detectionDeadlineMs,
-      boundMs: 2 * opts.periodMs + 1000,
+      boundMs: 2 * periodMs + 1000,
     };
     outboxDelay = stats(r.watch.outboxDelays.filter((d) => d.at >= r.window.wall0 && d.at <= r.window.wall1).map((d) => d.ms));
   }
@@ -138,7 +144,8 @@ export function summarize(r) {
     connectFailed: r.connectFailed,
     intervalMs: opts.intervalMs,
     livenessIntervalMs: opts.livenessIntervalMs,
-    periodMs: opts.periodMs,
+    periodMs,
+    grantedLivenessMaxMs: granted,
     jitter: opts.jitter,
     payload: opts.payload,
     processes: r.finals.length,

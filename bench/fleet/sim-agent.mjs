@@ -152,6 +152,9 @@ export class SimAgent {
   #startLiveness(periodMs) {
     this.#stopLiveness();
     if (!(periodMs > 0)) return;
+    // The coordinator may grant a longer period than asked (its budget for a large fleet):
+    // the run's bound follows the longest one granted.
+    this.stats.grantedLivenessMaxMs = Math.max(this.stats.grantedLivenessMaxMs ?? 0, periodMs);
     this.livenessTimer = setInterval(() => {
       if (this.state !== 'live' || !this.stream || this.stream.destroyed) return;
       this.stream.write(LIVENESS_FRAME);
