@@ -3,6 +3,14 @@ import { stopLeftServices } from './left-services.js';
 import { tempDir } from './temp-dir.js';
 import type { TlsFiles } from './coordinator.js';
 
+/** Every agent data dir this test process used: its records name the services left running. */
+const agentDataDirs = new Set<string>();
+
+/** The data dirs of every agent started by this test process. */
+export function startedAgentDataDirs(): readonly string[] {
+  return [...agentDataDirs];
+}
+
 export interface AgentOptions {
   /** HOST:PORT[,HOST:PORT...] */
   coordinator: string;
@@ -43,6 +51,7 @@ export class Agent {
   constructor(opts: AgentOptions, launch: (name: string, args: string[]) => Child = (name, args) => spawnProgram(name, AGENT_BIN, args)) {
     this.hostId = opts.hostId;
     this.dataDir = opts.dataDir ?? tempDir(`agent-${opts.hostId}`);
+    agentDataDirs.add(this.dataDir);
     this.child = launch(`vigil-agent ${opts.hostId}`, agentArgs(opts, this.dataDir));
   }
 

@@ -9,6 +9,13 @@ import { waitFor } from './poll.js';
  * gone.
  */
 export async function stopLeftServices(dataDir: string): Promise<number[]> {
+  const stopped = killLeftServices(dataDir);
+  await waitFor(() => (stopped.every((pid) => startTimeOf(pid) === undefined) ? true : undefined), { timeoutMs: 5000, intervalMs: 20, what: `left services ${stopped.join(', ')} gone` });
+  return stopped;
+}
+
+/** The signalling half of `stopLeftServices`, without waiting: for synchronous clean-ups. */
+export function killLeftServices(dataDir: string): number[] {
   const dir = join(dataDir, 'services');
   const stopped: number[] = [];
   let files: string[] = [];
@@ -32,7 +39,6 @@ export async function stopLeftServices(dataDir: string): Promise<number[]> {
       // gone meanwhile
     }
   }
-  await waitFor(() => (stopped.every((pid) => startTimeOf(pid) === undefined) ? true : undefined), { timeoutMs: 5000, intervalMs: 20, what: `left services ${stopped.join(', ')} gone` });
   return stopped;
 }
 

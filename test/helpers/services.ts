@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startAgent, type Agent, type AgentOptions } from './agent.js';
+import { startAgent, startedAgentDataDirs, type Agent, type AgentOptions } from './agent.js';
+import { killLeftServices } from './left-services.js';
 import { getJson, getRaw, type HostDetail } from './http.js';
 import { waitFor } from './poll.js';
 import { tempDir } from './temp-dir.js';
@@ -283,7 +284,10 @@ export function startServiceAgent(baseUrl: string, opts: ServiceAgentOptions): S
 
 /**
  * For afterAll, after the agents were stopped: a service process seen in a report that is
- * still alive (its agent was killed, say) is ended by its PID.
+ * still alive (its agent was killed, say) is ended by its PID, and every service an agent
+ * of this file released on a graceful stop (its record names it) by its process group.
+ * Stopping an agent with SIGTERM leaves its process services serving, by design; a test
+ * must not leave them behind.
  */
 export function killServiceLeftovers(): number[] {
   const killed: number[] = [];
@@ -309,5 +313,6 @@ export function killServiceLeftovers(): number[] {
     }
   }
   seenServicePids.clear();
+  for (const dir of startedAgentDataDirs()) killed.push(...killLeftServices(dir));
   return killed;
 }
