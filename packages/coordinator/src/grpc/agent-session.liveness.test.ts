@@ -82,9 +82,13 @@ describe('agent stream - liveness', () => {
     // 3 s of liveness only: beyond the 2-interval ceiling of the heartbeats (4 s) it would
     // not matter, but it is beyond the liveness ceiling many times over.
     const pump = setInterval(() => a.call.write({ liveness: { agentStallMs: 0 } }), 300);
+    // Online at every look for the whole 3 s, not only at its end.
     const until = Date.now() + 3000;
-    await waitFor(() => Date.now() >= until, 5000);
-    expect(fx.coord.registry.get('live-1')!.state).toBe('online');
+    await waitFor(() => {
+      const state = fx.coord.registry.get('live-1')!.state;
+      if (state !== 'online') throw new Error(`live-1 went ${state} while its liveness kept coming`);
+      return Date.now() >= until;
+    }, 5000);
     expect(fx.coord.registry.get('live-1')!.lastSeen!).toBeGreaterThan(stored!);
     expect(storedLastSeen('live-1')).toBe(stored);
     // Liveness stops (a frozen host: the stream stays open): silent within about two
