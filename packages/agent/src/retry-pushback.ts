@@ -1,3 +1,5 @@
+import { RETRY_PUSHBACK_KEY } from '@vigil/shared';
+
 /**
  * A coordinator admitting a connect storm sends some agents away with RESOURCE_EXHAUSTED
  * and gRPC's standard retry hint, trailing metadata `grpc-retry-pushback-ms` (gRFC A6):
@@ -5,8 +7,6 @@
  * and tries the same coordinator again, without counting a failure.
  */
 
-/** gRPC's trailing-metadata key for the retry hint. */
-export const RETRY_PUSHBACK_KEY = 'grpc-retry-pushback-ms';
 /** grpc.status.RESOURCE_EXHAUSTED, spelled out so this module needs no gRPC import. */
 const RESOURCE_EXHAUSTED = 8;
 /** A hint beyond this is taken as this: a misconfigured coordinator cannot park its fleet. */

@@ -25,6 +25,12 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   includeDirs: [PROTO_DIR],
 };
 
+/**
+ * gRPC's trailing-metadata key for "retry after this many milliseconds" (gRFC A6): the
+ * coordinator sets it on a shed Hello, the agent honours it.
+ */
+export const RETRY_PUSHBACK_KEY = 'grpc-retry-pushback-ms';
+
 /** Largest agent message the coordinator decodes; bigger ones are refused unread. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
 

@@ -10,6 +10,7 @@ import {
   helloSchema,
   isUndecodable,
   livenessStallMs,
+  RETRY_PUSHBACK_KEY,
   probeResultSchema,
   requestResultSchema,
   SessionSupersededError,
@@ -57,8 +58,6 @@ export interface SessionMetrics {
 /** What this coordinator understands, announced in Welcome (see docs/contract.md). */
 export const COORDINATOR_CAPABILITIES = ['heartbeat.v1', 'events.v1', 'probes.v1', 'recover.v1', 'liveness.v1'];
 
-/** gRPC's trailing-metadata key for "retry after this many milliseconds" (gRFC A6). */
-export const RETRY_PUSHBACK_KEY = 'grpc-retry-pushback-ms';
 
 let nextSessionId = 1;
 
