@@ -179,17 +179,20 @@ export class SilenceDetector {
     return { mean, sd };
   }
 
-  /** The longest a host may be quiet before it is judged: the ceiling. */
+  /** Never silent before this: a late arrival is not an alarm. */
+  private floorOf(w: Watch): number {
+    return Math.max(w.intervalMs * this.opts.floorIntervals, this.opts.minFloorMs);
+  }
+
+  /** The longest a host may be quiet before it is judged: the ceiling, never under the floor. */
   private windowOf(w: Watch): number {
-    return Math.max(w.intervalMs * this.opts.ceilingIntervals, w.intervalMs * this.opts.floorIntervals, this.opts.minFloorMs);
+    return Math.max(w.intervalMs * this.opts.ceilingIntervals, this.floorOf(w));
   }
 
   private deadlineFor(w: Watch): number {
     const { mean, sd } = this.stats(w);
     const byPhi = mean + this.yThreshold * sd;
-    const floor = Math.max(w.intervalMs * this.opts.floorIntervals, this.opts.minFloorMs);
-    const ceiling = Math.max(w.intervalMs * this.opts.ceilingIntervals, floor);
-    return w.lastArrival + Math.min(ceiling, Math.max(floor, byPhi));
+    return w.lastArrival + Math.min(this.windowOf(w), Math.max(this.floorOf(w), byPhi));
   }
 
   /**
@@ -205,8 +208,9 @@ export class SilenceDetector {
     const stall = lateMs > STALL_MS ? lateMs : 0;
     for (const [hostId, w] of this.watches) {
       if (w.fired) continue;
-      if (stall > 0 && w.forgiven < this.windowOf(w)) {
-        const moved = Math.min(stall, this.windowOf(w) - w.forgiven);
+      const window = stall > 0 ? this.windowOf(w) : 0;
+      if (w.forgiven < window) {
+        const moved = Math.min(stall, window - w.forgiven);
         w.deadline += moved;
         w.forgiven += moved;
       }
