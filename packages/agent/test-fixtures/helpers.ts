@@ -2,7 +2,6 @@
 // never compiled into the package.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listProcessGroup } from '../src/services/procfs-read.js';
@@ -19,14 +18,8 @@ export function fixture(name: string): string {
   return readFileSync(join(SERVICE_FIXTURES_DIR, name), 'utf8');
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
+/** A port free on 127.0.0.1 and kept free for this test process (see the test kit). */
+export { freePort } from '@vigil/testkit/free-port';
 
 /** GET http://127.0.0.1:port/ with a short timeout; the fixture servers answer `{ ok, pid }`. */
 export function httpGet(port: number, timeoutMs = 300): Promise<{ status: number; pid?: number } | undefined> {
