@@ -30,6 +30,8 @@ Usage: bench/capacity/run.sh [options]      (raises ulimit -n first)
   --keep-going            run every size even after one fails
   --cpu-prof DIR          write a V8 CPU profile of each coordinator run into DIR
   --coordinator-args STR  extra coordinator options, space-separated
+  --node-args=STR         extra options for the coordinator's node, space-separated,
+                          e.g. --node-args="--max-semi-space-size=64 --trace-gc"
   --fleet-args=STR        extra simulator options, space-separated, e.g.
                           --fleet-args="--kill-at-once --first-heartbeat immediate"
   --out FILE              write every result (JSON) here
@@ -53,6 +55,7 @@ try {
     'keep-going': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     'coordinator-args': { type: 'string', default: '' },
+    'node-args': { type: 'string', default: '' },
     'fleet-args': { type: 'string', default: '' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -99,7 +102,10 @@ async function runSize(n) {
   let coord;
   try {
     nats = await NatsServer.start(join(dir, 'nats'));
-    const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof']), '--cpu-prof-name', `coordinator-${n}.cpuprofile`] : [];
+    const nodeArgs = [
+      ...values['node-args'].split(/\s+/).filter(Boolean),
+      ...(values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(values['cpu-prof']), '--cpu-prof-name', `coordinator-${n}.cpuprofile`] : []),
+    ];
     if (values['cpu-prof']) mkdirSync(resolve(values['cpu-prof']), { recursive: true });
     const extraArgs = values['coordinator-args'].split(' ').filter(Boolean);
     coord = await startCoordinator({ natsUrl: nats.url, dataDir: join(dir, 'coordinator'), nodeArgs, extraArgs });
