@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 // The programs `pnpm run package` builds, one row each: where the code is, what the bundle
 // leaves external (native modules, shipped in node_modules/), the launcher and the Debian
 // package's details.
@@ -28,12 +30,16 @@ if [ "\${VIGIL_SOURCE_MAPS:-0}" = 1 ]; then maps=--enable-source-maps; fi
 exec "\${VIGIL_NODE:-node}" $maps --lite-mode --no-expose-wasm --max-semi-space-size=1 --v8-pool-size=1 \${VIGIL_NODE_FLAGS:-} "$dir/../lib/vigil-agent.mjs" "$@"
 `;
 
-function serverLauncher(name) {
+/**
+ * `flags`: the program's own Node flags, from its package (the coordinator's
+ * node-flags.json, which the test kit passes too, so tests and benches run what ships).
+ */
+function serverLauncher(name, flags = [], why = '') {
   return `#!/bin/sh
 # Starts ${name} from its install folder (bin/../lib/${name}.mjs); node_modules/ beside
 # lib/ holds the native SQLite module. --enable-source-maps: stack traces name the
 # TypeScript files and lines, from lib/${name}.mjs.map (VIGIL_SOURCE_MAPS=0 turns it off:
-# Node parses and keeps the whole map at start, tens of MB).
+# Node parses and keeps the whole map at start, tens of MB).${why ? `\n${why.replace(/^/gm, '# ')}` : ''}
 # VIGIL_NODE chooses the node binary (Node.js >= 20); VIGIL_NODE_FLAGS adds Node flags.
 set -e
 self=$(readlink -f "$0")
@@ -41,9 +47,11 @@ dir=$(dirname "$self")
 maps=--enable-source-maps
 if [ "\${VIGIL_SOURCE_MAPS:-1}" = 0 ]; then maps=; fi
 # shellcheck disable=SC2086 # the extra flags are split into words on purpose
-exec "\${VIGIL_NODE:-node}" $maps \${VIGIL_NODE_FLAGS:-} "$dir/../lib/${name}.mjs" "$@"
+exec "\${VIGIL_NODE:-node}" $maps ${flags.length ? `${flags.join(' ')} ` : ''}\${VIGIL_NODE_FLAGS:-} "$dir/../lib/${name}.mjs" "$@"
 `;
 }
+
+const coordinatorFlags = JSON.parse(readFileSync(new URL('../../packages/coordinator/node-flags.json', import.meta.url), 'utf8'));
 
 /**
  * @typedef {object} Program
@@ -76,7 +84,11 @@ export const PROGRAMS = [
     native: ['better-sqlite3'],
     // The web console it serves at / (found at ../console/ from lib/, docs/ui.md).
     files: [['packages/console/dist', 'console']],
-    launcher: serverLauncher('vigil-coordinator'),
+    launcher: serverLauncher(
+      'vigil-coordinator',
+      coordinatorFlags,
+      '--max-semi-space-size=64: a 64 MB young generation (16 MB by default), so the\nheartbeats of a large fleet die young instead of filling the old generation,\nwhose collections stalled the loop for up to 0.6 s (docs/performance.md).',
+    ),
     config: 'coordinator.yaml',
     user: 'vigil-coordinator',
     summary: 'Vigil coordinator: silent-host detection, state and HTTP API',

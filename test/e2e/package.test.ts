@@ -158,6 +158,13 @@ describe('release packages', () => {
     }
   });
 
+  it('launcher - the coordinator starts with the Node flags it is measured with (node-flags.json, also what the test kit passes)', () => {
+    const flags = JSON.parse(readFileSync(join(REPO_ROOT, 'packages/coordinator/node-flags.json'), 'utf8')) as string[];
+    expect(flags.length).toBeGreaterThan(0);
+    const exec = readFileSync(join(root, 'usr/bin/vigil-coordinator'), 'utf8').split('\n').find((l) => l.startsWith('exec '));
+    for (const f of flags) expect(exec).toContain(` ${f} `);
+  });
+
   it('bundle - Node maps a position in the installed agent bundle to its TypeScript line', async () => {
     const bundle = join(root, 'usr/lib/vigil-agent/lib/vigil-agent.mjs');
     const text = readFileSync(bundle, 'utf8');

@@ -1,8 +1,9 @@
-import { existsSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Coordinator } from './coordinator.js';
 import { getRaw } from './http-get.js';
-import { stopAllChildren } from './processes.js';
+import { REPO_ROOT, stopAllChildren } from './processes.js';
 import { removeTempDirs, tempDir } from './temp-dir.js';
 
 afterAll(async () => {
@@ -30,7 +31,11 @@ describe('Coordinator', () => {
   it('passes node arguments before the program and runs in the given directory', async () => {
     const cwd = tempDir('coordinator-cwd');
     const c = await Coordinator.start({ nats: 'none', logLevel: 'warn', nodeArgs: ['--max-old-space-size=256'], cwd });
-    expect(c.child.args.slice(0, 2)).toEqual(['--max-old-space-size=256', expect.stringMatching(/vigil-coordinator\.js$/)]);
+    // The shipped flags first (node-flags.json, as the packaged launcher passes them), then the caller's.
+    const shipped = JSON.parse(readFileSync(join(REPO_ROOT, 'packages/coordinator/node-flags.json'), 'utf8')) as string[];
+    expect(shipped).toContain('--max-semi-space-size=64');
+    expect(c.child.args.slice(0, shipped.length + 2)).toEqual([...shipped, '--max-old-space-size=256', expect.stringMatching(/vigil-coordinator\.js$/)]);
+    expect(readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(shipped));
     expect(c.child.args).toEqual(expect.arrayContaining(['--data-dir', c.dataDir, '--log-level', 'warn']));
     expect(readlinkSync(`/proc/${c.pid}/cwd`)).toBe(cwd);
     await c.stop();

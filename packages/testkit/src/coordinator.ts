@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { COORDINATOR_BIN, spawnChild, type Child, type ExitInfo } from './processes.js';
+import { COORDINATOR_BIN, COORDINATOR_NODE_FLAGS, spawnChild, type Child, type ExitInfo } from './processes.js';
 import { getRaw, trustCa } from './http-get.js';
 import { waitFor } from './poll.js';
 import { tempDir } from './temp-dir.js';
@@ -112,7 +112,7 @@ export class Coordinator {
     this.runs += 1;
     const env = this.opts.env ? { ...process.env, ...this.opts.env } : undefined;
     const name = `vigil-coordinator#${this.runs}`;
-    const args = [...(this.opts.nodeArgs ?? []), COORDINATOR_BIN, ...this.args()];
+    const args = [...COORDINATOR_NODE_FLAGS, ...(this.opts.nodeArgs ?? []), COORDINATOR_BIN, ...this.args()];
     const child = spawnChild({ name, command: process.execPath, args, env, cwd: this.opts.cwd });
     this.child = child;
     const ports = await waitFor(

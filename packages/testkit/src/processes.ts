@@ -1,10 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root (this file runs as packages/testkit/dist/processes.js). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const COORDINATOR_BIN = join(REPO_ROOT, 'packages/coordinator/bin/vigil-coordinator.js');
+/**
+ * The Node flags the coordinator ships with (its packaged launcher passes the same file's
+ * flags; docs/performance.md says why), so that what tests and benches run is what ships.
+ */
+export const COORDINATOR_NODE_FLAGS = JSON.parse(readFileSync(join(REPO_ROOT, 'packages/coordinator/node-flags.json'), 'utf8')) as string[];
 export const AGENT_BIN = join(REPO_ROOT, 'packages/agent/bin/vigil-agent');
 
 /** Keeps the last `maxBytes` of a stream, so a failure can show what a process said last. */
