@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, describeTightening, formatHostPort, routeGrpcLogs, systemClock, type Clock, type Logger, type ProblemClass } from '@vigil/shared';
 import type { CoordinatorConfig } from './config.js';
-import { SilenceDetector } from './detector/silence-detector.js';
+import { detectionWindowFor, SilenceDetector } from './detector/silence-detector.js';
 import { buildApp } from './http/app.js';
 import { CoordinatorMetrics } from './metrics.js';
 import { startCoordinatorHeartbeat } from './outbox/heartbeat.js';
@@ -200,7 +200,7 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
       // Hellos after a restart are admitted at maxHelloRate: known hosts get at least the
       // time that takes, so the bound cannot make a reconnecting fleet look silent.
       restartGraceMs: Math.max(config.restartGrace, admissionGraceMs(hostStore.countLive(), config.maxHelloRate)),
-      detectionWindowMs: (i) => Math.max(i * config.ceilingIntervals, config.minSilenceFloor),
+      detectionWindowMs: (i) => detectionWindowFor(i, detectorOpts),
       removalSink,
       storeGuard,
     },

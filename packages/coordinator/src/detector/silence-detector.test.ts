@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '@vigil/shared';
 import { IntervalWindow, phi, yAtPhi } from './phi-accrual.js';
-import { SilenceDetector, type SilenceVerdict } from './silence-detector.js';
+import { detectionWindowFor, SilenceDetector, type SilenceVerdict } from './silence-detector.js';
 
 function setup(intervalMs: number, opts = {}) {
   const clock = new FakeClock();
@@ -258,5 +258,14 @@ describe('silence detector - liveness signal', () => {
     expect(d.phiOf('h1')).toBeGreaterThan(1);
     clock.advance(600);
     expect(verdicts).toHaveLength(2);
+  });
+});
+
+describe('detectionWindowFor', () => {
+  it('is the ceiling, never under the floor: a floor set above the ceiling wins', () => {
+    const o = { floorIntervals: 1.75, ceilingIntervals: 2, minFloorMs: 1000 };
+    expect(detectionWindowFor(1000, o)).toBe(2000);
+    expect(detectionWindowFor(200, o)).toBe(1000);
+    expect(detectionWindowFor(1000, { ...o, floorIntervals: 3 })).toBe(3000);
   });
 });

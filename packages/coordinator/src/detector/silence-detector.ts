@@ -47,6 +47,22 @@ export const DEFAULT_DETECTOR_OPTIONS: SilenceDetectorOptions = {
   deferSweep: true,
 };
 
+type WindowOptions = Pick<SilenceDetectorOptions, 'floorIntervals' | 'ceilingIntervals' | 'minFloorMs'>;
+
+/** Never silent before this after an arrival: a late arrival is not an alarm. */
+export function floorFor(intervalMs: number, o: WindowOptions): number {
+  return Math.max(intervalMs * o.floorIntervals, o.minFloorMs);
+}
+
+/**
+ * The longest a host with this period may be quiet before it is judged: the ceiling,
+ * never under the floor. The one derivation of the window; the registry's "is the
+ * attached stream still alive" test uses it too.
+ */
+export function detectionWindowFor(intervalMs: number, o: WindowOptions): number {
+  return Math.max(intervalMs * o.ceilingIntervals, floorFor(intervalMs, o));
+}
+
 interface Watch {
   /** The period of the watched signal: the liveness period, or the heartbeat interval. */
   intervalMs: number;
@@ -179,14 +195,12 @@ export class SilenceDetector {
     return { mean, sd };
   }
 
-  /** Never silent before this: a late arrival is not an alarm. */
   private floorOf(w: Watch): number {
-    return Math.max(w.intervalMs * this.opts.floorIntervals, this.opts.minFloorMs);
+    return floorFor(w.intervalMs, this.opts);
   }
 
-  /** The longest a host may be quiet before it is judged: the ceiling, never under the floor. */
   private windowOf(w: Watch): number {
-    return Math.max(w.intervalMs * this.opts.ceilingIntervals, this.floorOf(w));
+    return detectionWindowFor(w.intervalMs, this.opts);
   }
 
   private deadlineFor(w: Watch): number {
