@@ -14,7 +14,8 @@ export function helloMessage(hostId, intervalMs, startedAtMs, livenessIntervalMs
       hostname: hostId,
       os: { platform: 'linux', distro: 'debian', release: '12', kernel: '6.1.0-sim', arch: 'x64' },
       services: [],
-      capabilities: ['resources'],
+      // As vigil-agent: a LivenessGrant re-paces its liveness when the fleet grows.
+      capabilities: livenessIntervalMs > 0 ? ['resources', 'liveness_grant'] : ['resources'],
       intervalMs,
       livenessIntervalMs,
       labels: {},

@@ -119,6 +119,10 @@ export class SimAgent {
         return;
       case 'ack':
         return this.#acked(toNumber(value.seq));
+      case 'livenessGrant':
+        // The fleet grew (or shrank) since Welcome: the coordinator's new period for us.
+        this.stats.regrants = (this.stats.regrants ?? 0) + 1;
+        return this.#startLiveness(toNumber(value.livenessIntervalMs));
       case 'probe':
         // Never asked for (Hello announces no 'probes' capability); refuse politely if it is.
         this.stats.requests++;

@@ -55,7 +55,7 @@ describe('agent over real gRPC', () => {
       hostname: os.hostname(),
       os: { platform: 'linux', arch: os.arch() },
       services: [],
-      capabilities: ['resources'],
+      capabilities: ['resources', 'liveness_grant'],
       intervalMs: 200,
       labels: { zone: 'eu-1' },
     });

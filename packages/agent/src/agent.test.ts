@@ -56,7 +56,7 @@ describe('agent', () => {
         hostname: 'web-1',
         os: { platform: 'linux', distro: 'Debian', release: '12', kernel: '6.1.0', arch: 'x64' },
         services: [],
-        capabilities: ['resources'],
+        capabilities: ['resources', 'liveness_grant'],
         intervalMs: 1000,
         livenessIntervalMs: 1000,
         labels: { zone: 'eu-1' },
@@ -84,6 +84,30 @@ describe('agent', () => {
     t.dialer.last.welcome(5000, 'c1', 0);
     t.clock.advance(10_000);
     expect(liveness()).toHaveLength(10);
+  });
+
+  it('liveness - a LivenessGrant changes the period on the stream, 0 stops it; a grant under 100 ms or not whole is refused and the period kept', async () => {
+    const t = setup();
+    await t.agent.start();
+    const liveness = () => t.dialer.streams.flatMap((s) => s.written.filter((m) => m.liveness)).length;
+    t.dialer.last.welcome(5000, 'c1', 1000);
+    t.clock.advance(3000);
+    expect(liveness()).toBe(3);
+    t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 2500 } });
+    expect(t.agent.livenessPeriodMs).toBe(2500);
+    t.clock.advance(10_000);
+    expect(liveness()).toBe(7);
+    for (const bad of [50, -1, 1.5]) {
+      t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: bad } });
+      expect(t.agent.livenessPeriodMs).toBe(2500);
+    }
+    t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 0 } });
+    expect(t.agent.livenessPeriodMs).toBe(0);
+    t.clock.advance(10_000);
+    expect(liveness()).toBe(7);
+    t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 1000 } });
+    t.clock.advance(2000);
+    expect(liveness()).toBe(9);
   });
 
   it('liveness - a timer that fires late reports the stall, so the coordinator can name it as the agent\'s own', async () => {
@@ -181,7 +205,7 @@ describe('agent', () => {
     const t = setup([broken, good]);
     await t.agent.start();
     const hello = t.dialer.last.written[0]!.hello!;
-    expect(hello.capabilities).toEqual(['resources', 'services']);
+    expect(hello.capabilities).toEqual(['resources', 'liveness_grant', 'services']);
     expect(hello.services).toEqual([{ name: 'nginx', manager: 'systemd', recoveryEnabled: true }]);
     t.dialer.last.welcome(1000, 'coord-x');
     const hb = t.heartbeats()[0]!;

@@ -29,8 +29,14 @@ import type { Dialer } from './transport.js';
 import { AGENT_VERSION } from './version.js';
 import { agreedInterval } from './welcome.js';
 
-/** Capabilities of the core agent; plugins add theirs. */
-export const CORE_CAPABILITIES: readonly string[] = ['resources'];
+/**
+ * Capabilities of the core agent; plugins add theirs. `liveness_grant`: a LivenessGrant
+ * on the stream changes the liveness period (docs/contract.md).
+ */
+export const CORE_CAPABILITIES: readonly string[] = ['resources', 'liveness_grant'];
+
+/** A granted liveness period under this is refused: a coordinator's mistake must not flood the link. */
+export const MIN_LIVENESS_GRANT_MS = 100;
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -137,6 +143,11 @@ export class Agent {
   }
 
   /** Highest sequence number the coordinator has acknowledged; 0 before the first ack. */
+  /** The liveness period in force on the current stream (0: none). */
+  get livenessPeriodMs(): number {
+    return this.liveness?.periodMs ?? 0;
+  }
+
   get lastAckedSeq(): number {
     return this.acked;
   }
@@ -227,11 +238,28 @@ export class Agent {
     this.nextHeartbeatAt = this.clock.now();
     this.heartbeatTick();
     // Liveness only where the coordinator granted a period (older ones grant none).
-    const livenessMs = session.welcome.livenessIntervalMs ?? 0;
-    if (livenessMs > 0) {
-      this.liveness = new LivenessPump(this.clock, livenessMs, (m) => session.send(m));
-      this.liveness.start();
+    this.startLiveness(session, session.welcome.livenessIntervalMs ?? 0);
+  }
+
+  private startLiveness(session: Session, periodMs: number): void {
+    this.liveness?.stop();
+    this.liveness = undefined;
+    if (periodMs <= 0) return;
+    this.liveness = new LivenessPump(this.clock, periodMs, (m) => session.send(m));
+    this.liveness.start();
+  }
+
+  /** A new period for this stream (the coordinator's fleet grew or shrank); 0 stops liveness. */
+  private onLivenessGrant(periodMs: number): void {
+    const session = this.session;
+    if (!session) return;
+    if (!Number.isSafeInteger(periodMs) || periodMs < 0 || (periodMs > 0 && periodMs < MIN_LIVENESS_GRANT_MS)) {
+      this.logger.warn({ livenessIntervalMs: periodMs, minMs: MIN_LIVENESS_GRANT_MS }, `refused a liveness grant of ${periodMs} ms (at least ${MIN_LIVENESS_GRANT_MS} ms, or 0 for none); the period stays ${this.liveness?.periodMs ?? 0} ms`);
+      return;
     }
+    if (periodMs === (this.liveness?.periodMs ?? 0)) return;
+    this.logger.info({ from: this.liveness?.periodMs ?? 0, to: periodMs }, 'liveness period changed by the coordinator');
+    this.startLiveness(session, periodMs);
   }
 
   private onLost(reason: Error): void {
@@ -261,6 +289,9 @@ export class Agent {
         break;
       case 'serviceAction':
         this.route('serviceAction', msg.serviceAction);
+        break;
+      case 'livenessGrant':
+        this.onLivenessGrant(msg.livenessGrant?.livenessIntervalMs ?? 0);
         break;
       case undefined:
         // A newer coordinator's message kind: the proto's compatibility rule says ignore it.

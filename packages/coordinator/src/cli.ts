@@ -36,6 +36,8 @@ Usage: vigil-coordinator [options]
                               0 judges hosts by heartbeats alone            [250ms]
   --max-liveness-rate N       liveness messages/s from the whole fleet; a
                               larger fleet gets a longer period (0: none)   [5000]
+  --liveness-regrant-interval DUR  how often liveness periods are fitted
+                              to the fleet's size                           [10s]
   --max-hello-rate N          Hellos admitted per second (0: no bound)      [400]
   --hello-burst N             Hellos admitted at once above that rate       [200]
   --hello-max-loop-lag DUR    send every Hello away while the event loop
@@ -76,6 +78,7 @@ export const OPTIONS = {
   'min-silence-floor': { type: 'string' },
   'min-liveness-interval': { type: 'string' },
   'max-liveness-rate': { type: 'string' },
+  'liveness-regrant-interval': { type: 'string' },
   'max-hello-rate': { type: 'string' },
   'hello-burst': { type: 'string' },
   'hello-max-loop-lag': { type: 'string' },
@@ -124,6 +127,7 @@ export function parseCli(argv: string[]): CliResult {
     minSilenceFloor: s('min-silence-floor'),
     minLivenessInterval: s('min-liveness-interval'),
     maxLivenessRate: s('max-liveness-rate'),
+    livenessRegrantInterval: s('liveness-regrant-interval'),
     maxHelloRate: s('max-hello-rate'),
     helloBurst: s('hello-burst'),
     helloMaxLoopLag: s('hello-max-loop-lag'),

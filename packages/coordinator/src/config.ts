@@ -87,6 +87,13 @@ export const coordinatorConfigSchema = z
      * heartbeat interval. 0: no bound. @default 5000
      */
     maxLivenessRate: z.coerce.number().int().min(0).max(1_000_000).default(5000),
+    /**
+     * How often each stream's liveness period is fitted to the fleet's size as it is now
+     * (Welcome granted what the size allowed when the agent connected; a fleet that grew
+     * would exceed maxLivenessRate). Agents that take a LivenessGrant are re-granted where
+     * the period would change by 10 % or more. @default 10s
+     */
+    livenessRegrantInterval: durationMs.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
     /** A stream that sends no Hello this long after it opened is ended with DEADLINE_EXCEEDED. @default 10s */
     helloTimeout: durationMs.default(10_000),
     /**

@@ -269,3 +269,50 @@ describe('detectionWindowFor', () => {
     expect(detectionWindowFor(1000, { ...o, floorIntervals: 3 })).toBe(3000);
   });
 });
+
+describe('silence detector - a new period (repace)', () => {
+  it('a longer period: the deadline moves out to the new window from now, and gaps are judged by the new period', () => {
+    const clock = new FakeClock();
+    const verdicts: SilenceVerdict[] = [];
+    const d = new SilenceDetector(clock, (v) => verdicts.push(v), { sweepMs: 10, deferSweep: false });
+    d.start();
+    d.watch('h1', 500, undefined, 'liveness');
+    for (let i = 0; i < 10; i++) {
+      clock.advance(500);
+      d.liveness('h1');
+    }
+    expect(d.repace('h1', 2000, 'liveness')).toBe(true);
+    expect(d.deadlineOf('h1')).toBe(clock.now() + 4000);
+    // The agent's first message at the new pace comes 2 s later: no silence.
+    for (let i = 0; i < 5; i++) {
+      clock.advance(2000);
+      d.liveness('h1');
+    }
+    expect(verdicts).toEqual([]);
+    clock.advance(4100);
+    expect(verdicts.map((v) => v.hostId)).toEqual(['h1']);
+    expect(d.repace('nobody', 1000, 'liveness')).toBe(false);
+  });
+
+  it('a shorter period never brings the deadline forward; back to heartbeats when liveness stops', () => {
+    const clock = new FakeClock();
+    const verdicts: SilenceVerdict[] = [];
+    const d = new SilenceDetector(clock, (v) => verdicts.push(v), { sweepMs: 10, deferSweep: false });
+    d.start();
+    d.watch('h1', 2000, undefined, 'liveness');
+    clock.advance(2000);
+    d.liveness('h1');
+    const before = d.deadlineOf('h1')!;
+    d.repace('h1', 500, 'liveness');
+    expect(d.deadlineOf('h1')).toBe(before);
+    d.repace('h1', 5000, 'heartbeat');
+    // Judged by the 5 s heartbeat now: 8 s quiet is within its floor (8.75 s), twice.
+    clock.advance(8000);
+    d.liveness('h1'); // still proves it alive, without being the rhythm
+    clock.advance(8000);
+    expect(verdicts).toEqual([]);
+    d.heartbeat('h1');
+    clock.advance(10_100);
+    expect(verdicts.map((v) => v.hostId)).toEqual(['h1']);
+  });
+});

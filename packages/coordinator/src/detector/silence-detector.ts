@@ -164,6 +164,22 @@ export class SilenceDetector {
     return true;
   }
 
+  /**
+   * A watched host's period or signal changed (a new liveness grant): the rhythm learned at
+   * the old period says nothing about the new one, so it is learned again; and the agent
+   * keeps its old pace until it gets the grant, so the deadline is never brought forward.
+   */
+  repace(hostId: string, intervalMs: number, signal: ArrivalSignal): boolean {
+    const w = this.watches.get(hostId);
+    if (!w) return false;
+    w.intervalMs = intervalMs;
+    w.signal = signal;
+    w.window = new IntervalWindow(this.opts.windowSize);
+    w.primed = false;
+    if (!w.fired) w.deadline = Math.max(w.deadline, this.clock.now() + this.windowOf(w));
+    return true;
+  }
+
   unwatch(hostId: string): void {
     this.watches.delete(hostId);
   }

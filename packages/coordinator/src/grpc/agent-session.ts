@@ -55,6 +55,9 @@ export interface SessionMetrics {
   rejected(reason: string): void;
 }
 
+/** An agent whose Hello lists this takes a LivenessGrant on its stream (docs/contract.md). */
+export const LIVENESS_GRANT_CAPABILITY = 'liveness_grant';
+
 /** What this coordinator understands, announced in Welcome (see docs/contract.md). */
 export const COORDINATOR_CAPABILITIES = ['heartbeat.v1', 'events.v1', 'probes.v1', 'recover.v1', 'liveness.v1'];
 
@@ -86,6 +89,8 @@ export class AgentSession {
   private warnedOtherHost = false;
   private warnedLiveness = false;
   private helloTimer: NodeJS.Timeout | undefined;
+  /** What the Hello asked and what is in force, for re-grants when the fleet changes (liveness-regrant.ts). */
+  private liveness: { askedMs: number; intervalMs: number; grantedMs: number; regrantable: boolean } | undefined;
 
   constructor(
     private readonly call: AgentCall,
@@ -175,7 +180,32 @@ export class AgentSession {
     if (replaced !== undefined) this.ctx.supersede(replaced);
     this.ctx.channels.attach(hello.hostId, this.writer);
     this.ctx.log.info({ host: hello.hostId, session: this.id, peer: this.call.getPeer(), intervalMs, version: hello.agentVersion }, 'agent connected');
+    this.liveness = { askedMs: hello.livenessIntervalMs ?? 0, intervalMs, grantedMs: livenessIntervalMs, regrantable: hello.capabilities.includes(LIVENESS_GRANT_CAPABILITY) };
     this.write({ welcome: { coordinatorId: this.ctx.coordinatorId, intervalMs, lastSeq, lastEventSeq, capabilities: COORDINATOR_CAPABILITIES, livenessIntervalMs } });
+  }
+
+  /**
+   * The liveness period this stream should have now, by `grant` (the fleet's size as it is
+   * now), or undefined when it cannot be changed (no Hello yet, or an agent without the
+   * `liveness_grant` capability) or should not be (within `tolerance` of the current one).
+   */
+  livenessRegrant(grant: (askedMs: number, intervalMs: number) => number, tolerance: number): number | undefined {
+    const l = this.liveness;
+    if (this.finished || !this.hostId || !l?.regrantable || l.askedMs <= 0) return undefined;
+    const target = grant(l.askedMs, l.intervalMs);
+    if (target === l.grantedMs) return undefined;
+    if (target > 0 && l.grantedMs > 0 && Math.abs(target - l.grantedMs) < l.grantedMs * tolerance) return undefined;
+    return target;
+  }
+
+  /** Sends a new liveness period and has the detector judge the host by it from now on. */
+  regrantLiveness(periodMs: number): void {
+    const l = this.liveness;
+    const hostId = this.hostId;
+    if (!l || !hostId || this.finished) return;
+    if (!this.ctx.registry.livenessPeriodChanged(hostId, this.id, periodMs)) return;
+    l.grantedMs = periodMs;
+    this.write({ livenessGrant: { livenessIntervalMs: periodMs } });
   }
 
   private onHeartbeat(raw: unknown): void {

@@ -8,6 +8,7 @@ import { AgentSession, type AgentCall, type SessionMetrics } from './agent-sessi
 import { HelloAdmission } from './hello-admission.js';
 import { LoopLag } from './loop-lag.js';
 import { PeerConnectionGate } from './peer-connection-gate.js';
+import { DEFAULT_REGRANT_OPTIONS, LivenessRegrant } from './liveness-regrant.js';
 
 export interface AgentServerOptions {
   host: string;
@@ -23,6 +24,8 @@ export interface AgentServerOptions {
   minLivenessMs: number;
   /** Liveness messages a second the coordinator takes from the whole fleet; 0 for no bound. */
   maxLivenessRate: number;
+  /** How often streams' liveness periods are fitted to the fleet's size (liveness-regrant.ts). @default 10000 */
+  livenessRegrantMs?: number;
   /** Connections taken at once from one peer address (0: any number). Loopback is not limited unless `limitLoopback`. */
   maxConnectionsPerPeer: number;
   /** Count loopback peers too (tests). @default false */
@@ -116,6 +119,11 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     register: (id: number, s: AgentSession) => void live.set(id, s),
     unregister: (id: number) => void live.delete(id),
   };
+  // The same budget for the fleet as it is now, without the newcomer Hello counts.
+  const regrant = new LivenessRegrant(systemClock, () => live.values(), (askedMs, intervalMs) => grantLiveness(askedMs, intervalMs, opts.minLivenessMs, registry.size, opts.maxLivenessRate), {
+    everyMs: opts.livenessRegrantMs ?? DEFAULT_REGRANT_OPTIONS.everyMs,
+  }, (sent) => log.info({ sent, fleet: registry.size }, `liveness period fitted to a fleet of ${registry.size}: new grants to ${sent} agent streams`));
+  if (opts.maxLivenessRate > 0) regrant.start();
   server.addService(guardedAgentService(opts.maxMessageBytes), {
     Connect: (call: AgentCall) => void new AgentSession(call, ctx),
   });
@@ -144,6 +152,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     sessions: () => live.size,
     async stop() {
       loopLag.stop();
+      regrant.stop();
       listener.close();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {

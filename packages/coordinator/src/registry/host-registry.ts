@@ -288,6 +288,19 @@ export class HostRegistry {
   }
 
   /**
+   * The stream's liveness period was changed (a re-grant): the detector judges the host by
+   * the new period, or by its heartbeats when liveness stopped. False when the session is
+   * no longer the host's (nothing changed).
+   */
+  livenessPeriodChanged(hostId: string, sessionId: number, periodMs: number): boolean {
+    const host = this.hosts.get(hostId);
+    if (!host || !this.isCurrentSession(hostId, sessionId)) return false;
+    if (periodMs > 0) this.detector.repace(hostId, periodMs, 'liveness');
+    else this.detector.repace(hostId, host.intervalMs, 'heartbeat');
+    return true;
+  }
+
+  /**
    * A liveness message: the agent is there. Memory only, nothing is stored: it comes every
    * second from every agent, and the next heartbeat stores `lastSeen`. `agentStallMs` is
    * the agent's own event-loop stall just before it; when the host was declared silent

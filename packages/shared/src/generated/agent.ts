@@ -17,6 +17,7 @@ import type { Goodbye as _vigil_v1_Goodbye, Goodbye__Output as _vigil_v1_Goodbye
 import type { Heartbeat as _vigil_v1_Heartbeat, Heartbeat__Output as _vigil_v1_Heartbeat__Output } from './vigil/v1/Heartbeat.js';
 import type { Hello as _vigil_v1_Hello, Hello__Output as _vigil_v1_Hello__Output } from './vigil/v1/Hello.js';
 import type { Liveness as _vigil_v1_Liveness, Liveness__Output as _vigil_v1_Liveness__Output } from './vigil/v1/Liveness.js';
+import type { LivenessGrant as _vigil_v1_LivenessGrant, LivenessGrant__Output as _vigil_v1_LivenessGrant__Output } from './vigil/v1/LivenessGrant.js';
 import type { LogFinding as _vigil_v1_LogFinding, LogFinding__Output as _vigil_v1_LogFinding__Output } from './vigil/v1/LogFinding.js';
 import type { Memory as _vigil_v1_Memory, Memory__Output as _vigil_v1_Memory__Output } from './vigil/v1/Memory.js';
 import type { NetworkInterface as _vigil_v1_NetworkInterface, NetworkInterface__Output as _vigil_v1_NetworkInterface__Output } from './vigil/v1/NetworkInterface.js';
@@ -53,6 +54,7 @@ export interface ProtoGrpcType {
       Heartbeat: MessageTypeDefinition<_vigil_v1_Heartbeat, _vigil_v1_Heartbeat__Output>
       Hello: MessageTypeDefinition<_vigil_v1_Hello, _vigil_v1_Hello__Output>
       Liveness: MessageTypeDefinition<_vigil_v1_Liveness, _vigil_v1_Liveness__Output>
+      LivenessGrant: MessageTypeDefinition<_vigil_v1_LivenessGrant, _vigil_v1_LivenessGrant__Output>
       LogFinding: MessageTypeDefinition<_vigil_v1_LogFinding, _vigil_v1_LogFinding__Output>
       Memory: MessageTypeDefinition<_vigil_v1_Memory, _vigil_v1_Memory__Output>
       NetworkInterface: MessageTypeDefinition<_vigil_v1_NetworkInterface, _vigil_v1_NetworkInterface__Output>

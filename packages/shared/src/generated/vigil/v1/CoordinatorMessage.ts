@@ -6,6 +6,7 @@ import type { ProbeRequest as _vigil_v1_ProbeRequest, ProbeRequest__Output as _v
 import type { RecoverRequest as _vigil_v1_RecoverRequest, RecoverRequest__Output as _vigil_v1_RecoverRequest__Output } from '../../vigil/v1/RecoverRequest.js';
 import type { EventAck as _vigil_v1_EventAck, EventAck__Output as _vigil_v1_EventAck__Output } from '../../vigil/v1/EventAck.js';
 import type { ServiceAction as _vigil_v1_ServiceAction, ServiceAction__Output as _vigil_v1_ServiceAction__Output } from '../../vigil/v1/ServiceAction.js';
+import type { LivenessGrant as _vigil_v1_LivenessGrant, LivenessGrant__Output as _vigil_v1_LivenessGrant__Output } from '../../vigil/v1/LivenessGrant.js';
 
 /**
  * Everything the coordinator sends on a stream.
@@ -30,7 +31,13 @@ export interface CoordinatorMessage {
    * Sent only to agents whose Hello lists the "service_actions" capability.
    */
   'serviceAction'?: (_vigil_v1_ServiceAction | null);
-  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck"|"serviceAction";
+  /**
+   * A new liveness period for this stream, replacing the one Welcome granted: the
+   * coordinator spreads its liveness budget over a fleet that grew (or shrank) since.
+   * Sent only to agents whose Hello lists the "liveness_grant" capability.
+   */
+  'livenessGrant'?: (_vigil_v1_LivenessGrant | null);
+  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck"|"serviceAction"|"livenessGrant";
 }
 
 /**
@@ -56,5 +63,11 @@ export interface CoordinatorMessage__Output {
    * Sent only to agents whose Hello lists the "service_actions" capability.
    */
   'serviceAction'?: (_vigil_v1_ServiceAction__Output | null);
-  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck"|"serviceAction";
+  /**
+   * A new liveness period for this stream, replacing the one Welcome granted: the
+   * coordinator spreads its liveness budget over a fleet that grew (or shrank) since.
+   * Sent only to agents whose Hello lists the "liveness_grant" capability.
+   */
+  'livenessGrant'?: (_vigil_v1_LivenessGrant__Output | null);
+  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck"|"serviceAction"|"livenessGrant";
 }
