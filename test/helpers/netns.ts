@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { pidAlive } from '@vigil/testkit/pid-alive';
 import { spawnChild, type Child } from './processes.js';
 
 /**
@@ -129,15 +130,6 @@ function removeClaimed(c: Claim): void {
   rmSync(claimFile(c.octet), { force: true });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes what test processes that no longer run left behind (a crashed or killed worker). */
 export function sweepStaleClaims(): void {
   let files: string[];
@@ -154,7 +146,7 @@ export function sweepStaleClaims(): void {
     } catch {
       continue;
     }
-    if (c.pid !== process.pid && !alive(c.pid)) removeClaimed(c);
+    if (c.pid !== process.pid && !pidAlive(c.pid)) removeClaimed(c);
   }
 }
 

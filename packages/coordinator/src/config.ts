@@ -90,8 +90,9 @@ export const coordinatorConfigSchema = z
     /**
      * How often each stream's liveness period is fitted to the fleet's size as it is now
      * (Welcome granted what the size allowed when the agent connected; a fleet that grew
-     * would exceed maxLivenessRate). Agents that take a LivenessGrant are re-granted where
-     * the period would change by 10 % or more. @default 10s
+     * would exceed maxLivenessRate). Agents that take a LivenessGrant (capability
+     * liveness_grant) are re-granted where the period would change by 10 % or more, at
+     * most 2,000 a pass. At least 100ms. @default 10s
      */
     livenessRegrantInterval: durationMs.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
     /** A stream that sends no Hello this long after it opened is ended with DEADLINE_EXCEEDED. @default 10s */

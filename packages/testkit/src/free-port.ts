@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { pidAlive } from './pid-alive.js';
 
 /*
  * A port handed out to a test must stay free until the program under test binds it, which
@@ -41,15 +42,6 @@ export function ephemeralRange(text?: string): { low: number; high: number } {
   return low !== undefined && high !== undefined && Number.isInteger(low) && Number.isInteger(high) && low > 0 && high >= low ? { low, high } : { low: 32768, high: 60999 };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Claims `port` for this process; false if a live process holds the claim. */
 function claim(port: number): boolean {
   const file = join(CLAIMS_DIR, String(port));
@@ -63,7 +55,7 @@ function claim(port: number): boolean {
     }
     const holder = Number(readFileSafe(file).split(' ')[0]);
     // Another thread of this process, or a live process: theirs.
-    if (Number.isInteger(holder) && holder > 0 && alive(holder)) return false;
+    if (Number.isInteger(holder) && holder > 0 && pidAlive(holder)) return false;
     try {
       unlinkSync(file); // a dead process's claim, or a half-written one
     } catch {

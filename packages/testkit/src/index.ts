@@ -5,4 +5,5 @@ export * from './coordinator.js';
 export * from './http-get.js';
 export * from './poll.js';
 export * from './free-port.js';
+export * from './pid-alive.js';
 export * from './temp-dir.js';

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '@vigil/shared';
 import { IntervalWindow, phi, yAtPhi } from './phi-accrual.js';
-import { detectionWindowFor, SilenceDetector, type SilenceVerdict } from './silence-detector.js';
+import { detectionWindowFor, SilenceDetector, type ArrivalSignal, type SilenceVerdict } from './silence-detector.js';
 
-function setup(intervalMs: number, opts = {}) {
+function setup(intervalMs: number, opts = {}, signal: ArrivalSignal = 'heartbeat') {
   const clock = new FakeClock();
   const verdicts: (SilenceVerdict & { at: number })[] = [];
   const d = new SilenceDetector(clock, (v) => verdicts.push({ ...v, at: clock.now() }), { sweepMs: 10, deferSweep: false, ...opts });
   d.start();
-  d.watch('h1', intervalMs);
+  d.watch('h1', intervalMs, undefined, signal);
   return { clock, d, verdicts };
 }
 
@@ -272,11 +272,7 @@ describe('detectionWindowFor', () => {
 
 describe('silence detector - a new period (repace)', () => {
   it('a longer period: the deadline moves out to the new window from now, and gaps are judged by the new period', () => {
-    const clock = new FakeClock();
-    const verdicts: SilenceVerdict[] = [];
-    const d = new SilenceDetector(clock, (v) => verdicts.push(v), { sweepMs: 10, deferSweep: false });
-    d.start();
-    d.watch('h1', 500, undefined, 'liveness');
+    const { clock, d, verdicts } = setup(500, {}, 'liveness');
     for (let i = 0; i < 10; i++) {
       clock.advance(500);
       d.liveness('h1');
@@ -295,11 +291,7 @@ describe('silence detector - a new period (repace)', () => {
   });
 
   it('a shorter period never brings the deadline forward; back to heartbeats when liveness stops', () => {
-    const clock = new FakeClock();
-    const verdicts: SilenceVerdict[] = [];
-    const d = new SilenceDetector(clock, (v) => verdicts.push(v), { sweepMs: 10, deferSweep: false });
-    d.start();
-    d.watch('h1', 2000, undefined, 'liveness');
+    const { clock, d, verdicts } = setup(2000, {}, 'liveness');
     clock.advance(2000);
     d.liveness('h1');
     const before = d.deadlineOf('h1')!;
