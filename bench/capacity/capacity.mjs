@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs, wholeNumbers } from '../cli.mjs';
 import { readLoadavg, readOpenFilesLimit } from '../fleet/proc.mjs';
 import { checkBounds } from './bounds.mjs';
 import { NatsServer } from '@vigil/testkit';
@@ -38,43 +38,24 @@ Usage: bench/capacity/run.sh [options]      (raises ulimit -n first)
   -h, --help
 `;
 
-let values;
-try {
-  ({ values } = parseArgs({
-  args: process.argv.slice(2),
-  options: {
-    sizes: { type: 'string', default: '1000,5000,10000,15000,19500' },
-    interval: { type: 'string', default: '5000' },
-    warmup: { type: 'string', default: '15' },
-    duration: { type: 'string', default: '60' },
-    kills: { type: 'string', default: '50' },
-    'kill-mode': { type: 'string', default: 'mixed' },
-    'ramp-rate': { type: 'string', default: '200' },
-    processes: { type: 'string' },
-    'source-addresses': { type: 'string', default: '1' },
-    'keep-going': { type: 'boolean', default: false },
-    'cpu-prof': { type: 'string' },
-    'coordinator-args': { type: 'string', default: '' },
-    'node-args': { type: 'string', default: '' },
-    'fleet-args': { type: 'string', default: '' },
-    out: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-  }));
-} catch (err) {
-  process.stderr.write(`capacity: ${err.message}\n`);
-  process.exit(2);
-}
-if (values.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
-
-const sizes = values.sizes.split(',').map((s) => Number(s.trim()));
-if (sizes.some((n) => !Number.isInteger(n) || n < 1)) {
-  process.stderr.write(`capacity: --sizes: "${values.sizes}" is not a list of positive integers\n`);
-  process.exit(2);
-}
+const values = parseBenchArgs('capacity', HELP, {
+  sizes: { type: 'string', default: '1000,5000,10000,15000,19500' },
+  interval: { type: 'string', default: '5000' },
+  warmup: { type: 'string', default: '15' },
+  duration: { type: 'string', default: '60' },
+  kills: { type: 'string', default: '50' },
+  'kill-mode': { type: 'string', default: 'mixed' },
+  'ramp-rate': { type: 'string', default: '200' },
+  processes: { type: 'string' },
+  'source-addresses': { type: 'string', default: '1' },
+  'keep-going': { type: 'boolean', default: false },
+  'cpu-prof': { type: 'string' },
+  'coordinator-args': { type: 'string', default: '' },
+  'node-args': { type: 'string', default: '' },
+  'fleet-args': { type: 'string', default: '' },
+  out: { type: 'string' },
+});
+const sizes = wholeNumbers('capacity', 'sizes', values.sizes);
 const log = (s) => process.stderr.write(`${s}\n`);
 const FLEET = join(REPO_ROOT, 'bench/fleet/fleet.mjs');
 // The coordinator inherits this limit: one descriptor per agent plus its own handful.

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseBenchArgs, wholeNumber } from '../cli.mjs';
 import { NatsServer, waitFor } from '@vigil/testkit';
 import { readLoadavg, readStatus } from '../fleet/proc.mjs';
 import { parsePrometheus } from '../fleet/prom.mjs';
@@ -30,37 +30,17 @@ Usage: node bench/capacity/memory.mjs [options]     (ulimit -n above N)
   -h, --help
 `;
 
-let values;
-try {
-  ({ values } = parseArgs({
-    args: process.argv.slice(2),
-    options: {
-      agents: { type: 'string', default: '2000' },
-      hold: { type: 'string', default: '60' },
-      fill: { type: 'boolean', default: false },
-      'ramp-rate': { type: 'string', default: '300' },
-      'welcome-timeout': { type: 'string', default: '30000' },
-      payload: { type: 'string', default: 'typical' },
-      'heap-snapshot': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }));
-} catch (err) {
-  process.stderr.write(`memory: ${err.message}\n`);
-  process.exit(2);
-}
-if (values.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
-const N = Number(values.agents);
-const HOLD = Number(values.hold);
-for (const [name, v] of [['--agents', N], ['--hold', HOLD]]) {
-  if (!Number.isInteger(v) || v < 1) {
-    process.stderr.write(`memory: ${name}: "${v}" is not a positive integer\n`);
-    process.exit(2);
-  }
-}
+const values = parseBenchArgs('memory', HELP, {
+  agents: { type: 'string', default: '2000' },
+  hold: { type: 'string', default: '60' },
+  fill: { type: 'boolean', default: false },
+  'ramp-rate': { type: 'string', default: '300' },
+  'welcome-timeout': { type: 'string', default: '30000' },
+  payload: { type: 'string', default: 'typical' },
+  'heap-snapshot': { type: 'string' },
+});
+const N = wholeNumber('memory', 'agents', values.agents);
+const HOLD = wholeNumber('memory', 'hold', values.hold);
 const RULES_OFF = ['gradual_performance_degradation', 'resource_trend_analysis', 'error_rate_spike', 'disk_exhaustion', 'inode_exhaustion', 'memory_exhaustion'];
 const log = (s) => process.stderr.write(`${s}\n`);
 const MB = 1024 * 1024;

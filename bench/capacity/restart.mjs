@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { fail, parseBenchArgs, wholeNumber } from '../cli.mjs';
 import { Coordinator, NatsServer, waitFor } from '@vigil/testkit';
 import { REPO_ROOT } from './coordinator.mjs';
 
@@ -26,25 +26,16 @@ Usage: node bench/capacity/restart.mjs [options]
   --out FILE        also write the result as JSON
 `;
 
-const { values } = parseArgs({
-  options: {
-    agents: { type: 'string', default: '10000' },
-    mode: { type: 'string', default: 'kill' },
-    'ramp-rate': { type: 'string', default: '300' },
-    within: { type: 'string', default: '30' },
-    out: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
+const values = parseBenchArgs('restart', HELP, {
+  agents: { type: 'string', default: '10000' },
+  mode: { type: 'string', default: 'kill' },
+  'ramp-rate': { type: 'string', default: '300' },
+  within: { type: 'string', default: '30' },
+  out: { type: 'string' },
 });
-if (values.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
-const agents = Number(values.agents);
-const withinS = Number(values.within);
-if (!Number.isInteger(agents) || agents < 1) throw new Error(`--agents: "${values.agents}" is not a positive integer`);
-if (!['kill', 'term'].includes(values.mode)) throw new Error(`--mode: "${values.mode}" is not kill or term`);
-if (!(withinS > 0)) throw new Error(`--within: "${values.within}" is not a positive number of seconds`);
+const agents = wholeNumber('restart', 'agents', values.agents);
+const withinS = wholeNumber('restart', 'within', values.within);
+if (!['kill', 'term'].includes(values.mode)) fail('restart', `--mode "${values.mode}": give kill or term`);
 
 const FLEET = join(REPO_ROOT, 'bench/fleet/fleet.mjs');
 const log = (...a) => console.log(...a);

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { findBinary, freePort, spawnChild, waitFor } from '@vigil/testkit';
-import { applyFault, restoreFault } from './faults.mjs';
+import { applyFault, firstAfter, restoreFault } from './faults.mjs';
 
 /**
  * Timings of the stack. `fast` is about the quickest a Prometheus setup reports a host
@@ -175,13 +175,9 @@ export class PromSide {
   }
 
 
-  async detected(t0, timeoutMs) {
-    try {
-      const a = await waitFor(() => this.arrivals.find((x) => x.at >= t0 && x.status === 'firing'), { timeoutMs, intervalMs: 20, what: 'the firing webhook' });
-      return a.at - t0;
-    } catch {
-      return null;
-    }
+  /** ms from `t0` to the first firing webhook after it, or null when none came within `timeoutMs`. */
+  detected(t0, timeoutMs) {
+    return firstAfter(this.arrivals, t0, (a) => a.status === 'firing', timeoutMs, 'the firing webhook');
   }
 
   async #up() {

@@ -10,8 +10,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { durationOf, fail as failWith, parseBenchArgs, wholeNumber } from '../cli.mjs';
 import { natsServerBinary, REPO_ROOT, removeTempDirs, tempDir } from '@vigil/testkit';
+import { FAULTS, faultLabel } from './faults.mjs';
 import { LoopbackHost, NetnsHost, netnsUnavailable } from './netns.mjs';
 import { PROFILES, PromSide, promBinaries } from './prom.mjs';
 import { summarize, table } from './stats.mjs';
@@ -32,51 +33,23 @@ const HELP = `usage: node bench/detection/run.mjs [options]
   -h, --help          this text
 `;
 
-const FAULTS = { kill: 'kill -9', freeze: 'SIGSTOP (frozen host)', cut: 'cut link (no FIN/RST)' };
 
-function fail(message) {
-  process.stderr.write(`bench/detection: ${message}\n`);
-  process.exit(2);
-}
-
-function duration(name, text) {
-  const m = /^(\d+)(ms|s)$/.exec(text);
-  if (!m) fail(`--${name} "${text}": give e.g. 60s or 500ms`);
-  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
-}
-
-function count(name, text, min) {
-  if (!/^\d+$/.test(text) || Number(text) < min) fail(`--${name} "${text}": give a whole number >= ${min}`);
-  return Number(text);
-}
-
-let opts;
-try {
-  ({ values: opts } = parseArgs({
-    options: {
-      rounds: { type: 'string', default: '10' },
-      faults: { type: 'string', default: 'kill,freeze,cut' },
-      timeout: { type: 'string', default: '60s' },
-      jitter: { type: 'string', default: '5s' },
-      'debian-rounds': { type: 'string', default: '0' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  }));
-} catch (err) {
-  fail(`${err.message}\n${HELP}`);
-}
-if (opts.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
-const rounds = count('rounds', opts.rounds, 1);
-const debianRounds = count('debian-rounds', opts['debian-rounds'], 0);
-const timeoutMs = duration('timeout', opts.timeout);
-const jitterMs = duration('jitter', opts.jitter);
+const NAME = 'bench/detection';
+const fail = (message) => failWith(NAME, message);
+const opts = parseBenchArgs(NAME, HELP, {
+  rounds: { type: 'string', default: '10' },
+  faults: { type: 'string', default: 'kill,freeze,cut' },
+  timeout: { type: 'string', default: '60s' },
+  jitter: { type: 'string', default: '5s' },
+  'debian-rounds': { type: 'string', default: '0' },
+  out: { type: 'string' },
+});
+const rounds = wholeNumber(NAME, 'rounds', opts.rounds, 1);
+const debianRounds = wholeNumber(NAME, 'debian-rounds', opts['debian-rounds'], 0);
+const timeoutMs = durationOf(NAME, 'timeout', opts.timeout);
+const jitterMs = durationOf(NAME, 'jitter', opts.jitter);
 let faults = opts.faults.split(',').filter(Boolean);
-for (const f of faults) if (!(f in FAULTS)) fail(`--faults: "${f}" is not a fault; use ${Object.keys(FAULTS).join(', ')}`);
+for (const f of faults) if (!FAULTS.includes(f)) fail(`--faults: "${f}" is not a fault; use ${FAULTS.join(', ')}`);
 
 for (const bin of ['packages/coordinator/dist/main.js', 'packages/agent/dist/vigil-agent.mjs', 'packages/testkit/dist/index.js']) {
   if (!existsSync(join(REPO_ROOT, bin))) fail(`${bin} is missing: build first (pnpm run build)`);
@@ -158,7 +131,7 @@ try {
   for (const s of sides) process.stdout.write(`${s.name}: ${s.describe()}\n`);
 
   for (const fault of faults) {
-    process.stdout.write(`${FAULTS[fault]}, ${rounds} rounds\n`);
+    process.stdout.write(`${faultLabel(fault)}, ${rounds} rounds\n`);
     result.faults[fault] = { delaysMs: await measure(fault, rounds, sides) };
   }
 
@@ -170,7 +143,7 @@ try {
     await sides.pop().stop();
     const debianTimeoutMs = Math.max(timeoutMs, 180_000);
     for (const fault of faults) {
-      process.stdout.write(`${FAULTS[fault]}, ${debianRounds} rounds at Debian's timings\n`);
+      process.stdout.write(`${faultLabel(fault)}, ${debianRounds} rounds at Debian's timings\n`);
       const delays = [];
       for (let i = 1; i <= debianRounds; i++) {
         const debian = await PromSide.start({ host, work: join(work, `debian-${fault}-${i}`), profile: 'debian', bins: bins.found });
@@ -198,7 +171,7 @@ try {
   for (const fault of faults) {
     const rows = Object.entries(result.faults[fault].delaysMs).map(([side, delays]) => ({ side, summary: summarize(delays) }));
     result.faults[fault].summary = Object.fromEntries(rows.map((r) => [r.side, r.summary]));
-    process.stdout.write(`${table(`${FAULTS[fault]}: fault → report`, rows)}\n\n`);
+    process.stdout.write(`${table(`${faultLabel(fault)}: fault → report`, rows)}\n\n`);
   }
   process.stdout.write(`load1: ${result.load1.start.toFixed(2)} at start, ${result.load1.end.toFixed(2)} at end\n`);
   if (opts.out) {

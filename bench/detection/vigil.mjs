@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_BIN, Coordinator, NatsServer, REPO_ROOT, waitFor } from '@vigil/testkit';
 import { connect } from 'nats';
-import { applyFault, restoreFault } from './faults.mjs';
+import { applyFault, firstAfter, restoreFault } from './faults.mjs';
 
 const HOST_ID = 'detect-host';
 const TOKEN = HOST_ID.replaceAll('.', '_');
@@ -99,13 +99,8 @@ export class VigilSide {
 
 
   /** ms from `t0` to the first silent event after it, or null when none came within `timeoutMs`. */
-  async detected(t0, timeoutMs) {
-    try {
-      const e = await waitFor(() => this.events.find((x) => x.at >= t0 && x.state === 'silent'), { timeoutMs, intervalMs: 20, what: 'vigil.v1.host.silent' });
-      return e.at - t0;
-    } catch {
-      return null;
-    }
+  detected(t0, timeoutMs) {
+    return firstAfter(this.events, t0, (e) => e.state === 'silent', timeoutMs, 'vigil.v1.host.silent');
   }
 
   /** Until the host's last event is online (its first one, or the return after a fault). */

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { durationOf, fail as failWith, parseBenchArgs } from '../cli.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VITEST = join(ROOT, 'node_modules', '.bin', 'vitest');
@@ -26,30 +26,15 @@ const HELP = `usage: node bench/drills/run.mjs [options]
   -h, --help          this text
 `;
 
-function fail(message) {
-  process.stderr.write(`bench/drills: ${message}\n`);
-  process.exit(2);
-}
-
-let opts;
-try {
-  ({ values: opts } = parseArgs({
-    options: {
-      'ssh-timeout': { type: 'string', default: '2s' },
-      json: { type: 'string' },
-      'keep-log': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  }));
-} catch (err) {
-  fail(`${err.message}\n${HELP}`);
-}
-if (opts.help) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
-if (!/^\d+(ms|s)$/.test(opts['ssh-timeout'])) fail(`--ssh-timeout "${opts['ssh-timeout']}": give e.g. 2s, 10s or 1500ms`);
+const NAME = 'bench/drills';
+const fail = (message) => failWith(NAME, message);
+const opts = parseBenchArgs(NAME, HELP, {
+  'ssh-timeout': { type: 'string', default: '2s' },
+  json: { type: 'string' },
+  'keep-log': { type: 'boolean', default: false },
+});
+// Checked here and passed on as written: the drills' coordinator reads it with the same parser.
+durationOf(NAME, 'ssh-timeout', opts['ssh-timeout']);
 if (process.getuid?.() !== 0) fail('the drills build network namespaces: run as root');
 for (const bin of ['packages/coordinator/dist/main.js', 'packages/agent/dist/main.js']) {
   if (!existsSync(join(ROOT, bin))) fail(`${bin} is missing: build first (pnpm exec tsc -b)`);

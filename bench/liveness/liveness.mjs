@@ -8,7 +8,7 @@ import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { HELP, OptionError, parseOptions } from './options.mjs';
+import { parseOptions } from './options.mjs';
 import { compare, figures, formatTable } from './report.mjs';
 import { clockTicks, readLoadavg, readOpenFilesLimit, readStat, readStatus } from '../fleet/proc.mjs';
 
@@ -117,17 +117,7 @@ async function measure(agents, mode, o) {
 }
 
 async function main() {
-  let o;
-  try {
-    o = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof OptionError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
-  if (o.help) return console.log(HELP);
+  const o = parseOptions(process.argv.slice(2));
   const limit = readOpenFilesLimit();
   const need = Math.max(...o.agents) + 100;
   if (limit !== null && limit < need) throw new Error(`open-file limit ${limit} is below the ${need} the server needs for ${Math.max(...o.agents)} connections (raise ulimit -n)`);

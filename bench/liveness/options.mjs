@@ -1,5 +1,7 @@
 // Command-line options of the liveness benchmark, checked once: a bad value is an error
 // naming the flag and the value.
+import { fail, parseBenchArgs, wholeNumber, wholeNumbers } from '../cli.mjs';
+
 export const MODES = Object.freeze(['baseline', 'message', 'ping-keepalive', 'ping-timer']);
 
 export const HELP = `usage: node bench/liveness/liveness.mjs [options]
@@ -10,47 +12,26 @@ export const HELP = `usage: node bench/liveness/liveness.mjs [options]
   --per-client N        connections per client process (default 2500)
   --out FILE            write the results as JSON`;
 
-export class OptionError extends Error {}
+const NAME = 'bench/liveness';
 
-function positiveInt(flag, value) {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new OptionError(`${flag} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
-}
-
+/** The options, checked: a bad one is a line naming it and its value, exit 2. */
 export function parseOptions(argv) {
-  const o = { agents: [5000], modes: [...MODES], warmupS: 10, windowS: 30, perClient: 2500, out: undefined, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === '--help' || flag === '-h') {
-      o.help = true;
-      continue;
-    }
-    const value = argv[++i];
-    if (value === undefined) throw new OptionError(`${flag} needs a value`);
-    switch (flag) {
-      case '--agents':
-        o.agents = value.split(',').map((v) => positiveInt('--agents', v));
-        break;
-      case '--modes':
-        o.modes = value.split(',');
-        for (const m of o.modes) if (!MODES.includes(m)) throw new OptionError(`--modes: unknown mode ${JSON.stringify(m)} (known: ${MODES.join(', ')})`);
-        break;
-      case '--warmup-s':
-        o.warmupS = positiveInt(flag, value);
-        break;
-      case '--window-s':
-        o.windowS = positiveInt(flag, value);
-        break;
-      case '--per-client':
-        o.perClient = positiveInt(flag, value);
-        break;
-      case '--out':
-        o.out = value;
-        break;
-      default:
-        throw new OptionError(`unknown option ${JSON.stringify(flag)}\n${HELP}`);
-    }
-  }
-  return Object.freeze(o);
+  const v = parseBenchArgs(NAME, HELP, {
+    agents: { type: 'string', default: '5000' },
+    modes: { type: 'string', default: MODES.join(',') },
+    'warmup-s': { type: 'string', default: '10' },
+    'window-s': { type: 'string', default: '30' },
+    'per-client': { type: 'string', default: '2500' },
+    out: { type: 'string' },
+  }, argv);
+  const modes = v.modes.split(',');
+  for (const m of modes) if (!MODES.includes(m)) fail(NAME, `--modes: unknown mode ${JSON.stringify(m)} (known: ${MODES.join(', ')})`);
+  return Object.freeze({
+    agents: wholeNumbers(NAME, 'agents', v.agents),
+    modes,
+    warmupS: wholeNumber(NAME, 'warmup-s', v['warmup-s']),
+    windowS: wholeNumber(NAME, 'window-s', v['window-s']),
+    perClient: wholeNumber(NAME, 'per-client', v['per-client']),
+    out: v.out,
+  });
 }
