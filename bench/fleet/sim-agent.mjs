@@ -140,7 +140,9 @@ export class SimAgent {
     const record = this.stats.recording;
     let n = 0;
     while (n < this.pendingSeq.length && this.pendingSeq[n] <= seq) {
-      if (record) this.stats.ack.record(now - this.pendingAt[n]);
+      // The latency is the acked heartbeat's own (sent → stored → acked); the ones before
+      // it were held in memory by the coordinator's store pacer and are covered, not timed.
+      if (record && this.pendingSeq[n] === seq) this.stats.ack.record(now - this.pendingAt[n]);
       n++;
     }
     if (n === 0) return;

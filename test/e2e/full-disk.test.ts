@@ -80,7 +80,9 @@ describe.skipIf(skipReason !== undefined)(`store - a full disk under a real coor
     mounted = true;
     const dataDir = join(mnt, 'data');
     mkdirSync(dataDir, { mode: 0o700 });
-    coordinator = await Coordinator.start({ nats: 'none', dataDir, extraArgs: ['--disconnect-grace', '1s'] });
+    // Heartbeats stored every second (30 s ships): they are the writes that meet the full
+    // disk first, and the test waits for that; some are still held in memory between.
+    coordinator = await Coordinator.start({ nats: 'none', dataDir, extraArgs: ['--disconnect-grace', '1s', '--heartbeat-store-interval', '1s'] });
   });
 
   afterAll(async () => {

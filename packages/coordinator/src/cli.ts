@@ -38,6 +38,8 @@ Usage: vigil-coordinator [options]
                               larger fleet gets a longer period (0: none)   [5000]
   --liveness-regrant-interval DUR  how often liveness periods are fitted
                               to the fleet's size                           [10s]
+  --heartbeat-store-interval DUR  store a host's heartbeat at most this often
+                              unless its services changed (0: every one)    [30s]
   --max-hello-rate N          Hellos admitted per second (0: no bound)      [400]
   --hello-burst N             Hellos admitted at once above that rate       [200]
   --hello-max-loop-lag DUR    send every Hello away while the event loop
@@ -79,6 +81,7 @@ export const OPTIONS = {
   'min-liveness-interval': { type: 'string' },
   'max-liveness-rate': { type: 'string' },
   'liveness-regrant-interval': { type: 'string' },
+  'heartbeat-store-interval': { type: 'string' },
   'max-hello-rate': { type: 'string' },
   'hello-burst': { type: 'string' },
   'hello-max-loop-lag': { type: 'string' },
@@ -128,6 +131,7 @@ export function parseCli(argv: string[]): CliResult {
     minLivenessInterval: s('min-liveness-interval'),
     maxLivenessRate: s('max-liveness-rate'),
     livenessRegrantInterval: s('liveness-regrant-interval'),
+    heartbeatStoreInterval: s('heartbeat-store-interval'),
     maxHelloRate: s('max-hello-rate'),
     helloBurst: s('hello-burst'),
     helloMaxLoopLag: s('hello-max-loop-lag'),

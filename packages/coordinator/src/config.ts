@@ -95,6 +95,15 @@ export const coordinatorConfigSchema = z
      * most 2,000 a pass. At least 100ms. @default 10s
      */
     livenessRegrantInterval: durationMs.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
+    /**
+     * A host's heartbeat is written to the store (and acked) at most this often; the ones
+     * between are kept in memory, which the API and the detector read, and acked with the
+     * next stored one. A heartbeat whose services changed state, the first of a stream and
+     * the last before the host goes silent or leaves are stored at once. A store write per
+     * heartbeat was the largest cost of a heartbeat at 5,000+ agents. 0: every heartbeat.
+     * @default 30s
+     */
+    heartbeatStoreInterval: durationMs.default(30_000),
     /** A stream that sends no Hello this long after it opened is ended with DEADLINE_EXCEEDED. @default 10s */
     helloTimeout: durationMs.default(10_000),
     /**

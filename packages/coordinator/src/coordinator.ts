@@ -203,6 +203,7 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
       detectionWindowMs: (i) => detectionWindowFor(i, detectorOpts),
       removalSink,
       storeGuard,
+      heartbeatStoreIntervalMs: config.heartbeatStoreInterval,
     },
     log.child({ part: 'registry' }),
     agentEvents,
@@ -406,6 +407,14 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
         await app.close();
         await deps.http?.close();
         writer.flush();
+        // Heartbeats the store pacer held in memory: one transaction, so a restart starts
+        // from each host's latest sample.
+        try {
+          const held = db.transaction(() => registry!.storeHeldHeartbeats())();
+          if (held > 0) log.info({ hosts: held }, 'stored the latest heartbeats held in memory');
+        } catch (err) {
+          log.warn({ err: (err as Error).message }, 'could not store the latest heartbeats held in memory; the stored ones are older');
+        }
         heartbeat?.stop();
         pruner?.stop();
         await publisher?.stop();

@@ -1,4 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentMessageIn } from '@vigil/shared';
 import type { Coordinator } from '../coordinator.js';
@@ -11,17 +15,30 @@ const open = () => fx.open();
 const openRaw = () => fx.openRaw();
 const hello = (hostId: string, over: Record<string, unknown> = {}): AgentMessageIn => helloMessage(hostId, { labels: { zone: 'a' }, startedAtMs: STARTED, ...over });
 
+const dataDir = mkdtempSync(join(tmpdir(), 'vigil-session-'));
+
 beforeAll(async () => {
-  fx = await startStreamFixture('coord', { maxMessageBytes: 4096 });
+  fx = await startStreamFixture('coord', { maxMessageBytes: 4096, dataDir });
   coord = fx.coord;
 });
 
 afterAll(async () => {
   await fx?.close();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** The host's row as the store has it (not memory). */
+function storedRow(hostId: string): { last_seq: number; service_status: string } | undefined {
+  const db = new Database(join(dataDir, 'vigil.db'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT last_seq, service_status FROM hosts WHERE id = ?').get(hostId) as { last_seq: number; service_status: string } | undefined;
+  } finally {
+    db.close();
+  }
+}
+
 describe('agent stream - happy path', () => {
-  it('answers hello with welcome and acks heartbeats by sequence number', async () => {
+  it('answers hello with welcome; acks the stored heartbeats, cumulatively (the first of the stream, then one whose services changed)', async () => {
     const a = open();
     a.call.write(hello('web-1.example.com'));
     const welcome = await waitFor(() => a.got.find((m) => m.welcome));
@@ -29,12 +46,18 @@ describe('agent stream - happy path', () => {
     for (let seq = 1; seq <= 3; seq++) {
       a.call.write({ heartbeat: { seq, sentAtMs: Date.now(), resources: { takenAtMs: Date.now(), cpu: { usagePercent: 12.5, load1: 0.5, load5: 0.4, load15: 0.3, cores: 2 } }, collectors: [] } });
     }
-    await waitFor(() => a.got.some((m) => m.ack?.seq === 3));
-    expect(a.got.filter((m) => m.ack).map((m) => m.ack.seq)).toEqual([1, 2, 3]);
+    // Memory has every heartbeat; the store (the shipped 30 s pace) only the first.
+    await waitFor(() => coord.registry.get('web-1.example.com')?.lastSeq === 3);
     const h = coord.registry.get('web-1.example.com')!;
     expect(h.state).toBe('online');
-    expect(h.lastSeq).toBe(3);
     expect(h.latestSample?.cpu?.usagePercent).toBe(12.5);
+    const svc = { name: 'api', state: 'failed', pids: [], checks: [], errorRate: null, recovering: false, budgetUsed: 0, budgetMax: 3, exhausted: false, manager: 'process', sinceMs: 0, logLinesScanned: 0, logLinesSkipped: 0, memoryBytes: 0, memoryPercent: 0 };
+    a.call.write({ heartbeat: { seq: 4, sentAtMs: Date.now(), collectors: [], services: [svc] } });
+    await waitFor(() => a.got.some((m) => m.ack?.seq === 4));
+    expect(a.got.filter((m) => m.ack).map((m) => m.ack.seq)).toEqual([1, 4]);
+    const row = storedRow('web-1.example.com')!;
+    expect(row.last_seq).toBe(4);
+    expect(JSON.parse(row.service_status)).toMatchObject([{ name: 'api', state: 'failed' }]);
     expect(h.labels).toEqual({ zone: 'a' });
     a.call.write({ goodbye: { reason: 'test done' } });
     const st = await a.status;
@@ -46,7 +69,7 @@ describe('agent stream - happy path', () => {
     const a = open();
     a.call.write(hello('web-1.example.com'));
     const w = await waitFor(() => a.got.find((m) => m.welcome));
-    expect(w.welcome.lastSeq).toBe(3);
+    expect(w.welcome.lastSeq).toBe(4);
     a.call.write({ goodbye: { reason: 'again' } });
     await a.status;
   });
@@ -121,9 +144,9 @@ describe('agent stream - broken connections', () => {
       expect(refused.code).toBe(grpc.status.ALREADY_EXISTS);
       expect(refused.details).toMatch(/^host "twin" already has a live agent stream: another agent holds the stream for this host id/);
       expect(b.got.filter((m) => m.welcome)).toEqual([]);
-      // The first agent's stream is untouched: still acked, still the host's session.
-      const acked = a.got.filter((m) => m.ack).length;
-      await waitFor(() => a.got.filter((m) => m.ack).length > acked + 2);
+      // The first agent's stream is untouched: its heartbeats still count, still the host's session.
+      const heard = coord.registry.get('twin')!.lastSeq;
+      await waitFor(() => coord.registry.get('twin')!.lastSeq > heard + 2);
       expect(coord.registry.isConnected('twin')).toBe(true);
       expect(coord.registry.get('twin')!.agentStartedAt).toBe(STARTED);
     } finally {

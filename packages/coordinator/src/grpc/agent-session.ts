@@ -217,14 +217,15 @@ export class AgentSession {
     }
     this.ctx.metrics.heartbeat();
     const seq = parsed.data.seq;
-    this.ctx.registry.heartbeat(hostId, this.id, parsed.data, (err) => {
+    this.ctx.registry.heartbeat(hostId, this.id, parsed.data, (err, stored) => {
       if (err) {
         // A full disk is logged once per episode by the store guard, not once per heartbeat.
         if (isStoreCondition(err)) this.ctx.log.debug({ host: hostId, err: err.message }, 'heartbeat not stored; not acked');
         else if (!(err instanceof SessionSupersededError)) this.ctx.log.error({ host: hostId, err: err.message }, 'storing heartbeat failed; not acked');
         return;
       }
-      this.sendAck(seq);
+      // Held in memory only (the store pacer): the next stored heartbeat's ack covers it.
+      if (stored) this.sendAck(seq);
     });
   }
 

@@ -4,6 +4,7 @@ import type { AgentEventStore } from '../store/agent-event-store.js';
 import type { HostStore } from '../store/host-store.js';
 import { isStoreCondition, StoreWriteGuard } from '../store/write-guard.js';
 import type { HeartbeatWriter } from './heartbeat-writer.js';
+import { HeartbeatStorePacer } from './heartbeat-store-pacer.js';
 import type { HelloOutcome, HostRecord, HostState, RegistryEvent, Transition } from './types.js';
 
 export interface RegistryOptions {
@@ -23,6 +24,11 @@ export interface RegistryOptions {
    * written later, and memory moves on. @default a guard of its own that reports nowhere
    */
   storeGuard?: StoreWriteGuard;
+  /**
+   * A host's heartbeat is stored at most this often unless its services changed (see
+   * HeartbeatStorePacer), in ms; 0 stores every heartbeat. @default 0
+   */
+  heartbeatStoreIntervalMs?: number;
 }
 
 /** Persists a removed host (its rows go; its history with them) and the event saying so. */
@@ -43,7 +49,8 @@ export interface RegistryMetrics {
 /**
  * The fleet as the coordinator sees it: one record per host, one live session per host,
  * and the state machine online ⇄ suspect → silent, any → left on Goodbye.
- * Memory is the read model for the API; SQLite is written on every change.
+ * Memory is the read model for the API; SQLite is written on every change of state, and
+ * with a host's latest heartbeat at the pace HeartbeatStorePacer sets.
  *
  * Memory leads and the store follows: when the store refuses a write (a full disk), the
  * state machine and the detector carry on from memory, and the write is kept by the store
@@ -70,6 +77,7 @@ export class HostRegistry {
    */
   private readonly sessionsMissingEvents = new Set<number>();
   private readonly guard: StoreWriteGuard;
+  private readonly storePacer: HeartbeatStorePacer;
 
   constructor(
     private readonly clock: Clock,
@@ -83,6 +91,7 @@ export class HostRegistry {
     private readonly metrics: RegistryMetrics = { transition: () => {} },
   ) {
     this.guard = opts.storeGuard ?? new StoreWriteGuard(clock, log);
+    this.storePacer = new HeartbeatStorePacer(opts.heartbeatStoreIntervalMs ?? 0);
   }
 
   /** Incidents and predictions follow the fleet through this; a throwing subscriber is logged, not fatal. */
@@ -199,6 +208,9 @@ export class HostRegistry {
       ...(hello.sshPort === undefined ? {} : { sshPort: hello.sshPort === 0 ? ('none' as const) : hello.sshPort }),
     };
     this.hosts.set(host.id, host);
+    // The row written below holds everything memory has; the stream's first heartbeat is stored.
+    this.storePacer.forget(host.id);
+    this.storePacer.caughtUp(host.id);
     // Accepted from memory even when its row cannot be written: refusing would only have
     // the agent retry while the host looks gone, and the detector works from memory. The
     // row is written once the store takes writes again; until then Welcome says what is
@@ -250,8 +262,12 @@ export class HostRegistry {
     };
   }
 
-  /** Records a heartbeat; `done` runs once it is stored (then it may be acked). */
-  heartbeat(hostId: string, sessionId: number, hb: ValidHeartbeat, done: (err?: Error) => void): void {
+  /**
+   * Records a heartbeat. `done` runs once it is stored, with `stored` true (then it may be
+   * acked, with every heartbeat before it), or at once with `stored` false when the store
+   * pacer keeps this one in memory only.
+   */
+  heartbeat(hostId: string, sessionId: number, hb: ValidHeartbeat, done: (err?: Error, stored?: boolean) => void): void {
     if (!this.isCurrentSession(hostId, sessionId)) {
       done(new SessionSupersededError(hostId, sessionId));
       return;
@@ -278,12 +294,20 @@ export class HostRegistry {
       }
       this.publish({ type: 'findings', hostId, findings: hb.findings });
     }
-    this.writer.enqueue({ hostId, seq: host.lastSeq, at: now, sample: host.latestSample, services: host.serviceStatus }, (err) => {
-      // Not acked (the caller sees err); the row is re-saved from memory on catch-up, so
-      // the last heartbeat's time and sample are not lost.
-      if (err && isStoreCondition(err)) this.guard.keep(hostKey(hostId), 'host row', () => this.writeHost(hostId));
-      done(err);
-    });
+    if (this.storePacer.due(hostId, now, hb.services)) {
+      this.writer.enqueue({ hostId, seq: host.lastSeq, at: now, sample: host.latestSample, services: host.serviceStatus }, (err) => {
+        if (err) {
+          // The next heartbeat tries again.
+          this.storePacer.forget(hostId);
+          // Not acked (the caller sees err); the row is re-saved from memory on catch-up, so
+          // the last heartbeat's time and sample are not lost.
+          if (isStoreCondition(err)) this.guard.keep(hostKey(hostId), 'host row', () => this.writeHost(hostId));
+        }
+        done(err, err === undefined);
+      });
+    } else {
+      done(undefined, false);
+    }
     this.publish({ type: 'heartbeat', hostId, host });
   }
 
@@ -422,6 +446,8 @@ export class HostRegistry {
     // Answered with 503 (StoreUnavailableError) while the store cannot write: the host stays.
     this.guard.run(`the host's removal`, () => (this.opts.removalSink ?? ((h: HostRecord) => this.store.remove(h.id)))(host, at, by));
     this.guard.forget(hostKey(hostId));
+    this.storePacer.forget(hostId);
+    this.storePacer.caughtUp(hostId);
     this.cancelGrace(hostId);
     this.detector.unwatch(hostId);
     this.hosts.delete(hostId);
@@ -497,6 +523,17 @@ export class HostRegistry {
     const h = this.hosts.get(hostId);
     // Removed since: nothing to save.
     if (h) this.store.saveSnapshot(h);
+    this.storePacer.caughtUp(hostId);
+  }
+
+  /**
+   * Writes the row of every host whose latest heartbeats are in memory only (the store
+   * pacer held them back), so a planned stop loses none of them. Returns how many.
+   */
+  storeHeldHeartbeats(): number {
+    const ids = [...this.storePacer.hostsBehind()];
+    for (const id of ids) this.saveHost(id);
+    return ids.length;
   }
 
   private cancelGrace(hostId: string): void {
@@ -516,6 +553,8 @@ export class HostRegistry {
     // The host as it was at this change: a kept write runs later, when memory has moved on.
     const snapshot = { ...host };
     this.guard.persist(undefined, 'host transition', () => this.sink(t, snapshot));
+    // The last heartbeats before an outage or a Goodbye are worth keeping across a restart.
+    if (to !== 'online' && this.storePacer.isBehind(host.id)) this.saveHost(host.id);
     this.metrics.transition(from, to);
     this.publish({ type: 'transition', transition: t, host });
     this.log.info({ host: host.id, from, to, reason }, 'host state changed');
