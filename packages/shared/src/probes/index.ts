@@ -1,11 +1,12 @@
 import { ProbeRunner, type ProbeRunnerOptions } from './runner.js';
 import { PROBES } from './table.js';
+import type { ProbeTable } from './types.js';
 
 export { PROBES, PROBE_KINDS } from './table.js';
 
-/** A runner over the built-in probes. */
-export function createProbeRunner(options: ProbeRunnerOptions = {}): ProbeRunner {
-  return new ProbeRunner(PROBES, options);
+/** A runner over the built-in probes; `probes` replaces some of them (e.g. ping run another way). */
+export function createProbeRunner(options: ProbeRunnerOptions = {}, probes: Partial<ProbeTable> = {}): ProbeRunner {
+  return new ProbeRunner({ ...PROBES, ...probes }, options);
 }
 
 export { ProbeRunner, type ProbeRunnerOptions } from './runner.js';
@@ -18,5 +19,6 @@ export { createDnsProbe, dnsProbe, systemResolve, type DnsProbeOptions, type Res
 export { createTcpProbe, tcpProbe, type TcpProbeOptions } from './tcp.js';
 export { createHttpProbe, httpProbe, httpExchange, probeUrl, isUpStatus, type HttpExchange, type HttpExchangeOptions, type HttpProbeOptions } from './http.js';
 export { connectTcp, type TcpConnection } from './connect.js';
+export { execInProcess, type ExecFile, type ExecOptions, type ExecOutcome } from './exec.js';
 export type * from './types.js';
 export { probeInputFromWire, probeResultToWire, type WireProbeRequest } from './wire.js';

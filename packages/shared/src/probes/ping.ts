@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execInProcess, type ExecFile } from './exec.js';
 import { isNeverResolvable } from './target.js';
 import type { PingCounts, PingDetail, Probe, ProbeContext, ProbeError, ProbeOutcome, ProbeRequest } from './types.js';
 
@@ -119,6 +119,8 @@ export interface PingProbeOptions {
   defaultTimeoutMs?: number;
   /** The program to run, looked up on PATH. @default 'ping' */
   command?: string;
+  /** How the program is run. @default execFile in this process */
+  exec?: ExecFile;
 }
 
 /**
@@ -138,35 +140,21 @@ interface Exit {
   spawnError?: ProbeError;
 }
 
-function runPing(command: string, argv: string[], ctx: ProbeContext): Promise<Exit> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      argv,
-      {
-        // The C locale keeps the summary in the English the parser reads.
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
-        encoding: 'utf8',
-        maxBuffer: MAX_OUTPUT,
-        killSignal: 'SIGKILL',
-        signal: ctx.signal,
-      },
-      (err, stdout, stderr) => {
-        const output = `${stdout}\n${stderr}`;
-        if (!err) return resolve({ output, exitCode: 0 });
-        const code = (err as { code?: unknown }).code;
-        if (typeof code === 'number') return resolve({ output, exitCode: code });
-        if (err.name === 'AbortError') {
-          return resolve({ output, exitCode: null, spawnError: { code: 'timeout', message: `ping did not finish within ${ctx.timeoutMs} ms` } });
-        }
-        if (code === 'ENOENT') {
-          return resolve({ output, exitCode: null, spawnError: { code: 'internal', message: `${command} is not installed or not on PATH` } });
-        }
-        // Killed for too much output, or by someone else: judge whatever it printed.
-        resolve({ output, exitCode: null });
-      },
-    );
-  });
+async function runPing(exec: ExecFile, command: string, argv: string[], ctx: ProbeContext): Promise<Exit> {
+  // The C locale keeps the summary in the English the parser reads.
+  const r = await exec(command, argv, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' }, maxBuffer: MAX_OUTPUT, signal: ctx.signal });
+  const output = `${r.stdout}\n${r.stderr}`;
+  if (!r.error) return { output, exitCode: 0 };
+  const code = r.error.code;
+  if (typeof code === 'number') return { output, exitCode: code };
+  if (r.error.name === 'AbortError') {
+    return { output, exitCode: null, spawnError: { code: 'timeout', message: `ping did not finish within ${ctx.timeoutMs} ms` } };
+  }
+  if (code === 'ENOENT') {
+    return { output, exitCode: null, spawnError: { code: 'internal', message: `${command} is not installed or not on PATH` } };
+  }
+  // Killed for too much output, or by someone else: judge whatever it printed.
+  return { output, exitCode: null };
 }
 
 export function createPingProbe(options: PingProbeOptions = {}): Probe<'ping'> {
@@ -177,6 +165,7 @@ export function createPingProbe(options: PingProbeOptions = {}): Probe<'ping'> {
     maxLossPercent: options.maxLossPercent ?? 25,
     defaultTimeoutMs: options.defaultTimeoutMs ?? 2000,
     command: options.command ?? 'ping',
+    exec: options.exec ?? execInProcess,
   };
   return {
     kind: 'ping',
@@ -193,7 +182,7 @@ export function createPingProbe(options: PingProbeOptions = {}): Probe<'ping'> {
         return { ok: false, detail: empty(null), error: { code: 'not_found', message: `${request.target} is a reserved name that never resolves` } };
       }
       const deadlineS = Math.max(1, Math.floor(ctx.timeoutMs / 1000));
-      const exit = await runPing(o.command, pingArgv(request.target, deadlineS, o), ctx);
+      const exit = await runPing(o.exec, o.command, pingArgv(request.target, deadlineS, o), ctx);
       if (exit.spawnError) return { ok: false, detail: empty(exit.exitCode), error: exit.spawnError };
 
       const s = parsePingOutput(exit.output);
