@@ -31,6 +31,7 @@ import { VERSION } from './version.js';
 import { Readiness } from './readiness.js';
 import { Diagnoser } from './diagnosis/diagnoser.js';
 import { createLocalProber } from './diagnosis/local-prober.js';
+import { ExecHelper } from './diagnosis/exec-helper.js';
 import type { LocalProber } from './diagnosis/vantage.js';
 import { IncidentManager } from './incidents/incident-manager.js';
 import { IncidentStore } from './incidents/incident-store.js';
@@ -236,7 +237,10 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
   // actions reach agents through it.
   const channels = new AgentChannels();
 
-  const ownProber = deps.localProber ? undefined : createLocalProber();
+  // Started now, while this process is small: ping runs from it (see ExecHelper).
+  const execHelper = deps.localProber ? undefined : new ExecHelper(log.child({ part: 'probe-helper' }));
+  execHelper?.start();
+  const ownProber = deps.localProber ? undefined : createLocalProber(undefined, execHelper!.exec);
   const diagnoser = new Diagnoser(registry, channels, deps.localProber ?? ownProber!, log.child({ part: 'diagnosis' }), {
     peers: config.diagnosisPeers,
     zoneLabel: config.zoneLabel,
@@ -401,6 +405,7 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
         incidents.stop();
         predictor.stop();
         ownProber?.close();
+        execHelper?.close();
         registry!.stop();
         await grpcServer.stop();
         await plain?.close();
