@@ -127,7 +127,7 @@ export interface PingProbeOptions {
  * ping's argv; fixed apart from the validated target and the deadline. `-n` keeps ping
  * off reverse DNS, `-q` leaves only the summary, `--` ends options before the target.
  */
-export function pingArgv(target: string, deadlineS: number, o: Required<PingProbeOptions>): string[] {
+export function pingArgv(target: string, deadlineS: number, o: Omit<Required<PingProbeOptions>, 'exec'>): string[] {
   return ['-n', '-q', '-c', String(o.count), '-i', String(o.intervalS), '-W', String(o.replyWaitS), '-w', String(deadlineS), '--', target];
 }
 
