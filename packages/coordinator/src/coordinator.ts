@@ -240,7 +240,7 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
   // Started now, while this process is small: ping runs from it (see ExecHelper).
   const execHelper = deps.localProber ? undefined : new ExecHelper(log.child({ part: 'probe-helper' }));
   execHelper?.start();
-  const ownProber = deps.localProber ? undefined : createLocalProber(undefined, execHelper!.exec);
+  const ownProber = execHelper && createLocalProber(undefined, execHelper.exec);
   const diagnoser = new Diagnoser(registry, channels, deps.localProber ?? ownProber!, log.child({ part: 'diagnosis' }), {
     peers: config.diagnosisPeers,
     zoneLabel: config.zoneLabel,

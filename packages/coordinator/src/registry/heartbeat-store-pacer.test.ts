@@ -51,12 +51,17 @@ describe('heartbeat store pacer', () => {
     expect(beat([])).toBe(true);
   });
 
-  it('forget: the next heartbeat is stored (a new stream, a failed write); 0 stores every one; a bad interval is refused', () => {
+  it('a failed write or a reset: the next heartbeat is stored; a failed write leaves the host behind, a reset does not; 0 stores every one; a bad interval is refused', () => {
     const p = new HeartbeatStorePacer(30_000);
     p.due('h', 0, []);
     expect(p.due('h', 1, [])).toBe(false);
-    p.forget('h');
+    p.reset('h');
+    expect(p.isBehind('h')).toBe(false);
     expect(p.due('h', 2, [])).toBe(true);
+    p.failed('h');
+    expect(p.isBehind('h')).toBe(true);
+    expect(p.due('h', 3, [])).toBe(true);
+    expect(p.isBehind('h')).toBe(false);
     const every = new HeartbeatStorePacer(0);
     expect([0, 0, 1].map((t) => every.due('h', t, []))).toEqual([true, true, true]);
     expect(() => new HeartbeatStorePacer(-1)).toThrow(/heartbeat store interval must be a finite number of ms >= 0, got -1/);

@@ -14,7 +14,8 @@ import type { ValidServiceStatus } from '@vigil/shared';
  * `intervalMs` 0 stores every heartbeat.
  */
 export class HeartbeatStorePacer {
-  private readonly stored = new Map<string, { at: number; services: string }>();
+  /** Per host: when its last stored heartbeat came, and that heartbeat's services. */
+  private readonly stored = new Map<string, { at: number; services: readonly ValidServiceStatus[] }>();
   /** Hosts with heartbeats in memory that the store does not have yet. */
   private readonly behind = new Set<string>();
 
@@ -24,13 +25,12 @@ export class HeartbeatStorePacer {
 
   /** True when this heartbeat is to be stored; it is then counted as stored. */
   due(hostId: string, now: number, services: readonly ValidServiceStatus[]): boolean {
-    const signature = serviceSignature(services);
     const last = this.stored.get(hostId);
-    if (this.intervalMs > 0 && last && now - last.at < this.intervalMs && last.services === signature) {
+    if (this.intervalMs > 0 && last && now - last.at < this.intervalMs && sameStates(last.services, services)) {
       this.behind.add(hostId);
       return false;
     }
-    this.stored.set(hostId, { at: now, services: signature });
+    this.stored.set(hostId, { at: now, services });
     this.behind.delete(hostId);
     return true;
   }
@@ -40,30 +40,38 @@ export class HeartbeatStorePacer {
     return this.behind.has(hostId);
   }
 
-  /** The host's row was written whole (a snapshot): the store has its latest heartbeat. */
-  caughtUp(hostId: string): void {
-    this.behind.delete(hostId);
-  }
-
   /** Hosts with heartbeats the store does not have. */
   hostsBehind(): IterableIterator<string> {
     return this.behind.values();
   }
 
-  /** A new stream, a failed write or a removed host: the next heartbeat is stored. */
-  forget(hostId: string): void {
+  /** The host's row was written whole (a snapshot): the store has its latest heartbeat. */
+  caughtUp(hostId: string): void {
+    this.behind.delete(hostId);
+  }
+
+  /** The write of a due heartbeat failed: the store lacks it, and the next one is stored. */
+  failed(hostId: string): void {
     this.stored.delete(hostId);
+    this.behind.add(hostId);
+  }
+
+  /** A new stream (its row was just written whole) or a removed host: start afresh. */
+  reset(hostId: string): void {
+    this.stored.delete(hostId);
+    this.behind.delete(hostId);
   }
 }
 
-/** What of the services' status must never wait for the interval; '' when nothing is watched. */
-function serviceSignature(services: readonly ValidServiceStatus[]): string {
-  if (services.length === 0) return '';
-  let s = '';
-  for (const svc of services) {
-    s += `${svc.name}\u0000${svc.state}${svc.recovering ? 'r' : ''}${svc.exhausted ? 'x' : ''}`;
-    for (const c of svc.checks) s += `\u0001${c.status}`;
-    s += '\u0002';
+/** Whether nothing a restart must not forget differs: names, states, recovery, budget, checks' statuses. */
+function sameStates(a: readonly ValidServiceStatus[], b: readonly ValidServiceStatus[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.name !== y.name || x.state !== y.state || x.recovering !== y.recovering || x.exhausted !== y.exhausted || x.checks.length !== y.checks.length) return false;
+    for (let j = 0; j < x.checks.length; j++) if (x.checks[j]!.status !== y.checks[j]!.status) return false;
   }
-  return s;
+  return true;
 }

@@ -209,8 +209,7 @@ export class HostRegistry {
     };
     this.hosts.set(host.id, host);
     // The row written below holds everything memory has; the stream's first heartbeat is stored.
-    this.storePacer.forget(host.id);
-    this.storePacer.caughtUp(host.id);
+    this.storePacer.reset(host.id);
     // Accepted from memory even when its row cannot be written: refusing would only have
     // the agent retry while the host looks gone, and the detector works from memory. The
     // row is written once the store takes writes again; until then Welcome says what is
@@ -298,7 +297,7 @@ export class HostRegistry {
       this.writer.enqueue({ hostId, seq: host.lastSeq, at: now, sample: host.latestSample, services: host.serviceStatus }, (err) => {
         if (err) {
           // The next heartbeat tries again.
-          this.storePacer.forget(hostId);
+          this.storePacer.failed(hostId);
           // Not acked (the caller sees err); the row is re-saved from memory on catch-up, so
           // the last heartbeat's time and sample are not lost.
           if (isStoreCondition(err)) this.guard.keep(hostKey(hostId), 'host row', () => this.writeHost(hostId));
@@ -446,8 +445,7 @@ export class HostRegistry {
     // Answered with 503 (StoreUnavailableError) while the store cannot write: the host stays.
     this.guard.run(`the host's removal`, () => (this.opts.removalSink ?? ((h: HostRecord) => this.store.remove(h.id)))(host, at, by));
     this.guard.forget(hostKey(hostId));
-    this.storePacer.forget(hostId);
-    this.storePacer.caughtUp(hostId);
+    this.storePacer.reset(hostId);
     this.cancelGrace(hostId);
     this.detector.unwatch(hostId);
     this.hosts.delete(hostId);
