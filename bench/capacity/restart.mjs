@@ -70,6 +70,9 @@ try {
   ];
   log(`restart: ${agents} agents → ${coordinator.grpcTarget} (pid ${coordinator.pid}); nats ${nats.url}`);
   fleet = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Taken now: the simulator may exit (its duration over) before the wait below ends, and a
+  // listener added after 'exit' would wait forever, leaving the coordinator running.
+  const exited = new Promise((resolve) => fleet.on('exit', resolve));
   let progress = '';
   fleet.stdout.on('data', () => undefined);
   const measuring = new Promise((resolve, reject) => {
@@ -102,7 +105,7 @@ try {
     },
     { timeoutMs: (withinS + 60) * 1000, intervalMs: 250, what: `all ${agents} agents connected and online again` },
   ).catch(() => undefined);
-  const exit = await new Promise((resolve) => fleet.on('exit', resolve));
+  const exit = await exited;
   const r = JSON.parse(readFileSync(out, 'utf8'));
   const result = {
     agents,

@@ -1,10 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { guardedAgentService, systemClock, type Logger, type TlsFiles } from '@vigil/shared';
 import type { HostRegistry } from '../registry/host-registry.js';
 import { AgentChannels } from './agent-channels.js';
 import { AgentSession, type AgentCall, type SessionMetrics } from './agent-session.js';
+import { fanOutAccepts } from './accept-fanout.js';
 import { HelloAdmission } from './hello-admission.js';
 import { LoopLag } from './loop-lag.js';
 import { PeerConnectionGate } from './peer-connection-gate.js';
@@ -81,6 +82,12 @@ export function serverCredentials(tls: TlsFiles): grpc.ServerCredentials {
 
 /** Accept queue of the agents' listener; see its use. */
 const LISTEN_BACKLOG = 4096;
+/**
+ * Descriptors watching the agents' listening socket: a loop turn takes one connection per
+ * descriptor (accept-fanout.ts). Eight took a fleet-wide reconnect at 7 connections a turn
+ * where one took 1.
+ */
+export const ACCEPT_DESCRIPTORS = 8;
 
 /** `channels` is made by the caller when other parts need it before the server listens. */
 export async function startAgentServer(opts: AgentServerOptions, registry: HostRegistry, log: Logger, metrics: SessionMetrics, channels = new AgentChannels()): Promise<AgentServer> {
@@ -139,9 +146,10 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     refused: () => metrics.rejected('connections_per_peer'),
   });
   const injector = server.createConnectionInjector(serverCredentials(opts.tls));
-  const listener = createServer({ noDelay: true }, (socket) => {
+  const onConnection = (socket: Socket): void => {
     if (gate.admit(socket)) injector.injectConnection(socket);
-  });
+  };
+  const listener = createServer({ noDelay: true }, onConnection);
   const port = await new Promise<number>((resolve, reject) => {
     listener.once('error', reject);
     // A deep accept queue (the kernel caps it at net.core.somaxconn): connections arriving
@@ -153,6 +161,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
       resolve((listener.address() as AddressInfo).port);
     });
   });
+  const extraListeners = await fanOutAccepts(listener, { total: ACCEPT_DESCRIPTORS, backlog: LISTEN_BACKLOG, onConnection, log });
   return {
     port,
     channels,
@@ -161,6 +170,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
       loopLag.stop();
       regrant.stop();
       listener.close();
+      for (const l of extraListeners) l.close();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();
