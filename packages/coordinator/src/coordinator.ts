@@ -182,6 +182,7 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
     storeOk: () => storeGuard.storeOk(),
   });
   let registry: HostRegistry | undefined;
+  let agentServer: AgentServer | undefined;
   const detectorOpts = {
     phiThreshold: config.phiThreshold,
     floorIntervals: config.floorIntervals,
@@ -205,6 +206,8 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
       removalSink,
       storeGuard,
       heartbeatStoreIntervalMs: config.heartbeatStoreInterval,
+      // The agents' server starts later; until then nobody has been sent away.
+      returnsDueBy: () => agentServer?.returnsDueBy() ?? -Infinity,
     },
     log.child({ part: 'registry' }),
     agentEvents,
@@ -339,7 +342,7 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
     responder.start();
     incidents.start();
 
-    const grpcServer: AgentServer = await startAgentServer(
+    const grpcServer: AgentServer = (agentServer = await startAgentServer(
       {
         host: config.grpc.host,
         port: config.grpc.port,
@@ -361,7 +364,7 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
       log.child({ part: 'grpc' }),
       { heartbeat: () => metrics.heartbeats.inc(), rejected: (reason) => metrics.rejected.inc({ reason }) },
       channels,
-    );
+    ));
     await app.ready();
     deps.http?.open();
     const httpPort = deps.http?.port ?? 0;

@@ -30,6 +30,21 @@ describe('hello admission', () => {
     expect(admitted).toBeLessThanOrEqual(1001);
   });
 
+  it('hello admission - returnsDueBy is the latest return any agent sent away was given, jitter included', () => {
+    const clock = new FakeClock();
+    const a = new HelloAdmission({ ratePerSec: 100, burst: 1, clock, jitter: 0.5, random: () => 1 });
+    expect(a.returnsDueBy()).toBe(-Infinity);
+    a.admit();
+    expect(a.returnsDueBy()).toBe(-Infinity);
+    const t0 = clock.now();
+    const hints = admitMany(a, 3).map(retry);
+    expect(hints).toEqual([15, 30, 45]);
+    expect(a.returnsDueBy()).toBe(t0 + 45);
+    // Time passing does not move it; only a later hint does.
+    clock.advance(1000);
+    expect(a.returnsDueBy()).toBe(t0 + 45);
+  });
+
   it('hello admission - spaces the retry hints at the admission rate, behind the queue', () => {
     const clock = new FakeClock();
     const a = new HelloAdmission({ ratePerSec: 100, burst: 1, clock, jitter: 0 });

@@ -60,6 +60,8 @@ export class HelloAdmission {
   private refilledAt: number;
   /** The latest return slot handed out; the next shed Hello is placed one spacing after it. */
   private lastSlotAt = -Infinity;
+  /** The latest moment an agent sent away was told to come back (jitter included). */
+  private lastReturnAt = -Infinity;
 
   constructor(opts: HelloAdmissionOptions) {
     if (!Number.isFinite(opts.ratePerSec) || opts.ratePerSec < 0) throw new RangeError(`ratePerSec must be a number >= 0, got ${opts.ratePerSec}`);
@@ -98,7 +100,17 @@ export class HelloAdmission {
     const slot = Math.min(Math.max(firstFree, this.lastSlotAt + spacing), now + this.maxPushbackMs);
     this.lastSlotAt = slot;
     const waitMs = slot - now;
-    return { type: 'shed', retryAfterMs: Math.max(1, Math.ceil(waitMs * (1 + this.jitter * this.random()))) };
+    const retryAfterMs = Math.max(1, Math.ceil(waitMs * (1 + this.jitter * this.random())));
+    this.lastReturnAt = Math.max(this.lastReturnAt, now + retryAfterMs);
+    return { type: 'shed', retryAfterMs };
+  }
+
+  /**
+   * The latest moment (clock time) an agent sent away was told to come back; -Infinity when
+   * none was. Until then an agent absent since a restart may be one of those waiting.
+   */
+  returnsDueBy(): number {
+    return this.lastReturnAt;
   }
 }
 

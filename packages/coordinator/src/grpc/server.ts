@@ -43,6 +43,8 @@ export interface AgentServer {
   readonly port: number;
   readonly channels: AgentChannels;
   sessions(): number;
+  /** The latest moment an agent sent away by Hello admission was told to come back. */
+  returnsDueBy(): number;
   /** Stops accepting, ends every stream (agents will reconnect elsewhere or later). */
   stop(): Promise<void>;
 }
@@ -166,6 +168,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     port,
     channels,
     sessions: () => live.size,
+    returnsDueBy: () => admission.returnsDueBy(),
     async stop() {
       loopLag.stop();
       regrant.stop();

@@ -29,7 +29,20 @@ export interface RegistryOptions {
    * HeartbeatStorePacer), in ms; 0 stores every heartbeat. @default 0
    */
   heartbeatStoreIntervalMs?: number;
+  /**
+   * The latest moment an agent turned away by Hello admission was told to come back
+   * (HelloAdmission.returnsDueBy). A host not reconnected since the restart is not judged
+   * silent before then: its agent may be waiting for its turn. @default none
+   */
+  returnsDueBy?: () => number;
 }
+
+/**
+ * How far past the restart grace a host waiting for its reconnect may be kept from
+ * judgement, in multiples of the grace: a coordinator that keeps turning agents away for
+ * that long is not catching up, and hosts that are really gone must be found.
+ */
+const RECONNECT_WAIT_LIMIT = 4;
 
 /** Persists a removed host (its rows go; its history with them) and the event saying so. */
 export type RemovalSink = (host: HostRecord, at: number, by: string) => void;
@@ -76,6 +89,9 @@ export class HostRegistry {
    * drop the lost one. The agent sends them all again on its next stream.
    */
   private readonly sessionsMissingEvents = new Set<number>();
+  /** Hosts stored live whose agent has not said Hello since `load` (reconnectPending). */
+  private readonly awaitingReconnect = new Set<string>();
+  private loadedAt = 0;
   private readonly guard: StoreWriteGuard;
   private readonly storePacer: HeartbeatStorePacer;
 
@@ -113,14 +129,31 @@ export class HostRegistry {
 
   /** Loads stored hosts; live ones get one detection window (at least the restart grace). */
   load(): void {
+    this.loadedAt = this.clock.now();
     for (const h of this.store.all()) {
       this.hosts.set(h.id, h);
       this.counts[h.state]++;
       if (h.state === 'online' || h.state === 'suspect') {
         const grace = Math.max(this.opts.restartGraceMs, this.opts.detectionWindowMs(h.intervalMs));
         this.detector.watch(h.id, h.intervalMs, grace);
+        this.awaitingReconnect.add(h.id);
       }
     }
+  }
+
+  /**
+   * Whether a silent verdict on a host stored live, whose agent has not come back since the
+   * restart, waits: while agents told to come back later are still due, its agent may be
+   * one of them. Judged on the next verdict after that, or past the limit.
+   */
+  private reconnectPending(host: HostRecord): boolean {
+    if (!this.awaitingReconnect.has(host.id) || !this.opts.returnsDueBy) return false;
+    const now = this.clock.now();
+    if (now - this.loadedAt > this.opts.restartGraceMs * RECONNECT_WAIT_LIMIT) return false;
+    const dueBy = this.opts.returnsDueBy();
+    if (!(dueBy > now)) return false;
+    this.detector.watch(host.id, host.intervalMs, dueBy - now + this.opts.detectionWindowMs(host.intervalMs));
+    return true;
   }
 
   /** Every host, sorted by id: for people (the API). Internal users iterate `all()`. */
@@ -181,6 +214,7 @@ export class HostRegistry {
       if (refusal) return refusal;
     }
     this.sessions.set(hello.hostId, sessionId);
+    this.awaitingReconnect.delete(hello.hostId);
     if (replaced !== undefined) this.sessionsMissingEvents.delete(replaced);
     this.cancelGrace(hello.hostId);
     const prev = this.hosts.get(hello.hostId);
@@ -415,6 +449,7 @@ export class HostRegistry {
   onSilent(v: SilenceVerdict): void {
     const host = this.hosts.get(v.hostId);
     if (!host || host.state === 'silent' || host.state === 'left') return;
+    if (this.reconnectPending(host)) return;
     this.transition(host, host.state, 'silent', `no heartbeat for ${Math.round(v.silentForMs)} ms (phi ${v.phi.toFixed(1)})`);
   }
 
@@ -448,6 +483,7 @@ export class HostRegistry {
     this.storePacer.reset(hostId);
     this.cancelGrace(hostId);
     this.detector.unwatch(hostId);
+    this.awaitingReconnect.delete(hostId);
     this.hosts.delete(hostId);
     this.eventEpochs.delete(hostId);
     this.counts[host.state]--;
