@@ -91,6 +91,11 @@ export class HostRegistry {
   private readonly sessionsMissingEvents = new Set<number>();
   /** Hosts stored live whose agent has not said Hello since `load` (reconnectPending). */
   private readonly awaitingReconnect = new Set<string>();
+  /**
+   * Sessions that said Hello and nothing since (no heartbeat, liveness or event): whether
+   * the host was waiting for its reconnect before that Hello. See streamClosed.
+   */
+  private readonly unconfirmed = new Map<number, { wasAwaiting: boolean }>();
   private loadedAt = 0;
   private readonly guard: StoreWriteGuard;
   private readonly storePacer: HeartbeatStorePacer;
@@ -214,8 +219,11 @@ export class HostRegistry {
       if (refusal) return refusal;
     }
     this.sessions.set(hello.hostId, sessionId);
-    this.awaitingReconnect.delete(hello.hostId);
-    if (replaced !== undefined) this.sessionsMissingEvents.delete(replaced);
+    this.unconfirmed.set(sessionId, { wasAwaiting: this.awaitingReconnect.delete(hello.hostId) });
+    if (replaced !== undefined) {
+      this.sessionsMissingEvents.delete(replaced);
+      this.unconfirmed.delete(replaced);
+    }
     this.cancelGrace(hello.hostId);
     const prev = this.hosts.get(hello.hostId);
     const restarted = prev?.agentStartedAt != null && prev.agentStartedAt !== hello.startedAtMs;
@@ -310,6 +318,7 @@ export class HostRegistry {
       done(new UnknownHostError(hostId));
       return;
     }
+    this.unconfirmed.delete(sessionId);
     const now = this.clock.now();
     host.lastSeen = now;
     host.lastSeq = Math.max(host.lastSeq, hb.seq);
@@ -367,6 +376,7 @@ export class HostRegistry {
     if (!this.isCurrentSession(hostId, sessionId)) return;
     const host = this.hosts.get(hostId);
     if (!host) return;
+    this.unconfirmed.delete(sessionId);
     host.lastSeen = this.clock.now();
     this.detector.liveness(hostId);
     if (host.state === 'online') return;
@@ -388,6 +398,7 @@ export class HostRegistry {
    */
   agentEvent(hostId: string, sessionId: number, e: ValidAgentEvent, stored: (lastEventSeq: number) => void = () => {}): void {
     if (!this.isCurrentSession(hostId, sessionId) || this.sessionsMissingEvents.has(sessionId)) return;
+    this.unconfirmed.delete(sessionId);
     const epoch = this.eventEpochs.get(hostId) ?? '';
     const receivedAt = this.clock.now();
     const write = () => {
@@ -415,6 +426,7 @@ export class HostRegistry {
   /** The agent said Goodbye: a planned stop. */
   goodbye(hostId: string, sessionId: number, reason: string): void {
     this.sessionsMissingEvents.delete(sessionId);
+    this.unconfirmed.delete(sessionId);
     if (!this.isCurrentSession(hostId, sessionId)) return;
     this.sessions.delete(hostId);
     this.cancelGrace(hostId);
@@ -423,13 +435,30 @@ export class HostRegistry {
     if (host && host.state !== 'left') this.transition(host, host.state, 'left', reason ? `goodbye: ${reason}` : 'goodbye');
   }
 
-  /** A stream ended. Without Goodbye that is a crash or a cut: suspect now, silent after the grace. */
+  /**
+   * A stream ended. Without Goodbye that is a crash or a cut: suspect now, silent after the
+   * grace. Except for a host still waiting for its reconnect after a restart whose new
+   * stream ended before its first heartbeat, liveness or event: an agent beats as soon as
+   * it has the Welcome, so this one most likely never had it (it gave up waiting while the
+   * coordinator worked through the reconnecting fleet) and retries. That is an attempt
+   * that failed, not an outage: the host waits for its reconnect again, with what is left
+   * of the restart grace (at least a detection window), as if the attempt had not been made.
+   */
   streamClosed(hostId: string, sessionId: number, why: string): void {
     this.sessionsMissingEvents.delete(sessionId);
+    const attempt = this.unconfirmed.get(sessionId);
+    this.unconfirmed.delete(sessionId);
     if (!this.isCurrentSession(hostId, sessionId)) return;
     this.sessions.delete(hostId);
-    this.detector.unwatch(hostId);
     const host = this.hosts.get(hostId);
+    if (attempt?.wasAwaiting && host && (host.state === 'online' || host.state === 'suspect')) {
+      this.awaitingReconnect.add(hostId);
+      const graceLeft = this.loadedAt + this.opts.restartGraceMs - this.clock.now();
+      this.detector.watch(hostId, host.intervalMs, Math.max(graceLeft, this.opts.detectionWindowMs(host.intervalMs)));
+      this.log.debug({ host: hostId, session: sessionId, why }, 'reconnect after the restart ended before its first heartbeat: an attempt that failed, the host waits for its reconnect again');
+      return;
+    }
+    this.detector.unwatch(hostId);
     if (!host || host.state === 'left' || host.state === 'silent') return;
     if (host.state !== 'suspect') this.transition(host, host.state, 'suspect', `stream closed without goodbye: ${why}`);
     this.cancelGrace(hostId);

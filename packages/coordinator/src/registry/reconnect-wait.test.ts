@@ -98,6 +98,30 @@ describe('host registry - hosts waiting to reconnect after a restart', () => {
     expect(state('web-2')).toBe('silent');
   });
 
+  it('a reconnect that ends before its first heartbeat is an attempt that failed: no suspect, the host waits again; after a heartbeat a closed stream is an outage', () => {
+    restart(() => due);
+    clock.advance(5_000);
+    registry.hello(hello('web-2'), 1000, 5);
+    registry.streamClosed('web-2', 5, 'agent closed the stream');
+    expect(state('web-2')).toBe('online');
+    // It still has what is left of the restart grace (15 s from the restart).
+    clock.advance(9_000);
+    expect(state('web-2')).toBe('online');
+    registry.hello(hello('web-2'), 1000, 6);
+    registry.heartbeat('web-2', 6, { seq: 1, sentAtMs: 1, resources: null, collectors: [], services: [], findings: [] }, () => undefined);
+    registry.streamClosed('web-2', 6, 'connection lost');
+    expect(state('web-2')).toBe('suspect');
+    clock.advance(1_100);
+    expect(state('web-2')).toBe('silent');
+  });
+
+  it('an attempt that failed, by a host that was not waiting for its reconnect, is an outage as before', () => {
+    restart(() => due);
+    registry.hello(hello('web-3'), 1000, 7);
+    registry.streamClosed('web-3', 7, 'agent closed the stream');
+    expect(state('web-3')).toBe('suspect');
+  });
+
   it('the wait ends at four restart graces however long agents keep being turned away', () => {
     restart(() => clock.now() + 30_000);
     clock.advance(59_000);
