@@ -175,6 +175,7 @@ export class Connection {
       if (!link.closed) stream.cancel();
       this.dispose(link);
     }
+    this.dialer.close?.();
     this.current = { type: 'stopped' };
   }
 

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadProto, type AgentMessageIn, type CoordinatorMessage } from '@vigil/shared';
 import type { CoordinatorTarget } from './config.js';
 import type { CredentialsFor } from './credentials.js';
+import { retryPushbackOf } from './retry-pushback.js';
 import type { CoordinatorStream, Dialer, StreamEvents } from './transport.js';
 
 /**
@@ -24,20 +25,41 @@ export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
  * Dials with a fresh client per attempt and closes it with the stream. Reusing a client
  * would inherit its channel's own reconnect backoff, so a coordinator that just came back
  * could be refused for up to a minute by a stale TRANSIENT_FAILURE state.
+ *
+ * One exception: a stream the coordinator sent away with a retry hint (Hello admission in a
+ * connect storm) ended on a connection that works. That client is kept, and the next dial
+ * to the same coordinator opens its stream on it, so coming back when told costs the
+ * coordinator a new stream, not another TCP and TLS handshake among thousands. It is kept
+ * only while its channel is READY or IDLE (never in a failure backoff), and closed by a
+ * dial to another coordinator or by `close`.
  */
 export function createGrpcDialer(credentials: grpc.ChannelCredentials | CredentialsFor, channelOptions: grpc.ChannelOptions = CHANNEL_OPTIONS): Dialer {
   const AgentService = loadProto().vigil.v1.AgentService;
   const credentialsFor: CredentialsFor = typeof credentials === 'function' ? credentials : () => ({ credentials, options: {} });
+  type AgentClient = InstanceType<typeof AgentService>;
+  let kept: { address: string; client: AgentClient } | undefined;
+  const takeKept = (address: string): AgentClient | undefined => {
+    const k = kept;
+    kept = undefined;
+    if (!k) return undefined;
+    const state = k.client.getChannel().getConnectivityState(false);
+    if (k.address === address && (state === grpc.connectivityState.READY || state === grpc.connectivityState.IDLE)) return k.client;
+    k.client.close();
+    return undefined;
+  };
   return {
     dial(target: CoordinatorTarget, events: StreamEvents): CoordinatorStream {
       const forTarget = credentialsFor(target);
-      const client = new AgentService(target.address, forTarget.credentials, { ...channelOptions, ...forTarget.options });
+      const client = takeKept(target.address) ?? new AgentService(target.address, forTarget.credentials, { ...channelOptions, ...forTarget.options });
       const call = client.Connect();
       let closed = false;
       const close = (error: Error | undefined): void => {
         if (closed) return;
         closed = true;
-        client.close();
+        if (retryPushbackOf(error) !== undefined) {
+          kept?.client.close();
+          kept = { address: target.address, client };
+        } else client.close();
         events.onClose(error);
       };
       call.on('data', (msg: CoordinatorMessage) => {
@@ -54,6 +76,10 @@ export function createGrpcDialer(credentials: grpc.ChannelCredentials | Credenti
         end: () => call.end(),
         cancel: () => call.cancel(),
       };
+    },
+    close(): void {
+      kept?.client.close();
+      kept = undefined;
     },
   };
 }

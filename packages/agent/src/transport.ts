@@ -27,4 +27,6 @@ export interface StreamEvents {
  */
 export interface Dialer {
   dial(target: CoordinatorTarget, events: StreamEvents): CoordinatorStream;
+  /** Releases what the dialer keeps between dials (a connection kept for a retry). */
+  close?(): void;
 }
