@@ -219,7 +219,10 @@ export class HostRegistry {
       if (refusal) return refusal;
     }
     this.sessions.set(hello.hostId, sessionId);
-    this.unconfirmed.set(sessionId, { wasAwaiting: this.awaitingReconnect.delete(hello.hostId) });
+    // A retry can arrive before the stream of the attempt it replaces is seen to end: the
+    // host was waiting if that attempt found it waiting.
+    const wasAwaiting = this.awaitingReconnect.delete(hello.hostId) || (replaced !== undefined && this.unconfirmed.get(replaced)?.wasAwaiting === true);
+    this.unconfirmed.set(sessionId, { wasAwaiting });
     if (replaced !== undefined) {
       this.sessionsMissingEvents.delete(replaced);
       this.unconfirmed.delete(replaced);

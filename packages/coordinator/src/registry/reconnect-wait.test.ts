@@ -115,6 +115,15 @@ describe('host registry - hosts waiting to reconnect after a restart', () => {
     expect(state('web-2')).toBe('silent');
   });
 
+  it('a retry that arrives before the stream of the failed attempt it replaces is seen to end still counts as waiting', () => {
+    restart(() => due);
+    registry.hello(hello('web-2'), 1000, 8);
+    registry.hello(hello('web-2'), 1000, 9);
+    registry.streamClosed('web-2', 8, 'agent closed the stream');
+    registry.streamClosed('web-2', 9, 'agent closed the stream');
+    expect(state('web-2')).toBe('online');
+  });
+
   it('an attempt that failed, by a host that was not waiting for its reconnect, is an outage as before', () => {
     restart(() => due);
     registry.hello(hello('web-3'), 1000, 7);
