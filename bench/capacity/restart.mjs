@@ -23,6 +23,8 @@ Usage: node bench/capacity/restart.mjs [options]
   --mode MODE       kill (SIGKILL) | term (SIGTERM, a clean stop)      [kill]
   --ramp-rate R     first connections per second                       [300]
   --within S        the bound: all online again within S seconds       [30]
+  --coordinator-args STR  extra coordinator options, space-separated
+  --keep-dir        keep the run's directory (the coordinator's store, the simulator's JSON) and print it
   --out FILE        also write the result as JSON
 `;
 
@@ -32,6 +34,8 @@ const values = parseBenchArgs('restart', HELP, {
   'ramp-rate': { type: 'string', default: '300' },
   within: { type: 'string', default: '30' },
   out: { type: 'string' },
+  'coordinator-args': { type: 'string', default: '' },
+  'keep-dir': { type: 'boolean', default: false },
 });
 const agents = wholeNumber('restart', 'agents', values.agents);
 const withinS = wholeNumber('restart', 'within', values.within);
@@ -59,7 +63,7 @@ let coordinator;
 let fleet;
 try {
   nats = await NatsServer.start(join(dir, 'nats'));
-  coordinator = await Coordinator.start({ nats: nats.url, dataDir: join(dir, 'coordinator'), logLevel: 'warn', cwd: dir, startTimeoutMs: 30_000 });
+  coordinator = await Coordinator.start({ nats: nats.url, dataDir: join(dir, 'coordinator'), logLevel: 'warn', cwd: dir, startTimeoutMs: 30_000, extraArgs: values['coordinator-args'].split(' ').filter(Boolean) });
   await natsReady(coordinator.baseUrl);
   const out = join(dir, 'fleet.json');
   // Long enough for the restart and the bound, with the simulator's own checks after it.
@@ -133,5 +137,6 @@ try {
   if (fleet && fleet.exitCode === null) fleet.kill('SIGKILL');
   await coordinator?.stop(10_000).catch(() => undefined);
   await nats?.stop(2000).catch(() => undefined);
-  rmSync(dir, { recursive: true, force: true });
+  if (values['keep-dir']) log(`restart: kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
 }

@@ -55,10 +55,15 @@ export class SimAgent {
     return new Promise((resolve, reject) => {
       const fail = (err) => {
         if (this.state !== 'connecting') return;
-        // Sent away by a busy coordinator: like vigil-agent, come back to the same one.
+        // Sent away by a busy coordinator: like vigil-agent, come back to the same one, on
+        // the same connection (only the stream is closed).
         if (err.pushbackMs === undefined) this.failovers = (this.failovers ?? 0) + 1;
         this.state = 'idle';
-        this.#teardown();
+        if (err.pushbackMs === undefined) this.#teardown();
+        else {
+          this.stream?.destroy();
+          this.stream = undefined;
+        }
         reject(err);
       };
       const welcomeTimer = setTimeout(() => fail(new Error(`no Welcome within ${this.cfg.welcomeTimeoutMs} ms`)), this.cfg.welcomeTimeoutMs);
@@ -73,16 +78,26 @@ export class SimAgent {
       };
       const { localAddress } = this.cfg;
       const { host, port } = this.#target();
-      const socket = net.connect({ host, port, localAddress, noDelay: true });
-      this.socket = socket;
-      const session = http2.connect(`http://${host}:${port}`, { createConnection: () => socket, settings: { enablePush: false } });
-      this.session = session;
-      session.on('error', (err) => this.#lost(`session error: ${err.code ?? err.message}`));
-      session.on('close', () => this.#lost('session closed'));
+      const target = `${host}:${port}`;
+      // The connection kept from an attempt sent away to this same coordinator, as
+      // vigil-agent keeps it; otherwise a new one.
+      let session = this.session;
+      if (!session || session.closed || session.destroyed || this.sessionTarget !== target) {
+        this.#teardown();
+        const socket = net.connect({ host, port, localAddress, noDelay: true });
+        this.socket = socket;
+        session = http2.connect(`http://${host}:${port}`, { createConnection: () => socket, settings: { enablePush: false } });
+        this.session = session;
+        this.sessionTarget = target;
+        const current = session;
+        session.on('error', (err) => this.session === current && this.#lost(`session error: ${err.code ?? err.message}`));
+        session.on('close', () => this.session === current && this.#lost('session closed'));
+      }
       const stream = session.request(CONNECT_HEADERS, { endStream: false });
       this.stream = stream;
       const reader = new FrameReader();
       stream.on('data', (chunk) => {
+        if (this.stream !== stream) return;
         try {
           reader.push(chunk, (body) => this.#onMessage(body));
         } catch (err) {
@@ -90,7 +105,7 @@ export class SimAgent {
         }
       });
       const takeStatus = (headers) => {
-        if (headers['grpc-status'] === undefined) return;
+        if (headers['grpc-status'] === undefined || this.stream !== stream) return;
         this.lastStatus = `${headers['grpc-status']} ${decodeURIComponent(String(headers['grpc-message'] ?? ''))}`;
         this.lastPushbackMs = retryPushbackMs(headers);
         // A status before Welcome ends the attempt now: the coordinator has half-closed the
@@ -99,8 +114,10 @@ export class SimAgent {
       };
       stream.on('response', takeStatus);
       stream.on('trailers', takeStatus);
-      stream.on('error', (err) => this.#lost(`stream error: ${err.code ?? err.message}`));
-      stream.on('close', () => this.#lost(`stream closed${this.lastStatus ? ` with status ${this.lastStatus}` : ''}`));
+      // A stream given up (an attempt sent away) reports nothing more: its successor may be
+      // connecting on the same session already.
+      stream.on('error', (err) => this.stream === stream && this.#lost(`stream error: ${err.code ?? err.message}`));
+      stream.on('close', () => this.stream === stream && this.#lost(`stream closed${this.lastStatus ? ` with status ${this.lastStatus}` : ''}`));
       stream.write(frameAgentMessage(helloMessage(this.hostId, this.cfg.intervalMs, this.startedAtMs, this.cfg.livenessIntervalMs ?? 0)));
     });
   }
