@@ -43,6 +43,12 @@ export interface RegistryOptions {
  * that long is not catching up, and hosts that are really gone must be found.
  */
 const RECONNECT_WAIT_LIMIT = 4;
+/**
+ * After a restart, hosts still absent wait this long after the last host that came back:
+ * the longest an agent in reconnect backoff waits between two attempts (vigil-agent's cap,
+ * 10 s). A fleet still arriving this often is still reconnecting.
+ */
+const RECONNECT_QUIET_MS = 10_000;
 
 /** Persists a removed host (its rows go; its history with them) and the event saying so. */
 export type RemovalSink = (host: HostRecord, at: number, by: string) => void;
@@ -97,6 +103,8 @@ export class HostRegistry {
    */
   private readonly unconfirmed = new Map<number, { wasAwaiting: boolean }>();
   private loadedAt = 0;
+  /** When a host waiting for its reconnect last said Hello. */
+  private lastReconnectAt = -Infinity;
   private readonly guard: StoreWriteGuard;
   private readonly storePacer: HeartbeatStorePacer;
 
@@ -148,16 +156,18 @@ export class HostRegistry {
 
   /**
    * Whether a silent verdict on a host stored live, whose agent has not come back since the
-   * restart, waits: while agents told to come back later are still due, its agent may be
-   * one of them. Judged on the next verdict after that, or past the limit.
+   * restart, waits. It does while the fleet is still coming back: while agents told to come
+   * back later are due (Hello admission), and until RECONNECT_QUIET_MS after the last host
+   * that came back, since agents whose attempts failed are in their reconnect backoff. Its
+   * agent may be one of them. Judged on the next verdict after that, or past the limit.
    */
   private reconnectPending(host: HostRecord): boolean {
-    if (!this.awaitingReconnect.has(host.id) || !this.opts.returnsDueBy) return false;
+    if (!this.awaitingReconnect.has(host.id)) return false;
     const now = this.clock.now();
     if (now - this.loadedAt > this.opts.restartGraceMs * RECONNECT_WAIT_LIMIT) return false;
-    const dueBy = this.opts.returnsDueBy();
-    if (!(dueBy > now)) return false;
-    this.detector.watch(host.id, host.intervalMs, dueBy - now + this.opts.detectionWindowMs(host.intervalMs));
+    const until = Math.max(this.opts.returnsDueBy?.() ?? -Infinity, this.lastReconnectAt + RECONNECT_QUIET_MS);
+    if (!(until > now)) return false;
+    this.detector.watch(host.id, host.intervalMs, until - now + this.opts.detectionWindowMs(host.intervalMs));
     return true;
   }
 
@@ -223,6 +233,7 @@ export class HostRegistry {
     // host was waiting if that attempt found it waiting.
     const wasAwaiting = this.awaitingReconnect.delete(hello.hostId) || (replaced !== undefined && this.unconfirmed.get(replaced)?.wasAwaiting === true);
     this.unconfirmed.set(sessionId, { wasAwaiting });
+    if (wasAwaiting) this.lastReconnectAt = now;
     if (replaced !== undefined) {
       this.sessionsMissingEvents.delete(replaced);
       this.unconfirmed.delete(replaced);

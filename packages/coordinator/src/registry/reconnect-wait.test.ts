@@ -80,6 +80,16 @@ describe('host registry - hosts waiting to reconnect after a restart', () => {
     expect(state('web-2')).toBe('silent');
   });
 
+  it('while stored hosts keep coming back, an absent host waits: it is judged 10 s (agents\' longest backoff) after the last one, plus a window', () => {
+    restart(() => due);
+    clock.advance(14_000);
+    registry.hello(hello('web-1'), 1000, 10);
+    clock.advance(11_000); // t0 + 25 s: the grace ended at 15 s, but web-1 came back at 14 s
+    expect(state('web-2')).toBe('online');
+    clock.advance(1_500); // t0 + 26.5 s: 10 s after it, plus the 2 s window
+    expect(state('web-2')).toBe('silent');
+  });
+
   it('an absent host that reconnects late, within the wait, is online and judged by its own heartbeats from then on', () => {
     const t0 = clock.now();
     restart(() => due);
