@@ -314,6 +314,21 @@ describe('responder - level 2 actions follow the level action table', () => {
     expect(incidents.store.timeline(i!.id).map((t) => t.summary)).toContain('level 2: no reboot requested (configuration_error): a restart, reboot or failover runs the same configuration again: the file must be fixed by a person');
   });
 
+  it('recovery_exhausted naming configuration_error before its log finding arrives: no failover either, and the finding replaces the event\'s cause when it comes', async () => {
+    incidents.setActions(new RunbookLevelActions(registry, new AgentChannels(), log));
+    const s = hello('cfg-2', {}, [{ name: 'api', manager: 'process', recoveryEnabled: true }]);
+    registry.agentEvent('cfg-2', s, { ...exhausted(1), cause: 'configuration_error' });
+    const [i] = active('cfg-2');
+    expect(i).toMatchObject({ level: 2, rootCause: { cause: 'configuration_error', excerpt: '3 of 3 used', fix: 'Validate and fix the configuration file.' } });
+    await new Promise((r) => setImmediate(r));
+    expect(published).toContain('vigil.v1.escalation.l2.service_failure.cfg-2');
+    expect(published.filter((x) => x.startsWith('vigil.v1.action.'))).toEqual([]);
+    await beat('cfg-2', s, [status({ state: 'failed' })], [
+      { cause: 'configuration_error', service: 'api', source: 'stdout', excerpt: 'Failed to parse config: line 3', count: 1, firstSeenMs: 1, lastSeenMs: 2, skippedLines: 0, diagnosis: 'config error', fix: 'fix it', prevention: 'validate' },
+    ]);
+    expect(active('cfg-2')[0]!.rootCause).toMatchObject({ cause: 'configuration_error', excerpt: 'Failed to parse config: line 3' });
+  });
+
   it('the same failure without a root cause on a healthy host asks for a failover of the service, not a reboot', async () => {
     incidents.setActions(new RunbookLevelActions(registry, new AgentChannels(), log));
     const s = hello('svc-9', {}, [{ name: 'api', manager: 'process', recoveryEnabled: true }]);

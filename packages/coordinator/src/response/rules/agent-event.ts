@@ -1,6 +1,6 @@
 import { PROBLEM_CLASS_TABLE } from '@vigil/shared';
 import type { ResponseRule } from '../context.js';
-import { attachKnownRootCause } from './root-cause.js';
+import { attachEventCause, attachKnownRootCause } from './root-cause.js';
 import { serviceIncidentOf, serviceKey } from './service-incident.js';
 
 /** Events that say the service is down (again) at the moment they are sent. */
@@ -39,6 +39,8 @@ export const agentEventRule: ResponseRule<'agent_event'> = {
       ctx.incidents.note(target.id, 'agent_event', `${e.type}${e.detail ? `: ${e.detail}` : ''}`, e);
       attachKnownRootCause(target, ctx);
     }
+    // Before the escalation below: its actions depend on the cause.
+    attachEventCause(ctx.reads.get(target.id) ?? target, e, ctx);
     if (target.state === 'open' && target.level < 2) ctx.incidents.escalate(target.id, e.type === 'recovery_exhausted' ? 'automatic recovery exhausted on the host' : 'failure recurred after recovery');
     else if (target.state === 'open' && e.type === 'recurrence') ctx.incidents.escalate(target.id, 'failure recurred after recovery');
   },
