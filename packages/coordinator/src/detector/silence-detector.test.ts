@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '@vigil/shared';
+import { FakeClock, systemClock } from '@vigil/shared';
 import { IntervalWindow, phi, yAtPhi } from './phi-accrual.js';
 import { detectionWindowFor, SilenceDetector, type ArrivalSignal, type SilenceVerdict } from './silence-detector.js';
 
@@ -306,5 +306,36 @@ describe('silence detector - a new period (repace)', () => {
     d.heartbeat('h1');
     clock.advance(10_100);
     expect(verdicts.map((v) => v.hostId)).toEqual(['h1']);
+  });
+});
+
+describe('silence detector - after a stall of the coordinator, on the real event loop', () => {
+  it('a late sweep waits until one loop turn per 1,024 watched hosts has passed, so liveness read on those turns counts', async () => {
+    const verdicts: string[] = [];
+    const d = new SilenceDetector(systemClock, (v) => verdicts.push(v.hostId), { sweepMs: 20, minFloorMs: 50 });
+    const hosts = Array.from({ length: 3000 }, (_, i) => `h${i}`);
+    for (const h of hosts) d.watch(h, 100);
+    d.start();
+    try {
+      await new Promise<void>((resolve) => {
+        setTimeout(() => {
+          // The coordinator stands still for 1 s, far past every host's 200 ms window...
+          const until = Date.now() + 1000;
+          while (Date.now() < until);
+          // ...while their messages queue in the kernel. The loop then reads at most 1,024
+          // ready sockets a turn: here, one turn's worth of arrivals per setImmediate.
+          let turn = 0;
+          const read = () => {
+            for (const h of hosts.slice(turn * 1024, (turn + 1) * 1024)) d.heartbeat(h);
+            if (++turn * 1024 < hosts.length) setImmediate(read);
+            else setTimeout(resolve, 5);
+          };
+          setImmediate(read);
+        }, 30);
+      });
+      expect(verdicts, `${verdicts.length} hosts judged`).toEqual([]);
+    } finally {
+      d.stop();
+    }
   });
 });

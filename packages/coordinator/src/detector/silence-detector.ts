@@ -28,6 +28,8 @@ export interface SilenceDetectorOptions {
  * window must not be blamed on the host.
  */
 const STALL_MS = 400;
+/** Ready descriptors libuv takes from one epoll_wait, so one loop turn reads at most this many sockets. */
+const READY_PER_TURN = 1024;
 
 /**
  * What a host's arrivals are. `liveness`: the agent's cheap liveness message, at a short
@@ -262,8 +264,14 @@ export class SilenceDetector {
         this.sweep(this.clock.now() - due);
         this.schedule();
       };
-      if (this.opts.deferSweep) setImmediate(run);
-      else run();
+      if (!this.opts.deferSweep) return run();
+      // One loop turn reads at most READY_PER_TURN ready sockets. After a stall most of the
+      // fleet's sockets have something waiting: judge only after enough turns to read them
+      // all, or hosts whose liveness sits unread would be judged on the first turn.
+      const turns = this.clock.now() - due > STALL_MS ? Math.max(1, Math.ceil(this.watches.size / READY_PER_TURN)) : 1;
+      let left = turns;
+      const next = () => (--left > 0 ? setImmediate(next) : run());
+      setImmediate(next);
     }, this.opts.sweepMs);
   }
 }
