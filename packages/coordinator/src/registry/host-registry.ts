@@ -31,8 +31,9 @@ export interface RegistryOptions {
   heartbeatStoreIntervalMs?: number;
   /**
    * The latest moment an agent turned away by Hello admission was told to come back
-   * (HelloAdmission.returnsDueBy). A host not reconnected since the restart is not judged
-   * silent before then: its agent may be waiting for its turn. @default none
+   * (HelloAdmission.returnsDueBy). A host waiting for its agent to reconnect (after a
+   * restart or an adoption) is not judged silent before then: its agent may be waiting for
+   * its turn. @default none
    */
   returnsDueBy?: () => number;
 }
@@ -95,14 +96,16 @@ export class HostRegistry {
    * drop the lost one. The agent sends them all again on its next stream.
    */
   private readonly sessionsMissingEvents = new Set<number>();
-  /** Hosts stored live whose agent has not said Hello since `load` (reconnectPending). */
-  private readonly awaitingReconnect = new Set<string>();
   /**
-   * Sessions that said Hello and nothing since (no heartbeat, liveness or event): whether
-   * the host was waiting for its reconnect before that Hello. See streamClosed.
+   * Hosts waiting for their agent to reconnect, loaded live at start or adopted from a
+   * coordinator that left, with when they began to wait (reconnectPending).
    */
-  private readonly unconfirmed = new Map<number, { wasAwaiting: boolean }>();
-  private loadedAt = 0;
+  private readonly awaitingReconnect = new Map<string, number>();
+  /**
+   * Sessions of waiting hosts that said Hello and nothing since (no heartbeat, liveness or
+   * event), with when their host began to wait. See streamClosed.
+   */
+  private readonly unconfirmed = new Map<number, number>();
   /** When a host waiting for its reconnect last said Hello. */
   private lastReconnectAt = -Infinity;
   private readonly guard: StoreWriteGuard;
@@ -142,16 +145,22 @@ export class HostRegistry {
 
   /** Loads stored hosts; live ones get one detection window (at least the restart grace). */
   load(): void {
-    this.loadedAt = this.clock.now();
     for (const h of this.store.all()) {
       this.hosts.set(h.id, h);
       this.counts[h.state]++;
-      if (h.state === 'online' || h.state === 'suspect') {
-        const grace = Math.max(this.opts.restartGraceMs, this.opts.detectionWindowMs(h.intervalMs));
-        this.detector.watch(h.id, h.intervalMs, grace);
-        this.awaitingReconnect.add(h.id);
-      }
+      if (h.state === 'online' || h.state === 'suspect') this.awaitReconnect(h, this.clock.now());
     }
+  }
+
+  /**
+   * The host's agent is expected back (a restart, an adoption): it gets what is left of
+   * the restart grace since `since`, at least a detection window, and waits longer while
+   * the fleet is still coming back (reconnectPending).
+   */
+  private awaitReconnect(host: HostRecord, since: number): void {
+    this.awaitingReconnect.set(host.id, since);
+    const graceLeft = since + this.opts.restartGraceMs - this.clock.now();
+    this.detector.watch(host.id, host.intervalMs, Math.max(graceLeft, this.opts.detectionWindowMs(host.intervalMs)));
   }
 
   /**
@@ -162,9 +171,10 @@ export class HostRegistry {
    * agent may be one of them. Judged on the next verdict after that, or past the limit.
    */
   private reconnectPending(host: HostRecord): boolean {
-    if (!this.awaitingReconnect.has(host.id)) return false;
+    const since = this.awaitingReconnect.get(host.id);
+    if (since === undefined) return false;
     const now = this.clock.now();
-    if (now - this.loadedAt > this.opts.restartGraceMs * RECONNECT_WAIT_LIMIT) return false;
+    if (now - since > this.opts.restartGraceMs * RECONNECT_WAIT_LIMIT) return false;
     const until = Math.max(this.opts.returnsDueBy?.() ?? -Infinity, this.lastReconnectAt + RECONNECT_QUIET_MS);
     if (!(until > now)) return false;
     this.detector.watch(host.id, host.intervalMs, until - now + this.opts.detectionWindowMs(host.intervalMs));
@@ -231,9 +241,12 @@ export class HostRegistry {
     this.sessions.set(hello.hostId, sessionId);
     // A retry can arrive before the stream of the attempt it replaces is seen to end: the
     // host was waiting if that attempt found it waiting.
-    const wasAwaiting = this.awaitingReconnect.delete(hello.hostId) || (replaced !== undefined && this.unconfirmed.get(replaced)?.wasAwaiting === true);
-    this.unconfirmed.set(sessionId, { wasAwaiting });
-    if (wasAwaiting) this.lastReconnectAt = now;
+    const waitingSince = this.awaitingReconnect.get(hello.hostId) ?? (replaced === undefined ? undefined : this.unconfirmed.get(replaced));
+    this.awaitingReconnect.delete(hello.hostId);
+    if (waitingSince !== undefined) {
+      this.unconfirmed.set(sessionId, waitingSince);
+      this.lastReconnectAt = now;
+    }
     if (replaced !== undefined) {
       this.sessionsMissingEvents.delete(replaced);
       this.unconfirmed.delete(replaced);
@@ -451,7 +464,8 @@ export class HostRegistry {
 
   /**
    * A stream ended. Without Goodbye that is a crash or a cut: suspect now, silent after the
-   * grace. Except for a host still waiting for its reconnect after a restart whose new
+   * grace. Except for a host still waiting for its reconnect (after a restart, or adopted
+   * from a coordinator that left) whose new
    * stream ended before its first heartbeat, liveness or event: an agent beats as soon as
    * it has the Welcome, so this one most likely never had it (it gave up waiting while the
    * coordinator worked through the reconnecting fleet) and retries. That is an attempt
@@ -460,15 +474,13 @@ export class HostRegistry {
    */
   streamClosed(hostId: string, sessionId: number, why: string): void {
     this.sessionsMissingEvents.delete(sessionId);
-    const attempt = this.unconfirmed.get(sessionId);
+    const waitingSince = this.unconfirmed.get(sessionId);
     this.unconfirmed.delete(sessionId);
     if (!this.isCurrentSession(hostId, sessionId)) return;
     this.sessions.delete(hostId);
     const host = this.hosts.get(hostId);
-    if (attempt?.wasAwaiting && host && (host.state === 'online' || host.state === 'suspect')) {
-      this.awaitingReconnect.add(hostId);
-      const graceLeft = this.loadedAt + this.opts.restartGraceMs - this.clock.now();
-      this.detector.watch(hostId, host.intervalMs, Math.max(graceLeft, this.opts.detectionWindowMs(host.intervalMs)));
+    if (waitingSince !== undefined && host && (host.state === 'online' || host.state === 'suspect')) {
+      this.awaitReconnect(host, waitingSince);
       this.log.debug({ host: hostId, session: sessionId, why }, 'reconnect after the restart ended before its first heartbeat: an attempt that failed, the host waits for its reconnect again');
       return;
     }
@@ -539,6 +551,7 @@ export class HostRegistry {
   release(hostId: string): void {
     this.remote.add(hostId);
     this.sessions.delete(hostId);
+    this.awaitingReconnect.delete(hostId);
     this.cancelGrace(hostId);
     this.detector.unwatch(hostId);
   }
@@ -578,7 +591,7 @@ export class HostRegistry {
       this.saveHost(hostId);
     }
     if (host.state === 'left' || host.state === 'silent') return;
-    this.detector.watch(hostId, host.intervalMs, Math.max(this.opts.restartGraceMs, this.opts.detectionWindowMs(host.intervalMs)));
+    this.awaitReconnect(host, this.clock.now());
   }
 
   isRemote(hostId: string): boolean {

@@ -141,6 +141,20 @@ describe('host registry - hosts waiting to reconnect after a restart', () => {
     expect(state('web-3')).toBe('suspect');
   });
 
+  it('a host adopted from a coordinator that left waits the same way, from its adoption', () => {
+    restart(() => due);
+    clock.advance(30_000); // long after the restart: web-1 and web-2 are judged by now
+    registry.adopt('web-9', { intervalMs: 1000, hostname: 'web-9', labels: {} });
+    due = clock.now() + 40_000;
+    clock.advance(20_000);
+    expect(state('web-9')).toBe('online');
+    registry.hello(hello('web-9'), 1000, 11);
+    registry.streamClosed('web-9', 11, 'agent closed the stream');
+    expect(state('web-9')).toBe('online');
+    clock.advance(23_000); // due + the 2 s window
+    expect(state('web-9')).toBe('silent');
+  });
+
   it('the wait ends at four restart graces however long agents keep being turned away', () => {
     restart(() => clock.now() + 30_000);
     clock.advance(59_000);

@@ -2,10 +2,13 @@ import { RUNBOOK_LOG_PATTERNS, type ValidAgentEvent, type ValidLogFinding } from
 import type { Incident, RootCause } from '../../incidents/types.js';
 import type { ResponseContext } from '../context.js';
 
+/** What a cause without a diagnosis of its own points to. */
+const SEE_THE_TABLE = 'see the root-cause table (runbook section 5)';
+
 export function rootCauseOf(f: ValidLogFinding): RootCause {
   return {
     cause: f.cause,
-    diagnosis: f.diagnosis || 'see the root-cause table (runbook section 5)',
+    diagnosis: f.diagnosis || SEE_THE_TABLE,
     fix: f.fix,
     prevention: f.prevention,
     excerpt: f.excerpt,
@@ -34,7 +37,7 @@ export function attachEventCause(i: Incident, e: ValidAgentEvent, ctx: ResponseC
   const known = RUNBOOK_LOG_PATTERNS.find((p) => p.cause === e.cause);
   ctx.incidents.attachRootCause(i.id, {
     cause: e.cause,
-    diagnosis: known?.diagnosis ?? 'see the root-cause table (runbook section 5)',
+    diagnosis: known?.diagnosis ?? SEE_THE_TABLE,
     fix: known?.fix ?? '',
     prevention: known?.prevention ?? '',
     excerpt: e.detail,
