@@ -45,4 +45,22 @@ describe('OutputFollower', () => {
     f.drain();
     expect(lines.at(-1)).toBe('after the cut');
   });
+
+  it('output file - a file that does not exist yet at start gets change notices once it appears, not the short poll for ever', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-follow-'));
+    dirs.push(dir);
+    const path = join(dir, 'later.stdout');
+    const lines: string[] = [];
+    // A short poll of 50 ms, a safety poll of a minute: once the file is watched, only a
+    // change notice can read a line within the wait below.
+    const f = new OutputFollower(path, (l) => lines.push(l), { pollMs: 50, safetyPollMs: 60_000 });
+    followers.push(f);
+    f.start(0);
+    expect(f.notified).toBe(false);
+    writeFileSync(path, '');
+    await waitFor(() => f.notified, 2_000, 'the follower to watch the file once it exists');
+    appendFileSync(path, 'first\n');
+    await waitFor(() => lines.length === 1, 2_000, 'the line, from a change notice');
+    expect(lines).toEqual(['first']);
+  });
 });

@@ -47,16 +47,52 @@ export class OutputFollower {
   start(offset: number): void {
     this.offset = offset;
     if (this.timer) return;
-    let notices = false;
+    this.arm();
+  }
+
+  /** Whether change notices follow the file (else the short poll does). */
+  get notified(): boolean {
+    return this.watcher !== undefined;
+  }
+
+  /**
+   * Takes change notices where it can and polls at the pace that goes with them. Without
+   * them (no file yet, inotify limits, a watch that failed), every short poll tries again:
+   * a follower must not poll four times a second for ever because its file did not exist
+   * at the moment it started.
+   */
+  private arm(): void {
+    this.watchFile();
+    this.pace();
+  }
+
+  private watchFile(): boolean {
     try {
-      this.watcher = watch(this.path, () => this.drain());
-      this.watcher.on('error', () => this.watcher?.close());
-      this.watcher.unref();
-      notices = true;
+      const w = watch(this.path, () => this.drain());
+      w.on('error', () => {
+        w.close();
+        if (this.watcher !== w) return;
+        this.watcher = undefined;
+        if (this.timer) this.pace();
+      });
+      w.unref();
+      this.watcher = w;
+      return true;
     } catch {
-      // No change notices (e.g. inotify limits): a short poll follows it instead.
+      // No change notices for now (one failed inotify_add_watch): the short poll tries again.
+      return false;
     }
-    this.timer = setInterval(() => this.drain(), notices ? this.safetyPollMs : this.pollMs);
+  }
+
+  private pace(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(
+      () => {
+        this.drain();
+        if (!this.watcher && this.watchFile()) this.pace();
+      },
+      this.watcher ? this.safetyPollMs : this.pollMs,
+    );
     this.timer.unref();
   }
 

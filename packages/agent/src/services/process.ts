@@ -156,11 +156,13 @@ export class ProcessManager implements ServiceManager {
     if (this.outputFiles) {
       const { stdout, stderr } = this.outputFiles;
       try {
-        this.followOutput();
         for (const f of [stdout, stderr]) {
           mkdirSync(dirname(f), { recursive: true });
           fds.push(openSync(f, 'a'));
         }
+        // After the files exist (a first start makes them): a file can be watched, a
+        // missing one only polled.
+        this.followOutput();
         stdio = ['ignore', fds[0]!, fds[1]!];
       } catch (err) {
         for (const fd of fds) closeSync(fd);
