@@ -1,10 +1,11 @@
-import { appendFileSync, copyFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually } from '../../test-fixtures/helpers.js';
 import { LineSplitter } from './line-splitter.js';
-import { FileTailer, type TailerOptions, type TailReset } from './tailer.js';
+import { FakeClock } from '@vigil/shared';
+import { FileTailer, type DirWatch, type TailerOptions, type TailReset } from './tailer.js';
 
 let dir: string;
 let tailers: FileTailer[] = [];
@@ -151,5 +152,137 @@ describe('tailer - backlog', () => {
     expect(tailer.stats().skippedBytes).toBe(burst.length);
     appendFileSync(path, 'after the flood\n');
     await eventually(() => expect(lines).toEqual(['after the flood']));
+  });
+});
+
+describe('tailer - poll pace', () => {
+  /** Notifications the test gives by hand: it decides which changes are announced. */
+  function handWatch() {
+    const watches: { onChange: (file: string | null) => void; onError: (err: Error) => void; closed: boolean; close(): void }[] = [];
+    const watchDir: DirWatch = (_dir, onChange, onError) => {
+      const w = { onChange, onError, closed: false, close: () => void (w.closed = true) };
+      watches.push(w);
+      return w;
+    };
+    const notify = (file = 'app.log') => watches.at(-1)!.onChange(file);
+    return { watchDir, watches, notify };
+  }
+
+  async function paced() {
+    const path = join(dir, 'app.log');
+    writeFileSync(path, 'old\n');
+    const clock = new FakeClock();
+    const w = handWatch();
+    const t = follow(path, { clock, watchDir: w.watchDir, pollIntervalMs: 250, watchedPollIntervalMs: 2000 });
+    await t.tailer.start();
+    /** Moves the clock and waits for the pass it started. */
+    const after = async (ms: number) => {
+      clock.advance(ms);
+      await t.tailer.idle();
+    };
+    const write = async (text: string, announce: boolean) => {
+      appendFileSync(path, text);
+      if (announce) w.notify();
+      await t.tailer.idle();
+    };
+    return { ...t, ...w, after, write };
+  }
+
+  it('polls slowly while notifications announce every change; fast after one went unannounced, with the watch started again', async () => {
+    const t = await paced();
+    expect(t.tailer.stats()).toMatchObject({ pace: 'trusted', watchMisses: 0 });
+    await t.write('announced\n', true);
+    expect(t.lines).toEqual(['announced']);
+
+    // Unannounced: the fast poll would have found it by now, the slow one has not come yet.
+    await t.write('quiet\n', false);
+    await t.after(250);
+    await t.after(1500);
+    expect(t.lines).toEqual(['announced']);
+    await t.after(250);
+    expect(t.lines).toEqual(['announced', 'quiet']);
+
+    // No notification followed before the next tick: a miss. The watch starts again.
+    await t.after(2000);
+    expect(t.tailer.stats()).toMatchObject({ pace: 'doubted', watchMisses: 1 });
+    expect(t.watches.map((w) => w.closed)).toEqual([true, false]);
+    await t.write('fast\n', false);
+    await t.after(250);
+    expect(t.lines).toEqual(['announced', 'quiet', 'fast']);
+
+    // A miss while doubted is counted but does not restart the watch again.
+    await t.after(250);
+    expect(t.tailer.stats()).toMatchObject({ pace: 'doubted', watchMisses: 2 });
+    expect(t.watches).toHaveLength(2);
+
+    // Three announced changes in a row: trusted again, slow again.
+    for (const line of ['n1', 'n2']) await t.write(`${line}\n`, true);
+    expect(t.tailer.stats().pace).toBe('doubted');
+    await t.write('n3\n', true);
+    expect(t.tailer.stats().pace).toBe('trusted');
+    await t.after(250); // the poll already due at the fast pace; the next one is slow
+    await t.write('late\n', false);
+    await t.after(250);
+    await t.after(250);
+    expect(t.lines.at(-1)).toBe('n3');
+    await t.after(1500);
+    expect(t.lines.at(-1)).toBe('late');
+  });
+
+  it('a write that races the poll is not a miss: its notification comes after the poll read it', async () => {
+    const t = await paced();
+    await t.write('raced\n', false);
+    await t.after(2000);
+    expect(t.lines).toEqual(['raced']);
+    t.notify();
+    await t.tailer.idle();
+    await t.after(2000);
+    expect(t.tailer.stats()).toMatchObject({ pace: 'trusted', watchMisses: 0 });
+    expect(t.watches).toHaveLength(1);
+  });
+
+  it('notifications for other files of the directory announce nothing', async () => {
+    const t = await paced();
+    await t.write('x\n', false);
+    t.notify('other.log');
+    await t.after(2000);
+    await t.after(2000);
+    expect(t.tailer.stats()).toMatchObject({ pace: 'doubted', watchMisses: 1 });
+  });
+
+  it('a failed watch leaves the poll alone at the fast pace', async () => {
+    const t = await paced();
+    t.watches[0]!.onError(new Error('too many watches'));
+    expect(t.tailer.stats()).toMatchObject({ pace: 'unwatched', lastError: 'fs.watch: too many watches' });
+    await t.write('polled\n', false);
+    await t.after(250);
+    expect(t.lines).toEqual(['polled']);
+  });
+
+  it('with real notifications a quiet file is polled at the slow pace and a write is read at once', async () => {
+    const path = join(dir, 'app.log');
+    writeFileSync(path, 'old\n');
+    const { tailer, lines } = follow(path, { pollIntervalMs: 50, watchedPollIntervalMs: 60_000 });
+    await tailer.start();
+    expect(tailer.stats().pace).toBe('trusted');
+    appendFileSync(path, 'now\n');
+    // Only the notification can have read it: the poll is a minute away.
+    await eventually(() => expect(lines).toEqual(['now']));
+    expect(tailer.stats()).toMatchObject({ pace: 'trusted', watchMisses: 0 });
+  });
+});
+
+describe('tailer - notifications come back', () => {
+  it('a directory that does not exist at start is watched once it does', async () => {
+    const logDir = join(dir, 'later');
+    const path = join(logDir, 'app.log');
+    const { tailer, lines } = follow(path, { pollIntervalMs: 50, watchedPollIntervalMs: 60_000 });
+    await tailer.start();
+    expect(tailer.stats().pace).toBe('unwatched');
+    mkdirSync(logDir);
+    await eventually(() => expect(tailer.stats().pace).toBe('trusted'));
+    writeFileSync(path, 'first\n');
+    // The poll is a minute away now: only a notification reads it.
+    await eventually(() => expect(lines).toEqual(['first']));
   });
 });

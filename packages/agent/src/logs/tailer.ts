@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { systemClock, type Clock, type TimerHandle } from '@vigil/shared';
+import { PollPace, type PaceState } from './poll-pace.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** Why the byte stream from a tailer does not simply continue. */
@@ -20,13 +21,23 @@ export interface TailSink {
   reset(event: TailReset): void;
 }
 
+/** Change notifications for one directory; fs.watch by default (tests give their own). */
+export type DirWatch = (dir: string, onChange: (file: string | null) => void, onError: (err: Error) => void) => { close(): void };
+
 export interface TailerOptions {
   /**
-   * How often to look at the file even without a change notification; fs.watch misses
-   * events on network and some overlay filesystems, and after a directory is recreated.
+   * How often to look at the file without a change notification while notifications are
+   * off or have missed a change; fs.watch misses events on network and some overlay
+   * filesystems, and after a directory is recreated.
    * @default 250
    */
   pollIntervalMs?: number;
+  /**
+   * The poll while notifications have announced every change the poll found (see
+   * poll-pace.ts); never shorter than `pollIntervalMs`.
+   * @default 2000
+   */
+  watchedPollIntervalMs?: number;
   /** Bytes read per read call; bounds the work between two turns of the event loop. @default 65536 */
   chunkBytes?: number;
   /** Where to begin in a file that exists at start; a file that appears later is read from its start. @default 'end' */
@@ -41,6 +52,8 @@ export interface TailerOptions {
   maxBacklogBytes?: number;
   /** Use fs.watch on the file's directory as well as polling. @default true */
   watch?: boolean;
+  /** @default fs.watch on the directory */
+  watchDir?: DirWatch;
   /** @default systemClock */
   clock?: Clock;
 }
@@ -57,31 +70,52 @@ export interface TailerStats {
   truncations: number;
   errors: number;
   lastError: string | null;
+  /** How the file is polled: notifications off, trusted, or doubted after a miss. */
+  pace: PaceState['type'];
+  /** Changes the poll found that no notification announced. */
+  watchMisses: number;
 }
 
 const GONE = new Set(['ENOENT', 'ENOTDIR']);
+/** Announced changes in a row that give notifications their trust back after a miss. */
+const RETRUST_AFTER = 3;
+
+const fsDirWatch: DirWatch = (dir, onChange, onError) => {
+  const w: FSWatcher = watch(dir, { persistent: false }, (_event, file) => onChange(file));
+  w.on('error', onError);
+  return w;
+};
+
+/** What started a pass: the poll, a change notification, or a caller asking (poke). */
+type PassTrigger = 'poll' | 'notification' | 'request';
 
 /**
  * Follows a file like `tail -F`: from its end, through rename and copy-truncate rotation,
  * and from its start when it first appears. Only reads bytes; splitting is the sink's job.
  */
 export class FileTailer {
-  private readonly opts: Required<Omit<TailerOptions, 'clock'>>;
+  private readonly opts: Required<Omit<TailerOptions, 'clock' | 'watchDir'>>;
+  private readonly watchDir: DirWatch;
+  private readonly pace: PollPace;
   private readonly clock: Clock;
   private readonly budget: TokenBucket;
   private fh: FileHandle | null = null;
   private ino = -1;
   private dev = -1;
   private offset = 0;
-  private watcher: FSWatcher | null = null;
+  private watcher: { close(): void } | null = null;
   private timer: TimerHandle | null = null;
   private started = false;
   private stopped = false;
   /** The pass in progress; passes never overlap, a request during one runs another after it. */
   private pass: Promise<void> | null = null;
   private again = false;
+  /** What asked for the pass to run again: a notification counts over a poll or a request. */
+  private againBy: PassTrigger = 'request';
   private existedAtStart = false;
-  private readonly st: TailerStats;
+  /** Times a file was opened at the path after start found none: a change for the pace. */
+  private opened = 0;
+  private readonly st: Omit<TailerStats, 'pace' | 'watchMisses'>;
   /**
    * One buffer for every read: a fresh 64 KiB buffer per read is external memory that V8
    * answers with full collections, which under a flood showed up as 50-150 ms timer lag.
@@ -95,17 +129,20 @@ export class FileTailer {
   ) {
     this.opts = {
       pollIntervalMs: options.pollIntervalMs ?? 250,
+      watchedPollIntervalMs: Math.max(options.watchedPollIntervalMs ?? 2000, options.pollIntervalMs ?? 250),
       chunkBytes: options.chunkBytes ?? 65_536,
       startAt: options.startAt ?? 'end',
       maxReadBytesPerSecond: options.maxReadBytesPerSecond ?? 16 * 1024 * 1024,
       maxBacklogBytes: options.maxBacklogBytes ?? 8 * 1024 * 1024,
       watch: options.watch ?? true,
     };
-    for (const key of ['pollIntervalMs', 'chunkBytes', 'maxReadBytesPerSecond', 'maxBacklogBytes'] as const) {
+    for (const key of ['pollIntervalMs', 'watchedPollIntervalMs', 'chunkBytes', 'maxReadBytesPerSecond', 'maxBacklogBytes'] as const) {
       const v = this.opts[key];
       if (!Number.isFinite(v) || v <= 0) throw new RangeError(`tailer ${key} must be a positive number (got ${v})`);
     }
     this.clock = options.clock ?? systemClock;
+    this.watchDir = options.watchDir ?? fsDirWatch;
+    this.pace = new PollPace({ fastMs: this.opts.pollIntervalMs, slowMs: this.opts.watchedPollIntervalMs, retrustAfter: RETRUST_AFTER });
     this.readBuf = Buffer.allocUnsafe(this.opts.chunkBytes);
     this.budget = new TokenBucket(this.opts.maxReadBytesPerSecond, this.opts.maxReadBytesPerSecond, this.clock);
     this.st = { path, open: false, offset: 0, bytesRead: 0, skippedBytes: 0, rotations: 0, truncations: 0, errors: 0, lastError: null };
@@ -143,21 +180,35 @@ export class FileTailer {
   }
 
   stats(): TailerStats {
-    return { ...this.st, offset: this.offset, open: this.fh !== null };
+    return { ...this.st, offset: this.offset, open: this.fh !== null, pace: this.pace.state.type, watchMisses: this.pace.misses };
+  }
+
+  /** Resolves once no pass is running (nothing more is being read right now). */
+  async idle(): Promise<void> {
+    while (this.pass) await this.pass;
   }
 
   /** Looks at the file now; resolves when everything visible has been read (or budgeted). */
   poke(): Promise<void> {
+    return this.run('request');
+  }
+
+  private run(by: PassTrigger): Promise<void> {
     if (this.stopped) return Promise.resolve();
     if (this.pass) {
       this.again = true;
+      if (by === 'notification' || this.againBy === 'request') this.againBy = by;
       return this.pass;
     }
     this.pass = (async () => {
+      let trigger = by;
       try {
         do {
           this.again = false;
-          await this.step();
+          this.againBy = 'request';
+          const startedAt = this.clock.now();
+          if ((await this.step()) && trigger !== 'request') this.pace.changeFound(trigger, startedAt);
+          trigger = this.againBy;
         } while (this.again && !this.stopped);
       } catch (err) {
         this.st.errors++;
@@ -174,25 +225,55 @@ export class FileTailer {
     try {
       // The directory, not the file: a watch on the file follows its inode through a
       // rename and never hears of the new file created at the path.
-      this.watcher = watch(dirname(this.path), { persistent: false }, (_event, file) => {
-        if (file === null || file === name) void this.poke();
-      });
-      this.watcher.on('error', (err) => {
-        // Polling carries on alone; a watch is an accelerator, not a requirement.
-        this.st.lastError = `fs.watch: ${err.message}`;
-        this.watcher?.close();
-        this.watcher = null;
-      });
+      const w = this.watchDir(
+        dirname(this.path),
+        (file) => {
+          if (this.watcher !== w || (file !== null && file !== name)) return;
+          this.pace.notified(this.clock.now());
+          void this.run('notification');
+        },
+        (err) => {
+          if (this.watcher !== w) return;
+          // Polling carries on alone; a watch is an accelerator, not a requirement.
+          this.st.lastError = `fs.watch: ${err.message}`;
+          w.close();
+          this.watcher = null;
+          this.pace.watchLost();
+          this.repoll();
+        },
+      );
+      this.watcher = w;
+      this.pace.watchStarted();
     } catch {
+      // No directory yet, or no watches left: polled, and tried again at the next poll.
       this.watcher = null;
+      this.pace.watchLost();
     }
   }
 
   private schedulePoll(): void {
     if (this.stopped) return;
     this.timer = this.clock.setTimeout(() => {
-      void this.poke().finally(() => this.schedulePoll());
-    }, this.opts.pollIntervalMs);
+      this.timer = null;
+      if (this.pace.tick() === 'restart-watch' && this.watcher) {
+        // The pace stays doubted: the new watch must earn its trust back.
+        this.watcher.close();
+        this.watcher = null;
+        this.startWatch();
+      } else if (this.opts.watch && !this.watcher) {
+        // Its directory may exist by now, or the condition that failed the watch be gone:
+        // trying costs one failed inotify_add_watch, fast polling for ever costs far more.
+        this.startWatch();
+      }
+      void this.run('poll').finally(() => this.schedulePoll());
+    }, this.pace.intervalMs());
+  }
+
+  /** The pace quickened between polls: the poll already waiting would come too late. */
+  private repoll(): void {
+    if (this.timer === null || this.stopped) return;
+    this.clock.clearTimeout(this.timer);
+    this.schedulePoll();
   }
 
   private async statPath(): Promise<{ ino: number; dev: number; size: number } | null> {
@@ -205,11 +286,14 @@ export class FileTailer {
     }
   }
 
-  private async step(): Promise<void> {
+  /** One look at the path and the open file; true if anything changed (see changeMark). */
+  private async step(): Promise<boolean> {
+    const before = this.changeMark();
     const now = await this.statPath();
     if (this.fh === null) {
       // Appeared after start: every byte in it is new.
       if (now) await this.openFile(now.ino, now.dev, this.existedAtStart ? now.size : 0);
+      if (this.fh) this.opened++;
     } else if (now && (now.ino !== this.ino || now.dev !== this.dev)) {
       // Renamed away and replaced. Lines written just before the rename are in the old
       // file: read it to its end before letting go of it.
@@ -220,7 +304,15 @@ export class FileTailer {
       await this.openFile(now.ino, now.dev, 0);
     }
     // A path that vanished leaves the open file readable: a writer may still append to it.
-    if (this.fh) await this.readAvailable(false);
+    // While the path still names the open file, its stat gave the size: no second stat.
+    const size = now && now.ino === this.ino && now.dev === this.dev ? now.size : undefined;
+    if (this.fh) await this.readAvailable(false, size);
+    return this.changeMark() !== before;
+  }
+
+  /** Grows with every change a pass can find: the file opened, bytes read or skipped, a reset. */
+  private changeMark(): number {
+    return this.opened + this.st.bytesRead + this.st.skippedBytes + this.st.rotations + this.st.truncations;
   }
 
   private async openFile(ino: number, dev: number, offset: number): Promise<void> {
@@ -249,9 +341,9 @@ export class FileTailer {
    * file is about to be let go), whatever the budget does not allow is skipped, since
    * there is no later chance to read it.
    */
-  private async readAvailable(final: boolean): Promise<void> {
+  private async readAvailable(final: boolean, knownSize?: number): Promise<void> {
     const fh = this.fh!;
-    let size = (await fh.stat()).size;
+    let size = knownSize ?? (await fh.stat()).size;
     if (size < this.offset) {
       this.st.truncations++;
       this.offset = 0;
