@@ -102,6 +102,7 @@ export function servicesPlugin(config: AgentConfig, options: ServicesPluginOptio
             instanceTag: join(stateDir, spec.name),
             // A file, not pipes: the service's output must not end with the agent (see output-file.ts).
             outputFiles: { stdout: join(stateDir, `${spec.name}.stdout`), stderr: join(stateDir, `${spec.name}.stderr`) },
+            outputGrid: c.cadence,
           },
           ...(options.clock ? { clock: options.clock } : {}),
         };

@@ -63,4 +63,19 @@ describe('OutputFollower', () => {
     await waitFor(() => lines.length === 1, 2_000, 'the line, from a change notice');
     expect(lines).toEqual(['first']);
   });
+
+  it('output file - its polls fall on the grid it is given (the agent beat), at the safety period while notices work', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-follow-'));
+    dirs.push(dir);
+    const path = join(dir, 'svc.stdout');
+    writeFileSync(path, '');
+    const asked: number[] = [];
+    // A grid whose next point is always 20 ms away: the follower polls then, whatever its period.
+    const grid = { delay: (periodMs: number) => (asked.push(periodMs), 20) };
+    const f = new OutputFollower(path, () => undefined, { pollMs: 50, safetyPollMs: 60_000, grid });
+    followers.push(f);
+    f.start(0);
+    await waitFor(() => asked.length >= 3, 2_000, 'the follower to re-arm on the grid after each poll');
+    expect(new Set(asked)).toEqual(new Set([60_000]));
+  });
 });

@@ -10,7 +10,20 @@ export interface OutputFollowerOptions {
   maxBytes?: number;
   /** Longest line; longer ones are cut. @default 4096 */
   maxLineLength?: number;
+  /**
+   * When the polls fall: the agent's beat (cadence.ts), so an idle agent's followers look at
+   * their files in the wake-up it has anyway, not in one of their own each. @default points
+   * at whole multiples of the period on the wall clock (every follower at the same instants)
+   */
+  grid?: PollGrid;
 }
+
+/** Milliseconds until the next point of a grid of `periodMs`; the Cadence is one. */
+export interface PollGrid {
+  delay(periodMs: number): number;
+}
+
+const wallClockGrid: PollGrid = { delay: (periodMs) => periodMs - (Date.now() % periodMs) };
 
 const CHUNK = 64 * 1024;
 
@@ -27,6 +40,7 @@ export class OutputFollower {
   private readonly pollMs: number;
   private readonly safetyPollMs: number;
   private readonly maxBytes: number;
+  private readonly grid: PollGrid;
   private offset = 0;
   private timer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
@@ -40,6 +54,7 @@ export class OutputFollower {
     this.pollMs = options.pollMs ?? 250;
     this.safetyPollMs = options.safetyPollMs ?? 5000;
     this.maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+    this.grid = options.grid ?? wallClockGrid;
     this.splitter = new LineSplitter(onLine, options.maxLineLength ?? 4096);
   }
 
@@ -84,15 +99,18 @@ export class OutputFollower {
     }
   }
 
+  /**
+   * The next poll, at the next point of the grid. Each follower on a timer of its own
+   * (setInterval from when it started) woke the agent once per file per period, which
+   * bench/agent-footprint showed as a large share of an idle agent's CPU.
+   */
   private pace(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = setInterval(
-      () => {
-        this.drain();
-        if (!this.watcher && this.watchFile()) this.pace();
-      },
-      this.watcher ? this.safetyPollMs : this.pollMs,
-    );
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.drain();
+      if (!this.watcher) this.watchFile();
+      if (this.timer) this.pace();
+    }, this.grid.delay(this.watcher ? this.safetyPollMs : this.pollMs));
     this.timer.unref();
   }
 
@@ -141,7 +159,7 @@ export class OutputFollower {
 
   stop(): void {
     this.drain();
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.watcher?.close();
     this.watcher = undefined;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ServiceCommandError } from './errors.js';
 import { LineRing, LineSplitter } from './lines.js';
 import type { AdoptOutcome, ExitNotice, LogLine, ServiceManager, ServiceStatus, StopResult, Unsubscribe } from './manager.js';
-import { OutputFollower } from './output-file.js';
+import { OutputFollower, type PollGrid } from './output-file.js';
 import { checkRecord, type ProcessRecordStore } from './process-record.js';
 import { findMarked, instanceMarker, INSTANCE_ENV } from './instance-marker.js';
 import { isGone } from './procfs.js';
@@ -66,6 +66,8 @@ export interface ProcessManagerOptions {
    * crash and can be adopted. @default pipes
    */
   outputFiles?: { stdout: string; stderr: string };
+  /** When the output files' polls fall (output-file.ts): the agent passes its beat. */
+  outputGrid?: PollGrid;
 }
 
 /** How long an exit waits for the child's last output to arrive. */
@@ -109,6 +111,7 @@ export class ProcessManager implements ServiceManager {
   private gen: Generation | undefined;
   private adoptTimer: TimerHandle | undefined;
   private readonly outputFiles: { stdout: string; stderr: string } | undefined;
+  private readonly outputGrid: PollGrid | undefined;
   private followers: { stdout: OutputFollower; stderr: OutputFollower } | undefined;
   private spawnError: { message: string; at: number } | undefined;
 
@@ -128,6 +131,7 @@ export class ProcessManager implements ServiceManager {
     this.adoptPollMs = options.adoptPollMs ?? 250;
     this.instanceTag = options.instanceTag;
     this.outputFiles = options.outputFiles;
+    this.outputGrid = options.outputGrid;
   }
 
   async status(): Promise<ServiceStatus> {
@@ -414,7 +418,7 @@ export class ProcessManager implements ServiceManager {
       this.followers.stdout.drain();
       this.followers.stderr.drain();
     } else {
-      const follow = (stream: 'stdout' | 'stderr') => new OutputFollower(files[stream], (text) => this.line(stream, text), { maxLineLength: this.maxLineLength });
+      const follow = (stream: 'stdout' | 'stderr') => new OutputFollower(files[stream], (text) => this.line(stream, text), { maxLineLength: this.maxLineLength, ...(this.outputGrid ? { grid: this.outputGrid } : {}) });
       this.followers = { stdout: follow('stdout'), stderr: follow('stderr') };
     }
     this.followers.stdout.start(OutputFollower.sizeOf(files.stdout));
