@@ -5,7 +5,10 @@
 // SIGTERM with --mode term) and started again at once on the same data dir and ports. Every
 // agent reconnects at once. The run reports how long until all of them are connected and
 // online again, the silent events published for hosts that never went down (false
-// positives), and the Hellos the coordinator shed or that timed out meanwhile.
+// positives), and the Hellos the coordinator shed or that timed out meanwhile. A false
+// positive on an agent whose simulator process itself stood still for ≥ 1 s just before
+// (thousands of agents share one process here, a real agent has a host to itself) is a
+// frozen agent detected, and is shown apart; the bound counts the others.
 //
 //   pnpm exec tsc -b && node bench/capacity/restart.mjs --agents 10000
 import { spawn } from 'node:child_process';
@@ -120,17 +123,22 @@ try {
     allOnlineMs: allOnlineMs && Math.round(allOnlineMs),
     last,
     falsePositives: r.detectionMs?.falsePositives ?? null,
+    // Of them, verdicts on agents whose simulator process itself stood still ≥ 1 s just
+    // before: those agents sent nothing, like frozen hosts (bench/fleet/report.mjs).
+    onStalledSimulator: r.detectionMs?.explainedBySimulatorStall ?? null,
+    unexplainedFalsePositives: r.detectionMs?.unexplainedFalsePositives ?? null,
+    simulatorStalls: { count: r.sim?.stalls ?? null, longestMs: r.sim?.longestStallMs ?? null },
     falsePositiveHosts: r.detectionMs?.falsePositiveHosts ?? [],
     welcome: r.welcomeMs ?? null,
     connectFailed: r.connectFailed,
     failedAttempts: r.sim?.connectErrors ?? null,
     simulatorExit: exit,
   };
-  const holds = result.allOnlineMs !== null && result.allOnlineMs <= withinS * 1000 && result.falsePositives === 0;
+  const holds = result.allOnlineMs !== null && result.allOnlineMs <= withinS * 1000 && result.unexplainedFalsePositives === 0;
   log('');
-  log('| agents | restart | coordinator down → up ms | all connected ms | all online ms | false positives | Welcome p99 ms | failed attempts | holds |');
-  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  log(`| ${agents} | ${values.mode} | ${result.stopMs} → ${result.restartedMs} | ${result.allConnectedMs ?? '-'} | ${result.allOnlineMs ?? '-'} | ${result.falsePositives ?? '-'} | ${r.welcomeMs?.p99 ?? '-'} | ${result.failedAttempts ?? '-'} | ${holds ? 'yes' : `no (bound: all online within ${withinS} s, 0 false positives)`} |`);
+  log('| agents | restart | coordinator down → up ms | all connected ms | all online ms | false positives (on a stalled simulator process) | simulator stalls ≥ 1 s (longest ms) | Welcome p99 ms | failed attempts | holds |');
+  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  log(`| ${agents} | ${values.mode} | ${result.stopMs} → ${result.restartedMs} | ${result.allConnectedMs ?? '-'} | ${result.allOnlineMs ?? '-'} | ${result.falsePositives ?? '-'} (${result.onStalledSimulator ?? '-'}) | ${result.simulatorStalls.count ?? '-'} (${result.simulatorStalls.longestMs ?? '-'}) | ${r.welcomeMs?.p99 ?? '-'} | ${result.failedAttempts ?? '-'} | ${holds ? 'yes' : `no (bound: all online within ${withinS} s, no false positive but on agents whose simulator process stood still)`} |`);
   if (values.out) (await import('node:fs')).writeFileSync(values.out, JSON.stringify({ ...result, holds }, null, 2));
   process.exitCode = holds ? 0 : 1;
 } finally {

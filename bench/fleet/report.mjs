@@ -23,7 +23,7 @@ export function judgeDetection(kills, silentEvents, deadlineMs, window, ignore =
     if ((e.eventAt ?? e.arrivedAt) > window.wall1 || ignore.has(hostId)) continue;
     const k = killed.get(hostId);
     if (!k || (e.eventAt ?? e.arrivedAt) < k.at) {
-      fp.push({ hostId, arrivedAt: e.arrivedAt });
+      fp.push({ hostId, arrivedAt: e.arrivedAt, eventAt: e.eventAt });
       continue;
     }
     if (!firstAfter.has(hostId)) firstAfter.set(hostId, e);
@@ -34,6 +34,19 @@ export function judgeDetection(kills, silentEvents, deadlineMs, window, ignore =
     else missed.push(k.hostId);
   }
   return { detections, missed, fp };
+}
+
+/**
+ * The silent verdicts among `fp` (hosts never killed) on agents whose simulator process
+ * stood still (`stallsOf(hostId)`: wall-clock [from, to] pairs, worker.mjs) at some time
+ * within `boundMs` before the verdict. Those agents sent nothing meanwhile, like a frozen
+ * host: a true detection of the simulator's stall, not the coordinator's mistake.
+ */
+export function onStalledSimulator(fp, stallsOf, boundMs) {
+  return fp.filter((x) => {
+    const at = x.eventAt ?? x.arrivedAt;
+    return stallsOf(x.hostId).some(([from, to]) => from <= at && to >= at - boundMs);
+  });
 }
 
 function metricsSummary(snapshots) {
@@ -120,6 +133,8 @@ export function summarize(r) {
     }
     const killedIds = new Set(r.kills.map((k) => k.hostId));
     const unexpectedSuspect = r.watch.eventsOf('suspect').filter(([h, e]) => !killedIds.has(h) && e.arrivedAt <= r.window.wall1).length;
+    const boundMs = 2 * periodMs + 1000;
+    const explained = onStalledSimulator(fp, (hostId) => r.finals[r.ownerIndexOf?.(hostId) ?? -1]?.stalls ?? [], boundMs);
     detection = {
       kills: kills.length,
       killedWhileDown: r.kills.length - kills.length,
@@ -130,9 +145,11 @@ export function summarize(r) {
       // While the fleet connects (a reconnect storm) versus in steady state.
       falsePositivesBeforeWindow: fp.filter((x) => x.arrivedAt < r.window.wall0).length,
       falsePositiveHosts: fp.slice(0, 10).map((f) => f.hostId),
+      explainedBySimulatorStall: explained.length,
+      unexplainedFalsePositives: fp.length - explained.length,
       unexpectedSuspect,
       deadlineMs: opts.detectionDeadlineMs,
-      boundMs: 2 * periodMs + 1000,
+      boundMs,
     };
     outboxDelay = stats(r.watch.outboxDelays.filter((d) => d.at >= r.window.wall0 && d.at <= r.window.wall1).map((d) => d.ms));
   }
@@ -170,7 +187,7 @@ export function summarize(r) {
     metrics: metricsSummary(r.snapshots),
     scrapeErrors: r.scrapeErrors,
     natsCpuPctMedian: natsCpu.length ? round(median(natsCpu)) : null,
-    sim: { cpuPctMedian: round(median(simCpu)), loopP99Ms: round(loopP99), loopMaxMs: round(loopMax), ...counters },
+    sim: { cpuPctMedian: round(median(simCpu)), loopP99Ms: round(loopP99), loopMaxMs: round(loopMax), ...simStalls(r.finals), ...counters },
     machine: {
       cores: r.cores,
       load1Start: r.load1Start,
@@ -179,6 +196,12 @@ export function summarize(r) {
     },
     events: r.watch ? r.watch.countByState : null,
   };
+}
+
+/** How often and how long the simulator processes stood still (worker.mjs). */
+function simStalls(finals) {
+  const all = finals.flatMap((x) => x.stalls ?? []);
+  return { stalls: all.length, longestStallMs: all.length ? Math.max(...all.map(([a, b]) => b - a)) : 0 };
 }
 
 const f = (v, unit = '') => (v === null || v === undefined ? '-' : `${v}${unit}`);
@@ -198,6 +221,7 @@ export function formatRun(s) {
     ['detection kill→NATS p50 / p99 / max', d ? `${f(d.p50)} / ${f(d.p99)} / ${f(d.max)} ms  (${d.n} of ${d.kills} kills, bound ${d.boundMs} ms)` : '-'],
     ...(d ? Object.entries(d.byMode).map(([mode, x]) => [`  ${mode}`, `${f(x.p50)} / ${f(x.p99)} / ${f(x.max)} ms  (${x.n})`]) : []),
     ['false positives (before window) / missed', d ? `${d.falsePositives} (${d.falsePositivesBeforeWindow}) / ${d.missed}${d.falsePositiveHosts.length ? `  e.g. ${d.falsePositiveHosts.slice(0, 3).join(', ')}` : ''}` : '-'],
+    ['  of them on agents whose simulator process stood still ≥ 1 s', d ? `${d.explainedBySimulatorStall} (simulator stalls: ${s.sim.stalls}, longest ${f(s.sim.longestStallMs, ' ms')})` : '-'],
     ['unexpected suspect (stream broke, not killed)', d ? `${d.unexpectedSuspect}` : '-'],
     ['outbox: transition→NATS p50 / p99 / max', s.outbox.eventDelayMs ? `${f(s.outbox.eventDelayMs.p50)} / ${f(s.outbox.eventDelayMs.p99)} / ${f(s.outbox.eventDelayMs.max)} ms` : '-'],
     ['outbox depth max / lag max (scraped)', `${f(s.outbox.depthMax)} / ${f(s.outbox.lagMaxS, ' s')}`],

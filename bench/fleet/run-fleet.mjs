@@ -141,6 +141,8 @@ export async function runFleet(opts, log = (line) => process.stderr.write(`${lin
       plannedKills: plan.length,
       kills,
       finals,
+      // Which simulator process (index into finals) drives a host.
+      ownerIndexOf: (hostId) => (indexOf.has(hostId) ? Math.floor(indexOf.get(hostId) / slice) : -1),
     });
   } finally {
     clearInterval(status);

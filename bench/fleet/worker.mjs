@@ -8,6 +8,24 @@ const agents = new Map();
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 
+/**
+ * When this process itself did not run for a while (its loop held by thousands of
+ * reconnects at once, or starved of CPU): wall-clock [from, to] of every stall of at least
+ * STALL_MS. Every agent of this process sent nothing meanwhile, like a frozen host, so a
+ * silent verdict on one of them then is a true detection, not a false positive; the report
+ * counts those apart (report.mjs, explainedBySimulatorStall).
+ */
+const STALL_MS = 1000;
+const TICK_MS = 100;
+const MAX_STALLS = 2000;
+const stalls = [];
+let lastTick = Date.now();
+setInterval(() => {
+  const now = Date.now();
+  if (now - lastTick >= TICK_MS + STALL_MS && stalls.length < MAX_STALLS) stalls.push([lastTick + TICK_MS, now]);
+  lastTick = now;
+}, TICK_MS).unref();
+
 const stats = {
   recording: false,
   ack: new Histogram(),
@@ -136,7 +154,7 @@ process.on('message', async (m) => {
       const started = performance.now();
       await Promise.all([...agents.values()].map((a) => a.goodbye()));
       const { ack, welcome, onDrop: _onDrop, ...counters } = stats;
-      send({ type: 'final', ack: ack.toJSON(), welcome: welcome.toJSON(), counters, goodbyeMs: performance.now() - started });
+      send({ type: 'final', ack: ack.toJSON(), welcome: welcome.toJSON(), counters, stalls, goodbyeMs: performance.now() - started });
       // Let the IPC message leave before exiting.
       setTimeout(() => process.exit(0), 200);
       return;
