@@ -100,7 +100,7 @@ export function summarize(r) {
 
   const ack = new Histogram();
   const welcome = new Histogram();
-  const counters = { sent: 0, acked: 0, drops: 0, reconnects: 0, connectErrors: 0, shed: 0, writeBackpressure: 0, requests: 0, regrants: 0, dropReasons: {}, connectErrorReasons: {} };
+  const counters = { sent: 0, acked: 0, drops: 0, reconnects: 0, connectErrors: 0, shed: 0, writeBackpressure: 0, requests: 0, regrants: 0, connectWhileBusy: 0, dropReasons: {}, connectErrorReasons: {} };
   let loopP99 = 0;
   let loopMax = 0;
   // The longest liveness period the coordinator granted any agent (0: none granted).
@@ -108,7 +108,7 @@ export function summarize(r) {
   for (const f of r.finals) {
     ack.merge(f.ack);
     welcome.merge(f.welcome);
-    for (const k of ['sent', 'acked', 'drops', 'reconnects', 'connectErrors', 'shed', 'writeBackpressure', 'requests', 'regrants']) counters[k] += f.counters[k] ?? 0;
+    for (const k of ['sent', 'acked', 'drops', 'reconnects', 'connectErrors', 'shed', 'writeBackpressure', 'requests', 'regrants', 'connectWhileBusy']) counters[k] += f.counters[k] ?? 0;
     for (const k of ['dropReasons', 'connectErrorReasons']) for (const [why, n] of Object.entries(f.counters[k])) counters[k][why] = (counters[k][why] ?? 0) + n;
     loopP99 = Math.max(loopP99, f.counters.loopP99Ms ?? 0);
     loopMax = Math.max(loopMax, f.counters.loopMaxMs ?? 0);

@@ -49,6 +49,9 @@ export class SimAgent {
   /** Opens the connection and stream; resolves on Welcome. A killed agent stays dead. */
   connect() {
     if (this.dead) return Promise.reject(new Error('killed'));
+    // A second attempt while one is under way or the stream is live would be two agents in
+    // one: counted, as a bug of the simulator's retry chains.
+    if (this.state === 'connecting' || this.state === 'live') this.stats.connectWhileBusy = (this.stats.connectWhileBusy ?? 0) + 1;
     this.state = 'connecting';
     this.lastStatus = this.lastPushbackMs = undefined;
     const started = performance.now();
