@@ -71,8 +71,11 @@ async function follow(ctx: Context, o: { subjects: string[]; hosts: Set<string>;
       });
     } catch (err) {
       if (ctx.signal.aborted) break;
-      // A refusal is final; an unreachable coordinator is waited for, like a dropped stream.
-      if (err instanceof ApiError || !(err instanceof UnreachableError) || failures >= 1000) throw err;
+      // A refusal is final; an unreachable coordinator is waited for, like a dropped stream,
+      // and so is a 503: a coordinator that is starting (or restarting under the watch)
+      // answers that until it is ready.
+      const transient = err instanceof UnreachableError || (err instanceof ApiError && err.status === 503);
+      if (!transient || failures >= 1000) throw err;
       failures++;
       ctx.out.note(`vigil: ${(err as Error).message}; retrying`);
       await pause(Math.min(5000, 250 * 2 ** Math.min(failures, 5)), ctx.signal);
