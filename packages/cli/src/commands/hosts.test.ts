@@ -1,17 +1,14 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../main.js';
+import { runCli, standInApi } from '../test-support/stand-in-api.js';
 
 /** A stand-in API that answers GET /v1/hosts in pages of two, by cursor, recording each query. */
-let server: Server;
-let url: string;
+let api: Awaited<ReturnType<typeof standInApi>>;
 const asked: string[] = [];
 const host = (id: string) => ({ id, state: 'online', stateSince: new Date().toISOString(), lastSeen: null, connected: true, hostname: id, agentVersion: '0', labels: {}, services: [] });
 const ids = ['a-1', 'a-2', 'b-1', 'b-2', 'c-1'];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  api = await standInApi((req, res) => {
     const u = new URL(req.url!, 'http://x');
     asked.push(u.search);
     const from = Number(u.searchParams.get('cursor') ?? 0);
@@ -21,17 +18,10 @@ beforeAll(async () => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ hosts: page.map(host), total: ids.length, ...(next ? { nextCursor: next } : {}) }));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => api.close());
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { stdout: { write: (s: string) => out.push(s), isTTY: false }, stderr: { write: (s: string) => err.push(s) }, env: { HOME: '/nonexistent', VIGIL_URL: url } });
-  return { code, out: out.join(''), err: err.join('') };
-}
+const run = (args: string[]) => runCli(api.url, args);
 
 describe('cli hosts - pages', () => {
   it('follows nextCursor to the last page and prints every host once', async () => {

@@ -1,19 +1,16 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../main.js';
+import { runCli, standInApi } from '../test-support/stand-in-api.js';
 
 /**
  * A stand-in API whose /v1/events answers 503 (a coordinator that is starting) `starting`
  * times and then one event; or 403 to everything while `forbid` is set.
  */
-let server: Server;
-let url: string;
+let api: Awaited<ReturnType<typeof standInApi>>;
 let starting = 0;
 let forbid = false;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  api = await standInApi((_req, res) => {
     if (forbid) {
       res.writeHead(403, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'FORBIDDEN', message: 'this token may not read events' } }));
@@ -29,17 +26,10 @@ beforeAll(async () => {
     const data = { seq: 1, subject: 'vigil.v1.host.silent.app-1', at: new Date().toISOString(), data: { host: { id: 'app-1' } } };
     res.write(`id: 1\nevent: event\ndata: ${JSON.stringify(data)}\n\n`);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => api.close());
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { stdout: { write: (s: string) => out.push(s), isTTY: false }, stderr: { write: (s: string) => err.push(s) }, env: { HOME: '/nonexistent', VIGIL_URL: url } });
-  return { code, out: out.join(''), err: err.join('') };
-}
+const run = (args: string[]) => runCli(api.url, args);
 
 describe('cli watch - a coordinator that is starting', () => {
   it('waits through 503 answers and then follows the stream', async () => {
