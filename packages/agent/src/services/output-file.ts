@@ -1,4 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync, truncateSync, watch, type FSWatcher } from 'node:fs';
+import { systemClock } from '@vigil/shared';
+import { Cadence } from '../cadence.js';
 import { LineSplitter } from './lines.js';
 
 export interface OutputFollowerOptions {
@@ -18,12 +20,11 @@ export interface OutputFollowerOptions {
   grid?: PollGrid;
 }
 
-/** Milliseconds until the next point of a grid of `periodMs`; the Cadence is one. */
-export interface PollGrid {
-  delay(periodMs: number): number;
-}
+/** Milliseconds until the next point of a grid of `periodMs`: the agent's Cadence. */
+export type PollGrid = Pick<Cadence, 'delay'>;
 
-const wallClockGrid: PollGrid = { delay: (periodMs) => periodMs - (Date.now() % periodMs) };
+/** Without the agent's beat: a grid of phase 0 on the system clock, the same for every follower. */
+const wallClockGrid: PollGrid = new Cadence(systemClock);
 
 const CHUNK = 64 * 1024;
 
