@@ -256,15 +256,13 @@ export class FileTailer {
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       if (this.pace.tick() === 'restart-watch' && this.watcher) {
-        // The pace stays doubted: the new watch must earn its trust back.
+        // Started again below; the pace stays doubted: the new watch must earn its trust back.
         this.watcher.close();
         this.watcher = null;
-        this.startWatch();
-      } else if (this.opts.watch && !this.watcher) {
-        // Its directory may exist by now, or the condition that failed the watch be gone:
-        // trying costs one failed inotify_add_watch, fast polling for ever costs far more.
-        this.startWatch();
       }
+      // Without a watch, try again: its directory may exist by now, or the condition that
+      // failed it be gone. One failed inotify_add_watch costs less than fast polling for ever.
+      if (this.opts.watch && !this.watcher) this.startWatch();
       void this.run('poll').finally(() => this.schedulePoll());
     }, this.pace.intervalMs());
   }
