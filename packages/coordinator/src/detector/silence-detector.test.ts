@@ -314,13 +314,17 @@ describe('silence detector - after a stall of the coordinator, on the real event
     const verdicts: string[] = [];
     const d = new SilenceDetector(systemClock, (v) => verdicts.push(v.hostId), { sweepMs: 20, minFloorMs: 50 });
     const hosts = Array.from({ length: 3000 }, (_, i) => `h${i}`);
-    for (const h of hosts) d.watch(h, 100);
+    // A 500 ms interval: a 1 s window, so a test process slowed by others running beside it
+    // does not see its hosts judged before the stall begins.
+    for (const h of hosts) d.watch(h, 500);
     d.start();
     try {
       await new Promise<void>((resolve) => {
         setTimeout(() => {
-          // The coordinator stands still for 1 s, far past every host's 200 ms window...
-          const until = Date.now() + 1000;
+          for (const h of hosts) d.heartbeat(h);
+          // The coordinator stands still for 2.5 s, past every host's 1 s window and the one
+          // window a stall may move a deadline by...
+          const until = Date.now() + 2500;
           while (Date.now() < until);
           // ...while their messages queue in the kernel. The loop then reads at most 1,024
           // ready sockets a turn: here, one turn's worth of arrivals per setImmediate.
