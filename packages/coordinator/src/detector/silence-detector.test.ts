@@ -314,14 +314,14 @@ describe('silence detector - after a stall of the coordinator, on the real event
     const verdicts: string[] = [];
     const d = new SilenceDetector(systemClock, (v) => verdicts.push(v.hostId), { sweepMs: 20, minFloorMs: 50 });
     const hosts = Array.from({ length: 3000 }, (_, i) => `h${i}`);
-    // A 500 ms interval: a 1 s window, so a test process slowed by others running beside it
-    // does not see its hosts judged before the stall begins.
     for (const h of hosts) d.watch(h, 500);
-    d.start();
     try {
       await new Promise<void>((resolve) => {
         setTimeout(() => {
+          // Sweeps begin here, with every host just heard from: a test process slowed by
+          // others running beside it cannot have its hosts judged before the stall.
           for (const h of hosts) d.heartbeat(h);
+          d.start();
           // The coordinator stands still for 2.5 s, past every host's 1 s window and the one
           // window a stall may move a deadline by...
           const until = Date.now() + 2500;
