@@ -1,6 +1,7 @@
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as grpc from '@grpc/grpc-js';
+import type * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
+import { buildAgentServiceProto } from './agent-service.js';
 import type { ProtoGrpcType } from './generated/agent.js';
 import type { AgentMessage__Output } from './generated/vigil/v1/AgentMessage.js';
 import type { CoordinatorMessage__Output } from './generated/vigil/v1/CoordinatorMessage.js';
@@ -49,8 +50,9 @@ export interface Contract {
 
 let cached: ProtoGrpcType | undefined;
 
+/** The contract as the agent loads it: protobufjs alone (agent-service.ts explains why). */
 export function loadProto(): ProtoGrpcType {
-  cached ??= grpc.loadPackageDefinition(protoLoader.loadSync('vigil/v1/agent.proto', LOADER_OPTIONS)) as unknown as ProtoGrpcType;
+  cached ??= buildAgentServiceProto(PROTO_DIR);
   return cached;
 }
 
@@ -59,8 +61,8 @@ export function loadProto(): ProtoGrpcType {
  * decode error into a bare INTERNAL status, while Vigil owes the agent an
  * INVALID_ARGUMENT that names the problem.
  */
-export function guardedAgentService(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): grpc.ServiceDefinition {
-  const base = loadProto().vigil.v1.AgentService.service as unknown as grpc.ServiceDefinition;
+export function guardedAgentService(maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES, proto: ProtoGrpcType = loadProto()): grpc.ServiceDefinition {
+  const base = proto.vigil.v1.AgentService.service as unknown as grpc.ServiceDefinition;
   const out: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const [name, method] of Object.entries(base)) {
     const decode = method.requestDeserialize;

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { guardedAgentService, systemClock, type Logger, type TlsFiles } from '@vigil/shared';
+import { loadProtoWithLoader } from '@vigil/shared/proto-loader';
 import type { HostRegistry } from '../registry/host-registry.js';
 import { AgentChannels } from './agent-channels.js';
 import { AgentSession, type AgentCall, type SessionMetrics } from './agent-session.js';
@@ -136,7 +137,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     everyMs: opts.livenessRegrantMs ?? DEFAULT_REGRANT_OPTIONS.everyMs,
   }, (sent) => log.info({ sent, fleet: registry.size }, `liveness period fitted to a fleet of ${registry.size}: new grants to ${sent} agent streams`));
   if (opts.maxLivenessRate > 0) regrant.start();
-  server.addService(guardedAgentService(opts.maxMessageBytes), {
+  server.addService(guardedAgentService(opts.maxMessageBytes, loadProtoWithLoader()), {
     Connect: (call: AgentCall) => void new AgentSession(call, ctx),
   });
   // We listen ourselves and hand each TCP connection to grpc-js, so connections beyond the
