@@ -1,5 +1,6 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { plainHttpExchange } from './http-plain.js';
 import { probeErrorFrom } from './net-errors.js';
 import { isNeverResolvable, urlHost } from './target.js';
 import { roundMs } from './timing.js';
@@ -56,9 +57,15 @@ export interface HttpExchangeOptions {
 
 /**
  * GETs `url` on a fresh connection within `ctx.timeoutMs`, reading at most `maxBodyBytes`
- * of the body. Never rejects: a failure is in `error` and `failure`.
+ * of the body. Never rejects: a failure is in `error` and `failure`. Plain HTTP goes over a
+ * bare socket (http-plain.ts, for its CPU cost), https through node:https.
  */
 export function httpExchange(url: URL, o: HttpExchangeOptions, ctx: ProbeContext): Promise<HttpExchange> {
+  return url.protocol === 'http:' ? plainHttpExchange(url, o, ctx) : nodeHttpExchange(url, o, ctx);
+}
+
+/** The exchange through node:http(s); plain HTTP takes the bare socket (httpExchange). Exported for the tests that hold the two to the same outcomes. */
+export function nodeHttpExchange(url: URL, o: HttpExchangeOptions, ctx: ProbeContext): Promise<HttpExchange> {
   return new Promise((resolve) => {
     const started = ctx.now();
     const x: HttpExchange = { status: null, statusText: '', headersMs: null, responseMs: null, bodyBytes: 0, bodyTruncated: false };
