@@ -1,4 +1,4 @@
-import { totalmem } from 'node:os';
+import { hostTotalMemory } from '../host-memory.js';
 import { readProcStat, readProcStatm, readSysconf, readUptimeSeconds, PROC_ROOT, type Sysconf } from '../services/procfs-read.js';
 import { isGone } from '../services/procfs.js';
 import { z } from 'zod';
@@ -11,7 +11,7 @@ export interface ResourcesCheckDeps {
   procRoot?: string;
   /** @default getconf PAGESIZE / CLK_TCK, asked once */
   sysconf?: () => Promise<Sysconf>;
-  /** @default os.totalmem() */
+  /** @default the host's total memory, read at most once a minute (host-memory.ts) */
   totalMemBytes?: () => number;
   /** @default Date.now */
   now?: () => number;
@@ -52,7 +52,7 @@ export class ResourcesCheck implements HealthCheck {
   ) {
     this.procRoot = deps.procRoot ?? PROC_ROOT;
     this.sysconf = deps.sysconf ?? readSysconf;
-    this.totalMemBytes = deps.totalMemBytes ?? totalmem;
+    this.totalMemBytes = deps.totalMemBytes ?? hostTotalMemory;
     this.now = deps.now ?? Date.now;
   }
 

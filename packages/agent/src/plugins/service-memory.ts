@@ -1,4 +1,4 @@
-import { totalmem } from 'node:os';
+import { hostTotalMemory } from '../host-memory.js';
 import { readProcStatm, readSysconf } from '../services/procfs-read.js';
 
 /**
@@ -13,6 +13,6 @@ export async function serviceMemory(pids: readonly number[], limitBytes: number 
     if (statm) pages += statm.residentPages;
   }
   const bytes = pages * pageSize;
-  const of = limitBytes ?? totalmem();
+  const of = limitBytes ?? hostTotalMemory();
   return { bytes, percent: of > 0 ? Math.min(100, (bytes / of) * 100) : 0 };
 }
