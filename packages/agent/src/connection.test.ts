@@ -52,13 +52,25 @@ describe('connection', () => {
     const t = setup();
     t.conn.start();
     expect(t.dialer.last.target).toBe(A);
-    expect(t.dialer.last.written).toEqual([{ hello: { hostId: 'h1', intervalMs: 1000 } }]);
+    expect(t.dialer.last.written).toEqual([{ hello: { hostId: 'h1', intervalMs: 1000, attempt: 1 } }]);
     expect(t.conn.state).toMatchObject({ type: 'connecting', target: A.address });
     t.dialer.last.welcome(1000, 'coord-a');
     expect(t.events).toEqual(['welcomed 127.0.0.1:7401']);
     expect(t.conn.state).toMatchObject({ type: 'connected', target: A.address, coordinatorId: 'coord-a' });
     t.dialer.last.send({ body: 'ack', ack: { seq: 1 } });
     expect(t.messages).toEqual([{ body: 'ack', ack: { seq: 1 } }]);
+  });
+
+  it('attempts - every stream this process dials numbers its Hello one higher, healthy connections or not', () => {
+    const t = setup({ healthyAfterMs: 10_000 });
+    t.conn.start();
+    refuseRepeatedly(t, 3);
+    t.dialer.last.welcome();
+    t.clock.advance(10_000);
+    t.dialer.last.close(new Error('14 UNAVAILABLE: Connection dropped'));
+    t.clock.advance(200);
+    const attempts = t.dialer.streams.map((s) => (s.written[0] as { hello: { attempt: number } }).hello.attempt);
+    expect(attempts).toEqual([1, 2, 3, 4]);
   });
 
   it('failover - a refused first target moves on to the second after a short backoff', () => {

@@ -113,6 +113,8 @@ export class Connection {
   private readonly stopTimeoutMs: number;
 
   private targetIndex = 0;
+  /** Streams dialled by this process, for Hello.attempt. */
+  private dials = 0;
   /** Consecutive failed attempts since the last healthy connection. */
   private failures = 0;
   private link: Link | undefined;
@@ -196,7 +198,10 @@ export class Connection {
         },
         onClose: (err) => this.onClose(link, err),
       });
-      link.blocked = !link.stream.write({ hello: this.handler.hello() });
+      // Numbered, so that a Hello the coordinator reads late (after this process gave up on
+      // its stream and dialled again) cannot take the host from the newer stream.
+      this.dials += 1;
+      link.blocked = !link.stream.write({ hello: { ...this.handler.hello(), attempt: this.dials } });
     } catch (err) {
       // Dialling itself failed (bad address, credentials): same path as a refused stream.
       link.failure = err instanceof Error ? err : new Error(String(err));

@@ -174,6 +174,8 @@ export class AgentSession {
     // A second agent for a host whose stream is alive: refused, so it cannot take the
     // stream from the first (and then have it taken back, forever). It retries with backoff.
     if (outcome.type === 'refused') return this.refuse('CONFLICT', 'host_already_connected', outcome.message);
+    // Nobody waits on this stream any more; the status is for the record.
+    if (outcome.type === 'stale') return this.refuse('SUPERSEDED', 'hello_stale', outcome.message);
     const { lastSeq, lastEventSeq, replaced } = outcome;
     this.hostId = hello.hostId;
     clearTimeout(this.helloTimer);

@@ -106,6 +106,8 @@ export class HostRegistry {
    * event), with when their host began to wait. See streamClosed.
    */
   private readonly unconfirmed = new Map<number, number>();
+  /** Hello.attempt of each host's current stream, where its agent numbers them. */
+  private readonly attempts = new Map<string, number>();
   /** When a host waiting for its reconnect last said Hello. */
   private lastReconnectAt = -Infinity;
   private readonly guard: StoreWriteGuard;
@@ -235,10 +237,12 @@ export class HostRegistry {
     const now = this.clock.now();
     const replaced = this.sessions.get(hello.hostId);
     if (replaced !== undefined) {
-      const refusal = this.holderRefusal(hello, replaced, now);
+      const refusal = this.staleAttempt(hello) ?? this.holderRefusal(hello, replaced, now);
       if (refusal) return refusal;
     }
     this.sessions.set(hello.hostId, sessionId);
+    if (hello.attempt) this.attempts.set(hello.hostId, hello.attempt);
+    else this.attempts.delete(hello.hostId);
     // A retry can arrive before the stream of the attempt it replaces is seen to end: the
     // host was waiting if that attempt found it waiting.
     const waitingSince = this.awaitingReconnect.get(hello.hostId) ?? (replaced === undefined ? undefined : this.unconfirmed.get(replaced));
@@ -314,6 +318,20 @@ export class HostRegistry {
   }
 
   /** The refusal of a second agent while the attached stream is alive, or undefined to let it in. */
+  /**
+   * A Hello from the agent process that holds the host's stream (same `startedAtMs`), from
+   * an attempt older than the holder's: the agent gave up on it (its Welcome timed out, say)
+   * and connected again, and this Hello was read late, from a connection already closed.
+   * Taking the host for it would end the live stream and then see its own close: a page
+   * for a host whose agent is connected.
+   */
+  private staleAttempt(hello: ValidHello): HelloOutcome | undefined {
+    const holderAttempt = this.attempts.get(hello.hostId);
+    const host = this.hosts.get(hello.hostId);
+    if (!hello.attempt || holderAttempt === undefined || host?.agentStartedAt !== hello.startedAtMs || hello.attempt >= holderAttempt) return undefined;
+    return { type: 'stale', message: `hello from attempt ${hello.attempt} of an agent process whose attempt ${holderAttempt} holds the stream for host "${hello.hostId}": an attempt it already gave up on` };
+  }
+
   private holderRefusal(hello: ValidHello, holder: number, now: number): HelloOutcome | undefined {
     const host = this.hosts.get(hello.hostId);
     if (!host || host.agentStartedAt === hello.startedAtMs) return undefined;
@@ -456,6 +474,7 @@ export class HostRegistry {
     this.unconfirmed.delete(sessionId);
     if (!this.isCurrentSession(hostId, sessionId)) return;
     this.sessions.delete(hostId);
+    this.attempts.delete(hostId);
     this.cancelGrace(hostId);
     this.detector.unwatch(hostId);
     const host = this.hosts.get(hostId);
@@ -478,6 +497,7 @@ export class HostRegistry {
     this.unconfirmed.delete(sessionId);
     if (!this.isCurrentSession(hostId, sessionId)) return;
     this.sessions.delete(hostId);
+    this.attempts.delete(hostId);
     const host = this.hosts.get(hostId);
     if (waitingSince !== undefined && host && (host.state === 'online' || host.state === 'suspect')) {
       this.awaitReconnect(host, waitingSince);
@@ -551,6 +571,7 @@ export class HostRegistry {
   release(hostId: string): void {
     this.remote.add(hostId);
     this.sessions.delete(hostId);
+    this.attempts.delete(hostId);
     this.awaitingReconnect.delete(hostId);
     this.cancelGrace(hostId);
     this.detector.unwatch(hostId);

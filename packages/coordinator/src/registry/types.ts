@@ -61,4 +61,6 @@ export type RegistryEvent =
  */
 export type HelloOutcome =
   | { type: 'accepted'; lastSeq: number; lastEventSeq: number; replaced: number | undefined }
-  | { type: 'refused'; holder: number; message: string };
+  | { type: 'refused'; holder: number; message: string }
+  /** An older attempt of the agent process that holds the stream (Hello.attempt): it gave up on this one already. */
+  | { type: 'stale'; message: string };

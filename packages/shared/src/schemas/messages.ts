@@ -47,6 +47,8 @@ export const helloSchema = z.object({
   eventEpoch: z.string().max(64).regex(EVENT_EPOCH_PATTERN, 'must be letters, digits, "-" or "_" (at most 64)').optional(),
   /** The liveness period the agent asks for; 0 or absent (older agents): none, heartbeats alone. */
   livenessIntervalMs: z.number().int().min(0).max(3_600_000, 'must be at most 1 h').optional(),
+  /** The agent process's stream attempt, from 1; 0 or absent (older agents): not known. */
+  attempt: z.number().int().min(0).optional(),
 });
 
 export type ValidHello = z.output<typeof helloSchema>;

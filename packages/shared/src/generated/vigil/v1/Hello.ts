@@ -44,6 +44,13 @@ export interface Hello {
    * heartbeats alone tell the coordinator the host is alive.
    */
   'livenessIntervalMs'?: (number);
+  /**
+   * This agent process's stream attempt, counted from 1 (0 or absent: older agents). Tells
+   * the coordinator which of two Hellos from one agent process (same started_at_ms) is the
+   * newer: a Hello that sat in a queue while its agent gave up on it and connected again
+   * must not take the host from the stream that replaced it.
+   */
+  'attempt'?: (number);
   '_sshPort'?: "sshPort";
 }
 
@@ -87,5 +94,12 @@ export interface Hello__Output {
    * heartbeats alone tell the coordinator the host is alive.
    */
   'livenessIntervalMs': (number);
+  /**
+   * This agent process's stream attempt, counted from 1 (0 or absent: older agents). Tells
+   * the coordinator which of two Hellos from one agent process (same started_at_ms) is the
+   * newer: a Hello that sat in a queue while its agent gave up on it and connected again
+   * must not take the host from the stream that replaced it.
+   */
+  'attempt': (number);
   '_sshPort'?: "sshPort";
 }
