@@ -12,7 +12,7 @@
 //
 //   pnpm exec tsc -b && node bench/capacity/restart.mjs --agents 10000
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fail, parseBenchArgs, wholeNumber } from '../cli.mjs';
@@ -27,7 +27,7 @@ Usage: node bench/capacity/restart.mjs [options]
   --ramp-rate R     first connections per second                       [300]
   --within S        the bound: all online again within S seconds       [30]
   --coordinator-args STR  extra coordinator options, space-separated
-  --keep-dir        keep the run's directory (the coordinator's store, the simulator's JSON) and print it
+  --keep-dir        keep the run's directory (the coordinator's store and log, the simulator's JSON) and print it
   --out FILE        also write the result as JSON
 `;
 
@@ -145,6 +145,8 @@ try {
   if (fleet && fleet.exitCode === null) fleet.kill('SIGKILL');
   await coordinator?.stop(10_000).catch(() => undefined);
   await nats?.stop(2000).catch(() => undefined);
+  // What the restarted coordinator logged (warnings and above by default): a kept run is for finding out why.
+  if (values['keep-dir'] && coordinator) writeFileSync(join(dir, 'coordinator.log'), coordinator.output());
   if (values['keep-dir']) log(`restart: kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
 }

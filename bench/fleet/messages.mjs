@@ -4,7 +4,7 @@
 
 export const AGENT_VERSION = 'fleet-sim/1';
 
-export function helloMessage(hostId, intervalMs, startedAtMs, livenessIntervalMs = 0) {
+export function helloMessage(hostId, intervalMs, startedAtMs, livenessIntervalMs = 0, attempt = 0) {
   return {
     hello: {
       hostId,
@@ -20,6 +20,9 @@ export function helloMessage(hostId, intervalMs, startedAtMs, livenessIntervalMs
       livenessIntervalMs,
       labels: {},
       startedAtMs,
+      // As vigil-agent: each stream this agent dials is numbered, so a Hello read late
+      // (the agent gave up on its stream meanwhile) cannot take the host from a newer one.
+      attempt,
     },
   };
 }

@@ -111,9 +111,11 @@ export class SimAgent {
         if (headers['grpc-status'] === undefined || this.stream !== stream) return;
         this.lastStatus = `${headers['grpc-status']} ${decodeURIComponent(String(headers['grpc-message'] ?? ''))}`;
         this.lastPushbackMs = retryPushbackMs(headers);
-        // A status before Welcome ends the attempt now: the coordinator has half-closed the
-        // stream, and HTTP/2 would only report 'close' once our side ended too.
-        if (this.state === 'connecting') this.#lost(`stream closed with status ${this.lastStatus}`);
+        // A status ends the call, before Welcome or after it (a stream superseded, refused,
+        // or the coordinator stopping): the coordinator has half-closed the stream, and
+        // HTTP/2 would only report 'close' once our side ended too. vigil-agent's gRPC
+        // client ends the call on a status, so a live agent counts a drop and reconnects.
+        if (this.state === 'connecting' || this.state === 'live') this.#lost(`stream closed with status ${this.lastStatus}`);
       };
       stream.on('response', takeStatus);
       stream.on('trailers', takeStatus);
@@ -121,7 +123,8 @@ export class SimAgent {
       // connecting on the same session already.
       stream.on('error', (err) => this.stream === stream && this.#lost(`stream error: ${err.code ?? err.message}`));
       stream.on('close', () => this.stream === stream && this.#lost(`stream closed${this.lastStatus ? ` with status ${this.lastStatus}` : ''}`));
-      stream.write(frameAgentMessage(helloMessage(this.hostId, this.cfg.intervalMs, this.startedAtMs, this.cfg.livenessIntervalMs ?? 0)));
+      this.attempts = (this.attempts ?? 0) + 1;
+      stream.write(frameAgentMessage(helloMessage(this.hostId, this.cfg.intervalMs, this.startedAtMs, this.cfg.livenessIntervalMs ?? 0, this.attempts)));
     });
   }
 
