@@ -40,7 +40,7 @@ Usage: vigil-coordinator [options]
                               to the fleet's size                           [10s]
   --heartbeat-store-interval DUR  store a host's heartbeat at most this often
                               unless its services changed (0: every one)    [30s]
-  --max-hello-rate N          Hellos admitted per second (0: no bound)      [400]
+  --max-hello-rate N          Hellos admitted per second (0: no bound)      [800]
   --hello-burst N             Hellos admitted at once above that rate       [200]
   --hello-max-loop-lag DUR    send every Hello away while the event loop
                               lags more than this (0: never)                [2s]

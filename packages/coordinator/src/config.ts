@@ -58,7 +58,7 @@ export const coordinatorConfigSchema = z
      * detection window) to reconnect before any is declared silent: agents in reconnect
      * backoff need time, and a coordinator restart must not page the fleet. Raised to the
      * time maxHelloRate needs to admit every host that was online, with half again as
-     * headroom (10,000 hosts at 400/s: 37.5 s). @default 15s
+     * headroom (10,000 hosts at 800/s: 18.75 s). @default 15s
      */
     restartGrace: durationMs.default(15_000),
     /** Never declare silence before this many announced intervals have passed. @default 1.75 */
@@ -117,9 +117,9 @@ export const coordinatorConfigSchema = z
      * answered at once with RESOURCE_EXHAUSTED and a `grpc-retry-pushback-ms` hint, and the
      * agent comes back then, so a connect storm (a fleet starting, every agent reconnecting
      * after a restart) is taken at a rate the coordinator can serve while it keeps acking
-     * the hosts already connected (docs/performance.md). @default 400
+     * the hosts already connected (docs/performance.md). @default 800
      */
-    maxHelloRate: z.coerce.number().min(0).max(1_000_000).default(400),
+    maxHelloRate: z.coerce.number().min(0).max(1_000_000).default(800),
     /** Hellos admitted at once after a quiet spell, above maxHelloRate. @default 200 */
     helloBurst: z.coerce.number().int().min(1).max(1_000_000).default(200),
     /**
