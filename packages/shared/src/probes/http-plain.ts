@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { probeErrorFrom } from './net-errors.js';
+import { openExchange } from './http-exchange-frame.js';
 import { HttpResponseError, HttpResponseReader } from './http-response.js';
 import { roundMs } from './timing.js';
 import type { ProbeContext } from './types.js';
@@ -21,32 +22,12 @@ import type { HttpExchange, HttpExchangeOptions } from './http.js';
  */
 export function plainHttpExchange(url: URL, o: HttpExchangeOptions, ctx: ProbeContext): Promise<HttpExchange> {
   return new Promise((resolve) => {
-    const started = ctx.now();
-    const x: HttpExchange = { status: null, statusText: '', headersMs: null, responseMs: null, bodyBytes: 0, bodyTruncated: false };
     const reader = new HttpResponseReader();
     let socket: Socket | undefined;
-    let done = false;
-
-    const finish = (error?: HttpExchange['error'], failure?: HttpExchange['failure']): void => {
-      if (done) return;
-      done = true;
-      ctx.clock.clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      if (error) {
-        x.error = error;
-        if (failure) x.failure = failure;
-      } else x.responseMs = roundMs(ctx.now() - started);
-      socket?.destroy();
-      resolve(x);
-    };
+    const frame = openExchange(url, ctx, resolve, () => socket?.destroy());
+    if (!frame) return;
+    const { x, started, finish } = frame;
     const stage = (): HttpExchange['failure'] => (reader.headed ? 'response' : 'request');
-    const onAbort = (): void => finish({ code: 'timeout', message: `no complete response from ${url.host}: probe aborted` }, 'aborted');
-    const timer = ctx.clock.setTimeout(
-      () => finish({ code: 'timeout', message: `no complete response from ${url.host} within ${ctx.timeoutMs} ms` }, 'timeout'),
-      ctx.timeoutMs,
-    );
-    if (ctx.signal.aborted) return onAbort();
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
 
     const taken = (): void => {
       x.bodyBytes = Math.min(reader.bodyBytes, o.maxBodyBytes);

@@ -1,5 +1,6 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { openExchange } from './http-exchange-frame.js';
 import { plainHttpExchange } from './http-plain.js';
 import { probeErrorFrom } from './net-errors.js';
 import { isNeverResolvable, urlHost } from './target.js';
@@ -67,33 +68,14 @@ export function httpExchange(url: URL, o: HttpExchangeOptions, ctx: ProbeContext
 /** The exchange through node:http(s); plain HTTP takes the bare socket (httpExchange). Exported for the tests that hold the two to the same outcomes. */
 export function nodeHttpExchange(url: URL, o: HttpExchangeOptions, ctx: ProbeContext): Promise<HttpExchange> {
   return new Promise((resolve) => {
-    const started = ctx.now();
-    const x: HttpExchange = { status: null, statusText: '', headersMs: null, responseMs: null, bodyBytes: 0, bodyTruncated: false };
     let req: ClientRequest | undefined;
     let res: IncomingMessage | undefined;
-    let done = false;
-
-    const finish = (error?: ProbeError, failure?: HttpExchange['failure']): void => {
-      if (done) return;
-      done = true;
-      ctx.clock.clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      if (error) {
-        x.error = error;
-        if (failure) x.failure = failure;
-      }
-      else x.responseMs = roundMs(ctx.now() - started);
+    const frame = openExchange(url, ctx, resolve, () => {
       res?.destroy();
       req?.destroy();
-      resolve(x);
-    };
-    const onAbort = (): void => finish({ code: 'timeout', message: `no complete response from ${url.host}: probe aborted` }, 'aborted');
-    const timer = ctx.clock.setTimeout(
-      () => finish({ code: 'timeout', message: `no complete response from ${url.host} within ${ctx.timeoutMs} ms` }, 'timeout'),
-      ctx.timeoutMs,
-    );
-    if (ctx.signal.aborted) return onAbort();
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    if (!frame) return;
+    const { x, started, finish } = frame;
 
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     req = send(url, {
