@@ -46,7 +46,7 @@ async function flush(): Promise<void> {
 }
 
 describe('agent', () => {
-  it('hello - carries identity, os, capabilities, interval, labels and start time', async () => {
+  it('hello - carries identity, os, capabilities, interval, labels, start time and attempt', async () => {
     const t = setup();
     await t.agent.start();
     expect(t.dialer.last.written[0]).toEqual({
@@ -61,6 +61,8 @@ describe('agent', () => {
         livenessIntervalMs: 1000,
         labels: { zone: 'eu-1' },
         startedAtMs: t.clock.now(),
+        // The first stream this process dialled.
+        attempt: 1,
       },
     });
   });
