@@ -317,7 +317,6 @@ export class HostRegistry {
     }
   }
 
-  /** The refusal of a second agent while the attached stream is alive, or undefined to let it in. */
   /**
    * A Hello from the agent process that holds the host's stream (same `startedAtMs`), from
    * an attempt older than the holder's: the agent gave up on it (its Welcome timed out, say)
@@ -332,6 +331,7 @@ export class HostRegistry {
     return { type: 'stale', message: `hello from attempt ${hello.attempt} of an agent process whose attempt ${holderAttempt} holds the stream for host "${hello.hostId}": an attempt it already gave up on` };
   }
 
+  /** The refusal of a second agent while the attached stream is alive, or undefined to let it in. */
   private holderRefusal(hello: ValidHello, holder: number, now: number): HelloOutcome | undefined {
     const host = this.hosts.get(hello.hostId);
     if (!host || host.agentStartedAt === hello.startedAtMs) return undefined;
