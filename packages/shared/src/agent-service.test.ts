@@ -64,19 +64,18 @@ describe('contract - the agent\'s protobufjs build of AgentService matches proto
   const connectLean = lean['Connect']!;
   const connectLoader = loader['Connect']!;
 
-  it.each(variants('vigil.v1.AgentMessage'))('AgentMessage %s: same bytes, same object back', (name, message) => {
-    const bytes = connectLean.requestSerialize(message);
-    expect(Buffer.from(bytes)).toEqual(Buffer.from(connectLoader.requestSerialize(message)));
-    const back = connectLean.requestDeserialize(bytes) as { body?: string };
-    expect(back).toEqual(connectLoader.requestDeserialize(bytes));
-    expect(back.body).toBe(name === 'empty' ? undefined : name);
-  });
+  // Each direction: what the agent sends (request) and what the coordinator sends (response).
+  const directions = [
+    { type: 'vigil.v1.AgentMessage', encode: 'requestSerialize', decode: 'requestDeserialize' },
+    { type: 'vigil.v1.CoordinatorMessage', encode: 'responseSerialize', decode: 'responseDeserialize' },
+  ] as const;
+  const cases = directions.flatMap((d) => variants(d.type).map(([name, message]) => ({ ...d, name, message })));
 
-  it.each(variants('vigil.v1.CoordinatorMessage'))('CoordinatorMessage %s: same bytes, same object back', (name, message) => {
-    const bytes = connectLean.responseSerialize(message);
-    expect(Buffer.from(bytes)).toEqual(Buffer.from(connectLoader.responseSerialize(message)));
-    const back = connectLean.responseDeserialize(bytes) as { body?: string };
-    expect(back).toEqual(connectLoader.responseDeserialize(bytes));
+  it.each(cases)('$type $name: same bytes, same object back', ({ encode, decode, name, message }) => {
+    const bytes = connectLean[encode](message);
+    expect(Buffer.from(bytes)).toEqual(Buffer.from(connectLoader[encode](message)));
+    const back = connectLean[decode](bytes) as { body?: string };
+    expect(back).toEqual(connectLoader[decode](bytes));
     expect(back.body).toBe(name === 'empty' ? undefined : name);
   });
 
