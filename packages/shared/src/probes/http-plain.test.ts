@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../clock.js';
 import { httpExchange, nodeHttpExchange, type HttpExchange } from './http.js';
 import type { ProbeContext } from './types.js';
@@ -112,7 +112,8 @@ describe('http exchange over a bare socket', () => {
     const x = await httpExchange(new URL(`${base}/hang-in-body`), opts, ctx(300));
     expect(x).toMatchObject({ status: 200, failure: 'timeout', error: { code: 'timeout' }, responseMs: null });
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
-    expect(sockets.size).toBeLessThanOrEqual(1);
+    // The exchange hung up: the server sees its connection close.
+    await vi.waitFor(() => expect(sockets.size).toBe(0), { timeout: 2_000, interval: 20 });
   });
 
   it('a closed port is refused, over IPv4 and IPv6 alike', async () => {
@@ -127,7 +128,10 @@ describe('http exchange over a bare socket', () => {
   it('an aborted exchange says so and closes its connection', async () => {
     const ac = new AbortController();
     const pending = httpExchange(new URL(`${base}/hang-in-body`), opts, { ...ctx(), signal: ac.signal });
-    setTimeout(() => ac.abort(), 50);
+    // Aborted once the server holds the connection open, mid-body.
+    await vi.waitFor(() => expect(sockets.size).toBe(1), { timeout: 2_000, interval: 10 });
+    ac.abort();
     expect(await pending).toMatchObject({ failure: 'aborted', error: { code: 'timeout' } });
+    await vi.waitFor(() => expect(sockets.size).toBe(0), { timeout: 2_000, interval: 20 });
   });
 });
