@@ -1,18 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createMemoryCollector, toMemorySample, type SiMem } from './memory.js';
+import { createMemoryCollector, parseMeminfo, toMemorySample } from './memory.js';
 
-const siMem = JSON.parse(readFileSync(new URL('./fixtures/si-mem.json', import.meta.url), 'utf8')) as SiMem;
+const meminfo = readFileSync(new URL('./fixtures/meminfo.txt', import.meta.url), 'utf8');
 
 describe('memory collector', () => {
   it('toMemorySample - used is total minus available, not total minus free', () => {
-    expect(toMemorySample(siMem)).toEqual({
-      totalBytes: 25276502016,
-      usedBytes: 25276502016 - 24684146688,
-      availableBytes: 24684146688,
-      swapTotalBytes: 0,
-      swapUsedBytes: 0,
+    expect(toMemorySample(parseMeminfo(meminfo))).toEqual({
+      totalBytes: 24683748 * 1024,
+      usedBytes: (24683748 - 24077908) * 1024,
+      availableBytes: 24077908 * 1024,
+      swapTotalBytes: 2097148 * 1024,
+      swapUsedBytes: (2097148 - 2031612) * 1024,
     });
+  });
+
+  it('parseMeminfo - a kernel without MemAvailable (before 3.14): free + buffers + cache + slab', () => {
+    const old = 'MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 10 kB\nCached: 200 kB\nSlab: 40 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n';
+    expect(parseMeminfo(old)).toEqual({ total: 1024000, available: 350 * 1024, swaptotal: 0, swapused: 0 });
+  });
+
+  it('parseMeminfo - names the file and what it read when MemTotal is missing', () => {
+    expect(() => parseMeminfo('garbage\n')).toThrow(/\/proc\/meminfo: no MemTotal line in "garbage/);
   });
 
   it('toMemorySample - clamps an available figure above total', () => {

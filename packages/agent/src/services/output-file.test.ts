@@ -1,7 +1,7 @@
 import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { waitFor } from '../../test-fixtures/helpers.js';
 import { OutputFollower } from './output-file.js';
 
@@ -77,5 +77,27 @@ describe('OutputFollower', () => {
     f.start(0);
     await waitFor(() => asked.length >= 3, 2_000, 'the follower to re-arm on the grid after each poll');
     expect(new Set(asked)).toEqual(new Set([60_000]));
+  });
+
+  it('output file - a poll that finds the file at the size already read does not read it; one that finds it grown does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-follow-'));
+    dirs.push(dir);
+    const path = join(dir, 'svc.stdout');
+    writeFileSync(path, 'old\n');
+    let polls = 0;
+    const grid = { delay: () => (polls++, 20) };
+    const lines: string[] = [];
+    const f = new OutputFollower(path, (l) => lines.push(l), { pollMs: 50, safetyPollMs: 60_000, grid });
+    followers.push(f);
+    const drains = vi.spyOn(f, 'drain');
+    f.start(OutputFollower.sizeOf(path));
+    await waitFor(() => polls >= 4, 2_000, 'three polls of an unchanged file');
+    expect(drains).not.toHaveBeenCalled();
+    // Grown behind the follower's back (as if a notice were lost): the next poll reads it.
+    (f as unknown as { watcher?: { close(): void } }).watcher?.close();
+    (f as unknown as { watcher?: unknown }).watcher = undefined;
+    appendFileSync(path, 'new\n');
+    await waitFor(() => lines.length === 1, 2_000, 'the poll to read the new line');
+    expect(lines).toEqual(['new']);
   });
 });

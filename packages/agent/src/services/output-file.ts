@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, truncateSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, truncateSync, watch, type FSWatcher } from 'node:fs';
 import { systemClock } from '@vigil/shared';
 import { Cadence } from '../cadence.js';
 import { LineSplitter } from './lines.js';
@@ -108,11 +108,25 @@ export class OutputFollower {
   private pace(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.drain();
+      if (this.grown()) this.drain();
       if (!this.watcher) this.watchFile();
       if (this.timer) this.pace();
     }, this.grid.delay(this.watcher ? this.safetyPollMs : this.pollMs));
     this.timer.unref();
+  }
+
+  /**
+   * Whether a poll has anything to read: one stat of the path, where a drain opens, stats
+   * and closes the file. Nearly every poll finds nothing new (the notices did the reading),
+   * and an idle agent's CPU is the sum of such small costs.
+   */
+  private grown(): boolean {
+    try {
+      const st = statSync(this.path, { throwIfNoEntry: false });
+      return st !== undefined && st.size !== this.offset;
+    } catch {
+      return true; // unreadable for a stat: let the drain find out
+    }
   }
 
   /** The file's size now (0 when missing). */

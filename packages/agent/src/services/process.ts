@@ -10,7 +10,8 @@ import { OutputFollower, type PollGrid } from './output-file.js';
 import { checkRecord, type ProcessRecordStore } from './process-record.js';
 import { findMarked, instanceMarker, INSTANCE_ENV } from './instance-marker.js';
 import { isGone } from './procfs.js';
-import { listGroupFromLeader, listProcessGroup, PROC_ROOT, readProcStat } from './procfs-read.js';
+import { GroupWalk } from './group-walk.js';
+import { listProcessGroup, PROC_ROOT, readProcStat } from './procfs-read.js';
 import { absolutePath } from './fields.js';
 import { defineManagerKind, type ServiceSpecOf } from './manager-kind.js';
 import { pollUntil } from './wait.js';
@@ -80,6 +81,8 @@ interface Generation {
   /** An adopted leader's start time, to tell it from a later process given its PID. */
   adoptedStarttime?: number;
   pgid: number;
+  /** Its members, walked down from the leader while it lives. */
+  walk: GroupWalk;
   startedAt: number;
   exit?: { code: number | null; signal: NodeJS.Signals | null; at: number };
   /** The agent stopped it on purpose: its end is `inactive`, not `failed`. */
@@ -195,7 +198,7 @@ export class ProcessManager implements ServiceManager {
       for (const fd of fds) closeSync(fd);
     }
     this.spawnError = undefined;
-    const gen: Generation = { child, pgid: child.pid!, startedAt: this.clock.now(), stopRequested: false, failureCleared: false };
+    const gen: Generation = { child, pgid: child.pid!, walk: new GroupWalk(child.pid!, this.procRoot), startedAt: this.clock.now(), stopRequested: false, failureCleared: false };
     this.gen = gen;
     // Later errors (e.g. a signal that could not be sent) must not crash the agent.
     child.on('error', () => {});
@@ -235,7 +238,7 @@ export class ProcessManager implements ServiceManager {
         // as in writeRecord: adoption after the next crash is lost, not the service
       }
     }
-    const gen: Generation = { child: undefined, adoptedStarttime: r.starttime, pgid: r.pgid, startedAt: r.startedAtMs, stopRequested: false, failureCleared: false };
+    const gen: Generation = { child: undefined, adoptedStarttime: r.starttime, pgid: r.pgid, walk: new GroupWalk(r.pgid, this.procRoot), startedAt: r.startedAtMs, stopRequested: false, failureCleared: false };
     if (JSON.stringify(r.command) !== JSON.stringify(this.spec.command)) {
       const stopped = await this.stopGeneration(gen, this.restartGraceMs);
       this.record!.clear();
@@ -448,7 +451,7 @@ export class ProcessManager implements ServiceManager {
   private async groupMembers(gen: Generation): Promise<number[]> {
     // While the leader lives, walking down from it is enough and costs a few reads; a
     // whole-/proc scan (one read per process on the host) only once it is gone.
-    const members = gen.exit ? await listProcessGroup(gen.pgid, this.procRoot) : await listGroupFromLeader(gen.pgid, this.procRoot);
+    const members = gen.exit ? await listProcessGroup(gen.pgid, this.procRoot) : await gen.walk.members();
     if (!gen.exit && !members.includes(gen.pgid)) members.unshift(gen.pgid);
     return members;
   }

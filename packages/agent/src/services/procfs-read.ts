@@ -14,7 +14,7 @@ export const PROC_ROOT = '/proc';
 // The readers stay async (their callers await them, tests replace them) but read with
 // readProcText: see there why procfs is read synchronously.
 
-function readdirOrEmpty(path: string): string[] {
+export function readdirOrEmpty(path: string): string[] {
   try {
     return readdirSync(path);
   } catch {
@@ -52,32 +52,6 @@ export async function listProcessGroup(pgid: number, procRoot = PROC_ROOT): Prom
   );
   // The group leader first, as the main process.
   return members.sort((a, b) => (a === pgid ? -1 : b === pgid ? 1 : a - b));
-}
-
-/**
- * The members of a process group found from its live leader down: the leader and its
- * descendants still in the group, read from /proc/<pid>/task/<tid>/children. A handful of
- * reads instead of one per process on the host; `listProcessGroup` stays the fallback for
- * a group whose leader is gone (orphans reparented away from it).
- */
-export async function listGroupFromLeader(pgid: number, procRoot = PROC_ROOT): Promise<number[]> {
-  const members: number[] = [];
-  const queue = [pgid];
-  const seen = new Set<number>();
-  while (queue.length > 0 && seen.size < 4096) {
-    const pid = queue.shift()!;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    const stat = await readProcStat(pid, procRoot).catch(() => undefined);
-    if (!stat || isGone(stat) || stat.pgrp !== pgid) continue;
-    members.push(pid);
-    for (const tid of readdirOrEmpty(`${procRoot}/${pid}/task`)) {
-      // A thread that exited meanwhile has no children file: nothing known from it.
-      const text = readProcTextIfPresent(`${procRoot}/${pid}/task/${tid}/children`) ?? '';
-      for (const c of text.split(/\s+/)) if (/^\d+$/.test(c)) queue.push(Number(c));
-    }
-  }
-  return members;
 }
 
 /** A pid plus its start time: a recycled pid is a different process. */
