@@ -60,6 +60,7 @@ describe('filesystems collector', () => {
         if (mount === '/mnt/nfs') return new Promise<StatFs>(() => {});
         return Promise.resolve(mount === '/' ? statRoot : statShm);
       },
+      statfsSync: (mount) => (mount === '/' ? statRoot : statShm),
       clock,
       now: () => clock.now(),
       statTimeoutMs: 1000,
@@ -76,6 +77,25 @@ describe('filesystems collector', () => {
     const second = await c.collect().catch((e: unknown) => e as Error);
     expect((second as Error).message).toMatch(/\/mnt\/nfs: previous statfs still pending/);
     expect(calls.filter((m) => m === '/mnt/nfs')).toHaveLength(1);
+  });
+
+  it('collector - filesystems whose statfs cannot hang are read at once, the others through the thread pool; a failure names the mount', async () => {
+    const pooled: string[] = [];
+    const direct: string[] = [];
+    const c = createFilesystemsCollector({
+      readMounts: async () => `/dev/sda1 / ext4 rw 0 0\ntmpfs /dev/shm tmpfs rw 0 0\nsrv:/export /mnt/nfs nfs4 rw 0 0\nsshfs#me@h: /mnt/s fuse.sshfs rw 0 0\n/dev/sdb1 /data xfs rw 0 0\n`,
+      statfs: async (mount) => (pooled.push(mount), statShm),
+      statfsSync: (mount) => {
+        direct.push(mount);
+        if (mount === '/data') throw Object.assign(new Error('EIO: i/o error, statfs'), { code: 'EIO' });
+        return statRoot;
+      },
+    });
+    const err = (await c.collect().catch((e: unknown) => e)) as PartialCollectError<{ filesystems: { mount: string }[] }>;
+    expect(direct).toEqual(['/', '/dev/shm', '/data']);
+    expect(pooled).toEqual(['/mnt/nfs', '/mnt/s']);
+    expect(err.message).toMatch(/\/data: .*EIO/);
+    expect(err.partial.filesystems.map((f) => f.mount)).toEqual(['/', '/dev/shm', '/mnt/nfs', '/mnt/s']);
   });
 
   it('collector - reads this machine: the root filesystem has a size', async () => {

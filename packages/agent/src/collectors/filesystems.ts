@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { readProcText } from '../proc-text.js';
 import type { StatsFs } from 'node:fs';
@@ -27,6 +28,16 @@ export const PSEUDO_FS_TYPES: ReadonlySet<string> = new Set([
   'mqueue', 'nsfs', 'proc', 'procfs', 'pstore', 'ramfs', 'rpc_pipefs', 'securityfs', 'selinuxfs',
   'squashfs', 'sysfs', 'tracefs',
 ]);
+
+/**
+ * Filesystems whose statfs answers from counters the kernel keeps in memory (no disk read,
+ * no server, no user-space daemon), so it cannot hang: these are read on the main thread.
+ * Every other type (nfs, cifs, ceph, fuse.*, zfs, ...) goes through the thread pool with a
+ * budget, because a dead server can block statfs for minutes and the agent's liveness
+ * must not wait for it. A thread-pool round trip per mount per interval was a visible part
+ * of an idle agent's CPU (bench/agent-footprint).
+ */
+export const IN_MEMORY_STATFS_TYPES: ReadonlySet<string> = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'tmpfs', 'overlay', 'vfat', 'f2fs']);
 
 /** Mount points under these hold kernel interfaces (e.g. the tmpfs at /sys/fs/cgroup). */
 const PSEUDO_MOUNT_ROOTS = ['/proc', '/sys'];
@@ -96,6 +107,8 @@ export function toFilesystemSample(e: MountEntry, s: StatFs): FilesystemSample {
 export interface FilesystemsCollectorDeps {
   readMounts?: () => Promise<string>;
   statfs?: (mount: string) => Promise<StatFs>;
+  /** For the IN_MEMORY_STATFS_TYPES. */
+  statfsSync?: (mount: string) => StatFs;
   clock?: Clock;
   now?: MonotonicMs;
   /**
@@ -111,6 +124,7 @@ type StatOutcome = { ok: true; value: StatFs } | { ok: false; error: string };
 export function createFilesystemsCollector(deps: FilesystemsCollectorDeps = {}): Collector {
   const read = deps.readMounts ?? readMounts;
   const stat = deps.statfs ?? ((mount: string) => statfs(mount));
+  const statSync = deps.statfsSync ?? ((mount: string) => statfsSync(mount));
   const clock = deps.clock ?? systemClock;
   const now = deps.now ?? monotonicMs;
   const statTimeoutMs = deps.statTimeoutMs ?? 1000;
@@ -138,11 +152,19 @@ export function createFilesystemsCollector(deps: FilesystemsCollectorDeps = {}):
     });
   }
 
+  function statNow(mount: string): StatOutcome {
+    try {
+      return { ok: true, value: statSync(mount) };
+    } catch (err) {
+      return { ok: false, error: describeError(err) };
+    }
+  }
+
   return {
     name: 'filesystems',
     async collect() {
       const mounts = selectMounts(parseMounts(await read()));
-      const outcomes = await Promise.all(mounts.map((m) => statOne(m.mount)));
+      const outcomes = await Promise.all(mounts.map((m) => (IN_MEMORY_STATFS_TYPES.has(m.fsType) ? statNow(m.mount) : statOne(m.mount))));
       const filesystems: FilesystemSample[] = [];
       const problems: string[] = [];
       outcomes.forEach((o, i) => {
