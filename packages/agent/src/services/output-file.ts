@@ -108,36 +108,20 @@ export class OutputFollower {
   private pace(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      if (this.grown()) this.drain();
+      // Nearly every poll finds nothing new (the notices did the reading): one stat of the
+      // path decides, where a drain opens, stats and closes the file. An idle agent's CPU
+      // is the sum of such small costs.
+      if (OutputFollower.sizeOf(this.path) !== this.offset) this.drain();
       if (!this.watcher) this.watchFile();
       if (this.timer) this.pace();
     }, this.grid.delay(this.watcher ? this.safetyPollMs : this.pollMs));
     this.timer.unref();
   }
 
-  /**
-   * Whether a poll has anything to read: one stat of the path, where a drain opens, stats
-   * and closes the file. Nearly every poll finds nothing new (the notices did the reading),
-   * and an idle agent's CPU is the sum of such small costs.
-   */
-  private grown(): boolean {
-    try {
-      const st = statSync(this.path, { throwIfNoEntry: false });
-      return st !== undefined && st.size !== this.offset;
-    } catch {
-      return true; // unreadable for a stat: let the drain find out
-    }
-  }
-
-  /** The file's size now (0 when missing). */
+  /** The file's size now (0 when missing): one stat of the path. */
   static sizeOf(path: string): number {
     try {
-      const fd = openSync(path, 'r');
-      try {
-        return fstatSync(fd).size;
-      } finally {
-        closeSync(fd);
-      }
+      return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
     } catch {
       return 0;
     }
