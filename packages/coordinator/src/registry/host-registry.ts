@@ -240,9 +240,7 @@ export class HostRegistry {
       const refusal = this.staleAttempt(hello) ?? this.holderRefusal(hello, replaced, now);
       if (refusal) return refusal;
     }
-    this.sessions.set(hello.hostId, sessionId);
-    if (hello.attempt) this.attempts.set(hello.hostId, hello.attempt);
-    else this.attempts.delete(hello.hostId);
+    this.attachStream(hello.hostId, sessionId, hello.attempt);
     // A retry can arrive before the stream of the attempt it replaces is seen to end: the
     // host was waiting if that attempt found it waiting.
     const waitingSince = this.awaitingReconnect.get(hello.hostId) ?? (replaced === undefined ? undefined : this.unconfirmed.get(replaced));
@@ -315,6 +313,19 @@ export class HostRegistry {
       if (!isStoreCondition(err)) throw err;
       return 0;
     }
+  }
+
+  /** The stream that holds the host now, and its Hello.attempt where its agent numbers them. */
+  private attachStream(hostId: string, sessionId: number, attempt: number | undefined): void {
+    this.sessions.set(hostId, sessionId);
+    if (attempt) this.attempts.set(hostId, attempt);
+    else this.attempts.delete(hostId);
+  }
+
+  /** No stream holds the host any more: its attempt number goes with it. */
+  private detachStream(hostId: string): void {
+    this.sessions.delete(hostId);
+    this.attempts.delete(hostId);
   }
 
   /**
@@ -473,8 +484,7 @@ export class HostRegistry {
     this.sessionsMissingEvents.delete(sessionId);
     this.unconfirmed.delete(sessionId);
     if (!this.isCurrentSession(hostId, sessionId)) return;
-    this.sessions.delete(hostId);
-    this.attempts.delete(hostId);
+    this.detachStream(hostId);
     this.cancelGrace(hostId);
     this.detector.unwatch(hostId);
     const host = this.hosts.get(hostId);
@@ -496,8 +506,7 @@ export class HostRegistry {
     const waitingSince = this.unconfirmed.get(sessionId);
     this.unconfirmed.delete(sessionId);
     if (!this.isCurrentSession(hostId, sessionId)) return;
-    this.sessions.delete(hostId);
-    this.attempts.delete(hostId);
+    this.detachStream(hostId);
     const host = this.hosts.get(hostId);
     if (waitingSince !== undefined && host && (host.state === 'online' || host.state === 'suspect')) {
       this.awaitReconnect(host, waitingSince);
@@ -570,8 +579,7 @@ export class HostRegistry {
   /** Cluster mode: another coordinator holds this host's stream now; stop judging it here. */
   release(hostId: string): void {
     this.remote.add(hostId);
-    this.sessions.delete(hostId);
-    this.attempts.delete(hostId);
+    this.detachStream(hostId);
     this.awaitingReconnect.delete(hostId);
     this.cancelGrace(hostId);
     this.detector.unwatch(hostId);
