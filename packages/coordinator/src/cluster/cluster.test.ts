@@ -69,9 +69,9 @@ describe('cluster - two coordinators share one fleet', () => {
 
     // A host moves from A to B while both live: A lets go, nobody calls it silent.
     const moverOnA = agent(a, 'mover');
-    await waitFor(() => a.cluster!.ownership.owns('mover'), { timeoutMs: 3000 });
+    await waitFor(() => a.cluster!.ownership.owns('mover'), { timeoutMs: 10_000 });
     const moverOnB = agent(b, 'mover');
-    await waitFor(() => b.cluster!.ownership.owns('mover') && !a.cluster!.ownership.owns('mover'), { timeoutMs: 3000 });
+    await waitFor(() => b.cluster!.ownership.owns('mover') && !a.cluster!.ownership.owns('mover'), { timeoutMs: 10_000, what: 'B to own the mover and A to let go' });
     moverOnA.call.cancel();
     expect(a.registry.isRemote('mover')).toBe(true);
 

@@ -48,7 +48,9 @@ export async function joinCluster(config: CoordinatorConfig, nats: NatsLink, reg
       return;
     }
     if (e.type !== 'hello') return;
-    void ownership.claim(e.host.id, { intervalMs: e.host.intervalMs, hostname: e.host.hostname, labels: e.host.labels }).catch((err: unknown) =>
+    const { host } = e;
+    const claim = { intervalMs: host.intervalMs, hostname: host.hostname, labels: host.labels, agentStartedAt: host.agentStartedAt ?? 0, attempt: e.attempt };
+    void ownership.claim(host.id, claim).catch((err: unknown) =>
       log.warn({ err: (err as Error).message, host: e.host.id }, 'claiming host failed'),
     );
   });

@@ -295,7 +295,7 @@ export class HostRegistry {
     if (livenessMs > 0) this.detector.watch(host.id, livenessMs, undefined, 'liveness');
     else this.detector.watch(host.id, intervalMs);
     this.remote.delete(host.id);
-    this.publish({ type: 'hello', host });
+    this.publish({ type: 'hello', host, attempt: hello.attempt ?? 0 });
     if (!prev) this.transition(host, null, 'online', 'first hello');
     else if (prev.state !== 'online') this.transition(host, prev.state, 'online', restarted ? 'agent restarted' : 'reconnected');
     return { type: 'accepted', lastSeq: host.lastSeq, lastEventSeq: this.storedEventSeq(host.id, epoch), replaced };

@@ -51,7 +51,8 @@ export type RegistryEvent =
   | { type: 'agent_event'; hostId: string; event: ValidAgentEvent }
   | { type: 'findings'; hostId: string; findings: ValidLogFinding[] }
   | { type: 'heartbeat'; hostId: string; host: HostRecord }
-  | { type: 'hello'; host: HostRecord }
+  /** `attempt`: the Hello's stream attempt within its agent process (0 where the agent does not number them). */
+  | { type: 'hello'; host: HostRecord; attempt: number }
   | { type: 'removed'; host: HostRecord; by: string };
 
 /**
