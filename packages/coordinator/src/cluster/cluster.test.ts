@@ -78,7 +78,7 @@ describe('cluster - two coordinators share one fleet', () => {
     // Two hosts on A; then A dies without leaving (its membership expires).
     const survivor = agent(a, 'survivor');
     agent(a, 'casualty');
-    await waitFor(() => a.cluster!.ownership.owns('survivor') && a.cluster!.ownership.owns('casualty'), { timeoutMs: 3000 });
+    await waitFor(() => a.cluster!.ownership.owns('survivor') && a.cluster!.ownership.owns('casualty'), { timeoutMs: 10_000 });
     a.cluster!.membership.stop(); // stops refreshing, as a crashed process would
     await a.stop();
     survivor.call.cancel();
@@ -99,7 +99,7 @@ describe('cluster - two coordinators share one fleet', () => {
     await waitFor(async () => {
       const e = await kv.get('casualty');
       return !e || e.operation !== 'PUT';
-    }, { timeoutMs: 3000, what: 'the ownership key of the removed host to be deleted' });
+    }, { timeoutMs: 10_000, what: 'the ownership key of the removed host to be deleted' });
     expect(b.cluster!.ownership.owns('casualty')).toBe(false);
     moverOnB.call.cancel();
     await b.stop();
