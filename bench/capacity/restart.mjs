@@ -27,6 +27,8 @@ Usage: node bench/capacity/restart.mjs [options]
   --ramp-rate R     first connections per second                       [300]
   --within S        the bound: all online again within S seconds       [30]
   --coordinator-args STR  extra coordinator options, space-separated
+  --node-args STR   extra options for the coordinator's node (both starts), space-separated,
+                    e.g. --node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
   --keep-dir        keep the run's directory (the coordinator's store and log, the simulator's JSON) and print it
   --out FILE        also write the result as JSON
 `;
@@ -38,6 +40,7 @@ const values = parseBenchArgs('restart', HELP, {
   within: { type: 'string', default: '30' },
   out: { type: 'string' },
   'coordinator-args': { type: 'string', default: '' },
+  'node-args': { type: 'string', default: '' },
   'keep-dir': { type: 'boolean', default: false },
 });
 const agents = wholeNumber('restart', 'agents', values.agents);
@@ -66,7 +69,7 @@ let coordinator;
 let fleet;
 try {
   nats = await NatsServer.start(join(dir, 'nats'));
-  coordinator = await Coordinator.start({ nats: nats.url, dataDir: join(dir, 'coordinator'), logLevel: 'warn', cwd: dir, startTimeoutMs: 30_000, extraArgs: values['coordinator-args'].split(' ').filter(Boolean) });
+  coordinator = await Coordinator.start({ nats: nats.url, dataDir: join(dir, 'coordinator'), logLevel: 'warn', cwd: dir, startTimeoutMs: 30_000, extraArgs: values['coordinator-args'].split(' ').filter(Boolean), nodeArgs: values['node-args'].split(/\s+/).filter(Boolean) });
   await natsReady(coordinator.baseUrl);
   const out = join(dir, 'fleet.json');
   // Long enough for the restart and the bound, with the simulator's own checks after it.

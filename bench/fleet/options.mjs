@@ -28,7 +28,7 @@ Usage: node bench/fleet/fleet.mjs --target HOST:PORT [options]
   --host-suffix STR         .invalid keeps the coordinator's DNS probes off the network [.invalid]
   --payload KIND            typical (resource sample) | minimal             [typical]
   --first-heartbeat WHEN    spread (uniform over the first interval) | immediate (as vigil-agent) [spread]
-  --welcome-timeout MS      give up on a connection without Welcome (vigil-agent: 5000) [5000]
+  --welcome-timeout MS      give up on a connection without Welcome; doubled per late Welcome in a row, up to 30 s (vigil-agent: 5000) [5000]
   --seed N                  seed of the kill plan                           [1]
   --label STR               name of this run in the output
   --json-out FILE           also write the result JSON here

@@ -69,8 +69,16 @@ export class SimAgent {
         }
         reject(err);
       };
-      const welcomeTimer = setTimeout(() => fail(new Error(`no Welcome within ${this.cfg.welcomeTimeoutMs} ms`)), this.cfg.welcomeTimeoutMs);
+      // vigil-agent's Welcome wait: doubled by every late Welcome in a row, up to 30 s
+      // (or the configured wait, if longer); a Welcome resets it.
+      const base = this.cfg.welcomeTimeoutMs;
+      const waitMs = Math.min(Math.max(base, 30_000), base * 2 ** Math.min(this.welcomeTimeouts ?? 0, 30));
+      const welcomeTimer = setTimeout(() => {
+        this.welcomeTimeouts = (this.welcomeTimeouts ?? 0) + 1;
+        fail(new Error(`no Welcome in time (${base} ms, doubled per late Welcome in a row)`));
+      }, waitMs);
       this.onWelcome = () => {
+        this.welcomeTimeouts = 0;
         clearTimeout(welcomeTimer);
         this.stats.welcome.record(performance.now() - started);
         resolve();

@@ -130,6 +130,32 @@ describe('connection', () => {
     expect(t.conn.state).toMatchObject({ type: 'waiting', nextTarget: B.address });
   });
 
+  it('welcome timeout - each late Welcome in a row doubles the next wait, up to the cap; a Welcome resets it', () => {
+    const t = setup({ welcomeTimeoutMs: 5000, welcomeTimeoutCapMs: 30_000 });
+    t.conn.start();
+    /** How long the current stream is waited for before it is given up, then on to the next dial. */
+    const waitedFor = (): number => {
+      const s = t.dialer.last;
+      const from = t.clock.now();
+      while (!s.cancelled) t.clock.advance(100);
+      const waited = t.clock.now() - from;
+      const state = t.conn.state;
+      if (state.type === 'waiting') t.clock.advance(state.retryAtMs - t.clock.now());
+      return waited;
+    };
+    expect([waitedFor(), waitedFor(), waitedFor(), waitedFor(), waitedFor()]).toEqual([5000, 10_000, 20_000, 30_000, 30_000]);
+
+    // A refused connection is a coordinator that is down: it neither grows nor resets the wait.
+    t.dialer.last.close(refused());
+    t.clock.advance((t.conn.state as { retryAtMs: number }).retryAtMs - t.clock.now());
+    expect(waitedFor()).toBe(30_000);
+
+    t.dialer.last.welcome();
+    t.dialer.last.close(undefined);
+    t.clock.advance((t.conn.state as { retryAtMs: number }).retryAtMs - t.clock.now());
+    expect(waitedFor()).toBe(5000);
+  });
+
   it('protocol - anything but Welcome in answer to Hello drops the stream', () => {
     const t = setup();
     t.conn.start();

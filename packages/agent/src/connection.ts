@@ -56,10 +56,13 @@ export interface ConnectionOptions {
   /** @default a silent logger */
   logger?: Logger;
   /**
-   * How long to wait for Welcome after Hello before trying the next target.
+   * How long to wait for Welcome after Hello before trying the next target. Each attempt in
+   * a row that got no Welcome in time doubles the next wait, up to `welcomeTimeoutCapMs`.
    * @default 5000
    */
   welcomeTimeoutMs?: number;
+  /** The longest wait for Welcome after Welcome timeouts in a row. @default 30000 (at least welcomeTimeoutMs) */
+  welcomeTimeoutCapMs?: number;
   /** @default {baseMs: 200, capMs: 10000} */
   backoff?: BackoffOptions;
   /**
@@ -108,6 +111,7 @@ export class Connection {
   private readonly clock: Clock;
   private readonly log: ConnectionLog;
   private readonly welcomeTimeoutMs: number;
+  private readonly welcomeTimeoutCapMs: number;
   private readonly backoff: BackoffOptions;
   private readonly healthyAfterMs: number;
   private readonly stopTimeoutMs: number;
@@ -117,6 +121,15 @@ export class Connection {
   private dials = 0;
   /** Consecutive failed attempts since the last healthy connection. */
   private failures = 0;
+  /**
+   * Attempts in a row that got no Welcome in time. A coordinator that took the stream but
+   * answers late is busy (a reconnect storm after its restart, every agent saying Hello at
+   * once), not gone: giving up and dialling again would only add a connection and a Hello
+   * to its queue, and it reads the abandoned ones too. So each such attempt waits twice as
+   * long as the last, up to the cap; a Welcome resets it. A refused or broken connection
+   * does not count: that coordinator is down, and the next target is tried as soon as ever.
+   */
+  private welcomeTimeouts = 0;
   private link: Link | undefined;
   private retryTimer: TimerHandle | undefined;
   private current: ConnectionState = { type: 'idle' };
@@ -130,6 +143,7 @@ export class Connection {
     this.clock = options.clock ?? systemClock;
     this.log = new ConnectionLog(options.logger ?? pino({ level: 'silent' }), this.clock);
     this.welcomeTimeoutMs = options.welcomeTimeoutMs ?? 5000;
+    this.welcomeTimeoutCapMs = Math.max(this.welcomeTimeoutMs, options.welcomeTimeoutCapMs ?? 30_000);
     this.backoff = options.backoff ?? {};
     this.healthyAfterMs = options.healthyAfterMs ?? 10_000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 1000;
@@ -209,11 +223,13 @@ export class Connection {
       queueMicrotask(() => this.onClose(link, link.failure));
       return;
     }
+    const waitMs = Math.min(this.welcomeTimeoutCapMs, this.welcomeTimeoutMs * 2 ** Math.min(this.welcomeTimeouts, 30));
     link.timers.push(
       this.clock.setTimeout(() => {
-        link.failure = new WelcomeTimeoutError(target.address, this.welcomeTimeoutMs);
+        this.welcomeTimeouts++;
+        link.failure = new WelcomeTimeoutError(target.address, waitMs);
         link.stream?.cancel();
-      }, this.welcomeTimeoutMs),
+      }, waitMs),
     );
   }
 
@@ -230,6 +246,7 @@ export class Connection {
       return;
     }
     this.clearTimers(link);
+    this.welcomeTimeouts = 0;
     const welcome = msg.welcome;
     link.session = this.makeSession(link, welcome);
     this.current = { type: 'connected', target: link.target.address, coordinatorId: welcome.coordinatorId, sinceMs: this.clock.now() };

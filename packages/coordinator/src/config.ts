@@ -125,8 +125,8 @@ export const coordinatorConfigSchema = z
     /**
      * While the coordinator's event loop runs later than this (a busy machine, or new
      * connections costing more than it can keep up with), every Hello is sent away with a
-     * retry hint, whatever maxHelloRate allows: a Welcome after the agent's 5 s timeout
-     * costs more than a prompt "come back later". 0 turns it off. @default 2s
+     * retry hint, whatever maxHelloRate allows: a Welcome after the agent's timeout (5 s,
+     * longer after late Welcomes in a row) costs more than a prompt "come back later". 0 turns it off. @default 2s
      */
     helloMaxLoopLag: durationMs.default(2000),
     /** Largest agent message accepted, in bytes. @default 262144 */
