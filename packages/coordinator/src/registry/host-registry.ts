@@ -5,6 +5,7 @@ import type { HostStore } from '../store/host-store.js';
 import { isStoreCondition, StoreWriteGuard } from '../store/write-guard.js';
 import type { HeartbeatWriter } from './heartbeat-writer.js';
 import { HeartbeatStorePacer } from './heartbeat-store-pacer.js';
+import { RowBatch } from './row-batch.js';
 import type { HelloOutcome, HostRecord, HostState, RegistryEvent, Transition } from './types.js';
 
 export interface RegistryOptions {
@@ -112,6 +113,8 @@ export class HostRegistry {
   private lastReconnectAt = -Infinity;
   private readonly guard: StoreWriteGuard;
   private readonly storePacer: HeartbeatStorePacer;
+  /** Rows of known hosts rewritten by their Hello, committed together at the end of the loop turn. */
+  private readonly helloRows = new RowBatch((ids) => this.saveHosts(ids));
 
   constructor(
     private readonly clock: Clock,
@@ -285,7 +288,12 @@ export class HostRegistry {
     // the agent retry while the host looks gone, and the detector works from memory. The
     // row is written once the store takes writes again; until then Welcome says what is
     // stored (lastEventSeq) or remembered (lastSeq), and the agent resends from there.
-    this.saveHost(host.id);
+    // A new host's row is written now: its first transition, just below, refers to it. A
+    // known host's row exists (or waits in the write guard's queue), so its rewrite joins
+    // this loop turn's other Hellos in one commit; a state change of it is written at once
+    // by the transition, and only what the Hello says about the agent waits for the turn.
+    if (prev) this.helloRows.add(host.id);
+    else this.saveHost(host.id);
     // Welcome answers for the Hello's epoch only: a new journal gets 0 and replays from 1.
     // The epoch lives with the session (the stream states it once); the newest stored
     // number of an epoch is read from its events, so nothing about it is written here.
@@ -629,6 +637,7 @@ export class HostRegistry {
 
   stop(): void {
     this.stopping = true;
+    this.helloRows.flush();
     for (const t of this.graceTimers.values()) this.clock.clearTimeout(t);
     this.graceTimers.clear();
   }
@@ -636,6 +645,20 @@ export class HostRegistry {
   /** Writes a host's row from memory now, or keeps it for catch-up (once per host however often it changes). */
   private saveHost(hostId: string): void {
     this.guard.persist(hostKey(hostId), 'host row', () => this.writeHost(hostId));
+  }
+
+  /**
+   * Rows of several hosts in one commit. While the store refuses writes and some are kept
+   * for catch-up, or when this commit is refused, each row goes through `saveHost`: it is
+   * written or kept, in order behind the ones kept before it.
+   */
+  private saveHosts(ids: string[]): void {
+    const rows = ids.flatMap((id) => this.hosts.get(id) ?? []);
+    if (this.guard.pendingCount() === 0 && this.guard.attempt('host rows', () => this.store.saveSnapshots(rows))) {
+      for (const id of ids) this.storePacer.caughtUp(id);
+      return;
+    }
+    for (const id of ids) this.saveHost(id);
   }
 
   private writeHost(hostId: string): void {
@@ -650,6 +673,7 @@ export class HostRegistry {
    * pacer held them back), so a planned stop loses none of them. Returns how many.
    */
   storeHeldHeartbeats(): number {
+    this.helloRows.flush();
     const ids = [...this.storePacer.hostsBehind()];
     for (const id of ids) this.saveHost(id);
     return ids.length;

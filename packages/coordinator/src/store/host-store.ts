@@ -58,8 +58,13 @@ export interface HeartbeatWrite {
 /** Hosts and their state history. Every method is synchronous: better-sqlite3 is. */
 export class HostStore {
   private readonly stmts;
+  /** `saveSnapshot` of several hosts in one transaction: one commit for all. */
+  readonly saveSnapshots: (hosts: HostRecord[]) => void;
 
   constructor(private readonly db: Db) {
+    this.saveSnapshots = db.transaction((hosts: HostRecord[]) => {
+      for (const h of hosts) this.saveSnapshot(h);
+    });
     this.stmts = {
       all: db.prepare('SELECT * FROM hosts ORDER BY id'),
       one: db.prepare('SELECT * FROM hosts WHERE id = ?'),

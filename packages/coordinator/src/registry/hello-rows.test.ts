@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeClock } from '@vigil/shared';
+import { SilenceDetector } from '../detector/silence-detector.js';
+import { AgentEventStore } from '../store/agent-event-store.js';
+import { openDb, type Db } from '../store/db.js';
+import { HostStore } from '../store/host-store.js';
+import { StoreWriteGuard } from '../store/write-guard.js';
+import { captureLog } from '../test-support/log-capture.js';
+import { fillStore, freeStore } from '../test-support/full-store.js';
+import { HeartbeatWriter } from './heartbeat-writer.js';
+import { HostRegistry } from './host-registry.js';
+
+let dir: string;
+let db: Db;
+let clock: FakeClock;
+let hostStore: HostStore;
+let guard: StoreWriteGuard;
+let detector: SilenceDetector;
+let registry: HostRegistry;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-hello-rows-'));
+  db = openDb(dir);
+  clock = new FakeClock(Date.parse('2026-12-04T08:00:00Z'));
+  const { log } = captureLog('warn');
+  guard = new StoreWriteGuard(clock, log);
+  hostStore = new HostStore(db);
+  const writer = new HeartbeatWriter(db, hostStore);
+  detector = new SilenceDetector(clock, (v) => registry.onSilent(v), { sweepMs: 100, deferSweep: false });
+  registry = new HostRegistry(
+    clock,
+    hostStore,
+    writer,
+    detector,
+    (t) => hostStore.recordTransition(t),
+    { disconnectGraceMs: 1000, restartGraceMs: 15_000, detectionWindowMs: (i) => 3 * i, storeGuard: guard },
+    log,
+    new AgentEventStore(db),
+  );
+});
+
+afterEach(() => {
+  registry.stop();
+  detector.stop();
+  guard.stop();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let sessions = 0;
+function hello(hostId: string, hostname = hostId, labels: Record<string, string> = {}) {
+  return registry.hello({ hostId, agentVersion: '1', hostname, os: null, services: [], capabilities: [], intervalMs: 1000, labels, startedAtMs: 1 }, 1000, ++sessions);
+}
+const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('registry - the rows of known hosts rewritten by their Hellos', () => {
+  it('writes a new host at once, and the Hellos of known hosts read in one loop turn in one commit', async () => {
+    const commits = vi.spyOn(hostStore, 'saveSnapshots');
+    for (const id of ['a', 'b', 'c']) hello(id);
+    // New hosts: written with their Hello, before their first transition.
+    expect(hostStore.all().map((h) => h.hostname)).toEqual(['a', 'b', 'c']);
+    expect(commits).not.toHaveBeenCalled();
+
+    for (const id of ['a', 'b', 'c']) expect(hello(id, `${id}.renamed`)).toMatchObject({ type: 'accepted' });
+    // Memory has the Hellos at once; the store, at the end of the turn, in one commit.
+    expect(registry.get('b')!.hostname).toBe('b.renamed');
+    expect(hostStore.get('b')!.hostname).toBe('b');
+    await endOfTurn();
+    expect(commits).toHaveBeenCalledTimes(1);
+    expect(commits.mock.calls[0]![0].map((h) => h.id)).toEqual(['a', 'b', 'c']);
+    expect(hostStore.all().map((h) => h.hostname)).toEqual(['a.renamed', 'b.renamed', 'c.renamed']);
+  });
+
+  it('does not write back a host removed before the turn ended', async () => {
+    hello('gone');
+    registry.goodbye('gone', sessions, 'decommissioned');
+    hello('gone', 'gone.again');
+    registry.goodbye('gone', sessions, 'decommissioned');
+    registry.remove('gone', 'alice');
+    await endOfTurn();
+    expect(hostStore.get('gone')).toBeUndefined();
+  });
+
+  it('keeps them for catch-up while the store is full, and writes them when it takes writes again', async () => {
+    hello('web-1');
+    fillStore(db);
+    hello('web-1', 'web-1.renamed', { note: 'x'.repeat(6000) });
+    await endOfTurn();
+    expect(guard.pendingCount()).toBe(1);
+    expect(hostStore.get('web-1')!.hostname).toBe('web-1');
+    freeStore(db);
+    clock.advance(5000);
+    expect(guard.pendingCount()).toBe(0);
+    expect(hostStore.get('web-1')).toMatchObject({ hostname: 'web-1.renamed', labels: { note: 'x'.repeat(6000) } });
+  });
+
+  it('writes what waits at once on a planned stop', () => {
+    hello('db-1');
+    hello('db-1', 'db-1.renamed');
+    registry.storeHeldHeartbeats();
+    expect(hostStore.get('db-1')!.hostname).toBe('db-1.renamed');
+  });
+});
