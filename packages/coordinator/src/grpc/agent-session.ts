@@ -342,8 +342,22 @@ export class AgentSession {
    */
   refuse(code: ErrorCode, reason: string, details: string): void {
     if (this.finished) return;
-    this.ctx.metrics.rejected(reason);
     this.ctx.log.warn({ session: this.id, host: this.hostId, peer: this.call.getPeer(), reason, code, details }, 'refused agent stream');
+    this.close(code, reason, details);
+  }
+
+  /**
+   * The coordinator is stopping: ends this stream with UNAVAILABLE, so its agent reconnects.
+   * Not logged per stream: a planned stop of a coordinator with 10,000 agents would write
+   * 10,000 warnings about nothing wrong; the server logs one line for all of them.
+   */
+  endForStop(): void {
+    if (this.finished) return;
+    this.close('UNAVAILABLE', 'coordinator_stopping', 'coordinator is shutting down');
+  }
+
+  private close(code: ErrorCode, reason: string, details: string): void {
+    this.ctx.metrics.rejected(reason);
     const hostId = this.hostId;
     this.finish();
     if (hostId) this.ctx.registry.streamClosed(hostId, this.id, `refused: ${reason}`);

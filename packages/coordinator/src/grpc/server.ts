@@ -185,7 +185,9 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
           resolve();
         });
         // Streams never end by themselves; tryShutdown waits for them, so end them now.
-        for (const s of live.values()) s.refuse('UNAVAILABLE', 'coordinator_stopping', 'coordinator is shutting down');
+        const streams = live.size;
+        for (const s of live.values()) s.endForStop();
+        if (streams > 0) log.info({ streams }, `ended ${streams} agent streams with UNAVAILABLE: coordinator stopping`);
       });
     },
   };
