@@ -75,13 +75,19 @@ const ownerOf = async (kv: KV, host: string): Promise<Ownership | null> => {
   return e && e.operation === 'PUT' ? e.json<Ownership>() : null;
 };
 
+/** Two coordinators on one bucket; A's writes wait while its gate is shut. */
+async function aSlowAndB() {
+  const kv = await freshBucket();
+  const clock = new FakeClock();
+  const slow = gatedKv(kv);
+  const a = await member(slow.kv, 'coord-a', clock);
+  const b = await member(kv, 'coord-b', clock);
+  return { kv, clock, slow, a, b };
+}
+
 describe('HostOwnership - one owner per host across coordinators', () => {
   it("does not take a host back with a slow claim of the agent's older stream", async () => {
-    const kv = await freshBucket();
-    const clock = new FakeClock();
-    const slow = gatedKv(kv);
-    const a = await member(slow.kv, 'coord-a', clock);
-    const b = await member(kv, 'coord-b', clock);
+    const { kv, clock, slow, a, b } = await aSlowAndB();
 
     // A's claim reads the empty key, then its write stalls; meanwhile the agent moves to B.
     slow.gate();
@@ -101,11 +107,7 @@ describe('HostOwnership - one owner per host across coordinators', () => {
   });
 
   it('lets a later Hello of the agent win even when its claim is the first to be written', async () => {
-    const kv = await freshBucket();
-    const clock = new FakeClock();
-    const slow = gatedKv(kv);
-    const a = await member(slow.kv, 'coord-a', clock);
-    const b = await member(kv, 'coord-b', clock);
+    const { kv, slow, a, b } = await aSlowAndB();
 
     // B holds the agent's first stream, but its write is slow; A has the second one (attempt 2)
     // and writes first. B's stale write would otherwise take the host from A.

@@ -3,15 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock, type ValidAgentEvent } from '@vigil/shared';
-import { SilenceDetector } from '../detector/silence-detector.js';
+import type { SilenceDetector } from '../detector/silence-detector.js';
 import { Readiness } from '../readiness.js';
-import { AgentEventStore } from '../store/agent-event-store.js';
+import type { AgentEventStore } from '../store/agent-event-store.js';
 import { openDb, type Db } from '../store/db.js';
-import { HostStore } from '../store/host-store.js';
+import type { HostStore } from '../store/host-store.js';
 import { isStoreCondition, StoreWriteGuard } from '../store/write-guard.js';
+import { guardedRegistry } from '../test-support/guarded-registry.js';
 import { captureLog } from '../test-support/log-capture.js';
 import { fillStore, freeStore } from '../test-support/full-store.js';
-import { HeartbeatWriter } from './heartbeat-writer.js';
+import type { HeartbeatWriter } from './heartbeat-writer.js';
 import { HostRegistry } from './host-registry.js';
 
 let dir: string;
@@ -24,6 +25,7 @@ let guard: StoreWriteGuard;
 let writer: HeartbeatWriter;
 let detector: SilenceDetector;
 let registry: HostRegistry;
+let close: () => void;
 let cap: ReturnType<typeof captureLog>;
 let counts: { failed: number; degraded: boolean[]; caughtUp: number };
 
@@ -41,27 +43,11 @@ beforeEach(() => {
     degraded: (on) => void counts.degraded.push(on),
     caughtUp: (n) => void (counts.caughtUp += n),
   });
-  hostStore = new HostStore(db);
-  events = new AgentEventStore(db);
-  writer = new HeartbeatWriter(db, hostStore, undefined, undefined, undefined, guard);
-  detector = new SilenceDetector(clock, (v) => registry.onSilent(v), { sweepMs: 100, deferSweep: false });
-  registry = new HostRegistry(
-    clock,
-    hostStore,
-    writer,
-    detector,
-    (t) => hostStore.recordTransition(t),
-    { disconnectGraceMs: 1000, restartGraceMs: 15_000, detectionWindowMs: (i) => 3 * i, storeGuard: guard },
-    cap.log,
-    events,
-  );
+  ({ registry, hostStore, events, writer, detector, close } = guardedRegistry(db, clock, guard, cap.log));
 });
 
 afterEach(() => {
-  registry.stop();
-  detector.stop();
-  guard.stop();
-  db.close();
+  close();
   rmSync(dir, { recursive: true, force: true });
 });
 

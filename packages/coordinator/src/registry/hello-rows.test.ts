@@ -3,23 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '@vigil/shared';
-import { SilenceDetector } from '../detector/silence-detector.js';
-import { AgentEventStore } from '../store/agent-event-store.js';
 import { openDb, type Db } from '../store/db.js';
-import { HostStore } from '../store/host-store.js';
+import type { HostStore } from '../store/host-store.js';
 import { StoreWriteGuard } from '../store/write-guard.js';
+import { guardedRegistry } from '../test-support/guarded-registry.js';
 import { captureLog } from '../test-support/log-capture.js';
 import { fillStore, freeStore } from '../test-support/full-store.js';
-import { HeartbeatWriter } from './heartbeat-writer.js';
-import { HostRegistry } from './host-registry.js';
+import type { HostRegistry } from './host-registry.js';
 
 let dir: string;
 let db: Db;
 let clock: FakeClock;
 let hostStore: HostStore;
 let guard: StoreWriteGuard;
-let detector: SilenceDetector;
 let registry: HostRegistry;
+let close: () => void;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-hello-rows-'));
@@ -27,26 +25,11 @@ beforeEach(() => {
   clock = new FakeClock(Date.parse('2026-12-04T08:00:00Z'));
   const { log } = captureLog('warn');
   guard = new StoreWriteGuard(clock, log);
-  hostStore = new HostStore(db);
-  const writer = new HeartbeatWriter(db, hostStore);
-  detector = new SilenceDetector(clock, (v) => registry.onSilent(v), { sweepMs: 100, deferSweep: false });
-  registry = new HostRegistry(
-    clock,
-    hostStore,
-    writer,
-    detector,
-    (t) => hostStore.recordTransition(t),
-    { disconnectGraceMs: 1000, restartGraceMs: 15_000, detectionWindowMs: (i) => 3 * i, storeGuard: guard },
-    log,
-    new AgentEventStore(db),
-  );
+  ({ registry, hostStore, close } = guardedRegistry(db, clock, guard, log));
 });
 
 afterEach(() => {
-  registry.stop();
-  detector.stop();
-  guard.stop();
-  db.close();
+  close();
   rmSync(dir, { recursive: true, force: true });
 });
 
