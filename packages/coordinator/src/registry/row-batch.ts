@@ -26,8 +26,4 @@ export class RowBatch {
     this.ids.clear();
     this.write(ids);
   }
-
-  get size(): number {
-    return this.ids.size;
-  }
 }
