@@ -127,7 +127,7 @@ export class Connection {
    * once), not gone: giving up and dialling again would only add a connection and a Hello
    * to its queue, and it reads the abandoned ones too. So each such attempt waits twice as
    * long as the last, up to the cap; a Welcome resets it. A refused or broken connection
-   * does not count: that coordinator is down, and the next target is tried as soon as ever.
+   * does not count: that coordinator is down, and the next target is tried after the usual backoff.
    */
   private welcomeTimeouts = 0;
   private link: Link | undefined;
