@@ -42,6 +42,7 @@ describe('console - the web console in chromium', () => {
   let page: Page;
   const agents = new Map<string, Agent>();
   const problems: string[] = [];
+  const networkLost: string[] = [];
   dumpLogsOnFailure();
 
   beforeAll(async () => {
@@ -65,10 +66,15 @@ describe('console - the web console in chromium', () => {
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => {
-      // The page asks for /v1/events and the series first and falls back on a 404 when this coordinator has neither.
       const url = m.location().url;
       if (/Content.Security.Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
-      else if (m.type() === 'error' && !(/status of 404/.test(m.text()) && /\/v1\/(events|hosts\/[^/]+\/series)/.test(url))) problems.push(`console ${m.type()}: ${m.text()} (${url})`);
+      // The page asks for /v1/events and the series first and falls back on a 404 when this coordinator has neither.
+      else if (/status of 404/.test(m.text()) && /\/v1\/(events|hosts\/[^/]+\/series)/.test(url)) return;
+      // A request the network lost (net::ERR_*): the one this test aborts, or one cut when
+      // another test adds or removes a network interface and chromium drops what is in
+      // flight (ERR_NETWORK_CHANGED). The page must outlive these, and the steps show it does.
+      else if (/Failed to load resource: net::ERR_/.test(m.text())) networkLost.push(url);
+      else if (m.type() === 'error') problems.push(`console ${m.type()}: ${m.text()} (${url})`);
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   }, 60_000);
@@ -129,9 +135,13 @@ describe('console - the web console in chromium', () => {
       },
       { timeoutMs: 15_000, what: `an open incident for ${VICTIM}` },
     );
+    // The list's first request is lost on the way: the page asks again by itself.
+    let aborted = 0;
+    await page.route((u) => u.pathname === '/v1/incidents', (route) => (aborted++, route.abort('internetdisconnected')), { times: 1 });
     await page.click('nav a[href="/incidents"]');
     const link = page.locator(`a[href="/incidents/${incident.id}"]`);
     await link.waitFor({ timeout: 5000 });
+    expect(aborted).toBe(1);
     await link.click();
     await page.waitForSelector('#incident-state', { timeout: 5000 });
     expect(await page.textContent('#incident-state')).toBe('open');
@@ -187,5 +197,6 @@ describe('console - the web console in chromium', () => {
 
   it('console - no CSP violation or script error was reported along the way', () => {
     expect(problems).toEqual([]);
+    expect(networkLost).toContain(`${coordinator.baseUrl}/v1/incidents`);
   });
 });

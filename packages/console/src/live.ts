@@ -1,4 +1,5 @@
 import type { Api } from './api.js';
+import { retryingLoad } from './retry-load.js';
 import { openEventStream, type SseFrame } from './sse.js';
 import type { HostState, HostSummary } from './types.js';
 
@@ -98,11 +99,20 @@ export class Live {
   }
 
   stop(): void {
+    this.hostList.stop();
     this.stream?.close();
     this.stream = null;
     if (this.poll) clearInterval(this.poll);
     this.poll = null;
   }
+
+  private readonly hostList = retryingLoad(async () => {
+    const hosts = await this.api.hosts();
+    // Marks for the browser benchmark (bench/console/perf.mjs); cheap, and visible in devtools.
+    performance.mark('vigil:hosts-received', { detail: hosts.length });
+    this.lastHosts = hosts;
+    for (const l of this.listeners) l.hosts?.(hosts);
+  });
 
   /** Fetches the whole host list; concurrent calls share one request and one follow-up. */
   refetch(): Promise<void> {
@@ -112,13 +122,10 @@ export class Live {
     }
     this.refetching = (async () => {
       try {
-        const hosts = await this.api.hosts();
-        // Marks for the browser benchmark (bench/console/perf.mjs); cheap, and visible in devtools.
-        performance.mark('vigil:hosts-received', { detail: hosts.length });
-        this.lastHosts = hosts;
-        for (const l of this.listeners) l.hosts?.(hosts);
-      } catch {
-        // The next poll or event tries again; the page keeps what it shows.
+        // A lost list is asked for again (1 s, 2 s … apart): on the event stream no poll
+        // would, and the page would keep an empty or old fleet until some event. The page
+        // keeps what it shows meanwhile.
+        await this.hostList.run();
       } finally {
         this.refetching = null;
         if (this.refetchAgain) {

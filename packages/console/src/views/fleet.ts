@@ -132,6 +132,8 @@ export const fleetView: View = (root, ctx) => {
         }
       }),
     );
+    // Those lost on the way are asked for again, not left until the host's next event.
+    if (stale.size > 0 && !refetchTimer) refetchTimer = setTimeout(() => void refreshStale(), 2000);
   };
   /** No id: a host the page has never seen, so the whole list. */
   const refetchSoon = (id?: string) => {

@@ -2,6 +2,7 @@ import { ApiError } from '../api.js';
 import { h } from '../dom.js';
 import { classWords, clock, pct, relative } from '../format.js';
 import type { IncidentDetail, ProbeResult, Vantage } from '../types.js';
+import { retryingLoad } from '../retry-load.js';
 import { decisionTree } from './tree.js';
 import type { View } from './view.js';
 
@@ -88,7 +89,7 @@ export const incidentView: View = (root, ctx) => {
     const resolveComment = h('input', { id: 'resolve-comment', type: 'text', maxlength: 2000, required: true, placeholder: 'how it was resolved' });
     const silenceFor = h('select', { id: 'silence-for' }, ['30m', '1h', '4h', '1d'].map((x) => h('option', { value: x }, x)));
     const silenceComment = h('input', { id: 'silence-comment', type: 'text', maxlength: 2000, required: true, placeholder: 'why' });
-    const reload = () => void load();
+    const reload = () => loader.run();
     const actions =
       i.state === 'resolved'
         ? h('p', { class: 'muted' }, `Resolved by ${i.resolvedBy ?? '?'} ${relative(i.resolvedAt)}: ${i.resolution ?? ''}`)
@@ -171,9 +172,13 @@ export const incidentView: View = (root, ctx) => {
       draw(i);
     } catch (err) {
       body.replaceChildren(h('p', { class: 'bad' }, `Could not load incident ${id}: ${(err as Error).message}`));
+      // Drawn again whole once a retry gets through.
+      last = '';
+      throw err;
     }
   };
-  void load();
+  const loader = retryingLoad(load);
+  loader.run();
   let timer: ReturnType<typeof setTimeout> | null = null;
   const unsubscribe = ctx.live.subscribe({
     incident: (e) => {
@@ -182,10 +187,11 @@ export const incidentView: View = (root, ctx) => {
       const about = p?.data?.incidentId ?? p?.data?.id;
       if (e.subject !== 'poll' && about !== undefined && about !== id) return;
       if (root.contains(document.activeElement) && document.activeElement?.tagName === 'INPUT' && (document.activeElement as HTMLInputElement).value) return;
-      if (!timer) timer = setTimeout(() => ((timer = null), void load()), 300);
+      if (!timer) timer = setTimeout(() => ((timer = null), loader.run()), 300);
     },
   });
   return () => {
+    loader.stop();
     unsubscribe();
     if (timer) clearTimeout(timer);
     if (ticker) clearInterval(ticker);

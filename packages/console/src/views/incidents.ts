@@ -1,5 +1,6 @@
 import { h } from '../dom.js';
 import { classWords, relative } from '../format.js';
+import { retryingLoad } from '../retry-load.js';
 import type { Incident } from '../types.js';
 import type { View } from './view.js';
 
@@ -51,22 +52,26 @@ export const incidentsView: View = (root, ctx) => {
       list.replaceChildren(...items.map(incidentRow));
       status.textContent = items.length === 0 ? 'No incidents here.' : `${items.length} incident${items.length === 1 ? '' : 's'}`;
     } catch (err) {
+      if (mine !== seq) return;
       status.textContent = `Could not load incidents: ${(err as Error).message}`;
+      throw err;
     }
   };
+  const loader = retryingLoad(load);
   const select = (key: typeof which) => {
     which = key;
     tabs.forEach((t, i) => t.setAttribute('aria-pressed', String(FILTERS[i]![0] === key)));
-    void load();
+    loader.run();
   };
-  void load();
+  loader.run();
   let timer: ReturnType<typeof setTimeout> | null = null;
   const unsubscribe = ctx.live.subscribe({
     incident: () => {
-      if (!timer) timer = setTimeout(() => ((timer = null), void load()), 300);
+      if (!timer) timer = setTimeout(() => ((timer = null), loader.run()), 300);
     },
   });
   return () => {
+    loader.stop();
     unsubscribe();
     if (timer) clearTimeout(timer);
   };
