@@ -28,6 +28,21 @@ const HOSTS = [
 ];
 const VICTIM = 'web-2';
 
+/**
+ * A navigation, tried again when chromium drops it with ERR_NETWORK_CHANGED: chromium
+ * cancels what is in flight whenever an interface is added or removed on the machine, as
+ * the network-namespace tests running beside this one do. An operator would press reload.
+ */
+async function navigate<T>(go: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await go();
+    } catch (err) {
+      if (attempt >= 3 || !/ERR_NETWORK_CHANGED/.test(String(err))) throw err;
+    }
+  }
+}
+
 interface IncidentView {
   id: string;
   hostId: string;
@@ -86,7 +101,7 @@ describe('console - the web console in chromium', () => {
   });
 
   it('console - served with a strict CSP; the token is asked once, kept in session storage and never in a URL; the fleet renders by zone', async () => {
-    const res = await page.goto(`${coordinator.baseUrl}/`);
+    const res = await navigate(() => page.goto(`${coordinator.baseUrl}/`));
     expect(res?.status()).toBe(200);
     const csp = res?.headers()['content-security-policy'] ?? '';
     expect(csp).toMatch(/default-src 'self'/);
@@ -103,7 +118,7 @@ describe('console - the web console in chromium', () => {
     expect(page.url()).not.toContain(OPERATOR.token);
 
     // A reload keeps the session: no second prompt.
-    await page.reload();
+    await navigate(() => page.reload());
     await page.waitForSelector(`a.tile[data-id="${VICTIM}"]`, { timeout: 5000 });
     expect(await page.locator('#token').count()).toBe(0);
 
@@ -188,7 +203,7 @@ describe('console - the web console in chromium', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const { incidents } = await api.get<{ incidents: IncidentView[] }>(`/v1/incidents?host=${VICTIM}`);
     for (const path of ['/', '/incidents', `/incidents/${incidents[0]!.id}`, '/hosts/web-1']) {
-      await page.goto(`${coordinator.baseUrl}${path}`);
+      await navigate(() => page.goto(`${coordinator.baseUrl}${path}`));
       await page.waitForSelector(path.startsWith('/hosts/') ? 'figure.chart canvas' : 'main h1', { timeout: 5000 });
       const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       expect([path, overflow]).toEqual([path, 0]);
