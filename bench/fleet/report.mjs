@@ -28,12 +28,23 @@ export function judgeDetection(kills, silentEvents, deadlineMs, window, ignore =
     }
     if (!firstAfter.has(hostId)) firstAfter.set(hostId, e);
   }
+  const unjudged = [];
   for (const k of kills) {
     const e = firstAfter.get(k.hostId);
     if (e && e.arrivedAt - k.at <= deadlineMs) detections.push({ hostId: k.hostId, mode: k.mode, ms: e.arrivedAt - k.at });
-    else missed.push(k.hostId);
+    // Its deadline runs past the window and nothing came within it: neither found nor missed.
+    else if (!e && k.at + deadlineMs > window.wall1) unjudged.push(k.hostId);
+    // Which host, how it was killed, when in the window, and how late its verdict came (or
+    // null: none), so a missed kill can be looked up in the coordinator's log.
+    else missed.push({ hostId: k.hostId, mode: k.mode, atMs: k.at - window.wall0, lateMs: e ? e.arrivedAt - k.at : null });
   }
-  return { detections, missed, fp };
+  return { detections, missed, fp, unjudged };
+}
+
+/** `web-7 (freeze at +51.9 s, silent after 9.2 s)`: a missed kill in the report. */
+export function describeMissed(m) {
+  const at = `${m.mode} at +${(m.atMs / 1000).toFixed(1)} s`;
+  return `${m.hostId} (${at}, ${m.lateMs === null ? 'never reported silent in the window' : `silent after ${(m.lateMs / 1000).toFixed(1)} s`})`;
 }
 
 /**
@@ -124,7 +135,10 @@ export function summarize(r) {
     // An agent that was reconnecting when its kill came has no live stream to lose.
     const kills = r.kills.filter((k) => k.wasLive);
     const down = new Set(r.kills.filter((k) => !k.wasLive).map((k) => k.hostId));
-    const { detections, missed, fp } = judgeDetection(kills, r.watch.eventsOf('silent'), opts.detectionDeadlineMs, r.window, down);
+    // The deadline follows the period the coordinator granted (longer than the one asked for
+    // in a large fleet): 3 periods + 5 s, as the simulator's options compute it.
+    const deadlineMs = Math.max(opts.detectionDeadlineMs, 3 * periodMs + 5000);
+    const { detections, missed, fp, unjudged } = judgeDetection(kills, r.watch.eventsOf('silent'), deadlineMs, r.window, down);
     const ms = detections.map((d) => d.ms);
     const byMode = {};
     for (const mode of ['destroy', 'freeze']) {
@@ -141,6 +155,8 @@ export function summarize(r) {
       ...stats(ms),
       byMode,
       missed: missed.length,
+      missedKills: missed,
+      unjudged: unjudged.length,
       falsePositives: fp.length,
       // While the fleet connects (a reconnect storm) versus in steady state.
       falsePositivesBeforeWindow: fp.filter((x) => x.arrivedAt < r.window.wall0).length,
@@ -148,7 +164,7 @@ export function summarize(r) {
       explainedBySimulatorStall: explained.length,
       unexplainedFalsePositives: fp.length - explained.length,
       unexpectedSuspect,
-      deadlineMs: opts.detectionDeadlineMs,
+      deadlineMs,
       boundMs,
     };
     outboxDelay = stats(r.watch.outboxDelays.filter((d) => d.at >= r.window.wall0 && d.at <= r.window.wall1).map((d) => d.ms));
@@ -222,6 +238,8 @@ export function formatRun(s) {
     ...(d ? Object.entries(d.byMode).map(([mode, x]) => [`  ${mode}`, `${f(x.p50)} / ${f(x.p99)} / ${f(x.max)} ms  (${x.n})`]) : []),
     ['false positives (before window) / missed', d ? `${d.falsePositives} (${d.falsePositivesBeforeWindow}) / ${d.missed}${d.falsePositiveHosts.length ? `  e.g. ${d.falsePositiveHosts.slice(0, 3).join(', ')}` : ''}` : '-'],
     ['  of them on agents whose simulator process stood still ≥ 1 s', d ? `${d.explainedBySimulatorStall} (simulator stalls: ${s.sim.stalls}, longest ${f(s.sim.longestStallMs, ' ms')})` : '-'],
+    ...(d && d.missedKills.length ? [['missed kills', d.missedKills.slice(0, 3).map(describeMissed).join('; ')]] : []),
+    ...(d && d.unjudged ? [['kills too late to judge (deadline past the window)', `${d.unjudged}`]] : []),
     ['unexpected suspect (stream broke, not killed)', d ? `${d.unexpectedSuspect}` : '-'],
     ['outbox: transition→NATS p50 / p99 / max', s.outbox.eventDelayMs ? `${f(s.outbox.eventDelayMs.p50)} / ${f(s.outbox.eventDelayMs.p99)} / ${f(s.outbox.eventDelayMs.max)} ms` : '-'],
     ['outbox depth max / lag max (scraped)', `${f(s.outbox.depthMax)} / ${f(s.outbox.lagMaxS, ' s')}`],
