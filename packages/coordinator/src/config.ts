@@ -92,7 +92,8 @@ export const coordinatorConfigSchema = z
      * (Welcome granted what the size allowed when the agent connected; a fleet that grew
      * would exceed maxLivenessRate). Agents that take a LivenessGrant (capability
      * liveness_grant) are re-granted where the period would change by 10 % or more, at
-     * most 2,000 a pass. At least 100ms. @default 10s
+     * most 2,000 a pass; a pass that reached 2,000 is followed by the next 2 s later (or
+     * at this interval, if shorter). At least 100ms. @default 10s
      */
     livenessRegrantInterval: durationMs.refine((ms) => ms >= 100, 'must be at least 100ms').default(10_000),
     /**

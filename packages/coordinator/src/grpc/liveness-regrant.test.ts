@@ -30,6 +30,28 @@ describe('LivenessRegrant', () => {
     clock.advance(10_000);
     expect(r.sent).toBe(3);
   });
+
+  it('a pass that reached maxPerPass is followed by the next after backlogEveryMs; once caught up, every everyMs again', () => {
+    const clock = new FakeClock();
+    const sessions = Array.from({ length: 5 }, () => fakeSession(3000));
+    const r = new LivenessRegrant(clock, () => sessions, () => 0, { everyMs: 10_000, maxPerPass: 2, backlogEveryMs: 2000 });
+    r.start();
+    clock.advance(10_000);
+    expect(r.sent).toBe(2);
+    clock.advance(1999);
+    expect(r.sent).toBe(2);
+    clock.advance(1);
+    expect(r.sent).toBe(4);
+    clock.advance(2000);
+    // The last one: not a full pass, so the next comes after everyMs.
+    expect(r.sent).toBe(5);
+    sessions.push(fakeSession(3000));
+    clock.advance(9999);
+    expect(r.sent).toBe(5);
+    clock.advance(1);
+    expect(r.sent).toBe(6);
+    r.stop();
+  });
 });
 
 describe('agent stream - liveness re-grant', () => {

@@ -13,9 +13,11 @@ export interface LivenessRegrantOptions {
   tolerance: number;
   /** At most this many grants per pass; the rest wait for the next one. @default 2000 */
   maxPerPass: number;
+  /** After a pass that reached `maxPerPass`, the next comes this soon (never later than `everyMs`). @default 2000 */
+  backlogEveryMs: number;
 }
 
-export const DEFAULT_REGRANT_OPTIONS: LivenessRegrantOptions = { everyMs: 10_000, tolerance: 0.1, maxPerPass: 2000 };
+export const DEFAULT_REGRANT_OPTIONS: LivenessRegrantOptions = { everyMs: 10_000, tolerance: 0.1, maxPerPass: 2000, backlogEveryMs: 2000 };
 
 /**
  * Keeps the fleet's liveness within the coordinator's budget as the fleet changes. Welcome
@@ -24,6 +26,12 @@ export const DEFAULT_REGRANT_OPTIONS: LivenessRegrantOptions = { everyMs: 10_000
  * reverse when it shrank). Every `everyMs` this pass grants each stream the period the
  * fleet's size allows now, where it differs by more than `tolerance`: a LivenessGrant
  * on the stream and the detector judging the host by the new period.
+ *
+ * A pass sends at most `maxPerPass` grants, so that one pass is a short burst of writes; a
+ * pass that had more to send is followed by the next after `backlogEveryMs`. A fleet that
+ * grew to 15,000 has ~12,000 streams to re-grant: at one full pass per 10 s the fleet sat
+ * over its budget for a minute, and each host re-granted after it froze is judged a
+ * window after the grant rather than after its last message.
  */
 export class LivenessRegrant {
   private readonly opts: LivenessRegrantOptions;
@@ -45,8 +53,8 @@ export class LivenessRegrant {
   start(): void {
     if (this.timer) return;
     const tick = () => {
-      this.pass();
-      this.timer = this.clock.setTimeout(tick, this.opts.everyMs);
+      const full = this.pass() >= this.opts.maxPerPass;
+      this.timer = this.clock.setTimeout(tick, full ? Math.min(this.opts.backlogEveryMs, this.opts.everyMs) : this.opts.everyMs);
     };
     this.timer = this.clock.setTimeout(tick, this.opts.everyMs);
   }
