@@ -35,7 +35,7 @@ Usage: vigil-coordinator [options]
   --min-liveness-interval DUR shortest agent liveness period granted;
                               0 judges hosts by heartbeats alone            [250ms]
   --max-liveness-rate N       liveness messages/s from the whole fleet; a
-                              larger fleet gets a longer period (0: none)   [5000]
+                              larger fleet gets a longer period (0: none)   [10000]
   --liveness-regrant-interval DUR  how often liveness periods are fitted
                               to the fleet's size                           [10s]
   --heartbeat-store-interval DUR  store a host's heartbeat at most this often
