@@ -410,10 +410,11 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
         ownProber?.close();
         execHelper?.close();
         registry!.stop();
-        await grpcServer.stop();
-        await plain?.close();
-        await app.close();
-        await deps.http?.close();
+        // Every agent stream has ended when this returns; what it waits for is their
+        // sessions closing (up to 2 s with 10,000 agents). That wait writes what memory
+        // holds, which no agent can add to any more: a planned stop is over sooner, and
+        // with it the time the fleet is away.
+        const agentsGone = grpcServer.stop();
         writer.flush();
         // Heartbeats the store pacer held in memory: one transaction, so a restart starts
         // from each host's latest sample.
@@ -423,6 +424,10 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
         } catch (err) {
           log.warn({ err: (err as Error).message }, 'could not store the latest heartbeats held in memory; the stored ones are older');
         }
+        await agentsGone;
+        await plain?.close();
+        await app.close();
+        await deps.http?.close();
         heartbeat?.stop();
         pruner?.stop();
         await publisher?.stop();

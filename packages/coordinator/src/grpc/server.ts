@@ -46,7 +46,10 @@ export interface AgentServer {
   sessions(): number;
   /** The latest moment an agent sent away by Hello admission was told to come back. */
   returnsDueBy(): number;
-  /** Stops accepting, ends every stream (agents will reconnect elsewhere or later). */
+  /**
+   * Stops accepting and ends every stream before it returns (agents will reconnect
+   * elsewhere or later); resolves once their connections are closed, at most ~2 s later.
+   */
   stop(): Promise<void>;
 }
 
