@@ -2,6 +2,7 @@ import { h } from '../dom.js';
 import { relative } from '../format.js';
 import { emptyFilter, FleetModel, HOST_STATES, matches, zoneOf, type FleetFilter } from '../fleet-model.js';
 import type { HostState, HostSummary } from '../types.js';
+import { retryingLoad } from '../retry-load.js';
 import { FleetGrid } from './fleet-grid.js';
 import type { View } from './view.js';
 
@@ -114,32 +115,38 @@ export const fleetView: View = (root, ctx) => {
   let refetchTimer: ReturnType<typeof setTimeout> | null = null;
   const stale = new Set<string>();
   let wholeList = false;
-  const refreshStale = async () => {
-    refetchTimer = null;
+  // A host lost on the way stays stale and is asked for again with the other loads'
+  // backoff (retry-load.ts), not left until its next event.
+  const staleLoad = retryingLoad(async () => {
     const ids = [...stale];
     stale.clear();
     if (wholeList || ids.length > 20) {
       wholeList = false;
       return ctx.live.refetch();
     }
+    let lost: unknown;
     await Promise.all(
       ids.map(async (id) => {
         try {
           const fresh = (await ctx.api.hostsMatching(id)).find((x) => x.id === id);
           if (fresh && model.upsert(fresh)) schedule(id, fresh);
-        } catch {
+        } catch (err) {
           stale.add(id);
+          lost ??= err;
         }
       }),
     );
-    // Those lost on the way are asked for again, not left until the host's next event.
-    if (stale.size > 0 && !refetchTimer) refetchTimer = setTimeout(() => void refreshStale(), 2000);
+    if (lost !== undefined) throw lost;
+  });
+  const refreshStale = () => {
+    refetchTimer = null;
+    void staleLoad.run();
   };
   /** No id: a host the page has never seen, so the whole list. */
   const refetchSoon = (id?: string) => {
     if (id === undefined) wholeList = true;
     else stale.add(id);
-    if (!refetchTimer) refetchTimer = setTimeout(() => void refreshStale(), 250);
+    if (!refetchTimer) refetchTimer = setTimeout(refreshStale, 250);
   };
 
   const unsubscribe = ctx.live.subscribe({
@@ -175,6 +182,7 @@ export const fleetView: View = (root, ctx) => {
     removeEventListener('resize', onResize);
     if (frame) cancelAnimationFrame(frame);
     if (countsTimer) clearTimeout(countsTimer);
+    staleLoad.stop();
     if (refetchTimer) clearTimeout(refetchTimer);
     clearInterval(ticker);
   };
