@@ -61,6 +61,39 @@ describe('series store - bounds', () => {
     expect(s.boundBytes(64)).toBeLessThan(500 * 1024);
   });
 
+  it("tells a host's series apart by service, metric and instance, and finds each again by an equal key", () => {
+    const s = new SeriesStore();
+    const keys = [
+      ['', 'disk_percent', '/'],
+      ['', 'inode_percent', '/'],
+      ['', 'disk_percent', '/var'],
+      ['api', 'memory_percent', ''],
+      ['', 'memory_percent', ''],
+    ] as const;
+    for (const [service, metric, instance] of keys) s.observe('a', service, metric, instance, 1, T0);
+    expect(s.size).toBe(5);
+    // Keys built afresh (as a decoded heartbeat's are) land on the same rings.
+    for (const [service, metric, instance] of keys) s.observe('a', `${service}`, metric, [...instance].join(''), 3, T0 + 1);
+    expect(s.size).toBe(5);
+    for (const [service, metric, instance] of keys) {
+      const ring = s.get(seriesId({ hostId: 'a', service, metric, instance }))!;
+      expect(ring.key).toEqual({ hostId: 'a', service, metric, instance });
+      expect(s.window(ring.id, T0, T0 + MIN).map((b) => b.count)).toEqual([2]);
+    }
+  });
+
+  it("keeps a host's list of series true after a sweep removed some of them", () => {
+    const s = new SeriesStore({ retentionMs: 60 * MIN, maxSeriesPerHost: 2 });
+    s.observe('a', '', 'disk_percent', '/', 1, T0);
+    s.observe('a', '', 'disk_percent', '/var', 1, T0 + 90 * MIN);
+    expect(s.sweep(T0 + 90 * MIN)).toBe(1);
+    expect(s.seriesOf('a').map((r) => r.key.instance)).toEqual(['/var']);
+    // The swept series no longer counts against the cap, and can come back.
+    expect(s.observe('a', '', 'disk_percent', '/tmp', 1, T0 + 90 * MIN)).toBe(true);
+    expect(s.observe('a', '', 'disk_percent', '/', 1, T0 + 90 * MIN)).toBe(false);
+    expect(s.droppedForCap).toBe(1);
+  });
+
   it('sweeps series with nothing left inside the retention, and forgets hosts', () => {
     const s = new SeriesStore({ retentionMs: 60 * MIN });
     s.observe('a', '', 'memory_percent', '', 1, T0);
