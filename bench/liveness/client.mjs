@@ -1,8 +1,9 @@
 // A share of the simulated agents: each with its own TCP connection and HTTP/2 session to
 // the server, one AgentService.Connect stream opened with Hello. In 'message' mode each
 // sends the real Liveness frame every second from Welcome on (at a random phase, as agents
-// that started at different times do); otherwise they stay idle and node's HTTP/2 answers
-// the server's PINGs by itself. Liveness starts only when the parent says so, once every
+// that started at different times do), in 'client-ping' an HTTP/2 PING instead, in 'udp' a
+// datagram; otherwise
+// they stay idle and node's HTTP/2 answers the server's PINGs by itself. Liveness starts only when the parent says so, once every
 // process has all its connections up: a connect storm under a flow of messages would
 // take long and time some Welcomes out, which is not what is measured here.
 import http2 from 'node:http2';
@@ -18,8 +19,14 @@ const CONCURRENT_DIALS = 100; // not all at once: the listen backlog would drop 
 const WELCOME_TIMEOUT_MS = 60_000;
 const ATTEMPTS = 5; // a dial that fails (reset under a connect storm) is tried again
 const LIVENESS_FRAME = frameAgentMessage({ liveness: { agentStallMs: 0 } });
+/** The modes in which the agents send a sign of life themselves. */
+const SENDS = mode === 'message' || mode === 'client-ping' || mode === 'udp';
+/** udp: one socket for this process's agents; the server's cost is per datagram, not per sender. */
+const udp = mode === 'udp' ? (await import('node:dgram')).createSocket('udp4') : undefined;
+/** udp: which client process this is, so agents of different processes differ at the server. */
+const CLIENT_NO = Number(prefix.split('-c').at(-1)) || 0;
 
-const stats = { connected: 0, failed: 0, retries: 0, lost: 0, sent: 0, pingsReceived: 0 };
+const stats = { connected: 0, failed: 0, retries: 0, lost: 0, sent: 0, pingsReceived: 0, pingErrors: 0 };
 let started = false;
 const agents = [];
 
@@ -28,7 +35,7 @@ function dial(i) {
     const hostId = `${prefix}-${i}.invalid`;
     const socket = net.connect({ host: '127.0.0.1', port: PORT, noDelay: true });
     const session = http2.connect(`http://127.0.0.1:${PORT}`, { createConnection: () => socket, settings: { enablePush: false } });
-    const agent = { session, stream: undefined, timer: undefined, live: false };
+    const agent = { index: i, session, stream: undefined, timer: undefined, live: false };
     let settled = false;
     const done = (ok) => {
       if (settled) return;
@@ -56,7 +63,7 @@ function dial(i) {
       reader.push(chunk, (body) => {
         if (decodeCoordinatorMessage(body).kind !== 'welcome' || agent.live) return;
         agent.live = true;
-        if (mode === 'message' && started) startLiveness(agent);
+        if (SENDS && started) startLiveness(agent);
         done(true);
       }),
     );
@@ -80,12 +87,26 @@ async function dialAgent(i) {
   stats.failed++;
 }
 
+/** 'message': the Liveness frame on the stream; 'client-ping': an HTTP/2 PING on the session. */
 function startLiveness(agent) {
   setTimeout(() => {
     if (!agent.live) return;
+    const onAck = (err) => {
+      if (err) stats.pingErrors++;
+    };
     const send = () => {
       if (!agent.live || agent.stream.destroyed) return;
-      agent.stream.write(LIVENESS_FRAME);
+      if (mode === 'client-ping') {
+        if (!agent.session.ping(onAck)) stats.pingErrors++;
+      } else if (udp) {
+        const d = Buffer.allocUnsafe(12);
+        d.writeUInt32BE(CLIENT_NO, 0);
+        d.writeUInt32BE(agent.index, 4);
+        d.writeUInt32BE(stats.sent >>> 0, 8);
+        udp.send(d, PORT, '127.0.0.1', onAck);
+      } else {
+        agent.stream.write(LIVENESS_FRAME);
+      }
       stats.sent++;
     };
     send();
@@ -104,7 +125,7 @@ process.on('message', (msg) => {
   if (msg?.type === 'stats') process.send({ type: 'stats', ...stats });
   if (msg?.type === 'start' && !started) {
     started = true;
-    if (mode === 'message') for (const a of agents) if (a.live) startLiveness(a);
+    if (SENDS) for (const a of agents) if (a.live) startLiveness(a);
   }
 });
 process.on('SIGTERM', () => {

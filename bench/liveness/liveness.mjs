@@ -93,8 +93,8 @@ async function measure(agents, mode, o) {
   const b = await snap();
   const diff = (x, y) => Object.fromEntries(Object.keys(y).filter((k) => typeof y[k] === 'number' && k !== 'type').map((k) => [k, y[k] - x[k]]));
   const clientDiff = diff(
-    Object.fromEntries(['sent', 'pingsReceived', 'lost'].map((k) => [k, sum(a.clients, k)])),
-    Object.fromEntries(['sent', 'pingsReceived', 'lost'].map((k) => [k, sum(b.clients, k)])),
+    Object.fromEntries(['sent', 'pingsReceived', 'lost', 'pingErrors'].map((k) => [k, sum(a.clients, k)])),
+    Object.fromEntries(['sent', 'pingsReceived', 'lost', 'pingErrors'].map((k) => [k, sum(b.clients, k)])),
   );
   const raw = {
     mode,

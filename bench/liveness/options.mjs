@@ -2,7 +2,7 @@
 // naming the flag and the value.
 import { fail, parseBenchArgs, wholeNumber, wholeNumbers } from '../cli.mjs';
 
-export const MODES = Object.freeze(['baseline', 'message', 'ping-keepalive', 'ping-timer']);
+export const MODES = Object.freeze(['baseline', 'message', 'ping-keepalive', 'ping-timer', 'client-ping', 'udp']);
 
 export const HELP = `usage: node bench/liveness/liveness.mjs [options]
   --agents N[,N...]     connections per run (default 5000)

@@ -5,7 +5,7 @@ export function figures(raw, hz) {
   const windowS = raw.windowMs / 1000;
   const serverCpuUs = (raw.serverTicks / hz) * 1e6;
   const clientCpuUs = (raw.clientTicks / hz) * 1e6;
-  const signals = raw.mode === 'message' ? raw.server.liveness : raw.mode.startsWith('ping') ? raw.server.acks : 0;
+  const signals = raw.mode === 'message' ? raw.server.liveness : raw.mode === 'client-ping' ? raw.server.moved : raw.mode === 'udp' ? raw.server.datagrams : raw.mode.startsWith('ping') ? raw.server.acks : 0;
   return {
     mode: raw.mode,
     agents: raw.agents,
@@ -23,6 +23,7 @@ export function figures(raw, hz) {
     clientPingsPerS: round(raw.clients.pingsReceived / windowS, 1),
     lost: raw.clients.lost,
     pingErrors: raw.server.pingErrors,
+    clientPingErrors: raw.clients.pingErrors ?? 0,
     load1: raw.load1,
   };
 }
@@ -42,7 +43,8 @@ export function compare(rows) {
     };
   });
   const message = out.find((r) => r.mode === 'message');
-  const pings = out.filter((r) => r.mode.startsWith('ping'));
+  // The cheapest other way, whatever it is: a PING of either side or a datagram.
+  const pings = out.filter((r) => r.mode !== 'message' && r.mode !== 'baseline');
   const ping = pings.length ? pings.reduce((a, b) => (b.serverCpuUsPerS < a.serverCpuUsPerS ? b : a)) : undefined;
   const ratios = {};
   if (message && ping) {
