@@ -11,7 +11,7 @@ import { readLoadavg, readOpenFilesLimit } from '../fleet/proc.mjs';
 import { checkBounds } from './bounds.mjs';
 import { NatsServer } from '@vigil/testkit';
 import { outputTail, startCoordinator, REPO_ROOT } from './coordinator.mjs';
-import { markdown, row } from './table.mjs';
+import { markdown, memoryPerAddedAgent, row } from './table.mjs';
 
 const HELP = `capacity: the largest fleet one coordinator holds within the detection bounds
 
@@ -155,5 +155,7 @@ for (const n of sizes) {
 
 const table = markdown(rows);
 process.stdout.write(`\n${table}\n\nLargest N within bounds (p99 detection <= 2 intervals + 1 s, no false positive, none missed): ${largest ?? 'none'}\n`);
+const memory = memoryPerAddedAgent(results);
+if (memory) process.stdout.write(`${memory.line}\n`);
 process.stdout.write(`Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memGB} GB, Node ${machine.node}, open files ${fdLimit}; took ${Math.round((Date.now() - started) / 1000)} s\n`);
-if (values.out) writeFileSync(values.out, `${JSON.stringify({ machine, sizes, interval: Number(values.interval), largest, results }, null, 2)}\n`);
+if (values.out) writeFileSync(values.out, `${JSON.stringify({ machine, sizes, interval: Number(values.interval), largest, results, memoryPerAddedAgent: memory?.figures ?? null }, null, 2)}\n`);

@@ -38,3 +38,21 @@ export function markdown(rows) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   return [line(HEADER), line(HEADER.map(() => '---')), ...rows.map(line)].join('\n');
 }
+
+/**
+ * What one more agent costs the coordinator, apart from what a loaded coordinator holds
+ * whatever its size (the young generation at its full size, optimised code): the RSS
+ * slope between the smallest and the largest size run, each a fresh coordinator with the
+ * same flags. "RSS / agent" in the table divides both parts by N, so it falls as N grows.
+ */
+export function memoryPerAddedAgent(results) {
+  const runs = results.filter((r) => r.coordinator?.rssMB && r.connected > 0).sort((a, b) => a.connected - b.connected);
+  if (runs.length < 2) return undefined;
+  const [lo, hi] = [runs[0], runs.at(-1)];
+  if (hi.connected - lo.connected < 1000) return undefined;
+  const loaded = (r) => r.coordinator.rssMB.median - r.coordinator.rssMB.idle;
+  const perAgentKB = ((loaded(hi) - loaded(lo)) * 1024) / (hi.connected - lo.connected);
+  const fixedMB = loaded(lo) - (perAgentKB * lo.connected) / 1024;
+  const figures = { from: lo.connected, to: hi.connected, perAgentKB: Math.round(perAgentKB * 10) / 10, fixedMB: Math.round(fixedMB) };
+  return { figures, line: `RSS per added agent (${lo.connected} → ${hi.connected} connected): ${v(perAgentKB, 1)} KB; held whatever the size, under load: ${v(fixedMB)} MB` };
+}
