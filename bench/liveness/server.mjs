@@ -37,6 +37,8 @@ const counters = { streams: 0, hellos: 0, liveness: 0, acks: 0, pingErrors: 0, u
 const hosts = new Map();
 /** session → time of its last PING ack (ping modes). */
 const lastAck = new Map();
+/** The connections held, however this mode keeps them (for the stats reply). */
+let sessionCount = () => 0;
 
 function connect(call) {
   counters.streams++;
@@ -143,9 +145,7 @@ async function watchBytesRead(grpcServer) {
       counters.moved++;
     }
   }, PERIOD_MS / SLICES);
-  process.on('message', (msg) => {
-    if (msg?.type === 'stats') process.send({ type: 'stats', sessions: watched.length, hosts: hosts.size, ...counters, memory: process.memoryUsage() });
-  });
+  sessionCount = () => watched.length;
   return listener.address().port;
 }
 
@@ -215,10 +215,12 @@ function watchSessions(server) {
     }, PERIOD_MS / SLICES);
   }
 
-  process.on('message', (msg) => {
-    if (msg?.type === 'stats') process.send({ type: 'stats', sessions: sessions.size, hosts: hosts.size, ...counters, memory: process.memoryUsage() });
-  });
+  sessionCount = () => sessions.size;
 }
+
+process.on('message', (msg) => {
+  if (msg?.type === 'stats') process.send({ type: 'stats', sessions: sessionCount(), hosts: hosts.size, ...counters, memory: process.memoryUsage() });
+});
 
 process.on('SIGTERM', () => {
   server.forceShutdown();
