@@ -63,6 +63,11 @@ for (const program of PROGRAMS.filter((p) => !only || only.has(p.name))) {
     logLevel: 'warning',
   });
 
+  for (const [entry, file] of program.workers ?? []) {
+    if (!existsSync(join(pkgDir, entry))) throw new Error(`${program.pkgDir}/${entry} is missing: run 'pnpm run build' first`);
+    await build({ entryPoints: [join(pkgDir, entry)], outfile: join(folder, 'lib', file), ...NODE_BUNDLE_OPTIONS, sourcemap: 'linked', sourcesContent: false, external: program.native, logLevel: 'warning' });
+    relativeSources(join(folder, 'lib', `${file}.map`));
+  }
   relativeSources(join(folder, 'lib', `${program.name}.mjs.map`));
   cpSync(join(root, 'proto'), join(folder, 'proto'), { recursive: true });
   writeFileSync(

@@ -59,6 +59,7 @@ const coordinatorFlags = JSON.parse(readFileSync(new URL('../../packages/coordin
  * @property {string} pkgDir     workspace package with dist/main.js
  * @property {string[]} native   modules left out of the bundle and copied into node_modules/
  * @property {[string, string][]} [files]  built folders copied into the install folder: [from the repository, to]
+ * @property {[string, string][]} [workers]  worker thread entries bundled beside the program in lib/: [from the package, file name]
  * @property {string} launcher   bin/<name>
  * @property {string} config     example config in packaging/config/, installed as /etc/vigil/<config>
  * @property {string|undefined} user  system user the unit runs as; undefined: root
@@ -84,6 +85,8 @@ export const PROGRAMS = [
     native: ['better-sqlite3'],
     // The web console it serves at / (found at ../console/ from lib/, docs/ui.md).
     files: [['packages/console/dist', 'console']],
+    // The liveness datagram receiver's thread, found beside the bundle (datagram-receiver.ts).
+    workers: [['dist/liveness/datagram-receiver.worker.js', 'datagram-receiver.worker.js']],
     launcher: serverLauncher(
       'vigil-coordinator',
       coordinatorFlags,

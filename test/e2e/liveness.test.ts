@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostToken } from '@vigil/shared';
 import { Fleet, dumpLogsOnFailure, teardown } from '../helpers/fleet.js';
+import { getRaw } from '@vigil/testkit/http-get';
 import { getHost } from '../helpers/http.js';
 import { report } from '../helpers/measure.js';
 import type { ReceivedEvent } from '../helpers/nats-watch.js';
@@ -40,6 +41,11 @@ describe('liveness at the shipped timings', () => {
     );
     // Six seconds hold one or two samples; the liveness makes it five or more.
     expect(changes).toBeGreaterThanOrEqual(5);
+    // Heard as UDP datagrams (the agents' default, over loopback), none refused.
+    const metrics = (await getRaw(`${fleet.coordinator.baseUrl}/metrics`)).body;
+    const datagrams = (outcome: string) => Number(new RegExp(`^vigil_liveness_datagrams_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    expect(datagrams('accepted')).toBeGreaterThanOrEqual(5);
+    expect(['mac', 'replay', 'slot', 'size'].map(datagrams)).toEqual([0, 0, 0, 0]);
   });
 
   it('SIGSTOP: silent within 3 s (two liveness periods and the sweep), online again after SIGCONT, the stall named', async () => {

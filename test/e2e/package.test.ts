@@ -144,6 +144,7 @@ describe('release packages', () => {
       expect(statSync(join(root, `usr/lib/${name}/bin/${name}`)).mode & 0o111).toBe(0o111);
       const native = existsSync(join(root, `usr/lib/${name}/node_modules/better-sqlite3/build/Release/better_sqlite3.node`));
       expect(native).toBe(name !== 'vigil-agent');
+      if (name === 'vigil-coordinator') expect(existsSync(join(root, `usr/lib/${name}/lib/datagram-receiver.worker.js`))).toBe(true);
     }
   });
 
@@ -271,7 +272,7 @@ describe('release packages', () => {
       const agent = spawnChild({
         name: `vigil-agent ${id} (package)`,
         command: join(root, 'usr/bin/vigil-agent'),
-        args: ['--config', join(etc, `${id}.yaml`), '--coordinator', `127.0.0.1:${ports.grpc}`, '--host-id', id, '--interval', '500ms',
+        args: ['--config', join(etc, `${id}.yaml`), '--coordinator', `127.0.0.1:${ports.grpc}`, '--host-id', id, '--interval', '500ms', '--liveness-interval', '250ms',
           '--data-dir', join(root, `var/lib/vigil-agent-${id}`),
           '--tls-ca', join(etc, 'ca.crt'), '--tls-cert', join(etc, `${id}.crt`), '--tls-key', join(etc, `${id}.key`)],
         cwd: root,
@@ -292,6 +293,12 @@ describe('release packages', () => {
     }, { timeoutMs: 20_000, what: 'both packaged agents online', observe: () => describeChildren() });
     // The token is required beyond /healthz.
     expect((await apiGet(`${base}/v1/hosts`, ca, undefined)).status).toBe(401);
+    // Liveness (asked under the 500 ms interval, so granted) comes as datagrams, read by the
+    // receiver thread bundled beside the program.
+    await waitFor(async () => {
+      const m = /^vigil_liveness_datagrams_total\{outcome="accepted"\} (\d+)$/m.exec((await apiGet(`${base}/metrics`, ca, token)).body);
+      return Number(m?.[1] ?? 0) >= 2 ? true : undefined;
+    }, { timeoutMs: 10_000, what: 'liveness datagrams accepted by the packaged coordinator', observe: () => describeChildren() });
 
     report('agent_package_rss', (await rssBytes(agents[0]!.pid)) / 1024 / 1024, 'MB');
     report('coordinator_package_rss', (await rssBytes(coordinator.pid)) / 1024 / 1024, 'MB');

@@ -55,7 +55,7 @@ describe('agent over real gRPC', () => {
       hostname: os.hostname(),
       os: { platform: 'linux', arch: os.arch() },
       services: [],
-      capabilities: ['resources', 'liveness_grant'],
+      capabilities: ['resources', 'liveness_grant', 'liveness_datagram'],
       intervalMs: 200,
       labels: { zone: 'eu-1' },
     });

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FakeClock, type Heartbeat } from '@vigil/shared';
+import { decodeLivenessDatagram, FakeClock, type Heartbeat } from '@vigil/shared';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Agent } from './agent.js';
+import { Agent, type AgentOptions } from './agent.js';
 import type { Collector } from './collectors/types.js';
 import { resolveConfig } from './config.js';
 import type { AgentPlugin } from './plugin.js';
@@ -17,7 +17,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function setup(plugins: AgentPlugin[] = []) {
+function setup(plugins: AgentPlugin[] = [], extra: Partial<AgentOptions> = {}) {
   const clock = new FakeClock();
   const dialer = new FakeDialer();
   const config = resolveConfig({}, {
@@ -36,6 +36,7 @@ function setup(plugins: AgentPlugin[] = []) {
     collectors: [cpuCollector],
     staticInfo: async () => ({ hostname: 'web-1', os: { platform: 'linux', distro: 'Debian', release: '12', kernel: '6.1.0', arch: 'x64' } }),
     connection: { backoff: { random: () => 0.5 } },
+    ...extra,
   });
   const heartbeats = () => dialer.streams.flatMap((s) => s.written.flatMap((m) => (m.heartbeat ? [m.heartbeat as Heartbeat] : [])));
   return { clock, dialer, agent, heartbeats };
@@ -56,7 +57,7 @@ describe('agent', () => {
         hostname: 'web-1',
         os: { platform: 'linux', distro: 'Debian', release: '12', kernel: '6.1.0', arch: 'x64' },
         services: [],
-        capabilities: ['resources', 'liveness_grant'],
+        capabilities: ['resources', 'liveness_grant', 'liveness_datagram'],
         intervalMs: 1000,
         livenessIntervalMs: 1000,
         labels: { zone: 'eu-1' },
@@ -95,21 +96,82 @@ describe('agent', () => {
     t.dialer.last.welcome(5000, 'c1', 1000);
     t.clock.advance(3000);
     expect(liveness()).toBe(3);
-    t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 2500 } });
+    t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 2500, datagramsHeard: false } });
     expect(t.agent.livenessPeriodMs).toBe(2500);
     t.clock.advance(10_000);
     expect(liveness()).toBe(7);
     for (const bad of [50, -1, 1.5]) {
-      t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: bad } });
+      t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: bad, datagramsHeard: false } });
       expect(t.agent.livenessPeriodMs).toBe(2500);
     }
-    t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 0 } });
+    t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 0, datagramsHeard: false } });
     expect(t.agent.livenessPeriodMs).toBe(0);
     t.clock.advance(10_000);
     expect(liveness()).toBe(7);
-    t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 1000 } });
+    t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 1000, datagramsHeard: false } });
     t.clock.advance(2000);
     expect(liveness()).toBe(9);
+  });
+
+  it('liveness datagrams - sent where the Welcome offers them, with the stream message until the coordinator says they are heard', async () => {
+    const sockets: { host: string; port: number; sent: Buffer[]; closed: boolean; fail: (e: Error) => void }[] = [];
+    const t = setup([], {
+      datagramSocket: (host, port, onError) => {
+        const s = { host, port, sent: [] as Buffer[], closed: false, fail: onError };
+        sockets.push(s);
+        return { send: (d) => void s.sent.push(d), close: () => void (s.closed = true) };
+      },
+    });
+    await t.agent.start();
+    const streamLiveness = () => t.dialer.streams.flatMap((s) => s.written.filter((m) => m.liveness)).length;
+    const key = Buffer.alloc(16, 3);
+    const offer = (port: number, k: Buffer, slot: number) =>
+      t.dialer.last.send({ body: 'welcome', welcome: { coordinatorId: 'c1', intervalMs: 5000, lastSeq: 0, capabilities: [], lastEventSeq: 0, livenessIntervalMs: 1000, livenessDatagramPort: port, livenessDatagramKey: k, livenessDatagramSlot: slot } });
+    offer(7400, key, 9);
+    expect(sockets).toHaveLength(1);
+    expect(sockets[0]).toMatchObject({ host: '127.0.0.1', port: 7400 });
+    t.clock.advance(2000);
+    // Both ways until heard: a filtered UDP path must not leave the host unheard.
+    expect(sockets[0]!.sent).toHaveLength(2);
+    expect(streamLiveness()).toBe(2);
+    const decoded = sockets[0]!.sent.map((d) => decodeLivenessDatagram(d, (slot) => (slot === 9 ? key : undefined), () => 0));
+    expect(decoded.map((r) => (r.ok ? r.datagram : r.detail))).toEqual([
+      { slot: 9, seq: 1, agentStallMs: 0 },
+      { slot: 9, seq: 2, agentStallMs: 0 },
+    ]);
+    t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 1000, datagramsHeard: true } });
+    t.clock.advance(3000);
+    expect(sockets[0]!.sent).toHaveLength(5);
+    expect(streamLiveness()).toBe(2);
+    // Send failures are the coordinator's to notice (it asks for the stream); nothing breaks.
+    sockets[0]!.fail(new Error('connect ECONNREFUSED'));
+    t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 1000, datagramsHeard: false } });
+    t.clock.advance(1000);
+    expect(sockets[0]!.sent).toHaveLength(6);
+    expect(streamLiveness()).toBe(3);
+    // A new stream: the old socket closed, a new one for the new slot and key, seq from 1.
+    t.dialer.last.close(new Error('14 UNAVAILABLE: gone'));
+    expect(sockets[0]!.closed).toBe(true);
+    t.clock.advance(60_000);
+    const key2 = Buffer.alloc(16, 4);
+    offer(7400, key2, 2);
+    t.clock.advance(1000);
+    const last = sockets.at(-1)!;
+    expect(last.closed).toBe(false);
+    expect(decodeLivenessDatagram(last.sent[0]!, () => key2, () => 0)).toEqual({ ok: true, datagram: { slot: 2, seq: 1, agentStallMs: 0 } });
+  });
+
+  it('liveness datagrams - an unusable offer (a key that is not 16 bytes, a port out of range) is ignored: liveness goes on the stream', async () => {
+    const opened: number[] = [];
+    const t = setup([], { datagramSocket: (_h, port) => (opened.push(port), { send: () => {}, close: () => {} }) });
+    await t.agent.start();
+    const streamLiveness = () => t.dialer.streams.flatMap((s) => s.written.filter((m) => m.liveness)).length;
+    t.dialer.last.send({ body: 'welcome', welcome: { coordinatorId: 'c1', intervalMs: 5000, lastSeq: 0, capabilities: [], lastEventSeq: 0, livenessIntervalMs: 1000, livenessDatagramPort: 7400, livenessDatagramKey: Buffer.alloc(3), livenessDatagramSlot: 1 } });
+    // "Heard" for datagrams it never sent must not silence the stream either.
+    t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 1000, datagramsHeard: true } });
+    t.clock.advance(2000);
+    expect(opened).toEqual([]);
+    expect(streamLiveness()).toBe(2);
   });
 
   it('liveness - a timer that fires late reports the stall, so the coordinator can name it as the agent\'s own', async () => {
@@ -207,7 +269,7 @@ describe('agent', () => {
     const t = setup([broken, good]);
     await t.agent.start();
     const hello = t.dialer.last.written[0]!.hello!;
-    expect(hello.capabilities).toEqual(['resources', 'liveness_grant', 'services']);
+    expect(hello.capabilities).toEqual(['resources', 'liveness_grant', 'liveness_datagram', 'services']);
     expect(hello.services).toEqual([{ name: 'nginx', manager: 'systemd', recoveryEnabled: true }]);
     t.dialer.last.welcome(1000, 'coord-x');
     const hb = t.heartbeats()[0]!;

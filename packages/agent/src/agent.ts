@@ -10,6 +10,7 @@ import {
   type Hello,
   type Logger,
   type TimerHandle,
+  LIVENESS_DATAGRAM_CAPABILITY,
 } from '@vigil/shared';
 import { DEFAULT_COLLECTOR_TIMEOUT_MS, createCollectors } from './collectors/index.js';
 import { CollectorRunner, type SampleRound } from './collectors/runner.js';
@@ -20,6 +21,7 @@ import { createCredentials } from './credentials.js';
 import { describeError } from './errors.js';
 import { createGrpcDialer } from './grpc-dialer.js';
 import { LivenessPump } from './liveness.js';
+import { DatagramLink, datagramOffer, udpSocketFactory, type DatagramSocketFactory } from './liveness-datagrams.js';
 import { buildHeartbeat } from './heartbeat.js';
 import type { AgentContext, AgentPlugin, DeclaredService, HeartbeatExtras, RequestKind } from './plugin.js';
 import { Sampler } from './sampler.js';
@@ -33,7 +35,7 @@ import { agreedInterval } from './welcome.js';
  * Capabilities of the core agent; plugins add theirs. `liveness_grant`: a LivenessGrant
  * on the stream changes the liveness period (docs/contract.md).
  */
-export const CORE_CAPABILITIES: readonly string[] = ['resources', 'liveness_grant'];
+export const CORE_CAPABILITIES: readonly string[] = ['resources', 'liveness_grant', LIVENESS_DATAGRAM_CAPABILITY];
 
 /** A granted liveness period under this is refused: a coordinator's mistake must not flood the link. */
 export const MIN_LIVENESS_GRANT_MS = 100;
@@ -61,6 +63,8 @@ export interface AgentOptions {
    * @default 2000
    */
   collectorTimeoutMs?: number;
+  /** Opens the UDP socket of liveness datagrams. @default a connected node:dgram socket */
+  datagramSocket?: DatagramSocketFactory;
 }
 
 /**
@@ -83,6 +87,12 @@ export class Agent {
   private readonly unserved = new Set<RequestKind>();
   private session: Session | undefined;
   private liveness: LivenessPump | undefined;
+  /**
+   * The current stream's liveness datagrams, when its Welcome offered them; `heard`: the
+   * coordinator said it hears them, so no Liveness messages go on the stream.
+   */
+  private datagrams: { link: DatagramLink; heard: boolean } | undefined;
+  private readonly datagramSocket: DatagramSocketFactory;
   private heartbeatTimer: TimerHandle | undefined;
   private nextHeartbeatAt = 0;
   private intervalMs: number;
@@ -98,6 +108,7 @@ export class Agent {
     this.logger = options.logger ?? createLogger('vigil-agent', options.config.logLevel);
     this.startedAtMs = this.clock.now();
     this.plugins = options.plugins ?? [];
+    this.datagramSocket = options.datagramSocket ?? udpSocketFactory;
     this.intervalMs = options.config.intervalMs;
     this.staticInfoSource = options.staticInfo ?? (() => readStaticInfo());
     const timeoutMs = options.collectorTimeoutMs ?? DEFAULT_COLLECTOR_TIMEOUT_MS;
@@ -238,21 +249,54 @@ export class Agent {
     this.nextHeartbeatAt = this.clock.now();
     this.heartbeatTick();
     // Liveness only where the coordinator granted a period (older ones grant none).
+    this.openDatagrams(session);
     this.startLiveness(session, session.welcome.livenessIntervalMs ?? 0);
+  }
+
+  private openDatagrams(session: Session): void {
+    this.closeDatagrams();
+    if ((session.welcome.livenessIntervalMs ?? 0) <= 0) return;
+    const offer = datagramOffer(session.welcome);
+    if (offer === undefined) return;
+    if ('error' in offer) {
+      this.logger.warn({ problem: offer.error }, 'ignored the liveness datagram offer of the Welcome; liveness goes on the stream');
+      return;
+    }
+    this.datagrams = { link: DatagramLink.open(session.target.host, offer, this.datagramSocket, this.logger), heard: false };
+  }
+
+  private closeDatagrams(): void {
+    this.datagrams?.link.close();
+    this.datagrams = undefined;
+  }
+
+  /** A datagram where the Welcome offered them; a stream message too until the coordinator hears the datagrams. */
+  private sendLiveness(session: Session, agentStallMs: number): void {
+    const d = this.datagrams;
+    d?.link.send(agentStallMs);
+    if (!d?.heard) session.send({ liveness: { agentStallMs } });
   }
 
   private startLiveness(session: Session, periodMs: number): void {
     this.liveness?.stop();
     this.liveness = undefined;
     if (periodMs <= 0) return;
-    this.liveness = new LivenessPump(this.clock, periodMs, (m) => session.send(m));
+    this.liveness = new LivenessPump(this.clock, periodMs, (stall) => this.sendLiveness(session, stall));
     this.liveness.start();
   }
 
-  /** A new period for this stream (the coordinator's fleet grew or shrank); 0 stops liveness. */
-  private onLivenessGrant(periodMs: number): void {
+  /**
+   * A new period for this stream (the coordinator's fleet grew or shrank; 0 stops liveness),
+   * and whether the coordinator hears its datagrams (then none go on the stream).
+   */
+  private onLivenessGrant(periodMs: number, datagramsHeard: boolean): void {
     const session = this.session;
     if (!session) return;
+    const d = this.datagrams;
+    if (d && d.heard !== datagramsHeard) {
+      d.heard = datagramsHeard;
+      this.logger.info({ datagramsHeard }, datagramsHeard ? 'the coordinator hears liveness datagrams: liveness goes as datagrams only' : 'the coordinator hears no liveness datagrams: liveness goes on the stream too');
+    }
     if (!Number.isSafeInteger(periodMs) || periodMs < 0 || (periodMs > 0 && periodMs < MIN_LIVENESS_GRANT_MS)) {
       this.logger.warn({ livenessIntervalMs: periodMs, minMs: MIN_LIVENESS_GRANT_MS }, `refused a liveness grant of ${periodMs} ms (at least ${MIN_LIVENESS_GRANT_MS} ms, or 0 for none); the period stays ${this.liveness?.periodMs ?? 0} ms`);
       return;
@@ -291,7 +335,7 @@ export class Agent {
         this.route('serviceAction', msg.serviceAction);
         break;
       case 'livenessGrant':
-        this.onLivenessGrant(msg.livenessGrant?.livenessIntervalMs ?? 0);
+        this.onLivenessGrant(msg.livenessGrant?.livenessIntervalMs ?? 0, msg.livenessGrant?.datagramsHeard === true);
         break;
       case undefined:
         // A newer coordinator's message kind: the proto's compatibility rule says ignore it.
@@ -364,6 +408,7 @@ export class Agent {
   private stopHeartbeats(): void {
     this.liveness?.stop();
     this.liveness = undefined;
+    this.closeDatagrams();
     if (this.heartbeatTimer) this.clock.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = undefined;
   }

@@ -1,10 +1,10 @@
-import type { AgentMessageIn, Clock, TimerHandle } from '@vigil/shared';
+import type { Clock, TimerHandle } from '@vigil/shared';
 
 /** A timer this late means the agent's own event loop was stuck (GC, blocking work). */
 export const STALL_REPORT_MIN_MS = 250;
 
 /**
- * Sends the Liveness message at the period the Welcome granted, apart from the heartbeats:
+ * Sends liveness at the period the Welcome granted, apart from the heartbeats:
  * the coordinator judges the host by these (about two periods of quiet and it is silent),
  * so they carry nothing to sample, store or ack. How late its own timer fired is the
  * agent's event-loop stall, reported in the message so that a stall the coordinator took
@@ -18,8 +18,11 @@ export class LivenessPump {
   constructor(
     private readonly clock: Clock,
     readonly periodMs: number,
-    /** Sends unless the stream is closed or backed up (then this one is skipped: the next will do). */
-    private readonly send: (msg: AgentMessageIn) => boolean,
+    /**
+     * Sends one liveness, as a datagram or a stream message (skipped when the stream is
+     * closed or backed up: the next will do), with the stall before it.
+     */
+    private readonly send: (agentStallMs: number) => void,
   ) {
     if (!(periodMs > 0)) throw new RangeError(`liveness period must be positive, got ${periodMs}`);
   }
@@ -45,7 +48,7 @@ export class LivenessPump {
     if (!this.running) return;
     const now = this.clock.now();
     const late = now - this.dueAt;
-    this.send({ liveness: { agentStallMs: late >= STALL_REPORT_MIN_MS ? Math.round(late) : 0 } });
+    this.send(late >= STALL_REPORT_MIN_MS ? Math.round(late) : 0);
     this.schedule(now);
   }
 }

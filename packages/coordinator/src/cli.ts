@@ -36,6 +36,9 @@ Usage: vigil-coordinator [options]
                               0 judges hosts by heartbeats alone            [250ms]
   --max-liveness-rate N       liveness messages/s from the whole fleet; a
                               larger fleet gets a longer period (0: none)   [10000]
+  --max-liveness-datagram-rate N  the same for agents sending liveness as
+                              UDP datagrams (0: none)                       [25000]
+  --no-liveness-datagrams     take liveness on the agents' streams only
   --liveness-regrant-interval DUR  how often liveness periods are fitted
                               to the fleet's size                           [10s]
   --heartbeat-store-interval DUR  store a host's heartbeat at most this often
@@ -80,6 +83,8 @@ export const OPTIONS = {
   'min-silence-floor': { type: 'string' },
   'min-liveness-interval': { type: 'string' },
   'max-liveness-rate': { type: 'string' },
+  'max-liveness-datagram-rate': { type: 'string' },
+  'no-liveness-datagrams': { type: 'boolean' },
   'liveness-regrant-interval': { type: 'string' },
   'heartbeat-store-interval': { type: 'string' },
   'max-hello-rate': { type: 'string' },
@@ -130,6 +135,8 @@ export function parseCli(argv: string[]): CliResult {
     minSilenceFloor: s('min-silence-floor'),
     minLivenessInterval: s('min-liveness-interval'),
     maxLivenessRate: s('max-liveness-rate'),
+    maxLivenessDatagramRate: s('max-liveness-datagram-rate'),
+    livenessDatagrams: values['no-liveness-datagrams'] === true ? false : undefined,
     livenessRegrantInterval: s('liveness-regrant-interval'),
     heartbeatStoreInterval: s('heartbeat-store-interval'),
     maxHelloRate: s('max-hello-rate'),

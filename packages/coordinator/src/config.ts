@@ -89,6 +89,21 @@ export const coordinatorConfigSchema = z
      */
     maxLivenessRate: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
     /**
+     * Take liveness as UDP datagrams (docs/contract.md) from agents that can send them, on
+     * the UDP port of the same number as the agents' gRPC listener (any free port when that
+     * one is taken; the Welcome tells each agent which). A datagram costs the coordinator
+     * about a third of a stream message and is read by its own thread, so a busy coordinator
+     * loses none. An agent whose datagrams go unheard (UDP filtered) keeps sending its
+     * liveness on the stream. @default true
+     */
+    livenessDatagrams: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).default(true),
+    /**
+     * Liveness datagrams a second the coordinator takes from its whole fleet: the budget of
+     * maxLivenessRate, for agents whose liveness comes as datagrams. 25,000 hosts get 1 s.
+     * 0: no bound. @default 25000
+     */
+    maxLivenessDatagramRate: z.coerce.number().int().min(0).max(1_000_000).default(25_000),
+    /**
      * How often each stream's liveness period is fitted to the fleet's size as it is now
      * (Welcome granted what the size allowed when the agent connected; a fleet that grew
      * would exceed maxLivenessRate). Agents that take a LivenessGrant (capability

@@ -354,6 +354,8 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
         maxIntervalMs: config.maxAgentInterval,
         minLivenessMs: config.minLivenessInterval,
         maxLivenessRate: config.maxLivenessRate,
+        livenessDatagrams: config.livenessDatagrams,
+        maxLivenessDatagramRate: config.maxLivenessDatagramRate,
         livenessRegrantMs: config.livenessRegrantInterval,
         maxConnectionsPerPeer: config.maxConnectionsPerPeer,
         maxHelloRate: config.maxHelloRate,
@@ -365,6 +367,9 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
       { heartbeat: () => metrics.heartbeats.inc(), rejected: (reason) => metrics.rejected.inc({ reason }) },
       channels,
     ));
+    // Datagrams taken by the receiver thread are read in before each verdict.
+    if (grpcServer.datagrams) detector.beforeSweep = () => grpcServer.datagrams?.poll();
+    metrics.readDatagrams(() => grpcServer.datagrams?.counters());
     await app.ready();
     deps.http?.open();
     const httpPort = deps.http?.port ?? 0;

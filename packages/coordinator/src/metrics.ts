@@ -130,6 +130,23 @@ export class CoordinatorMetrics {
       this.memory.set({ kind: 'external' }, m.external);
     },
   });
+  /** Read at scrape time; none until the agents' server takes datagrams. */
+  private datagramCounts: () => Readonly<Record<string, number>> | undefined = () => undefined;
+  private readonly datagramsCounted = new Map<string, number>();
+  readonly livenessDatagrams = new Counter({
+    name: 'vigil_liveness_datagrams_total',
+    help: 'Liveness datagrams by outcome: accepted, or why refused (size, magic, version, slot, mac, replay)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+    collect: () => {
+      // The receiver thread counts; a counter only goes up, so add what it counted since.
+      for (const [outcome, total] of Object.entries(this.datagramCounts() ?? {})) {
+        const before = this.datagramsCounted.get(outcome) ?? 0;
+        if (total > before) this.livenessDatagrams.inc({ outcome }, total - before);
+        this.datagramsCounted.set(outcome, Math.max(before, total));
+      }
+    },
+  });
   readonly startTime = new Gauge({ name: 'vigil_process_start_time_seconds', help: 'When the coordinator process started, in seconds since the Unix epoch', registers: [this.registry] });
   readonly buildInfo = new Gauge({ name: 'vigil_build_info', help: 'Always 1; the labels say which coordinator runs (package version, Node.js version)', labelNames: ['version', 'nodejs'], registers: [this.registry] });
 
@@ -225,6 +242,11 @@ export class CoordinatorMetrics {
   /** Where the diagnosis gauges read from. */
   readDiagnoses(load: () => DiagnosisLoad): void {
     this.diagnosisLoad = load;
+  }
+
+  /** The liveness datagram receiver's counters, read at each scrape. */
+  readDatagrams(counts: () => Readonly<Record<string, number>> | undefined): void {
+    this.datagramCounts = counts;
   }
 
   transition(from: HostState | null, to: HostState): void {

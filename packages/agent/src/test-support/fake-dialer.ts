@@ -36,7 +36,7 @@ export class FakeStream implements CoordinatorStream {
   }
 
   welcome(intervalMs = 1000, coordinatorId = 'c1', livenessIntervalMs = 0): void {
-    this.send({ body: 'welcome', welcome: { coordinatorId, intervalMs, lastSeq: 0, capabilities: [], lastEventSeq: 0, livenessIntervalMs } });
+    this.send({ body: 'welcome', welcome: { coordinatorId, intervalMs, lastSeq: 0, capabilities: [], lastEventSeq: 0, livenessIntervalMs, livenessDatagramPort: 0, livenessDatagramKey: Buffer.alloc(0), livenessDatagramSlot: 0 } });
   }
 
   drain(): void {

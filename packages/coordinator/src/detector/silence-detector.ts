@@ -139,15 +139,26 @@ export class SilenceDetector {
     return this.arrival(hostId, 'heartbeat');
   }
 
-  /** Records a liveness message; returns false if the host is not watched. */
-  liveness(hostId: string): boolean {
-    return this.arrival(hostId, 'liveness');
+  /**
+   * Records a liveness message or datagram; returns false if the host is not watched.
+   * `atMs`: when it arrived, where that was earlier than now (a datagram taken by the
+   * receiver thread while this one was busy); never before the host's last arrival.
+   */
+  liveness(hostId: string, atMs?: number): boolean {
+    return this.arrival(hostId, 'liveness', atMs);
   }
 
-  private arrival(hostId: string, signal: ArrivalSignal): boolean {
+  /**
+   * Called at the start of every sweep: arrivals recorded elsewhere (the datagram
+   * receiver's board) are read in first, so no verdict misses one.
+   */
+  beforeSweep: () => void = () => {};
+
+  private arrival(hostId: string, signal: ArrivalSignal, atMs?: number): boolean {
     const w = this.watches.get(hostId);
     if (!w) return false;
-    const now = this.clock.now();
+    const clockNow = this.clock.now();
+    const now = atMs === undefined ? clockNow : Math.max(w.lastArrival, Math.min(atMs, clockNow));
     if (signal === w.signal) {
       // After a silence the gap is an outage, not a sample of the host's rhythm; nor is the
       // gap between Hello and the first arrival (an agent beats at once after Welcome).
@@ -261,6 +272,7 @@ export class SilenceDetector {
       // loop was busy come first.
       const run = () => {
         if (!this.running) return;
+        this.beforeSweep();
         this.sweep(this.clock.now() - due);
         this.schedule();
       };

@@ -9,6 +9,7 @@ import {
   heartbeatSchema,
   helloSchema,
   isUndecodable,
+  LIVENESS_DATAGRAM_CAPABILITY,
   livenessStallMs,
   RETRY_PUSHBACK_KEY,
   probeResultSchema,
@@ -26,6 +27,8 @@ import type { HostRegistry } from '../registry/host-registry.js';
 import { isStoreCondition } from '../store/write-guard.js';
 import type { AgentChannels, AnswerOutcome } from './agent-channels.js';
 import type { HelloAdmissionResult } from './hello-admission.js';
+import type { LivenessGrantFn } from './liveness-regrant.js';
+import type { LivenessDatagramSource } from '../liveness/datagram-receiver.js';
 import { certificateHostNames, certificateNamesHost } from './peer-identity.js';
 
 export type AgentCall = grpc.ServerDuplexStream<AgentMessage, CoordinatorMessageIn>;
@@ -38,8 +41,10 @@ export interface SessionContext {
   helloTimeoutMs: number;
   requireCertificate: boolean;
   clampInterval: (ms: number) => number;
-  /** The liveness period granted for an ask and the agreed heartbeat interval; 0 for none. */
-  grantLiveness: (askedMs: number, intervalMs: number) => number;
+  /** The liveness period granted for an ask, the agreed heartbeat interval and the way liveness comes; 0 for none. */
+  grantLiveness: LivenessGrantFn;
+  /** Where agents may send liveness as UDP datagrams; absent: on their streams only. */
+  datagrams?: LivenessDatagramSource;
   /** Whether a valid Hello is taken now or sent away to retry later (hello-admission.ts). Absent: always taken. */
   admitHello?: () => HelloAdmissionResult;
   log: Logger;
@@ -61,6 +66,18 @@ export const LIVENESS_GRANT_CAPABILITY = 'liveness_grant';
 /** What this coordinator understands, announced in Welcome (see docs/contract.md). */
 export const COORDINATOR_CAPABILITIES = ['heartbeat.v1', 'events.v1', 'probes.v1', 'recover.v1', 'liveness.v1'];
 
+
+/**
+ * Where a stream's liveness datagrams stand. `pending`: offered in Welcome, none heard yet
+ * (the agent sends Liveness messages too). `heard`: the agent was told so and sends
+ * datagrams only. `unheard`: none came for a detection window where the stream works (UDP
+ * filtered): the agent was told to send Liveness messages, by the message budget; a
+ * datagram heard later makes it `heard` again. Times are the receiver's (Date.now()).
+ */
+type DatagramState =
+  | { kind: 'pending'; slot: number; sinceMs: number }
+  | { kind: 'heard'; slot: number; lastAtMs: number }
+  | { kind: 'unheard'; slot: number; lastAtMs: number };
 
 let nextSessionId = 1;
 
@@ -91,6 +108,8 @@ export class AgentSession {
   private helloTimer: NodeJS.Timeout | undefined;
   /** What the Hello asked and what is in force, for re-grants when the fleet changes (liveness-regrant.ts). */
   private liveness: { askedMs: number; intervalMs: number; grantedMs: number; regrantable: boolean } | undefined;
+  /** This stream's liveness datagrams, when its Welcome offered a slot. */
+  private datagram: DatagramState | undefined;
 
   constructor(
     private readonly call: AgentCall,
@@ -169,7 +188,12 @@ export class AgentSession {
     const admission = this.ctx.admitHello?.();
     if (admission?.type === 'shed') return this.shed(admission.retryAfterMs);
     const intervalMs = this.ctx.clampInterval(hello.intervalMs);
-    const livenessIntervalMs = this.ctx.grantLiveness(hello.livenessIntervalMs ?? 0, intervalMs);
+    // Datagrams need the LivenessGrant that tells the agent they are heard.
+    const regrantable = hello.capabilities.includes(LIVENESS_GRANT_CAPABILITY);
+    const slot = regrantable && hello.capabilities.includes(LIVENESS_DATAGRAM_CAPABILITY) && (hello.livenessIntervalMs ?? 0) > 0 ? this.ctx.datagrams?.open((at, stall) => this.onDatagram(at, stall)) : undefined;
+    // Given back by finish() on every way this stream ends from here on.
+    if (slot) this.datagram = { kind: 'pending', slot: slot.slot, sinceMs: Date.now() };
+    const livenessIntervalMs = this.ctx.grantLiveness(hello.livenessIntervalMs ?? 0, intervalMs, slot !== undefined);
     const outcome = this.ctx.registry.hello(hello, intervalMs, this.id, peerAddress(this.call.getPeer()), livenessIntervalMs);
     // A second agent for a host whose stream is alive: refused, so it cannot take the
     // stream from the first (and then have it taken back, forever). It retries with backoff.
@@ -182,8 +206,13 @@ export class AgentSession {
     if (replaced !== undefined) this.ctx.supersede(replaced);
     this.ctx.channels.attach(hello.hostId, this.writer);
     this.ctx.log.info({ host: hello.hostId, session: this.id, peer: this.call.getPeer(), intervalMs, version: hello.agentVersion }, 'agent connected');
-    this.liveness = { askedMs: hello.livenessIntervalMs ?? 0, intervalMs, grantedMs: livenessIntervalMs, regrantable: hello.capabilities.includes(LIVENESS_GRANT_CAPABILITY) };
-    this.write({ welcome: { coordinatorId: this.ctx.coordinatorId, intervalMs, lastSeq, lastEventSeq, capabilities: COORDINATOR_CAPABILITIES, livenessIntervalMs } });
+    this.liveness = { askedMs: hello.livenessIntervalMs ?? 0, intervalMs, grantedMs: livenessIntervalMs, regrantable };
+    if (slot && livenessIntervalMs <= 0) {
+      this.ctx.datagrams?.close(slot.slot);
+      this.datagram = undefined;
+    }
+    const viaDatagrams = slot && livenessIntervalMs > 0 ? { livenessDatagramPort: this.ctx.datagrams!.port, livenessDatagramKey: slot.key, livenessDatagramSlot: slot.slot } : {};
+    this.write({ welcome: { coordinatorId: this.ctx.coordinatorId, intervalMs, lastSeq, lastEventSeq, capabilities: COORDINATOR_CAPABILITIES, livenessIntervalMs, ...viaDatagrams } });
   }
 
   /**
@@ -191,10 +220,14 @@ export class AgentSession {
    * now), or undefined when it cannot be changed (no Hello yet, or an agent without the
    * `liveness_grant` capability) or should not be (within `tolerance` of the current one).
    */
-  livenessRegrant(grant: (askedMs: number, intervalMs: number) => number, tolerance: number): number | undefined {
+  livenessRegrant(grant: LivenessGrantFn, tolerance: number): number | undefined {
     const l = this.liveness;
     if (this.finished || !this.hostId || !l?.regrantable || l.askedMs <= 0) return undefined;
-    const target = grant(l.askedMs, l.intervalMs);
+    // Pending: it keeps the datagram budget it was granted until its datagrams are heard or
+    // its heartbeats show they are not (checkDatagrams), not downgraded in between.
+    const d = this.datagram;
+    if (d?.kind === 'pending') return undefined;
+    const target = grant(l.askedMs, l.intervalMs, d?.kind === 'heard');
     if (target === l.grantedMs) return undefined;
     if (target > 0 && l.grantedMs > 0 && Math.abs(target - l.grantedMs) < l.grantedMs * tolerance) return undefined;
     return target;
@@ -207,7 +240,62 @@ export class AgentSession {
     if (!l || !hostId || this.finished) return;
     if (!this.ctx.registry.livenessPeriodChanged(hostId, this.id, periodMs)) return;
     l.grantedMs = periodMs;
-    this.write({ livenessGrant: { livenessIntervalMs: periodMs } });
+    this.write({ livenessGrant: { livenessIntervalMs: periodMs, datagramsHeard: this.datagram?.kind === 'heard' } });
+  }
+
+  /**
+   * A liveness datagram of this stream, taken by the receiver thread at `atMs`. The first
+   * one (or the first after they went unheard) tells the agent they are heard, so it stops
+   * sending Liveness messages, at the period the datagram budget allows now.
+   */
+  private onDatagram(atMs: number, agentStallMs: number): void {
+    const hostId = this.hostId;
+    const d = this.datagram;
+    if (this.finished || !hostId || !d) return;
+    if (agentStallMs >= 1000) this.ctx.log.info({ host: hostId, agentStallMs }, 'agent reports its own event loop stalled');
+    this.ctx.registry.liveness(hostId, this.id, agentStallMs, atMs);
+    const wasHeard = d.kind === 'heard';
+    this.datagram = { kind: 'heard', slot: d.slot, lastAtMs: atMs };
+    const l = this.liveness;
+    if (wasHeard || !l || l.grantedMs <= 0) return;
+    const periodMs = this.ctx.grantLiveness(l.askedMs, l.intervalMs, true);
+    if (periodMs > 0 && periodMs !== l.grantedMs) return this.regrantLiveness(periodMs);
+    this.write({ livenessGrant: { livenessIntervalMs: l.grantedMs, datagramsHeard: true } });
+  }
+
+  /** The receiver thread is gone: liveness goes on the stream again, at once. */
+  datagramsLost(): void {
+    const d = this.datagram;
+    const l = this.liveness;
+    if (this.finished || !d || d.kind === 'unheard' || !l || l.grantedMs <= 0) return;
+    this.datagram = { kind: 'unheard', slot: d.slot, lastAtMs: d.kind === 'heard' ? d.lastAtMs : 0 };
+    this.regrantLiveness(this.ctx.grantLiveness(l.askedMs, l.intervalMs, false));
+  }
+
+  /**
+   * On each heartbeat: datagrams offered but none heard since a detection window and a
+   * second (UDP filtered from the start), or heard and then none for a detection window
+   * where the stream works (a firewall changed): the agent is told to send Liveness
+   * messages, by the message budget. The second case was declared silent meanwhile; a
+   * stream alone cannot tell a host that stopped from a path that stopped carrying UDP.
+   */
+  private checkDatagrams(hostId: string): void {
+    const d = this.datagram;
+    const l = this.liveness;
+    if (!d || d.kind === 'unheard' || !l || l.grantedMs <= 0) return;
+    const now = Date.now();
+    const quietMs = d.kind === 'pending' ? now - d.sinceMs - 1000 : now - d.lastAtMs;
+    if (quietMs <= 2 * l.grantedMs) return;
+    this.datagram = { kind: 'unheard', slot: d.slot, lastAtMs: d.kind === 'heard' ? d.lastAtMs : 0 };
+    const periodMs = this.ctx.grantLiveness(l.askedMs, l.intervalMs, false);
+    this.ctx.metrics.rejected('liveness_datagrams_unheard');
+    this.ctx.log.warn(
+      { host: hostId, was: d.kind, quietMs, periodMs },
+      `no liveness datagram heard for ${quietMs} ms while the stream works (UDP filtered between agent and coordinator?); the agent sends its liveness on the stream`,
+    );
+    // A pending agent sends Liveness messages already: it only needs a new period.
+    if (d.kind === 'pending' && periodMs === l.grantedMs) return;
+    this.regrantLiveness(periodMs);
   }
 
   private onHeartbeat(raw: unknown): void {
@@ -218,6 +306,7 @@ export class AgentSession {
       return this.refuse('MESSAGE_INVALID', 'heartbeat_invalid', `invalid heartbeat: ${summariseIssues(parsed.error, raw, 'heartbeat')}`);
     }
     this.ctx.metrics.heartbeat();
+    this.checkDatagrams(hostId);
     const seq = parsed.data.seq;
     this.ctx.registry.heartbeat(hostId, this.id, parsed.data, (err, stored) => {
       if (err) {
@@ -406,6 +495,8 @@ export class AgentSession {
 
   private finish(): void {
     this.finished = true;
+    if (this.datagram) this.ctx.datagrams?.close(this.datagram.slot);
+    this.datagram = undefined;
     clearTimeout(this.helloTimer);
     this.ctx.unregister(this.id);
     if (this.hostId) this.ctx.channels.detach(this.hostId, this.writer);

@@ -1,8 +1,11 @@
 import type { Clock, TimerHandle } from '@vigil/shared';
 
+/** The period for an ask, a heartbeat interval and the way liveness comes (datagrams have their own budget). */
+export type LivenessGrantFn = (askedMs: number, intervalMs: number, viaDatagrams: boolean) => number;
+
 /** What the pass needs of a stream (AgentSession). */
 export interface RegrantableSession {
-  livenessRegrant(grant: (askedMs: number, intervalMs: number) => number, tolerance: number): number | undefined;
+  livenessRegrant(grant: LivenessGrantFn, tolerance: number): number | undefined;
   regrantLiveness(periodMs: number): void;
 }
 
@@ -42,7 +45,7 @@ export class LivenessRegrant {
   constructor(
     private readonly clock: Clock,
     private readonly sessions: () => Iterable<RegrantableSession>,
-    private readonly grant: (askedMs: number, intervalMs: number) => number,
+    private readonly grant: LivenessGrantFn,
     options: Partial<LivenessRegrantOptions> = {},
     /** Told of each pass that sent grants (the server logs it: one line a pass, not one a host). */
     private readonly onPass: (sent: number) => void = () => {},

@@ -11,6 +11,7 @@ import { HelloAdmission } from './hello-admission.js';
 import { LoopLag } from './loop-lag.js';
 import { PeerConnectionGate } from './peer-connection-gate.js';
 import { DEFAULT_REGRANT_OPTIONS, LivenessRegrant } from './liveness-regrant.js';
+import { LivenessDatagrams } from '../liveness/datagram-receiver.js';
 
 export interface AgentServerOptions {
   host: string;
@@ -26,6 +27,10 @@ export interface AgentServerOptions {
   minLivenessMs: number;
   /** Liveness messages a second the coordinator takes from the whole fleet; 0 for no bound. */
   maxLivenessRate: number;
+  /** Take liveness as UDP datagrams from agents that can send them (datagram-receiver.ts). @default false */
+  livenessDatagrams?: boolean;
+  /** The liveness budget for agents whose liveness comes as datagrams; 0 for no bound. */
+  maxLivenessDatagramRate?: number;
   /** How often streams' liveness periods are fitted to the fleet's size (liveness-regrant.ts). @default 10000 */
   livenessRegrantMs?: number;
   /** Connections taken at once from one peer address (0: any number). Loopback is not limited unless `limitLoopback`. */
@@ -43,6 +48,8 @@ export interface AgentServerOptions {
 export interface AgentServer {
   readonly port: number;
   readonly channels: AgentChannels;
+  /** The liveness datagram receiver, when datagrams are taken; the detector polls it before each sweep. */
+  readonly datagrams: LivenessDatagrams | undefined;
   sessions(): number;
   /** The latest moment an agent sent away by Hello admission was told to come back. */
   returnsDueBy(): number;
@@ -95,6 +102,24 @@ const LISTEN_BACKLOG = 4096;
  */
 export const ACCEPT_DESCRIPTORS = 8;
 
+/**
+ * The liveness datagram receiver, or undefined when it cannot start (logged): liveness then
+ * comes on the streams, as from agents that send no datagrams. If its thread ends later,
+ * every stream is told to send its liveness on the stream.
+ */
+async function startDatagrams(host: string, ports: number[], log: Logger, live: Map<number, AgentSession>): Promise<LivenessDatagrams | undefined> {
+  try {
+    const d = await LivenessDatagrams.start(host, ports, log);
+    d.onLost = () => {
+      for (const s of live.values()) s.datagramsLost();
+    };
+    return d;
+  } catch (err) {
+    log.error({ err: (err as Error).message }, 'liveness datagrams are off: the receiver did not start; agents send their liveness on their streams');
+    return undefined;
+  }
+}
+
 /** `channels` is made by the caller when other parts need it before the server listens. */
 export async function startAgentServer(opts: AgentServerOptions, registry: HostRegistry, log: Logger, metrics: SessionMetrics, channels = new AgentChannels()): Promise<AgentServer> {
   const server = new grpc.Server({
@@ -114,6 +139,10 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     'grpc.enable_channelz': 0,
   });
   const live = new Map<number, AgentSession>();
+  const rateFor = (viaDatagrams: boolean) => (viaDatagrams ? (opts.maxLivenessDatagramRate ?? 0) : opts.maxLivenessRate);
+  // Before the listener when its port is fixed, so that a fleet reconnecting the moment it
+  // opens (a restart) is offered datagrams from its first Hello.
+  let datagrams = opts.livenessDatagrams && opts.port > 0 ? await startDatagrams(opts.host, [opts.port, 0], log, live) : undefined;
   const loopLag = new LoopLag(systemClock);
   if (opts.helloMaxLoopLagMs > 0) loopLag.start();
   const admission = new HelloAdmission({
@@ -132,8 +161,9 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     clampInterval: (ms: number) => Math.min(opts.maxIntervalMs, Math.max(opts.minIntervalMs, ms)),
     // The fleet is every host known (stored ones too): after a restart the whole fleet
     // reconnects and each agent is granted the period the fleet's size allows at once.
-    grantLiveness: (askedMs: number, intervalMs: number) => grantLiveness(askedMs, intervalMs, opts.minLivenessMs, registry.size + 1, opts.maxLivenessRate),
+    grantLiveness: (askedMs: number, intervalMs: number, viaDatagrams: boolean) => grantLiveness(askedMs, intervalMs, opts.minLivenessMs, registry.size + 1, rateFor(viaDatagrams)),
     admitHello: () => admission.admit(),
+    datagrams,
     log,
     metrics,
     supersede: (id: number) => live.get(id)?.supersede(),
@@ -141,10 +171,10 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     unregister: (id: number) => void live.delete(id),
   };
   // The same budget for the fleet as it is now, without the newcomer Hello counts.
-  const regrant = new LivenessRegrant(systemClock, () => live.values(), (askedMs, intervalMs) => grantLiveness(askedMs, intervalMs, opts.minLivenessMs, registry.size, opts.maxLivenessRate), {
+  const regrant = new LivenessRegrant(systemClock, () => live.values(), (askedMs, intervalMs, viaDatagrams) => grantLiveness(askedMs, intervalMs, opts.minLivenessMs, registry.size, rateFor(viaDatagrams)), {
     everyMs: opts.livenessRegrantMs ?? DEFAULT_REGRANT_OPTIONS.everyMs,
   }, (sent) => log.info({ sent, fleet: registry.size }, `liveness period fitted to a fleet of ${registry.size}: new grants to ${sent} agent streams`));
-  if (opts.maxLivenessRate > 0) regrant.start();
+  if (opts.maxLivenessRate > 0 || (opts.livenessDatagrams && (opts.maxLivenessDatagramRate ?? 0) > 0)) regrant.start();
   server.addService(guardedAgentService(opts.maxMessageBytes, loadProtoWithLoader()), {
     Connect: (call: AgentCall) => void new AgentSession(call, ctx),
   });
@@ -173,9 +203,12 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     });
   });
   const extraListeners = await fanOutAccepts(listener, { total: ACCEPT_DESCRIPTORS, backlog: LISTEN_BACKLOG, onConnection, log });
+  if (opts.livenessDatagrams && opts.port === 0) ctx.datagrams = datagrams = await startDatagrams(opts.host, [port, 0], log, live);
+  if (datagrams) log.info({ port: datagrams.port }, `liveness datagrams on udp ${opts.host}:${datagrams.port}`);
   return {
     port,
     channels,
+    datagrams,
     sessions: () => live.size,
     returnsDueBy: () => admission.returnsDueBy(),
     async stop() {
@@ -197,6 +230,8 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
         for (const s of live.values()) s.endForStop();
         if (streams > 0) log.info({ streams }, `ended ${streams} agent streams with UNAVAILABLE: coordinator stopping`);
       });
+      // After the streams: each one closing gives its slot back to the receiver.
+      await datagrams?.stop();
     },
   };
 }

@@ -434,15 +434,16 @@ export class HostRegistry {
    * A liveness message: the agent is there. Memory only, nothing is stored: it comes every
    * second from every agent, and the next heartbeat stores `lastSeen`. `agentStallMs` is
    * the agent's own event-loop stall just before it; when the host was declared silent
-   * meanwhile, the reason it comes back names the stall.
+   * meanwhile, the reason it comes back names the stall. `atMs`: when a datagram was taken
+   * by the receiver thread (datagram-receiver.ts), earlier than now.
    */
-  liveness(hostId: string, sessionId: number, agentStallMs: number): void {
+  liveness(hostId: string, sessionId: number, agentStallMs: number, atMs?: number): void {
     if (!this.isCurrentSession(hostId, sessionId)) return;
     const host = this.hosts.get(hostId);
     if (!host) return;
     this.unconfirmed.delete(sessionId);
-    host.lastSeen = this.clock.now();
-    this.detector.liveness(hostId);
+    host.lastSeen = atMs === undefined ? this.clock.now() : Math.max(host.lastSeen ?? atMs, atMs);
+    this.detector.liveness(hostId, atMs);
     if (host.state === 'online') return;
     // The agent cannot tell its own stall from the whole host being frozen (a paused VM):
     // both look like a timer firing late. The reason says what it saw, not which it was.

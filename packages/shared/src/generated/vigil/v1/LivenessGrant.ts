@@ -7,6 +7,13 @@ export interface LivenessGrant {
    * alone tell the coordinator the agent is there).
    */
   'livenessIntervalMs'?: (number);
+  /**
+   * True: the coordinator hears this stream's liveness datagrams, so the agent sends its
+   * liveness as datagrams only. False (or absent): it sends the stream's Liveness messages
+   * (and its datagrams as well, if the Welcome gave it a datagram port), e.g. after
+   * datagrams stopped arriving where the stream still works.
+   */
+  'datagramsHeard'?: (boolean);
 }
 
 export interface LivenessGrant__Output {
@@ -15,4 +22,11 @@ export interface LivenessGrant__Output {
    * alone tell the coordinator the agent is there).
    */
   'livenessIntervalMs': (number);
+  /**
+   * True: the coordinator hears this stream's liveness datagrams, so the agent sends its
+   * liveness as datagrams only. False (or absent): it sends the stream's Liveness messages
+   * (and its datagrams as well, if the Welcome gave it a datagram port), e.g. after
+   * datagrams stopped arriving where the stream still works.
+   */
+  'datagramsHeard': (boolean);
 }

@@ -29,6 +29,18 @@ export interface Welcome {
    * 0 or absent (older coordinators, or an agent that asked for none): send none.
    */
   'livenessIntervalMs'?: (number);
+  /**
+   * Where and how to send liveness as UDP datagrams instead of stream messages (the
+   * datagram layout is in docs/contract.md). Given only to agents whose Hello lists the
+   * "liveness_datagram" capability, by coordinators that listen for them; port 0 or
+   * absent: none. The agent sends each liveness to this UDP port of the address it dialed,
+   * keyed with `liveness_datagram_key` (an HMAC key for this stream only) and naming
+   * `liveness_datagram_slot`; it keeps sending the stream's Liveness messages too until a
+   * LivenessGrant says the datagrams are heard.
+   */
+  'livenessDatagramPort'?: (number);
+  'livenessDatagramKey'?: (Buffer | Uint8Array | string);
+  'livenessDatagramSlot'?: (number);
 }
 
 export interface Welcome__Output {
@@ -58,4 +70,16 @@ export interface Welcome__Output {
    * 0 or absent (older coordinators, or an agent that asked for none): send none.
    */
   'livenessIntervalMs': (number);
+  /**
+   * Where and how to send liveness as UDP datagrams instead of stream messages (the
+   * datagram layout is in docs/contract.md). Given only to agents whose Hello lists the
+   * "liveness_datagram" capability, by coordinators that listen for them; port 0 or
+   * absent: none. The agent sends each liveness to this UDP port of the address it dialed,
+   * keyed with `liveness_datagram_key` (an HMAC key for this stream only) and naming
+   * `liveness_datagram_slot`; it keeps sending the stream's Liveness messages too until a
+   * LivenessGrant says the datagrams are heard.
+   */
+  'livenessDatagramPort': (number);
+  'livenessDatagramKey': (Buffer);
+  'livenessDatagramSlot': (number);
 }

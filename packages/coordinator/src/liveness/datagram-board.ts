@@ -1,0 +1,46 @@
+/**
+ * What the datagram receiver thread tells the main thread, in shared memory: per slot the
+ * last sequence number taken, when (Date.now() on the receiver thread) and the stall it
+ * reported; and counters of datagrams taken and refused. The receiver writes, the main
+ * thread reads before each detector sweep. Nothing is sent per datagram between threads,
+ * so a main thread busy for seconds loses no arrival and keeps its true time.
+ */
+export const BOARD_COUNTERS = ['accepted', 'size', 'magic', 'version', 'slot', 'mac', 'replay'] as const;
+export type BoardCounter = (typeof BOARD_COUNTERS)[number];
+
+export interface Board {
+  readonly slots: number;
+  readonly buffer: SharedArrayBuffer;
+  /** When the slot's last datagram was taken (ms since the epoch). Written before `seq`. */
+  readonly at: Float64Array;
+  /** The last seq taken for the slot (0: none since it was opened). */
+  readonly seq: Uint32Array;
+  readonly stall: Uint32Array;
+  readonly counters: BigInt64Array;
+}
+
+export function boardBytes(slots: number): number {
+  return slots * 8 + BOARD_COUNTERS.length * 8 + slots * 4 * 2;
+}
+
+/** Views of one buffer; both threads call this with the same buffer and slot count. */
+export function viewBoard(buffer: SharedArrayBuffer, slots: number): Board {
+  if (buffer.byteLength < boardBytes(slots)) throw new RangeError(`board of ${buffer.byteLength} bytes is too small for ${slots} slots`);
+  let off = 0;
+  const at = new Float64Array(buffer, off, slots);
+  off += slots * 8;
+  const counters = new BigInt64Array(buffer, off, BOARD_COUNTERS.length);
+  off += BOARD_COUNTERS.length * 8;
+  const seq = new Uint32Array(buffer, off, slots);
+  off += slots * 4;
+  const stall = new Uint32Array(buffer, off, slots);
+  return { slots, buffer, at, seq, stall, counters };
+}
+
+export function newBoard(slots: number): Board {
+  return viewBoard(new SharedArrayBuffer(boardBytes(slots)), slots);
+}
+
+export function counterIndex(name: BoardCounter): number {
+  return BOARD_COUNTERS.indexOf(name);
+}

@@ -1,0 +1,108 @@
+/**
+ * The liveness datagram receiver: a worker thread whose loop does nothing but read the UDP
+ * socket, check each datagram and mark its slot on the board (datagram-board.ts). On the
+ * main thread the datagrams would wait behind heartbeats, stores and verdicts, and the
+ * kernel drops what exceeds the socket's buffer (about 500 datagrams at Linux's default
+ * rmem_max: 35 ms of a 15,000-agent fleet), so every busy turn would lose some.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+import { decodeLivenessDatagram, type DatagramRejection } from '@vigil/shared';
+import { counterIndex, viewBoard } from './datagram-board.js';
+
+export interface ReceiverWorkerData {
+  host: string;
+  /** Tried in order: the first that binds is used (0: any free port). */
+  ports: number[];
+  buffer: SharedArrayBuffer;
+  slots: number;
+  recvBufferSize: number;
+}
+
+export type ToReceiver = { op: 'open'; slot: number; key: Uint8Array } | { op: 'close'; slot: number };
+export type FromReceiver =
+  | { type: 'listening'; port: number; recvBufferSize: number }
+  | { type: 'error'; message: string }
+  /** The slot takes no more datagrams of its closed stream: it may be handed out again. */
+  | { type: 'closed'; slot: number }
+  | { type: 'refused'; reason: DatagramRejection; detail: string; from: string; count: number };
+
+/** One report per kind of refusal per this long: a flood of bad datagrams must not flood the log. */
+const REPORT_EVERY_MS = 10_000;
+
+const data = workerData as ReceiverWorkerData;
+const port = parentPort!;
+const board = viewBoard(data.buffer, data.slots);
+const keys = new Map<number, Uint8Array>();
+const lastReport = new Map<DatagramRejection, number>();
+const unreported = new Map<DatagramRejection, number>();
+
+port.on('message', (m: ToReceiver) => {
+  if (m.op === 'open') {
+    keys.set(m.slot, m.key);
+    return;
+  }
+  keys.delete(m.slot);
+  Atomics.store(board.seq, m.slot, 0);
+  port.postMessage({ type: 'closed', slot: m.slot } satisfies FromReceiver);
+});
+
+function bind(socket: Socket, p: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(p, data.host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function listen(): Promise<Socket> {
+  let last: Error | undefined;
+  for (const p of data.ports) {
+    const socket = createSocket({ type: isIPv6(data.host) ? 'udp6' : 'udp4', recvBufferSize: data.recvBufferSize });
+    try {
+      await bind(socket, p);
+      return socket;
+    } catch (err) {
+      last = err as Error;
+      socket.close();
+    }
+  }
+  throw last ?? new Error('no port to bind');
+}
+
+const keyOf = (slot: number) => keys.get(slot);
+const lastSeq = (slot: number) => (slot < board.slots ? Atomics.load(board.seq, slot) : 0);
+
+listen().then(
+  (socket) => {
+    socket.on('message', (msg, rinfo) => {
+      const r = decodeLivenessDatagram(msg, keyOf, lastSeq);
+      if (r.ok) {
+        const { slot, seq, agentStallMs } = r.datagram;
+        board.at[slot] = Date.now();
+        board.stall[slot] = agentStallMs;
+        // Written last: the main thread reads at and stall after seeing a new seq.
+        Atomics.store(board.seq, slot, seq);
+        Atomics.add(board.counters, counterIndex('accepted'), 1n);
+        return;
+      }
+      Atomics.add(board.counters, counterIndex(r.reason), 1n);
+      const now = Date.now();
+      const count = (unreported.get(r.reason) ?? 0) + 1;
+      if (now - (lastReport.get(r.reason) ?? -Infinity) < REPORT_EVERY_MS) {
+        unreported.set(r.reason, count);
+        return;
+      }
+      lastReport.set(r.reason, now);
+      unreported.set(r.reason, 0);
+      port.postMessage({ type: 'refused', reason: r.reason, detail: r.detail, from: `${rinfo.address}:${rinfo.port}`, count } satisfies FromReceiver);
+    });
+    // The socket's errors (none expected once bound) are the main thread's to log.
+    socket.on('error', (err) => port.postMessage({ type: 'error', message: err.message } satisfies FromReceiver));
+    port.postMessage({ type: 'listening', port: socket.address().port, recvBufferSize: socket.getRecvBufferSize() } satisfies FromReceiver);
+  },
+  (err: Error) => port.postMessage({ type: 'error', message: err.message } satisfies FromReceiver),
+);
