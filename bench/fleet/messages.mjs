@@ -4,7 +4,8 @@
 
 export const AGENT_VERSION = 'fleet-sim/1';
 
-export function helloMessage(hostId, intervalMs, startedAtMs, livenessIntervalMs = 0, attempt = 0) {
+/** `livenessDatagrams`: offer to send liveness as UDP datagrams, as vigil-agent does. */
+export function helloMessage(hostId, intervalMs, startedAtMs, livenessIntervalMs = 0, attempt = 0, livenessDatagrams = false) {
   return {
     hello: {
       hostId,
@@ -14,8 +15,9 @@ export function helloMessage(hostId, intervalMs, startedAtMs, livenessIntervalMs
       hostname: hostId,
       os: { platform: 'linux', distro: 'debian', release: '12', kernel: '6.1.0-sim', arch: 'x64' },
       services: [],
-      // As vigil-agent: a LivenessGrant re-paces its liveness when the fleet grows.
-      capabilities: livenessIntervalMs > 0 ? ['resources', 'liveness_grant'] : ['resources'],
+      // As vigil-agent: a LivenessGrant re-paces its liveness when the fleet grows, and the
+      // liveness may go by datagram where the coordinator listens for them.
+      capabilities: livenessIntervalMs > 0 ? ['resources', 'liveness_grant', ...(livenessDatagrams ? ['liveness_datagram'] : [])] : ['resources'],
       intervalMs,
       livenessIntervalMs,
       labels: {},

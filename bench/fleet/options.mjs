@@ -10,6 +10,7 @@ Usage: node bench/fleet/fleet.mjs --target HOST:PORT [options]
   --interval MS             heartbeat interval, ms                          [5000]
   --jitter F                heartbeat jitter, a share of the interval       [0.1]
   --liveness-interval MS    liveness period asked in Hello (vigil-agent: 1000); 0 for none [1000]
+  --liveness-datagrams ON   on: offer liveness as UDP datagrams too (liveness_datagram, as vigil-agent); off: stream messages only [on]
   --processes P             simulator processes                             [ceil(N/4000)]
   --ramp-rate R             new connections per second, all processes       [500]
   --settle S                after the last first connection, wait at most this long for all to be up [60]
@@ -40,6 +41,7 @@ const OPTIONS = {
   agents: { type: 'string', default: '1000' },
   interval: { type: 'string', default: '5000' },
   'liveness-interval': { type: 'string', default: '1000' },
+  'liveness-datagrams': { type: 'string', default: 'on' },
   jitter: { type: 'string', default: '0.1' },
   processes: { type: 'string' },
   'ramp-rate': { type: 'string', default: '500' },
@@ -107,6 +109,7 @@ export function parseOptions(argv) {
   const killMode = values['kill-mode'];
   if (!['destroy', 'freeze', 'mixed'].includes(killMode)) throw new OptionError(`--kill-mode: "${killMode}" is not destroy, freeze or mixed`);
   if (!['typical', 'minimal'].includes(values.payload)) throw new OptionError(`--payload: "${values.payload}" is not typical or minimal`);
+  if (!['on', 'off'].includes(values['liveness-datagrams'])) throw new OptionError(`--liveness-datagrams: "${values['liveness-datagrams']}" is not on or off`);
   if (!['spread', 'immediate'].includes(values['first-heartbeat'])) throw new OptionError(`--first-heartbeat: "${values['first-heartbeat']}" is not spread or immediate`);
   // A killed host not reported within this is missed; kills stop early enough for it to pass.
   const detectionDeadlineMs = 3 * periodMs + 5000;
@@ -122,6 +125,8 @@ export function parseOptions(argv) {
     agents,
     intervalMs,
     livenessIntervalMs,
+    // Datagrams carry the liveness, so without a liveness period there are none to offer.
+    livenessDatagrams: values['liveness-datagrams'] === 'on' && livenessIntervalMs > 0,
     periodMs,
     jitter: num(values, 'jitter', { min: 0, max: 0.5, int: false }),
     processes: values.processes ? num(values, 'processes', { min: 1, max: 64 }) : Math.min(8, Math.max(1, Math.ceil(agents / 4000))),

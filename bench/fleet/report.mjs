@@ -111,7 +111,9 @@ export function summarize(r) {
 
   const ack = new Histogram();
   const welcome = new Histogram();
-  const counters = { sent: 0, acked: 0, drops: 0, reconnects: 0, connectErrors: 0, shed: 0, writeBackpressure: 0, requests: 0, regrants: 0, connectWhileBusy: 0, dropReasons: {}, connectErrorReasons: {} };
+  // Liveness counters (worker.mjs) cover the whole run, as sent and acked do.
+  const summed = ['sent', 'acked', 'drops', 'reconnects', 'connectErrors', 'shed', 'writeBackpressure', 'requests', 'regrants', 'connectWhileBusy', 'liveness', 'datagrams', 'datagramErrors', 'datagramPorts', 'datagramsHeard', 'datagramsUnheard'];
+  const counters = { ...Object.fromEntries(summed.map((k) => [k, 0])), dropReasons: {}, connectErrorReasons: {} };
   let loopP99 = 0;
   let loopMax = 0;
   // The longest liveness period the coordinator granted any agent (0: none granted).
@@ -119,7 +121,7 @@ export function summarize(r) {
   for (const f of r.finals) {
     ack.merge(f.ack);
     welcome.merge(f.welcome);
-    for (const k of ['sent', 'acked', 'drops', 'reconnects', 'connectErrors', 'shed', 'writeBackpressure', 'requests', 'regrants', 'connectWhileBusy']) counters[k] += f.counters[k] ?? 0;
+    for (const k of summed) counters[k] += f.counters[k] ?? 0;
     for (const k of ['dropReasons', 'connectErrorReasons']) for (const [why, n] of Object.entries(f.counters[k])) counters[k][why] = (counters[k][why] ?? 0) + n;
     loopP99 = Math.max(loopP99, f.counters.loopP99Ms ?? 0);
     loopMax = Math.max(loopMax, f.counters.loopMaxMs ?? 0);
@@ -177,6 +179,7 @@ export function summarize(r) {
     connectFailed: r.connectFailed,
     intervalMs: opts.intervalMs,
     livenessIntervalMs: opts.livenessIntervalMs,
+    livenessDatagrams: opts.livenessDatagrams,
     periodMs,
     grantedLivenessMaxMs: granted,
     jitter: opts.jitter,
@@ -250,6 +253,8 @@ export function formatRun(s) {
     ['nats-server CPU median', f(s.natsCpuPctMedian, ' %')],
     ['simulator CPU (all) / loop p99 / max', `${f(s.sim.cpuPctMedian, ' %')} / ${f(s.sim.loopP99Ms)} / ${f(s.sim.loopMaxMs)} ms`],
     ['sim: sent / acked / drops / reconnects', `${s.sim.sent} / ${s.sim.acked} / ${s.sim.drops} / ${s.sim.reconnects}`],
+    ['sim liveness: stream messages / datagrams (send errors)', `${s.sim.liveness} / ${s.sim.datagrams} (${s.sim.datagramErrors})${s.livenessDatagrams ? '' : ', datagrams off'}`],
+    ['  datagram ports given / agents told heard / back to stream', `${s.sim.datagramPorts} streams / ${s.sim.datagramsHeard} / ${s.sim.datagramsUnheard}`],
     ['machine: cores / load1 start→end / busy median', `${s.machine.cores} / ${s.machine.load1Start} → ${s.machine.load1End} / ${f(s.machine.busyPctMedian, ' %')}`],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));

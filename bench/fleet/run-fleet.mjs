@@ -58,6 +58,7 @@ export async function runFleet(opts, log = (line) => process.stderr.write(`${lin
         targets: opts.targets,
         intervalMs: opts.intervalMs,
         livenessIntervalMs: opts.livenessIntervalMs,
+        livenessDatagrams: opts.livenessDatagrams,
         jitter: opts.jitter,
         payload: opts.payload,
         firstHeartbeat: opts.firstHeartbeat,

@@ -6,6 +6,8 @@
 //   freeze:  heartbeats stop but the connection stays up and HTTP/2 pings are still
 //            answered (a hung agent, or a host cut off without the TCP connection noticing),
 //            so only the coordinator's silence detector can notice.
+// Liveness goes as stream messages and, where the Welcome gives a UDP port, as datagrams
+// too; a frozen or destroyed agent sends neither.
 import http2 from 'node:http2';
 import net from 'node:net';
 import { CONNECT_HEADERS, FrameReader, decodeCoordinatorMessage, frameAgentMessage, retryPushbackMs, toNumber } from './wire.mjs';
@@ -17,7 +19,8 @@ const LIVENESS_FRAME = frameAgentMessage({ liveness: { agentStallMs: 0 } });
 export class SimAgent {
   /**
    * @param {string} hostId
-   * @param {object} cfg { host, port, localAddress, intervalMs, jitter, payload, firstHeartbeat, welcomeTimeoutMs }
+   * @param {object} cfg { host, port, localAddress, intervalMs, jitter, payload, firstHeartbeat, welcomeTimeoutMs,
+   *   livenessIntervalMs, datagrams: the worker's DatagramSender (datagram.mjs), absent when datagrams are off }
    * @param {object} stats shared by the agents of one worker (see worker.mjs)
    */
   constructor(hostId, cfg, stats) {
@@ -132,7 +135,7 @@ export class SimAgent {
       stream.on('error', (err) => this.stream === stream && this.#lost(`stream error: ${err.code ?? err.message}`));
       stream.on('close', () => this.stream === stream && this.#lost(`stream closed${this.lastStatus ? ` with status ${this.lastStatus}` : ''}`));
       this.attempts = (this.attempts ?? 0) + 1;
-      stream.write(frameAgentMessage(helloMessage(this.hostId, this.cfg.intervalMs, this.startedAtMs, this.cfg.livenessIntervalMs ?? 0, this.attempts)));
+      stream.write(frameAgentMessage(helloMessage(this.hostId, this.cfg.intervalMs, this.startedAtMs, this.cfg.livenessIntervalMs ?? 0, this.attempts, Boolean(this.cfg.datagrams))));
     });
   }
 
@@ -145,6 +148,7 @@ export class SimAgent {
         // vigil-agent beats at once on Welcome; 'spread' keeps agents that connected
         // together from beating together for the whole run.
         this.#schedule(this.cfg.firstHeartbeat === 'immediate' ? 0 : Math.random() * this.cfg.intervalMs);
+        this.#takeDatagramTarget(value);
         this.#startLiveness(toNumber(value.livenessIntervalMs));
         this.onWelcome();
         return;
@@ -153,6 +157,7 @@ export class SimAgent {
       case 'livenessGrant':
         // The fleet grew (or shrank) since Welcome: the coordinator's new period for us.
         this.stats.regrants = (this.stats.regrants ?? 0) + 1;
+        this.#onDatagramsHeard(Boolean(value.datagramsHeard));
         return this.#startLiveness(toNumber(value.livenessIntervalMs));
       case 'probe':
         // Never asked for (Hello announces no 'probes' capability); refuse politely if it is.
@@ -183,8 +188,46 @@ export class SimAgent {
   }
 
   /**
+   * Where this stream's liveness datagrams go, from its Welcome: the UDP port on the address
+   * the agent dialed, with this stream's key and slot; none without a port (a coordinator
+   * that does not listen for them) or when datagrams are off. Every stream starts over:
+   * its own key and slot, seq from 1, and stream Liveness as well until told heard.
+   */
+  #takeDatagramTarget(welcome) {
+    this.datagram = undefined;
+    this.datagramSeq = 0;
+    this.datagramsHeard = false;
+    const port = toNumber(welcome.livenessDatagramPort);
+    const key = welcome.livenessDatagramKey;
+    if (!this.cfg.datagrams || !(port > 0) || !(key?.length > 0)) return;
+    this.datagram = {
+      // The address the TCP connection reached (a name like localhost resolved once, not per send).
+      host: this.socket?.remoteAddress ?? this.#target().host,
+      port,
+      // Copied: the decoded bytes are a view that would keep the whole received chunk alive.
+      key: Buffer.from(key),
+      slot: toNumber(welcome.livenessDatagramSlot),
+    };
+    this.stats.datagramPorts = (this.stats.datagramPorts ?? 0) + 1;
+  }
+
+  /** A LivenessGrant's datagrams_heard: true stops the stream Liveness, false brings it back. */
+  #onDatagramsHeard(heard) {
+    // Heard without a datagram port would leave the coordinator nothing to hear at all.
+    const now = heard && this.datagram !== undefined;
+    if (now && !this.everHeard) {
+      this.everHeard = true;
+      this.stats.datagramsHeard = (this.stats.datagramsHeard ?? 0) + 1;
+    }
+    if (!now && this.datagramsHeard) this.stats.datagramsUnheard = (this.stats.datagramsUnheard ?? 0) + 1;
+    this.datagramsHeard = now;
+  }
+
+  /**
    * Like vigil-agent: a Liveness message at the period the Welcome granted, on a timer of
-   * its own. One frame made once: the message is the same every time (no stall here).
+   * its own. One frame made once: the message is the same every time (no stall here). With
+   * a datagram port, each tick also sends a datagram (agent_stall_ms 0 too), and only the
+   * datagram once the coordinator says it hears them.
    */
   #startLiveness(periodMs) {
     this.#stopLiveness();
@@ -194,6 +237,12 @@ export class SimAgent {
     this.stats.grantedLivenessMaxMs = Math.max(this.stats.grantedLivenessMaxMs ?? 0, periodMs);
     this.livenessTimer = setInterval(() => {
       if (this.state !== 'live' || !this.stream || this.stream.destroyed) return;
+      const d = this.datagram;
+      if (d) {
+        this.datagramSeq += 1;
+        if (this.cfg.datagrams.send(d.key, { slot: d.slot, seq: this.datagramSeq, agentStallMs: 0 }, d.host, d.port)) this.stats.datagrams = (this.stats.datagrams ?? 0) + 1;
+      }
+      if (this.datagramsHeard) return;
       this.stream.write(LIVENESS_FRAME);
       this.stats.liveness = (this.stats.liveness ?? 0) + 1;
     }, periodMs);

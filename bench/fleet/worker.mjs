@@ -3,6 +3,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Histogram } from './histogram.mjs';
 import { SimAgent } from './sim-agent.mjs';
+import { DatagramSender } from './datagram.mjs';
 
 const agents = new Map();
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -41,11 +42,24 @@ const stats = {
   connectErrorReasons: {},
   writeBackpressure: 0,
   requests: 0,
+  // Liveness: stream messages and datagrams sent, datagram sends that failed, streams whose
+  // Welcome gave a datagram port, agents told their datagrams are heard, and grants that
+  // sent an agent back to stream messages. Counted by sim-agent.mjs and datagram.mjs.
+  liveness: 0,
+  datagrams: 0,
+  datagramErrors: 0,
+  datagramPorts: 0,
+  datagramsHeard: 0,
+  datagramsUnheard: 0,
   // A stream that was up breaks: the agent retries soon (backoff attempt 1).
   onDrop: (agent) => retryLater(agent, 1),
 };
 
 let stopping = false;
+/** The one UDP socket of this process's agents (datagram.mjs); undefined with datagrams off. */
+let datagrams;
+/** Settles once 'init' has built the agents: 'connect' waits for it (init loads the encoder). */
+let initialized = Promise.resolve();
 const send = (m) => process.send?.(m);
 
 /** vigil-agent's reconnect backoff: full jitter under 200 ms · 2^(attempt-1), capped at 10 s. */
@@ -125,19 +139,10 @@ const progress = setInterval(() => send({ type: 'progress', live: countLive(), s
 process.on('message', async (m) => {
   switch (m.type) {
     case 'init':
-      m.hostIds.forEach((id, i) => {
-        // Bound to a source address only when there are several to spread over. bind() before
-        // connect() picks the port without the destination in view, so once the failed
-        // attempts of a reconnect storm fill the ephemeral range with TIME_WAIT sockets,
-        // every bind scans that range: a restart bench's simulator spent 21 of 50 s of CPU in
-        // connect() and stood still for up to 7 s. connect() alone may reuse a loopback
-        // TIME_WAIT port (net.ipv4.tcp_tw_reuse=2, the default) at once. A real agent has a
-        // host to itself and never meets this.
-        const localAddress = m.sourceAddresses.length > 1 ? m.sourceAddresses[i % m.sourceAddresses.length] : undefined;
-        agents.set(id, new SimAgent(id, { ...m.agent, localAddress }, stats));
-      });
-      return;
+      initialized = init(m);
+      return initialized;
     case 'connect':
+      await initialized;
       return send({ type: 'ready', ...(await connectAll(m.ratePerSec, m.settleMs)) });
     case 'record':
       stats.recording = m.on;
@@ -160,6 +165,7 @@ process.on('message', async (m) => {
       clearInterval(progress);
       const started = performance.now();
       await Promise.all([...agents.values()].map((a) => a.goodbye()));
+      datagrams?.close();
       const { ack, welcome, onDrop: _onDrop, ...counters } = stats;
       send({ type: 'final', ack: ack.toJSON(), welcome: welcome.toJSON(), counters, stalls, goodbyeMs: performance.now() - started });
       // Let the IPC message leave before exiting.
@@ -168,5 +174,20 @@ process.on('message', async (m) => {
     }
   }
 });
+
+async function init(m) {
+  if (m.agent.livenessDatagrams) datagrams = await DatagramSender.create(stats);
+  m.hostIds.forEach((id, i) => {
+    // Bound to a source address only when there are several to spread over. bind() before
+    // connect() picks the port without the destination in view, so once the failed
+    // attempts of a reconnect storm fill the ephemeral range with TIME_WAIT sockets,
+    // every bind scans that range: a restart bench's simulator spent 21 of 50 s of CPU in
+    // connect() and stood still for up to 7 s. connect() alone may reuse a loopback
+    // TIME_WAIT port (net.ipv4.tcp_tw_reuse=2, the default) at once. A real agent has a
+    // host to itself and never meets this.
+    const localAddress = m.sourceAddresses.length > 1 ? m.sourceAddresses[i % m.sourceAddresses.length] : undefined;
+    agents.set(id, new SimAgent(id, { ...m.agent, localAddress, datagrams }, stats));
+  });
+}
 
 process.on('disconnect', () => process.exit(0));
