@@ -343,3 +343,41 @@ describe('silence detector - after a stall of the coordinator, on the real event
     }
   });
 });
+
+describe('silence detector - arrivals read from elsewhere (liveness datagrams)', () => {
+  it('an arrival dated earlier counts from its own time, never before the last one nor after now', () => {
+    const { clock, d } = setup(1000, {}, 'liveness');
+    clock.advance(1000);
+    d.liveness('h1');
+    clock.advance(900);
+    // Taken by the receiver 700 ms ago, read only now: the window runs from then.
+    const at = clock.now() - 700;
+    d.liveness('h1', at);
+    // Between the floor (1.75 periods) and the ceiling (2) from the receiver's time.
+    expect(d.deadlineOf('h1')).toBeGreaterThanOrEqual(at + 1750);
+    expect(d.deadlineOf('h1')).toBeLessThanOrEqual(at + 2000);
+    const deadline = d.deadlineOf('h1')!;
+    // Older than the last arrival: moves nothing back.
+    d.liveness('h1', clock.now() - 5000);
+    expect(d.deadlineOf('h1')).toBeGreaterThanOrEqual(deadline);
+    // From the future (another clock's skew): taken as now.
+    d.liveness('h1', clock.now() + 60_000);
+    expect(d.deadlineOf('h1')).toBeLessThanOrEqual(clock.now() + 2000);
+  });
+
+  it('beforeSweep runs ahead of each sweep, so an arrival it reads in keeps the host from its verdict', () => {
+    const { clock, d, verdicts } = setup(1000, {}, 'liveness');
+    let reads = 0;
+    d.beforeSweep = () => {
+      reads++;
+      // What a receiver thread took just now, read in before the judgement.
+      d.liveness('h1', clock.now());
+    };
+    clock.advance(10_000);
+    expect(reads).toBeGreaterThan(100);
+    expect(verdicts).toEqual([]);
+    d.beforeSweep = () => {};
+    clock.advance(2100);
+    expect(verdicts).toHaveLength(1);
+  });
+});
