@@ -272,7 +272,11 @@ export class SilenceDetector {
       // loop was busy come first.
       const run = () => {
         if (!this.running) return;
-        this.beforeSweep();
+        try {
+          this.beforeSweep();
+        } catch {
+          // Its own errors are its to report; the sweep (and every later one) runs regardless.
+        }
         this.sweep(this.clock.now() - due);
         this.schedule();
       };

@@ -29,6 +29,7 @@ import type { AgentChannels, AnswerOutcome } from './agent-channels.js';
 import type { HelloAdmissionResult } from './hello-admission.js';
 import type { LivenessGrantFn } from './liveness-regrant.js';
 import type { LivenessDatagramSource } from '../liveness/datagram-receiver.js';
+import type { UnheardLog } from '../liveness/unheard-log.js';
 import { certificateHostNames, certificateNamesHost } from './peer-identity.js';
 
 export type AgentCall = grpc.ServerDuplexStream<AgentMessage, CoordinatorMessageIn>;
@@ -45,6 +46,8 @@ export interface SessionContext {
   grantLiveness: LivenessGrantFn;
   /** Where agents may send liveness as UDP datagrams; absent: on their streams only. */
   datagrams?: LivenessDatagramSource;
+  /** Where streams whose datagrams went unheard are logged (rate-limited). */
+  unheard?: UnheardLog;
   /** Whether a valid Hello is taken now or sent away to retry later (hello-admission.ts). Absent: always taken. */
   admitHello?: () => HelloAdmissionResult;
   log: Logger;
@@ -284,15 +287,16 @@ export class AgentSession {
     const l = this.liveness;
     if (!d || d.kind === 'unheard' || !l || l.grantedMs <= 0) return;
     const now = Date.now();
-    const quietMs = d.kind === 'pending' ? now - d.sinceMs - 1000 : now - d.lastAtMs;
+    // The board's newest, not only what the last poll passed on: a heartbeat read after a
+    // stall can come before the sweep that polls the datagrams taken meanwhile.
+    const takenAt = this.ctx.datagrams?.lastArrivalAt(d.slot) ?? 0;
+    if (d.kind === 'pending' && takenAt > 0) return;
+    const quietMs = d.kind === 'pending' ? now - d.sinceMs - 1000 : now - Math.max(d.lastAtMs, takenAt);
     if (quietMs <= 2 * l.grantedMs) return;
     this.datagram = { kind: 'unheard', slot: d.slot, lastAtMs: d.kind === 'heard' ? d.lastAtMs : 0 };
     const periodMs = this.ctx.grantLiveness(l.askedMs, l.intervalMs, false);
     this.ctx.metrics.rejected('liveness_datagrams_unheard');
-    this.ctx.log.warn(
-      { host: hostId, was: d.kind, quietMs, periodMs },
-      `no liveness datagram heard for ${quietMs} ms while the stream works (UDP filtered between agent and coordinator?); the agent sends its liveness on the stream`,
-    );
+    this.ctx.unheard?.report(hostId, d.kind, quietMs, periodMs);
     // A pending agent sends Liveness messages already: it only needs a new period.
     if (d.kind === 'pending' && periodMs === l.grantedMs) return;
     this.regrantLiveness(periodMs);

@@ -12,6 +12,7 @@ import { LoopLag } from './loop-lag.js';
 import { PeerConnectionGate } from './peer-connection-gate.js';
 import { DEFAULT_REGRANT_OPTIONS, LivenessRegrant } from './liveness-regrant.js';
 import { LivenessDatagrams } from '../liveness/datagram-receiver.js';
+import { UnheardLog } from '../liveness/unheard-log.js';
 
 export interface AgentServerOptions {
   host: string;
@@ -164,6 +165,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     grantLiveness: (askedMs: number, intervalMs: number, viaDatagrams: boolean) => grantLiveness(askedMs, intervalMs, opts.minLivenessMs, registry.size + 1, rateFor(viaDatagrams)),
     admitHello: () => admission.admit(),
     datagrams,
+    unheard: new UnheardLog(systemClock, log),
     log,
     metrics,
     supersede: (id: number) => live.get(id)?.supersede(),

@@ -24,6 +24,12 @@ export interface LivenessDatagramSource {
   /** A slot and key for a stream, with its arrival callback; undefined when every slot is taken. */
   open(onArrival: (atMs: number, agentStallMs: number) => void): DatagramSlot | undefined;
   close(slot: number): void;
+  /**
+   * When the slot's newest datagram was taken (0: none since it was opened), read from the
+   * board now: a stream checking its datagrams must not go by what the last poll saw,
+   * which is as old as the main thread's last stall.
+   */
+  lastArrivalAt(slot: number): number;
 }
 
 interface OpenSlot {
@@ -57,6 +63,7 @@ export class LivenessDatagrams implements LivenessDatagramSource {
   onLost: () => void = () => {};
 
   private constructor(
+    private readonly log: Logger,
     private readonly worker: Worker,
     private readonly board: Board,
     readonly port: number,
@@ -94,7 +101,7 @@ export class LivenessDatagrams implements LivenessDatagramSource {
     worker.off('message', onMessage);
     worker.off('error', onError);
     worker.off('exit', onExit);
-    const self = new LivenessDatagrams(worker, board, ready.port, ready.recvBufferSize);
+    const self = new LivenessDatagrams(log, worker, board, ready.port, ready.recvBufferSize);
     worker.on('message', (m: FromReceiver) => {
       if (m.type === 'closed') self.free.push(m.slot);
       else if (m.type === 'refused') log.warn({ reason: m.reason, from: m.from, count: m.count }, `refused a liveness datagram: ${m.detail}`);
@@ -132,6 +139,11 @@ export class LivenessDatagrams implements LivenessDatagramSource {
     this.worker.postMessage({ op: 'close', slot } satisfies ToReceiver);
   }
 
+  lastArrivalAt(slot: number): number {
+    if (!this.open_.has(slot) || Atomics.load(this.board.seq, slot) === 0) return 0;
+    return this.board.at[slot]!;
+  }
+
   get openSlots(): number {
     return this.open_.size;
   }
@@ -147,7 +159,12 @@ export class LivenessDatagrams implements LivenessDatagramSource {
       const now = Atomics.load(seq, s.slot);
       if (now === s.seen) continue;
       s.seen = now;
-      s.onArrival(at[s.slot]!, stall[s.slot]!);
+      // One stream's failure must not keep the others' arrivals (or the sweep) from running.
+      try {
+        s.onArrival(at[s.slot]!, stall[s.slot]!);
+      } catch (err) {
+        this.log.error({ err, slot: s.slot }, 'a liveness datagram arrival failed');
+      }
     }
   }
 

@@ -1,0 +1,35 @@
+import type { Clock, Logger } from '@vigil/shared';
+
+/** One line per this long at most: a filtered path sends a whole fleet back to the stream at once. */
+const EVERY_MS = 10_000;
+
+/**
+ * Logs the streams whose liveness datagrams went unheard: the first of each 10 s in full
+ * (which host, for how long), the others counted into the next line. UDP filtered between
+ * a fleet and its coordinator makes thousands of these within a second, and one warning
+ * per host would cost the coordinator more than the datagrams saved.
+ */
+export class UnheardLog {
+  private lastAt = -Infinity;
+  private held = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  report(hostId: string, was: 'pending' | 'heard', quietMs: number, periodMs: number): void {
+    const now = this.clock.now();
+    if (now - this.lastAt < EVERY_MS) {
+      this.held++;
+      return;
+    }
+    const more = this.held;
+    this.lastAt = now;
+    this.held = 0;
+    this.log.warn(
+      { host: hostId, was, quietMs, periodMs, moreSinceLastLine: more },
+      `no liveness datagram heard from ${hostId} for ${quietMs} ms while its stream works (UDP filtered between agent and coordinator?); it sends its liveness on the stream${more > 0 ? `; ${more} more streams likewise since the last such line` : ''}`,
+    );
+  }
+}
