@@ -368,7 +368,7 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
       channels,
     ));
     // Datagrams taken by the receiver thread are read in before each verdict.
-    if (grpcServer.datagrams) detector.beforeSweep = () => grpcServer.datagrams?.poll();
+    if (grpcServer.datagrams) detector.beforeSweep = () => grpcServer.datagrams?.poll() ?? 0;
     metrics.readDatagrams(() => grpcServer.datagrams?.counters());
     await app.ready();
     deps.http?.open();

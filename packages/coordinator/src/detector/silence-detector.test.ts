@@ -372,12 +372,51 @@ describe('silence detector - arrivals read from elsewhere (liveness datagrams)',
       reads++;
       // What a receiver thread took just now, read in before the judgement.
       d.liveness('h1', clock.now());
+      return 0;
     };
     clock.advance(10_000);
     expect(reads).toBeGreaterThan(100);
     expect(verdicts).toEqual([]);
-    d.beforeSweep = () => {};
+    d.beforeSweep = () => 0;
     clock.advance(2100);
     expect(verdicts).toHaveLength(1);
+  });
+});
+
+describe('silence detector - hosts fed by an exact source (liveness datagrams)', () => {
+  function two() {
+    const clock = new FakeClock();
+    const verdicts: string[] = [];
+    const d = new SilenceDetector(clock, (v) => verdicts.push(v.hostId), { deferSweep: false });
+    d.watch('exact', 1000, undefined, 'liveness');
+    d.watch('stream', 1000, undefined, 'liveness');
+    d.setExact('exact', true);
+    return { clock, d, verdicts };
+  }
+
+  it("this thread's stall is not forgiven to a host whose arrivals were read in with their own times", () => {
+    const { clock, d, verdicts } = two();
+    clock.advance(2500);
+    // A sweep 2.5 s late: the stream host's liveness may sit unread; the exact host's cannot.
+    d.sweep(2500, 0);
+    expect(verdicts).toEqual(['exact']);
+  });
+
+  it('while the source itself stands still its hosts are not judged, and get the time it covered', () => {
+    const { clock, d, verdicts } = two();
+    d.sweep(0, 0);
+    for (let i = 0; i < 25; i++) {
+      clock.advance(100);
+      d.sweep(0, 1000 + i * 100);
+    }
+    // 2.5 s: the stream host is silent, the exact host's deadline moved with the stale source.
+    expect(verdicts).toEqual(['stream']);
+    // The source is current again and nothing came: judged a window after it stood still.
+    clock.advance(1000);
+    d.sweep(0, 0);
+    expect(verdicts).toEqual(['stream']);
+    clock.advance(1100);
+    d.sweep(0, 0);
+    expect(verdicts).toEqual(['stream', 'exact']);
   });
 });

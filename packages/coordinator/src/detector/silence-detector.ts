@@ -79,6 +79,12 @@ interface Watch {
   primed: boolean;
   /** How far the coordinator's own stalls moved the deadline since the last arrival. */
   forgiven: number;
+  /**
+   * Its arrivals are read in before each sweep with their own times (liveness datagrams):
+   * none sits unread while this thread stands still, so this thread's stalls are not
+   * forgiven; only the stalls of the source that read them are.
+   */
+  exact: boolean;
 }
 
 export interface SilenceVerdict {
@@ -100,6 +106,7 @@ export class SilenceDetector {
   private readonly yThreshold: number;
   private timer: TimerHandle | undefined;
   private running = false;
+  private lastSweepAt = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -113,6 +120,7 @@ export class SilenceDetector {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.lastSweepAt = this.clock.now();
     this.schedule();
   }
 
@@ -129,7 +137,7 @@ export class SilenceDetector {
    */
   watch(hostId: string, intervalMs: number, graceMs?: number, signal: ArrivalSignal = 'heartbeat'): void {
     const now = this.clock.now();
-    const w: Watch = { intervalMs, signal, lastArrival: now, lastLearned: now, window: new IntervalWindow(this.opts.windowSize), deadline: 0, fired: false, primed: false, forgiven: 0 };
+    const w: Watch = { intervalMs, signal, lastArrival: now, lastLearned: now, window: new IntervalWindow(this.opts.windowSize), deadline: 0, fired: false, primed: false, forgiven: 0, exact: false };
     w.deadline = graceMs === undefined ? this.deadlineFor(w) : now + graceMs;
     this.watches.set(hostId, w);
   }
@@ -150,9 +158,17 @@ export class SilenceDetector {
 
   /**
    * Called at the start of every sweep: arrivals recorded elsewhere (the datagram
-   * receiver's board) are read in first, so no verdict misses one.
+   * receiver's board) are read in first, so no verdict misses one. Returns how long that
+   * source itself has stood still (0: it is current), which is what is forgiven to hosts
+   * watched by it (`setExact`).
    */
-  beforeSweep: () => void = () => {};
+  beforeSweep: () => number = () => 0;
+
+  /** Whether a host's arrivals come from the `beforeSweep` source (see Watch.exact). */
+  setExact(hostId: string, exact: boolean): void {
+    const w = this.watches.get(hostId);
+    if (w) w.exact = exact;
+  }
 
   private arrival(hostId: string, signal: ArrivalSignal, atMs?: number): boolean {
     const w = this.watches.get(hostId);
@@ -245,12 +261,19 @@ export class SilenceDetector {
    * move by the stall instead of blaming the hosts for it. By one detection window at
    * most between two arrivals: a coordinator that stalls again and again must not push a
    * dead host's deadline ahead forever (it is then reported late, never missed).
+   * `exactStaleMs`: how long the `beforeSweep` source has stood still; hosts it feeds
+   * (`setExact`) are forgiven that, not this thread's stalls.
    */
-  sweep(lateMs = 0): void {
+  sweep(lateMs = 0, exactStaleMs = 0): void {
     const now = this.clock.now();
-    const stall = lateMs > STALL_MS ? lateMs : 0;
+    const ownStall = lateMs > STALL_MS ? lateMs : 0;
+    // Hosts fed by the beforeSweep source are not judged on what it could not read while it
+    // stood still: each sweep of that time moves their deadlines by the time it covers.
+    const sourceStall = exactStaleMs > STALL_MS ? Math.max(0, now - this.lastSweepAt) : 0;
+    this.lastSweepAt = now;
     for (const [hostId, w] of this.watches) {
       if (w.fired) continue;
+      const stall = w.exact ? sourceStall : ownStall;
       const window = stall > 0 ? this.windowOf(w) : 0;
       if (w.forgiven < window) {
         const moved = Math.min(stall, window - w.forgiven);
@@ -272,12 +295,13 @@ export class SilenceDetector {
       // loop was busy come first.
       const run = () => {
         if (!this.running) return;
+        let sourceStale = 0;
         try {
-          this.beforeSweep();
+          sourceStale = this.beforeSweep();
         } catch {
           // Its own errors are its to report; the sweep (and every later one) runs regardless.
         }
-        this.sweep(this.clock.now() - due);
+        this.sweep(this.clock.now() - due, sourceStale);
         this.schedule();
       };
       if (!this.opts.deferSweep) return run();

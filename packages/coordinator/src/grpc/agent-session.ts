@@ -259,6 +259,7 @@ export class AgentSession {
     this.ctx.registry.liveness(hostId, this.id, agentStallMs, atMs);
     const wasHeard = d.kind === 'heard';
     this.datagram = { kind: 'heard', slot: d.slot, lastAtMs: atMs };
+    if (!wasHeard) this.ctx.registry.livenessViaDatagrams(hostId, this.id, true);
     const l = this.liveness;
     if (wasHeard || !l || l.grantedMs <= 0) return;
     const periodMs = this.ctx.grantLiveness(l.askedMs, l.intervalMs, true);
@@ -272,6 +273,7 @@ export class AgentSession {
     const l = this.liveness;
     if (this.finished || !d || d.kind === 'unheard' || !l || l.grantedMs <= 0) return;
     this.datagram = { kind: 'unheard', slot: d.slot, lastAtMs: d.kind === 'heard' ? d.lastAtMs : 0 };
+    if (this.hostId) this.ctx.registry.livenessViaDatagrams(this.hostId, this.id, false);
     this.regrantLiveness(this.ctx.grantLiveness(l.askedMs, l.intervalMs, false));
   }
 
@@ -294,6 +296,7 @@ export class AgentSession {
     const quietMs = d.kind === 'pending' ? now - d.sinceMs - 1000 : now - Math.max(d.lastAtMs, takenAt);
     if (quietMs <= 2 * l.grantedMs) return;
     this.datagram = { kind: 'unheard', slot: d.slot, lastAtMs: d.kind === 'heard' ? d.lastAtMs : 0 };
+    this.ctx.registry.livenessViaDatagrams(hostId, this.id, false);
     const periodMs = this.ctx.grantLiveness(l.askedMs, l.intervalMs, false);
     this.ctx.metrics.rejected('liveness_datagrams_unheard');
     this.ctx.unheard?.report(hostId, d.kind, quietMs, periodMs);

@@ -17,16 +17,23 @@ export interface Board {
   readonly seq: Uint32Array;
   readonly stall: Uint32Array;
   readonly counters: BigInt64Array;
+  /** The receiver's own clock, written every TICK_MS: how current the board is. */
+  readonly tick: Float64Array;
 }
 
+/** How often the receiver marks the board as current. */
+export const TICK_MS = 50;
+
 export function boardBytes(slots: number): number {
-  return slots * 8 + BOARD_COUNTERS.length * 8 + slots * 4 * 2;
+  return 8 + slots * 8 + BOARD_COUNTERS.length * 8 + slots * 4 * 2;
 }
 
 /** Views of one buffer; both threads call this with the same buffer and slot count. */
 export function viewBoard(buffer: SharedArrayBuffer, slots: number): Board {
   if (buffer.byteLength < boardBytes(slots)) throw new RangeError(`board of ${buffer.byteLength} bytes is too small for ${slots} slots`);
   let off = 0;
+  const tick = new Float64Array(buffer, off, 1);
+  off += 8;
   const at = new Float64Array(buffer, off, slots);
   off += slots * 8;
   const counters = new BigInt64Array(buffer, off, BOARD_COUNTERS.length);
@@ -34,7 +41,7 @@ export function viewBoard(buffer: SharedArrayBuffer, slots: number): Board {
   const seq = new Uint32Array(buffer, off, slots);
   off += slots * 4;
   const stall = new Uint32Array(buffer, off, slots);
-  return { slots, buffer, at, seq, stall, counters };
+  return { slots, buffer, at, seq, stall, counters, tick };
 }
 
 export function newBoard(slots: number): Board {

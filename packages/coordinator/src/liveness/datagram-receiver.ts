@@ -152,8 +152,10 @@ export class LivenessDatagrams implements LivenessDatagramSource {
    * Tells each slot's stream of a datagram taken since the last poll, with the time the
    * receiver took it. Runs before every detector sweep: a verdict never misses an arrival.
    * Only the newest datagram of a slot is seen: arrivals are "still here", not a count.
+   * Returns how long ago the receiver last marked the board current: beyond a few ticks it
+   * stood still, and what it has not read yet is not the hosts' silence.
    */
-  poll(): void {
+  poll(): number {
     const { seq, at, stall } = this.board;
     for (const s of this.open_.values()) {
       const now = Atomics.load(seq, s.slot);
@@ -166,6 +168,7 @@ export class LivenessDatagrams implements LivenessDatagramSource {
         this.log.error({ err, slot: s.slot }, 'a liveness datagram arrival failed');
       }
     }
+    return Math.max(0, Date.now() - this.board.tick[0]!);
   }
 
   counters(): Record<BoardCounter, number> {

@@ -9,7 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeLivenessDatagram, type DatagramRejection } from '@vigil/shared';
-import { counterIndex, viewBoard } from './datagram-board.js';
+import { counterIndex, TICK_MS, viewBoard } from './datagram-board.js';
 
 export interface ReceiverWorkerData {
   host: string;
@@ -102,6 +102,10 @@ listen().then(
     });
     // The socket's errors (none expected once bound) are the main thread's to log.
     socket.on('error', (err) => port.postMessage({ type: 'error', message: err.message } satisfies FromReceiver));
+    // How current the board is: a receiver that stood still (starved of CPU, say) has not
+    // read what came meanwhile, and the detector must not judge hosts on it.
+    board.tick[0] = Date.now();
+    setInterval(() => (board.tick[0] = Date.now()), TICK_MS);
     port.postMessage({ type: 'listening', port: socket.address().port, recvBufferSize: socket.getRecvBufferSize() } satisfies FromReceiver);
   },
   (err: Error) => port.postMessage({ type: 'error', message: err.message } satisfies FromReceiver),

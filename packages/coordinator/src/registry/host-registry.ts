@@ -431,6 +431,15 @@ export class HostRegistry {
   }
 
   /**
+   * The stream's liveness now comes as datagrams (or no longer does): the detector reads
+   * them with their own times before each sweep, so its own stalls are not forgiven to the
+   * host (SilenceDetector.setExact).
+   */
+  livenessViaDatagrams(hostId: string, sessionId: number, on: boolean): void {
+    if (this.isCurrentSession(hostId, sessionId)) this.detector.setExact(hostId, on);
+  }
+
+  /**
    * A liveness message: the agent is there. Memory only, nothing is stored: it comes every
    * second from every agent, and the next heartbeat stores `lastSeen`. `agentStallMs` is
    * the agent's own event-loop stall just before it; when the host was declared silent
