@@ -28,6 +28,8 @@ Usage: bench/capacity/run.sh [options]      (raises ulimit -n first)
   --processes P           simulator processes                     [ceil(N/4000)]
   --source-addresses N    spread connections over 127.0.0.1..N    [1]
   --keep-going            run every size even after one fails
+  --keep-dir              keep each run's directory (the coordinator's SQLite store,
+                          whose transitions say why each host was judged) and print it
   --cpu-prof DIR          write a V8 CPU profile of each coordinator run into DIR
   --coordinator-args STR  extra coordinator options, space-separated
   --node-args=STR         extra options for the coordinator's node, space-separated,
@@ -49,6 +51,7 @@ const values = parseBenchArgs('capacity', HELP, {
   processes: { type: 'string' },
   'source-addresses': { type: 'string', default: '1' },
   'keep-going': { type: 'boolean', default: false },
+  'keep-dir': { type: 'boolean', default: false },
   'cpu-prof': { type: 'string' },
   'coordinator-args': { type: 'string', default: '' },
   'node-args': { type: 'string', default: '' },
@@ -119,7 +122,8 @@ async function runSize(n) {
     const c = await coord?.child.stop(values['cpu-prof'] ? 180_000 : 30_000);
     if (c?.signal === 'SIGKILL') log(`  coordinator pid ${coord.child.pid} needed SIGKILL to stop`);
     await nats?.stop(10_000);
-    rmSync(dir, { recursive: true, force: true });
+    if (values['keep-dir']) log(`  [n=${n}] kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
