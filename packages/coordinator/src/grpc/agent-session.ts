@@ -30,6 +30,7 @@ import type { HelloAdmissionResult } from './hello-admission.js';
 import type { LivenessGrantFn } from './liveness-regrant.js';
 import type { LivenessDatagramSource } from '../liveness/datagram-receiver.js';
 import type { UnheardLog } from '../liveness/unheard-log.js';
+import { StreamDatagrams } from '../liveness/stream-datagrams.js';
 import { certificateHostNames, certificateNamesHost } from './peer-identity.js';
 
 export type AgentCall = grpc.ServerDuplexStream<AgentMessage, CoordinatorMessageIn>;
@@ -70,18 +71,6 @@ export const LIVENESS_GRANT_CAPABILITY = 'liveness_grant';
 export const COORDINATOR_CAPABILITIES = ['heartbeat.v1', 'events.v1', 'probes.v1', 'recover.v1', 'liveness.v1'];
 
 
-/**
- * Where a stream's liveness datagrams stand. `pending`: offered in Welcome, none heard yet
- * (the agent sends Liveness messages too). `heard`: the agent was told so and sends
- * datagrams only. `unheard`: none came for a detection window where the stream works (UDP
- * filtered): the agent was told to send Liveness messages, by the message budget; a
- * datagram heard later makes it `heard` again. Times are the receiver's (Date.now()).
- */
-type DatagramState =
-  | { kind: 'pending'; slot: number; sinceMs: number }
-  | { kind: 'heard'; slot: number; lastAtMs: number }
-  | { kind: 'unheard'; slot: number; lastAtMs: number };
-
 let nextSessionId = 1;
 
 /** `127.0.0.1:5000`, `[::1]:5000`, `ipv4:10.0.0.2:5000` → the address alone. */
@@ -112,7 +101,7 @@ export class AgentSession {
   /** What the Hello asked and what is in force, for re-grants when the fleet changes (liveness-regrant.ts). */
   private liveness: { askedMs: number; intervalMs: number; grantedMs: number; regrantable: boolean } | undefined;
   /** This stream's liveness datagrams, when its Welcome offered a slot. */
-  private datagram: DatagramState | undefined;
+  private datagram: StreamDatagrams | undefined;
 
   constructor(
     private readonly call: AgentCall,
@@ -195,7 +184,7 @@ export class AgentSession {
     const regrantable = hello.capabilities.includes(LIVENESS_GRANT_CAPABILITY);
     const slot = regrantable && hello.capabilities.includes(LIVENESS_DATAGRAM_CAPABILITY) && (hello.livenessIntervalMs ?? 0) > 0 ? this.ctx.datagrams?.open((at, stall) => this.onDatagram(at, stall)) : undefined;
     // Given back by finish() on every way this stream ends from here on.
-    if (slot) this.datagram = { kind: 'pending', slot: slot.slot, sinceMs: Date.now() };
+    if (slot) this.datagram = new StreamDatagrams(slot.slot, Date.now());
     const livenessIntervalMs = this.ctx.grantLiveness(hello.livenessIntervalMs ?? 0, intervalMs, slot !== undefined);
     const outcome = this.ctx.registry.hello(hello, intervalMs, this.id, peerAddress(this.call.getPeer()), livenessIntervalMs);
     // A second agent for a host whose stream is alive: refused, so it cannot take the
@@ -257,11 +246,10 @@ export class AgentSession {
     if (this.finished || !hostId || !d) return;
     if (agentStallMs >= 1000) this.ctx.log.info({ host: hostId, agentStallMs }, 'agent reports its own event loop stalled');
     this.ctx.registry.liveness(hostId, this.id, agentStallMs, atMs);
-    const wasHeard = d.kind === 'heard';
-    this.datagram = { kind: 'heard', slot: d.slot, lastAtMs: atMs };
-    if (!wasHeard) this.ctx.registry.livenessViaDatagrams(hostId, this.id, true);
+    if (!d.arrived(atMs)) return;
+    this.ctx.registry.livenessViaDatagrams(hostId, this.id, true);
     const l = this.liveness;
-    if (wasHeard || !l || l.grantedMs <= 0) return;
+    if (!l || l.grantedMs <= 0) return;
     const periodMs = this.ctx.grantLiveness(l.askedMs, l.intervalMs, true);
     if (periodMs > 0 && periodMs !== l.grantedMs) return this.regrantLiveness(periodMs);
     this.write({ livenessGrant: { livenessIntervalMs: l.grantedMs, datagramsHeard: true } });
@@ -271,8 +259,7 @@ export class AgentSession {
   datagramsLost(): void {
     const d = this.datagram;
     const l = this.liveness;
-    if (this.finished || !d || d.kind === 'unheard' || !l || l.grantedMs <= 0) return;
-    this.datagram = { kind: 'unheard', slot: d.slot, lastAtMs: d.kind === 'heard' ? d.lastAtMs : 0 };
+    if (this.finished || !d || !l || l.grantedMs <= 0 || !d.lost()) return;
     if (this.hostId) this.ctx.registry.livenessViaDatagrams(this.hostId, this.id, false);
     this.regrantLiveness(this.ctx.grantLiveness(l.askedMs, l.intervalMs, false));
   }
@@ -287,21 +274,18 @@ export class AgentSession {
   private checkDatagrams(hostId: string): void {
     const d = this.datagram;
     const l = this.liveness;
-    if (!d || d.kind === 'unheard' || !l || l.grantedMs <= 0) return;
-    const now = Date.now();
+    if (!d || d.kind === 'unheard' || !l) return;
     // The board's newest, not only what the last poll passed on: a heartbeat read after a
     // stall can come before the sweep that polls the datagrams taken meanwhile.
     const takenAt = this.ctx.datagrams?.lastArrivalAt(d.slot) ?? 0;
-    if (d.kind === 'pending' && takenAt > 0) return;
-    const quietMs = d.kind === 'pending' ? now - d.sinceMs - 1000 : now - Math.max(d.lastAtMs, takenAt);
-    if (quietMs <= 2 * l.grantedMs) return;
-    this.datagram = { kind: 'unheard', slot: d.slot, lastAtMs: d.kind === 'heard' ? d.lastAtMs : 0 };
+    const unheard = d.checkHeard(Date.now(), takenAt, l.grantedMs);
+    if (!unheard) return;
     this.ctx.registry.livenessViaDatagrams(hostId, this.id, false);
     const periodMs = this.ctx.grantLiveness(l.askedMs, l.intervalMs, false);
     this.ctx.metrics.rejected('liveness_datagrams_unheard');
-    this.ctx.unheard?.report(hostId, d.kind, quietMs, periodMs);
+    this.ctx.unheard?.report(hostId, unheard.was, unheard.quietMs, periodMs);
     // A pending agent sends Liveness messages already: it only needs a new period.
-    if (d.kind === 'pending' && periodMs === l.grantedMs) return;
+    if (unheard.was === 'pending' && periodMs === l.grantedMs) return;
     this.regrantLiveness(periodMs);
   }
 
