@@ -44,6 +44,21 @@ export const readStat = (pid) => parseStat(readFileSync(`/proc/${pid}/stat`, 'ut
 export const readStatus = (pid) => parseStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
 export const readLoadavg = () => parseLoadavg(readFileSync('/proc/loadavg', 'utf8'));
 export const readCpu = () => parseCpuLine(readFileSync('/proc/stat', 'utf8'));
+
+/**
+ * UDP datagrams the kernel dropped because a socket's receive buffer was full, machine-wide
+ * (`Udp: RcvbufErrors` of /proc/net/snmp): liveness datagrams the coordinator's receiver
+ * did not read in time. Null where the counter is not there.
+ */
+export function parseUdpRcvbufErrors(snmp) {
+  const lines = snmp.split('\n').filter((l) => l.startsWith('Udp: '));
+  if (lines.length < 2) return null;
+  const names = lines[0].trim().split(/\s+/);
+  const values = lines[1].trim().split(/\s+/);
+  const i = names.indexOf('RcvbufErrors');
+  return i > 0 ? Number(values[i]) : null;
+}
+export const readUdpRcvbufErrors = () => parseUdpRcvbufErrors(readFileSync('/proc/net/snmp', 'utf8'));
 export const readOpenFilesLimit = (pid = 'self') => parseOpenFilesLimit(readFileSync(`/proc/${pid}/limits`, 'utf8'));
 
 let ticks;

@@ -211,6 +211,7 @@ export function summarize(r) {
       cores: r.cores,
       load1Start: r.load1Start,
       load1End: r.load1End,
+      udpRcvbufDrops: r.udpRcvbufDrops,
       busyPctMedian: round(median(r.samples.map((s) => s.machineBusyPct).filter((v) => v !== null))),
     },
     events: r.watch ? r.watch.countByState : null,
@@ -255,6 +256,7 @@ export function formatRun(s) {
     ['sim: sent / acked / drops / reconnects', `${s.sim.sent} / ${s.sim.acked} / ${s.sim.drops} / ${s.sim.reconnects}`],
     ['sim liveness: stream messages / datagrams (send errors)', `${s.sim.liveness} / ${s.sim.datagrams} (${s.sim.datagramErrors})${s.livenessDatagrams ? '' : ', datagrams off'}`],
     ['  datagram ports given / agents told heard / back to stream', `${s.sim.datagramPorts} streams / ${s.sim.datagramsHeard} / ${s.sim.datagramsUnheard}`],
+    ['  UDP dropped by full receive buffers (machine, during the run)', f(s.machine.udpRcvbufDrops)],
     ['machine: cores / load1 start→end / busy median', `${s.machine.cores} / ${s.machine.load1Start} → ${s.machine.load1End} / ${f(s.machine.busyPctMedian, ' %')}`],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));

@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import { HostEventWatch } from './nats-watch.mjs';
 import { planKills } from './kill-plan.mjs';
 import { MetricsScraper } from './prom.mjs';
-import { ProcSampler, readLoadavg } from './proc.mjs';
+import { ProcSampler, readLoadavg, readUdpRcvbufErrors } from './proc.mjs';
 import { summarize } from './report.mjs';
 
 const WORKER = fileURLToPath(new URL('./worker.mjs', import.meta.url));
@@ -35,6 +35,7 @@ function fromAll(workers, type) {
 export async function runFleet(opts, log = (line) => process.stderr.write(`${line}\n`)) {
   const hostIds = Array.from({ length: opts.agents }, (_, i) => `${opts.hostPrefix}${i + 1}${opts.hostSuffix}`);
   const load1Start = readLoadavg().load1;
+  const udpDropsStart = readUdpRcvbufErrors();
   const watch = opts.nats ? await HostEventWatch.start(opts.nats) : undefined;
 
   // Contiguous slices: the owner of a host is its index divided by the slice size.
@@ -130,6 +131,7 @@ export async function runFleet(opts, log = (line) => process.stderr.write(`${lin
       cores: cpus().length,
       load1Start,
       load1End: readLoadavg().load1,
+      udpRcvbufDrops: udpDropsStart === null ? null : readUdpRcvbufErrors() - udpDropsStart,
       rampS,
       connected,
       connectFailed,
