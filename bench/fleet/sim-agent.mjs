@@ -158,6 +158,11 @@ export class SimAgent {
         // The fleet grew (or shrank) since Welcome: the coordinator's new period for us.
         this.stats.regrants = (this.stats.regrants ?? 0) + 1;
         this.#onDatagramsHeard(Boolean(value.datagramsHeard));
+        // As vigil-agent: the timer starts over only for a new period. A grant that only
+        // says the datagrams are heard must not push the next liveness a period past it:
+        // with the grant late behind a busy coordinator, that gap alone reached the
+        // detection floor (1.75 periods).
+        if (toNumber(value.livenessIntervalMs) === this.livenessPeriodMs) return;
         return this.#startLiveness(toNumber(value.livenessIntervalMs));
       case 'probe':
         // Never asked for (Hello announces no 'probes' capability); refuse politely if it is.
@@ -231,6 +236,7 @@ export class SimAgent {
    */
   #startLiveness(periodMs) {
     this.#stopLiveness();
+    this.livenessPeriodMs = periodMs > 0 ? periodMs : 0;
     if (!(periodMs > 0)) return;
     // The coordinator may grant a longer period than asked (its budget for a large fleet):
     // the run's bound follows the longest one granted.
