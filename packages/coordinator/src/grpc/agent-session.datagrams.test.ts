@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,7 +69,8 @@ describe('agent stream - liveness datagrams', () => {
   it('Welcome offers a port, a 16-byte key and a slot to an agent that can send datagrams; none to one that cannot', async () => {
     const { a, welcome, offer } = await welcomed('dg-offer');
     expect(welcome.livenessIntervalMs).toBe(300);
-    expect(offer.port).toBeGreaterThan(0);
+    // The gRPC port's number, so one firewall rule names one port for both.
+    expect(offer.port).toBe(fx.coord.grpcPort);
     expect(offer.key.length).toBe(16);
     const other = await welcomed('dg-offer-2');
     expect(other.offer.key.equals(offer.key)).toBe(false);
@@ -170,6 +172,33 @@ describe('agent stream - liveness datagrams', () => {
     send(offer, 2);
     await waitFor(() => a.got.filter((m) => m.livenessGrant?.datagramsHeard === true).length === 2);
     a.call.write({ goodbye: { reason: 'done' } });
+  });
+});
+
+describe('agent stream - liveness datagrams on another port', () => {
+  it('the gRPC port number taken for UDP: another port is offered, and datagrams to it are heard', async () => {
+    // A TCP port known free, then its number taken for UDP by someone else.
+    const probe = createSocket('udp4');
+    const tcp = createServer();
+    const port = await new Promise<number>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as { port: number }).port)));
+    await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    await new Promise<void>((resolve) => probe.bind(port, '127.0.0.1', () => resolve()));
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-datagrams-port-'));
+    const other = await startStreamFixture('datagrams-port', { dataDir: dir, grpc: `127.0.0.1:${port}` });
+    try {
+      const a = other.open();
+      a.call.write(hello('dg-port'));
+      const { welcome } = await waitFor(() => a.got.find((m) => m.welcome));
+      expect(welcome.livenessDatagramPort).toBeGreaterThan(0);
+      expect(welcome.livenessDatagramPort).not.toBe(port);
+      udp.send(encodeLivenessDatagram(welcome.livenessDatagramKey, { slot: welcome.livenessDatagramSlot, seq: 1, agentStallMs: 0 }), welcome.livenessDatagramPort, '127.0.0.1');
+      await waitFor(() => a.got.find((m) => m.livenessGrant?.datagramsHeard === true));
+      a.call.write({ goodbye: { reason: 'done' } });
+    } finally {
+      probe.close();
+      await other.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -206,7 +206,9 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
   });
   const extraListeners = await fanOutAccepts(listener, { total: ACCEPT_DESCRIPTORS, backlog: LISTEN_BACKLOG, onConnection, log });
   if (opts.livenessDatagrams && opts.port === 0) ctx.datagrams = datagrams = await startDatagrams(opts.host, [port, 0], log, live);
-  if (datagrams) log.info({ port: datagrams.port }, `liveness datagrams on udp ${opts.host}:${datagrams.port}`);
+  if (datagrams && datagrams.port !== port) {
+    log.warn({ port: datagrams.port, grpcPort: port }, `liveness datagrams on udp ${opts.host}:${datagrams.port}: udp port ${port} was taken, so a firewall must let this one through (or agents send their liveness on their streams)`);
+  } else if (datagrams) log.info({ port: datagrams.port }, `liveness datagrams on udp ${opts.host}:${datagrams.port}`);
   return {
     port,
     channels,
