@@ -130,7 +130,7 @@ describe('agent', () => {
     offer(7400, key, 9);
     expect(sockets).toHaveLength(1);
     expect(sockets[0]).toMatchObject({ host: '127.0.0.1', port: 7400 });
-    t.clock.advance(2000);
+    t.clock.advance(2500);
     // Both ways until heard: a filtered UDP path must not leave the host unheard.
     expect(sockets[0]!.sent).toHaveLength(2);
     expect(streamLiveness()).toBe(2);
@@ -140,7 +140,11 @@ describe('agent', () => {
       { slot: 9, seq: 2, agentStallMs: 0 },
     ]);
     t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 1000, datagramsHeard: true } });
-    t.clock.advance(3000);
+    // The grant (mid-period) changes no period, so the timer keeps its pace: the next
+    // liveness is due at 3 s, not a period after the grant.
+    t.clock.advance(500);
+    expect(sockets[0]!.sent).toHaveLength(3);
+    t.clock.advance(2500);
     expect(sockets[0]!.sent).toHaveLength(5);
     expect(streamLiveness()).toBe(2);
     // Send failures are the coordinator's to notice (it asks for the stream); nothing breaks.
