@@ -58,12 +58,6 @@ export type DatagramRejection = 'size' | 'magic' | 'version' | 'slot' | 'mac' | 
 
 export type DecodedDatagram = { ok: true; datagram: LivenessDatagram } | { ok: false; reason: DatagramRejection; detail: string };
 
-/** The slot a datagram names, or undefined when it is not one (wrong size, magic or version). */
-export function datagramSlot(buf: Uint8Array): number | undefined {
-  if (buf.length !== LIVENESS_DATAGRAM.bytes || buf[0] !== LIVENESS_DATAGRAM.magic || buf[1] !== LIVENESS_DATAGRAM.version) return undefined;
-  return Buffer.from(buf.buffer, buf.byteOffset, buf.length).readUInt32BE(4);
-}
-
 /**
  * Checks a datagram against the key of the slot it names and the last seq taken for it.
  * Every refusal names what was wrong, for the coordinator's counters and its log.

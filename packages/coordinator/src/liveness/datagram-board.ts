@@ -48,6 +48,5 @@ export function newBoard(slots: number): Board {
   return viewBoard(new SharedArrayBuffer(boardBytes(slots)), slots);
 }
 
-export function counterIndex(name: BoardCounter): number {
-  return BOARD_COUNTERS.indexOf(name);
-}
+/** Each counter's index on the board, looked up once: the receiver counts every datagram. */
+export const COUNTER_INDEX = Object.fromEntries(BOARD_COUNTERS.map((name, i) => [name, i])) as Readonly<Record<BoardCounter, number>>;

@@ -67,7 +67,6 @@ export class LivenessDatagrams implements LivenessDatagramSource {
     private readonly worker: Worker,
     private readonly board: Board,
     readonly port: number,
-    readonly recvBufferSize: number,
   ) {}
 
   /**
@@ -101,7 +100,7 @@ export class LivenessDatagrams implements LivenessDatagramSource {
     worker.off('message', onMessage);
     worker.off('error', onError);
     worker.off('exit', onExit);
-    const self = new LivenessDatagrams(log, worker, board, ready.port, ready.recvBufferSize);
+    const self = new LivenessDatagrams(log, worker, board, ready.port);
     worker.on('message', (m: FromReceiver) => {
       if (m.type === 'closed') self.free.push(m.slot);
       else if (m.type === 'refused') log.warn({ reason: m.reason, from: m.from, count: m.count }, `refused a liveness datagram: ${m.detail}`);
@@ -142,10 +141,6 @@ export class LivenessDatagrams implements LivenessDatagramSource {
   lastArrivalAt(slot: number): number {
     if (!this.open_.has(slot) || Atomics.load(this.board.seq, slot) === 0) return 0;
     return this.board.at[slot]!;
-  }
-
-  get openSlots(): number {
-    return this.open_.size;
   }
 
   /**

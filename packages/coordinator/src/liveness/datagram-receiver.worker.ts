@@ -9,7 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeLivenessDatagram, type DatagramRejection } from '@vigil/shared';
-import { counterIndex, TICK_MS, viewBoard } from './datagram-board.js';
+import { COUNTER_INDEX, TICK_MS, viewBoard } from './datagram-board.js';
 
 export interface ReceiverWorkerData {
   host: string;
@@ -86,10 +86,10 @@ listen().then(
         board.stall[slot] = agentStallMs;
         // Written last: the main thread reads at and stall after seeing a new seq.
         Atomics.store(board.seq, slot, seq);
-        Atomics.add(board.counters, counterIndex('accepted'), 1n);
+        Atomics.add(board.counters, COUNTER_INDEX.accepted, 1n);
         return;
       }
-      Atomics.add(board.counters, counterIndex(r.reason), 1n);
+      Atomics.add(board.counters, COUNTER_INDEX[r.reason], 1n);
       const now = Date.now();
       const count = (unreported.get(r.reason) ?? 0) + 1;
       if (now - (lastReport.get(r.reason) ?? -Infinity) < REPORT_EVERY_MS) {
