@@ -257,11 +257,10 @@ export class AgentSession {
 
   /** The receiver thread is gone: liveness goes on the stream again, at once. */
   datagramsLost(): void {
-    const d = this.datagram;
-    const l = this.liveness;
-    if (this.finished || !d || !l || l.grantedMs <= 0 || !d.lost()) return;
-    if (this.hostId) this.ctx.registry.livenessViaDatagrams(this.hostId, this.id, false);
-    this.regrantLiveness(this.ctx.grantLiveness(l.askedMs, l.intervalMs, false));
+    const hostId = this.hostId;
+    if (this.finished || !hostId || !this.liveness || this.liveness.grantedMs <= 0) return;
+    const was = this.datagram?.lost();
+    if (was) this.backToStream(hostId, was);
   }
 
   /**
@@ -277,16 +276,25 @@ export class AgentSession {
     if (!d || d.kind === 'unheard' || !l) return;
     // The board's newest, not only what the last poll passed on: a heartbeat read after a
     // stall can come before the sweep that polls the datagrams taken meanwhile.
-    const takenAt = this.ctx.datagrams?.lastArrivalAt(d.slot) ?? 0;
-    const unheard = d.checkHeard(Date.now(), takenAt, l.grantedMs);
+    const unheard = d.checkHeard(Date.now(), l.grantedMs, () => this.ctx.datagrams?.lastArrivalAt(d.slot) ?? 0);
     if (!unheard) return;
-    this.ctx.registry.livenessViaDatagrams(hostId, this.id, false);
-    const periodMs = this.ctx.grantLiveness(l.askedMs, l.intervalMs, false);
+    const periodMs = this.backToStream(hostId, unheard.was);
     this.ctx.metrics.rejected('liveness_datagrams_unheard');
     this.ctx.unheard?.report(hostId, unheard.was, unheard.quietMs, periodMs);
-    // A pending agent sends Liveness messages already: it only needs a new period.
-    if (unheard.was === 'pending' && periodMs === l.grantedMs) return;
-    this.regrantLiveness(periodMs);
+  }
+
+  /**
+   * The stream's datagrams are no longer heard: the detector stops taking the board's
+   * times for the host, and the agent gets the message budget's period with a grant saying
+   * so. A pending agent sends Liveness messages already: it gets a grant only for a new
+   * period. Returns the period.
+   */
+  private backToStream(hostId: string, was: 'pending' | 'heard'): number {
+    const l = this.liveness!;
+    this.ctx.registry.livenessViaDatagrams(hostId, this.id, false);
+    const periodMs = this.ctx.grantLiveness(l.askedMs, l.intervalMs, false);
+    if (was === 'heard' || periodMs !== l.grantedMs) this.regrantLiveness(periodMs);
+    return periodMs;
   }
 
   private onHeartbeat(raw: unknown): void {

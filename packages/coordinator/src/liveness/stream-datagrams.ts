@@ -39,27 +39,31 @@ export class StreamDatagrams {
   }
 
   /**
-   * Checked on each heartbeat, with the receiver's newest arrival for the slot
-   * (`takenAtMs`, 0 for none): when none was heard since a window of two periods (and a
+   * Checked on each heartbeat: when none was heard since a window of two periods (and a
    * second more for the first), the stream becomes `unheard` and this says what it was
-   * and for how long nothing came; otherwise undefined.
+   * and for how long nothing came; otherwise undefined. `takenAtMs` reads the receiver's
+   * newest arrival for the slot (0 for none), which the last poll may not have passed on
+   * yet; it is read only when the stream looks quiet, not on every heartbeat.
    */
-  checkHeard(nowMs: number, takenAtMs: number, periodMs: number): { was: 'pending' | 'heard'; quietMs: number } | undefined {
+  checkHeard(nowMs: number, periodMs: number, takenAtMs: () => number): { was: 'pending' | 'heard'; quietMs: number } | undefined {
     const s = this.state;
     if (s.kind === 'unheard' || periodMs <= 0) return undefined;
+    const window = 2 * periodMs;
+    if ((s.kind === 'pending' ? nowMs - s.sinceMs - FIRST_DATAGRAM_GRACE_MS : nowMs - s.lastAtMs) <= window) return undefined;
+    const taken = takenAtMs();
     // Taken but not yet passed on by a poll: heard, whatever the stream was told so far.
-    if (s.kind === 'pending' && takenAtMs > 0) return undefined;
-    const quietMs = s.kind === 'pending' ? nowMs - s.sinceMs - FIRST_DATAGRAM_GRACE_MS : nowMs - Math.max(s.lastAtMs, takenAtMs);
-    if (quietMs <= 2 * periodMs) return undefined;
+    if (s.kind === 'pending' && taken > 0) return undefined;
+    const quietMs = s.kind === 'pending' ? nowMs - s.sinceMs - FIRST_DATAGRAM_GRACE_MS : nowMs - Math.max(s.lastAtMs, taken);
+    if (quietMs <= window) return undefined;
     this.state = { kind: 'unheard', lastAtMs: s.kind === 'heard' ? s.lastAtMs : 0 };
     return { was: s.kind, quietMs };
   }
 
-  /** The receiver is gone: true when the stream was not already `unheard`. */
-  lost(): boolean {
+  /** The receiver is gone: what the stream was, or undefined when it was `unheard` already. */
+  lost(): 'pending' | 'heard' | undefined {
     const s = this.state;
-    if (s.kind === 'unheard') return false;
+    if (s.kind === 'unheard') return undefined;
     this.state = { kind: 'unheard', lastAtMs: s.kind === 'heard' ? s.lastAtMs : 0 };
-    return true;
+    return s.kind;
   }
 }
