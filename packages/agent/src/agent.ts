@@ -262,7 +262,7 @@ export class Agent {
       this.logger.warn({ problem: offer.error }, 'ignored the liveness datagram offer of the Welcome; liveness goes on the stream');
       return;
     }
-    this.datagrams = { link: DatagramLink.open(session.target.host, offer, this.datagramSocket, this.logger), heard: false };
+    this.datagrams = { link: new DatagramLink(session.target.host, offer, this.datagramSocket, this.logger), heard: false };
   }
 
   private closeDatagrams(): void {

@@ -65,17 +65,15 @@ export function datagramOffer(welcome: Welcome): DatagramOffer | { error: string
 export class DatagramLink {
   private seq = 0;
   private failures = 0;
+  private readonly socket: DatagramSocket;
 
-  private constructor(
-    private readonly socket: DatagramSocket,
+  constructor(
+    private readonly host: string,
     private readonly offer: DatagramOffer,
-  ) {}
-
-  static open(host: string, offer: DatagramOffer, factory: DatagramSocketFactory, log: Logger): DatagramLink {
-    let link: DatagramLink | undefined = undefined;
-    const socket = factory(host, offer.port, (err) => link?.failed(err, host, log));
-    link = new DatagramLink(socket, offer);
-    return link;
+    factory: DatagramSocketFactory,
+    private readonly log: Logger,
+  ) {
+    this.socket = factory(host, offer.port, (err) => this.failed(err));
   }
 
   send(agentStallMs: number): void {
@@ -88,7 +86,7 @@ export class DatagramLink {
   }
 
   /** Logged on the first failure and then every 60th (a minute at 1 s): each one is the same news. */
-  private failed(err: Error, host: string, log: Logger): void {
-    if (this.failures++ % 60 === 0) log.warn({ err: err.message, host, port: this.offer.port, failures: this.failures }, 'liveness datagram could not be sent; the coordinator asks for liveness on the stream when none arrive');
+  private failed(err: Error): void {
+    if (this.failures++ % 60 === 0) this.log.warn({ err: err.message, host: this.host, port: this.offer.port, failures: this.failures }, 'liveness datagram could not be sent; the coordinator asks for liveness on the stream when none arrive');
   }
 }
