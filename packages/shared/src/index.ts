@@ -7,6 +7,7 @@ export * from './duration.js';
 export * from './errors.js';
 export * from './hostid.js';
 export * from './liveness-datagram.js';
+export * from './log-window.js';
 export * from './logger.js';
 export * from './net.js';
 export * from './quote.js';

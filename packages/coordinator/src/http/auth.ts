@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { VigilError } from '@vigil/shared';
+import { LogWindow, VigilError } from '@vigil/shared';
 
 export type Role = 'viewer' | 'operator';
 export interface Principal {
@@ -73,32 +73,17 @@ const MAX_SOURCES = 10_000;
  * never logged: a mistyped one is often one character off a real one.
  */
 class RejectionLog {
-  private readonly sources = new Map<string, { since: number; suppressed: number }>();
+  private readonly window = new LogWindow<string>(REJECTION_LOG_WINDOW_MS, MAX_SOURCES);
 
   constructor(private readonly now: () => number) {}
 
   note(req: FastifyRequest, reason: string): void {
-    const at = this.now();
     const source = req.ip;
-    const seen = this.sources.get(source);
-    if (seen && at - seen.since < REJECTION_LOG_WINDOW_MS) {
-      seen.suppressed += 1;
-      return;
-    }
-    if (!seen && this.sources.size >= MAX_SOURCES) this.prune(at);
+    const suppressedSinceLast = this.window.pass(source, this.now());
+    if (suppressedSinceLast === undefined) return;
     req.log.warn(
-      { event: 'api_auth_rejected', source, reason, method: req.method, path: req.url.split('?')[0], suppressedSinceLast: seen?.suppressed ?? 0 },
+      { event: 'api_auth_rejected', source, reason, method: req.method, path: req.url.split('?')[0], suppressedSinceLast },
       `API request refused from ${source} (${reason}); further refusals from it are counted, at most one line a minute`,
     );
-    this.sources.set(source, { since: at, suppressed: 0 });
-  }
-
-  private prune(at: number): void {
-    for (const [source, s] of this.sources) if (at - s.since >= REJECTION_LOG_WINDOW_MS) this.sources.delete(source);
-    // Still full: the oldest go (a Map iterates in insertion order).
-    for (const source of this.sources.keys()) {
-      if (this.sources.size < MAX_SOURCES) break;
-      this.sources.delete(source);
-    }
   }
 }

@@ -103,7 +103,7 @@ export class LivenessDatagrams implements LivenessDatagramSource {
     const self = new LivenessDatagrams(log, worker, board, ready.port);
     worker.on('message', (m: FromReceiver) => {
       if (m.type === 'closed') self.free.push(m.slot);
-      else if (m.type === 'refused') log.warn({ reason: m.reason, from: m.from, count: m.count }, `refused a liveness datagram: ${m.detail}`);
+      else if (m.type === 'refused') log.warn({ reason: m.reason, from: m.from, moreSinceLastLine: m.moreSinceLastLine }, `refused a liveness datagram: ${m.detail}`);
       else if (m.type === 'error') log.error({ err: m.message }, 'liveness datagram socket error');
     });
     worker.on('error', (err) => log.error({ err: err.message }, 'liveness datagram receiver failed'));

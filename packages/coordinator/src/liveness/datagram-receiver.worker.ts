@@ -8,7 +8,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeLivenessDatagram, type DatagramRejection } from '@vigil/shared';
+import { decodeLivenessDatagram, LogWindow, type DatagramRejection } from '@vigil/shared';
 import { COUNTER_INDEX, TICK_MS, viewBoard } from './datagram-board.js';
 
 export interface ReceiverWorkerData {
@@ -26,7 +26,7 @@ export type FromReceiver =
   | { type: 'error'; message: string }
   /** The slot takes no more datagrams of its closed stream: it may be handed out again. */
   | { type: 'closed'; slot: number }
-  | { type: 'refused'; reason: DatagramRejection; detail: string; from: string; count: number };
+  | { type: 'refused'; reason: DatagramRejection; detail: string; from: string; moreSinceLastLine: number };
 
 /** One report per kind of refusal per this long: a flood of bad datagrams must not flood the log. */
 const REPORT_EVERY_MS = 10_000;
@@ -35,8 +35,7 @@ const data = workerData as ReceiverWorkerData;
 const port = parentPort!;
 const board = viewBoard(data.buffer, data.slots);
 const keys = new Map<number, Uint8Array>();
-const lastReport = new Map<DatagramRejection, number>();
-const unreported = new Map<DatagramRejection, number>();
+const reports = new LogWindow<DatagramRejection>(REPORT_EVERY_MS);
 
 port.on('message', (m: ToReceiver) => {
   if (m.op === 'open') {
@@ -90,15 +89,9 @@ listen().then(
         return;
       }
       Atomics.add(board.counters, COUNTER_INDEX[r.reason], 1n);
-      const now = Date.now();
-      const count = (unreported.get(r.reason) ?? 0) + 1;
-      if (now - (lastReport.get(r.reason) ?? -Infinity) < REPORT_EVERY_MS) {
-        unreported.set(r.reason, count);
-        return;
-      }
-      lastReport.set(r.reason, now);
-      unreported.set(r.reason, 0);
-      port.postMessage({ type: 'refused', reason: r.reason, detail: r.detail, from: `${rinfo.address}:${rinfo.port}`, count } satisfies FromReceiver);
+      const more = reports.pass(r.reason, Date.now());
+      if (more === undefined) return;
+      port.postMessage({ type: 'refused', reason: r.reason, detail: r.detail, from: `${rinfo.address}:${rinfo.port}`, moreSinceLastLine: more } satisfies FromReceiver);
     });
     // The socket's errors (none expected once bound) are the main thread's to log.
     socket.on('error', (err) => port.postMessage({ type: 'error', message: err.message } satisfies FromReceiver));

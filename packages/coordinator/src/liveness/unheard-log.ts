@@ -1,4 +1,4 @@
-import type { Clock, Logger } from '@vigil/shared';
+import { LogWindow, type Clock, type Logger } from '@vigil/shared';
 
 /** One line per this long at most: a filtered path sends a whole fleet back to the stream at once. */
 const EVERY_MS = 10_000;
@@ -10,8 +10,7 @@ const EVERY_MS = 10_000;
  * per host would cost the coordinator more than the datagrams saved.
  */
 export class UnheardLog {
-  private lastAt = -Infinity;
-  private held = 0;
+  private readonly window = new LogWindow<'unheard'>(EVERY_MS);
 
   constructor(
     private readonly clock: Clock,
@@ -19,14 +18,8 @@ export class UnheardLog {
   ) {}
 
   report(hostId: string, was: 'pending' | 'heard', quietMs: number, periodMs: number): void {
-    const now = this.clock.now();
-    if (now - this.lastAt < EVERY_MS) {
-      this.held++;
-      return;
-    }
-    const more = this.held;
-    this.lastAt = now;
-    this.held = 0;
+    const more = this.window.pass('unheard', this.clock.now());
+    if (more === undefined) return;
     this.log.warn(
       { host: hostId, was, quietMs, periodMs, moreSinceLastLine: more },
       `no liveness datagram heard from ${hostId} for ${quietMs} ms while its stream works (UDP filtered between agent and coordinator?); it sends its liveness on the stream${more > 0 ? `; ${more} more streams likewise since the last such line` : ''}`,
