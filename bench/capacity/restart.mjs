@@ -53,7 +53,15 @@ const log = (...a) => console.log(...a);
 async function gauges(base) {
   const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
   const read = (re) => Number(re.exec(text)?.[1] ?? NaN);
-  return { connected: read(/^vigil_connected_agents (\S+)$/m), online: read(/^vigil_hosts\{state="online"\} (\S+)$/m) };
+  const refused = {};
+  for (const m of text.matchAll(/^vigil_agent_messages_rejected_total\{reason="([^"]+)"\} (\S+)$/gm)) refused[m[1]] = Number(m[2]);
+  return {
+    connected: read(/^vigil_connected_agents (\S+)$/m),
+    online: read(/^vigil_hosts\{state="online"\} (\S+)$/m),
+    cpuS: read(/^vigil_process_cpu_seconds_total (\S+)$/m),
+    lagMaxS: read(/^vigil_process_eventloop_lag_seconds\{quantile="1"\} (\S+)$/m),
+    refused,
+  };
 }
 async function natsReady(base) {
   await waitFor(async () => ((await (await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) })).json()).nats === 'connected' ? true : undefined), {
@@ -105,10 +113,14 @@ try {
   let last = { connected: 0, online: 0 };
   let allConnectedMs = null;
   let allOnlineMs = null;
+  // Agents connected at each whole second from the kill: where the reconnect's time goes
+  // (the first seconds quiet, then the admission rate, then the stragglers).
+  const timeline = [];
   await waitFor(
     async () => {
       last = await gauges(coordinator.baseUrl).catch(() => last);
       const at = performance.now() - t0;
+      if (timeline.length === 0 || Math.floor(at / 1000) > timeline.at(-1).s) timeline.push({ s: Math.floor(at / 1000), ...last });
       if (allConnectedMs === null && last.connected >= agents) allConnectedMs = at;
       if (allOnlineMs === null && last.online >= agents && last.connected >= agents) allOnlineMs = at;
       return allConnectedMs !== null && allOnlineMs !== null ? true : undefined;
@@ -136,12 +148,15 @@ try {
     connectFailed: r.connectFailed,
     failedAttempts: r.sim?.connectErrors ?? null,
     simulatorExit: exit,
+    timeline,
   };
   const holds = result.allOnlineMs !== null && result.allOnlineMs <= withinS * 1000 && result.unexplainedFalsePositives === 0;
   log('');
   log('| agents | restart | coordinator down → up ms | all connected ms | all online ms | false positives (on a stalled simulator process) | simulator stalls ≥ 1 s (longest ms) | Welcome p99 ms | failed attempts | holds |');
   log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   log(`| ${agents} | ${values.mode} | ${result.stopMs} → ${result.restartedMs} | ${result.allConnectedMs ?? '-'} | ${result.allOnlineMs ?? '-'} | ${result.falsePositives ?? '-'} (${result.onStalledSimulator ?? '-'}) | ${result.simulatorStalls.count ?? '-'} (${result.simulatorStalls.longestMs ?? '-'}) | ${r.welcomeMs?.p99 ?? '-'} | ${result.failedAttempts ?? '-'} | ${holds ? 'yes' : `no (bound: all online within ${withinS} s, no false positive but on agents whose simulator process stood still)`} |`);
+  log(`by second from the ${values.mode} (connected, coordinator CPU s, loop lag max s, refused by reason):`);
+  for (const p of timeline) log(`  ${p.s}s ${p.connected} cpu=${p.cpuS} lag=${p.lagMaxS} ${Object.entries(p.refused ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   if (values.out) (await import('node:fs')).writeFileSync(values.out, JSON.stringify({ ...result, holds }, null, 2));
   process.exitCode = holds ? 0 : 1;
 } finally {

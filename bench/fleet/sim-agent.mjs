@@ -96,6 +96,7 @@ export class SimAgent {
       // The connection kept from an attempt sent away to this same coordinator, as
       // vigil-agent keeps it; otherwise a new one.
       let session = this.session;
+      let fresh = false;
       if (!session || session.closed || session.destroyed || this.sessionTarget !== target) {
         this.#teardown();
         const socket = net.connect({ host, port, localAddress, noDelay: true });
@@ -103,40 +104,52 @@ export class SimAgent {
         session = http2.connect(`http://${host}:${port}`, { createConnection: () => socket, settings: { enablePush: false } });
         this.session = session;
         this.sessionTarget = target;
+        fresh = true;
         const current = session;
         session.on('error', (err) => this.session === current && this.#lost(`session error: ${err.code ?? err.message}`));
         session.on('close', () => this.session === current && this.#lost('session closed'));
       }
-      const stream = session.request(CONNECT_HEADERS, { endStream: false });
-      this.stream = stream;
-      const reader = new FrameReader();
-      stream.on('data', (chunk) => {
-        if (this.stream !== stream) return;
-        try {
-          reader.push(chunk, (body) => this.#onMessage(body));
-        } catch (err) {
-          this.#lost(`bad frame: ${err.message}`);
-        }
-      });
-      const takeStatus = (headers) => {
-        if (headers['grpc-status'] === undefined || this.stream !== stream) return;
-        this.lastStatus = `${headers['grpc-status']} ${decodeURIComponent(String(headers['grpc-message'] ?? ''))}`;
-        this.lastPushbackMs = retryPushbackMs(headers);
-        // A status ends the call, before Welcome or after it (a stream superseded, refused,
-        // or the coordinator stopping): the coordinator has half-closed the stream, and
-        // HTTP/2 would only report 'close' once our side ended too. vigil-agent's gRPC
-        // client ends the call on a status, so a live agent counts a drop and reconnects.
-        if (this.state === 'connecting' || this.state === 'live') this.#lost(`stream closed with status ${this.lastStatus}`);
-      };
-      stream.on('response', takeStatus);
-      stream.on('trailers', takeStatus);
-      // A stream given up (an attempt sent away) reports nothing more: its successor may be
-      // connecting on the same session already.
-      stream.on('error', (err) => this.stream === stream && this.#lost(`stream error: ${err.code ?? err.message}`));
-      stream.on('close', () => this.stream === stream && this.#lost(`stream closed${this.lastStatus ? ` with status ${this.lastStatus}` : ''}`));
-      this.attempts = (this.attempts ?? 0) + 1;
-      stream.write(frameAgentMessage(helloMessage(this.hostId, this.cfg.intervalMs, this.startedAtMs, this.cfg.livenessIntervalMs ?? 0, this.attempts, Boolean(this.cfg.datagrams))));
+      // vigil-agent's gRPC client (grpc-js) opens a call on a new connection only once the
+      // coordinator's SETTINGS arrived, so its Hello never waits in the coordinator's accept
+      // queue: a connection the coordinator takes late, after the agent gave up on it,
+      // holds no Hello to read. Writing it at once instead had the coordinator register
+      // agents that were already gone (a restart storm's Hellos read behind a queue).
+      if (fresh) session.once('remoteSettings', () => this.session === session && this.state === 'connecting' && this.#openStream(session));
+      else this.#openStream(session);
     });
+  }
+
+  /** The Connect stream and its Hello, on a session the coordinator has answered. */
+  #openStream(session) {
+    const stream = session.request(CONNECT_HEADERS, { endStream: false });
+    this.stream = stream;
+    const reader = new FrameReader();
+    stream.on('data', (chunk) => {
+      if (this.stream !== stream) return;
+      try {
+        reader.push(chunk, (body) => this.#onMessage(body));
+      } catch (err) {
+        this.#lost(`bad frame: ${err.message}`);
+      }
+    });
+    const takeStatus = (headers) => {
+      if (headers['grpc-status'] === undefined || this.stream !== stream) return;
+      this.lastStatus = `${headers['grpc-status']} ${decodeURIComponent(String(headers['grpc-message'] ?? ''))}`;
+      this.lastPushbackMs = retryPushbackMs(headers);
+      // A status ends the call, before Welcome or after it (a stream superseded, refused,
+      // or the coordinator stopping): the coordinator has half-closed the stream, and
+      // HTTP/2 would only report 'close' once our side ended too. vigil-agent's gRPC
+      // client ends the call on a status, so a live agent counts a drop and reconnects.
+      if (this.state === 'connecting' || this.state === 'live') this.#lost(`stream closed with status ${this.lastStatus}`);
+    };
+    stream.on('response', takeStatus);
+    stream.on('trailers', takeStatus);
+    // A stream given up (an attempt sent away) reports nothing more: its successor may be
+    // connecting on the same session already.
+    stream.on('error', (err) => this.stream === stream && this.#lost(`stream error: ${err.code ?? err.message}`));
+    stream.on('close', () => this.stream === stream && this.#lost(`stream closed${this.lastStatus ? ` with status ${this.lastStatus}` : ''}`));
+    this.attempts = (this.attempts ?? 0) + 1;
+    stream.write(frameAgentMessage(helloMessage(this.hostId, this.cfg.intervalMs, this.startedAtMs, this.cfg.livenessIntervalMs ?? 0, this.attempts, Boolean(this.cfg.datagrams))));
   }
 
   #onMessage(body) {
