@@ -1,9 +1,16 @@
 /**
- * What the datagram receiver thread tells the main thread, in shared memory: per slot the
- * last sequence number taken, when (Date.now() on the receiver thread) and the stall it
- * reported; and counters of datagrams taken and refused. The receiver writes, the main
- * thread reads before each detector sweep. Nothing is sent per datagram between threads,
- * so a main thread busy for seconds loses no arrival and keeps its true time.
+ * What the datagram receiver thread and the main thread share, in shared memory.
+ *
+ * The receiver writes, per slot, the last sequence number taken, when (Date.now() on the
+ * receiver thread) and the stall it reported, and counters of datagrams taken and refused;
+ * the main thread reads them before each detector sweep. Nothing is sent per datagram
+ * between threads, so a main thread busy for seconds loses no arrival and keeps its true
+ * time.
+ *
+ * The main thread writes, per slot, the stream's key and the generation of its opening
+ * (0: closed). Opening a slot is a stream's Hello: in a reconnect storm thousands a second,
+ * and a message to the receiver thread for each cost the main thread a lock and a wake-up
+ * of the other thread every time, slowest when that thread was itself waiting for a core.
  */
 export const BOARD_COUNTERS = ['accepted', 'size', 'magic', 'version', 'slot', 'mac', 'replay'] as const;
 export type BoardCounter = (typeof BOARD_COUNTERS)[number];
@@ -16,6 +23,10 @@ export interface Board {
   /** The last seq taken for the slot (0: none since it was opened). */
   readonly seq: Uint32Array;
   readonly stall: Uint32Array;
+  /** The generation of the slot's opening, written after its key; 0 while closed. */
+  readonly gen: Int32Array;
+  /** KEY_BYTES per slot: the key of the stream that holds it. */
+  readonly keys: Uint8Array;
   readonly counters: BigInt64Array;
   /** The receiver's own clock, written every TICK_MS: how current the board is. */
   readonly tick: Float64Array;
@@ -24,8 +35,11 @@ export interface Board {
 /** How often the receiver marks the board as current. */
 export const TICK_MS = 50;
 
+/** A datagram key's length (LIVENESS_DATAGRAM.keyBytes). */
+export const KEY_BYTES = 16;
+
 export function boardBytes(slots: number): number {
-  return 8 + slots * 8 + BOARD_COUNTERS.length * 8 + slots * 4 * 2;
+  return 8 + slots * 8 + BOARD_COUNTERS.length * 8 + slots * 4 * 3 + slots * KEY_BYTES;
 }
 
 /** Views of one buffer; both threads call this with the same buffer and slot count. */
@@ -41,7 +55,11 @@ export function viewBoard(buffer: SharedArrayBuffer, slots: number): Board {
   const seq = new Uint32Array(buffer, off, slots);
   off += slots * 4;
   const stall = new Uint32Array(buffer, off, slots);
-  return { slots, buffer, at, seq, stall, counters, tick };
+  off += slots * 4;
+  const gen = new Int32Array(buffer, off, slots);
+  off += slots * 4;
+  const keys = new Uint8Array(buffer, off, slots * KEY_BYTES);
+  return { slots, buffer, at, seq, stall, gen, keys, counters, tick };
 }
 
 export function newBoard(slots: number): Board {

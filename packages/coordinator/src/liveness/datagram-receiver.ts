@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { LIVENESS_DATAGRAM, type Logger } from '@vigil/shared';
-import { BOARD_COUNTERS, newBoard, type Board, type BoardCounter } from './datagram-board.js';
+import { BOARD_COUNTERS, KEY_BYTES, newBoard, type Board, type BoardCounter } from './datagram-board.js';
 import type { FromReceiver, ReceiverWorkerData, ToReceiver } from './datagram-receiver.worker.js';
 
 /** Slots on the board: streams that can send datagrams at once (1 MB of shared memory). */
@@ -59,6 +59,11 @@ export class LivenessDatagrams implements LivenessDatagramSource {
   private next = 0;
   private stopping = false;
   private lost = false;
+  /** The last generation given to an opening (datagram-board.ts). */
+  private gens = 0;
+  /** Random bytes drawn 4 KB at a time: one draw per key cost 6-10 µs, most of an opening. */
+  private readonly randomPool = Buffer.alloc(4096);
+  private randomLeft = 0;
   /** Told once when the receiver thread ends without stop(): no datagram is heard any more. */
   onLost: () => void = () => {};
 
@@ -125,16 +130,33 @@ export class LivenessDatagrams implements LivenessDatagramSource {
     if (this.lost) return undefined;
     const slot = this.free.pop() ?? (this.next < this.board.slots ? this.next++ : undefined);
     if (slot === undefined) return undefined;
-    const key = randomBytes(LIVENESS_DATAGRAM.keyBytes);
+    const key = this.newKey();
     // A slot is free again only once the receiver has closed it and set its seq back to 0
     // (close): a late datagram of the old stream can no longer mark it for the new one.
     this.open_.set(slot, { slot, seen: 0, onArrival });
-    this.worker.postMessage({ op: 'open', slot, key } satisfies ToReceiver);
+    // The key first, then the gen that tells the receiver to take it (datagram-board.ts).
+    this.board.keys.set(key, slot * KEY_BYTES);
+    this.gens = this.gens >= 0x7fffffff ? 1 : this.gens + 1;
+    Atomics.store(this.board.gen, slot, this.gens);
     return { slot, key };
+  }
+
+  /** A fresh key from the CSPRNG, copied out of the pool so that no two streams share bytes. */
+  private newKey(): Buffer {
+    const n = LIVENESS_DATAGRAM.keyBytes;
+    if (this.randomLeft < n) {
+      randomFillSync(this.randomPool);
+      this.randomLeft = this.randomPool.length;
+    }
+    const at = this.randomPool.length - this.randomLeft;
+    this.randomLeft -= n;
+    return Buffer.from(this.randomPool.subarray(at, at + n));
   }
 
   close(slot: number): void {
     if (!this.open_.delete(slot)) return;
+    // Refused from now on; the receiver answers 'closed' once the slot is clean for reuse.
+    Atomics.store(this.board.gen, slot, 0);
     this.worker.postMessage({ op: 'close', slot } satisfies ToReceiver);
   }
 

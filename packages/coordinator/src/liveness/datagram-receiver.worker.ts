@@ -9,7 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeLivenessDatagram, LogWindow, type DatagramRejection } from '@vigil/shared';
-import { COUNTER_INDEX, TICK_MS, viewBoard } from './datagram-board.js';
+import { COUNTER_INDEX, KEY_BYTES, TICK_MS, viewBoard } from './datagram-board.js';
 
 export interface ReceiverWorkerData {
   host: string;
@@ -20,7 +20,8 @@ export interface ReceiverWorkerData {
   recvBufferSize: number;
 }
 
-export type ToReceiver = { op: 'open'; slot: number; key: Uint8Array } | { op: 'close'; slot: number };
+/** Slots are opened on the board (gen and key); only a close is a message, as it is answered. */
+export type ToReceiver = { op: 'close'; slot: number };
 export type FromReceiver =
   | { type: 'listening'; port: number; recvBufferSize: number }
   | { type: 'error'; message: string }
@@ -34,15 +35,16 @@ const REPORT_EVERY_MS = 10_000;
 const data = workerData as ReceiverWorkerData;
 const port = parentPort!;
 const board = viewBoard(data.buffer, data.slots);
-const keys = new Map<number, Uint8Array>();
+/** Each slot's key as copied from the board, and the generation it was copied at. */
+const keys: (Uint8Array | undefined)[] = [];
+const keyGen = new Int32Array(data.slots);
 const reports = new LogWindow<DatagramRejection>(REPORT_EVERY_MS);
 
 port.on('message', (m: ToReceiver) => {
-  if (m.op === 'open') {
-    keys.set(m.slot, m.key);
-    return;
-  }
-  keys.delete(m.slot);
+  // The main thread has set the slot's gen to 0 already; its seq goes back to 0 here, in
+  // this thread, so no datagram of the closed stream can move it once 'closed' is sent.
+  keys[m.slot] = undefined;
+  keyGen[m.slot] = 0;
   Atomics.store(board.seq, m.slot, 0);
   port.postMessage({ type: 'closed', slot: m.slot } satisfies FromReceiver);
 });
@@ -72,7 +74,18 @@ async function listen(): Promise<Socket> {
   throw last ?? new Error('no port to bind');
 }
 
-const keyOf = (slot: number) => keys.get(slot);
+/** The key of the stream holding `slot` now, copied from the board once per opening. */
+function keyOf(slot: number): Uint8Array | undefined {
+  if (slot >= board.slots) return undefined;
+  // Read before the key: the main thread writes the key, then the gen.
+  const gen = Atomics.load(board.gen, slot);
+  if (gen === 0) return undefined;
+  if (keyGen[slot] !== gen) {
+    keys[slot] = board.keys.slice(slot * KEY_BYTES, (slot + 1) * KEY_BYTES);
+    keyGen[slot] = gen;
+  }
+  return keys[slot];
+}
 const lastSeq = (slot: number) => (slot < board.slots ? Atomics.load(board.seq, slot) : 0);
 
 listen().then(
