@@ -10,6 +10,7 @@ import { fanOutAccepts } from './accept-fanout.js';
 import { HelloAdmission } from './hello-admission.js';
 import { LoopLag } from './loop-lag.js';
 import { PeerConnectionGate } from './peer-connection-gate.js';
+import { handOnIfOpen } from './queued-connection.js';
 import { DEFAULT_REGRANT_OPTIONS, LivenessRegrant } from './liveness-regrant.js';
 import { LivenessDatagrams } from '../liveness/datagram-receiver.js';
 import { UnheardLog } from '../liveness/unheard-log.js';
@@ -189,8 +190,12 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     refused: () => metrics.rejected('connections_per_peer'),
   });
   const injector = server.createConnectionInjector(serverCredentials(opts.tls));
+  let stopping = false;
+  // A connection whose agent gave up while it waited in the accept queue is closed before
+  // TLS or HTTP/2 spend anything on it (queued-connection.ts).
   const onConnection = (socket: Socket): void => {
-    if (gate.admit(socket)) injector.injectConnection(socket);
+    if (!gate.admit(socket)) return;
+    handOnIfOpen(socket, (s) => (stopping ? s.destroy() : injector.injectConnection(s)), () => metrics.rejected('connection_abandoned'));
   };
   const listener = createServer({ noDelay: true }, onConnection);
   const port = await new Promise<number>((resolve, reject) => {
@@ -216,6 +221,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     sessions: () => live.size,
     returnsDueBy: () => admission.returnsDueBy(),
     async stop() {
+      stopping = true;
       loopLag.stop();
       regrant.stop();
       listener.close();
