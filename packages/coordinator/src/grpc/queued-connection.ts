@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 
 /**
  * Hands a connection just taken from the accept queue on to TLS and HTTP/2 only if its
- * peer is still there one turn of the event loop later; closes it otherwise.
+ * peer is still there three turns of the event loop later; closes it otherwise.
  *
  * Why: when a whole fleet reconnects at once (a coordinator restart), connections wait in
  * the kernel's accept queue for seconds. An agent whose Welcome did not come within its

@@ -1,3 +1,5 @@
+import { LIVENESS_DATAGRAM } from '@vigil/shared';
+
 /**
  * What the datagram receiver thread and the main thread share, in shared memory.
  *
@@ -35,8 +37,8 @@ export interface Board {
 /** How often the receiver marks the board as current. */
 export const TICK_MS = 50;
 
-/** A datagram key's length (LIVENESS_DATAGRAM.keyBytes). */
-export const KEY_BYTES = 16;
+/** A datagram key's length. */
+export const KEY_BYTES = LIVENESS_DATAGRAM.keyBytes;
 
 export function boardBytes(slots: number): number {
   return 8 + slots * 8 + BOARD_COUNTERS.length * 8 + slots * 4 * 3 + slots * KEY_BYTES;
