@@ -273,7 +273,7 @@ export class AgentSession {
   private checkDatagrams(hostId: string): void {
     const d = this.datagram;
     const l = this.liveness;
-    if (!d || d.kind === 'unheard' || !l) return;
+    if (!d || !l) return;
     // The board's newest, not only what the last poll passed on: a heartbeat read after a
     // stall can come before the sweep that polls the datagrams taken meanwhile.
     const unheard = d.checkHeard(Date.now(), l.grantedMs, () => this.ctx.datagrams?.lastArrivalAt(d.slot) ?? 0);

@@ -49,11 +49,12 @@ export class StreamDatagrams {
     const s = this.state;
     if (s.kind === 'unheard' || periodMs <= 0) return undefined;
     const window = 2 * periodMs;
-    if ((s.kind === 'pending' ? nowMs - s.sinceMs - FIRST_DATAGRAM_GRACE_MS : nowMs - s.lastAtMs) <= window) return undefined;
+    const quietSince = s.kind === 'pending' ? s.sinceMs + FIRST_DATAGRAM_GRACE_MS : s.lastAtMs;
+    if (nowMs - quietSince <= window) return undefined;
     const taken = takenAtMs();
     // Taken but not yet passed on by a poll: heard, whatever the stream was told so far.
     if (s.kind === 'pending' && taken > 0) return undefined;
-    const quietMs = s.kind === 'pending' ? nowMs - s.sinceMs - FIRST_DATAGRAM_GRACE_MS : nowMs - Math.max(s.lastAtMs, taken);
+    const quietMs = nowMs - Math.max(quietSince, taken);
     if (quietMs <= window) return undefined;
     this.state = { kind: 'unheard', lastAtMs: s.kind === 'heard' ? s.lastAtMs : 0 };
     return { was: s.kind, quietMs };
