@@ -13,6 +13,7 @@
 //   package.json             name and version, read by --version (../package.json)
 //   node_modules/            native modules only (better-sqlite3), built for this machine
 //   examples/, systemd/      commented example config and the systemd unit
+//   sysctl.d/                kernel settings the program needs (coordinator), for /etc/sysctl.d/
 //   console/                 the coordinator's web console (static files it serves at /)
 //
 // Options: --no-deb (folders and tarballs only), --only NAME[,NAME] (some programs),
@@ -81,6 +82,10 @@ for (const program of PROGRAMS.filter((p) => !only || only.has(p.name))) {
   cpSync(join(root, 'packaging/config', program.config), join(folder, 'examples', program.config));
   mkdirSync(join(folder, 'systemd'));
   cpSync(join(root, 'packaging/systemd', `${program.name}.service`), join(folder, 'systemd', `${program.name}.service`));
+  if (program.sysctl) {
+    mkdirSync(join(folder, 'sysctl.d'));
+    cpSync(join(root, 'packaging/sysctl', program.sysctl), join(folder, 'sysctl.d', program.sysctl));
+  }
   for (const mod of program.native) copyNativeModule(pkgDir, mod, join(folder, 'node_modules', mod));
   for (const [from, to] of program.files ?? []) {
     if (!existsSync(join(root, from))) throw new Error(`${from} is missing: run 'pnpm run build' first`);

@@ -3,6 +3,7 @@
 //   /usr/bin/<name>             symlink to its launcher
 //   /etc/vigil/<config>         commented example config (a conffile: upgrades keep edits)
 //   /lib/systemd/system/<name>.service
+//   /usr/lib/sysctl.d/<file>   kernel settings the program needs (coordinator), applied at boot
 //   /usr/share/doc/<name>/      copyright, changelog.Debian.gz
 //   DEBIAN/                     control, conffiles, postinst, prerm, postrm
 import { execFileSync } from 'node:child_process';
@@ -24,12 +25,17 @@ export function buildDeb({ root, outDir, folder, program, version, arch }) {
   // The unit and example config live at their system paths in the package.
   rmSync(at(`usr/lib/${name}/systemd`), { recursive: true });
   rmSync(at(`usr/lib/${name}/examples`), { recursive: true });
+  rmSync(at(`usr/lib/${name}/sysctl.d`), { recursive: true, force: true });
   mkdirSync(at('usr/bin'), { recursive: true });
   symlinkSync(`../lib/${name}/bin/${name}`, at(`usr/bin/${name}`));
   mkdirSync(at('etc/vigil'), { recursive: true });
   cpSync(join(root, 'packaging/config', program.config), at(`etc/vigil/${program.config}`));
   mkdirSync(at('lib/systemd/system'), { recursive: true });
   cpSync(join(root, 'packaging/systemd', `${name}.service`), at(`lib/systemd/system/${name}.service`));
+  if (program.sysctl) {
+    mkdirSync(at('usr/lib/sysctl.d'), { recursive: true });
+    cpSync(join(root, 'packaging/sysctl', program.sysctl), at(`usr/lib/sysctl.d/${program.sysctl}`));
+  }
   const doc = at(`usr/share/doc/${name}`);
   mkdirSync(doc, { recursive: true });
   cpSync(join(root, 'packaging/debian/copyright'), join(doc, 'copyright'));
@@ -59,7 +65,8 @@ export function buildDeb({ root, outDir, folder, program, version, arch }) {
   for (const script of ['postinst', 'prerm', 'postrm']) {
     const text = chooseBranch(readFileSync(join(root, 'packaging/debian', `${script}.in`), 'utf8'), program.user !== undefined)
       .replaceAll('@NAME@', name)
-      .replaceAll('@USER@', program.user ?? '');
+      .replaceAll('@USER@', program.user ?? '')
+      .replace('@SYSCTL@\n', sysctlStep(root, program.sysctl));
     writeFileSync(at(`DEBIAN/${script}`), text);
     chmodSync(at(`DEBIAN/${script}`), 0o755);
   }
@@ -67,6 +74,25 @@ export function buildDeb({ root, outDir, folder, program, version, arch }) {
   execFileSync('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, deb], { stdio: ['ignore', 'ignore', 'inherit'] });
   rmSync(join(outDir, '.deb-root'), { recursive: true, force: true });
   return deb;
+}
+
+/**
+ * The postinst step for a program's sysctl.d file: on a running system (systemd is PID 1:
+ * not a chroot or an image being built, where the file simply applies at the first boot)
+ * each setting is raised now where the running value is lower, so the coordinator needs no
+ * reboot; a higher value stays. The function is packaging/debian/raise-sysctl.sh, tested
+ * on its own.
+ */
+export function sysctlStep(root, file) {
+  if (!file) return '';
+  const fn = readFileSync(join(root, 'packaging/debian/raise-sysctl.sh'), 'utf8');
+  return `${fn}
+# Kernel settings the program needs (/usr/lib/sysctl.d/${file}): applied by systemd-sysctl
+# at boot; raised now on a running system where lower.
+if [ "$1" = configure ] && [ -d /run/systemd/system ]; then
+\traise_sysctl /usr/lib/sysctl.d/${file} || true
+fi
+`;
 }
 
 /**

@@ -63,6 +63,7 @@ const coordinatorFlags = JSON.parse(readFileSync(new URL('../../packages/coordin
  * @property {string} launcher   bin/<name>
  * @property {string} config     example config in packaging/config/, installed as /etc/vigil/<config>
  * @property {string|undefined} user  system user the unit runs as; undefined: root
+ * @property {string} [sysctl]  kernel settings in packaging/sysctl/: /usr/lib/sysctl.d/<file> in the .deb, sysctl.d/ in the folder
  * @property {string} summary    Debian short description
  * @property {string} description  Debian long description (lines of at most 80 characters)
  */
@@ -94,6 +95,8 @@ export const PROGRAMS = [
     ),
     config: 'coordinator.yaml',
     user: 'vigil-coordinator',
+    // net.core.rmem_max for the liveness receiver's 4 MiB socket buffer (datagram-receiver.ts).
+    sysctl: '60-vigil-coordinator.conf',
     summary: 'Vigil coordinator: silent-host detection, state and HTTP API',
     description: 'Receives the heartbeats of Vigil agents, detects silent hosts, keeps the\nfleet state in SQLite, publishes events on NATS JetStream and serves the\nHTTP API.',
   },

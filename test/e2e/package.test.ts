@@ -145,7 +145,17 @@ describe('release packages', () => {
       const native = existsSync(join(root, `usr/lib/${name}/node_modules/better-sqlite3/build/Release/better_sqlite3.node`));
       expect(native).toBe(name !== 'vigil-agent');
       if (name === 'vigil-coordinator') expect(existsSync(join(root, `usr/lib/${name}/lib/datagram-receiver.worker.js`))).toBe(true);
+      // Kernel settings go to sysctl.d, where systemd-sysctl applies them at boot; the postinst raises them now.
+      const sysctl = join(root, 'usr/lib/sysctl.d/60-vigil-coordinator.conf');
+      const postinst = execFileSync('sh', ['-c', `dpkg-deb --ctrl-tarfile "${deb}" | tar -xOf - ./postinst`], { encoding: 'utf8' });
+      if (name === 'vigil-coordinator') {
+        expect(readFileSync(sysctl, 'utf8')).toContain(readFileSync(join(REPO_ROOT, 'packaging/sysctl/60-vigil-coordinator.conf'), 'utf8'));
+        expect(postinst).toContain('raise_sysctl /usr/lib/sysctl.d/60-vigil-coordinator.conf');
+      } else expect(postinst).not.toContain('raise_sysctl');
+      expect(existsSync(join(root, `usr/lib/${name}/sysctl.d`)), 'the folder copy stays out of /usr/lib/<name>').toBe(false);
+      expect(execFileSync('sh', ['-n', '-c', postinst]).length).toBe(0);
     }
+    expect(existsSync(join(root, 'usr/lib/sysctl.d/60-vigil-coordinator.conf'))).toBe(true);
   });
 
   it('bundle - the source map leads back to the TypeScript sources', () => {
@@ -407,6 +417,8 @@ describe('release packages', () => {
         expect([entry[0], entry[5], entry[6]], entry.join(':')).toEqual([user, `/var/lib/${user}`, expect.stringMatching(/nologin$|false$/)]);
       }
       expect(() => inRoot(['getent', 'passwd', 'vigil-agent'])).toThrow();
+      // The coordinator's kernel setting is installed, and owned by its package (gone with it).
+      expect(inRoot(['dpkg-query', '-S', '/usr/lib/sysctl.d/60-vigil-coordinator.conf']).trim()).toBe('vigil-coordinator: /usr/lib/sysctl.d/60-vigil-coordinator.conf');
       const owner = (p: string) => inRoot(['stat', '-c', '%U %a', p]).trim();
       expect(owner('/var/lib/vigil-coordinator')).toBe('vigil-coordinator 750');
       expect(owner('/var/lib/vigil-notify')).toBe('vigil-notify 750');

@@ -9,8 +9,9 @@ export const DATAGRAM_SLOTS = 65_536;
 /**
  * Asked of the kernel for the receiver's socket (it grants at most net.core.rmem_max). The
  * receiver thread reads as fast as datagrams come, so this only covers its own short pauses.
+ * The Debian package raises rmem_max to this (packaging/sysctl/60-vigil-coordinator.conf).
  */
-const RECV_BUFFER_BYTES = 4 << 20;
+export const RECV_BUFFER_BYTES = 4 << 20;
 
 /** A stream's datagram slot, as Welcome hands it out. */
 export interface DatagramSlot {
@@ -121,7 +122,11 @@ export class LivenessDatagrams implements LivenessDatagramSource {
     // The coordinator's own stop ends it; it must never be what keeps a process alive.
     worker.unref();
     if (ready.recvBufferSize < RECV_BUFFER_BYTES) {
-      log.debug({ asked: RECV_BUFFER_BYTES, got: ready.recvBufferSize }, 'liveness datagram receive buffer capped by net.core.rmem_max');
+      // Only a large fleet needs the rest; a small one never fills even the default buffer.
+      log.info(
+        { asked: RECV_BUFFER_BYTES, got: ready.recvBufferSize },
+        `liveness datagram receive buffer capped by net.core.rmem_max: at thousands of agents, set net.core.rmem_max = ${RECV_BUFFER_BYTES} (the Debian package's /usr/lib/sysctl.d/60-vigil-coordinator.conf does)`,
+      );
     }
     return self;
   }
