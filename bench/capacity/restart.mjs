@@ -108,6 +108,8 @@ try {
   if (values.mode === 'kill') await coordinator.kill();
   else await coordinator.stop(30_000);
   const down = performance.now() - t0;
+  // The stopped process, whose last log line says how long each part of its stop took.
+  const stoppedChild = coordinator.child;
   await coordinator.restart();
   const up = performance.now() - t0;
   let last = { connected: 0, online: 0 };
@@ -157,6 +159,9 @@ try {
   log(`| ${agents} | ${values.mode} | ${result.stopMs} → ${result.restartedMs} | ${result.allConnectedMs ?? '-'} | ${result.allOnlineMs ?? '-'} | ${result.falsePositives ?? '-'} (${result.onStalledSimulator ?? '-'}) | ${result.simulatorStalls.count ?? '-'} (${result.simulatorStalls.longestMs ?? '-'}) | ${r.welcomeMs?.p99 ?? '-'} | ${result.failedAttempts ?? '-'} | ${holds ? 'yes' : `no (bound: all online within ${withinS} s, no false positive but on agents whose simulator process stood still)`} |`);
   log(`by second from the ${values.mode} (connected, coordinator CPU s, loop lag max s, refused by reason):`);
   for (const p of timeline) log(`  ${p.s}s ${p.connected} cpu=${p.cpuS} lag=${p.lagMaxS} ${Object.entries(p.refused ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  // Logged at info (--coordinator-args="--log-level info"); its output has long been read by now.
+  const stopLine = stoppedChild.stderr.text().split('\n').findLast((l) => l.includes('"coordinator stopped"'));
+  if (stopLine) log(`the stop took ${JSON.parse(stopLine).ms} ms: ${JSON.stringify(JSON.parse(stopLine).stages)}`);
   if (values.out) (await import('node:fs')).writeFileSync(values.out, JSON.stringify({ ...result, holds }, null, 2));
   process.exitCode = holds ? 0 : 1;
 } finally {

@@ -408,8 +408,11 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
       async stop() {
         if (stopped) return;
         stopped = true;
+        // How long each part took, in the last line: a planned stop is time the fleet is away.
+        const took = stageTimer();
         detector.stop();
         await cluster?.leave();
+        took('leave');
         incidents.stop();
         predictor.stop();
         ownProber?.close();
@@ -421,6 +424,7 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
         // with it the time the fleet is away.
         const agentsGone = grpcServer.stop();
         writer.flush();
+        took('flush');
         // Heartbeats the store pacer held in memory: one transaction, so a restart starts
         // from each host's latest sample.
         try {
@@ -429,18 +433,24 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
         } catch (err) {
           log.warn({ err: (err as Error).message }, 'could not store the latest heartbeats held in memory; the stored ones are older');
         }
+        took('heldHeartbeats');
         await agentsGone;
+        took('streams');
         await plain?.close();
         await app.close();
         await deps.http?.close();
+        took('http');
         heartbeat?.stop();
         pruner?.stop();
         await publisher?.stop();
+        took('publisher');
         const lost = storeGuard.stop();
         if (lost > 0) log.warn({ lost }, 'stopping while the store cannot write: writes kept for catch-up are lost; agents resend their unacked events');
         await nats?.close();
+        took('nats');
         db.close();
-        log.info('coordinator stopped');
+        took('store');
+        log.info({ ms: took.total(), stages: took.stages }, 'coordinator stopped');
       },
     };
   }
@@ -476,4 +486,17 @@ function writePorts(dataDir: string, ports: { grpc: number; http: number; httpPl
   const tmp = join(dataDir, `.ports.json.${process.pid}`);
   writeFileSync(tmp, `${JSON.stringify(ports)}\n`);
   renameSync(tmp, join(dataDir, 'ports.json'));
+}
+
+/** Milliseconds since the last call, kept under a name; `total()` since it was made. */
+function stageTimer(): ((name: string) => void) & { stages: Record<string, number>; total: () => number } {
+  const start = performance.now();
+  let last = start;
+  const stages: Record<string, number> = {};
+  const mark = (name: string) => {
+    const now = performance.now();
+    stages[name] = Math.round(now - last);
+    last = now;
+  };
+  return Object.assign(mark, { stages, total: () => Math.round(performance.now() - start) });
 }
