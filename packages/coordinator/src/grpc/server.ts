@@ -226,6 +226,8 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
       regrant.stop();
       listener.close();
       for (const l of extraListeners) l.close();
+      // Before the streams end: their closing then owes the receiver nothing.
+      datagrams?.beginStop();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();
@@ -240,7 +242,6 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
         for (const s of live.values()) s.endForStop();
         if (streams > 0) log.info({ streams }, `ended ${streams} agent streams with UNAVAILABLE: coordinator stopping`);
       });
-      // After the streams: each one closing gives its slot back to the receiver.
       await datagrams?.stop();
     },
   };

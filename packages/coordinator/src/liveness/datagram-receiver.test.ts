@@ -60,4 +60,22 @@ describe('liveness datagram receiver (a real receiver thread, real UDP on loopba
     await waitFor(() => rx.lastArrivalAt(reused.slot) > 0);
     for (const s of [...slots, reused]) rx.close(s.slot);
   });
+
+  it('once a stop has begun, no slot is opened and one closed is refused at once, whatever the receiver thread has not answered yet', async () => {
+    const own = await LivenessDatagrams.start('127.0.0.1', [0], createLogger('test', 'silent'), 2);
+    try {
+      const s = own.open(() => {})!;
+      own.beginStop();
+      expect(own.open(() => {})).toBeUndefined();
+      own.close(s.slot);
+      expect(own.lastArrivalAt(s.slot)).toBe(0);
+      const refused = () => own.counters().slot + own.counters().mac;
+      const before = refused();
+      udp.send(encodeLivenessDatagram(s.key, { slot: s.slot, seq: 1, agentStallMs: 0 }), own.port, '127.0.0.1');
+      await waitFor(() => refused() > before);
+      expect(own.counters().accepted).toBe(0);
+    } finally {
+      await own.stop();
+    }
+  });
 });

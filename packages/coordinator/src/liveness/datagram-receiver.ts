@@ -132,7 +132,7 @@ export class LivenessDatagrams implements LivenessDatagramSource {
   }
 
   open(onArrival: (atMs: number, agentStallMs: number) => void): DatagramSlot | undefined {
-    if (this.lost) return undefined;
+    if (this.lost || this.stopping) return undefined;
     const slot = this.free.pop() ?? (this.next < this.board.slots ? this.next++ : undefined);
     if (slot === undefined) return undefined;
     const key = this.newKey();
@@ -162,7 +162,9 @@ export class LivenessDatagrams implements LivenessDatagramSource {
     if (!this.open_.delete(slot)) return;
     // Refused from now on; the receiver answers 'closed' once the slot is clean for reuse.
     Atomics.store(this.board.gen, slot, 0);
-    this.worker.postMessage({ op: 'close', slot } satisfies ToReceiver);
+    // Once stopping, no slot is handed out again: 10,000 messages to a thread being ended
+    // were a visible part of a planned stop.
+    if (!this.stopping) this.worker.postMessage({ op: 'close', slot } satisfies ToReceiver);
   }
 
   lastArrivalAt(slot: number): number {
@@ -197,6 +199,11 @@ export class LivenessDatagrams implements LivenessDatagramSource {
     const out = {} as Record<BoardCounter, number>;
     BOARD_COUNTERS.forEach((name, i) => (out[name] = Number(Atomics.load(this.board.counters, i))));
     return out;
+  }
+
+  /** No slot is opened or given back from now on: the receiver is about to go (stop). */
+  beginStop(): void {
+    this.stopping = true;
   }
 
   async stop(): Promise<void> {

@@ -133,6 +133,9 @@ describe('host registry - heartbeats held in memory by the pacer', () => {
     expect(hostStore.get('web-1')!.lastSeq).toBe(2);
     expect(registry.storeHeldHeartbeats()).toBe(1);
     expect(hostStore.get('web-1')).toMatchObject({ lastSeq: 3, serviceStatus: [{ name: 'api', memoryBytes: 7 }] });
+    // Every heartbeat column as memory holds it, and the rest of the row untouched.
+    const mem = registry.get('web-1')!;
+    expect(hostStore.get('web-1')).toMatchObject({ lastSeen: mem.lastSeen, sampleAt: mem.sampleAt, latestSample: mem.latestSample, state: mem.state, hostname: mem.hostname });
     expect(registry.storeHeldHeartbeats()).toBe(0);
 
     clock.advance(1000);

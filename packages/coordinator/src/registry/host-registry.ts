@@ -685,6 +685,14 @@ export class HostRegistry {
   storeHeldHeartbeats(): number {
     this.helloRows.flush();
     const ids = [...this.storePacer.hostsBehind()];
+    // What the pacer held back is a heartbeat's fields only (a Hello's and a state change's
+    // are written as they happen): those five columns, not the whole row, which made this
+    // the largest part of a planned stop at 10,000 agents. While the store refuses writes,
+    // the whole row, in order behind the rows already kept (saveHost).
+    if (this.guard.pendingCount() === 0 && this.guard.attempt('held heartbeats', () => this.store.saveHeartbeatsOf(ids.flatMap((id) => this.hosts.get(id) ?? [])))) {
+      for (const id of ids) this.storePacer.caughtUp(id);
+      return ids.length;
+    }
     for (const id of ids) this.saveHost(id);
     return ids.length;
   }

@@ -144,6 +144,11 @@ export class HostStore {
     }));
   }
 
+  /** The heartbeat columns of each host as memory holds them (last seen, seq, sample, services). */
+  saveHeartbeatsOf(hosts: readonly HostRecord[]): void {
+    for (const h of hosts) this.stmts.heartbeat.run(h.lastSeen, h.lastSeq, h.latestSample === null ? null : JSON.stringify(h.latestSample), h.sampleAt, JSON.stringify(h.serviceStatus), h.id);
+  }
+
   writeHeartbeats(batch: readonly HeartbeatWrite[]): void {
     for (const b of batch) this.stmts.heartbeat.run(b.at, b.seq, b.sample === null ? null : JSON.stringify(b.sample), b.at, JSON.stringify(b.services), b.hostId);
   }
