@@ -98,6 +98,21 @@ describe('filesystems collector', () => {
     expect(err.partial.filesystems.map((f) => f.mount)).toEqual(['/', '/dev/shm', '/mnt/nfs', '/mnt/s']);
   });
 
+  it('collector - the mount table is read every time and follows a mount and an unmount at once', async () => {
+    let table = `/dev/sda1 / ext4 rw 0 0\n`;
+    const c = createFilesystemsCollector({ readMounts: async () => table, statfsSync: () => statRoot });
+    const mounts = async () => ((await c.collect()) as { filesystems: { mount: string; device: string }[] }).filesystems.map((f) => `${f.device} ${f.mount}`);
+    expect(await mounts()).toEqual(['/dev/sda1 /']);
+    expect(await mounts()).toEqual(['/dev/sda1 /']);
+    table += `/dev/sdb1 /data xfs rw 0 0\n`;
+    expect(await mounts()).toEqual(['/dev/sda1 /', '/dev/sdb1 /data']);
+    // The same mount point, another device (remounted): the new device is reported.
+    table = `/dev/sda1 / ext4 rw 0 0\n/dev/sdc1 /data xfs rw 0 0\n`;
+    expect(await mounts()).toEqual(['/dev/sda1 /', '/dev/sdc1 /data']);
+    table = `/dev/sda1 / ext4 rw 0 0\n`;
+    expect(await mounts()).toEqual(['/dev/sda1 /']);
+  });
+
   it('collector - reads this machine: the root filesystem has a size', async () => {
     const { filesystems } = await createFilesystemsCollector().collect();
     const root = filesystems!.find((f) => f.mount === '/');

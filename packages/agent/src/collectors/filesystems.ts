@@ -131,6 +131,9 @@ export function createFilesystemsCollector(deps: FilesystemsCollectorDeps = {}):
   // A statfs stuck in the kernel holds a libuv worker thread; never start a second one
   // for the same mount, or a hung mount would eat the whole thread pool.
   const pending = new Map<string, number>();
+  // The mount table rarely changes; parsed again only when its text did.
+  let mountsText: string | undefined;
+  let mounts: MountEntry[] = [];
 
   function statOne(mount: string): Promise<StatOutcome> {
     const since = pending.get(mount);
@@ -163,7 +166,11 @@ export function createFilesystemsCollector(deps: FilesystemsCollectorDeps = {}):
   return {
     name: 'filesystems',
     async collect() {
-      const mounts = selectMounts(parseMounts(await read()));
+      const text = await read();
+      if (text !== mountsText) {
+        mounts = selectMounts(parseMounts(text));
+        mountsText = text;
+      }
       const outcomes = await Promise.all(mounts.map((m) => (IN_MEMORY_STATFS_TYPES.has(m.fsType) ? statNow(m.mount) : statOne(m.mount))));
       const filesystems: FilesystemSample[] = [];
       const problems: string[] = [];
