@@ -67,7 +67,7 @@ export const coordinatorConfigSchema = z
     ceilingIntervals: z.coerce.number().min(1).max(20).default(2),
     /** Lower bound of the silence floor, for very short intervals where jitter dominates. @default 1s */
     minSilenceFloor: durationMs.default(1000),
-    /** How often deadlines are checked. @default 100ms */
+    /** The longest between two checks of the deadlines; a deadline that falls due sooner is checked then. @default 100ms */
     sweepInterval: durationMs.default(100),
     /** Shortest interval an agent may announce; a shorter one is answered with this bound in Welcome. */
     minAgentInterval: durationMs.default(100),

@@ -56,6 +56,39 @@ describe('silence detector - steady host', () => {
     // The first heartbeat right after Hello is not an interval: the ceiling is 2 intervals.
     expect(verdicts[0]!.phi).toBeGreaterThanOrEqual(8);
   });
+  it('judges a host when its window ends, not on the next tick of the sweep: the verdict lands on the deadline at any phase', () => {
+    // Ticks of 100 ms (the default) and arrivals at phases off the tick grid: the verdict
+    // must come at the deadline itself, within the fake clock's 1 ms, every time.
+    for (const phase of [1, 37, 63, 99]) {
+      const { clock, d, verdicts } = setup(1000, { sweepMs: 100 }, 'liveness');
+      clock.advance(phase);
+      for (let i = 0; i < 10; i++) {
+        clock.advance(1000);
+        d.liveness('h1');
+      }
+      const deadline = d.deadlineOf('h1')!;
+      clock.advance(5000);
+      expect(verdicts, `phase ${phase}`).toHaveLength(1);
+      expect(verdicts[0]!.at - deadline, `phase ${phase}`).toBeLessThanOrEqual(1);
+      expect(verdicts[0]!.at).toBeGreaterThanOrEqual(deadline);
+      d.stop();
+    }
+  });
+  it('while hosts are heard, sweeps once a tick and no more', () => {
+    const clock = new FakeClock();
+    const d = new SilenceDetector(clock, () => {}, { sweepMs: 100, deferSweep: false });
+    let sweeps = 0;
+    d.beforeSweep = () => (sweeps++, 0);
+    d.start();
+    for (let h = 0; h < 50; h++) d.watch(`h${h}`, 1000, undefined, 'liveness');
+    for (let t = 0; t < 10_000; t += 20) {
+      clock.advance(20);
+      // Each host heard once a second, at its own phase.
+      for (let h = 0; h < 50; h++) if ((t + h * 20) % 1000 === 0) d.liveness(`h${h}`);
+    }
+    expect(sweeps).toBe(100);
+    d.stop();
+  });
   it('does not alarm on a heartbeat half an interval late (a GC pause)', () => {
     const { clock, d, verdicts } = setup(5000);
     beat(clock, d, 20, () => 5000);

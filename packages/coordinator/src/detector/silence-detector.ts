@@ -10,7 +10,10 @@ export interface SilenceDetectorOptions {
   ceilingIntervals: number;
   /** Lower bound of the floor in ms: at tiny intervals timer jitter dominates. @default 1000 */
   minFloorMs: number;
-  /** How often deadlines are checked, in ms. @default 100 */
+  /**
+   * The longest between two checks of the deadlines, in ms. A deadline nearer than that is
+   * checked when it falls due, not on the next tick of a fixed grid. @default 100
+   */
   sweepMs: number;
   /** Inter-arrival samples kept per host. @default 100 */
   windowSize: number;
@@ -107,6 +110,8 @@ export class SilenceDetector {
   private timer: TimerHandle | undefined;
   private running = false;
   private lastSweepAt = 0;
+  /** The earliest deadline not yet passed, as the last sweep left them: when the next sweep is due. */
+  private nextDeadline = Infinity;
 
   constructor(
     private readonly clock: Clock,
@@ -271,6 +276,7 @@ export class SilenceDetector {
     // stood still: each sweep of that time moves their deadlines by the time it covers.
     const sourceStall = exactStaleMs > STALL_MS ? Math.max(0, now - this.lastSweepAt) : 0;
     this.lastSweepAt = now;
+    let nextDeadline = Infinity;
     for (const [hostId, w] of this.watches) {
       if (w.fired) continue;
       const stall = w.exact ? sourceStall : ownStall;
@@ -280,16 +286,27 @@ export class SilenceDetector {
         w.deadline += moved;
         w.forgiven += moved;
       }
-      if (now < w.deadline) continue;
+      if (now < w.deadline) {
+        if (w.deadline < nextDeadline) nextDeadline = w.deadline;
+        continue;
+      }
       w.fired = true;
       const { mean, sd } = this.stats(w);
       this.onSilent({ hostId, silentForMs: now - w.lastArrival, phi: phi(now - w.lastArrival, mean, sd), deadlineMs: w.deadline });
     }
+    this.nextDeadline = nextDeadline;
   }
 
   private schedule(): void {
     if (!this.running) return;
-    const due = this.clock.now() + this.opts.sweepMs;
+    // At the next deadline when it comes before the next tick: a host is judged when its
+    // window ends, not up to a tick later (that tick was most of a frozen host's p99 over
+    // the floor). A deadline set between two sweeps (an arrival, a new watch) is at least a
+    // floor away, more than a tick, so the next sweep takes it into account in time. While
+    // hosts are heard, every deadline is most of a window away: still one sweep a tick.
+    const now = this.clock.now();
+    const delay = Math.max(1, Math.min(this.opts.sweepMs, Math.ceil(this.nextDeadline - now)));
+    const due = now + delay;
     this.timer = this.clock.setTimeout(() => {
       // Judge after the I/O already waiting is read: heartbeats that arrived while the
       // loop was busy come first.
@@ -312,6 +329,6 @@ export class SilenceDetector {
       let left = turns;
       const next = () => (--left > 0 ? setImmediate(next) : run());
       setImmediate(next);
-    }, this.opts.sweepMs);
+    }, delay);
   }
 }
