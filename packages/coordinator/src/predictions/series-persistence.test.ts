@@ -57,6 +57,32 @@ describe('series persistence - write-behind and reload', () => {
     db2.close();
   });
 
+  it('a reload gives every series its own buckets, whatever order they were written in; a row of an unknown metric is skipped, its neighbours kept', () => {
+    const db = open();
+    const store = new SeriesStore();
+    const p = new SeriesPersistence(db, store);
+    const keys = [
+      ['web-2', '', 'disk_percent', '/var'],
+      ['web-1', 'api', 'memory_percent', ''],
+      ['web-1', '', 'disk_percent', '/var'],
+      ['web-1', '', 'disk_percent', '/'],
+    ] as const;
+    // Interleaved in time: minute m of every series, then minute m + 1.
+    for (let m = 0; m < 6; m++) keys.forEach(([h, svc, metric, inst], k) => store.observe(h, svc, metric, inst, 10 * k + m, T0 + m * MIN + 1000));
+    expect(p.flush(T0 + 6 * MIN)).toBe(24);
+    db.prepare("INSERT INTO series_buckets (host_id, service, metric, instance, t, min, mean, max, count) VALUES ('web-1', '', 'no_such_metric', '/var', ?, 1, 1, 1, 1)").run(T0);
+    db.close();
+
+    const db2 = open();
+    const reloaded = new SeriesStore();
+    expect(new SeriesPersistence(db2, reloaded).load(T0 + 7 * MIN)).toBe(24);
+    keys.forEach(([hostId, service, metric, instance], k) => {
+      const got = reloaded.window(seriesId({ hostId, service, metric, instance }), T0, T0 + 6 * MIN).map((b) => [b.t, b.mean]);
+      expect(got, `${hostId} ${service} ${metric} ${instance}`).toEqual(Array.from({ length: 6 }, (_, m) => [T0 + m * MIN, 10 * k + m]));
+    });
+    db2.close();
+  });
+
   it('writes a large backlog in batches of about maxRows, whole series at a time', () => {
     const db = open();
     const store = new SeriesStore();

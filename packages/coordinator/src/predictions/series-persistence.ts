@@ -14,6 +14,9 @@ interface BucketRow {
   count: number;
 }
 
+/** A row of the load query, as an array (host_id, service, metric, instance, t, min, mean, max, count). */
+type LoadRow = [string, string, string, string, number, number, number, number, number];
+
 /**
  * Write-behind of closed buckets to `series_buckets`, so the rules keep their evidence
  * across a coordinator restart. Only closed buckets are written (the open one is still
@@ -34,7 +37,12 @@ export class SeriesPersistence {
       upsert: db.prepare(
         'INSERT OR REPLACE INTO series_buckets (host_id, service, metric, instance, t, min, mean, max, count) VALUES (@host_id, @service, @metric, @instance, @t, @min, @mean, @max, @count)',
       ),
-      load: db.prepare('SELECT host_id, service, metric, instance, t, min, mean, max, count FROM series_buckets WHERE t >= ? ORDER BY t'),
+      // In the primary key's order, as arrays: each series' buckets come together and in
+      // time order, read straight off the table (the index on t sent every row back to the
+      // table), and no object per row. At 10,000 hosts this was the largest part of a start.
+      load: db
+        .prepare('SELECT host_id, service, metric, instance, t, min, mean, max, count FROM series_buckets NOT INDEXED WHERE t >= ? ORDER BY host_id, service, metric, instance, t')
+        .raw(true),
       prune: db.prepare('DELETE FROM series_buckets WHERE t < ?'),
       deleteHost: db.prepare('DELETE FROM series_buckets WHERE host_id = ?'),
     };
@@ -46,14 +54,20 @@ export class SeriesPersistence {
   /** Loads the buckets inside the retention into the store; returns how many. */
   load(now: number): number {
     const from = now - this.store.opts.retentionMs;
-    const rows = this.stmts.load.all(from) as BucketRow[];
+    const rows = this.stmts.load.all(from) as LoadRow[];
     let loaded = 0;
+    // The series of the row before: consecutive rows are mostly the same one.
+    let ring: SeriesRing | undefined;
+    let at: LoadRow | undefined;
     for (const r of rows) {
-      if (!METRIC_NAMES.includes(r.metric as MetricName)) continue;
-      const ring = this.store.ringFor({ hostId: r.host_id, service: r.service, metric: r.metric as MetricName, instance: r.instance });
+      const [hostId, service, metric, instance, t, min, mean, max, count] = r;
+      if (at === undefined || hostId !== at[0] || service !== at[1] || metric !== at[2] || instance !== at[3]) {
+        at = r;
+        ring = METRIC_NAMES.includes(metric as MetricName) ? this.store.ringFor({ hostId, service, metric: metric as MetricName, instance }) : undefined;
+      }
       if (!ring) continue;
-      const bi = this.store.bucketIndex(r.t);
-      ring.put(bi, { min: r.min, mean: r.mean, max: r.max, count: r.count });
+      const bi = this.store.bucketIndex(t);
+      ring.put(bi, { min, mean, max, count });
       ring.flushedThrough = Math.max(ring.flushedThrough, bi);
       loaded++;
     }
