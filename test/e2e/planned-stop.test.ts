@@ -75,7 +75,7 @@ describe('coordinator planned stop', () => {
     expect(lines.filter((l) => l.msg.startsWith('ended 20 agent streams'))).toEqual([expect.objectContaining({ streams: 20 })]);
     // The last line says how long the stop took and where (a planned stop is time the fleet is away).
     const stopped = lines.find((l) => l.msg === 'coordinator stopped') as { ms?: number; stages?: Record<string, number> } | undefined;
-    expect(Object.keys(stopped?.stages ?? {})).toEqual(['leave', 'flush', 'heldHeartbeats', 'streams', 'http', 'publisher', 'nats', 'store']);
+    expect(Object.keys(stopped?.stages ?? {})).toEqual(['leave', 'endStreams', 'flush', 'heldHeartbeats', 'streams', 'http', 'publisher', 'nats', 'store']);
     const sum = Object.values(stopped!.stages!).reduce((a, b) => a + b, 0);
     expect(Math.abs(sum - stopped!.ms!)).toBeLessThanOrEqual(Object.keys(stopped!.stages!).length);
   });

@@ -413,16 +413,19 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
         detector.stop();
         await cluster?.leave();
         took('leave');
+        // A stream's end changes no host's state from here on.
+        registry!.stop();
+        // Every agent stream has ended when this returns; what it waits for is their
+        // sessions closing (up to 2 s with 10,000 agents), on the agents' side of the wire.
+        // That wait writes what memory holds (the series' last buckets, the heartbeats
+        // queued and held), which no agent can add to any more: a planned stop is over
+        // sooner, and with it the time the fleet is away.
+        const agentsGone = grpcServer.stop();
+        took('endStreams');
         incidents.stop();
         predictor.stop();
         ownProber?.close();
         execHelper?.close();
-        registry!.stop();
-        // Every agent stream has ended when this returns; what it waits for is their
-        // sessions closing (up to 2 s with 10,000 agents). That wait writes what memory
-        // holds, which no agent can add to any more: a planned stop is over sooner, and
-        // with it the time the fleet is away.
-        const agentsGone = grpcServer.stop();
         writer.flush();
         took('flush');
         // Heartbeats the store pacer held in memory: one transaction, so a restart starts
