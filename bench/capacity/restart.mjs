@@ -161,7 +161,10 @@ try {
   for (const p of timeline) log(`  ${p.s}s ${p.connected} cpu=${p.cpuS} lag=${p.lagMaxS} ${Object.entries(p.refused ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   // Logged at info (--coordinator-args="--log-level info"); its output has long been read by now.
   const stopLine = stoppedChild.stderr.text().split('\n').findLast((l) => l.includes('"coordinator stopped"'));
-  if (stopLine) log(`the stop took ${JSON.parse(stopLine).ms} ms: ${JSON.stringify(JSON.parse(stopLine).stages)}`);
+  if (stopLine) {
+    const { ms, stages } = JSON.parse(stopLine);
+    log(`the stop took ${ms} ms: ${JSON.stringify(stages)}`);
+  }
   if (values.out) (await import('node:fs')).writeFileSync(values.out, JSON.stringify({ ...result, holds }, null, 2));
   process.exitCode = holds ? 0 : 1;
 } finally {

@@ -32,6 +32,13 @@ function raise(file: string, root: string): { status: number | null; stdout: str
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
+/** A sysctl.d file of these lines, in a temporary directory. */
+function conf(text: string): string {
+  const file = join(tempDir('conf'), 'x.conf');
+  writeFileSync(file, text);
+  return file;
+}
+
 const read = (root: string, key: string) => readFileSync(join(root, key.replaceAll('.', '/')), 'utf8').trim();
 
 describe('package sysctl', () => {
@@ -59,8 +66,7 @@ describe('package sysctl', () => {
   });
 
   it('raise - comments, blank lines, spacing and a last line without a newline; a key the kernel lacks is reported and the rest still applied', () => {
-    const file = join(tempDir('conf'), 'x.conf');
-    writeFileSync(file, '# comment\n; also a comment\n\nnet.core.no_such_key = 5\nnet.core.wmem_max=300\n  net.core.rmem_max   =   400');
+    const file = conf('# comment\n; also a comment\n\nnet.core.no_such_key = 5\nnet.core.wmem_max=300\n  net.core.rmem_max   =   400');
     const root = procSys({ 'net.core.rmem_max': '100', 'net.core.wmem_max': '200' });
     const res = raise(file, root);
     expect(res.status).toBe(0);
@@ -70,8 +76,7 @@ describe('package sysctl', () => {
   });
 
   it('raise - a value that is not a number on either side is left alone, never compared', () => {
-    const file = join(tempDir('conf'), 'x.conf');
-    writeFileSync(file, 'net.ipv4.tcp_congestion_control = bbr\nnet.core.rmem_max = 400\n');
+    const file = conf('net.ipv4.tcp_congestion_control = bbr\nnet.core.rmem_max = 400\n');
     const root = procSys({ 'net.ipv4.tcp_congestion_control': 'cubic', 'net.core.rmem_max': '4096\t8192' });
     const res = raise(file, root);
     expect(res.status).toBe(0);

@@ -663,8 +663,13 @@ export class HostRegistry {
    * written or kept, in order behind the ones kept before it.
    */
   private saveHosts(ids: string[]): void {
-    const rows = ids.flatMap((id) => this.hosts.get(id) ?? []);
-    if (this.guard.pendingCount() === 0 && this.guard.attempt('host rows', () => this.store.saveSnapshots(rows))) {
+    this.saveTogether(ids, 'host rows', (hosts) => this.store.saveSnapshots(hosts));
+  }
+
+  /** `write` for all these hosts in one commit; else each whole row through `saveHost` (see saveHosts). */
+  private saveTogether(ids: string[], what: string, write: (hosts: HostRecord[]) => void): void {
+    const hosts = ids.flatMap((id) => this.hosts.get(id) ?? []);
+    if (this.guard.pendingCount() === 0 && this.guard.attempt(what, () => write(hosts))) {
       for (const id of ids) this.storePacer.caughtUp(id);
       return;
     }
@@ -689,11 +694,10 @@ export class HostRegistry {
     // are written as they happen): those five columns, not the whole row, which made this
     // the largest part of a planned stop at 10,000 agents. While the store refuses writes,
     // the whole row, in order behind the rows already kept (saveHost).
-    if (this.guard.pendingCount() === 0 && this.guard.attempt('held heartbeats', () => this.store.saveHeartbeatsOf(ids.flatMap((id) => this.hosts.get(id) ?? [])))) {
-      for (const id of ids) this.storePacer.caughtUp(id);
-      return ids.length;
-    }
-    for (const id of ids) this.saveHost(id);
+    this.saveTogether(ids, 'held heartbeats', (hosts) =>
+      // A host never heard has no heartbeat to hold.
+      this.store.writeHeartbeats(hosts.flatMap((h) => (h.lastSeen === null ? [] : [{ hostId: h.id, seq: h.lastSeq, at: h.lastSeen, sampleAt: h.sampleAt, sample: h.latestSample, services: h.serviceStatus }]))),
+    );
     return ids.length;
   }
 

@@ -51,6 +51,8 @@ export interface HeartbeatWrite {
   hostId: string;
   seq: number;
   at: number;
+  /** When the sample was taken, where that is not `at` (null: no sample yet). @default at */
+  sampleAt?: number | null;
   sample: unknown;
   services: unknown;
 }
@@ -144,13 +146,8 @@ export class HostStore {
     }));
   }
 
-  /** The heartbeat columns of each host as memory holds them (last seen, seq, sample, services). */
-  saveHeartbeatsOf(hosts: readonly HostRecord[]): void {
-    for (const h of hosts) this.stmts.heartbeat.run(h.lastSeen, h.lastSeq, h.latestSample === null ? null : JSON.stringify(h.latestSample), h.sampleAt, JSON.stringify(h.serviceStatus), h.id);
-  }
-
   writeHeartbeats(batch: readonly HeartbeatWrite[]): void {
-    for (const b of batch) this.stmts.heartbeat.run(b.at, b.seq, b.sample === null ? null : JSON.stringify(b.sample), b.at, JSON.stringify(b.services), b.hostId);
+    for (const b of batch) this.stmts.heartbeat.run(b.at, b.seq, b.sample === null ? null : JSON.stringify(b.sample), b.sampleAt === undefined ? b.at : b.sampleAt, JSON.stringify(b.services), b.hostId);
   }
 }
 
