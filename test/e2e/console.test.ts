@@ -199,6 +199,26 @@ describe('console - the web console in chromium', () => {
     expect(silence).toMatchObject({ createdBy: OPERATOR.name, comment: 'hardware swap in progress' });
   });
 
+  it('console - a host page whose stored series are lost on the way says so, and draws them on its next refresh', async () => {
+    let aborted = 0;
+    await page.route((u) => /^\/v1\/hosts\/[^/]+\/series$/.test(u.pathname), (route) => (aborted++, route.abort('internetdisconnected')), { times: 1 });
+    const notes = new Set<string>();
+    await navigate(() => page.goto(`${coordinator.baseUrl}/hosts/web-1`));
+    await waitFor(
+      async () => {
+        const note = (await page.textContent('#chart-note')) ?? '';
+        notes.add(note.replace(/:.*/, ''));
+        return note.startsWith('Stored series');
+      },
+      { timeoutMs: 8000, intervalMs: 50, what: 'the stored series drawn after the lost request' },
+    );
+    expect(aborted).toBe(1);
+    expect(notes).toContain('Could not load the stored series');
+    // The stored series (memory at least) beside the live CPU chart, not the live one alone.
+    expect(await page.locator('figure.chart canvas').count()).toBeGreaterThan(1);
+    expect(problems).toEqual([]);
+  });
+
   it('console - at a phone’s width (390 px) no page scrolls sideways', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const { incidents } = await api.get<{ incidents: IncidentView[] }>(`/v1/incidents?host=${VICTIM}`);

@@ -19,7 +19,7 @@ export const hostView: View = (root, ctx) => {
   const id = ctx.params.id!;
   const head = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   const chartsEl = h('div', { class: 'charts' });
-  const chartNote = h('p', { class: 'muted' });
+  const chartNote = h('p', { class: 'muted', id: 'chart-note' });
   root.append(h('p', {}, h('a', { href: '/' }, '← Fleet')), head, h('section', { 'aria-labelledby': 'h-res' }, h('h2', { id: 'h-res' }, 'Resources'), chartNote, chartsEl));
 
   const charts = new Map<string, Chart>();
@@ -148,15 +148,26 @@ export const hostView: View = (root, ctx) => {
         return;
       } catch (err) {
         // 404: a coordinator without the series route; 503: one that keeps no series.
-        if (!(err instanceof ApiError && (err.status === 404 || err.status === 503))) throw err;
-        seriesApi = false;
+        if (err instanceof ApiError && (err.status === 404 || err.status === 503)) {
+          seriesApi = false;
+        } else {
+          // Lost on the way (the network changed, the coordinator restarted): the next
+          // refresh asks again; the live charts stand in until then.
+          seriesAt = 0;
+          chartNote.textContent = `Could not load the stored series: ${(err as Error).message}. Asking again; samples since this page opened meanwhile.`;
+          // Stored charts already drawn stay; before the first, every metric is charted live.
+          fromSamples(d, seriesApi === true ? (m) => m === 'cpu' : undefined);
+          return;
+        }
       }
     }
     chartNote.textContent = 'Samples since this page opened (this coordinator keeps no series); predictions drawn from their fitted trend.';
     fromSamples(d);
   };
-  void load();
-  const timer = setInterval(() => void load().catch(() => undefined), 2000);
+  // load() shows its own failures; nothing it meets may end as an unhandled rejection.
+  const refresh = () => void load().catch((err: unknown) => (chartNote.textContent = `Could not draw the charts: ${(err as Error).message}`));
+  refresh();
+  const timer = setInterval(refresh, 2000);
   const onResize = () => charts.forEach((c) => c.resize(width()));
   addEventListener('resize', onResize);
   return () => {
