@@ -177,11 +177,13 @@ describe.skipIf(!canRunNetnsTests())('drills - acknowledge, silence, resolve, re
     await d.startCoordinatorAgain();
     const backAt = performance.now();
     console.log(`[measure] drill8_opened_to_restarted=${Math.round(backAt - opened.receivedAt)} ms`);
-    expect(backAt - opened.receivedAt, 'the restart fits inside the level 1 window').toBeLessThan(esc - 500);
     const l2 = await d.waitEvent(subjects.escalation(2, 'server_hardware_issue', RST), { since: opened.receivedAt, timeoutMs: esc + 5000, pred: (x) => x?.incidentId === id });
     expect(l2.receivedAt - opened.receivedAt, 'opened → level 2 across the restart').toBeGreaterThanOrEqual(esc - 250);
-    // A timer started afresh at the restart would fire at backAt + esc, later than this.
-    expect(l2.receivedAt - opened.receivedAt, 'opened → level 2 across the restart').toBeLessThanOrEqual(esc + 1000);
+    // The resumed timer fires one escalation time after the opening, or as soon as the
+    // coordinator is back when a slow start (a loaded machine) outlasted that. A timer
+    // started afresh would fire at backAt + esc, at least a second (the time down) later.
+    const due = Math.max(esc, backAt - opened.receivedAt);
+    expect(l2.receivedAt - opened.receivedAt, 'opened → level 2 across the restart').toBeLessThanOrEqual(due + 1000);
     expect(l2.receivedAt - backAt).toBeLessThan(esc);
 
     // 2. Down while the level 3 deadline passes: level 3 is published once, right after the start.
