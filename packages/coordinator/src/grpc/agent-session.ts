@@ -475,7 +475,6 @@ export class AgentSession {
     this.end('SUPERSEDED', 'superseded by a newer stream for the same host');
   }
 
-  /** Ends the call with the error's gRPC status and its message as the status details. */
   /**
    * Ends the stream with a status. Only the code and the words cross the wire, so no Error is
    * made: capturing a stack for each of 10,000 streams ended at a stop, or each Hello shed in
