@@ -55,9 +55,13 @@ function hello(hostId: string, session: number, labels: Record<string, string> =
   return registry.hello({ hostId, agentVersion: '1', hostname: hostId, os: null, services: [], capabilities: [], intervalMs: 1000, labels, startedAtMs: 1 }, 1000, session);
 }
 
-/** One heartbeat, committed at once; what its `done` got (null: stored, so acked). */
-function beat(hostId: string, session: number, seq: number, resources: unknown = null): Error | null | undefined {
+/**
+ * One heartbeat, committed at once; what its `done` got (null: stored, so acked). `extra`
+ * fields ride on a sample with no filesystems or interfaces, to make its row large.
+ */
+function beat(hostId: string, session: number, seq: number, extra?: Record<string, unknown>): Error | null | undefined {
   let result: Error | null | undefined;
+  const resources = extra === undefined ? null : { takenAtMs: 1, cpu: null, memory: null, filesystems: [], network: [], ...extra };
   registry.heartbeat(hostId, session, { seq, sentAtMs: 1, resources: resources as never, collectors: [], services: [], findings: [] }, (err) => (result = err ?? null));
   writer.flush();
   return result;

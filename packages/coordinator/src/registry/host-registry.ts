@@ -6,6 +6,7 @@ import { isStoreCondition, StoreWriteGuard } from '../store/write-guard.js';
 import type { HeartbeatWriter } from './heartbeat-writer.js';
 import { HeartbeatStorePacer } from './heartbeat-store-pacer.js';
 import { RowBatch } from './row-batch.js';
+import { StringPool } from './string-pool.js';
 import type { HelloOutcome, HostRecord, HostState, RegistryEvent, Transition } from './types.js';
 
 export interface RegistryOptions {
@@ -115,6 +116,8 @@ export class HostRegistry {
   private readonly storePacer: HeartbeatStorePacer;
   /** Rows of known hosts rewritten by their Hello, committed together at the end of the loop turn. */
   private readonly helloRows = new RowBatch((ids) => this.saveHosts(ids));
+  /** One copy of the names hosts repeat, for what the records keep of Hellos and heartbeats. */
+  private readonly strings = new StringPool();
 
   constructor(
     private readonly clock: Clock,
@@ -257,6 +260,7 @@ export class HostRegistry {
       this.unconfirmed.delete(replaced);
     }
     this.cancelGrace(hello.hostId);
+    this.strings.internHello(hello);
     const prev = this.hosts.get(hello.hostId);
     const restarted = prev?.agentStartedAt != null && prev.agentStartedAt !== hello.startedAtMs;
     const host: HostRecord = {
@@ -386,6 +390,7 @@ export class HostRegistry {
     const now = this.clock.now();
     host.lastSeen = now;
     host.lastSeq = Math.max(host.lastSeq, hb.seq);
+    this.strings.internHeartbeat(hb);
     if (hb.resources) {
       host.latestSample = hb.resources;
       host.sampleAt = now;
