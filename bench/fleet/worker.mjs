@@ -60,7 +60,12 @@ let stopping = false;
 let datagrams;
 /** Settles once 'init' has built the agents: 'connect' waits for it (init loads the encoder). */
 let initialized = Promise.resolve();
-const send = (m) => process.send?.(m);
+// The parent may have left (a run that ended, or was stopped) between a check of the channel
+// and the write: with a callback a failed send is dropped instead of raising EPIPE as an
+// unhandled 'error' that ends this process with a stack trace on the run's output.
+const send = (m) => {
+  if (process.connected) process.send?.(m, () => {});
+};
 
 /** vigil-agent's reconnect backoff: full jitter under 200 ms · 2^(attempt-1), capped at 10 s. */
 function backoffDelay(attempt, random = Math.random) {
