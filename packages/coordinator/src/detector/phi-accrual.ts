@@ -5,17 +5,23 @@
  * phi 8 means a one-in-10^8 chance that the host is alive and merely late.
  */
 export class IntervalWindow {
-  private readonly samples: Float64Array;
+  /**
+   * Single precision: every host has a window, and 32 bits keep an interval of up to 4.6 h
+   * to a few microseconds, far finer than timers fire, at half the bytes (400 per host).
+   * The sums take each interval as stored, so an evicted one subtracts what it added.
+   */
+  private readonly samples: Float32Array;
   private count = 0;
   private next = 0;
   private sum = 0;
   private sumSq = 0;
 
   constructor(readonly capacity = 100) {
-    this.samples = new Float64Array(capacity);
+    this.samples = new Float32Array(capacity);
   }
 
-  add(intervalMs: number): void {
+  add(ms: number): void {
+    const intervalMs = Math.fround(ms);
     if (this.count === this.capacity) {
       const old = this.samples[this.next]!;
       this.sum -= old;

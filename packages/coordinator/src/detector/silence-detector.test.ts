@@ -36,6 +36,22 @@ describe('phi accrual - math', () => {
     expect(w.mean).toBe(400);
     expect(w.stdDev).toBe(0);
   });
+  it('window sums stay those of the intervals it holds, after many evictions', () => {
+    const w = new IntervalWindow(100);
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const all: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const v = 900 + rnd() * 200 + rnd() / 7; // fractional ms, as timers report them
+      all.push(v);
+      w.add(v);
+    }
+    const held = all.slice(-100);
+    const mean = held.reduce((a, b) => a + b, 0) / 100;
+    const sd = Math.sqrt(held.reduce((a, b) => a + (b - mean) ** 2, 0) / 100);
+    expect(Math.abs(w.mean - mean)).toBeLessThan(1e-3);
+    expect(Math.abs(w.stdDev - sd)).toBeLessThan(1e-3);
+  });
 });
 
 describe('silence detector - steady host', () => {
