@@ -1,4 +1,4 @@
-import { LIVENESS_DATAGRAM } from '@vigil/shared';
+import { LIVENESS_DATAGRAM } from '@vigil/shared/liveness-datagram';
 
 /**
  * What the datagram receiver thread and the main thread share, in shared memory.

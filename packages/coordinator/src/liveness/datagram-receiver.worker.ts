@@ -8,7 +8,10 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeLivenessDatagram, LogWindow, type DatagramRejection } from '@vigil/shared';
+// Subpaths, not the package's index: this thread needs two small modules, and the index
+// (schemas, generated code, logging) would cost it a third of a second at every start.
+import { decodeLivenessDatagram, type DatagramRejection } from '@vigil/shared/liveness-datagram';
+import { LogWindow } from '@vigil/shared/log-window';
 import { COUNTER_INDEX, KEY_BYTES, TICK_MS, viewBoard } from './datagram-board.js';
 
 export interface ReceiverWorkerData {
