@@ -87,3 +87,75 @@ describe('registry - the rows of known hosts rewritten by their Hellos', () => {
     expect(hostStore.get('db-1')!.hostname).toBe('db-1.renamed');
   });
 });
+
+describe('registry - a Hello that says nothing new about the agent', () => {
+  const full = (over: Partial<Parameters<HostRegistry['hello']>[0]> = {}) =>
+    registry.hello(
+      {
+        hostId: 'web-1',
+        agentVersion: '1.2.0',
+        hostname: 'web-1',
+        os: { platform: 'linux', distro: 'Debian', release: '12', kernel: '6.1', arch: 'x64' },
+        services: [{ name: 'nginx', manager: 'systemd', recoveryEnabled: true, ports: [80, 443] }],
+        capabilities: ['events'],
+        intervalMs: 1000,
+        labels: { zone: 'a', role: 'web' },
+        startedAtMs: 7,
+        sshPort: 2222,
+        ...over,
+      },
+      1000,
+      ++sessions,
+    );
+
+  it('is not rewritten; any changed field is', async () => {
+    const commits = vi.spyOn(hostStore, 'saveSnapshots');
+    full();
+    // The same agent again, its labels in another order: nothing to write.
+    expect(full({ labels: { role: 'web', zone: 'a' } })).toMatchObject({ type: 'accepted' });
+    await endOfTurn();
+    expect(commits).not.toHaveBeenCalled();
+    const changes: Partial<Parameters<HostRegistry['hello']>[0]>[] = [
+      { agentVersion: '1.3.0' },
+      { hostname: 'web-1.example' },
+      { os: { platform: 'linux', distro: 'Debian', release: '13', kernel: '6.12', arch: 'x64' } },
+      { os: null },
+      { services: [{ name: 'nginx', manager: 'systemd', recoveryEnabled: false, ports: [80, 443] }] },
+      { services: [{ name: 'nginx', manager: 'systemd', recoveryEnabled: false, ports: [80] }] },
+      { services: [{ name: 'nginx', manager: 'systemd', recoveryEnabled: false }] },
+      { services: [] },
+      { capabilities: ['events', 'liveness_datagram'] },
+      { labels: { zone: 'b', role: 'web' } },
+      { labels: { zone: 'b' } },
+      { labels: { zone: 'b', address: '10.0.0.9' } },
+      { startedAtMs: 8 },
+      { sshPort: 0 },
+      { sshPort: undefined },
+    ];
+    for (const change of changes) {
+      // The previous stream ends first: a Hello from another agent process is refused while it lives.
+      registry.streamClosed('web-1', sessions, 'agent restarted');
+      commits.mockClear();
+      expect(full(change)).toMatchObject({ type: 'accepted' });
+      await endOfTurn();
+      expect(commits, JSON.stringify(change)).toHaveBeenCalledTimes(1);
+    }
+    expect(hostStore.get('web-1')!.sshPort).toBeUndefined();
+    // The row holds the last Hello (each is the first one with one change); an address once
+    // learned stays until another is.
+    expect(hostStore.get('web-1')).toMatchObject({ agentStartedAt: 7, labels: { zone: 'a', role: 'web' }, address: '10.0.0.9' });
+  });
+
+  it('still has its first heartbeat stored, with when the host was last seen', async () => {
+    full();
+    clock.advance(60_000);
+    full();
+    await endOfTurn();
+    expect(hostStore.get('web-1')!.lastSeen).toBe(clock.now() - 60_000);
+    const stored = await new Promise<boolean | undefined>((resolve, reject) =>
+      registry.heartbeat('web-1', sessions, { seq: 1, sentAtMs: clock.now(), collectors: [], services: [], findings: [] } as never, (err, s) => (err ? reject(err) : resolve(s))),
+    );
+    expect(stored).toBe(true);
+    expect(hostStore.get('web-1')!.lastSeen).toBe(clock.now());
+  });
+});

@@ -6,6 +6,7 @@ import { isStoreCondition, StoreWriteGuard } from '../store/write-guard.js';
 import type { HeartbeatWriter } from './heartbeat-writer.js';
 import { HeartbeatStorePacer } from './heartbeat-store-pacer.js';
 import { RowBatch } from './row-batch.js';
+import { sameAgentInfo } from './agent-info.js';
 import { StringPool } from './string-pool.js';
 import type { HelloOutcome, HostRecord, HostState, RegistryEvent, Transition } from './types.js';
 
@@ -286,7 +287,8 @@ export class HostRegistry {
       ...(hello.sshPort === undefined ? {} : { sshPort: hello.sshPort === 0 ? ('none' as const) : hello.sshPort }),
     };
     this.hosts.set(host.id, host);
-    // The row written below holds everything memory has; the stream's first heartbeat is stored.
+    // The stream's first heartbeat is stored, with when the host was last seen, whether or
+    // not the Hello's row is rewritten below.
     this.storePacer.reset(host.id);
     // Accepted from memory even when its row cannot be written: refusing would only have
     // the agent retry while the host looks gone, and the detector works from memory. The
@@ -296,8 +298,10 @@ export class HostRegistry {
     // known host's row exists (or waits in the write guard's queue), so its rewrite joins
     // this loop turn's other Hellos in one commit; a state change of it is written at once
     // by the transition, and only what the Hello says about the agent waits for the turn.
-    if (prev) this.helloRows.add(host.id);
-    else this.saveHost(host.id);
+    // One that says nothing new about the agent (every Hello of a fleet reconnecting after
+    // a restart) is not rewritten at all: its first heartbeat is stored (the reset above).
+    if (!prev) this.saveHost(host.id);
+    else if (!sameAgentInfo(prev, host)) this.helloRows.add(host.id);
     // Welcome answers for the Hello's epoch only: a new journal gets 0 and replays from 1.
     // The epoch lives with the session (the stream states it once); the newest stored
     // number of an epoch is read from its events, so nothing about it is written here.
