@@ -56,7 +56,11 @@ export class HeartbeatStorePacer {
     this.behind.add(hostId);
   }
 
-  /** A new stream (its row was just written whole) or a removed host: start afresh. */
+  /**
+   * A new stream or a removed host: start afresh. A new stream's first heartbeat is stored:
+   * it brings the session's sequence numbers and when the host was last seen, which its
+   * Hello's row (written only when the Hello changed something) does not.
+   */
   reset(hostId: string): void {
     this.stored.delete(hostId);
     this.behind.delete(hostId);
