@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fail, parseBenchArgs, wholeNumber } from '../cli.mjs';
 import { Coordinator, NatsServer, waitFor } from '@vigil/testkit';
 import { REPO_ROOT } from './coordinator.mjs';
@@ -29,6 +29,8 @@ Usage: node bench/capacity/restart.mjs [options]
   --coordinator-args STR  extra coordinator options, space-separated
   --node-args STR   extra options for the coordinator's node (both starts), space-separated,
                     e.g. --node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
+  --program PATH    run this coordinator launcher instead of the source tree's dist/: a
+                    release folder's bin/vigil-coordinator (pnpm run package), i.e. what ships
   --keep-dir        keep the run's directory (the coordinator's store and log, the simulator's JSON) and print it
   --out FILE        also write the result as JSON
 `;
@@ -41,6 +43,7 @@ const values = parseBenchArgs('restart', HELP, {
   out: { type: 'string' },
   'coordinator-args': { type: 'string', default: '' },
   'node-args': { type: 'string', default: '' },
+  program: { type: 'string' },
   'keep-dir': { type: 'boolean', default: false },
 });
 const agents = wholeNumber('restart', 'agents', values.agents);
@@ -77,7 +80,7 @@ let coordinator;
 let fleet;
 try {
   nats = await NatsServer.start(join(dir, 'nats'));
-  coordinator = await Coordinator.start({ nats: nats.url, dataDir: join(dir, 'coordinator'), logLevel: 'warn', cwd: dir, startTimeoutMs: 30_000, extraArgs: values['coordinator-args'].split(' ').filter(Boolean), nodeArgs: values['node-args'].split(/\s+/).filter(Boolean) });
+  coordinator = await Coordinator.start({ nats: nats.url, dataDir: join(dir, 'coordinator'), logLevel: 'warn', cwd: dir, startTimeoutMs: 30_000, extraArgs: values['coordinator-args'].split(' ').filter(Boolean), nodeArgs: values['node-args'].split(/\s+/).filter(Boolean), ...(values.program ? { program: resolve(values.program) } : {}) });
   await natsReady(coordinator.baseUrl);
   const out = join(dir, 'fleet.json');
   // Long enough for the restart and the bound, with the simulator's own checks after it.

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Coordinator } from './coordinator.js';
 import { getRaw } from './http-get.js';
-import { REPO_ROOT, stopAllChildren } from './processes.js';
+import { COORDINATOR_BIN, REPO_ROOT, stopAllChildren } from './processes.js';
 import { removeTempDirs, tempDir } from './temp-dir.js';
 
 afterAll(async () => {
@@ -38,6 +38,26 @@ describe('Coordinator', () => {
     expect(readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(shipped));
     expect(c.child.args).toEqual(expect.arrayContaining(['--data-dir', c.dataDir, '--log-level', 'warn']));
     expect(readlinkSync(`/proc/${c.pid}/cwd`)).toBe(cwd);
+    await c.stop();
+  });
+
+  it('runs a given launcher instead, handing it this node and the node arguments as a release launcher takes them', async () => {
+    // A launcher of the release's shape (bin/vigil-coordinator: VIGIL_NODE, VIGIL_NODE_FLAGS),
+    // starting the source tree's program.
+    const dir = tempDir('coordinator-launcher');
+    const launcher = join(dir, 'vigil-coordinator');
+    writeFileSync(launcher, `#!/bin/sh\nexec "$VIGIL_NODE" $VIGIL_NODE_FLAGS ${COORDINATOR_BIN} "$@"\n`);
+    chmodSync(launcher, 0o755);
+    const c = await Coordinator.start({ nats: 'none', logLevel: 'warn', program: launcher, nodeArgs: ['--max-old-space-size=256', '--stack-size=900'] });
+    expect((await getRaw(`${c.baseUrl}/healthz`)).status).toBe(200);
+    // exec: the PID is node's, started with the flags through the launcher.
+    const cmdline = readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').split('\0');
+    expect(cmdline.slice(0, 4)).toEqual([process.execPath, '--max-old-space-size=256', '--stack-size=900', COORDINATOR_BIN]);
+    expect(cmdline).toEqual(expect.arrayContaining(['--data-dir', c.dataDir]));
+    const { grpcPort } = c;
+    await c.restart();
+    expect(c.grpcPort).toBe(grpcPort);
+    expect(readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').split('\0')[0]).toBe(process.execPath);
     await c.stop();
   });
 

@@ -29,6 +29,13 @@ export interface CoordinatorOptions {
   extraArgs?: string[];
   /** Arguments for node itself, before the program (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /**
+   * A coordinator launcher to run instead of the source tree's `dist/` (a release folder's
+   * `bin/vigil-coordinator`, from `pnpm run package`), so a bench measures what ships: one
+   * bundle, started with the launcher's own flags. `nodeArgs` then reach node through the
+   * launcher's VIGIL_NODE_FLAGS.
+   */
+  program?: string;
   /** Working directory of the process (where --cpu-prof writes). @default the repository root */
   cwd?: string;
   /** Extra environment variables of the process (e.g. GRPC_TRACE). */
@@ -110,10 +117,13 @@ export class Coordinator {
     // A ports.json left by the previous run would announce ports before they are bound.
     rmSync(this.portsFile, { force: true });
     this.runs += 1;
-    const env = this.opts.env ? { ...process.env, ...this.opts.env } : undefined;
     const name = `vigil-coordinator#${this.runs}`;
-    const args = [...COORDINATOR_NODE_FLAGS, ...(this.opts.nodeArgs ?? []), COORDINATOR_BIN, ...this.args()];
-    const child = spawnChild({ name, command: process.execPath, args, env, cwd: this.opts.cwd });
+    const { program, nodeArgs = [] } = this.opts;
+    // The launcher runs this Node, as the source tree's program would.
+    const launcherEnv = program ? { VIGIL_NODE: process.execPath, ...(nodeArgs.length > 0 ? { VIGIL_NODE_FLAGS: nodeArgs.join(' ') } : {}) } : {};
+    const env = program || this.opts.env ? { ...process.env, ...launcherEnv, ...this.opts.env } : undefined;
+    const [command, args] = program ? [program, this.args()] : [process.execPath, [...COORDINATOR_NODE_FLAGS, ...nodeArgs, COORDINATOR_BIN, ...this.args()]];
+    const child = spawnChild({ name, command, args, env, cwd: this.opts.cwd });
     this.child = child;
     const ports = await waitFor(
       () => {
