@@ -159,3 +159,39 @@ describe('registry - a Hello that says nothing new about the agent', () => {
     expect(hostStore.get('web-1')!.lastSeen).toBe(clock.now());
   });
 });
+
+describe('registry - the fleet reconnecting after a restart', () => {
+  it('rewrites no row for Hellos that say what the store already has', async () => {
+    const sent = (i: number) => ({
+      hostId: `sim-${i}`,
+      agentVersion: '0.1.0',
+      hostname: `sim-${i}`,
+      os: { platform: 'linux', distro: 'Debian GNU/Linux', release: '12', kernel: '6.1.0', arch: 'x64' },
+      services: [
+        { name: 'nginx', manager: 'systemd', recoveryEnabled: true, ports: [80, 443] },
+        { name: 'cron', manager: 'process', recoveryEnabled: false },
+      ],
+      capabilities: ['liveness_datagram', 'events'],
+      intervalMs: 5000,
+      labels: { zone: 'a' },
+      startedAtMs: 1_764_921_600_123.5,
+      ...(i % 2 === 0 ? { sshPort: i % 4 === 0 ? 0 : 2222 } : {}),
+    });
+    for (let i = 0; i < 8; i++) registry.hello(sent(i), 5000, ++sessions, '127.0.0.1');
+    await endOfTurn();
+    close();
+
+    // The same data dir, a new coordinator: hosts come from the store.
+    db = openDb(dir);
+    const { log } = captureLog('warn');
+    guard = new StoreWriteGuard(clock, log);
+    ({ registry, hostStore, close } = guardedRegistry(db, clock, guard, log));
+    registry.load();
+    const commits = vi.spyOn(hostStore, 'saveSnapshots');
+    const rows = [vi.spyOn(hostStore, 'upsertHello'), vi.spyOn(hostStore, 'saveSnapshot')];
+    for (let i = 0; i < 8; i++) expect(registry.hello(sent(i), 5000, ++sessions, '127.0.0.1')).toMatchObject({ type: 'accepted' });
+    await endOfTurn();
+    expect(commits).not.toHaveBeenCalled();
+    for (const row of rows) expect(row).not.toHaveBeenCalled();
+  });
+});
