@@ -1,9 +1,20 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DOC_FILE, REGENERATE, renderConfigDocs, rows } from '../../scripts/gen-config-docs.mjs';
 import { coordinatorConfigSchema } from '../../packages/coordinator/dist/config.js';
+
+const dirs: string[] = [];
+/** A fresh temp directory, removed after this file's tests. */
+function scratchDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-config-docs-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /** docs/config.md is generated from the schemas; these keep it honest. */
 describe('configuration reference', () => {
@@ -40,7 +51,7 @@ describe('configuration reference', () => {
   });
 
   it('config docs - a key without a comment in the schema stops the generator, naming the key', () => {
-    const source = join(mkdtempSync(join(tmpdir(), 'vigil-config-docs-')), 'config.ts');
+    const source = join(scratchDir(), 'config.ts');
     writeFileSync(source, "const schema = z.object({\n  /** The gRPC listener. */\n  grpc: hostPort,\n  http: hostPort,\n});\n");
     expect(() => rows({ name: 'x', intro: [], schema: coordinatorConfigSchema, source, variable: 'schema', flag: () => undefined })).toThrow(
       /config\.ts: no JSDoc comment on http, apiPlainListen, .*tokens/,
@@ -48,7 +59,7 @@ describe('configuration reference', () => {
   });
 
   it('config docs - a comment whose @default disagrees with the schema stops the generator; 1000ms and 1s agree', () => {
-    const source = join(mkdtempSync(join(tmpdir(), 'vigil-config-docs-')), 'config.ts');
+    const source = join(scratchDir(), 'config.ts');
     writeFileSync(source, "const schema = z.object({\n  /** Silence threshold. @default 9 */\n  phiThreshold: n,\n  /** Grace. @default 1000ms */\n  disconnectGrace: d,\n});\n");
     expect(() => rows({ name: 'x', intro: [], schema: coordinatorConfigSchema, source, variable: 'schema', flag: () => undefined })).toThrow(
       /the comment's @default disagrees with the schema for phiThreshold \(comment: 9, schema: 8\); correct the comment$/,

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -7,8 +7,15 @@ import { buildConfig, readYamlConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { durationMs } from './schemas/duration.js';
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function yamlFile(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'vigil-cfg-')), 'c.yaml');
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-cfg-'));
+  dirs.push(dir);
+  const file = join(dir, 'c.yaml');
   writeFileSync(file, text);
   return file;
 }

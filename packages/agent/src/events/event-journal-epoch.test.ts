@@ -26,7 +26,12 @@ describe('event journal - epoch', () => {
     const again = new EventJournal(dir);
     expect(again.epoch).toBe(j.epoch);
     expect(again.append(ev('b')).eventSeq).toBe(2);
-    expect(new EventJournal(mkdtempSync(join(tmpdir(), 'vigil-journal-epoch-other-'))).epoch).not.toBe(j.epoch);
+    const other = mkdtempSync(join(tmpdir(), 'vigil-journal-epoch-other-'));
+    try {
+      expect(new EventJournal(other).epoch).not.toBe(j.epoch);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('a journal from before epochs gets one on upgrade and keeps its numbering and pending events', () => {
