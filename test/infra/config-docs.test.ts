@@ -1,20 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
 import { DOC_FILE, REGENERATE, renderConfigDocs, rows } from '../../scripts/gen-config-docs.mjs';
 import { coordinatorConfigSchema } from '../../packages/coordinator/dist/config.js';
 
-const dirs: string[] = [];
-/** A fresh temp directory, removed after this file's tests. */
-function scratchDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-config-docs-'));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeTempDirs);
 
 /** docs/config.md is generated from the schemas; these keep it honest. */
 describe('configuration reference', () => {
@@ -51,7 +42,7 @@ describe('configuration reference', () => {
   });
 
   it('config docs - a key without a comment in the schema stops the generator, naming the key', () => {
-    const source = join(scratchDir(), 'config.ts');
+    const source = join(tempDir('config-docs'), 'config.ts');
     writeFileSync(source, "const schema = z.object({\n  /** The gRPC listener. */\n  grpc: hostPort,\n  http: hostPort,\n});\n");
     expect(() => rows({ name: 'x', intro: [], schema: coordinatorConfigSchema, source, variable: 'schema', flag: () => undefined })).toThrow(
       /config\.ts: no JSDoc comment on http, apiPlainListen, .*tokens/,
@@ -59,7 +50,7 @@ describe('configuration reference', () => {
   });
 
   it('config docs - a comment whose @default disagrees with the schema stops the generator; 1000ms and 1s agree', () => {
-    const source = join(scratchDir(), 'config.ts');
+    const source = join(tempDir('config-docs'), 'config.ts');
     writeFileSync(source, "const schema = z.object({\n  /** Silence threshold. @default 9 */\n  phiThreshold: n,\n  /** Grace. @default 1000ms */\n  disconnectGrace: d,\n});\n");
     expect(() => rows({ name: 'x', intro: [], schema: coordinatorConfigSchema, source, variable: 'schema', flag: () => undefined })).toThrow(
       /the comment's @default disagrees with the schema for phiThreshold \(comment: 9, schema: 8\); correct the comment$/,

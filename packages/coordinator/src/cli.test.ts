@@ -1,25 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@vigil/shared';
+import { removeTempDirs, tempDir } from '@vigil/testkit/temp-dir';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCli } from './cli.js';
 
 const base = ['--nats', 'none', '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0'];
 
-const scratchDirs: string[] = [];
-/** A fresh directory under the OS temp dir, removed after the file's tests. */
-function scratch(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  scratchDirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeTempDirs);
 
 function withFile(yaml: string): string[] {
-  const file = join(scratch('vigil-coord-cli-'), 'coordinator.yaml');
+  const file = join(tempDir('coord-cli'), 'coordinator.yaml');
   writeFileSync(file, yaml);
   return [...base, '--config', file];
 }
@@ -109,7 +100,7 @@ describe('coordinator cli - --check', () => {
   });
 
   it('check - an unreadable TLS file is a configuration error naming the option and the path', () => {
-    const dir = scratch('vigil-coord-cli-');
+    const dir = tempDir('coord-cli');
     writeFileSync(join(dir, 'ca.crt'), 'x');
     writeFileSync(join(dir, 'c.crt'), 'x');
     expect(problems([...base, '--check', '--tls-ca', join(dir, 'ca.crt'), '--tls-cert', join(dir, 'c.crt'), '--tls-key', join(dir, 'missing.key')])).toEqual([
@@ -121,7 +112,7 @@ describe('coordinator cli - --check', () => {
 describe('coordinator cli - --tokens-file', () => {
   const hash = 'a'.repeat(64);
   function tokensFile(text: string): string {
-    const file = join(scratch('vigil-coord-tokens-'), 'tokens');
+    const file = join(tempDir('coord-tokens'), 'tokens');
     writeFileSync(file, text);
     return file;
   }
@@ -138,7 +129,7 @@ describe('coordinator cli - --tokens-file', () => {
 
   it('tokens-file - is enough for an API beyond loopback, and replaces the config file list', () => {
     const file = tokensFile(`ops operator ${hash}\n`);
-    const cfg = join(scratch('vigil-coord-cli-'), 'c.yaml');
+    const cfg = join(tempDir('coord-cli'), 'c.yaml');
     writeFileSync(cfg, `tokens:\n  - {name: old, role: viewer, sha256: ${'c'.repeat(64)}}\n`);
     expect(problems([...base, '--http', '0.0.0.0:0', '--tls-ca', cfg, '--tls-cert', cfg, '--tls-key', cfg])).toEqual([
       'tokens: an API listening on "0.0.0.0" beyond loopback needs at least one token (got missing)',

@@ -1,21 +1,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeTempDirs, tempDir } from '@vigil/testkit/temp-dir';
 import { z } from 'zod';
 import { buildConfig, readYamlConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { durationMs } from './schemas/duration.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeTempDirs);
 
 function yamlFile(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-cfg-'));
-  dirs.push(dir);
-  const file = join(dir, 'c.yaml');
+  const file = join(tempDir('cfg'), 'c.yaml');
   writeFileSync(file, text);
   return file;
 }
