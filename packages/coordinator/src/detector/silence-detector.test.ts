@@ -272,6 +272,40 @@ describe('silence detector - liveness signal', () => {
     expect(d.phiOf('h1')).toBeLessThan(1);
   });
 
+  it('one beat that came two ways (stream and datagram) is learned once: the deadline stays at the floor', () => {
+    const { clock, d, verdicts } = live();
+    // The first beats after Welcome go both ways until the coordinator hears the datagrams:
+    // the stream's copy read now, the datagram's taken by the receiver 3 ms before.
+    for (let i = 0; i < 3; i++) {
+      clock.advance(1000);
+      d.liveness('h1');
+      d.liveness('h1', clock.now() - 3);
+    }
+    for (let i = 0; i < 20; i++) {
+      clock.advance(1000);
+      d.liveness('h1');
+    }
+    // The rhythm is a steady 1 s: phi crosses 8 before the floor, so the floor decides.
+    expect(d.deadlineOf('h1')! - clock.now()).toBe(1750);
+    clock.advance(1749);
+    expect(verdicts).toEqual([]);
+    clock.advance(11);
+    expect(verdicts).toHaveLength(1);
+  });
+
+  it('a gap of half a period or more is learned: an agent beating faster than it announced', () => {
+    const { clock, d, verdicts } = live();
+    for (let i = 0; i < 40; i++) {
+      clock.advance(500);
+      d.liveness('h1');
+    }
+    // Learned as a 500 ms rhythm, 1.2 s of quiet is far out: phi is well past 8 by then
+    // (a window that had skipped them would still read about 1 s and phi under 2).
+    clock.advance(1200);
+    expect(d.phiOf('h1')).toBeGreaterThan(8);
+    expect(verdicts).toEqual([]);
+  });
+
   it('a heartbeat proves the host alive: it moves the deadline', () => {
     const { clock, d, verdicts } = live();
     for (let i = 0; i < 10; i++) {

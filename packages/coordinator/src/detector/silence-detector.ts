@@ -31,6 +31,12 @@ export interface SilenceDetectorOptions {
  * window must not be blamed on the host.
  */
 const STALL_MS = 400;
+/**
+ * Two arrivals of the watched signal closer than this many periods are one beat that came
+ * two ways, not a sample of the host's rhythm. Half a period: an agent that really beats
+ * twice as fast as it announced still has its gaps learned.
+ */
+const DUPLICATE_GAP = 0.5;
 /** Ready descriptors libuv takes from one epoll_wait, so one loop turn reads at most this many sockets. */
 const READY_PER_TURN = 1024;
 
@@ -181,11 +187,20 @@ export class SilenceDetector {
     const clockNow = this.clock.now();
     const now = atMs === undefined ? clockNow : Math.max(w.lastArrival, Math.min(atMs, clockNow));
     if (signal === w.signal) {
-      // After a silence the gap is an outage, not a sample of the host's rhythm; nor is the
-      // gap between Hello and the first arrival (an agent beats at once after Welcome).
-      if (!w.fired && w.primed) w.window.add(now - w.lastLearned);
-      w.primed = true;
-      w.lastLearned = now;
+      const gap = now - w.lastLearned;
+      if (!w.fired && w.primed && gap < w.intervalMs * DUPLICATE_GAP) {
+        // A second copy of one beat: an agent sends each liveness on the stream as well as
+        // by datagram until the coordinator says it hears the datagrams, and the two land
+        // within milliseconds. Learned, that near-zero gap would stay in the window for a
+        // hundred beats and hold every deadline at the ceiling instead of the floor. It
+        // still proves the host alive (below); the next gap runs from the first copy.
+      } else {
+        // After a silence the gap is an outage, not a sample of the host's rhythm; nor is the
+        // gap between Hello and the first arrival (an agent beats at once after Welcome).
+        if (!w.fired && w.primed) w.window.add(gap);
+        w.primed = true;
+        w.lastLearned = now;
+      }
     } else if (w.fired) {
       // Back after a silence through the other signal: the watched one's next gap spans
       // the outage, so it is not learned either.
