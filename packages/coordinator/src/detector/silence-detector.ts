@@ -188,13 +188,13 @@ export class SilenceDetector {
     const now = atMs === undefined ? clockNow : Math.max(w.lastArrival, Math.min(atMs, clockNow));
     if (signal === w.signal) {
       const gap = now - w.lastLearned;
-      if (!w.fired && w.primed && gap < w.intervalMs * DUPLICATE_GAP) {
-        // A second copy of one beat: an agent sends each liveness on the stream as well as
-        // by datagram until the coordinator says it hears the datagrams, and the two land
-        // within milliseconds. Learned, that near-zero gap would stay in the window for a
-        // hundred beats and hold every deadline at the ceiling instead of the floor. It
-        // still proves the host alive (below); the next gap runs from the first copy.
-      } else {
+      // A second copy of one beat: an agent sends each liveness on the stream as well as by
+      // datagram until the coordinator says it hears the datagrams, and the two land within
+      // milliseconds. Learned, that near-zero gap would stay in the window for a hundred
+      // beats and hold every deadline at the ceiling instead of the floor. It still proves
+      // the host alive (below); the next gap runs from the first copy.
+      const secondCopy = !w.fired && w.primed && gap < w.intervalMs * DUPLICATE_GAP;
+      if (!secondCopy) {
         // After a silence the gap is an outage, not a sample of the host's rhythm; nor is the
         // gap between Hello and the first arrival (an agent beats at once after Welcome).
         if (!w.fired && w.primed) w.window.add(gap);
