@@ -57,7 +57,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of clients) c.close();
   await watcher?.close();
-  await nats?.stop();
+  await nats?.dispose();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of stops) s();
   await nc?.close();
-  await nats?.stop();
+  await nats?.dispose();
 });
 
 const freshBucket = async (): Promise<KV> => nc.jetstream().views.kv(`hosts-${++bucket}`, { history: 1 });

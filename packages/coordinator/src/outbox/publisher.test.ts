@@ -47,7 +47,7 @@ afterAll(async () => {
   await publisher?.stop();
   await link?.close();
   db?.close();
-  await nats?.stop();
+  await nats?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
 
