@@ -6,9 +6,10 @@
 // liveness datagram receiver's thread on its own N times (source tree only).
 //
 //   pnpm exec tsc -b && node bench/capacity/start.mjs [--runs 5] [--program PATH]
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseBenchArgs, wholeNumber } from '../cli.mjs';
+import { median } from '../fleet/histogram.mjs';
+import { clockTicks, readStat, readStatus } from '../fleet/proc.mjs';
 import { Coordinator } from '@vigil/testkit';
 import { REPO_ROOT } from './coordinator.mjs';
 
@@ -24,18 +25,12 @@ const values = parseBenchArgs('start', HELP, {
 });
 const runs = wholeNumber('start', 'runs', values.runs);
 
-const TICK_MS = 10; // CLK_TCK 100
-/** utime + stime of a process in ms, from /proc/<pid>/stat. */
+/** utime + stime of a process in ms. */
 function cpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  const { utime, stime } = readStat(pid);
+  return ((utime + stime) * 1000) / clockTicks();
 }
-function rssMB(pid) {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const rssMB = (pid) => (readStatus(pid).rss ?? NaN) / 2 ** 20;
 const summary = (xs, unit, digits = 0) => `${median(xs).toFixed(digits)} ${unit} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
 
 const program = values.program ? resolve(values.program) : undefined;
