@@ -8,5 +8,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    setupFiles: ['test/setup/temp-dirs.ts'],
   },
 });

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { findBinary } from '@vigil/testkit/binaries';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
@@ -28,8 +28,6 @@ export class Alertmanager {
   private constructor(
     private readonly child: Child,
     readonly port: number,
-    /** Its config and storage: a temp dir of its own, removed by stop(). */
-    private readonly dir: string,
   ) {}
 
   static async start(): Promise<Alertmanager> {
@@ -44,7 +42,7 @@ export class Alertmanager {
       command: bin,
       args: [`--config.file=${config}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=warn'],
     });
-    const am = new Alertmanager(child, port, dir);
+    const am = new Alertmanager(child, port);
     await waitFor(
       async () => {
         if (!child.running) throw new Error(`alertmanager exited\n${child.output()}`);
@@ -67,9 +65,7 @@ export class Alertmanager {
     return (await res.json()) as AmAlert[];
   }
 
-  /** Stops it and removes its directory: nothing starts it again. */
   async stop(): Promise<void> {
     await this.child.stop();
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,11 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, tempDir } from '../helpers/temp-dir.js';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp-dir.js';
 import { DOC_FILE, REGENERATE, renderConfigDocs, rows } from '../../scripts/gen-config-docs.mjs';
 import { coordinatorConfigSchema } from '../../packages/coordinator/dist/config.js';
-
-afterAll(removeTempDirs);
 
 /** docs/config.md is generated from the schemas; these keep it honest. */
 describe('configuration reference', () => {

@@ -1,13 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@vigil/shared';
-import { removeTempDirs, tempDir } from '@vigil/testkit/temp-dir';
-import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@vigil/testkit/temp-dir';
+import { describe, expect, it } from 'vitest';
 import { parseCli } from './cli.js';
 
 const base = ['--nats', 'none', '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0'];
-
-afterAll(removeTempDirs);
 
 function withFile(yaml: string): string[] {
   const file = join(tempDir('coord-cli'), 'coordinator.yaml');

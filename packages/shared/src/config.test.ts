@@ -1,13 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeTempDirs, tempDir } from '@vigil/testkit/temp-dir';
+import { tempDir } from '@vigil/testkit/temp-dir';
 import { z } from 'zod';
 import { buildConfig, readYamlConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { durationMs } from './schemas/duration.js';
-
-afterAll(removeTempDirs);
 
 function yamlFile(text: string): string {
   const file = join(tempDir('cfg'), 'c.yaml');

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_EPOCH_PATTERN } from '@vigil/shared';
+import { tempDir } from '@vigil/testkit/temp-dir';
 import { EventJournal } from './event-journal.js';
 
 let dir: string;
@@ -26,12 +27,7 @@ describe('event journal - epoch', () => {
     const again = new EventJournal(dir);
     expect(again.epoch).toBe(j.epoch);
     expect(again.append(ev('b')).eventSeq).toBe(2);
-    const other = mkdtempSync(join(tmpdir(), 'vigil-journal-epoch-other-'));
-    try {
-      expect(new EventJournal(other).epoch).not.toBe(j.epoch);
-    } finally {
-      rmSync(other, { recursive: true, force: true });
-    }
+    expect(new EventJournal(tempDir('journal-epoch-other')).epoch).not.toBe(j.epoch);
   });
 
   it('a journal from before epochs gets one on upgrade and keeps its numbering and pending events', () => {
