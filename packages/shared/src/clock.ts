@@ -17,7 +17,13 @@ export const systemClock: Clock = {
     return t;
   },
   clearTimeout(handle) {
-    clearTimeout(handle as NodeJS.Timeout);
+    // Node removes the list of a cleared timer from its queue only for a ref'd timer; an
+    // unref'd one leaves an empty list behind that still wakes the process at its due time
+    // (lib/internal/timers.js, unenroll). An agent clears a collector's or a check's budget
+    // timer every round, so without this it woke once more per round to do nothing.
+    const t = handle as NodeJS.Timeout;
+    t.ref();
+    clearTimeout(t);
   },
 };
 
