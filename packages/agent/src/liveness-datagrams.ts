@@ -26,8 +26,10 @@ export const udpSocketFactory: DatagramSocketFactory = (host, port, onError) => 
   return {
     send(datagram) {
       // ECONNREFUSED (the port answered "unreachable") and the like: the coordinator finds
-      // them unheard and asks for liveness on the stream.
-      if (connected) socket.send(datagram, (err) => err && onError(err));
+      // them unheard and asks for liveness on the stream. Without a callback a failed send
+      // is the socket's 'error' event (onError above), and a sent one runs no JavaScript
+      // afterwards: the agent wakes once a second for this, so every callback counts.
+      if (connected) socket.send(datagram);
     },
     close() {
       try {
