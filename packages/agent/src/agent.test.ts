@@ -5,6 +5,7 @@ import { decodeLivenessDatagram, FakeClock, type Heartbeat } from '@vigil/shared
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Agent, type AgentOptions } from './agent.js';
+import { Cadence } from './cadence.js';
 import type { Collector } from './collectors/types.js';
 import { resolveConfig } from './config.js';
 import type { AgentPlugin } from './plugin.js';
@@ -36,6 +37,8 @@ function setup(plugins: AgentPlugin[] = [], extra: Partial<AgentOptions> = {}) {
     collectors: [cpuCollector],
     staticInfo: async () => ({ hostname: 'web-1', os: { platform: 'linux', distro: 'Debian', release: '12', kernel: '6.1.0', arch: 'x64' } }),
     connection: { backoff: { random: () => 0.5 } },
+    // The grid on the fake clock's whole seconds, where the Welcomes below arrive.
+    cadence: new Cadence(clock, 0),
     ...extra,
   });
   const heartbeats = () => dialer.streams.flatMap((s) => s.written.flatMap((m) => (m.heartbeat ? [m.heartbeat as Heartbeat] : [])));
@@ -72,21 +75,24 @@ describe('agent', () => {
     const t = setup();
     await t.agent.start();
     const liveness = () => t.dialer.streams.flatMap((s) => s.written.filter((m) => m.liveness));
+    const welcomedAt = t.clock.now();
     t.dialer.last.welcome(5000, 'c1', 1000);
     t.clock.advance(999);
     expect(liveness()).toHaveLength(0);
     t.clock.advance(1);
     expect(liveness()).toEqual([{ liveness: { agentStallMs: 0 } }]);
-    t.clock.advance(9000);
-    expect(liveness()).toHaveLength(10);
-    expect(t.heartbeats()).toHaveLength(3);
+    t.clock.advance(10_000);
+    expect(liveness()).toHaveLength(11);
+    // The first heartbeat on Welcome; the next ones a liveness period after the grid's
+    // 5 s points, on a liveness tick, no closer than half an interval to the one before.
+    expect(t.heartbeats().map((h) => Number(h.sentAtMs) - welcomedAt)).toEqual([0, 6000, 11_000]);
     // The stream is lost: no liveness until a new Welcome; that one grants none.
     t.dialer.last.close(new Error('14 UNAVAILABLE: gone'));
     t.clock.advance(60_000);
-    expect(liveness()).toHaveLength(10);
+    expect(liveness()).toHaveLength(11);
     t.dialer.last.welcome(5000, 'c1', 0);
     t.clock.advance(10_000);
-    expect(liveness()).toHaveLength(10);
+    expect(liveness()).toHaveLength(11);
   });
 
   it('liveness - a LivenessGrant changes the period on the stream, 0 stops it; a grant under 100 ms or not whole is refused and the period kept', async () => {
@@ -201,6 +207,23 @@ describe('agent', () => {
     t.clock.advance(1);
     t.clock.advance(1000);
     expect(t.heartbeats().map((h) => h.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('heartbeats - after the first, on the liveness tick a period after each grid point (on the grid point without liveness), whenever the Welcome came', async () => {
+    for (const [liveness, expected] of [
+      [1000, [2300, 6000, 11_000]],
+      [0, [2300, 5000, 10_000]],
+    ] as const) {
+      const t = setup();
+      const origin = t.clock.now(); // a grid point: the setup's grid has phase 0
+      await t.agent.start();
+      t.clock.advance(2300);
+      t.dialer.last.welcome(5000, 'c1', liveness);
+      t.clock.advance(12_000);
+      expect(t.heartbeats().map((h) => Number(h.sentAtMs) - origin)).toEqual(expected);
+      const sent = t.dialer.streams.flatMap((s) => s.written.filter((m) => m.liveness)).length;
+      expect(sent).toBe(liveness ? 12 : 0);
+    }
   });
 
   it('heartbeats - follow the interval the coordinator answers with', async () => {

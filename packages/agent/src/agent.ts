@@ -37,6 +37,17 @@ import { agreedInterval } from './welcome.js';
  */
 export const CORE_CAPABILITIES: readonly string[] = ['resources', 'liveness_grant', LIVENESS_DATAGRAM_CAPABILITY];
 
+/**
+ * Where on the grid heartbeats go: the first liveness tick after the grid point, when the
+ * liveness period divides the interval. The host is sampled at the grid point, so the
+ * heartbeat a period later carries a fresh sample, and it costs no wake-up of its own: it
+ * goes out in the wake-up of that liveness. Otherwise on the grid point, with the sample
+ * of the point before.
+ */
+export function heartbeatOffset(intervalMs: number, livenessPeriodMs: number): number {
+  return livenessPeriodMs > 0 && livenessPeriodMs < intervalMs && intervalMs % livenessPeriodMs === 0 ? livenessPeriodMs : 0;
+}
+
 /** A granted liveness period under this is refused: a coordinator's mistake must not flood the link. */
 export const MIN_LIVENESS_GRANT_MS = 100;
 
@@ -65,6 +76,8 @@ export interface AgentOptions {
   collectorTimeoutMs?: number;
   /** Opens the UDP socket of liveness datagrams. @default a connected node:dgram socket */
   datagramSocket?: DatagramSocketFactory;
+  /** The grid all periodic work meets on. @default Cadence.forHost(clock, config.hostId) */
+  cadence?: Cadence;
 }
 
 /**
@@ -93,8 +106,9 @@ export class Agent {
    */
   private datagrams: { link: DatagramLink; heard: boolean } | undefined;
   private readonly datagramSocket: DatagramSocketFactory;
+  private readonly cadence: Cadence;
   private heartbeatTimer: TimerHandle | undefined;
-  private nextHeartbeatAt = 0;
+  private lastHeartbeatAt = 0;
   private intervalMs: number;
   private seq = 0;
   private acked = 0;
@@ -113,7 +127,8 @@ export class Agent {
     this.staticInfoSource = options.staticInfo ?? (() => readStaticInfo());
     const timeoutMs = options.collectorTimeoutMs ?? DEFAULT_COLLECTOR_TIMEOUT_MS;
     const runner = new CollectorRunner(options.collectors ?? createCollectors({ timeoutMs }), { timeoutMs, clock: this.clock });
-    const cadence = Cadence.forHost(this.clock, this.config.hostId);
+    const cadence = options.cadence ?? Cadence.forHost(this.clock, this.config.hostId);
+    this.cadence = cadence;
     this.sampler = new Sampler(runner, {
       intervalMs: this.intervalMs,
       clock: this.clock,
@@ -246,11 +261,11 @@ export class Agent {
     this.intervalMs = agreedInterval(session.welcome.intervalMs, this.config.intervalMs);
     this.sampler.setInterval(this.intervalMs);
     for (const p of this.plugins) this.safely(p, 'onConnected', () => p.onConnected?.(session.welcome));
-    this.nextHeartbeatAt = this.clock.now();
-    this.heartbeatTick();
-    // Liveness only where the coordinator granted a period (older ones grant none).
+    // Liveness only where the coordinator granted a period (older ones grant none). Armed
+    // before the first heartbeat, which goes out now and is then placed by its period.
     this.openDatagrams(session);
     this.startLiveness(session, session.welcome.livenessIntervalMs ?? 0);
+    this.heartbeatTick();
   }
 
   private openDatagrams(session: Session): void {
@@ -281,7 +296,7 @@ export class Agent {
     this.liveness?.stop();
     this.liveness = undefined;
     if (periodMs <= 0) return;
-    this.liveness = new LivenessPump(this.clock, periodMs, (stall) => this.sendLiveness(session, stall));
+    this.liveness = new LivenessPump(this.clock, this.cadence, periodMs, (stall) => this.sendLiveness(session, stall));
     this.liveness.start();
   }
 
@@ -377,10 +392,8 @@ export class Agent {
     const session = this.session;
     if (!session) return;
     this.sendHeartbeat(session);
-    // Schedule from the planned time, not from now, so the cadence does not drift.
-    this.nextHeartbeatAt += this.intervalMs;
-    const wait = Math.max(0, this.nextHeartbeatAt - this.clock.now());
-    if (wait === 0) this.nextHeartbeatAt = this.clock.now();
+    this.lastHeartbeatAt = this.clock.now();
+    const wait = this.cadence.delayAfter(this.lastHeartbeatAt, this.intervalMs, heartbeatOffset(this.intervalMs, this.liveness?.periodMs ?? 0));
     this.heartbeatTimer = this.clock.setTimeout(() => this.heartbeatTick(), wait);
   }
 

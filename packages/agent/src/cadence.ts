@@ -28,10 +28,24 @@ export class Cadence {
     return new Cadence(clock, h);
   }
 
-  /** Milliseconds until the next grid point for `periodMs`: in (0, periodMs], never 0. */
-  delay(periodMs: number): number {
+  /**
+   * Milliseconds until the next grid point for `periodMs`, shifted by `offsetMs`: in
+   * (0, periodMs], never 0.
+   */
+  delay(periodMs: number, offsetMs = 0): number {
     if (!(periodMs > 0)) throw new RangeError(`cadence period must be positive, got ${periodMs}`);
-    const into = (((this.clock.now() - this.phaseMs) % periodMs) + periodMs) % periodMs;
+    const into = (((this.clock.now() - this.phaseMs - offsetMs) % periodMs) + periodMs) % periodMs;
     return periodMs - into;
+  }
+
+  /**
+   * Milliseconds until the next grid point at least half a period after `lastAt`, for work
+   * that runs again as soon as it ran. A Node timer can fire a few ms before its grid point
+   * by the wall clock (its start is the event loop's cached time); without this the next
+   * point would be those few ms away and the work would run twice.
+   */
+  delayAfter(lastAt: number, periodMs: number, offsetMs = 0): number {
+    const wait = this.delay(periodMs, offsetMs);
+    return this.clock.now() + wait - lastAt < periodMs / 2 ? wait + periodMs : wait;
   }
 }

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '@vigil/shared';
+import type { Cadence } from './cadence.js';
 
 /** A timer this late means the agent's own event loop was stuck (GC, blocking work). */
 export const STALL_REPORT_MIN_MS = 250;
@@ -9,6 +10,11 @@ export const STALL_REPORT_MIN_MS = 250;
  * so they carry nothing to sample, store or ack. How late its own timer fired is the
  * agent's event-loop stall, reported in the message so that a stall the coordinator took
  * for an outage is named as the agent's own when the agent comes back.
+ *
+ * It ticks on the agent's grid (Cadence), not a period after Welcome: every few ticks then
+ * fall in the wake-up that samples and checks anyway, and the heartbeat rides another
+ * (agent.ts). Waking an idle agent costs more than what it does once awake
+ * (bench/agent-footprint/README.md).
  */
 export class LivenessPump {
   private timer: TimerHandle | undefined;
@@ -17,6 +23,7 @@ export class LivenessPump {
 
   constructor(
     private readonly clock: Clock,
+    private readonly cadence: Cadence,
     readonly periodMs: number,
     /**
      * Sends one liveness, as a datagram or a stream message (skipped when the stream is
@@ -30,7 +37,7 @@ export class LivenessPump {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.schedule(this.clock.now());
+    this.arm(this.cadence.delay(this.periodMs));
   }
 
   stop(): void {
@@ -39,16 +46,15 @@ export class LivenessPump {
     this.timer = undefined;
   }
 
-  private schedule(from: number): void {
-    this.dueAt = from + this.periodMs;
-    this.timer = this.clock.setTimeout(() => this.tick(), this.periodMs);
+  private arm(waitMs: number): void {
+    this.dueAt = this.clock.now() + waitMs;
+    this.timer = this.clock.setTimeout(() => this.tick(), waitMs);
   }
 
   private tick(): void {
     if (!this.running) return;
-    const now = this.clock.now();
-    const late = now - this.dueAt;
+    const late = this.clock.now() - this.dueAt;
     this.send(late >= STALL_REPORT_MIN_MS ? Math.round(late) : 0);
-    this.schedule(now);
+    this.arm(this.cadence.delayAfter(this.dueAt, this.periodMs));
   }
 }
