@@ -108,7 +108,6 @@ export class Agent {
   private readonly datagramSocket: DatagramSocketFactory;
   private readonly cadence: Cadence;
   private heartbeatTimer: TimerHandle | undefined;
-  private lastHeartbeatAt = 0;
   private intervalMs: number;
   private seq = 0;
   private acked = 0;
@@ -392,8 +391,7 @@ export class Agent {
     const session = this.session;
     if (!session) return;
     this.sendHeartbeat(session);
-    this.lastHeartbeatAt = this.clock.now();
-    const wait = this.cadence.delayAfter(this.lastHeartbeatAt, this.intervalMs, heartbeatOffset(this.intervalMs, this.liveness?.periodMs ?? 0));
+    const wait = this.cadence.delayAfter(this.clock.now(), this.intervalMs, heartbeatOffset(this.intervalMs, this.liveness?.periodMs ?? 0));
     this.heartbeatTimer = this.clock.setTimeout(() => this.heartbeatTick(), wait);
   }
 

@@ -14,7 +14,8 @@ export type DatagramSocketFactory = (host: string, port: number, onError: (err: 
 /**
  * A UDP socket connected to the coordinator's datagram port: connected once, so a host name
  * is looked up once, not once a second. Sends before the connect completes are dropped
- * (the first is due a liveness period after Welcome). A host name is looked up as IPv4.
+ * (the first is due at the next point of the agent's grid, and goes on the stream too
+ * until the coordinator hears datagrams). A host name is looked up as IPv4.
  */
 export const udpSocketFactory: DatagramSocketFactory = (host, port, onError) => {
   const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
