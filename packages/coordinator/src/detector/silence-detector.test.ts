@@ -427,6 +427,51 @@ describe('silence detector - after a stall of the coordinator, on the real event
   });
 });
 
+describe('silence detector - after a stall, hosts fed by datagrams', () => {
+  it('a late sweep does not wait loop turns for hosts whose arrivals beforeSweep reads in: a dead one is judged without waiting a turn per 1,024 of them', async () => {
+    const verdicts: { hostId: string; turn: number }[] = [];
+    let turn = 0;
+    const d = new SilenceDetector(systemClock, (v) => verdicts.push({ hostId: v.hostId, turn }), { sweepMs: 20, minFloorMs: 50 });
+    const live = Array.from({ length: 3000 }, (_, i) => `h${i}`);
+    for (const h of [...live, 'dead']) {
+      d.watch(h, 500, undefined, 'liveness');
+      d.setExact(h, true);
+    }
+    // The receiver thread is current throughout: every live host's datagram is on the board.
+    d.beforeSweep = () => {
+      for (const h of live) d.liveness(h, Date.now());
+      return 0;
+    };
+    try {
+      await new Promise<void>((resolve) => {
+        setTimeout(() => {
+          d.liveness('dead');
+          d.start();
+          // A sweep or two count who is read on the loop (no one), then the coordinator
+          // stands still past the dead host's 1 s window.
+          setTimeout(() => {
+            const until = Date.now() + 1500;
+            while (Date.now() < until);
+            // Loop turns go by, one per setImmediate, as they would reading stream sockets.
+            const count = () => {
+              turn++;
+              if (verdicts.length === 0 && turn < 20) setImmediate(count);
+              else resolve();
+            };
+            setImmediate(count);
+          }, 60);
+        }, 30);
+      });
+      expect(verdicts.map((v) => v.hostId)).toEqual(['dead']);
+      // The sweep's timer fires on the turn the stall ends or the next, and its sweep on the
+      // turn after. Waiting for 3,001 hosts' sockets would have taken three (one per 1,024).
+      expect(verdicts[0]!.turn).toBeLessThanOrEqual(2);
+    } finally {
+      d.stop();
+    }
+  });
+});
+
 describe('silence detector - arrivals read from elsewhere (liveness datagrams)', () => {
   it('an arrival dated earlier counts from its own time, never before the last one nor after now', () => {
     const { clock, d } = setup(1000, {}, 'liveness');
