@@ -1,3 +1,4 @@
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { FakeClock, systemClock } from '@vigil/shared';
 import { IntervalWindow, phi, yAtPhi } from './phi-accrual.js';
@@ -468,6 +469,54 @@ describe('silence detector - after a stall, hosts fed by datagrams', () => {
       expect(verdicts[0]!.turn).toBeLessThanOrEqual(2);
     } finally {
       d.stop();
+    }
+  });
+});
+
+describe('silence detector - hosts fed by datagrams, judged before the loop reads its sockets', () => {
+  it('a dead one is judged in the timers phase, before a long poll phase of stream reads; one read on the loop waits for it', async () => {
+    const events: string[] = [];
+    const d = new SilenceDetector(systemClock, (v) => events.push(`verdict ${v.hostId}`), { sweepMs: 20, minFloorMs: 50 });
+    d.watch('dead', 500, undefined, 'liveness');
+    d.setExact('dead', true);
+    d.watch('quiet', 500, undefined, 'liveness');
+    d.beforeSweep = () => 0;
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    try {
+      const peer = await new Promise<Socket>((resolve) => server.once('connection', resolve));
+      let chunks = 0;
+      const done = new Promise<void>((resolve) => {
+        peer.on('data', () => {
+          if (++chunks === 1) {
+            // A stream read in the poll phase: the detector starts, then this thread stands
+            // still past both hosts' 1 s windows, and more stream data arrives meanwhile.
+            d.liveness('dead');
+            d.liveness('quiet');
+            d.start();
+            const until = Date.now() + 1500;
+            while (Date.now() < until);
+            client.write('b');
+            return;
+          }
+          // The next turn's poll phase: a read of what the loop's sockets hold.
+          events.push('stream read');
+          // The host read on the loop has its deadline moved by the stall (one window).
+          const until = Date.now() + 3000;
+          const wait = () => (events.length >= 3 || Date.now() > until ? resolve() : setTimeout(wait, 10));
+          wait();
+        });
+      });
+      client.write('a');
+      await done;
+      // The host read on the loop is judged after the read that might have held its
+      // arrival; the one fed by datagrams does not wait for it.
+      expect(events).toEqual(['verdict dead', 'stream read', 'verdict quiet']);
+    } finally {
+      d.stop();
+      client.destroy();
+      server.close();
     }
   });
 });
