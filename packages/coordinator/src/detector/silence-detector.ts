@@ -58,8 +58,11 @@ export const DEFAULT_DETECTOR_OPTIONS: SilenceDetectorOptions = {
   deferSweep: true,
 };
 
-/** Which hosts a sweep judges: every one, or only those `beforeSweep` reads in (`setExact`). */
-export type SweepScope = 'all' | 'exact';
+/**
+ * Which hosts a sweep judges: every one, only those whose arrivals `beforeSweep` reads in
+ * (`setExact`), or only those whose arrivals come in on this thread's own sockets.
+ */
+export type SweepScope = 'all' | 'exact' | 'loop';
 
 type WindowOptions = Pick<SilenceDetectorOptions, 'floorIntervals' | 'ceilingIntervals' | 'minFloorMs'>;
 
@@ -119,8 +122,11 @@ export class SilenceDetector {
   private timer: TimerHandle | undefined;
   private running = false;
   private lastSweepAt = 0;
-  /** The earliest deadline not yet passed, as the last sweep left them: when the next sweep is due. */
-  private nextDeadline = Infinity;
+  /**
+   * The earliest deadline not yet passed of each kind of host, as the last sweep of them
+   * left it: the earlier is when the next sweep is due.
+   */
+  private readonly nextDeadline = { exact: Infinity, loop: Infinity };
   /**
    * Watched hosts whose arrivals come in on this thread's own sockets (not `exact`): after
    * a stall, the sweep waits the loop turns needed to read their sockets, and no more.
@@ -297,8 +303,8 @@ export class SilenceDetector {
    * most between two arrivals: a coordinator that stalls again and again must not push a
    * dead host's deadline ahead forever (it is then reported late, never missed).
    * `exactStaleMs`: how long the `beforeSweep` source has stood still; hosts it feeds
-   * (`setExact`) are forgiven that, not this thread's stalls. `scope` 'exact' judges only
-   * those hosts.
+   * (`setExact`) are forgiven that, not this thread's stalls. `scope`: which hosts it
+   * judges (SweepScope).
    */
   sweep(lateMs = 0, exactStaleMs = 0, scope: SweepScope = 'all'): void {
     const now = this.clock.now();
@@ -306,10 +312,11 @@ export class SilenceDetector {
     // Hosts fed by the beforeSweep source are not judged on what it could not read while it
     // stood still: each sweep of that time moves their deadlines by the time it covers.
     const sourceStall = exactStaleMs > STALL_MS ? Math.max(0, now - this.lastSweepAt) : 0;
-    this.lastSweepAt = now;
-    let nextDeadline = Infinity;
+    // The time the next of these sweeps covers starts here; a sweep of the others covers none.
+    if (scope !== 'loop') this.lastSweepAt = now;
+    const next = { exact: Infinity, loop: Infinity };
     for (const [hostId, w] of this.watches) {
-      if (w.fired || (scope === 'exact' && !w.exact)) continue;
+      if (w.fired || (scope === 'exact' && !w.exact) || (scope === 'loop' && w.exact)) continue;
       const stall = w.exact ? sourceStall : ownStall;
       const window = stall > 0 ? this.windowOf(w) : 0;
       if (w.forgiven < window) {
@@ -318,15 +325,17 @@ export class SilenceDetector {
         w.forgiven += moved;
       }
       if (now < w.deadline) {
-        if (w.deadline < nextDeadline) nextDeadline = w.deadline;
+        const kind = w.exact ? 'exact' : 'loop';
+        if (w.deadline < next[kind]) next[kind] = w.deadline;
         continue;
       }
       w.fired = true;
       const { mean, sd } = this.stats(w);
       this.onSilent({ hostId, silentForMs: now - w.lastArrival, phi: phi(now - w.lastArrival, mean, sd), deadlineMs: w.deadline });
     }
-    // A partial sweep saw only some deadlines; the full one that follows it sets the next.
-    if (scope === 'all') this.nextDeadline = nextDeadline;
+    // A partial sweep saw only its own kind's deadlines.
+    if (scope !== 'loop') this.nextDeadline.exact = next.exact;
+    if (scope !== 'exact') this.nextDeadline.loop = next.loop;
   }
 
   private schedule(): void {
@@ -337,28 +346,37 @@ export class SilenceDetector {
     // floor away, more than a tick, so the next sweep takes it into account in time. While
     // hosts are heard, every deadline is most of a window away: still one sweep a tick.
     const now = this.clock.now();
-    const delay = Math.max(1, Math.min(this.opts.sweepMs, Math.ceil(this.nextDeadline - now)));
+    const nextDeadline = Math.min(this.nextDeadline.exact, this.nextDeadline.loop);
+    const delay = Math.max(1, Math.min(this.opts.sweepMs, Math.ceil(nextDeadline - now)));
     const due = now + delay;
     this.timer = this.clock.setTimeout(() => {
+      // beforeSweep reads the board in for every host (a stream's datagrams arrive before it
+      // is told they are heard), once a tick: it looks at every open slot.
       const judge = (scope: SweepScope): boolean => {
         if (!this.running) return false;
         let sourceStale = 0;
-        try {
-          sourceStale = this.beforeSweep();
-        } catch {
-          // Its own errors are its to report; the sweep (and every later one) runs regardless.
+        if (scope !== 'loop') {
+          try {
+            sourceStale = this.beforeSweep();
+          } catch {
+            // Its own errors are its to report; the sweep (and every later one) runs regardless.
+          }
         }
         this.sweep(this.clock.now() - due, sourceStale, scope);
         return true;
       };
-      const run = () => {
+      if (!this.opts.deferSweep) {
         if (judge('all')) this.schedule();
-      };
-      if (!this.opts.deferSweep) return run();
+        return;
+      }
       // Hosts fed by datagrams are judged now, off the receiver's board: nothing of theirs
       // waits in this thread's sockets, and the poll phase ahead (on a busy coordinator, a
       // backlog of heartbeats) took up to 2.8 s at 15,000 agents.
-      if (this.readOnLoop < this.watches.size) judge('exact');
+      const split = this.readOnLoop < this.watches.size;
+      if (split) judge('exact');
+      const run = () => {
+        if (judge(split ? 'loop' : 'all')) this.schedule();
+      };
       // The others after the I/O already waiting is read: heartbeats that arrived while the
       // loop was busy come first. One loop turn reads at most READY_PER_TURN ready sockets,
       // and after a stall most of their sockets have something waiting: judge them only
