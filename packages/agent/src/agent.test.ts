@@ -195,6 +195,24 @@ describe('agent', () => {
     expect(sent.at(-1)).toEqual({ liveness: { agentStallMs: 2000 } });
   });
 
+  it('liveness after a stall - goes on the stream as well, ahead of the heartbeat the stall held back, even when datagrams are heard', async () => {
+    const t = setup([], { datagramSocket: () => ({ send: () => {}, close: () => {} }) });
+    await t.agent.start();
+    t.dialer.last.send({ body: 'welcome', welcome: { coordinatorId: 'c1', intervalMs: 5000, lastSeq: 0, capabilities: [], lastEventSeq: 0, livenessIntervalMs: 1000, livenessDatagramPort: 7400, livenessDatagramKey: Buffer.alloc(16, 3), livenessDatagramSlot: 1 } });
+    t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 1000, datagramsHeard: true } });
+    t.clock.advance(5500);
+    const before = t.dialer.last.written.length;
+    // Frozen from 5.5 s to 7 s: the heartbeat and the liveness both fell due at 6 s.
+    t.clock.stall(1500);
+    const after = t.dialer.last.written.slice(before).map((m) => (m.liveness ? `liveness ${(m.liveness as { agentStallMs: number }).agentStallMs}` : m.heartbeat ? 'heartbeat' : 'other'));
+    // The stream keeps order: the coordinator reads the stall before the heartbeat that
+    // would otherwise bring the host back without naming it.
+    expect(after).toEqual(['liveness 1000', 'heartbeat']);
+    // Without a stall, datagrams heard: nothing more on the stream but heartbeats.
+    t.clock.advance(5000);
+    expect(t.dialer.last.written.slice(before + 2).filter((m) => m.liveness)).toEqual([]);
+  });
+
   it('heartbeats - the first goes out on Welcome, then one per interval, with the latest sample', async () => {
     const t = setup();
     await t.agent.start();

@@ -288,7 +288,10 @@ export class Agent {
   private sendLiveness(session: Session, agentStallMs: number): void {
     const d = this.datagrams;
     d?.link.send(agentStallMs);
-    if (!d?.heard) session.send({ liveness: { agentStallMs } });
+    // After a stall the stream carries it too, ahead of the heartbeat the stall held back:
+    // the stream keeps order, and the coordinator reads a datagram only at its next sweep,
+    // so that heartbeat would otherwise bring the host back without naming the stall.
+    if (!d?.heard || agentStallMs > 0) session.send({ liveness: { agentStallMs } });
   }
 
   private startLiveness(session: Session, periodMs: number): void {
@@ -390,6 +393,9 @@ export class Agent {
     this.heartbeatTimer = undefined;
     const session = this.session;
     if (!session) return;
+    // Due on the same wake-up (or both held back by a stall): the liveness goes first, so a
+    // stall it reports reaches the coordinator before this heartbeat does.
+    this.liveness?.runIfDue();
     this.sendHeartbeat(session);
     const wait = this.cadence.delayAfter(this.clock.now(), this.intervalMs, heartbeatOffset(this.intervalMs, this.liveness?.periodMs ?? 0));
     this.heartbeatTimer = this.clock.setTimeout(() => this.heartbeatTick(), wait);

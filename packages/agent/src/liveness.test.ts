@@ -23,6 +23,29 @@ describe('LivenessPump', () => {
     expect(sent).toHaveLength(3);
   });
 
+  it('runIfDue sends a tick that is due before its timer fires, once, and nothing before it is due', () => {
+    const fake = new FakeClock(1_000_000);
+    // Timers 50 ms late: another timer of the same wake-up gets to ask first.
+    const late: Clock = {
+      now: () => fake.now(),
+      setTimeout: (fn, ms) => fake.setTimeout(fn, ms + 50),
+      clearTimeout: (h) => fake.clearTimeout(h),
+    };
+    const { p, sent } = pump(late, new Cadence(fake, 0), 1_000, 1_000_000);
+    p.start();
+    fake.advance(999);
+    p.runIfDue();
+    expect(sent).toEqual([]);
+    fake.advance(11);
+    p.runIfDue();
+    expect(sent).toEqual([{ at: 1_010, stall: 0 }]);
+    // Its own timer, cleared, sends nothing; the next tick keeps the grid.
+    fake.advance(1_000);
+    expect(sent).toHaveLength(1);
+    fake.advance(40);
+    expect(sent.map((s) => s.at)).toEqual([1_010, 2_050]);
+  });
+
   it('a timer that fires a few ms early (the event loop\'s cached time) still sends once per point', () => {
     const fake = new FakeClock(1_000_000);
     const early: Clock = {

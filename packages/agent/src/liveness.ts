@@ -46,6 +46,16 @@ export class LivenessPump {
     this.timer = undefined;
   }
 
+  /**
+   * Ticks now if a tick is due whose timer has not fired yet (another timer of the same
+   * wake-up came first); the tick re-arms the timer as usual.
+   */
+  runIfDue(): void {
+    if (!this.running || this.clock.now() < this.dueAt) return;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.tick();
+  }
+
   private arm(waitMs: number): void {
     this.dueAt = this.clock.now() + waitMs;
     this.timer = this.clock.setTimeout(() => this.tick(), waitMs);
