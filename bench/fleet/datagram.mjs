@@ -6,6 +6,8 @@ import { isIPv6 } from 'node:net';
 
 export class DatagramSender {
   #sockets = new Map();
+  /** `host port` → a socket connected there, once its connect completed. */
+  #connected = new Map();
 
   /**
    * Loads the encoder the real agent uses from @vigil/shared (its dist, built by
@@ -45,12 +47,33 @@ export class DatagramSender {
     return socket;
   }
 
+  /**
+   * A socket connected to host:port, as vigil-agent sends from (liveness-datagrams.ts):
+   * a send to it needs no address lookup and no callback. Undefined until its connect
+   * completes; the send goes by the unconnected socket meanwhile.
+   */
+  #connectedTo(host, port) {
+    const key = `${host} ${port}`;
+    const c = this.#connected.get(key);
+    if (c) return c.ready ? c.socket : undefined;
+    const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    const entry = { socket, ready: false };
+    this.#connected.set(key, entry);
+    // A send without a callback reports its failure here (ECONNREFUSED from a closed port).
+    socket.on('error', () => this.onSent(true));
+    socket.unref();
+    socket.connect(port, host, () => (entry.ready = true));
+    return undefined;
+  }
+
   /** Sends one encoded datagram for `d` ({ slot, seq, agentStallMs }) to host:port. */
   send(key, d, host, port) {
     let buf;
     try {
       buf = this.encode(key, d);
-      this.#socketFor(host).send(buf, port, host, this.onSent);
+      const connected = this.#connectedTo(host, port);
+      if (connected) connected.send(buf);
+      else this.#socketFor(host).send(buf, port, host, this.onSent);
     } catch {
       // A bad field from the coordinator (the encoder's RangeError) or a socket already closed.
       this.onSent(true);
@@ -62,5 +85,7 @@ export class DatagramSender {
   close() {
     for (const s of this.#sockets.values()) s.close();
     this.#sockets.clear();
+    for (const c of this.#connected.values()) c.socket.close();
+    this.#connected.clear();
   }
 }
