@@ -365,13 +365,14 @@ export class SilenceDetector {
         this.sweep(this.clock.now() - due, sourceStale, scope);
         return true;
       };
-      if (!this.opts.deferSweep) {
+      // Hosts fed by datagrams are judged now, off the receiver's board: nothing of theirs
+      // waits in this thread's sockets, and the poll phase ahead (on a busy coordinator, a
+      // backlog of heartbeats) took up to 2.8 s at 15,000 agents. When every host is, that
+      // one pass is the whole sweep.
+      if (!this.opts.deferSweep || this.readOnLoop === 0) {
         if (judge('all')) this.schedule();
         return;
       }
-      // Hosts fed by datagrams are judged now, off the receiver's board: nothing of theirs
-      // waits in this thread's sockets, and the poll phase ahead (on a busy coordinator, a
-      // backlog of heartbeats) took up to 2.8 s at 15,000 agents.
       const split = this.readOnLoop < this.watches.size;
       if (split) judge('exact');
       const run = () => {
