@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeLivenessDatagram, type AgentMessageIn } from '@vigil/shared';
 import { helloMessage, startStreamFixture, waitFor, type StreamFixture, type TestStream } from '../test-support/stream-fixture.js';
@@ -10,9 +11,12 @@ import { helloMessage, startStreamFixture, waitFor, type StreamFixture, type Tes
 const dataDir = mkdtempSync(join(tmpdir(), 'vigil-datagrams-'));
 let fx: StreamFixture;
 let udp: Socket;
+/** What the coordinator logged at info and above, one parsed line each. */
+const logged: { msg: string; host?: string; agentStallMs?: number }[] = [];
 
 beforeAll(async () => {
-  fx = await startStreamFixture('datagrams', { dataDir });
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+  fx = await startStreamFixture('datagrams', { dataDir }, logger);
   udp = createSocket('udp4');
 });
 
@@ -101,6 +105,24 @@ describe('agent stream - liveness datagrams', () => {
     // Back with its stall named, by a datagram again.
     send(offer, 1000, offer.key, 2500);
     await waitFor(() => state('dg-1') === 'online', 2000);
+    a.call.write({ goodbye: { reason: 'done' } });
+  });
+
+  it('a stall the agent reports both as a datagram and on the stream is logged once; the next stall again', async () => {
+    const { a, offer } = await welcomed('dg-stall');
+    a.call.write(heartbeat(1));
+    await waitFor(() => a.got.some((m) => m.ack?.seq === 1));
+    const stalls = () => logged.filter((l) => l.host === 'dg-stall' && l.msg === 'agent reports its own event loop stalled').map((l) => l.agentStallMs);
+    // The stream's copy first, then the datagram's: a datagram is answered "heard" only
+    // after its stall was noted, so both have been read once that answer is here.
+    a.call.write({ liveness: { agentStallMs: 1500 } });
+    await waitFor(() => stalls().length === 1);
+    send(offer, 1, offer.key, 1500);
+    await waitFor(() => a.got.some((m) => m.livenessGrant?.datagramsHeard));
+    expect(stalls()).toEqual([1500]);
+    send(offer, 2, offer.key, 2200);
+    await waitFor(() => stalls().length === 2);
+    expect(stalls()).toEqual([1500, 2200]);
     a.call.write({ goodbye: { reason: 'done' } });
   });
 

@@ -97,6 +97,8 @@ export class AgentSession {
   private pendingAck = 0;
   private warnedOtherHost = false;
   private warnedLiveness = false;
+  /** The last agent stall logged (noteAgentStall). */
+  private lastStallLogged = 0;
   private helloTimer: NodeJS.Timeout | undefined;
   /** What the Hello asked and what is in force, for re-grants when the fleet changes (liveness-regrant.ts). */
   private liveness: { askedMs: number; intervalMs: number; grantedMs: number; regrantable: boolean } | undefined;
@@ -244,7 +246,7 @@ export class AgentSession {
     const hostId = this.hostId;
     const d = this.datagram;
     if (this.finished || !hostId || !d) return;
-    if (agentStallMs >= 1000) this.ctx.log.info({ host: hostId, agentStallMs }, 'agent reports its own event loop stalled');
+    this.noteAgentStall(hostId, agentStallMs);
     this.ctx.registry.liveness(hostId, this.id, agentStallMs, atMs);
     if (!d.arrived(atMs)) return;
     this.ctx.registry.livenessViaDatagrams(hostId, this.id, true);
@@ -334,8 +336,18 @@ export class AgentSession {
       this.warnedLiveness = true;
       return;
     }
-    if (stall >= 1000) this.ctx.log.info({ host: hostId, agentStallMs: stall }, 'agent reports its own event loop stalled');
+    this.noteAgentStall(hostId, stall);
     this.ctx.registry.liveness(hostId, this.id, stall);
+  }
+
+  /**
+   * Logs a long stall the agent reports, once: an agent sends a stall's liveness both as a
+   * datagram and on the stream, and the two carry the same figure.
+   */
+  private noteAgentStall(hostId: string, agentStallMs: number): void {
+    if (agentStallMs < 1000 || agentStallMs === this.lastStallLogged) return;
+    this.lastStallLogged = agentStallMs;
+    this.ctx.log.info({ host: hostId, agentStallMs }, 'agent reports its own event loop stalled');
   }
 
   private onEvent(raw: unknown): void {

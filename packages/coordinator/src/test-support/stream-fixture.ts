@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, loadProto, type AgentMessageIn } from '@vigil/shared';
+import { createLogger, loadProto, type AgentMessageIn, type Logger } from '@vigil/shared';
 import { coordinatorConfigSchema } from '../config.js';
 import { startCoordinator, type Coordinator } from '../coordinator.js';
 
@@ -28,9 +28,9 @@ export interface StreamFixture {
 /**
  * A real coordinator on free loopback ports (no NATS, a temp data dir) and real gRPC
  * streams to it: what the coordinator's stream tests share. `config` adds to or replaces
- * the defaults.
+ * the defaults; `logger` is silent unless a test reads what is logged.
  */
-export async function startStreamFixture(name: string, config: Record<string, unknown> = {}): Promise<StreamFixture> {
+export async function startStreamFixture(name: string, config: Record<string, unknown> = {}, logger: Logger = createLogger('test', 'silent')): Promise<StreamFixture> {
   const dir = mkdtempSync(join(tmpdir(), `vigil-${name}-`));
   const parsed = coordinatorConfigSchema.parse({
     grpc: '127.0.0.1:0',
@@ -45,7 +45,7 @@ export async function startStreamFixture(name: string, config: Record<string, un
     helloMaxLoopLag: 0,
     ...config,
   });
-  const coord = await startCoordinator(parsed, { logger: createLogger('test', 'silent') });
+  const coord = await startCoordinator(parsed, { logger });
   const clients: grpc.Client[] = [];
   const target = `127.0.0.1:${coord.grpcPort}`;
   return {
