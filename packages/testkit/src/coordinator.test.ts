@@ -33,7 +33,7 @@ describe('Coordinator', () => {
     const c = await Coordinator.start({ nats: 'none', logLevel: 'warn', nodeArgs: ['--max-old-space-size=256'], cwd });
     // The shipped flags first (node-flags.json, as the packaged launcher passes them), then the caller's.
     const shipped = JSON.parse(readFileSync(join(REPO_ROOT, 'packages/coordinator/node-flags.json'), 'utf8')) as string[];
-    expect(shipped).toContain('--max-semi-space-size=64');
+    expect(shipped).toContain('--max-semi-space-size=16');
     expect(c.child.args.slice(0, shipped.length + 2)).toEqual([...shipped, '--max-old-space-size=256', expect.stringMatching(/vigil-coordinator\.js$/)]);
     expect(readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(shipped));
     expect(c.child.args).toEqual(expect.arrayContaining(['--data-dir', c.dataDir, '--log-level', 'warn']));

@@ -109,7 +109,7 @@ export class ExecHelper {
     this.lastStart = performance.now();
     let child: ChildProcess;
     try {
-      // spawn, not fork: none of the coordinator's Node flags (a large young generation, a
+      // spawn, not fork: none of the coordinator's Node flags (its heap's sizing, a
       // profiler) and none of its environment (NODE_OPTIONS) reach the helper.
       child = spawn(process.execPath, ['--max-old-space-size=64', '-e', HELPER_SOURCE], {
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

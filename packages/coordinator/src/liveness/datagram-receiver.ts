@@ -83,7 +83,7 @@ export class LivenessDatagrams implements LivenessDatagramSource {
     const board = newBoard(slots);
     const data: ReceiverWorkerData = { host, ports, buffer: board.buffer, slots, recvBufferSize: RECV_BUFFER_BYTES };
     // A small young generation: it allocates one Buffer per datagram and keeps almost
-    // nothing, and would otherwise size itself by the coordinator's flags (64 MB).
+    // nothing, and would otherwise size itself by the coordinator's flags (16 MB).
     const worker = new Worker(workerUrl(), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     let onMessage: (m: FromReceiver) => void = () => {};
     let onError: (err: Error) => void = () => {};
