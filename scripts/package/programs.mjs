@@ -91,7 +91,7 @@ export const PROGRAMS = [
     launcher: serverLauncher(
       'vigil-coordinator',
       coordinatorFlags,
-      '--max-semi-space-size=16: a young generation of at most 2 x 16 MB, named so that\na newer Node does not change it unseen. A 64 MB one, shipped while every\nheartbeat was stored, is a fixed 96 MB more RSS that no longer buys fewer stalls\n(docs/performance.md).\n--heap-growing-percent=30: the old generation is collected when it has grown\nby 30 % (V8 lets a large heap double first), which took the memory per agent\nfrom 79-87 KB to 60-67 KB at the same CPU (docs/performance.md).',
+      '--max-semi-space-size=16: a young generation of at most 2 x 16 MB, named so that\na newer Node does not change it unseen. A 64 MB one, shipped while every\nheartbeat was stored, costs about 90 MB more RSS and no longer buys fewer stalls\n(docs/performance.md).\n--heap-growing-percent=30: the old generation is collected when it has grown\nby 30 % (V8 lets a large heap double first), which took the memory per agent\nfrom 79-87 KB to 60-67 KB at the same CPU (docs/performance.md).',
     ),
     config: 'coordinator.yaml',
     user: 'vigil-coordinator',
