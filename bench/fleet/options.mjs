@@ -30,6 +30,7 @@ Usage: node bench/fleet/fleet.mjs --target HOST:PORT [options]
   --payload KIND            typical (resource sample) | minimal             [typical]
   --first-heartbeat WHEN    spread (uniform over the first interval) | immediate (as vigil-agent) [spread]
   --welcome-timeout MS      give up on a connection without Welcome; doubled per late Welcome in a row, up to 30 s (vigil-agent: 5000) [5000]
+  --accept-timeout MS       give up on a TCP connection the coordinator has not taken (no SETTINGS); the Welcome wait starts once it is taken (vigil-agent: 30000) [30000]
   --seed N                  seed of the kill plan                           [1]
   --label STR               name of this run in the output
   --json-out FILE           also write the result JSON here
@@ -62,6 +63,7 @@ const OPTIONS = {
   payload: { type: 'string', default: 'typical' },
   'first-heartbeat': { type: 'string', default: 'spread' },
   'welcome-timeout': { type: 'string', default: '5000' },
+  'accept-timeout': { type: 'string', default: '30000' },
   seed: { type: 'string', default: '1' },
   label: { type: 'string' },
   'json-out': { type: 'string' },
@@ -149,6 +151,7 @@ export function parseOptions(argv) {
     payload: values.payload,
     firstHeartbeat: values['first-heartbeat'],
     welcomeTimeoutMs: num(values, 'welcome-timeout', { min: 100 }),
+    acceptTimeoutMs: num(values, 'accept-timeout', { min: 100 }),
     seed: num(values, 'seed', { min: 0 }),
     label: values.label ?? `n=${agents}`,
     jsonOut: values['json-out'],

@@ -64,6 +64,7 @@ export async function runFleet(opts, log = (line) => process.stderr.write(`${lin
         payload: opts.payload,
         firstHeartbeat: opts.firstHeartbeat,
         welcomeTimeoutMs: opts.welcomeTimeoutMs,
+        acceptTimeoutMs: opts.acceptTimeoutMs,
       },
     });
   }

@@ -19,7 +19,7 @@ const LIVENESS_FRAME = frameAgentMessage({ liveness: { agentStallMs: 0 } });
 export class SimAgent {
   /**
    * @param {string} hostId
-   * @param {object} cfg { host, port, localAddress, intervalMs, jitter, payload, firstHeartbeat, welcomeTimeoutMs,
+   * @param {object} cfg { host, port, localAddress, intervalMs, jitter, payload, firstHeartbeat, welcomeTimeoutMs, acceptTimeoutMs,
    *   livenessIntervalMs, datagrams: the worker's DatagramSender (datagram.mjs), absent when datagrams are off }
    * @param {object} stats shared by the agents of one worker (see worker.mjs)
    */
@@ -73,13 +73,22 @@ export class SimAgent {
         reject(err);
       };
       // vigil-agent's Welcome wait: doubled by every late Welcome in a row, up to 30 s
-      // (or the configured wait, if longer); a Welcome resets it.
+      // (or the configured wait, if longer); a Welcome resets it. As in vigil-agent it bounds
+      // the TCP connection, then the coordinator gets the accept wait to take the connection
+      // (its SETTINGS), and the Welcome wait starts again from there.
       const base = this.cfg.welcomeTimeoutMs;
       const waitMs = Math.min(Math.max(base, 30_000), base * 2 ** Math.min(this.welcomeTimeouts ?? 0, 30));
-      const welcomeTimer = setTimeout(() => {
-        this.welcomeTimeouts = (this.welcomeTimeouts ?? 0) + 1;
-        fail(new Error(`no Welcome in time (${base} ms, doubled per late Welcome in a row)`));
-      }, waitMs);
+      let welcomeTimer;
+      let stage = 'connect';
+      const arm = (next, ms) => {
+        stage = next;
+        clearTimeout(welcomeTimer);
+        welcomeTimer = setTimeout(() => {
+          this.welcomeTimeouts = (this.welcomeTimeouts ?? 0) + 1;
+          fail(new Error(`no Welcome in time (${base} ms, doubled per late Welcome in a row; stage ${stage})`));
+        }, ms);
+      };
+      arm('connect', waitMs);
       this.onWelcome = () => {
         this.welcomeTimeouts = 0;
         clearTimeout(welcomeTimer);
@@ -101,6 +110,7 @@ export class SimAgent {
         this.#teardown();
         const socket = net.connect({ host, port, localAddress, noDelay: true });
         this.socket = socket;
+        socket.once('connect', () => this.socket === socket && this.state === 'connecting' && stage === 'connect' && arm('accept', Math.max(this.cfg.acceptTimeoutMs ?? 30_000, waitMs)));
         session = http2.connect(`http://${host}:${port}`, { createConnection: () => socket, settings: { enablePush: false } });
         this.session = session;
         this.sessionTarget = target;
@@ -114,8 +124,13 @@ export class SimAgent {
       // queue: a connection the coordinator takes late, after the agent gave up on it,
       // holds no Hello to read. Writing it at once instead had the coordinator register
       // agents that were already gone (a restart storm's Hellos read behind a queue).
-      if (fresh) session.once('remoteSettings', () => this.session === session && this.state === 'connecting' && this.#openStream(session));
-      else this.#openStream(session);
+      const taken = () => {
+        if (this.session !== session || this.state !== 'connecting') return;
+        arm('welcome', waitMs);
+        this.#openStream(session);
+      };
+      if (fresh) session.once('remoteSettings', taken);
+      else taken();
     });
   }
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, startAgent, type AgentHandle } from './agent.js';
 import { resolveConfig } from './config.js';
 import { FakeCoordinator, closedPort, waitFor } from './test-support/fake-coordinator.js';
+import { startLateTaker } from './test-support/late-taker.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -24,7 +25,7 @@ function tempDir(): string {
   return dir;
 }
 
-async function agentFor(coordinators: string[], extra: { welcomeTimeoutMs?: number; interval?: string } = {}): Promise<AgentHandle> {
+async function agentFor(coordinators: string[], extra: { welcomeTimeoutMs?: number; acceptTimeoutMs?: number; interval?: string } = {}): Promise<AgentHandle> {
   const config = resolveConfig({}, {
     coordinators,
     hostId: 'Web-1.Example.com',
@@ -34,7 +35,7 @@ async function agentFor(coordinators: string[], extra: { welcomeTimeoutMs?: numb
   });
   const handle = await startAgent(config, {
     logger: pino({ level: 'silent' }),
-    connection: { welcomeTimeoutMs: extra.welcomeTimeoutMs ?? 2000, backoff: { baseMs: 50, capMs: 500 } },
+    connection: { welcomeTimeoutMs: extra.welcomeTimeoutMs ?? 2000, ...(extra.acceptTimeoutMs ? { acceptTimeoutMs: extra.acceptTimeoutMs } : {}), backoff: { baseMs: 50, capMs: 500 } },
   });
   cleanups.push(() => handle.stop());
   return handle;
@@ -113,6 +114,33 @@ describe('agent over real gRPC', () => {
     await waitFor('a heartbeat at the answering target', () => coord.heartbeats().length >= 1);
     expect(silent.streams[0]!.messages.map((m) => m.body)).toEqual(['hello']);
     expect(agent.state).toMatchObject({ type: 'connected', coordinatorId: 'answers' });
+  });
+
+  it('accept wait - a coordinator that takes the connection after the Welcome wait is waited for, not left', async () => {
+    const coord = await coordinator({ coordinatorId: 'busy' });
+    const [host, port] = coord.address.split(':');
+    // Held 1.2 s before the coordinator sees it, four times the 300 ms Welcome wait.
+    const taker = await startLateTaker({ host: host!, port: Number(port) }, 1200);
+    cleanups.push(() => taker.stop());
+    const { agent } = await agentFor([taker.address], { welcomeTimeoutMs: 300 });
+    await waitFor('a heartbeat through the late taker', () => coord.heartbeats().length >= 1);
+    expect(agent.state).toMatchObject({ type: 'connected', coordinatorId: 'busy' });
+    // One connection, one stream: the agent never gave up on it and dialled again.
+    expect(taker.arrivals).toHaveLength(1);
+    expect(coord.streams).toHaveLength(1);
+  });
+
+  it('failover - a coordinator whose process never takes the connection is left after the accept wait', async () => {
+    const stuck = await startLateTaker(undefined, 'never');
+    cleanups.push(() => stuck.stop());
+    const coord = await coordinator({ coordinatorId: 'answers' });
+    const started = Date.now();
+    const { agent } = await agentFor([stuck.address, coord.address], { welcomeTimeoutMs: 300, acceptTimeoutMs: 800 });
+    await waitFor('a heartbeat at the answering target', () => coord.heartbeats().length >= 1);
+    expect(agent.state).toMatchObject({ type: 'connected', coordinatorId: 'answers' });
+    expect(stuck.arrivals.length).toBeGreaterThanOrEqual(1);
+    // Not left at the 300 ms Welcome wait: the connection was up, so it was given the accept wait.
+    expect(coord.streams[0]!.arrivals[0]! - started).toBeGreaterThanOrEqual(800);
   });
 
   it('reconnect - after the coordinator ends the stream, the agent comes back and seq goes on', async () => {

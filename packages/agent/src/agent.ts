@@ -66,7 +66,7 @@ export interface AgentOptions {
   /** @default read once per process with si.osInfo() */
   staticInfo?: () => Promise<StaticInfo>;
   /** Reconnect and stop timing; see ConnectionOptions for the defaults. */
-  connection?: Pick<ConnectionOptions, 'welcomeTimeoutMs' | 'welcomeTimeoutCapMs' | 'backoff' | 'healthyAfterMs' | 'stopTimeoutMs'>;
+  connection?: Pick<ConnectionOptions, 'welcomeTimeoutMs' | 'welcomeTimeoutCapMs' | 'acceptTimeoutMs' | 'backoff' | 'healthyAfterMs' | 'stopTimeoutMs'>;
   /**
    * Budget for one collector in one round. Not tied to the interval: rounds never overlap
    * and heartbeats never wait for them, so a short interval must not turn a briefly slow

@@ -156,6 +156,90 @@ describe('connection', () => {
     expect(waitedFor()).toBe(5000);
   });
 
+  it('accept wait - a connection the coordinator has not taken yet is waited for past the Welcome wait', () => {
+    const t = setup({ welcomeTimeoutMs: 5000 });
+    t.conn.start();
+    const s = t.dialer.last;
+    expect(t.conn.state).toMatchObject({ type: 'connecting', stage: 'connect' });
+    t.clock.advance(1000);
+    s.connected();
+    expect(t.conn.state).toMatchObject({ type: 'connecting', stage: 'accept' });
+    // 25 s in the accept queue of a coordinator working through a reconnect storm.
+    t.clock.advance(25_000);
+    expect(s.cancelled).toBe(false);
+    s.taken();
+    expect(t.conn.state).toMatchObject({ type: 'connecting', stage: 'welcome' });
+    // The Welcome wait counts from the moment it was taken.
+    t.clock.advance(4999);
+    expect(s.cancelled).toBe(false);
+    s.welcome();
+    expect(t.conn.state).toMatchObject({ type: 'connected', target: A.address });
+    expect(t.dialer.streams).toHaveLength(1);
+  });
+
+  it('accept wait - a connection never taken is left after acceptTimeoutMs, and counts as a late Welcome', () => {
+    const t = setup({ welcomeTimeoutMs: 5000, acceptTimeoutMs: 30_000 });
+    t.conn.start();
+    const s = t.dialer.last;
+    s.connected();
+    t.clock.advance(29_999);
+    expect(s.cancelled).toBe(false);
+    t.clock.advance(1);
+    expect(s.cancelled).toBe(true);
+    expect(t.conn.state).toMatchObject({ type: 'waiting', nextTarget: B.address });
+    // The next dial's Welcome wait is doubled: 10 s once taken.
+    t.clock.advance((t.conn.state as { retryAtMs: number }).retryAtMs - t.clock.now());
+    const next = t.dialer.last;
+    expect(next).not.toBe(s);
+    next.connected();
+    next.taken();
+    t.clock.advance(9999);
+    expect(next.cancelled).toBe(false);
+    t.clock.advance(1);
+    expect(next.cancelled).toBe(true);
+  });
+
+  it('accept wait - a host that does not answer at all is left after the Welcome wait', () => {
+    const t = setup({ welcomeTimeoutMs: 5000, acceptTimeoutMs: 30_000 });
+    t.conn.start();
+    const s = t.dialer.last;
+    t.clock.advance(4999);
+    expect(s.cancelled).toBe(false);
+    t.clock.advance(1);
+    expect(s.cancelled).toBe(true);
+    expect(t.conn.state).toMatchObject({ type: 'waiting', nextTarget: B.address });
+  });
+
+  it('accept wait - a taken connection whose Hello is not answered is left after the Welcome wait', () => {
+    const t = setup({ welcomeTimeoutMs: 5000 });
+    t.conn.start();
+    const s = t.dialer.last;
+    s.connected();
+    t.clock.advance(3000);
+    s.taken();
+    t.clock.advance(4999);
+    expect(s.cancelled).toBe(false);
+    t.clock.advance(1);
+    expect(s.cancelled).toBe(true);
+    expect(t.conn.state).toMatchObject({ type: 'waiting', nextTarget: B.address });
+  });
+
+  it('accept wait - stages only move forward; a late TCP event after the take changes nothing', () => {
+    const t = setup({ welcomeTimeoutMs: 5000 });
+    t.conn.start();
+    const s = t.dialer.last;
+    s.taken();
+    s.connected();
+    expect(t.conn.state).toMatchObject({ type: 'connecting', stage: 'welcome' });
+    t.clock.advance(5000);
+    expect(s.cancelled).toBe(true);
+  });
+
+  it('accept wait - rejects a wait that is not a positive number of ms, naming it', () => {
+    expect(() => setup({ acceptTimeoutMs: 0 })).toThrow(/acceptTimeoutMs must be a positive number of ms, got 0/);
+    expect(() => setup({ acceptTimeoutMs: Number.NaN })).toThrow(/acceptTimeoutMs/);
+  });
+
   it('protocol - anything but Welcome in answer to Hello drops the stream', () => {
     const t = setup();
     t.conn.start();

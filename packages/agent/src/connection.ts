@@ -12,13 +12,20 @@ export type Welcome = NonNullable<CoordinatorMessage['welcome']>;
 /** Where the connection stands; a discriminated union on `type`. */
 export type ConnectionState =
   | { readonly type: 'idle' }
-  /** Stream open and Hello sent; waiting for Welcome. */
-  | { readonly type: 'connecting'; readonly target: string; readonly attempt: number }
+  /**
+   * A dial under way, by stage: waiting for the TCP connection (`connect`), connected and
+   * waiting for the coordinator's process to take it (`accept`: its accept queue, TLS,
+   * HTTP/2 SETTINGS), or the stream open and Hello sent, waiting for Welcome (`welcome`).
+   * A dialer that cannot tell the stages apart leaves it at `connect` until Welcome.
+   */
+  | { readonly type: 'connecting'; readonly target: string; readonly attempt: number; readonly stage: DialStage }
   | { readonly type: 'connected'; readonly target: string; readonly coordinatorId: string; readonly sinceMs: number }
   /** Backing off before the next attempt. */
   | { readonly type: 'waiting'; readonly nextTarget: string; readonly retryAtMs: number; readonly attempt: number }
   | { readonly type: 'stopping' }
   | { readonly type: 'stopped' };
+
+export type DialStage = 'connect' | 'accept' | 'welcome';
 
 /** A welcomed stream, as the agent's logic sees it. */
 export interface Session {
@@ -56,13 +63,24 @@ export interface ConnectionOptions {
   /** @default a silent logger */
   logger?: Logger;
   /**
-   * How long to wait for Welcome after Hello before trying the next target. Each attempt in
-   * a row that got no Welcome in time doubles the next wait, up to `welcomeTimeoutCapMs`.
-   * @default 5000
+   * How long to wait for Welcome once the coordinator took the connection (Hello sent)
+   * before trying the next target; also how long the TCP connection itself may take. Each
+   * attempt in a row that got no Welcome in time doubles the next wait, up to
+   * `welcomeTimeoutCapMs`. @default 5000
    */
   welcomeTimeoutMs?: number;
   /** The longest wait for Welcome after Welcome timeouts in a row. @default 30000 (at least welcomeTimeoutMs) */
   welcomeTimeoutCapMs?: number;
+  /**
+   * How long a connection the coordinator's host accepted (TCP up) may wait for the
+   * coordinator's process to take it, before the next target is tried. The Welcome wait
+   * starts only then: a coordinator working through a reconnect storm leaves connections
+   * in its kernel's accept queue for seconds, and an agent that gave up on one after the
+   * Welcome wait would only queue another behind it, while the coordinator still takes the
+   * abandoned one. A host that does not answer at all is still left after the Welcome wait.
+   * @default 30000 (at least the current Welcome wait)
+   */
+  acceptTimeoutMs?: number;
   /** @default {baseMs: 200, capMs: 10000} */
   backoff?: BackoffOptions;
   /**
@@ -94,6 +112,10 @@ interface Link {
   healthy: boolean;
   /** Why the agent itself gave up on the stream, when it did. */
   failure: Error | undefined;
+  /** The Welcome wait of this dial (doubled by late Welcomes in a row before it). */
+  readonly waitMs: number;
+  /** When the dial's current stage is given up; replaced as the dial moves on a stage. */
+  deadline: TimerHandle | undefined;
   timers: TimerHandle[];
   onClosed: (() => void) | undefined;
 }
@@ -112,6 +134,7 @@ export class Connection {
   private readonly log: ConnectionLog;
   private readonly welcomeTimeoutMs: number;
   private readonly welcomeTimeoutCapMs: number;
+  private readonly acceptTimeoutMs: number;
   private readonly backoff: BackoffOptions;
   private readonly healthyAfterMs: number;
   private readonly stopTimeoutMs: number;
@@ -144,6 +167,8 @@ export class Connection {
     this.log = new ConnectionLog(options.logger ?? pino({ level: 'silent' }), this.clock);
     this.welcomeTimeoutMs = options.welcomeTimeoutMs ?? 5000;
     this.welcomeTimeoutCapMs = Math.max(this.welcomeTimeoutMs, options.welcomeTimeoutCapMs ?? 30_000);
+    this.acceptTimeoutMs = options.acceptTimeoutMs ?? 30_000;
+    if (!(this.acceptTimeoutMs > 0)) throw new RangeError(`acceptTimeoutMs must be a positive number of ms, got ${options.acceptTimeoutMs}`);
     this.backoff = options.backoff ?? {};
     this.healthyAfterMs = options.healthyAfterMs ?? 10_000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 1000;
@@ -199,11 +224,14 @@ export class Connection {
     if (this.stopping) return;
     this.retryTimer = undefined;
     const target = this.targets[this.targetIndex]!;
-    const link: Link = { target, stream: undefined, session: undefined, blocked: false, closed: false, ended: false, healthy: false, failure: undefined, timers: [], onClosed: undefined };
+    const waitMs = Math.min(this.welcomeTimeoutCapMs, this.welcomeTimeoutMs * 2 ** Math.min(this.welcomeTimeouts, 30));
+    const link: Link = { target, stream: undefined, session: undefined, blocked: false, closed: false, ended: false, healthy: false, failure: undefined, waitMs, deadline: undefined, timers: [], onClosed: undefined };
     this.link = link;
-    this.current = { type: 'connecting', target: target.address, attempt: this.failures + 1 };
+    this.current = { type: 'connecting', target: target.address, attempt: this.failures + 1, stage: 'connect' };
     try {
       link.stream = this.dialer.dial(target, {
+        onConnected: () => this.onStage(link, 'accept'),
+        onTaken: () => this.onStage(link, 'welcome'),
         onMessage: (msg) => this.onMessage(link, msg),
         onDrain: () => {
           const wasBlocked = link.blocked;
@@ -223,14 +251,32 @@ export class Connection {
       queueMicrotask(() => this.onClose(link, link.failure));
       return;
     }
-    const waitMs = Math.min(this.welcomeTimeoutCapMs, this.welcomeTimeoutMs * 2 ** Math.min(this.welcomeTimeouts, 30));
-    link.timers.push(
-      this.clock.setTimeout(() => {
-        this.welcomeTimeouts++;
-        link.failure = new WelcomeTimeoutError(target.address, waitMs);
-        link.stream?.cancel();
-      }, waitMs),
-    );
+    this.armDeadline(link, 'connect', waitMs);
+  }
+
+  /** The dial moved on a stage: the wait starts again, for what this stage waits for. */
+  private onStage(link: Link, stage: 'accept' | 'welcome'): void {
+    const state = this.current;
+    if (link !== this.link || link.closed || link.session || state.type !== 'connecting') return;
+    // Only forwards: a kept connection is taken without a TCP event of its own.
+    if (state.stage === stage || state.stage === 'welcome') return;
+    this.current = { ...state, stage };
+    this.armDeadline(link, stage, stage === 'accept' ? Math.max(this.acceptTimeoutMs, link.waitMs) : link.waitMs);
+  }
+
+  /**
+   * Gives the dial up after `ms` unless it moves on first. Every stage's timeout counts as a
+   * late Welcome: a coordinator whose kernel drops SYNs (a full accept queue) or that does
+   * not take or answer a connection is busy or gone, and either way the next wait is longer.
+   */
+  private armDeadline(link: Link, stage: DialStage, ms: number): void {
+    if (link.deadline) this.clock.clearTimeout(link.deadline);
+    link.deadline = this.clock.setTimeout(() => {
+      link.deadline = undefined;
+      this.welcomeTimeouts++;
+      link.failure = new WelcomeTimeoutError(link.target.address, ms, stage);
+      link.stream?.cancel();
+    }, ms);
   }
 
   private onMessage(link: Link, msg: CoordinatorMessage): void {
@@ -314,6 +360,8 @@ export class Connection {
   private clearTimers(link: Link): void {
     for (const t of link.timers) this.clock.clearTimeout(t);
     link.timers = [];
+    if (link.deadline) this.clock.clearTimeout(link.deadline);
+    link.deadline = undefined;
   }
 
   private dispose(link: Link): void {

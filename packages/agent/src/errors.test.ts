@@ -19,4 +19,10 @@ describe("the agent's errors", () => {
       expect(e.grpcStatus).toBeGreaterThan(0);
     }
   });
+
+  it('a Welcome timeout says how far the dial got', () => {
+    expect(new WelcomeTimeoutError('10.0.0.1:7400', 5000).message).toBe('no Welcome from 10.0.0.1:7400 within 5000 ms');
+    expect(new WelcomeTimeoutError('10.0.0.1:7400', 5000, 'connect').message).toBe('no TCP connection to 10.0.0.1:7400 within 5000 ms');
+    expect(new WelcomeTimeoutError('10.0.0.1:7400', 30000, 'accept').message).toBe('connected to 10.0.0.1:7400, but the coordinator did not take the connection within 30000 ms');
+  });
 });

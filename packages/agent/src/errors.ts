@@ -47,10 +47,20 @@ export class PartialCollectError<T> extends AgentError {
   }
 }
 
-/** The coordinator accepted the stream but did not answer Hello with Welcome in time. */
+/**
+ * A dial got no Welcome in time. `stage` says how far it got: no TCP connection (`connect`),
+ * a connection the coordinator's process never took from its accept queue (`accept`), or a
+ * stream whose Hello was not answered (`welcome`, the default).
+ */
 export class WelcomeTimeoutError extends AgentError {
-  constructor(target: string, timeoutMs: number) {
-    super('WELCOME_TIMEOUT', `no Welcome from ${target} within ${timeoutMs} ms`);
+  constructor(target: string, timeoutMs: number, stage: 'connect' | 'accept' | 'welcome' = 'welcome') {
+    const what =
+      stage === 'connect'
+        ? `no TCP connection to ${target}`
+        : stage === 'accept'
+          ? `connected to ${target}, but the coordinator did not take the connection`
+          : `no Welcome from ${target}`;
+    super('WELCOME_TIMEOUT', `${what} within ${timeoutMs} ms`);
     this.name = 'WelcomeTimeoutError';
   }
 }

@@ -3,6 +3,8 @@ import { loadProto } from '@vigil/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoordinatorTarget } from './config.js';
 import { createGrpcDialer } from './grpc-dialer.js';
+import { closedPort, waitFor } from './test-support/fake-coordinator.js';
+import { startLateTaker, type LateTaker } from './test-support/late-taker.js';
 import type { Dialer } from './transport.js';
 
 type Answer = 'shed' | 'fail' | 'welcome';
@@ -53,11 +55,31 @@ function attempt(dialer: Dialer, target: CoordinatorTarget): Promise<{ welcomed:
   });
 }
 
+/** Dials with a Hello and records each event of the stream with its time (ms since the dial). */
+function recordDial(dialer: Dialer, target: CoordinatorTarget) {
+  const started = Date.now();
+  const events: { event: 'connected' | 'taken' | 'welcome' | 'closed'; atMs: number }[] = [];
+  const at = (event: (typeof events)[number]['event']) => events.push({ event, atMs: Date.now() - started });
+  let sync = true;
+  const stream = dialer.dial(target, {
+    onConnected: () => at(sync ? ('connected-sync' as never) : 'connected'),
+    onTaken: () => at(sync ? ('taken-sync' as never) : 'taken'),
+    onMessage: (m) => m.body === 'welcome' && at('welcome'),
+    onDrain: () => undefined,
+    onClose: () => at('closed'),
+  });
+  sync = false;
+  stream.write({ hello: { hostId: 'h1', intervalMs: 1000 } });
+  return { stream, events, has: (e: string) => events.find((x) => x.event === e) };
+}
+
 const servers: grpc.Server[] = [];
 const dialers: Dialer[] = [];
-afterEach(() => {
+const takers: LateTaker[] = [];
+afterEach(async () => {
   for (const d of dialers.splice(0)) d.close?.();
   for (const s of servers.splice(0)) s.forceShutdown();
+  for (const t of takers.splice(0)) await t.stop();
 });
 
 describe('grpc dialer', () => {
@@ -95,5 +117,58 @@ describe('grpc dialer', () => {
     expect((await attempt(dialer, b.target)).welcomed).toBe(true);
     expect(b.peers).toHaveLength(1);
     expect(a.peers).toHaveLength(1);
+  });
+
+  it('stages - TCP up at once, taken when the coordinator sends its SETTINGS, then Welcome', async () => {
+    const s = await startServer(['welcome']);
+    servers.push(s.server);
+    const taker = await startLateTaker(s.target, 400);
+    takers.push(taker);
+    const dialer = createGrpcDialer(grpc.credentials.createInsecure());
+    dialers.push(dialer);
+    const d = recordDial(dialer, { host: '127.0.0.1', port: Number(taker.address.split(':')[1]), address: taker.address });
+    await waitFor('Welcome', () => d.has('welcome'));
+    d.stream.cancel();
+    expect(d.events.map((e) => e.event).slice(0, 3)).toEqual(['connected', 'taken', 'welcome']);
+    // The 400 ms in the taker's hands lie between the TCP connection and the coordinator taking it.
+    expect(d.has('taken')!.atMs - d.has('connected')!.atMs).toBeGreaterThanOrEqual(390);
+    expect(d.has('welcome')!.atMs).toBeGreaterThanOrEqual(d.has('taken')!.atMs);
+  });
+
+  it('stages - a connection the coordinator never takes is connected, never taken', async () => {
+    const taker = await startLateTaker(undefined, 'never');
+    takers.push(taker);
+    const dialer = createGrpcDialer(grpc.credentials.createInsecure());
+    dialers.push(dialer);
+    const d = recordDial(dialer, { host: '127.0.0.1', port: Number(taker.address.split(':')[1]), address: taker.address });
+    await waitFor('the TCP connection', () => d.has('connected'));
+    await waitFor('the connection held for 500 ms', () => taker.arrivals.length === 1 && Date.now() - taker.arrivals[0]! >= 500);
+    expect(d.has('taken')).toBeUndefined();
+    d.stream.cancel();
+    await waitFor('the close', () => d.has('closed'));
+    expect(d.events.map((e) => e.event)).toEqual(['connected', 'closed']);
+  });
+
+  it('stages - a refused connection is neither connected nor taken', async () => {
+    const port = await closedPort();
+    const dialer = createGrpcDialer(grpc.credentials.createInsecure());
+    dialers.push(dialer);
+    const d = recordDial(dialer, { host: '127.0.0.1', port, address: `127.0.0.1:${port}` });
+    await waitFor('the close', () => d.has('closed'));
+    expect(d.events.map((e) => e.event)).toEqual(['closed']);
+  });
+
+  it('stages - a stream on a connection kept after a retry hint is taken at once, never from inside dial', async () => {
+    const s = await startServer(['shed', 'welcome']);
+    servers.push(s.server);
+    const dialer = createGrpcDialer(grpc.credentials.createInsecure());
+    dialers.push(dialer);
+    expect((await attempt(dialer, s.target)).welcomed).toBe(false);
+    const d = recordDial(dialer, s.target);
+    await waitFor('Welcome', () => d.has('welcome'));
+    d.stream.cancel();
+    expect(d.events.map((e) => e.event).slice(0, 2)).toEqual(['taken', 'welcome']);
+    expect(s.peers).toHaveLength(2);
+    expect(new Set(s.peers).size).toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadProto, type AgentMessageIn, type CoordinatorMessage } from '@vigil/shared';
 import type { CoordinatorTarget } from './config.js';
 import type { CredentialsFor } from './credentials.js';
+import { TcpWatchCredentials, whenReady } from './dial-stages.js';
 import { retryPushbackOf } from './retry-pushback.js';
 import type { CoordinatorStream, Dialer, StreamEvents } from './transport.js';
 
@@ -38,6 +39,8 @@ export function createGrpcDialer(credentials: grpc.ChannelCredentials | Credenti
   const credentialsFor: CredentialsFor = typeof credentials === 'function' ? credentials : () => ({ credentials, options: {} });
   type AgentClient = InstanceType<typeof AgentService>;
   let kept: { address: string; client: AgentClient } | undefined;
+  /** Each client's credentials wrapper, which tells its dial when TCP is up. */
+  const watches = new WeakMap<AgentClient, TcpWatchCredentials>();
   const takeKept = (address: string): AgentClient | undefined => {
     const k = kept;
     kept = undefined;
@@ -50,9 +53,18 @@ export function createGrpcDialer(credentials: grpc.ChannelCredentials | Credenti
   return {
     dial(target: CoordinatorTarget, events: StreamEvents): CoordinatorStream {
       const forTarget = credentialsFor(target);
-      const client = takeKept(target.address) ?? new AgentService(target.address, forTarget.credentials, { ...channelOptions, ...forTarget.options });
-      const call = client.Connect();
+      let client = takeKept(target.address);
+      if (!client) {
+        const watch = new TcpWatchCredentials(forTarget.credentials);
+        client = new AgentService(target.address, watch, { ...channelOptions, ...forTarget.options });
+        watches.set(client, watch);
+      }
       let closed = false;
+      const watch = watches.get(client);
+      if (watch) watch.onConnected = () => !closed && events.onConnected?.();
+      const call = client.Connect();
+      // The Welcome wait starts when the coordinator took the connection (docs/architecture.md).
+      whenReady(client.getChannel(), () => closed, () => events.onTaken?.());
       const close = (error: Error | undefined): void => {
         if (closed) return;
         closed = true;

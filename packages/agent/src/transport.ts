@@ -15,6 +15,17 @@ export interface CoordinatorStream {
 }
 
 export interface StreamEvents {
+  /**
+   * The TCP connection is up: the coordinator's host answered, and its kernel holds the
+   * connection until the coordinator's process takes it. Dialers that cannot tell call
+   * neither this nor `onTaken`, and the whole dial is bounded by the Welcome wait.
+   */
+  onConnected?(): void;
+  /**
+   * The coordinator's process took the connection: TLS and its HTTP/2 SETTINGS are done, and
+   * the stream (with Hello) goes out now.
+   */
+  onTaken?(): void;
   onMessage(msg: CoordinatorMessage): void;
   onDrain(): void;
   /** Called exactly once, with the error unless the coordinator ended the stream cleanly. */

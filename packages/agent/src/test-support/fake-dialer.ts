@@ -31,6 +31,16 @@ export class FakeStream implements CoordinatorStream {
   }
 
   // The coordinator's side.
+  /** The TCP connection came up (the coordinator's kernel holds it). */
+  connected(): void {
+    this.events.onConnected?.();
+  }
+
+  /** The coordinator's process took the connection (its SETTINGS arrived). */
+  taken(): void {
+    this.events.onTaken?.();
+  }
+
   send(msg: CoordinatorMessage): void {
     this.events.onMessage(msg);
   }
