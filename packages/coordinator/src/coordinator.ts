@@ -26,6 +26,7 @@ import { StoreWriteGuard } from './store/write-guard.js';
 import { AgentChannels } from './grpc/agent-channels.js';
 import { admissionGraceMs } from './grpc/hello-admission.js';
 import { bindHttp, type HttpListener } from './http/listener.js';
+import { bindAgentListener, type AgentListener } from './grpc/agent-listener.js';
 import { startAgentServer, type AgentServer } from './grpc/server.js';
 import { VERSION } from './version.js';
 import { Readiness } from './readiness.js';
@@ -67,6 +68,8 @@ export interface BuildDeps extends CoordinatorDeps {
   apiBase: string;
   /** The API's listener, bound already; without one the app serves inject() only. */
   http?: HttpListener;
+  /** The agents' listener, bound already (connections wait in it until listen()); else bound by listen(). */
+  agents?: AgentListener;
 }
 
 /**
@@ -83,15 +86,20 @@ export interface BuiltCoordinator {
 }
 
 /**
- * Binds the API's listener (so its URL is known), builds the coordinator from its
+ * Binds the API's listener (so its URL is known) and the agents' listener (so that a fleet
+ * reconnecting after a restart waits in its accept queue while the store loads, instead of
+ * being refused and backing off; grpc/agent-listener.ts), builds the coordinator from its
  * dependencies, and listens, like fastify's build/listen split.
  */
 export async function startCoordinator(config: CoordinatorConfig, deps: CoordinatorDeps = {}): Promise<Coordinator> {
   const http = await bindHttp(config.http, config.tls);
+  let agents: AgentListener | undefined;
   try {
-    const built = await buildCoordinator(config, { ...deps, apiBase: config.publicUrl ?? http.url, http });
+    agents = await bindAgentListener(config.grpc);
+    const built = await buildCoordinator(config, { ...deps, apiBase: config.publicUrl ?? http.url, http, agents });
     return await built.listen();
   } catch (err) {
+    agents?.close();
     await http.close();
     throw err;
   }
@@ -346,6 +354,7 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
       {
         host: config.grpc.host,
         port: config.grpc.port,
+        ...(deps.agents ? { listener: deps.agents } : {}),
         tls: config.tls,
         coordinatorId: config.id,
         maxMessageBytes: config.maxMessageBytes,

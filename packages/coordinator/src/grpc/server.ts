@@ -1,12 +1,13 @@
 import * as grpc from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { guardedAgentService, systemClock, type Logger, type TlsFiles } from '@vigil/shared';
 import { loadProtoWithLoader } from '@vigil/shared/proto-loader';
 import type { HostRegistry } from '../registry/host-registry.js';
 import { AgentChannels } from './agent-channels.js';
 import { AgentSession, type AgentCall, type SessionMetrics } from './agent-session.js';
 import { fanOutAccepts } from './accept-fanout.js';
+import { bindAgentListener, LISTEN_BACKLOG, type AgentListener } from './agent-listener.js';
 import { HelloAdmission } from './hello-admission.js';
 import { LoopLag } from './loop-lag.js';
 import { PeerConnectionGate } from './peer-connection-gate.js';
@@ -18,6 +19,8 @@ import { UnheardLog } from '../liveness/unheard-log.js';
 export interface AgentServerOptions {
   host: string;
   port: number;
+  /** The agents' listener, bound already (the coordinator binds it as it starts); else bound here on host and port. */
+  listener?: AgentListener;
   tls: TlsFiles;
   coordinatorId: string;
   maxMessageBytes: number;
@@ -95,8 +98,6 @@ export function serverCredentials(tls: TlsFiles): grpc.ServerCredentials {
   return grpc.ServerCredentials.createSsl(readFileSync(tls.ca), [{ cert_chain: readFileSync(tls.cert), private_key: readFileSync(tls.key) }], true);
 }
 
-/** Accept queue of the agents' listener; see its use. */
-const LISTEN_BACKLOG = 4096;
 /**
  * Descriptors watching the agents' listening socket: a loop turn takes one connection per
  * descriptor (accept-fanout.ts). Eight took a fleet-wide reconnect at 7 connections a turn
@@ -142,9 +143,11 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
   });
   const live = new Map<number, AgentSession>();
   const rateFor = (viaDatagrams: boolean) => (viaDatagrams ? (opts.maxLivenessDatagramRate ?? 0) : opts.maxLivenessRate);
-  // Before the listener when its port is fixed, so that a fleet reconnecting the moment it
+  const agentListener = opts.listener ?? (await bindAgentListener(opts));
+  const port = agentListener.port;
+  // Before any connection is served, so that a fleet reconnecting the moment the listener
   // opens (a restart) is offered datagrams from its first Hello.
-  let datagrams = opts.livenessDatagrams && opts.port > 0 ? await startDatagrams(opts.host, [opts.port, 0], log, live) : undefined;
+  const datagrams = opts.livenessDatagrams ? await startDatagrams(opts.host, [port, 0], log, live) : undefined;
   const loopLag = new LoopLag(systemClock);
   if (opts.helloMaxLoopLagMs > 0) loopLag.start();
   const admission = new HelloAdmission({
@@ -197,20 +200,9 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     if (!gate.admit(socket)) return;
     handOnIfOpen(socket, (s) => (stopping ? s.destroy() : injector.injectConnection(s)), () => metrics.rejected('connection_abandoned'));
   };
-  const listener = createServer({ noDelay: true }, onConnection);
-  const port = await new Promise<number>((resolve, reject) => {
-    listener.once('error', reject);
-    // A deep accept queue (the kernel caps it at net.core.somaxconn): connections arriving
-    // while the loop is held (a collection, a commit) wait in the kernel instead of being
-    // dropped and retried by the agent's kernel 1, 3, 7 s later. With Node's 511, a fleet
-    // of 15,000 connecting at 300/s overflowed it ~900 times a second (TcpExtListenOverflows).
-    listener.listen({ host: opts.host, port: opts.port, backlog: LISTEN_BACKLOG }, () => {
-      listener.off('error', reject);
-      resolve((listener.address() as AddressInfo).port);
-    });
-  });
-  const extraListeners = await fanOutAccepts(listener, { total: ACCEPT_DESCRIPTORS, backlog: LISTEN_BACKLOG, onConnection, log });
-  if (opts.livenessDatagrams && opts.port === 0) ctx.datagrams = datagrams = await startDatagrams(opts.host, [port, 0], log, live);
+  const parked = agentListener.serve(onConnection);
+  if (parked > 0) log.info({ connections: parked }, `${parked} agent connections that came while the coordinator started are served now`);
+  const extraListeners = await fanOutAccepts(agentListener.server, { total: ACCEPT_DESCRIPTORS, backlog: LISTEN_BACKLOG, onConnection, log });
   if (datagrams && datagrams.port !== port) {
     log.warn({ port: datagrams.port, grpcPort: port }, `liveness datagrams on udp ${opts.host}:${datagrams.port}: udp port ${port} was taken, so a firewall must let this one through (or agents send their liveness on their streams)`);
   } else if (datagrams) log.info({ port: datagrams.port }, `liveness datagrams on udp ${opts.host}:${datagrams.port}`);
@@ -224,7 +216,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
       stopping = true;
       loopLag.stop();
       regrant.stop();
-      listener.close();
+      agentListener.close();
       for (const l of extraListeners) l.close();
       // Before the streams end: their closing then owes the receiver nothing.
       datagrams?.beginStop();
