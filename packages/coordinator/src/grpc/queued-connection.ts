@@ -5,8 +5,9 @@ import type { Socket } from 'node:net';
  * peer is still there three turns of the event loop later; closes it otherwise.
  *
  * Why: when a whole fleet reconnects at once (a coordinator restart), connections wait in
- * the kernel's accept queue for seconds. An agent whose Welcome did not come within its
- * timeout (5 s from dialling) has closed its end by the time the coordinator takes the
+ * the kernel's accept queue for seconds. An agent that gave up on the connection meanwhile
+ * (agents before the accept wait gave up 5 s after dialling; agents now give a connection
+ * not yet taken 30 s) has closed its end by the time the coordinator takes the
  * connection, and what waits in the queue is its first bytes followed by its FIN. Set up
  * anyway, each such connection cost a TLS handshake or an HTTP/2 session (about a
  * millisecond here) for nobody: in a 10,000-agent restart the coordinator spent seconds in a
