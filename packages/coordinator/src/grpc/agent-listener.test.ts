@@ -58,18 +58,18 @@ describe("the agents' listener", () => {
     expect(l.parked).toBe(0);
   });
 
-  it('a connection reset while parked is not handed on', async () => {
+  it('a connection reset while parked leaves the queue and is not handed on', async () => {
     const l = await listener();
     const gone = dial(l.port);
     await until('parked', () => l.parked === 1);
     gone.resetAndDestroy();
+    await until('the reset connection gone from the queue', () => l.parked === 0);
     dial(l.port, 'stays');
-    await until('two parked', () => l.parked === 2);
-    // Let the reset reach the parked socket.
-    await new Promise((r) => setTimeout(r, 50));
-    const handed: Socket[] = [];
-    l.serve((s) => handed.push(s));
-    expect(handed).toHaveLength(1);
+    await until('the next one parked', () => l.parked === 1);
+    const got: string[] = [];
+    expect(l.serve((s) => s.setEncoding('utf8').on('data', (d) => got.push(String(d))))).toBe(1);
+    await until('its payload', () => got.length === 1);
+    expect(got).toEqual(['stays']);
   });
 
   it('close() ends the parked connections', async () => {

@@ -33,15 +33,17 @@ export interface AgentListener {
 }
 
 export async function bindAgentListener(at: { host: string; port: number }): Promise<AgentListener> {
-  let parked: Socket[] | undefined = [];
+  /** Parked connections in arrival order (a Set keeps it); one that closes meanwhile leaves. */
+  const parked = new Set<Socket>();
   let handler: ((socket: Socket) => void) | undefined;
-  // A reset while parked must not throw; the connection is then handed on ended, and the
-  // handler closes it as one whose agent has gone.
+  // A reset while parked must not throw: the connection closes and leaves the set.
   const ignore = (): void => undefined;
   const server = createServer({ noDelay: true }, (socket) => {
     if (handler) return handler(socket);
     socket.on('error', ignore);
-    parked!.push(socket);
+    // Left on after serve: deleting from the emptied set is a no-op.
+    socket.once('close', () => parked.delete(socket));
+    parked.add(socket);
   });
   const port = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);
@@ -54,16 +56,14 @@ export async function bindAgentListener(at: { host: string; port: number }): Pro
     server,
     port,
     get parked() {
-      return parked?.length ?? 0;
+      return parked.size;
     },
     serve(onConnection) {
       if (handler) throw new Error('the agents listener is served already');
       handler = onConnection;
-      const waiting = parked!;
-      parked = undefined;
+      const waiting = [...parked];
+      parked.clear();
       for (const socket of waiting) {
-        // Closed while parked (reset by its agent): nothing to hand on, nothing to count.
-        if (socket.destroyed) continue;
         socket.off('error', ignore);
         onConnection(socket);
       }
@@ -71,8 +71,8 @@ export async function bindAgentListener(at: { host: string; port: number }): Pro
     },
     close() {
       server.close();
-      for (const socket of parked ?? []) socket.destroy();
-      parked = [];
+      for (const socket of parked) socket.destroy();
+      parked.clear();
     },
   };
 }
