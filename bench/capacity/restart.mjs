@@ -31,7 +31,8 @@ Usage: node bench/capacity/restart.mjs [options]
                     e.g. --node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
   --program PATH    run this coordinator launcher instead of the source tree's dist/: a
                     release folder's bin/vigil-coordinator (pnpm run package), i.e. what ships
-  --keep-dir        keep the run's directory (the coordinator's store and log, the simulator's JSON) and print it
+  --keep-dir        keep the run's directory (the coordinator's store and log, the simulator's JSON) and print it;
+                    a run with a false positive keeps it anyway, and prints those hosts' transitions
   --out FILE        also write the result as JSON
 `;
 
@@ -74,7 +75,33 @@ async function natsReady(base) {
   });
 }
 
+/**
+ * What the coordinator recorded about each host judged silent while alive: its transitions
+ * with their reasons, newest last, from the restarted coordinator (its store holds the
+ * stopped one's too). A false positive is rare here, so the run that has one says why.
+ */
+async function explainFalsePositives(base, hostIds, sinceMs) {
+  const lines = [];
+  for (const id of hostIds) {
+    try {
+      const res = await fetch(`${base}/v1/hosts/${encodeURIComponent(id)}`, { signal: AbortSignal.timeout(5000) });
+      if (!res.ok) {
+        lines.push(`  ${id}: GET /v1/hosts/${id} answered ${res.status}`);
+        continue;
+      }
+      const { host } = await res.json();
+      const recent = host.history.filter((t) => Date.parse(t.at) >= sinceMs).reverse();
+      lines.push(`  ${id} (now ${host.state}${host.connected ? ', connected' : ''}):`);
+      for (const t of recent) lines.push(`    ${t.at} ${t.from ?? '-'} → ${t.to}: ${t.reason}`);
+    } catch (err) {
+      lines.push(`  ${id}: ${err.message}`);
+    }
+  }
+  return lines;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'vigil-restart-bench-'));
+let keepDir = values['keep-dir'];
 let nats;
 let coordinator;
 let fleet;
@@ -108,6 +135,7 @@ try {
   const before = await gauges(coordinator.baseUrl);
   log(`restart: fleet steady (${before.connected} connected, ${before.online} online); ${values.mode === 'kill' ? 'SIGKILL' : 'SIGTERM'} and start again`);
   const t0 = performance.now();
+  const t0Wall = Date.now();
   if (values.mode === 'kill') await coordinator.kill();
   else await coordinator.stop(30_000);
   const down = performance.now() - t0;
@@ -168,6 +196,12 @@ try {
     const { ms, stages } = JSON.parse(stopLine);
     log(`the stop took ${ms} ms: ${JSON.stringify(stages)}`);
   }
+  if (result.falsePositiveHosts.length > 0) {
+    // From a minute before the stop: the host's last transitions before it too.
+    log(`hosts judged silent while alive (first ${result.falsePositiveHosts.length}), their transitions since ${new Date(t0Wall - 60_000).toISOString()} (the ${values.mode} at ${new Date(t0Wall).toISOString()}):`);
+    for (const line of await explainFalsePositives(coordinator.baseUrl, result.falsePositiveHosts, t0Wall - 60_000)) log(line);
+    keepDir = true;
+  }
   if (values.out) (await import('node:fs')).writeFileSync(values.out, JSON.stringify({ ...result, holds }, null, 2));
   process.exitCode = holds ? 0 : 1;
 } finally {
@@ -175,7 +209,7 @@ try {
   await coordinator?.stop(10_000).catch(() => undefined);
   await nats?.stop(2000).catch(() => undefined);
   // What the restarted coordinator logged (warnings and above by default): a kept run is for finding out why.
-  if (values['keep-dir'] && coordinator) writeFileSync(join(dir, 'coordinator.log'), coordinator.output());
-  if (values['keep-dir']) log(`restart: kept ${dir}`);
+  if (keepDir && coordinator) writeFileSync(join(dir, 'coordinator.log'), coordinator.output());
+  if (keepDir) log(`restart: kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
 }
