@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, loadProto } from '@vigil/shared';
+import { holdsFor, waitFor } from '@vigil/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coordinatorConfigSchema } from '../config.js';
 import { buildCoordinator, type Coordinator } from '../coordinator.js';
@@ -14,13 +15,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (what: string, check: () => boolean): Promise<true> => waitFor(() => check(), { what, intervalMs: 10 });
 
 async function listener(): Promise<AgentListener> {
   const l = await bindAgentListener({ host: '127.0.0.1', port: 0 });
@@ -103,8 +98,8 @@ describe("the agents' listener", () => {
     call.write({ hello: { hostId: 'early-1', intervalMs: 1000 } });
     await until('the connection parked', () => agents.parked === 1);
     const built = await buildCoordinator(config, { apiBase: 'http://127.0.0.1:1', logger: createLogger('test', 'silent'), agents });
-    // Built, not listening: the connection is still parked, and the agent has no answer.
-    await new Promise((r) => setTimeout(r, 100));
+    // Built, not listening: the connection stays parked, and the agent has no answer.
+    await holdsFor(() => agents.parked === 1 && got.length === 0, { durationMs: 100, intervalMs: 20, what: 'the connection parked and unanswered' });
     expect(agents.parked).toBe(1);
     expect(got).toHaveLength(0);
     const coord: Coordinator = await built.listen();
