@@ -9,6 +9,9 @@
 //   bin/<program>            launcher (sh): Node flags, --enable-source-maps
 //   lib/<program>.mjs        one esbuild bundle of the program and its dependencies
 //   lib/<program>.mjs.map    its source map, so a stack trace names src/*.ts files and lines
+//                            (the agent: lib/vigil-agent.cjs, its entry point, and
+//                            lib/vigil-agent-main.cjs(.map), the program; see
+//                            scripts/package/agent-bundles.mjs)
 //   proto/                   the gRPC contract, found relative to the bundle (../proto/)
 //   package.json             name and version, read by --version (../package.json)
 //   node_modules/            native modules only (better-sqlite3), built for this machine
@@ -51,25 +54,31 @@ for (const program of PROGRAMS.filter((p) => !only || only.has(p.name))) {
   rmSync(folder, { recursive: true, force: true });
   mkdirSync(join(folder, 'lib'), { recursive: true });
 
-  await build({
-    stdin: { contents: "import { main } from './dist/main.js';\nmain(process.argv.slice(2));\n", resolveDir: pkgDir, sourcefile: `${program.name}-entry.js`, loader: 'js' },
-    outfile: join(folder, 'lib', `${program.name}.mjs`),
-    ...NODE_BUNDLE_OPTIONS,
-    // Linked map beside the bundle; esbuild follows tsc's maps of dist/*.js back to src/*.ts.
-    // No sources content: names and lines are what a crash report needs, and it halves the map.
-    sourcemap: 'linked',
-    sourcesContent: false,
-    define: { __VIGIL_PROTO_DIR__: JSON.stringify('../proto/') },
-    external: program.native,
-    logLevel: 'warning',
-  });
+  // Linked map beside the bundle; esbuild follows tsc's maps of dist/*.js back to src/*.ts.
+  // No sources content: names and lines are what a crash report needs, and it halves the map.
+  const mapOptions = { sourcemap: 'linked', sourcesContent: false };
+  const define = { __VIGIL_PROTO_DIR__: JSON.stringify('../proto/') };
+  const programFile = program.programFile ?? `${program.name}.mjs`;
+  if (program.bundle) {
+    await program.bundle({ pkgDir, libDir: join(folder, 'lib'), define, programOptions: { ...mapOptions, external: program.native } });
+  } else {
+    await build({
+      stdin: { contents: "import { main } from './dist/main.js';\nmain(process.argv.slice(2));\n", resolveDir: pkgDir, sourcefile: `${program.name}-entry.js`, loader: 'js' },
+      outfile: join(folder, 'lib', programFile),
+      ...NODE_BUNDLE_OPTIONS,
+      ...mapOptions,
+      define,
+      external: program.native,
+      logLevel: 'warning',
+    });
+  }
 
   for (const [entry, file] of program.workers ?? []) {
     if (!existsSync(join(pkgDir, entry))) throw new Error(`${program.pkgDir}/${entry} is missing: run 'pnpm run build' first`);
     await build({ entryPoints: [join(pkgDir, entry)], outfile: join(folder, 'lib', file), ...NODE_BUNDLE_OPTIONS, sourcemap: 'linked', sourcesContent: false, external: program.native, logLevel: 'warning' });
     relativeSources(join(folder, 'lib', `${file}.map`));
   }
-  relativeSources(join(folder, 'lib', `${program.name}.mjs.map`));
+  relativeSources(join(folder, 'lib', `${programFile}.map`));
   cpSync(join(root, 'proto'), join(folder, 'proto'), { recursive: true });
   writeFileSync(
     join(folder, 'package.json'),

@@ -51,7 +51,7 @@ const jitterMs = durationOf(NAME, 'jitter', opts.jitter);
 let faults = opts.faults.split(',').filter(Boolean);
 for (const f of faults) if (!FAULTS.includes(f)) fail(`--faults: "${f}" is not a fault; use ${FAULTS.join(', ')}`);
 
-for (const bin of ['packages/coordinator/dist/main.js', 'packages/agent/dist/vigil-agent.mjs', 'packages/testkit/dist/index.js']) {
+for (const bin of ['packages/coordinator/dist/main.js', 'packages/agent/dist/vigil-agent.cjs', 'packages/testkit/dist/index.js']) {
   if (!existsSync(join(REPO_ROOT, bin))) fail(`${bin} is missing: build first (pnpm run build)`);
 }
 try {

@@ -74,6 +74,10 @@ function apiGet(url: string, ca: Buffer, token: string | undefined): Promise<{ s
   });
 }
 
+/** The agent is two CommonJS bundles (scripts/package/agent-bundles.mjs): an entry point and the program. */
+const entryFile = (name: string): string => (name === 'vigil-agent' ? 'vigil-agent.cjs' : `${name}.mjs`);
+const programFile = (name: string): string => (name === 'vigil-agent' ? 'vigil-agent-main.cjs' : `${name}.mjs`);
+
 describe('release packages', () => {
   let out: string;
   /** The empty root the packages are unpacked into. */
@@ -128,8 +132,9 @@ describe('release packages', () => {
       expect(conffiles.trim()).toBe(config);
       for (const f of [
         `usr/lib/${name}/bin/${name}`,
-        `usr/lib/${name}/lib/${name}.mjs`,
-        `usr/lib/${name}/lib/${name}.mjs.map`,
+        `usr/lib/${name}/lib/${entryFile(name)}`,
+        `usr/lib/${name}/lib/${programFile(name)}`,
+        `usr/lib/${name}/lib/${programFile(name)}.map`,
         `usr/lib/${name}/proto/vigil/v1/agent.proto`,
         `usr/lib/${name}/package.json`,
         `lib/systemd/system/${name}.service`,
@@ -160,7 +165,7 @@ describe('release packages', () => {
 
   it('bundle - the source map leads back to the TypeScript sources', () => {
     for (const name of PROGRAMS) {
-      const map = JSON.parse(readFileSync(join(root, `usr/lib/${name}/lib/${name}.mjs.map`), 'utf8')) as { sources: string[] };
+      const map = JSON.parse(readFileSync(join(root, `usr/lib/${name}/lib/${programFile(name)}.map`), 'utf8')) as { sources: string[] };
       const own = name.replace('vigil-', '');
       // Paths in the repository, not on the machine that built the package.
       expect(map.sources, `${name}: its main.ts among the sources`).toContain(`packages/${own}/src/main.ts`);
@@ -177,7 +182,7 @@ describe('release packages', () => {
   });
 
   it('bundle - Node maps a position in the installed agent bundle to its TypeScript line', async () => {
-    const bundle = join(root, 'usr/lib/vigil-agent/lib/vigil-agent.mjs');
+    const bundle = join(root, `usr/lib/vigil-agent/lib/${programFile('vigil-agent')}`);
     const text = readFileSync(bundle, 'utf8');
     const needle = 'print the version and exit'; // a help string in packages/agent/src/cli.ts
     const before = text.slice(0, text.indexOf(needle)).split('\n');
@@ -271,6 +276,8 @@ describe('release packages', () => {
     const base = `https://127.0.0.1:${ports.http}`;
     const ca = readFileSync(certs.ca);
 
+    // As systemd's CacheDirectory= gives the unit: the agents keep their code cache there.
+    const cacheDir = join(root, 'var/cache/vigil-agent');
     const agents = (['pkg-a', 'pkg-b'] as const).map((id) => {
       cpSync(certs.client(id).cert, join(etc, `${id}.crt`));
       cpSync(certs.client(id).key, join(etc, `${id}.key`));
@@ -286,7 +293,7 @@ describe('release packages', () => {
           '--data-dir', join(root, `var/lib/vigil-agent-${id}`),
           '--tls-ca', join(etc, 'ca.crt'), '--tls-cert', join(etc, `${id}.crt`), '--tls-key', join(etc, `${id}.key`)],
         cwd: root,
-        env,
+        env: { ...env, CACHE_DIRECTORY: cacheDir },
       });
       expect(mentionsRepo(agent, root, env)).toEqual([]);
       return agent;
@@ -377,6 +384,12 @@ describe('release packages', () => {
     unpackAgentAgain();
     const again = startAgent('pkg-a');
     expect((await backWith(pid, 'pkg-a back online after a crash, the sleeper adopted (same pid)')).pids).toEqual([pid]);
+    // The agents write one code cache, three intervals after a start without one, private
+    // to the agent's user.
+    const codeCaches = () => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((f) => f.endsWith('.codecache')) : []);
+    const caches = await waitFor(() => (codeCaches().length > 0 ? codeCaches() : undefined), { timeoutMs: 10_000, what: 'a code cache in the cache directory' });
+    expect(caches).toHaveLength(1);
+    expect(statSync(join(cacheDir, caches[0]!)).mode & 0o777).toBe(0o600);
     expect((await adoptedEvents(2)).filter((t) => t.startsWith('recovery') || t.startsWith('step_'))).toEqual([]);
     await again.stop();
     // Still running: this test started it (through the agent), so it stops it, by PID.

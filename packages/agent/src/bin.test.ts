@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,17 +25,17 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop();
 });
 
-function launch(args: string[]): { child: ChildProcess; exited: Promise<Exit> } {
+function launch(args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; exited: Promise<Exit>; output: () => string } {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'vigil-agent-bin-'));
   dirs.push(cwd);
-  const child = spawn(bin, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, exited };
+  return { child, exited, output: () => stderr };
 }
 
 describe('vigil-agent binary', () => {
@@ -97,5 +97,33 @@ describe('vigil-agent binary', () => {
     expect(r.stdout).toBe('');
     const events = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event?: string; msg: string });
     expect(events.map((e) => e.event).filter(Boolean)).toEqual(expect.arrayContaining(['starting', 'connected', 'stopped']));
+  });
+
+  it('code cache - the first start writes it after three intervals, the next start runs from it and writes nothing', async () => {
+    const coord = await FakeCoordinator.start();
+    servers.push(coord);
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'vigil-agent-cache-'));
+    dirs.push(cacheDir);
+    const env = { ...process.env, VIGIL_AGENT_CACHE_DIR: path.join(cacheDir, 'cache') };
+    const args = ['--coordinator', coord.address, '--interval', '200ms', '--host-id', 'bin-cache.example.com', '--data-dir', 'state', '--log-level', 'debug'];
+    const events = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event?: string; state?: string; file?: string; bytes?: number });
+
+    const first = launch(args, env);
+    const written = await waitFor('the code cache written', () => events(first.output()).find((e) => e.event === 'code_cache_written'), 15_000);
+    expect(events(first.output()).find((e) => e.event === 'code_cache')).toMatchObject({ state: 'absent', file: written.file });
+    expect(readdirSync(path.join(cacheDir, 'cache'))).toEqual([path.basename(written.file!)]);
+    expect(written.bytes).toBeGreaterThan(100_000);
+    first.child.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+
+    const before = coord.heartbeats().length;
+    const second = launch(args, env);
+    await waitFor('heartbeats from the second start', () => coord.heartbeats().length >= before + 4, 15_000);
+    second.child.kill('SIGTERM');
+    const r = await second.exited;
+    expect(r.code).toBe(0);
+    const logged = events(r.stderr);
+    expect(logged.find((e) => e.event === 'code_cache')).toMatchObject({ state: 'accepted', file: written.file });
+    expect(logged.filter((e) => e.event === 'code_cache_written')).toEqual([]);
   });
 });

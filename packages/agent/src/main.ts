@@ -1,21 +1,34 @@
 import { ConfigError, createLogger, effectiveConfigJson, exitAfterFlush, routeGrpcLogs, routeProcessLogs, type Logger } from '@vigil/shared';
 import { Agent } from './agent.js';
 import { EXIT_CONFIG, parseCli } from './cli.js';
+import type { CodeCacheSave, CodeCacheState } from './boot/code-cache.js';
 import type { AgentConfig } from './config.js';
 import { createCredentials } from './credentials.js';
 import { createGrpcDialer } from './grpc-dialer.js';
 import { probesPlugin } from './plugins/probes.js';
 import { servicesPlugin } from './plugins/services.js';
 
+/** What the entry point (boot/boot.ts) tells the program about how it was loaded. */
+export interface BootInfo {
+  readonly codeCache: CodeCacheState;
+  saveCodeCache(): CodeCacheSave | undefined;
+}
+
+/**
+ * The code cache is written once the agent has run this many sampling intervals: by then
+ * it holds the functions a steady agent runs, not only those of the start.
+ */
+const CODE_CACHE_AFTER_INTERVALS = 3;
+
 /**
  * The `vigil-agent` command. Exit status: 0 after a graceful stop (SIGTERM/SIGINT) or
  * --help/--version, 2 for bad configuration, 1 for anything unexpected. A missing
  * coordinator is never a reason to exit.
  */
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[], boot?: BootInfo): Promise<void> {
   const started: { logger?: Logger } = {};
   try {
-    await run(argv, started);
+    await run(argv, started, boot);
   } catch (err) {
     // The bin script does not await main; nothing may escape as an unhandled rejection.
     // Once the logger exists the log stays JSON to the last line.
@@ -43,7 +56,7 @@ function check(config: AgentConfig): void {
   process.exitCode = 0;
 }
 
-async function run(argv: string[], started: { logger?: Logger }): Promise<void> {
+async function run(argv: string[], started: { logger?: Logger }, boot: BootInfo | undefined): Promise<void> {
   const outcome = parseCli(argv);
   switch (outcome.type) {
     case 'print':
@@ -89,6 +102,8 @@ async function run(argv: string[], started: { logger?: Logger }): Promise<void> 
     return;
   }
 
+  if (boot !== undefined) keepCodeCache(boot, logger, CODE_CACHE_AFTER_INTERVALS * config.intervalMs);
+
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -109,4 +124,21 @@ async function run(argv: string[], started: { logger?: Logger }): Promise<void> 
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/**
+ * Logs how this start was loaded, and saves a code cache for the next start when this one
+ * had none that V8 took. A cache that cannot be written (read-only directory, full disk)
+ * only costs the next start its speed, so that is a warning, once.
+ */
+function keepCodeCache(boot: BootInfo, logger: Logger, afterMs: number): void {
+  const c = boot.codeCache;
+  if (c.state === 'rejected') logger.info({ event: 'code_cache', ...c }, `code cache not used: ${c.reason}; the program was parsed`);
+  else logger.debug({ event: 'code_cache', ...c }, `code cache: ${c.state}`);
+  if (c.state === 'off' || c.state === 'accepted') return;
+  setTimeout(() => {
+    const saved = boot.saveCodeCache();
+    if (saved?.state === 'written') logger.info({ event: 'code_cache_written', file: saved.file, bytes: saved.bytes, removed: saved.removed }, 'code cache written for the next start');
+    else if (saved?.state === 'failed') logger.warn({ event: 'code_cache_failed', file: saved.file, reason: saved.reason }, `cannot write the code cache: ${saved.reason}`);
+  }, afterMs).unref();
 }
