@@ -22,7 +22,7 @@ const AGENT_BIN = join(ROOT, 'packages/agent/bin/vigil-agent');
 const AGENT_BUNDLE = join(ROOT, 'packages/agent/dist/vigil-agent.cjs');
 // Where the launcher keeps the agent's code cache; experiments (--agent-bin, --agent-node-options) use it too.
 const CODE_CACHE_DIR = join(ROOT, 'packages/agent/dist/code-cache');
-const codeCaches = () => (existsSync(CODE_CACHE_DIR) ? readdirSync(CODE_CACHE_DIR).filter((f) => f.endsWith('.codecache')) : []);
+const codeCaches = (d) => (d !== '' && existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.codecache')) : []);
 const HTTP_FIXTURE = join(ROOT, 'packages/agent/test-fixtures/http-server.mjs');
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 const MONIT = '/usr/bin/monit';
@@ -239,7 +239,8 @@ async function main() {
   if (experiment && agentEnv.VIGIL_AGENT_CACHE_DIR === undefined) agentEnv.VIGIL_AGENT_CACHE_DIR = CODE_CACHE_DIR;
   // A start with a cache (made for this build, Node and flags) deserialises the program; one
   // without parses it and writes the cache after three intervals (packages/agent/src/boot/).
-  const cachesAtStart = codeCaches();
+  const cacheDir = agentEnv.VIGIL_AGENT_CACHE_DIR ?? CODE_CACHE_DIR;
+  const cachesAtStart = codeCaches(cacheDir);
   const agent = start('vigil-agent', experiment ? process.execPath : AGENT_BIN, [
     ...(experiment ? [...extraFlags, ...nodeFlags, script] : []), '--coordinator', `127.0.0.1:${ports.grpc}`, '--host-id', 'footprint', '--interval', INTERVAL, '--liveness-interval', opts['liveness-interval'],
     '--data-dir', join(dir, 'agent'), '--log-level', 'warn', '--config', agentConfig,
@@ -252,7 +253,7 @@ async function main() {
   }, 60_000, 250);
   for (const s of statuses) for (const p of s.pids) servicePids.add(p);
   log(`vigil-agent pid ${agent.pid}, ${SERVICES} services running (pids ${statuses.map((s) => s.pids[0]).join(' ')}), interval ${INTERVAL}`);
-  log(`code cache at the agent's start: ${cachesAtStart.length > 0 ? cachesAtStart.join(', ') : 'none'} (${agentEnv.VIGIL_AGENT_CACHE_DIR ?? CODE_CACHE_DIR})`);
+  log(cacheDir === '' ? 'code cache: off (VIGIL_AGENT_CACHE_DIR set and empty)' : `code cache at the agent's start: ${cachesAtStart.length > 0 ? cachesAtStart.join(', ') : 'none'} (${cacheDir})`);
 
   // node_exporter on a free loopback port, default collectors, scraped every interval by us.
   const nePort = await freePort();
