@@ -18,8 +18,8 @@ describe('stack map', () => {
   it('mapStackFrames - a frame in the bundle names the TypeScript file and line; others stay', () => {
     const { code, map } = minified();
     const col = code.indexOf('throw') + 1;
-    const url = 'file:///usr/lib/vigil-agent/lib/vigil-agent.mjs';
-    const stack = `Error: not a number\n    at parse (${url}:1:${col})\n    at node:internal/main:1:2\n    at /usr/lib/vigil-agent/lib/vigil-agent.mjs:1:${col}`;
+    const url = 'file:///usr/lib/vigil-agent/lib/vigil-agent-main.cjs';
+    const stack = `Error: not a number\n    at parse (${url}:1:${col})\n    at node:internal/main:1:2\n    at /usr/lib/vigil-agent/lib/vigil-agent-main.cjs:1:${col}`;
     const mapped = mapStackFrames(stack, url, new SourceMap(map));
     const lines = mapped.split('\n');
     expect(lines[1]).toMatch(/^ {4}at parse \(packages\/agent\/src\/parse\.ts:3:\d+\)$/);
