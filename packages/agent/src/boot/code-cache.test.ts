@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,9 +32,29 @@ function program(dir: string, source = PROGRAM): string {
 
 type Program = { add(a: number, b: number): number; boom(): never; twice(x: number): number; file: string; dir: string; hasRequire: boolean };
 
+let loads = 0;
+
+/**
+ * Loads `file` from a path of its own (`at`). V8 keeps the scripts it compiled in memory, by
+ * source and file name, and ignores the cached data given for one it already has: a second
+ * load from the same path would report "accepted" whatever the cache on disk held.
+ */
 function load(file: string, cacheDir: string | undefined, more: Partial<LoadProgramOptions> = {}) {
-  const p = loadProgram({ file, cacheDir, sourceMaps: false, ...more });
-  return { ...p, program: p.exports as Program };
+  const at = path.join(path.dirname(file), `load-${++loads}`, path.basename(file));
+  mkdirSync(path.dirname(at));
+  copyFileSync(file, at);
+  const p = loadProgram({ file: at, cacheDir, sourceMaps: false, ...more });
+  return { ...p, at, program: p.exports as Program };
+}
+
+/** A program and the cache its first load saved. */
+function savedCache() {
+  const dir = tmp();
+  const cacheDir = path.join(dir, 'cache');
+  const file = program(dir);
+  const saved = load(file, cacheDir).saveCodeCache();
+  if (saved?.state !== 'written') throw new Error(`not written: ${JSON.stringify(saved)}`);
+  return { dir, cacheDir, file, saved };
 }
 
 describe('loadProgram', () => {
@@ -53,7 +73,7 @@ describe('loadProgram', () => {
     const first = load(file, cacheDir);
     expect(first.codeCache.state).toBe('absent');
     expect(first.program.twice(2)).toBe(4);
-    expect(first.program).toMatchObject({ file, dir, hasRequire: true });
+    expect(first.program).toMatchObject({ file: first.at, dir: path.dirname(first.at), hasRequire: true });
     const saved = first.saveCodeCache();
     expect(saved).toMatchObject({ state: 'written', removed: [] });
     if (saved?.state !== 'written') throw new Error('not written');
@@ -70,16 +90,17 @@ describe('loadProgram', () => {
   });
 
   it('stack traces keep the bundle\'s own lines and columns (the wrapper adds none)', () => {
-    const file = program(tmp());
-    const p = load(file, tmp());
-    expect(() => p.program.boom()).toThrow('boom');
+    const p = load(program(tmp()), tmp());
+    let thrown: unknown;
     try {
       p.program.boom();
     } catch (err) {
-      const frame = (err as Error).stack!.split('\n')[1]!;
-      const column = PROGRAM.split('\n')[2]!.indexOf('new Error') + 1;
-      expect(frame).toContain(`${file}:3:${column}`);
+      thrown = err;
     }
+    expect(thrown).toBeInstanceOf(Error);
+    const frame = (thrown as Error).stack!.split('\n')[1]!;
+    const column = PROGRAM.split('\n')[2]!.indexOf('new Error') + 1;
+    expect(frame).toContain(`${p.at}:3:${column}`);
   });
 
   it('a cache made for another build of the same length - not handed to V8; the new build runs', () => {
@@ -104,11 +125,7 @@ describe('loadProgram', () => {
   });
 
   it('a damaged cache - rejected with the reason, the program parsed and run, and the save replaces it', () => {
-    const dir = tmp();
-    const cacheDir = path.join(dir, 'cache');
-    const file = program(dir);
-    const saved = load(file, cacheDir).saveCodeCache();
-    if (saved?.state !== 'written') throw new Error('not written');
+    const { cacheDir, file, saved } = savedCache();
     const bytes = readFileSync(saved.file);
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
     writeFileSync(saved.file, bytes);
@@ -125,9 +142,7 @@ describe('loadProgram', () => {
   it('a cache V8 refuses (right header, a payload it cannot use) - rejected, the program still runs', () => {
     const dir = tmp();
     const cacheDir = path.join(dir, 'cache');
-    // A source no other test compiles: V8 ignores cached data for a script already in its
-    // own in-memory cache, so this one must be new to the process.
-    const file = program(dir, `${PROGRAM}\nmodule.exports.refused = true;`);
+    const file = program(dir);
     const key = codeCacheKey({ source: readFileSync(file), nodeVersion: process.version, arch: process.arch, execArgv: process.execArgv });
     mkdirSync(cacheDir);
     writeFileSync(path.join(cacheDir, codeCacheFileName(key)), encodeCodeCache(key, Buffer.alloc(512, 7)), { mode: 0o600 });
@@ -138,11 +153,7 @@ describe('loadProgram', () => {
   });
 
   it('a cache others could have written, or another user owns - not trusted', () => {
-    const dir = tmp();
-    const cacheDir = path.join(dir, 'cache');
-    const file = program(dir);
-    const saved = load(file, cacheDir).saveCodeCache();
-    if (saved?.state !== 'written') throw new Error('not written');
+    const { cacheDir, file, saved } = savedCache();
     chmodSync(saved.file, 0o666);
     expect(load(file, cacheDir).codeCache).toMatchObject({ state: 'rejected', reason: 'writable by group or others (mode 0666)' });
     chmodSync(saved.file, 0o600);
@@ -159,7 +170,8 @@ describe('loadProgram', () => {
     const p = load(file, path.join(blocker, 'cache'));
     expect(p.codeCache).toMatchObject({ state: 'rejected', reason: expect.stringMatching(/^cannot open: ENOTDIR/) });
     expect(p.saveCodeCache()).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^(ENOTDIR|EEXIST):/) });
-    expect(readdirSync(dir).sort()).toEqual(['not-a-dir', 'program.cjs']);
+    expect(readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(dir)).toContain('not-a-dir');
   });
 
   it('saving keeps one cache per directory: the other code caches go, other files stay', () => {
