@@ -10,5 +10,4 @@ import { loadProgram } from './code-cache.js';
  */
 const program = loadProgram({ file: join(__dirname, 'vigil-agent-main.cjs'), cacheDir: cacheDirFromEnv(process.env), sourceMaps: process.sourceMapsEnabled });
 const { main } = program.exports as { main: (argv: string[], boot: BootInfo) => Promise<void> };
-const boot: BootInfo = { codeCache: program.codeCache, saveCodeCache: () => program.saveCodeCache() };
-void main(process.argv.slice(2), boot);
+void main(process.argv.slice(2), program);
