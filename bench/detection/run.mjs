@@ -93,9 +93,13 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const fmt = (ms) => (ms === null ? `none within ${timeoutMs / 1000}s` : `${(ms / 1000).toFixed(2)}s`);
 
-/** n rounds of one fault against every side at once; the delays per side. */
+/**
+ * n rounds of one fault against every side at once; the delays per side, and each round's
+ * reason for the verdict where a side gives one (Vigil's "no heartbeat for N ms").
+ */
 async function measure(fault, n, against) {
   const delays = Object.fromEntries(against.map((s) => [s.name, []]));
+  const reasons = [];
   for (let i = 1; i <= n; i++) {
     await Promise.all(against.map((s) => s.waitHealthy()));
     await sleep(Math.random() * jitterMs);
@@ -106,10 +110,12 @@ async function measure(fault, n, against) {
     if (fault === 'cut') host.restore();
     for (const s of against) await s.restore(fault);
     against.forEach((s, k) => delays[s.name].push(got[k]));
-    process.stdout.write(`  ${fault} ${i}/${n}: ${against.map((s, k) => `${s.name} ${fmt(got[k])}`).join(', ')}\n`);
+    const why = against.map((s) => s.why?.(t0)).filter(Boolean);
+    reasons.push(why.join('; ') || null);
+    process.stdout.write(`  ${fault} ${i}/${n}: ${against.map((s, k) => `${s.name} ${fmt(got[k])}`).join(', ')}${why.length > 0 ? ` [${why.join('; ')}]` : ''}\n`);
   }
   await Promise.all(against.map((s) => s.waitHealthy()));
-  return delays;
+  return { delays, reasons };
 }
 
 const result = {
@@ -132,7 +138,8 @@ try {
 
   for (const fault of faults) {
     process.stdout.write(`${faultLabel(fault)}, ${rounds} rounds\n`);
-    result.faults[fault] = { delaysMs: await measure(fault, rounds, sides) };
+    const { delays, reasons } = await measure(fault, rounds, sides);
+    result.faults[fault] = { delaysMs: delays, reasons };
   }
 
   if (debianRounds > 0) {

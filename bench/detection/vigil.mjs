@@ -58,7 +58,15 @@ export class VigilSide {
     this.nc = await connect({ servers: this.nats.url, name: 'vigil-bench-detection' });
     this.nc.subscribe(`vigil.v1.host.*.${TOKEN}`, {
       callback: (err, msg) => {
-        if (!err) this.events.push({ state: msg.subject.split('.')[3], at: performance.now() });
+        if (err) return;
+        const at = performance.now();
+        let reason;
+        try {
+          reason = msg.json().data?.reason;
+        } catch {
+          reason = undefined;
+        }
+        this.events.push({ state: msg.subject.split('.')[3], at, reason });
       },
     });
     await this.nc.flush();
@@ -101,6 +109,15 @@ export class VigilSide {
   /** ms from `t0` to the first silent event after it, or null when none came within `timeoutMs`. */
   detected(t0, timeoutMs) {
     return firstAfter(this.events, t0, (e) => e.state === 'silent', timeoutMs, 'vigil.v1.host.silent');
+  }
+
+  /**
+   * Why the coordinator judged the host silent, for the first silent event after `t0`
+   * ("no heartbeat for 1750 ms (phi 9.1)"): how long after the host's last signal the
+   * verdict came, which tells a round judged at the detector's floor from one at its ceiling.
+   */
+  why(t0) {
+    return this.events.find((e) => e.at >= t0 && e.state === 'silent')?.reason;
   }
 
   /** Until the host's last event is online (its first one, or the return after a fault). */
