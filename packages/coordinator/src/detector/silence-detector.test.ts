@@ -343,6 +343,55 @@ describe('silence detector - liveness signal', () => {
     clock.advance(600);
     expect(verdicts).toHaveLength(2);
   });
+
+  it('a host that flaps is judged at the floor the next time: its first beats back on its grid are not learned', () => {
+    const { clock, d, verdicts } = live();
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1000);
+      d.liveness('h1');
+    }
+    // Each outage: quiet until the verdict, a beat the moment the agent runs again (off its
+    // grid), its next grid point anywhere from 0 to 1 period later, then two on time.
+    const backOnGrid = [200, 550, 700, 950, 300, 800, 650, 400, 600, 900, 250, 750];
+    for (const [k, catchUp] of backOnGrid.entries()) {
+      clock.advance(2500);
+      expect(verdicts).toHaveLength(k + 1);
+      d.liveness('h1');
+      clock.advance(catchUp);
+      d.liveness('h1');
+      for (let i = 0; i < 2; i++) {
+        clock.advance(1000);
+        d.liveness('h1');
+      }
+    }
+    // Learned, those gaps (and, after a catch-up under half a period taken for a second
+    // copy, the 1.2-1.4 s one after it) would put the deadline past the floor.
+    expect(d.deadlineOf('h1')! - clock.now()).toBe(1750);
+    clock.advance(1749);
+    expect(verdicts).toHaveLength(backOnGrid.length);
+    clock.advance(11);
+    expect(verdicts).toHaveLength(backOnGrid.length + 1);
+  });
+
+  it('a comeback through the other signal: neither the gap spanning the outage nor the next one is learned', () => {
+    const { clock, d, verdicts } = live();
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1000);
+      d.liveness('h1');
+    }
+    for (let k = 0; k < 12; k++) {
+      clock.advance(2500);
+      d.heartbeat('h1');
+      clock.advance(100);
+      d.liveness('h1');
+      clock.advance(k % 2 === 0 ? 550 : 700);
+      d.liveness('h1');
+      clock.advance(1000);
+      d.liveness('h1');
+    }
+    expect(verdicts).toHaveLength(12);
+    expect(d.deadlineOf('h1')! - clock.now()).toBe(1750);
+  });
 });
 
 describe('detectionWindowFor', () => {

@@ -92,6 +92,11 @@ interface Watch {
   fired: boolean;
   /** False until the first heartbeat: Hello → first heartbeat is no heartbeat interval. */
   primed: boolean;
+  /**
+   * The next gap is the agent getting back onto its grid after a silence, not its rhythm
+   * (see `arrival`).
+   */
+  realigning: boolean;
   /** How far the coordinator's own stalls moved the deadline since the last arrival. */
   forgiven: number;
   /**
@@ -162,7 +167,7 @@ export class SilenceDetector {
    */
   watch(hostId: string, intervalMs: number, graceMs?: number, signal: ArrivalSignal = 'heartbeat'): void {
     const now = this.clock.now();
-    const w: Watch = { intervalMs, signal, lastArrival: now, lastLearned: now, window: new IntervalWindow(this.opts.windowSize), deadline: 0, fired: false, primed: false, forgiven: 0, exact: false };
+    const w: Watch = { intervalMs, signal, lastArrival: now, lastLearned: now, window: new IntervalWindow(this.opts.windowSize), deadline: 0, fired: false, primed: false, realigning: false, forgiven: 0, exact: false };
     w.deadline = graceMs === undefined ? this.deadlineFor(w) : now + graceMs;
     this.unwatch(hostId);
     this.watches.set(hostId, w);
@@ -215,14 +220,22 @@ export class SilenceDetector {
       if (!secondCopy) {
         // After a silence the gap is an outage, not a sample of the host's rhythm; nor is the
         // gap between Hello and the first arrival (an agent beats at once after Welcome).
-        if (!w.fired && w.primed) w.window.add(gap);
+        // Nor is the gap after the outage's: an agent that stood still (frozen, its link
+        // down, its loop blocked) beats once when it runs again, off its grid, then at its
+        // next grid point, anywhere from 0 to 1 period later. Learned, those gaps would
+        // widen the window of a host that flaps, and its next outage would be judged at the
+        // ceiling instead of the floor.
+        if (!w.fired && w.primed && !w.realigning) w.window.add(gap);
+        else if (!w.fired && w.primed) w.realigning = false;
+        if (w.fired) w.realigning = true;
         w.primed = true;
         w.lastLearned = now;
       }
     } else if (w.fired) {
       // Back after a silence through the other signal: the watched one's next gap spans
-      // the outage, so it is not learned either.
+      // the outage, so it is not learned either, nor the one after it.
       w.primed = false;
+      w.realigning = true;
     }
     w.lastArrival = now;
     w.forgiven = 0;
