@@ -373,6 +373,62 @@ describe('silence detector - liveness signal', () => {
     expect(verdicts).toHaveLength(backOnGrid.length + 1);
   });
 
+  it('an agent that stalls now and then: its late beats are learned, the catch-ups to its grid are not', () => {
+    const { clock, d, verdicts } = live();
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1000);
+      d.liveness('h1');
+    }
+    // Every tenth beat 400 ms late (the agent's loop stood still), the next on its grid.
+    for (let k = 0; k < 9; k++) {
+      for (let i = 0; i < 8; i++) {
+        clock.advance(1000);
+        d.liveness('h1');
+      }
+      clock.advance(1400);
+      d.liveness('h1');
+      clock.advance(600);
+      d.liveness('h1');
+    }
+    expect(verdicts).toEqual([]);
+    // The late gaps alone (1.4 s, one in ten) leave phi's deadline under the floor; with the
+    // 0.6 s catch-ups learned too the deviation grows and the deadline passes it.
+    expect(d.deadlineOf('h1')! - clock.now()).toBe(1750);
+    expect(d.phiOf('h1')).toBeLessThan(1);
+    clock.advance(1760);
+    expect(verdicts).toHaveLength(1);
+  });
+
+  it('a catch-up under half a period is taken for a second copy: the gap after it is not learned either', () => {
+    const { clock, d } = live();
+    const expected = new IntervalWindow(100);
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1000);
+      d.liveness('h1');
+      if (i > 0) expected.add(1000); // Hello → the first beat is no sample
+    }
+    for (let k = 0; k < 9; k++) {
+      for (let i = 0; i < 8; i++) {
+        clock.advance(1000);
+        d.liveness('h1');
+        expected.add(1000);
+      }
+      // 600 ms late: learned.
+      clock.advance(1600);
+      d.liveness('h1');
+      expected.add(1600);
+      // On the grid 400 ms later: too soon to tell from a second copy. The next beat, 1.4 s
+      // after the late one, ends that catch-up: no sample either.
+      clock.advance(400);
+      d.liveness('h1');
+      clock.advance(1000);
+      d.liveness('h1');
+    }
+    // The detector's window holds exactly the gaps above: phi agrees with one built from them.
+    clock.advance(1300);
+    expect(d.phiOf('h1')).toBeCloseTo(phi(1300, expected.mean, Math.max(expected.stdDev, 100)), 6);
+  });
+
   it('a comeback through the other signal: neither the gap spanning the outage nor the next one is learned', () => {
     const { clock, d, verdicts } = live();
     for (let i = 0; i < 10; i++) {

@@ -37,6 +37,12 @@ const STALL_MS = 400;
  * twice as fast as it announced still has its gaps learned.
  */
 const DUPLICATE_GAP = 0.5;
+/**
+ * A gap this many periods long ended in a late beat, off the agent's grid: a quarter period
+ * late is 250 ms at the default 1 s, the least stall an agent reports. The gap after it is
+ * the agent getting back onto its grid, not its rhythm.
+ */
+const LATE_GAP = 1.25;
 /** Ready descriptors libuv takes from one epoll_wait, so one loop turn reads at most this many sockets. */
 const READY_PER_TURN = 1024;
 
@@ -93,8 +99,8 @@ interface Watch {
   /** False until the first heartbeat: Hello → first heartbeat is no heartbeat interval. */
   primed: boolean;
   /**
-   * The next gap is the agent getting back onto its grid after a silence, not its rhythm
-   * (see `arrival`).
+   * The next gap is the agent getting back onto its grid after a silence or a late beat,
+   * not its rhythm (see `arrival`).
    */
   realigning: boolean;
   /** How far the coordinator's own stalls moved the deadline since the last arrival. */
@@ -220,14 +226,17 @@ export class SilenceDetector {
       if (!secondCopy) {
         // After a silence the gap is an outage, not a sample of the host's rhythm; nor is the
         // gap between Hello and the first arrival (an agent beats at once after Welcome).
-        // Nor is the gap after the outage's: an agent that stood still (frozen, its link
-        // down, its loop blocked) beats once when it runs again, off its grid, then at its
-        // next grid point, anywhere from 0 to 1 period later. Learned, those gaps would
-        // widen the window of a host that flaps, and its next outage would be judged at the
-        // ceiling instead of the floor.
-        if (!w.fired && w.primed && !w.realigning) w.window.add(gap);
-        else if (!w.fired && w.primed) w.realigning = false;
+        const learned = !w.fired && w.primed && !w.realigning;
+        if (learned) w.window.add(gap);
+        // Nor is the gap after a beat off the agent's grid: the first after a silence (it
+        // stood still: frozen, its link down) or a late one (its loop stalled: a GC, a
+        // flood, a blocked call). The agent's next beat is at its next grid point, anywhere
+        // in one period. A late gap is the host's rhythm and is learned; the catch-up after
+        // it is not. Learned, the catch-ups would widen the window of a host that flaps or
+        // stalls now and then, and its next outage would be judged at the ceiling instead
+        // of the floor.
         if (w.fired) w.realigning = true;
+        else if (w.primed) w.realigning = learned && gap > w.intervalMs * LATE_GAP;
         w.primed = true;
         w.lastLearned = now;
       }
