@@ -242,6 +242,14 @@ describe('silence detector - liveness signal', () => {
     return { clock, d, verdicts };
   }
 
+  /** `n` liveness beats, `gapMs` apart. */
+  function onTime(clock: FakeClock, d: SilenceDetector, n: number, gapMs = 1000) {
+    for (let i = 0; i < n; i++) {
+      clock.advance(gapMs);
+      d.liveness('h1');
+    }
+  }
+
   it('declares a host silent within two liveness periods, whatever the heartbeat interval', () => {
     const { clock, d, verdicts } = live();
     for (let i = 1; i <= 30; i++) {
@@ -346,10 +354,7 @@ describe('silence detector - liveness signal', () => {
 
   it('a host that flaps is judged at the floor the next time: its first beats back on its grid are not learned', () => {
     const { clock, d, verdicts } = live();
-    for (let i = 0; i < 10; i++) {
-      clock.advance(1000);
-      d.liveness('h1');
-    }
+    onTime(clock, d, 10);
     // Each outage: quiet until the verdict, a beat the moment the agent runs again (off its
     // grid), its next grid point anywhere from 0 to 1 period later, then two on time.
     const backOnGrid = [200, 550, 700, 950, 300, 800, 650, 400, 600, 900, 250, 750];
@@ -359,10 +364,7 @@ describe('silence detector - liveness signal', () => {
       d.liveness('h1');
       clock.advance(catchUp);
       d.liveness('h1');
-      for (let i = 0; i < 2; i++) {
-        clock.advance(1000);
-        d.liveness('h1');
-      }
+      onTime(clock, d, 2);
     }
     // Learned, those gaps (and, after a catch-up under half a period taken for a second
     // copy, the 1.2-1.4 s one after it) would put the deadline past the floor.
@@ -375,16 +377,10 @@ describe('silence detector - liveness signal', () => {
 
   it('an agent that stalls now and then: its late beats are learned, the catch-ups to its grid are not', () => {
     const { clock, d, verdicts } = live();
-    for (let i = 0; i < 10; i++) {
-      clock.advance(1000);
-      d.liveness('h1');
-    }
+    onTime(clock, d, 10);
     // Every tenth beat 400 ms late (the agent's loop stood still), the next on its grid.
     for (let k = 0; k < 9; k++) {
-      for (let i = 0; i < 8; i++) {
-        clock.advance(1000);
-        d.liveness('h1');
-      }
+      onTime(clock, d, 8);
       clock.advance(1400);
       d.liveness('h1');
       clock.advance(600);
@@ -431,10 +427,7 @@ describe('silence detector - liveness signal', () => {
 
   it('a comeback through the other signal: neither the gap spanning the outage nor the next one is learned', () => {
     const { clock, d, verdicts } = live();
-    for (let i = 0; i < 10; i++) {
-      clock.advance(1000);
-      d.liveness('h1');
-    }
+    onTime(clock, d, 10);
     for (let k = 0; k < 12; k++) {
       clock.advance(2500);
       d.heartbeat('h1');
