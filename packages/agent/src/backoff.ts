@@ -1,3 +1,5 @@
+import { AGENT_REDIAL } from '@vigil/shared';
+
 /** Reconnect backoff settings. */
 export interface BackoffOptions {
   /**
@@ -14,7 +16,8 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
-export const DEFAULT_BACKOFF = { baseMs: 200, capMs: 10_000 } as const;
+/** The first step is the redial the coordinator's disconnect grace counts on (AGENT_REDIAL). */
+export const DEFAULT_BACKOFF = { baseMs: AGENT_REDIAL.firstRetryMs, capMs: 10_000 } as const;
 
 /** The largest delay before retry number `attempt` (1-based): base·2^(attempt-1), capped. */
 export function backoffCeiling(attempt: number, baseMs: number = DEFAULT_BACKOFF.baseMs, capMs: number = DEFAULT_BACKOFF.capMs): number {

@@ -1,4 +1,4 @@
-import { systemClock, type AgentMessageIn, type Clock, type CoordinatorMessage, type Hello, type Logger, type TimerHandle } from '@vigil/shared';
+import { AGENT_REDIAL, systemClock, type AgentMessageIn, type Clock, type CoordinatorMessage, type Hello, type Logger, type TimerHandle } from '@vigil/shared';
 import { pino } from 'pino';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { CoordinatorTarget } from './config.js';
@@ -85,7 +85,7 @@ export interface ConnectionOptions {
   backoff?: BackoffOptions;
   /**
    * A connection that has stayed up this long resets the backoff, so a later loss
-   * reconnects quickly again.
+   * reconnects quickly again (AGENT_REDIAL: the coordinator's disconnect grace counts on it).
    * @default 10000
    */
   healthyAfterMs?: number;
@@ -170,7 +170,7 @@ export class Connection {
     this.acceptTimeoutMs = options.acceptTimeoutMs ?? 30_000;
     if (!(this.acceptTimeoutMs > 0)) throw new RangeError(`acceptTimeoutMs must be a positive number of ms, got ${options.acceptTimeoutMs}`);
     this.backoff = options.backoff ?? {};
-    this.healthyAfterMs = options.healthyAfterMs ?? 10_000;
+    this.healthyAfterMs = options.healthyAfterMs ?? AGENT_REDIAL.steadyAfterMs;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 1000;
   }
 

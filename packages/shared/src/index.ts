@@ -11,6 +11,7 @@ export * from './log-window.js';
 export * from './logger.js';
 export * from './net.js';
 export * from './quote.js';
+export * from './redial.js';
 export * from './proto.js';
 export * from './subject.js';
 export * from './validation.js';
