@@ -27,7 +27,7 @@ Usage: vigil-coordinator [options]
   --tls-cert FILE             this coordinator's certificate
   --tls-key FILE              its private key
   --phi-threshold N           phi-accrual threshold for silence             [8]
-  --disconnect-grace DUR      suspect → silent after a broken stream        [1s]
+  --disconnect-grace DUR      longest suspect → silent after a broken stream [1s]
   --restart-grace DUR         known hosts' time to reconnect after a start  [15s]
   --floor-intervals N         never silent before N announced intervals    [1.75]
   --ceiling-intervals N       always silent after N announced intervals    [2]

@@ -8,10 +8,14 @@ import { HeartbeatStorePacer } from './heartbeat-store-pacer.js';
 import { RowBatch } from './row-batch.js';
 import { sameAgentInfo } from './agent-info.js';
 import { StringPool } from './string-pool.js';
+import { DisconnectGrace } from './disconnect-grace.js';
 import type { HelloOutcome, HostRecord, HostState, RegistryEvent, Transition } from './types.js';
 
 export interface RegistryOptions {
-  /** suspect → silent when a broken stream is not replaced within this, in ms. @default 1000 */
+  /**
+   * suspect → silent when a broken stream is not replaced within this, in ms: the most a
+   * host waits, less where its agent needs less to come back (DisconnectGrace). @default 1000
+   */
   disconnectGraceMs: number;
   /** After a coordinator start, known hosts get at least this long to reconnect, in ms. @default 15000 */
   restartGraceMs: number;
@@ -53,6 +57,8 @@ const RECONNECT_WAIT_LIMIT = 4;
  * 10 s). A fleet still arriving this often is still reconnecting.
  */
 const RECONNECT_QUIET_MS = 10_000;
+/** A disconnect grace's timer this late means the coordinator's own thread stood still (armGrace). */
+const GRACE_LATE_MS = 50;
 
 /** Persists a removed host (its rows go; its history with them) and the event saying so. */
 export type RemovalSink = (host: HostRecord, at: number, by: string) => void;
@@ -85,6 +91,7 @@ export class HostRegistry {
   private readonly hosts = new Map<string, HostRecord>();
   private readonly sessions = new Map<string, number>();
   private readonly graceTimers = new Map<string, TimerHandle>();
+  private readonly disconnectGrace: DisconnectGrace;
   /** Set while the coordinator stops: streams it ends itself are no outage. */
   private stopping = false;
   private readonly subscribers: ((e: RegistryEvent) => void)[] = [];
@@ -133,6 +140,7 @@ export class HostRegistry {
   ) {
     this.guard = opts.storeGuard ?? new StoreWriteGuard(clock, log);
     this.storePacer = new HeartbeatStorePacer(opts.heartbeatStoreIntervalMs ?? 0);
+    this.disconnectGrace = new DisconnectGrace(opts.disconnectGraceMs);
   }
 
   /** Incidents and predictions follow the fleet through this; a throwing subscriber is logged, not fatal. */
@@ -334,6 +342,7 @@ export class HostRegistry {
   /** The stream that holds the host now, and its Hello.attempt where its agent numbers them. */
   private attachStream(hostId: string, sessionId: number, attempt: number | undefined): void {
     this.sessions.set(hostId, sessionId);
+    this.disconnectGrace.hello(hostId, this.clock.now(), attempt ?? 0);
     if (attempt) this.attempts.set(hostId, attempt);
     else this.attempts.delete(hostId);
   }
@@ -341,6 +350,7 @@ export class HostRegistry {
   /** No stream holds the host any more: its attempt number goes with it. */
   private detachStream(hostId: string): void {
     this.sessions.delete(hostId);
+    this.disconnectGrace.detach(hostId);
     this.attempts.delete(hostId);
   }
 
@@ -392,6 +402,7 @@ export class HostRegistry {
     }
     this.unconfirmed.delete(sessionId);
     const now = this.clock.now();
+    this.disconnectGrace.message(hostId, now);
     host.lastSeen = now;
     host.lastSeq = Math.max(host.lastSeq, hb.seq);
     this.strings.internHeartbeat(hb);
@@ -460,6 +471,7 @@ export class HostRegistry {
     const host = this.hosts.get(hostId);
     if (!host) return;
     this.unconfirmed.delete(sessionId);
+    this.disconnectGrace.message(hostId, atMs ?? this.clock.now());
     host.lastSeen = atMs === undefined ? this.clock.now() : Math.max(host.lastSeen ?? atMs, atMs);
     this.detector.liveness(hostId, atMs);
     if (host.state === 'online') return;
@@ -484,6 +496,7 @@ export class HostRegistry {
     this.unconfirmed.delete(sessionId);
     const epoch = this.eventEpochs.get(hostId) ?? '';
     const receivedAt = this.clock.now();
+    this.disconnectGrace.message(hostId, receivedAt);
     const write = () => {
       const { fresh, last, gap } = this.events.insertEvent(hostId, epoch, e, receivedAt);
       if (gap) {
@@ -533,6 +546,7 @@ export class HostRegistry {
     const waitingSince = this.unconfirmed.get(sessionId);
     this.unconfirmed.delete(sessionId);
     if (!this.isCurrentSession(hostId, sessionId)) return;
+    const grace = this.disconnectGrace.closed(hostId, this.clock.now());
     this.detachStream(hostId);
     const host = this.hosts.get(hostId);
     if (waitingSince !== undefined && host && (host.state === 'online' || host.state === 'suspect')) {
@@ -543,16 +557,32 @@ export class HostRegistry {
     this.detector.unwatch(hostId);
     if (!host || host.state === 'left' || host.state === 'silent') return;
     if (host.state !== 'suspect') this.transition(host, host.state, 'suspect', `stream closed without goodbye: ${why}`);
+    this.armGrace(hostId, this.clock.now() + grace.ms, `no reconnect within ${grace.ms} ms of the stream closing (${grace.why})`);
+  }
+
+  /**
+   * suspect → silent at `dueAt` unless the host reconnected. A timer that fires late found
+   * this thread standing still (a GC, a long write): a Hello may be waiting unread in a
+   * socket, so the host gets as long again for this thread to read it before it is judged.
+   */
+  private armGrace(hostId: string, dueAt: number, reason: string, forgiven = false): void {
     this.cancelGrace(hostId);
     this.graceTimers.set(
       hostId,
-      this.clock.setTimeout(() => {
-        this.graceTimers.delete(hostId);
-        const h = this.hosts.get(hostId);
-        if (h && h.state === 'suspect' && !this.sessions.has(hostId)) {
-          this.transition(h, 'suspect', 'silent', `no reconnect within ${this.opts.disconnectGraceMs} ms of the stream closing`);
-        }
-      }, this.opts.disconnectGraceMs),
+      this.clock.setTimeout(
+        () => {
+          this.graceTimers.delete(hostId);
+          const h = this.hosts.get(hostId);
+          if (!h || h.state !== 'suspect' || this.sessions.has(hostId)) return;
+          const lateMs = this.clock.now() - dueAt;
+          if (!forgiven && lateMs >= GRACE_LATE_MS) {
+            this.armGrace(hostId, this.clock.now() + lateMs, reason, true);
+            return;
+          }
+          this.transition(h, 'suspect', 'silent', reason);
+        },
+        Math.max(0, dueAt - this.clock.now()),
+      ),
     );
   }
 
@@ -593,6 +623,7 @@ export class HostRegistry {
     this.guard.forget(hostKey(hostId));
     this.storePacer.reset(hostId);
     this.cancelGrace(hostId);
+    this.disconnectGrace.forget(hostId);
     this.detector.unwatch(hostId);
     this.awaitingReconnect.delete(hostId);
     this.hosts.delete(hostId);
