@@ -126,4 +126,31 @@ describe('vigil-agent binary', () => {
     expect(logged.find((e) => e.event === 'code_cache')).toMatchObject({ state: 'accepted', file: written.file });
     expect(logged.filter((e) => e.event === 'code_cache_written')).toEqual([]);
   });
+
+  it('--write-code-cache - writes the cache and exits 0; a start then runs from it; again: up to date; no cache directory: exit 2', async () => {
+    const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'vigil-agent-cache-'));
+    dirs.push(cacheDir);
+    const env = { ...process.env, VIGIL_AGENT_CACHE_DIR: path.join(cacheDir, 'cache') };
+
+    const made = await launch(['--write-code-cache'], env).exited;
+    expect(made).toMatchObject({ code: 0, stderr: '' });
+    const file = /^code cache written: (\S+) \((\d+) bytes\)\n$/.exec(made.stdout);
+    expect(file, made.stdout).not.toBeNull();
+    expect(readdirSync(path.join(cacheDir, 'cache'))).toEqual([path.basename(file![1]!)]);
+
+    const coord = await FakeCoordinator.start();
+    servers.push(coord);
+    const start = launch(['--coordinator', coord.address, '--interval', '200ms', '--host-id', 'bin-warm.example.com', '--data-dir', 'state', '--log-level', 'debug'], env);
+    await waitFor('heartbeats from the start', () => (coord.heartbeats().length >= 4 ? true : undefined), 15_000);
+    start.child.kill('SIGTERM');
+    const r = await start.exited;
+    expect(r.code).toBe(0);
+    const logged = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event?: string; state?: string; file?: string });
+    expect(logged.find((e) => e.event === 'code_cache')).toMatchObject({ state: 'accepted', file: file![1] });
+
+    expect(await launch(['--write-code-cache'], env).exited).toMatchObject({ code: 0, stdout: `code cache up to date: ${file![1]}\n` });
+    const off = await launch(['--write-code-cache'], { ...process.env, VIGIL_AGENT_CACHE_DIR: '' }).exited;
+    expect(off.code).toBe(2);
+    expect(off.stderr).toMatch(/^vigil-agent: no code cache: no cache directory/);
+  });
 });

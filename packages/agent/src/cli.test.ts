@@ -254,4 +254,9 @@ describe('cli - help and version', () => {
     const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(parseCli(['--version'], env())).toEqual({ type: 'print', text: `vigil-agent ${version}\n`, exitCode: 0 });
   });
+
+  it('write-code-cache - asks for the cache alone, whatever else the command line says (no config is read)', () => {
+    expect(parseCli(['--write-code-cache'], env())).toEqual({ type: 'write-code-cache' });
+    expect(parseCli(['--write-code-cache', '--config', '/etc/vigil/agent.yaml'], env())).toEqual({ type: 'write-code-cache' });
+  });
 });

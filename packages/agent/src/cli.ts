@@ -11,6 +11,7 @@ export const EXIT_CONFIG = 2;
 export type CliOutcome =
   | { readonly type: 'run'; readonly config: AgentConfig }
   | { readonly type: 'check'; readonly config: AgentConfig }
+  | { readonly type: 'write-code-cache' }
   | { readonly type: 'print'; readonly text: string; readonly exitCode: 0 }
   | { readonly type: 'fail'; readonly message: string; readonly exitCode: typeof EXIT_CONFIG };
 
@@ -47,6 +48,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'ssh-port', type: 'string', value: 'PORT|none', help: "where the coordinator's diagnosis looks for this host's SSH server; none: no SSH to judge", default: "the coordinator's (22)" },
   { name: 'log-level', type: 'string', value: 'LEVEL', help: 'fatal, error, warn, info, debug, trace or silent', default: DEFAULT_LOG_LEVEL },
   { name: 'check', type: 'boolean', help: 'validate as a start would, print the effective configuration as JSON and exit (0 valid, 2 invalid)' },
+  { name: 'write-code-cache', type: 'boolean', help: "write V8's code cache of the program to the cache directory (CACHE_DIRECTORY or VIGIL_AGENT_CACHE_DIR) and exit, so the next start deserialises it instead of parsing; the package runs it on install and upgrade" },
   { name: 'help', type: 'boolean', short: 'h', help: 'print this help and exit' },
   { name: 'version', type: 'boolean', short: 'V', help: 'print the version and exit' },
 ];
@@ -100,6 +102,7 @@ export function parseCli(argv: readonly string[], env: CliEnv = defaultCliEnv): 
     const v = values as Record<string, string | string[] | boolean | undefined>;
     if (v.help) return { type: 'print', text: helpText(), exitCode: 0 };
     if (v.version) return { type: 'print', text: `vigil-agent ${AGENT_VERSION}\n`, exitCode: 0 };
+    if (v['write-code-cache']) return { type: 'write-code-cache' };
     if (positionals.length > 0) throw new ConfigError([`unexpected argument "${positionals[0]}" (options start with --; see --help)`]);
 
     const str = (name: string): string | undefined => v[name] as string | undefined;

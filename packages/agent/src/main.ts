@@ -69,6 +69,8 @@ async function run(argv: string[], started: { logger?: Logger }, boot: BootInfo 
       return;
     case 'check':
       return check(outcome.config);
+    case 'write-code-cache':
+      return writeCodeCacheNow(boot);
     case 'run':
       break;
   }
@@ -124,6 +126,31 @@ async function run(argv: string[], started: { logger?: Logger }, boot: BootInfo 
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/**
+ * `--write-code-cache`: the cache of what loading the program compiled, written now. The
+ * package runs it on install and upgrade, so even the first start of a new version finds a
+ * cache: a start that parses the bundle may keep part of the parser's memory for its
+ * lifetime (code-cache.ts). Functions first run later are compiled from source at each
+ * start, a few at a time. Exit 0 when a cache is there for the next start, 2 when there is
+ * no cache directory, 1 when it cannot be written.
+ */
+function writeCodeCacheNow(boot: BootInfo | undefined): void {
+  const fail = (message: string, exitCode: number): void => {
+    process.stderr.write(`vigil-agent: ${message}\n`);
+    process.exitCode = exitCode;
+  };
+  if (boot === undefined) return fail('the code cache is written by the installed program only (dist/vigil-agent.cjs)', 1);
+  const c = boot.codeCache;
+  if (c.state === 'off') return fail(`no code cache: ${c.why}`, EXIT_CONFIG);
+  if (c.state === 'accepted') {
+    process.stdout.write(`code cache up to date: ${c.file}\n`);
+    return;
+  }
+  const saved = boot.saveCodeCache();
+  if (saved?.state === 'written') process.stdout.write(`code cache written: ${saved.file} (${saved.bytes} bytes)\n`);
+  else fail(`cannot write the code cache ${saved?.file ?? c.file}: ${saved?.state === 'failed' ? saved.reason : 'nothing to save'}`, 1);
 }
 
 /**
