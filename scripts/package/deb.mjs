@@ -66,7 +66,8 @@ export function buildDeb({ root, outDir, folder, program, version, arch }) {
     const text = chooseBranch(readFileSync(join(root, 'packaging/debian', `${script}.in`), 'utf8'), program.user !== undefined)
       .replaceAll('@NAME@', name)
       .replaceAll('@USER@', program.user ?? '')
-      .replace('@SYSCTL@\n', sysctlStep(root, program.sysctl));
+      .replace('@SYSCTL@\n', sysctlStep(root, program.sysctl))
+      .replace('@CODE_CACHE@\n', codeCacheStep(name, program.codeCache));
     writeFileSync(at(`DEBIAN/${script}`), text);
     chmodSync(at(`DEBIAN/${script}`), 0o755);
   }
@@ -91,6 +92,24 @@ export function sysctlStep(root, file) {
 # at boot; raised now on a running system where lower.
 if [ "$1" = configure ] && [ -d /run/systemd/system ]; then
 \traise_sysctl /usr/lib/sysctl.d/${file} || true
+fi
+`;
+}
+
+/**
+ * The postinst step that writes a program's V8 code cache into its unit's CacheDirectory=
+ * (/var/cache/<name>, as root like the unit), before an upgrade restarts the unit: so the
+ * first start of a new version deserialises its program instead of parsing it, which
+ * could keep part of the parser's memory for the process's lifetime
+ * (packages/agent/src/boot/code-cache.ts). A cache that cannot be made only costs that
+ * start its memory and speed: the install goes on.
+ */
+export function codeCacheStep(name, wanted) {
+  if (!wanted) return '';
+  return `# V8's code cache of the program, in the unit's CacheDirectory=, for its next start.
+if [ "$1" = configure ]; then
+	install -d -o root -g root -m 0700 "/var/cache/$name"
+	VIGIL_AGENT_CACHE_DIR="/var/cache/$name" "/usr/bin/$name" --write-code-cache >/dev/null || true
 fi
 `;
 }

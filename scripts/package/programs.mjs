@@ -71,6 +71,7 @@ const coordinatorFlags = JSON.parse(readFileSync(new URL('../../packages/coordin
  * @property {string} [programFile]  the bundle in lib/ that holds the program (its .map beside it); @default <name>.mjs
  * @property {string} config     example config in packaging/config/, installed as /etc/vigil/<config>
  * @property {string|undefined} user  system user the unit runs as; undefined: root
+ * @property {boolean} [codeCache]  the postinst writes the program's V8 code cache (`--write-code-cache`) into /var/cache/<name>
  * @property {string} [sysctl]  kernel settings in packaging/sysctl/: /usr/lib/sysctl.d/<file> in the .deb, sysctl.d/ in the folder
  * @property {string} summary    Debian short description
  * @property {string} description  Debian long description (lines of at most 80 characters)
@@ -86,6 +87,8 @@ export const PROGRAMS = [
     bundle: ({ pkgDir, libDir, define, programOptions }) => buildAgentBundles({ pkgDir, outDir: libDir, define, programOptions }),
     programFile: AGENT_PROGRAM,
     launcher: agentLauncher,
+    // Its postinst writes the code cache, so the first start of a version finds one.
+    codeCache: true,
     config: 'agent.yaml',
     user: undefined,
     summary: 'Vigil host agent: heartbeats, service checks and recovery',

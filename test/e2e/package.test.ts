@@ -157,6 +157,10 @@ describe('release packages', () => {
         expect(readFileSync(sysctl, 'utf8')).toContain(readFileSync(join(REPO_ROOT, 'packaging/sysctl/60-vigil-coordinator.conf'), 'utf8'));
         expect(postinst).toContain('raise_sysctl /usr/lib/sysctl.d/60-vigil-coordinator.conf');
       } else expect(postinst).not.toContain('raise_sysctl');
+      // The agent's postinst writes its code cache, before an upgrade restarts the unit.
+      if (name === 'vigil-agent') expect(postinst.indexOf('--write-code-cache')).toBeGreaterThan(-1);
+      else expect(postinst).not.toContain('--write-code-cache');
+      expect(postinst).not.toContain('@CODE_CACHE@');
       expect(existsSync(join(root, `usr/lib/${name}/sysctl.d`)), 'the folder copy stays out of /usr/lib/<name>').toBe(false);
       expect(execFileSync('sh', ['-n', '-c', postinst]).length).toBe(0);
     }
@@ -438,6 +442,13 @@ describe('release packages', () => {
       expect(owner('/var/lib/vigil-agent')).toBe('root 700');
       expect(inRoot(['dpkg-query', '-W', '-f', '${Conffiles}', 'vigil-agent'])).toContain('/etc/vigil/agent.yaml');
       expect(inRoot(['vigil-agent', '--version']).trim()).toMatch(new RegExp(`${VERSION.replaceAll('.', '\\.')}$`));
+      // The postinst wrote the agent's code cache where its unit's CacheDirectory= is, private
+      // to root, for the key a start through the launcher computes: it is up to date.
+      expect(owner('/var/cache/vigil-agent')).toBe('root 700');
+      const caches = readdirSync(join(chroot, 'var/cache/vigil-agent'));
+      expect(caches).toEqual([expect.stringMatching(/^vigil-agent-[0-9a-f]+\.codecache$/)]);
+      expect(owner(`/var/cache/vigil-agent/${caches[0]}`)).toBe('root 600');
+      expect(inRoot(['env', 'CACHE_DIRECTORY=/var/cache/vigil-agent', 'vigil-agent', '--write-code-cache'])).toBe(`code cache up to date: /var/cache/vigil-agent/${caches[0]}\n`);
       inRoot(['vigil-coordinator', '--check', '--config', '/etc/vigil/coordinator.yaml']);
       inRoot(['vigil-agent', '--check', '--config', '/etc/vigil/agent.yaml', '--coordinator', '127.0.0.1:7400', '--host-id', 'deb12']);
 
