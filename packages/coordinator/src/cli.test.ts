@@ -46,6 +46,13 @@ describe('coordinator cli - durations', () => {
     expect(problems([...base, '--disconnect-grace', '2'])).toEqual(['disconnectGrace: 2 has no unit; write 2s or 2000ms, or 2ms if milliseconds were meant']);
   });
 
+  it('disconnect grace - a minimum above the longest is refused, naming both', () => {
+    expect(problems([...base, '--disconnect-grace', '1s', '--min-disconnect-grace', '2s'])).toEqual([`minDisconnectGrace: must not be above disconnectGrace (1000 ms) (got "2s")`]);
+    const fixed = parseCli([...base, '--disconnect-grace', '1s', '--min-disconnect-grace', '1s']);
+    if (fixed.kind !== 'run') throw new Error(fixed.kind);
+    expect([fixed.config.minDisconnectGrace, fixed.config.disconnectGrace]).toEqual([1000, 1000]);
+  });
+
   it('durations - values with units are read in milliseconds', () => {
     const r = parseCli(withFile('escalation:\n  service_failure: 3s\nsettleWindow: 1.5m\n'));
     if (r.kind !== 'run') throw new Error(r.kind);

@@ -28,6 +28,7 @@ Usage: vigil-coordinator [options]
   --tls-key FILE              its private key
   --phi-threshold N           phi-accrual threshold for silence             [8]
   --disconnect-grace DUR      longest suspect → silent after a broken stream [1s]
+  --min-disconnect-grace DUR  shortest one, whatever the agent needs        [0s]
   --restart-grace DUR         known hosts' time to reconnect after a start  [15s]
   --floor-intervals N         never silent before N announced intervals    [1.75]
   --ceiling-intervals N       always silent after N announced intervals    [2]
@@ -77,6 +78,7 @@ export const OPTIONS = {
   'tls-key': { type: 'string' },
   'phi-threshold': { type: 'string' },
   'disconnect-grace': { type: 'string' },
+  'min-disconnect-grace': { type: 'string' },
   'restart-grace': { type: 'string' },
   'floor-intervals': { type: 'string' },
   'ceiling-intervals': { type: 'string' },
@@ -129,6 +131,7 @@ export function parseCli(argv: string[]): CliResult {
     tls: anyTlsCli ? { ...fileTls, ...Object.fromEntries(Object.entries(tlsCli).filter(([, v]) => v !== undefined)) } : undefined,
     phiThreshold: s('phi-threshold'),
     disconnectGrace: s('disconnect-grace'),
+    minDisconnectGrace: s('min-disconnect-grace'),
     restartGrace: s('restart-grace'),
     floorIntervals: s('floor-intervals'),
     ceilingIntervals: s('ceiling-intervals'),

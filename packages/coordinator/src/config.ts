@@ -53,6 +53,8 @@ export const coordinatorConfigSchema = z
     phiThreshold: z.coerce.number().positive().max(100).default(8),
     /** The longest a host whose stream broke without Goodbye stays suspect before it is silent. A host whose agent promises a quick redial (its stream was up at least 11 s, or was the first its agent process dialled) waits only what its agent needs to be back, when that is less: 200 ms for the redial, four times the host's fastest connect (its Hello to its first message) and 200 ms of headroom, about 0.45 s on a LAN. @default 1s */
     disconnectGrace: durationMs.default(1000),
+    /** The shortest a host whose stream broke stays suspect, however little its agent needs to come back; set it to `disconnectGrace` for a fixed grace. @default 0s */
+    minDisconnectGrace: durationMs.default(0),
     /**
      * After a coordinator start, hosts known from the store get this long (at least one
      * detection window) to reconnect before any is declared silent: agents in reconnect
@@ -271,6 +273,9 @@ export const coordinatorConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.minDisconnectGrace > c.disconnectGrace) {
+      ctx.addIssue({ code: 'custom', path: ['minDisconnectGrace'], message: `must not be above disconnectGrace (${c.disconnectGrace} ms)` });
+    }
     if (c.ceilingIntervals < c.floorIntervals) {
       ctx.addIssue({ code: 'custom', path: ['ceilingIntervals'], message: `must not be below floorIntervals (${c.floorIntervals})` });
     }

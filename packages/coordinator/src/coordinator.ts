@@ -207,6 +207,7 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
     sink,
     {
       disconnectGraceMs: config.disconnectGrace,
+      minDisconnectGraceMs: config.minDisconnectGrace,
       // Hellos after a restart are admitted at maxHelloRate: known hosts get at least the
       // time that takes, so the bound cannot make a reconnecting fleet look silent.
       restartGraceMs: Math.max(config.restartGrace, admissionGraceMs(hostStore.countLive(), config.maxHelloRate)),

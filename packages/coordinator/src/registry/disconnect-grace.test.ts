@@ -52,6 +52,20 @@ describe('DisconnectGrace - how long a broken stream leaves its host suspect', (
     expect(g.closed('far', 60_000).ms).toBe(CEILING);
   });
 
+  it('a configured minimum: never shorter; equal to the ceiling, a fixed grace', () => {
+    const floored = new DisconnectGrace(CEILING, 700);
+    floored.hello('web-1', 0, 1);
+    floored.message('web-1', 5);
+    expect(floored.closed('web-1', 60_000)).toEqual({ ms: 700, why: 'the configured minimum disconnect grace' });
+    floored.hello('web-2', 0, 1);
+    floored.message('web-2', 120); // needs 200 + 480 + 200 = 880: above the minimum, so its own
+    expect(floored.closed('web-2', 60_000).ms).toBe(needs(120));
+    const fixed = new DisconnectGrace(CEILING, CEILING);
+    fixed.hello('web-1', 0, 1);
+    fixed.message('web-1', 5);
+    expect(fixed.closed('web-1', 60_000).ms).toBe(CEILING);
+  });
+
   it('keeps the fastest connect: one slowed by a reconnect storm does not lengthen the grace', () => {
     const g = new DisconnectGrace(CEILING);
     g.hello('web-1', 0, 1);

@@ -30,7 +30,8 @@ export interface GraceVerdict {
  * from its Hello to its first message after the Welcome, the fastest seen since this
  * coordinator started (a reconnect storm slows a connect, never speeds one up). So a host
  * on the same LAN is judged in under half a second, one across a WAN later, and none later
- * than the configured `disconnectGrace`, which stays the ceiling. Where the agent's redial
+ * than the configured `disconnectGrace`, which stays the ceiling, and none sooner than
+ * `minDisconnectGrace` (0 by default; equal to the ceiling, a fixed grace). Where the agent's redial
  * is not promised (a young stream after earlier attempts) or no connect was measured, the
  * ceiling applies.
  *
@@ -45,7 +46,11 @@ export class DisconnectGrace {
   /** The fastest Hello → first message of each host, in ms. */
   private readonly fastestConnect = new Map<string, number>();
 
-  constructor(private readonly ceilingMs: number) {}
+  /** `floorMs`: the shortest grace, whatever the agent needs (`minDisconnectGrace`; equal to the ceiling: a fixed grace). */
+  constructor(
+    private readonly ceilingMs: number,
+    private readonly floorMs = 0,
+  ) {}
 
   /** A stream of the host said Hello at `now` and holds the host. */
   hello(hostId: string, now: number, attempt: number): void {
@@ -74,6 +79,7 @@ export class DisconnectGrace {
     if (!steady && stream.attempt !== 1) return ceiling;
     const needs = AGENT_REDIAL.firstRetryMs + CONNECT_ROUND_TRIPS * connect + GRACE_HEADROOM_MS;
     if (needs >= this.ceilingMs) return ceiling;
+    if (needs < this.floorMs) return { ms: this.floorMs, why: 'the configured minimum disconnect grace' };
     return { ms: needs, why: `its agent redials within ${AGENT_REDIAL.firstRetryMs} ms and connected in ${connect} ms` };
   }
 

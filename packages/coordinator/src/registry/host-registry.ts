@@ -17,6 +17,8 @@ export interface RegistryOptions {
    * host waits, less where its agent needs less to come back (DisconnectGrace). @default 1000
    */
   disconnectGraceMs: number;
+  /** The shortest grace, however little the agent needs, in ms. @default 0 */
+  minDisconnectGraceMs?: number;
   /** After a coordinator start, known hosts get at least this long to reconnect, in ms. @default 15000 */
   restartGraceMs: number;
   /** Detection window for an interval, so the restart grace covers at least one. */
@@ -140,7 +142,7 @@ export class HostRegistry {
   ) {
     this.guard = opts.storeGuard ?? new StoreWriteGuard(clock, log);
     this.storePacer = new HeartbeatStorePacer(opts.heartbeatStoreIntervalMs ?? 0);
-    this.disconnectGrace = new DisconnectGrace(opts.disconnectGraceMs);
+    this.disconnectGrace = new DisconnectGrace(opts.disconnectGraceMs, opts.minDisconnectGraceMs ?? 0);
   }
 
   /** Incidents and predictions follow the fleet through this; a throwing subscriber is logged, not fatal. */
