@@ -22,9 +22,9 @@ const needs = (connectMs: number) => AGENT_REDIAL.firstRetryMs + CONNECT_ROUND_T
 describe('DisconnectGrace - how long a broken stream leaves its host suspect', () => {
   it('a steady stream of a host that connected fast: what its agent needs to come back, below the ceiling', () => {
     const g = new DisconnectGrace(CEILING);
-    g.hello('web-1', 0, 4);
+    g.hello('web-1', 0);
     g.message('web-1', 5);
-    const v = g.closed('web-1', 60_000);
+    const v = g.closed('web-1', 60_000, 4);
     expect(v.ms).toBe(needs(5));
     expect(v.ms).toBeLessThan(CEILING);
     expect(v.why).toBe(`its agent redials within ${AGENT_REDIAL.firstRetryMs} ms and connected in 5 ms`);
@@ -32,52 +32,52 @@ describe('DisconnectGrace - how long a broken stream leaves its host suspect', (
 
   it("a young stream: short only when it was the agent process's first dial (nothing grew its backoff)", () => {
     const g = new DisconnectGrace(CEILING);
-    g.hello('first', 0, 1);
+    g.hello('first', 0);
     g.message('first', 3);
-    g.hello('retried', 0, 3);
+    g.hello('retried', 0);
     g.message('retried', 3);
-    g.hello('unnumbered', 0, 0);
+    g.hello('unnumbered', 0);
     g.message('unnumbered', 3);
-    expect(g.closed('first', 2_000).ms).toBe(needs(3));
-    expect(g.closed('retried', 2_000).ms).toBe(CEILING);
-    expect(g.closed('unnumbered', 2_000).ms).toBe(CEILING);
+    expect(g.closed('first', 2_000, 1).ms).toBe(needs(3));
+    expect(g.closed('retried', 2_000, 3).ms).toBe(CEILING);
+    expect(g.closed('unnumbered', 2_000, 0).ms).toBe(CEILING);
   });
 
   it('the ceiling where no connect was measured, or where the agent needs more than it', () => {
     const g = new DisconnectGrace(CEILING);
-    g.hello('silent-since-hello', 0, 1);
-    expect(g.closed('silent-since-hello', 60_000)).toEqual({ ms: CEILING, why: 'the configured disconnect grace' });
-    g.hello('far', 0, 1);
+    g.hello('silent-since-hello', 0);
+    expect(g.closed('silent-since-hello', 60_000, 1)).toEqual({ ms: CEILING, why: 'the configured disconnect grace' });
+    g.hello('far', 0);
     g.message('far', 200); // a WAN: 200 + 4 x 200 + 200 > 1000
-    expect(g.closed('far', 60_000).ms).toBe(CEILING);
+    expect(g.closed('far', 60_000, 1).ms).toBe(CEILING);
   });
 
   it('a configured minimum: never shorter; equal to the ceiling, a fixed grace', () => {
     const floored = new DisconnectGrace(CEILING, 700);
-    floored.hello('web-1', 0, 1);
+    floored.hello('web-1', 0);
     floored.message('web-1', 5);
-    expect(floored.closed('web-1', 60_000)).toEqual({ ms: 700, why: 'the configured minimum disconnect grace' });
-    floored.hello('web-2', 0, 1);
+    expect(floored.closed('web-1', 60_000, 1)).toEqual({ ms: 700, why: 'the configured minimum disconnect grace' });
+    floored.hello('web-2', 0);
     floored.message('web-2', 120); // needs 200 + 480 + 200 = 880: above the minimum, so its own
-    expect(floored.closed('web-2', 60_000).ms).toBe(needs(120));
+    expect(floored.closed('web-2', 60_000, 1).ms).toBe(needs(120));
     const fixed = new DisconnectGrace(CEILING, CEILING);
-    fixed.hello('web-1', 0, 1);
+    fixed.hello('web-1', 0);
     fixed.message('web-1', 5);
-    expect(fixed.closed('web-1', 60_000).ms).toBe(CEILING);
+    expect(fixed.closed('web-1', 60_000, 1).ms).toBe(CEILING);
   });
 
   it('keeps the fastest connect: one slowed by a reconnect storm does not lengthen the grace', () => {
     const g = new DisconnectGrace(CEILING);
-    g.hello('web-1', 0, 1);
+    g.hello('web-1', 0);
     g.message('web-1', 4);
-    g.closed('web-1', 20_000);
-    g.hello('web-1', 20_100, 2);
+    g.closed('web-1', 20_000, 1);
+    g.hello('web-1', 20_100);
     g.message('web-1', 23_100); // 3 s: the coordinator was busy
     g.message('web-1', 23_101); // only the first message after Hello counts
-    expect(g.closed('web-1', 60_000).ms).toBe(needs(4));
+    expect(g.closed('web-1', 60_000, 2).ms).toBe(needs(4));
     g.forget('web-1');
-    g.hello('web-1', 70_000, 1);
-    expect(g.closed('web-1', 90_000).ms).toBe(CEILING);
+    g.hello('web-1', 70_000);
+    expect(g.closed('web-1', 90_000, 1).ms).toBe(CEILING);
   });
 });
 

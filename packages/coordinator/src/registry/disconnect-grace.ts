@@ -36,13 +36,14 @@ export interface GraceVerdict {
  * ceiling applies.
  *
  * Memory only: one number per host for its fastest connect, one per connected host for
- * when its stream began, and one per stream waiting for its first message.
+ * when its stream began, and the ids of streams waiting for their first message. The
+ * stream's Hello.attempt is the registry's (it keeps it for stale Hellos already).
  */
 export class DisconnectGrace {
-  /** When each attached stream said Hello, and its Hello.attempt (0: not numbered). */
-  private readonly streams = new Map<string, { readonly since: number; readonly attempt: number }>();
-  /** Streams that said Hello and have sent nothing since: when. */
-  private readonly awaitingFirst = new Map<string, number>();
+  /** When each attached stream said Hello. */
+  private readonly since = new Map<string, number>();
+  /** Hosts whose stream said Hello and has sent nothing since. */
+  private readonly awaitingFirst = new Set<string>();
   /** The fastest Hello → first message of each host, in ms. */
   private readonly fastestConnect = new Map<string, number>();
 
@@ -53,30 +54,31 @@ export class DisconnectGrace {
   ) {}
 
   /** A stream of the host said Hello at `now` and holds the host. */
-  hello(hostId: string, now: number, attempt: number): void {
-    this.streams.set(hostId, { since: now, attempt });
-    this.awaitingFirst.set(hostId, now);
+  hello(hostId: string, now: number): void {
+    this.since.set(hostId, now);
+    this.awaitingFirst.add(hostId);
   }
 
   /** A message (heartbeat, liveness, event) on the host's stream at `now`. */
   message(hostId: string, now: number): void {
-    const helloAt = this.awaitingFirst.get(hostId);
-    if (helloAt === undefined) return;
-    this.awaitingFirst.delete(hostId);
-    const ms = Math.max(0, now - helloAt);
+    if (!this.awaitingFirst.delete(hostId)) return;
+    const ms = Math.max(0, now - (this.since.get(hostId) ?? now));
     const fastest = this.fastestConnect.get(hostId);
     if (fastest === undefined || ms < fastest) this.fastestConnect.set(hostId, ms);
   }
 
-  /** The host's stream closed without Goodbye at `now`: how long the host stays suspect. */
-  closed(hostId: string, now: number): GraceVerdict {
-    const stream = this.streams.get(hostId);
+  /**
+   * The host's stream closed without Goodbye at `now`: how long the host stays suspect.
+   * `attempt`: the stream's Hello.attempt (0: its agent does not number them).
+   */
+  closed(hostId: string, now: number, attempt: number): GraceVerdict {
+    const since = this.since.get(hostId);
     this.detach(hostId);
     const connect = this.fastestConnect.get(hostId);
     const ceiling = { ms: this.ceilingMs, why: 'the configured disconnect grace' };
-    if (stream === undefined || connect === undefined) return ceiling;
-    const steady = now - stream.since >= AGENT_REDIAL.steadyAfterMs + STEADY_MARGIN_MS;
-    if (!steady && stream.attempt !== 1) return ceiling;
+    if (since === undefined || connect === undefined) return ceiling;
+    const steady = now - since >= AGENT_REDIAL.steadyAfterMs + STEADY_MARGIN_MS;
+    if (!steady && attempt !== 1) return ceiling;
     const needs = AGENT_REDIAL.firstRetryMs + CONNECT_ROUND_TRIPS * connect + GRACE_HEADROOM_MS;
     if (needs >= this.ceilingMs) return ceiling;
     if (needs < this.floorMs) return { ms: this.floorMs, why: 'the configured minimum disconnect grace' };
@@ -85,7 +87,7 @@ export class DisconnectGrace {
 
   /** The host's stream ended without a grace (Goodbye), or the host is gone. */
   detach(hostId: string): void {
-    this.streams.delete(hostId);
+    this.since.delete(hostId);
     this.awaitingFirst.delete(hostId);
   }
 

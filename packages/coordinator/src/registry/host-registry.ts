@@ -344,7 +344,7 @@ export class HostRegistry {
   /** The stream that holds the host now, and its Hello.attempt where its agent numbers them. */
   private attachStream(hostId: string, sessionId: number, attempt: number | undefined): void {
     this.sessions.set(hostId, sessionId);
-    this.disconnectGrace.hello(hostId, this.clock.now(), attempt ?? 0);
+    this.disconnectGrace.hello(hostId, this.clock.now());
     if (attempt) this.attempts.set(hostId, attempt);
     else this.attempts.delete(hostId);
   }
@@ -548,7 +548,7 @@ export class HostRegistry {
     const waitingSince = this.unconfirmed.get(sessionId);
     this.unconfirmed.delete(sessionId);
     if (!this.isCurrentSession(hostId, sessionId)) return;
-    const grace = this.disconnectGrace.closed(hostId, this.clock.now());
+    const grace = this.disconnectGrace.closed(hostId, this.clock.now(), this.attempts.get(hostId) ?? 0);
     this.detachStream(hostId);
     const host = this.hosts.get(hostId);
     if (waitingSince !== undefined && host && (host.state === 'online' || host.state === 'suspect')) {
