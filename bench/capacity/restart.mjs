@@ -31,6 +31,10 @@ Usage: node bench/capacity/restart.mjs [options]
                     e.g. --node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
   --program PATH    run this coordinator launcher instead of the source tree's dist/: a
                     release folder's bin/vigil-coordinator (pnpm run package), i.e. what ships
+  --grace-wait S    after all are online, follow for S seconds how many hosts a broken stream
+                    would judge by the short grace their agents need (agent) and how many by the
+                    configured disconnectGrace (configured): the storm's slow connects are timed
+                    again by Echo from echoAfter (30 s) on                             [0]
   --keep-dir        keep the run's directory (the coordinator's store and log, the simulator's JSON) and print it;
                     a run with a false positive keeps it anyway, and prints those hosts' transitions
   --out FILE        also write the result as JSON
@@ -46,9 +50,11 @@ const values = parseBenchArgs('restart', HELP, {
   'node-args': { type: 'string', default: '' },
   program: { type: 'string' },
   'keep-dir': { type: 'boolean', default: false },
+  'grace-wait': { type: 'string', default: '0' },
 });
 const agents = wholeNumber('restart', 'agents', values.agents);
 const withinS = wholeNumber('restart', 'within', values.within);
+const graceWaitS = wholeNumber('restart', 'grace-wait', values['grace-wait']);
 if (!['kill', 'term'].includes(values.mode)) fail('restart', `--mode "${values.mode}": give kill or term`);
 
 const FLEET = join(REPO_ROOT, 'bench/fleet/fleet.mjs');
@@ -59,7 +65,10 @@ async function gauges(base) {
   const read = (re) => Number(re.exec(text)?.[1] ?? NaN);
   const refused = {};
   for (const m of text.matchAll(/^vigil_agent_messages_rejected_total\{reason="([^"]+)"\} (\S+)$/gm)) refused[m[1]] = Number(m[2]);
+  const grace = {};
+  for (const m of text.matchAll(/^vigil_disconnect_grace_hosts\{grace="([^"]+)"\} (\S+)$/gm)) grace[m[1]] = Number(m[2]);
   return {
+    grace,
     connected: read(/^vigil_connected_agents (\S+)$/m),
     online: read(/^vigil_hosts\{state="online"\} (\S+)$/m),
     cpuS: read(/^vigil_process_cpu_seconds_total (\S+)$/m),
@@ -111,7 +120,7 @@ try {
   await natsReady(coordinator.baseUrl);
   const out = join(dir, 'fleet.json');
   // Long enough for the restart and the bound, with the simulator's own checks after it.
-  const durationS = withinS + 30;
+  const durationS = withinS + 30 + graceWaitS;
   const args = [
     FLEET, '--target', coordinator.grpcTarget, '--agents', String(agents), '--kills', '0', '--ramp-rate', values['ramp-rate'],
     '--warmup', '10', '--duration', String(durationS), '--nats', nats.url, '--label', `restart-${values.mode}`, '--json-out', out,
@@ -160,6 +169,17 @@ try {
     },
     { timeoutMs: (withinS + 60) * 1000, intervalMs: 250, what: `all ${agents} agents connected and online again` },
   ).catch(() => undefined);
+  // How soon the fleet is back to the short grace: every 5 s from all online.
+  const graceTimeline = [];
+  if (graceWaitS > 0 && allOnlineMs !== null) {
+    const end = performance.now() + graceWaitS * 1000;
+    for (;;) {
+      const g = await gauges(coordinator.baseUrl).catch(() => undefined);
+      if (g) graceTimeline.push({ s: Math.round((performance.now() - t0) / 1000), agent: g.grace.agent ?? 0, configured: g.grace.configured ?? 0, minimum: g.grace.minimum ?? 0, connected: g.connected });
+      if (performance.now() >= end) break;
+      await new Promise((r) => setTimeout(r, 5000));
+    }
+  }
   const exit = await exited;
   const r = JSON.parse(readFileSync(out, 'utf8'));
   const result = {
@@ -182,6 +202,8 @@ try {
     failedAttempts: r.sim?.connectErrors ?? null,
     simulatorExit: exit,
     timeline,
+    graceBefore: before.grace,
+    graceTimeline,
   };
   const holds = result.allOnlineMs !== null && result.allOnlineMs <= withinS * 1000 && result.unexplainedFalsePositives === 0;
   log('');
@@ -190,6 +212,10 @@ try {
   log(`| ${agents} | ${values.mode} | ${result.stopMs} → ${result.restartedMs} | ${result.allConnectedMs ?? '-'} | ${result.allOnlineMs ?? '-'} | ${result.falsePositives ?? '-'} (${result.onStalledSimulator ?? '-'}) | ${result.simulatorStalls.count ?? '-'} (${result.simulatorStalls.longestMs ?? '-'}) | ${r.welcomeMs?.p99 ?? '-'} | ${result.failedAttempts ?? '-'} | ${holds ? 'yes' : `no (bound: all online within ${withinS} s, no false positive but on agents whose simulator process stood still)`} |`);
   log(`by second from the ${values.mode} (connected, coordinator CPU s, loop lag max s, refused by reason):`);
   for (const p of timeline) log(`  ${p.s}s ${p.connected} cpu=${p.cpuS} lag=${p.lagMaxS} ${Object.entries(p.refused ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  if (graceTimeline.length > 0) {
+    log(`disconnect grace of the connected hosts (before the ${values.mode}: ${JSON.stringify(before.grace)}), by second from the ${values.mode}:`);
+    for (const p of graceTimeline) log(`  ${p.s}s agent=${p.agent} configured=${p.configured} minimum=${p.minimum} (connected ${p.connected})`);
+  }
   // Logged at info (--coordinator-args="--log-level info"); its output has long been read by now.
   const stopLine = stoppedChild.stderr.text().split('\n').findLast((l) => l.includes('"coordinator stopped"'));
   if (stopLine) {

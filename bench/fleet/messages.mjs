@@ -16,8 +16,9 @@ export function helloMessage(hostId, intervalMs, startedAtMs, livenessIntervalMs
       os: { platform: 'linux', distro: 'debian', release: '12', kernel: '6.1.0-sim', arch: 'x64' },
       services: [],
       // As vigil-agent: a LivenessGrant re-paces its liveness when the fleet grows, and the
-      // liveness may go by datagram where the coordinator listens for them.
-      capabilities: livenessIntervalMs > 0 ? ['resources', 'liveness_grant', ...(livenessDatagrams ? ['liveness_datagram'] : [])] : ['resources'],
+      // liveness may go by datagram where the coordinator listens for them. It answers an
+      // Echo, which times its round trip again after a connect slowed by a storm.
+      capabilities: livenessIntervalMs > 0 ? ['resources', 'liveness_grant', ...(livenessDatagrams ? ['liveness_datagram'] : []), 'echo'] : ['resources', 'echo'],
       intervalMs,
       livenessIntervalMs,
       labels: {},

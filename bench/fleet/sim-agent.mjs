@@ -192,6 +192,10 @@ export class SimAgent {
         // detection floor (1.75 periods).
         if (toNumber(value.livenessIntervalMs) === this.livenessPeriodMs) return;
         return this.#startLiveness(toNumber(value.livenessIntervalMs));
+      case 'echo':
+        // As vigil-agent: answered at once.
+        this.stats.echoes = (this.stats.echoes ?? 0) + 1;
+        return this.#send({ echoReply: { nonce: toNumber(value.nonce) } });
       case 'probe':
         // Never asked for (Hello announces no 'probes' capability); refuse politely if it is.
         this.stats.requests++;

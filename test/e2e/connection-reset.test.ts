@@ -78,7 +78,7 @@ describe('connection reset while the agent lives', () => {
     expect(silent.receivedAt - at).toBeLessThan(1000);
     const after = await getHost(fleet.coordinator.baseUrl, HOST);
     const last = after.history.reduce((a, b) => (Date.parse(b.at) >= Date.parse(a.at) ? b : a));
-    expect(last).toMatchObject({ to: 'silent', reason: expect.stringMatching(/^no reconnect within \d+ ms of the stream closing \(its agent redials within 200 ms and connected in \d+ ms\)$/) });
+    expect(last).toMatchObject({ to: 'silent', reason: expect.stringMatching(/^no reconnect within \d+ ms of the stream closing \(its agent redials within 200 ms and its stream answered in \d+ ms\)$/) });
     proxy.refuse(false);
     await fleet.waitForStates({ [HOST]: 'online' }, 15_000);
   }, 60_000);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   agentEventSchema,
   describeIssues,
+  echoReplySchema,
   goodbyeSchema,
   guardedAgentService,
   heartbeatSchema,
@@ -38,6 +39,7 @@ const TEMPLATES: readonly Buffer[] = [
   serialize({ probeResult: { requestId: 'r1', kind: 'tcp', target: 'web-1', ok: true, durationMs: 1, error: '' } }),
   serialize({ goodbye: { reason: 'stopping' } }),
   serialize({ liveness: { agentStallMs: 1500 } }),
+  serialize({ echoReply: { nonce: 4_000_000_000 } }),
 ];
 
 /** Bytes a stream can carry: random, or a real message cut, flipped, spliced or repeated. */
@@ -58,7 +60,7 @@ const bytes = fc.oneof(
     }),
 );
 
-const SCHEMAS = { hello: helloSchema, heartbeat: heartbeatSchema, goodbye: goodbyeSchema, event: agentEventSchema, probeResult: probeResultSchema, requestResult: requestResultSchema } as const;
+const SCHEMAS = { hello: helloSchema, heartbeat: heartbeatSchema, goodbye: goodbyeSchema, event: agentEventSchema, probeResult: probeResultSchema, requestResult: requestResultSchema, echoReply: echoReplySchema } as const;
 
 /** What the coordinator does with one message body: parse, and on refusal describe every issue. */
 function judge(msg: AgentMessage): string[] {
@@ -84,7 +86,7 @@ describe('fuzz - gRPC messages from bytes', () => {
         return;
       }
       for (const line of judge(out as AgentMessage)) {
-        expect(line).toMatch(/^(hello|heartbeat|goodbye|event|probeResult|requestResult|liveness)[.[:]/);
+        expect(line).toMatch(/^(hello|heartbeat|goodbye|event|probeResult|requestResult|liveness|echoReply)[.[:]/);
         expect(line.length).toBeLessThanOrEqual(400);
       }
     });

@@ -3,11 +3,14 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 /**
  * A middlebox on 127.0.0.1: forwards each connection to `target` and can reset every
  * connection through it (RST to both ends, as a firewall or load balancer that drops its
- * state does) or refuse new ones (the path is down). Only loopback.
+ * state does), refuse new ones (the path is down), or hold what the target sends for a
+ * while (a slow path, or a busy far end). Only loopback.
  */
 export class TcpProxy {
   private readonly pairs = new Set<[Socket, Socket]>();
   private refusing = false;
+  /** How long what the target sends is held before it is passed on. */
+  private delayMs = 0;
 
   private constructor(private readonly server: Server, readonly port: number) {}
 
@@ -22,7 +25,17 @@ export class TcpProxy {
       const pair: [Socket, Socket] = [client, upstream];
       proxy.pairs.add(pair);
       client.pipe(upstream);
-      upstream.pipe(client);
+      // In order, each chunk held `delayMs` from when it came, and never before the one before it.
+      let last = Promise.resolve();
+      upstream.on('data', (chunk: Buffer) => {
+        const held = proxy?.delayMs ?? 0;
+        if (held === 0) {
+          last = last.then(() => void client.write(chunk));
+          return;
+        }
+        const due = new Promise<void>((r) => setTimeout(r, held));
+        last = Promise.all([last, due]).then(() => void (client.destroyed || client.write(chunk)));
+      });
       const end = () => {
         proxy?.pairs.delete(pair);
         if (!client.destroyed) client.resetAndDestroy();
@@ -54,6 +67,11 @@ export class TcpProxy {
       upstream.resetAndDestroy();
     }
     this.pairs.clear();
+  }
+
+  /** From now on what the target sends is held this long before it is passed on (0: at once). */
+  hold(ms: number): void {
+    this.delayMs = ms;
   }
 
   /** From now on a new connection is reset at once (`false`: passed again). */

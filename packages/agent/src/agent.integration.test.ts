@@ -56,7 +56,7 @@ describe('agent over real gRPC', () => {
       hostname: os.hostname(),
       os: { platform: 'linux', arch: os.arch() },
       services: [],
-      capabilities: ['resources', 'liveness_grant', 'liveness_datagram'],
+      capabilities: ['resources', 'liveness_grant', 'liveness_datagram', 'echo'],
       intervalMs: 200,
       labels: { zone: 'eu-1' },
     });

@@ -60,7 +60,7 @@ describe('agent', () => {
         hostname: 'web-1',
         os: { platform: 'linux', distro: 'Debian', release: '12', kernel: '6.1.0', arch: 'x64' },
         services: [],
-        capabilities: ['resources', 'liveness_grant', 'liveness_datagram'],
+        capabilities: ['resources', 'liveness_grant', 'liveness_datagram', 'echo'],
         intervalMs: 1000,
         livenessIntervalMs: 1000,
         labels: { zone: 'eu-1' },
@@ -117,6 +117,20 @@ describe('agent', () => {
     t.dialer.last.send({ body: 'livenessGrant', livenessGrant: { livenessIntervalMs: 1000, datagramsHeard: false } });
     t.clock.advance(2000);
     expect(liveness()).toBe(9);
+  });
+
+  it('echo - answered at once on the stream with its nonce; one without a usable nonce is ignored', async () => {
+    const t = setup();
+    await t.agent.start();
+    t.dialer.last.welcome(5000, 'c1', 1000);
+    const replies = () => t.dialer.last.written.filter((m) => m.echoReply).map((m) => m.echoReply);
+    t.dialer.last.send({ body: 'echo', echo: { nonce: 4_000_000_001 } });
+    expect(replies()).toEqual([{ nonce: 4_000_000_001 }]);
+    for (const bad of [0, -3, 1.5]) t.dialer.last.send({ body: 'echo', echo: { nonce: bad } });
+    t.dialer.last.send({ body: 'echo', echo: null });
+    expect(replies()).toEqual([{ nonce: 4_000_000_001 }]);
+    t.dialer.last.send({ body: 'echo', echo: { nonce: 7 } });
+    expect(replies()).toEqual([{ nonce: 4_000_000_001 }, { nonce: 7 }]);
   });
 
   it('liveness datagrams - sent where the Welcome offers them, with the stream message until the coordinator says they are heard', async () => {
@@ -314,7 +328,7 @@ describe('agent', () => {
     const t = setup([broken, good]);
     await t.agent.start();
     const hello = t.dialer.last.written[0]!.hello!;
-    expect(hello.capabilities).toEqual(['resources', 'liveness_grant', 'liveness_datagram', 'services']);
+    expect(hello.capabilities).toEqual(['resources', 'liveness_grant', 'liveness_datagram', 'echo', 'services']);
     expect(hello.services).toEqual([{ name: 'nginx', manager: 'systemd', recoveryEnabled: true }]);
     t.dialer.last.welcome(1000, 'coord-x');
     const hb = t.heartbeats()[0]!;

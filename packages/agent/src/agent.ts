@@ -11,6 +11,7 @@ import {
   type Logger,
   type TimerHandle,
   LIVENESS_DATAGRAM_CAPABILITY,
+  ECHO_CAPABILITY,
 } from '@vigil/shared';
 import { DEFAULT_COLLECTOR_TIMEOUT_MS, createCollectors } from './collectors/index.js';
 import { CollectorRunner, type SampleRound } from './collectors/runner.js';
@@ -35,7 +36,7 @@ import { agreedInterval } from './welcome.js';
  * Capabilities of the core agent; plugins add theirs. `liveness_grant`: a LivenessGrant
  * on the stream changes the liveness period (docs/contract.md).
  */
-export const CORE_CAPABILITIES: readonly string[] = ['resources', 'liveness_grant', LIVENESS_DATAGRAM_CAPABILITY];
+export const CORE_CAPABILITIES: readonly string[] = ['resources', 'liveness_grant', LIVENESS_DATAGRAM_CAPABILITY, ECHO_CAPABILITY];
 
 /**
  * Where on the grid heartbeats go: the first liveness tick after the grid point, when the
@@ -354,6 +355,9 @@ export class Agent {
       case 'livenessGrant':
         this.onLivenessGrant(msg.livenessGrant?.livenessIntervalMs ?? 0, msg.livenessGrant?.datagramsHeard === true);
         break;
+      case 'echo':
+        this.onEcho(msg.echo?.nonce);
+        break;
       case undefined:
         // A newer coordinator's message kind: the proto's compatibility rule says ignore it.
         this.logger.debug('ignoring a coordinator message of an unknown kind');
@@ -379,6 +383,18 @@ export class Agent {
       this.unserved.add(kind);
       this.logger.warn({ kind }, `coordinator sent a ${kind} request, which this agent does not serve; ignored`);
     }
+  }
+
+  /**
+   * Answered at once, before anything else this wake-up does: the coordinator times the
+   * round trip to know how soon this agent would be back after its connection broke.
+   */
+  private onEcho(nonce: unknown): void {
+    if (typeof nonce !== 'number' || !Number.isInteger(nonce) || nonce < 1) {
+      this.logger.warn({ nonce: String(nonce) }, 'ignored an echo without a usable nonce');
+      return;
+    }
+    this.session?.send({ echoReply: { nonce } });
   }
 
   private onAck(seq: number): void {

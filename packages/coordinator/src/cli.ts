@@ -29,6 +29,8 @@ Usage: vigil-coordinator [options]
   --phi-threshold N           phi-accrual threshold for silence             [8]
   --disconnect-grace DUR      longest suspect → silent after a broken stream [1s]
   --min-disconnect-grace DUR  shortest one, whatever the agent needs        [0s]
+  --echo-after DUR            time the round trip of a slow connect's stream
+                              again this long after its Welcome (0: never)  [30s]
   --restart-grace DUR         known hosts' time to reconnect after a start  [15s]
   --floor-intervals N         never silent before N announced intervals    [1.75]
   --ceiling-intervals N       always silent after N announced intervals    [2]
@@ -79,6 +81,7 @@ export const OPTIONS = {
   'phi-threshold': { type: 'string' },
   'disconnect-grace': { type: 'string' },
   'min-disconnect-grace': { type: 'string' },
+  'echo-after': { type: 'string' },
   'restart-grace': { type: 'string' },
   'floor-intervals': { type: 'string' },
   'ceiling-intervals': { type: 'string' },
@@ -132,6 +135,7 @@ export function parseCli(argv: string[]): CliResult {
     phiThreshold: s('phi-threshold'),
     disconnectGrace: s('disconnect-grace'),
     minDisconnectGrace: s('min-disconnect-grace'),
+    echoAfter: s('echo-after'),
     restartGrace: s('restart-grace'),
     floorIntervals: s('floor-intervals'),
     ceilingIntervals: s('ceiling-intervals'),

@@ -56,6 +56,15 @@ export const coordinatorConfigSchema = z
     /** The shortest a host whose stream broke stays suspect, however little its agent needs to come back; set it to `disconnectGrace` for a fixed grace. @default 0s */
     minDisconnectGrace: durationMs.default(0),
     /**
+     * A host whose connect was too slow for a disconnect grace under `disconnectGrace` (a
+     * connect slowed by a reconnect storm, e.g. after this coordinator restarted) has its
+     * stream's round trip timed again by an Echo this long after its Welcome, while this
+     * coordinator's loop is on time; at most three, each twice as long after the one before,
+     * to agents that list the capability echo. 0: none (such a host keeps `disconnectGrace`
+     * until its agent reconnects). @default 30s
+     */
+    echoAfter: durationMs.default(30_000),
+    /**
      * After a coordinator start, hosts known from the store get this long (at least one
      * detection window) to reconnect before any is declared silent: agents in reconnect
      * backoff need time, and a coordinator restart must not page the fleet. Raised to the

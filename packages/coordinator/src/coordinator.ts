@@ -367,6 +367,7 @@ export async function buildCoordinator(config: CoordinatorConfig, deps: BuildDep
         livenessDatagrams: config.livenessDatagrams,
         maxLivenessDatagramRate: config.maxLivenessDatagramRate,
         livenessRegrantMs: config.livenessRegrantInterval,
+        echoAfterMs: config.echoAfter,
         maxConnectionsPerPeer: config.maxConnectionsPerPeer,
         maxHelloRate: config.maxHelloRate,
         helloBurst: config.helloBurst,

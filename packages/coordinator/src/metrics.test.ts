@@ -21,6 +21,7 @@ function sample(text: string, series: string): number | undefined {
 const reads = (over: Partial<ScrapeReads> = {}): ScrapeReads => ({
   connectedAgents: 2,
   hostsByState: { online: 2, suspect: 0, silent: 1, left: 0 },
+  disconnectGrace: { agent: 1, minimum: 0, configured: 1 },
   outboxDepth: 4,
   outboxLagSeconds: 1.5,
   natsConnected: true,
@@ -57,6 +58,8 @@ describe('coordinator metrics', () => {
     expect(sample(text, 'vigil_predictions_active{rule="disk_exhaustion"}')).toBe(1);
     expect(sample(text, 'vigil_hosts{state="silent"}')).toBe(1);
     expect(sample(text, 'vigil_connected_agents')).toBe(2);
+    expect(sample(text, 'vigil_disconnect_grace_hosts{grace="agent"}')).toBe(1);
+    expect(sample(text, 'vigil_disconnect_grace_hosts{grace="configured"}')).toBe(1);
     expect(sample(text, 'vigil_outbox_lag_seconds')).toBe(1.5);
     expect(sample(text, 'vigil_nats_connected')).toBe(1);
 

@@ -25,6 +25,8 @@ export interface ScrapeReads {
   outboxLagSeconds: number;
   /** null when the coordinator runs without NATS. */
   natsConnected: boolean | null;
+  /** Connected hosts by the disconnect grace a broken stream would get now. */
+  disconnectGrace: Readonly<Record<string, number>>;
   /** undefined when the store could not be read: the series are left out, not stale. */
   incidentsActive: readonly IncidentCount[] | undefined;
   /** Every rule the predictor runs, with 0 when none of its predictions is active. */
@@ -36,6 +38,12 @@ export class CoordinatorMetrics {
   readonly registry = new Registry();
   readonly connectedAgents = new Gauge({ name: 'vigil_connected_agents', help: 'Agents with a live stream', registers: [this.registry] });
   readonly hosts = new Gauge({ name: 'vigil_hosts', help: 'Known hosts by state', labelNames: ['state'], registers: [this.registry] });
+  readonly disconnectGrace = new Gauge({
+    name: 'vigil_disconnect_grace_hosts',
+    help: 'Connected hosts by the grace a stream broken now would get before silent: agent (what its agent needs to be back, under disconnectGrace), minimum (minDisconnectGrace), configured (disconnectGrace)',
+    labelNames: ['grace'],
+    registers: [this.registry],
+  });
   readonly heartbeats = new Counter({ name: 'vigil_heartbeats_received_total', help: 'Heartbeats received', registers: [this.registry] });
   readonly transitions = new Counter({
     name: 'vigil_host_state_transitions_total',
@@ -198,6 +206,7 @@ export class CoordinatorMetrics {
   refresh(now: ScrapeReads): void {
     this.connectedAgents.set(now.connectedAgents);
     for (const [state, n] of Object.entries(now.hostsByState)) this.hosts.set({ state }, n);
+    for (const [grace, n] of Object.entries(now.disconnectGrace)) this.disconnectGrace.set({ grace }, n);
     this.outboxDepth.set(now.outboxDepth);
     this.outboxLag.set(now.outboxLagSeconds);
     // Without NATS there is no connection to lose: no sample, so no alert fires on it.

@@ -5,6 +5,8 @@ import {
   AGENT_EVENT_LIMITS,
   agentEventSchema,
   capText,
+  ECHO_CAPABILITY,
+  echoReplySchema,
   goodbyeSchema,
   heartbeatSchema,
   helloSchema,
@@ -32,6 +34,7 @@ import type { LivenessDatagramSource } from '../liveness/datagram-receiver.js';
 import type { UnheardLog } from '../liveness/unheard-log.js';
 import { StreamDatagrams } from '../liveness/stream-datagrams.js';
 import { certificateHostNames, certificateNamesHost } from './peer-identity.js';
+import { StreamEcho } from './stream-echo.js';
 
 export type AgentCall = grpc.ServerDuplexStream<AgentMessage, CoordinatorMessageIn>;
 
@@ -47,6 +50,8 @@ export interface SessionContext {
   grantLiveness: LivenessGrantFn;
   /** Where agents may send liveness as UDP datagrams; absent: on their streams only. */
   datagrams?: LivenessDatagramSource;
+  /** The first Echo of a stream whose agent takes them goes this long after its Welcome (stream-echo.ts); 0: none. */
+  echoAfterMs: number;
   /** Where streams whose datagrams went unheard are logged (rate-limited). */
   unheard?: UnheardLog;
   /** Whether a valid Hello is taken now or sent away to retry later (hello-admission.ts). Absent: always taken. */
@@ -104,6 +109,9 @@ export class AgentSession {
   private liveness: { askedMs: number; intervalMs: number; grantedMs: number; regrantable: boolean } | undefined;
   /** This stream's liveness datagrams, when its Welcome offered a slot. */
   private datagram: StreamDatagrams | undefined;
+  /** This stream's Echoes, when its agent answers them. */
+  private echo: StreamEcho | undefined;
+  private warnedEcho = false;
 
   constructor(
     private readonly call: AgentCall,
@@ -149,6 +157,8 @@ export class AgentSession {
         return this.onAnswer(msg.probeResult, probeResultSchema, 'probe_result', (h, r) => this.ctx.channels.probeAnswered(h, r));
       case 'requestResult':
         return this.onAnswer(msg.requestResult, requestResultSchema, 'request_result', (h, r) => this.ctx.channels.requestAnswered(h, r));
+      case 'echoReply':
+        return this.onEchoReply(msg.echoReply);
       case undefined:
         return this.refuse('MESSAGE_INVALID', 'message_empty', 'message has no body (expected hello, heartbeat or goodbye)');
       default: {
@@ -201,6 +211,7 @@ export class AgentSession {
     this.ctx.channels.attach(hello.hostId, this.writer);
     this.ctx.log.info({ host: hello.hostId, session: this.id, peer: this.call.getPeer(), intervalMs, version: hello.agentVersion }, 'agent connected');
     this.liveness = { askedMs: hello.livenessIntervalMs ?? 0, intervalMs, grantedMs: livenessIntervalMs, regrantable };
+    if (this.ctx.echoAfterMs > 0 && hello.capabilities.includes(ECHO_CAPABILITY)) this.echo = new StreamEcho(Date.now(), this.ctx.echoAfterMs);
     if (slot && livenessIntervalMs <= 0) {
       this.ctx.datagrams?.close(slot.slot);
       this.datagram = undefined;
@@ -338,6 +349,38 @@ export class AgentSession {
     }
     this.noteAgentStall(hostId, stall);
     this.ctx.registry.liveness(hostId, this.id, stall);
+  }
+
+  /**
+   * Sends an Echo when this stream may (stream-echo.ts) and its host would otherwise keep
+   * the configured disconnect grace (round-trip-probes.ts); true when it did. Not onto a
+   * backed-up stream: the round trip would time the backlog.
+   */
+  echoIfDue(nowMs: number): boolean {
+    const e = this.echo;
+    const hostId = this.hostId;
+    if (!e || !hostId || this.finished || this.congested || !e.due(nowMs)) return false;
+    if (!this.ctx.registry.wantsRoundTrip(hostId, this.id)) return false;
+    this.write({ echo: { nonce: e.send(nowMs) } });
+    return true;
+  }
+
+  /**
+   * An Echo's answer: the host's round trip. A reply to no Echo out (a late one, replaced
+   * by the next) is ignored; a malformed one is counted and ignored, logged once per stream.
+   */
+  private onEchoReply(raw: unknown): void {
+    const hostId = this.hostId;
+    if (!hostId) return this.refuse('PROTOCOL_VIOLATION', 'hello_missing', 'echo_reply before hello');
+    const parsed = echoReplySchema.safeParse(raw);
+    if (!parsed.success) {
+      this.ctx.metrics.rejected('echo_reply_invalid');
+      if (!this.warnedEcho) this.ctx.log.warn({ session: this.id, host: hostId, problem: summariseIssues(parsed.error, raw, 'echoReply') }, 'ignored an invalid echo reply');
+      this.warnedEcho = true;
+      return;
+    }
+    const ms = this.echo?.answered(parsed.data.nonce, Date.now());
+    if (ms !== undefined) this.ctx.registry.roundTrip(hostId, this.id, ms);
   }
 
   /**

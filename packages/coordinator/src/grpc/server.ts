@@ -10,6 +10,8 @@ import { fanOutAccepts } from './accept-fanout.js';
 import { bindAgentListener, LISTEN_BACKLOG, type AgentListener } from './agent-listener.js';
 import { HelloAdmission } from './hello-admission.js';
 import { LoopLag } from './loop-lag.js';
+import { DEFAULT_ROUND_TRIP_PROBE_OPTIONS, RoundTripProbes } from './round-trip-probes.js';
+import { ECHO_SCHEDULE } from './stream-echo.js';
 import { PeerConnectionGate } from './peer-connection-gate.js';
 import { handOnIfOpen } from './queued-connection.js';
 import { DEFAULT_REGRANT_OPTIONS, LivenessRegrant } from './liveness-regrant.js';
@@ -38,6 +40,8 @@ export interface AgentServerOptions {
   maxLivenessDatagramRate?: number;
   /** How often streams' liveness periods are fitted to the fleet's size (liveness-regrant.ts). @default 10000 */
   livenessRegrantMs?: number;
+  /** The first Echo of a stream whose connect was slow goes this long after its Welcome (round-trip-probes.ts); 0: none. @default 30000 */
+  echoAfterMs?: number;
   /** Connections taken at once from one peer address (0: any number). Loopback is not limited unless `limitLoopback`. */
   maxConnectionsPerPeer: number;
   /** Count loopback peers too (tests). @default false */
@@ -148,8 +152,9 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
   // Before any connection is served, so that a fleet reconnecting the moment the listener
   // opens (a restart) is offered datagrams from its first Hello.
   const datagrams = opts.livenessDatagrams ? await startDatagrams(opts.host, [port, 0], log, live) : undefined;
+  // Hello admission and the round-trip probes both read it.
   const loopLag = new LoopLag(systemClock);
-  if (opts.helloMaxLoopLagMs > 0) loopLag.start();
+  loopLag.start();
   const admission = new HelloAdmission({
     ratePerSec: opts.maxHelloRate,
     burst: opts.helloBurst,
@@ -169,6 +174,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     grantLiveness: (askedMs: number, intervalMs: number, viaDatagrams: boolean) => grantLiveness(askedMs, intervalMs, opts.minLivenessMs, registry.size + 1, rateFor(viaDatagrams)),
     admitHello: () => admission.admit(),
     datagrams,
+    echoAfterMs: opts.echoAfterMs ?? ECHO_SCHEDULE.firstAfterMs,
     unheard: new UnheardLog(systemClock, log),
     log,
     metrics,
@@ -181,6 +187,10 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
     everyMs: opts.livenessRegrantMs ?? DEFAULT_REGRANT_OPTIONS.everyMs,
   }, (sent) => log.info({ sent, fleet: registry.size }, `liveness period fitted to a fleet of ${registry.size}: new grants to ${sent} agent streams`));
   if (opts.maxLivenessRate > 0 || (opts.livenessDatagrams && (opts.maxLivenessDatagramRate ?? 0) > 0)) regrant.start();
+  // Looked at as often as the first Echo comes, or every 5 s.
+  const echoAfterMs = ctx.echoAfterMs;
+  const probes = new RoundTripProbes(systemClock, () => live.values(), () => loopLag.current(), { everyMs: Math.min(DEFAULT_ROUND_TRIP_PROBE_OPTIONS.everyMs, echoAfterMs) });
+  if (echoAfterMs > 0) probes.start();
   server.addService(guardedAgentService(opts.maxMessageBytes, loadProtoWithLoader()), {
     Connect: (call: AgentCall) => void new AgentSession(call, ctx),
   });
@@ -216,6 +226,7 @@ export async function startAgentServer(opts: AgentServerOptions, registry: HostR
       stopping = true;
       loopLag.stop();
       regrant.stop();
+      probes.stop();
       agentListener.close();
       for (const l of extraListeners) l.close();
       // Before the streams end: their closing then owes the receiver nothing.

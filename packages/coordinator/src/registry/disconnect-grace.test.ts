@@ -27,7 +27,7 @@ describe('DisconnectGrace - how long a broken stream leaves its host suspect', (
     const v = g.closed('web-1', 60_000, 4);
     expect(v.ms).toBe(needs(5));
     expect(v.ms).toBeLessThan(CEILING);
-    expect(v.why).toBe(`its agent redials within ${AGENT_REDIAL.firstRetryMs} ms and connected in 5 ms`);
+    expect(v.why).toBe(`its agent redials within ${AGENT_REDIAL.firstRetryMs} ms and its stream answered in 5 ms`);
   });
 
   it("a young stream: short only when it was the agent process's first dial (nothing grew its backoff)", () => {
@@ -46,7 +46,7 @@ describe('DisconnectGrace - how long a broken stream leaves its host suspect', (
   it('the ceiling where no connect was measured, or where the agent needs more than it', () => {
     const g = new DisconnectGrace(CEILING);
     g.hello('silent-since-hello', 0);
-    expect(g.closed('silent-since-hello', 60_000, 1)).toEqual({ ms: CEILING, why: 'the configured disconnect grace' });
+    expect(g.closed('silent-since-hello', 60_000, 1)).toEqual({ ms: CEILING, kind: 'configured', why: 'the configured disconnect grace' });
     g.hello('far', 0);
     g.message('far', 200); // a WAN: 200 + 4 x 200 + 200 > 1000
     expect(g.closed('far', 60_000, 1).ms).toBe(CEILING);
@@ -56,7 +56,7 @@ describe('DisconnectGrace - how long a broken stream leaves its host suspect', (
     const floored = new DisconnectGrace(CEILING, 700);
     floored.hello('web-1', 0);
     floored.message('web-1', 5);
-    expect(floored.closed('web-1', 60_000, 1)).toEqual({ ms: 700, why: 'the configured minimum disconnect grace' });
+    expect(floored.closed('web-1', 60_000, 1)).toEqual({ ms: 700, kind: 'minimum', why: 'the configured minimum disconnect grace' });
     floored.hello('web-2', 0);
     floored.message('web-2', 120); // needs 200 + 480 + 200 = 880: above the minimum, so its own
     expect(floored.closed('web-2', 60_000, 1).ms).toBe(needs(120));
@@ -78,6 +78,47 @@ describe('DisconnectGrace - how long a broken stream leaves its host suspect', (
     g.forget('web-1');
     g.hello('web-1', 70_000);
     expect(g.closed('web-1', 90_000, 1).ms).toBe(CEILING);
+  });
+
+  it("an Echo's round trip shortens the grace of a host whose connect a storm slowed; a slower one changes nothing", () => {
+    const g = new DisconnectGrace(CEILING);
+    g.hello('web-1', 0);
+    g.message('web-1', 2_500); // connected while the coordinator was busy: 2.5 s
+    expect(g.wantsRoundTrip('web-1')).toBe(true);
+    g.roundTrip('web-1', 400); // still busy: still the ceiling
+    expect(g.wantsRoundTrip('web-1')).toBe(true);
+    g.roundTrip('web-1', 7);
+    expect(g.wantsRoundTrip('web-1')).toBe(false);
+    g.roundTrip('web-1', 900);
+    expect(g.closed('web-1', 60_000, 1)).toEqual({ ms: needs(7), kind: 'agent', why: `its agent redials within ${AGENT_REDIAL.firstRetryMs} ms and its stream answered in 7 ms` });
+  });
+
+  it('counts the connected hosts by the grace a broken stream would get now', () => {
+    const g = new DisconnectGrace(CEILING, 500);
+    const attempts: Record<string, number> = { fast: 1, floored: 1, slow: 1, young: 4, gone: 1 };
+    for (const [id, rtt] of [['fast', 40], ['floored', 5], ['slow', 900], ['young', 40], ['gone', 40]] as const) {
+      g.hello(id, 0);
+      g.message(id, rtt);
+    }
+    g.closed('gone', 2_000, 1);
+    expect(g.countConnected(2_000, (id) => attempts[id]!)).toEqual({ agent: 1, minimum: 1, configured: 2 });
+    // A young stream that became steady is judged by what its agent needs.
+    expect(g.countConnected(60_000, (id) => attempts[id]!)).toEqual({ agent: 2, minimum: 1, configured: 1 });
+  });
+
+  it('wants a round trip only where one could shorten the grace: none measured, or one that gives the ceiling; never for a fixed grace', () => {
+    const g = new DisconnectGrace(CEILING);
+    g.hello('fresh', 0);
+    expect(g.wantsRoundTrip('fresh')).toBe(true);
+    // The longest round trip below the ceiling, and the shortest at it.
+    const edge = (CEILING - AGENT_REDIAL.firstRetryMs - GRACE_HEADROOM_MS) / CONNECT_ROUND_TRIPS;
+    g.roundTrip('fast-enough', edge - 1);
+    expect(g.wantsRoundTrip('fast-enough')).toBe(false);
+    g.roundTrip('too-slow', edge);
+    expect(g.wantsRoundTrip('too-slow')).toBe(true);
+    const fixed = new DisconnectGrace(CEILING, CEILING);
+    fixed.hello('web-1', 0);
+    expect(fixed.wantsRoundTrip('web-1')).toBe(false);
   });
 });
 
@@ -129,7 +170,7 @@ describe('host registry - the disconnect grace of a broken stream', () => {
     expect(state()).toBe('suspect');
     clock.advance(1);
     expect(state()).toBe('silent');
-    expect(transitions.at(-1)?.reason).toBe(`no reconnect within ${needs(6)} ms of the stream closing (its agent redials within ${AGENT_REDIAL.firstRetryMs} ms and connected in 6 ms)`);
+    expect(transitions.at(-1)?.reason).toBe(`no reconnect within ${needs(6)} ms of the stream closing (its agent redials within ${AGENT_REDIAL.firstRetryMs} ms and its stream answered in 6 ms)`);
   });
 
   it('an agent that redials within its grace keeps the host from silent', () => {

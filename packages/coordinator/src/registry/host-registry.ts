@@ -8,7 +8,7 @@ import { HeartbeatStorePacer } from './heartbeat-store-pacer.js';
 import { RowBatch } from './row-batch.js';
 import { sameAgentInfo } from './agent-info.js';
 import { StringPool } from './string-pool.js';
-import { DisconnectGrace } from './disconnect-grace.js';
+import { DisconnectGrace, type GraceKind } from './disconnect-grace.js';
 import type { HelloOutcome, HostRecord, HostState, RegistryEvent, Transition } from './types.js';
 
 export interface RegistryOptions {
@@ -450,6 +450,21 @@ export class HostRegistry {
     if (periodMs > 0) this.detector.repace(hostId, periodMs, 'liveness');
     else this.detector.repace(hostId, host.intervalMs, 'heartbeat');
     return true;
+  }
+
+  /** Whether an Echo's round trip on the host's stream could shorten its disconnect grace now. */
+  wantsRoundTrip(hostId: string, sessionId: number): boolean {
+    return this.isCurrentSession(hostId, sessionId) && this.disconnectGrace.wantsRoundTrip(hostId);
+  }
+
+  /** The connected hosts by the disconnect grace a broken stream would get now (/metrics). */
+  disconnectGraceCounts(): Record<GraceKind, number> {
+    return this.disconnectGrace.countConnected(this.clock.now(), (hostId) => this.attempts.get(hostId) ?? 0);
+  }
+
+  /** An Echo on the host's stream was answered in `ms`: a measure of how soon its agent is back. */
+  roundTrip(hostId: string, sessionId: number, ms: number): void {
+    if (this.isCurrentSession(hostId, sessionId)) this.disconnectGrace.roundTrip(hostId, ms);
   }
 
   /**

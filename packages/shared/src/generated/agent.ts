@@ -10,6 +10,8 @@ import type { CollectorStatus as _vigil_v1_CollectorStatus, CollectorStatus__Out
 import type { CoordinatorMessage as _vigil_v1_CoordinatorMessage, CoordinatorMessage__Output as _vigil_v1_CoordinatorMessage__Output } from './vigil/v1/CoordinatorMessage.js';
 import type { Cpu as _vigil_v1_Cpu, Cpu__Output as _vigil_v1_Cpu__Output } from './vigil/v1/Cpu.js';
 import type { DeclaredService as _vigil_v1_DeclaredService, DeclaredService__Output as _vigil_v1_DeclaredService__Output } from './vigil/v1/DeclaredService.js';
+import type { Echo as _vigil_v1_Echo, Echo__Output as _vigil_v1_Echo__Output } from './vigil/v1/Echo.js';
+import type { EchoReply as _vigil_v1_EchoReply, EchoReply__Output as _vigil_v1_EchoReply__Output } from './vigil/v1/EchoReply.js';
 import type { ErrorRate as _vigil_v1_ErrorRate, ErrorRate__Output as _vigil_v1_ErrorRate__Output } from './vigil/v1/ErrorRate.js';
 import type { EventAck as _vigil_v1_EventAck, EventAck__Output as _vigil_v1_EventAck__Output } from './vigil/v1/EventAck.js';
 import type { Filesystem as _vigil_v1_Filesystem, Filesystem__Output as _vigil_v1_Filesystem__Output } from './vigil/v1/Filesystem.js';
@@ -47,6 +49,8 @@ export interface ProtoGrpcType {
       CoordinatorMessage: MessageTypeDefinition<_vigil_v1_CoordinatorMessage, _vigil_v1_CoordinatorMessage__Output>
       Cpu: MessageTypeDefinition<_vigil_v1_Cpu, _vigil_v1_Cpu__Output>
       DeclaredService: MessageTypeDefinition<_vigil_v1_DeclaredService, _vigil_v1_DeclaredService__Output>
+      Echo: MessageTypeDefinition<_vigil_v1_Echo, _vigil_v1_Echo__Output>
+      EchoReply: MessageTypeDefinition<_vigil_v1_EchoReply, _vigil_v1_EchoReply__Output>
       ErrorRate: MessageTypeDefinition<_vigil_v1_ErrorRate, _vigil_v1_ErrorRate__Output>
       EventAck: MessageTypeDefinition<_vigil_v1_EventAck, _vigil_v1_EventAck__Output>
       Filesystem: MessageTypeDefinition<_vigil_v1_Filesystem, _vigil_v1_Filesystem__Output>

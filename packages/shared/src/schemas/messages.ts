@@ -195,3 +195,9 @@ export function livenessStallMs(raw: unknown): number | string {
 }
 
 export const goodbyeSchema = z.object({ reason: boundedString(512) });
+
+/** An agent whose Hello lists this answers an Echo on its stream (docs/contract.md). */
+export const ECHO_CAPABILITY = 'echo';
+
+/** An EchoReply: the nonce of the Echo it answers (the coordinator never sends 0). */
+export const echoReplySchema = z.object({ nonce: z.number().int().min(1).max(0xffff_ffff) });

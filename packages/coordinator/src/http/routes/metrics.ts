@@ -8,6 +8,7 @@ export const metricsRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, 
     m.refresh({
       connectedAgents: deps.registry.connectedCount(),
       hostsByState: deps.registry.countByState(),
+      disconnectGrace: deps.registry.disconnectGraceCounts(),
       outboxDepth: deps.outboxDepth(),
       outboxLagSeconds: deps.outboxLagMs() / 1000,
       natsConnected: deps.natsConnected(),

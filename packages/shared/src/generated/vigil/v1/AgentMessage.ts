@@ -7,6 +7,7 @@ import type { AgentEvent as _vigil_v1_AgentEvent, AgentEvent__Output as _vigil_v
 import type { ProbeResult as _vigil_v1_ProbeResult, ProbeResult__Output as _vigil_v1_ProbeResult__Output } from '../../vigil/v1/ProbeResult.js';
 import type { RequestResult as _vigil_v1_RequestResult, RequestResult__Output as _vigil_v1_RequestResult__Output } from '../../vigil/v1/RequestResult.js';
 import type { Liveness as _vigil_v1_Liveness, Liveness__Output as _vigil_v1_Liveness__Output } from '../../vigil/v1/Liveness.js';
+import type { EchoReply as _vigil_v1_EchoReply, EchoReply__Output as _vigil_v1_EchoReply__Output } from '../../vigil/v1/EchoReply.js';
 
 /**
  * Everything the agent sends on its stream.
@@ -33,7 +34,12 @@ export interface AgentMessage {
    * detector. Sent only to coordinators whose Welcome grants a liveness period.
    */
   'liveness'?: (_vigil_v1_Liveness | null);
-  'body'?: "hello"|"heartbeat"|"goodbye"|"event"|"probeResult"|"requestResult"|"liveness";
+  /**
+   * 8-15 are kept for frequent agent messages that later versions add.
+   * The answer to an Echo, sent as soon as the Echo is read.
+   */
+  'echoReply'?: (_vigil_v1_EchoReply | null);
+  'body'?: "hello"|"heartbeat"|"goodbye"|"event"|"probeResult"|"requestResult"|"liveness"|"echoReply";
 }
 
 /**
@@ -61,5 +67,10 @@ export interface AgentMessage__Output {
    * detector. Sent only to coordinators whose Welcome grants a liveness period.
    */
   'liveness'?: (_vigil_v1_Liveness__Output | null);
-  'body'?: "hello"|"heartbeat"|"goodbye"|"event"|"probeResult"|"requestResult"|"liveness";
+  /**
+   * 8-15 are kept for frequent agent messages that later versions add.
+   * The answer to an Echo, sent as soon as the Echo is read.
+   */
+  'echoReply'?: (_vigil_v1_EchoReply__Output | null);
+  'body'?: "hello"|"heartbeat"|"goodbye"|"event"|"probeResult"|"requestResult"|"liveness"|"echoReply";
 }

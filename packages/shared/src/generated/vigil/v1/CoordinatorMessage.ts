@@ -7,6 +7,7 @@ import type { RecoverRequest as _vigil_v1_RecoverRequest, RecoverRequest__Output
 import type { EventAck as _vigil_v1_EventAck, EventAck__Output as _vigil_v1_EventAck__Output } from '../../vigil/v1/EventAck.js';
 import type { ServiceAction as _vigil_v1_ServiceAction, ServiceAction__Output as _vigil_v1_ServiceAction__Output } from '../../vigil/v1/ServiceAction.js';
 import type { LivenessGrant as _vigil_v1_LivenessGrant, LivenessGrant__Output as _vigil_v1_LivenessGrant__Output } from '../../vigil/v1/LivenessGrant.js';
+import type { Echo as _vigil_v1_Echo, Echo__Output as _vigil_v1_Echo__Output } from '../../vigil/v1/Echo.js';
 
 /**
  * Everything the coordinator sends on a stream.
@@ -37,7 +38,14 @@ export interface CoordinatorMessage {
    * Sent only to agents whose Hello lists the "liveness_grant" capability.
    */
   'livenessGrant'?: (_vigil_v1_LivenessGrant | null);
-  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck"|"serviceAction"|"livenessGrant";
+  /**
+   * Answer at once with an EchoReply of the same nonce. The coordinator times the stream's
+   * round trip with it, to know how soon a living agent is back after its connection
+   * broke, where the connect it measured was slowed by a busy moment (a reconnect storm).
+   * Sent only to agents whose Hello lists the "echo" capability.
+   */
+  'echo'?: (_vigil_v1_Echo | null);
+  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck"|"serviceAction"|"livenessGrant"|"echo";
 }
 
 /**
@@ -69,5 +77,12 @@ export interface CoordinatorMessage__Output {
    * Sent only to agents whose Hello lists the "liveness_grant" capability.
    */
   'livenessGrant'?: (_vigil_v1_LivenessGrant__Output | null);
-  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck"|"serviceAction"|"livenessGrant";
+  /**
+   * Answer at once with an EchoReply of the same nonce. The coordinator times the stream's
+   * round trip with it, to know how soon a living agent is back after its connection
+   * broke, where the connect it measured was slowed by a busy moment (a reconnect storm).
+   * Sent only to agents whose Hello lists the "echo" capability.
+   */
+  'echo'?: (_vigil_v1_Echo__Output | null);
+  'body'?: "welcome"|"ack"|"probe"|"recover"|"eventAck"|"serviceAction"|"livenessGrant"|"echo";
 }
