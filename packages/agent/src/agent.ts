@@ -100,6 +100,7 @@ export class Agent {
   /** Request kinds already reported as unserved, so each is logged once. */
   private readonly unserved = new Set<RequestKind>();
   private session: Session | undefined;
+  private warnedEcho = false;
   private liveness: LivenessPump | undefined;
   /**
    * The current stream's liveness datagrams, when its Welcome offered them; `heard`: the
@@ -391,7 +392,9 @@ export class Agent {
    */
   private onEcho(nonce: unknown): void {
     if (typeof nonce !== 'number' || !Number.isInteger(nonce) || nonce < 1) {
-      this.logger.warn({ nonce: String(nonce) }, 'ignored an echo without a usable nonce');
+      // Once per process: each would be the same news.
+      if (!this.warnedEcho) this.logger.warn({ nonce: String(nonce) }, 'ignored an echo without a usable nonce');
+      this.warnedEcho = true;
       return;
     }
     this.session?.send({ echoReply: { nonce } });
