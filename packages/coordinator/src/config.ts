@@ -51,7 +51,7 @@ export const coordinatorConfigSchema = z
     tls: tlsFiles.default({}),
     /** Phi-accrual threshold above which a host is silent (Cassandra and Akka use 8). @default 8 */
     phiThreshold: z.coerce.number().positive().max(100).default(8),
-    /** The longest a host whose stream broke without Goodbye stays suspect before it is silent. A host whose agent promises a quick redial (its stream was up at least 11 s, or was the first its agent process dialled) waits only what its agent needs to be back, when that is less: 200 ms for the redial, four times the host's fastest connect (its Hello to its first message) and 200 ms of headroom, about 0.45 s on a LAN. @default 1s */
+    /** The longest a host whose stream broke without Goodbye stays suspect before it is silent. A host whose agent promises a quick redial (its stream was up at least 11 s, or was the first its agent process dialled) waits only what its agent needs to be back, when that is less: 200 ms for the redial, four times the host's fastest round trip (its Hello to its first message, or an Echo to its answer: see echoAfter) and 200 ms of headroom, about 0.45 s on a LAN. @default 1s */
     disconnectGrace: durationMs.default(1000),
     /** The shortest a host whose stream broke stays suspect, however little its agent needs to come back; set it to `disconnectGrace` for a fixed grace. @default 0s */
     minDisconnectGrace: durationMs.default(0),
