@@ -57,7 +57,8 @@ describe('agent stream - Echoes after a slow connect', () => {
     });
     const echo = await waitFor(() => echoes(s)[0]?.echo, 3000);
     expect(echo.nonce).toBeGreaterThan(0);
-    await new Promise((r) => setTimeout(r, 100));
+    // The only host connected now: its answer has been read once it counts as `agent`.
+    await waitFor(() => fx.coord.registry.disconnectGraceCounts().agent === 1, 3000);
 
     s.call.cancel();
     await waitFor(() => fx.coord.registry.get('slow-connect')?.state === 'silent', 3000);

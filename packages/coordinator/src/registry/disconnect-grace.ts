@@ -92,9 +92,17 @@ export class DisconnectGrace {
    * `attempt`: the stream's Hello.attempt (0: its agent does not number them).
    */
   closed(hostId: string, now: number, attempt: number): GraceVerdict {
-    const v = this.verdict(hostId, now, attempt);
+    const kind = this.kindOf(hostId, now, attempt);
+    const roundTrip = this.fastestRoundTrip.get(hostId);
     this.detach(hostId);
-    return v;
+    switch (kind) {
+      case 'configured':
+        return { ms: this.ceilingMs, kind, why: 'the configured disconnect grace' };
+      case 'minimum':
+        return { ms: this.floorMs, kind, why: 'the configured minimum disconnect grace' };
+      case 'agent':
+        return { ms: this.needs(roundTrip!), kind, why: `its agent redials within ${AGENT_REDIAL.firstRetryMs} ms and its stream answered in ${roundTrip} ms` };
+    }
   }
 
   /**
@@ -104,22 +112,20 @@ export class DisconnectGrace {
    */
   countConnected(now: number, attemptOf: (hostId: string) => number): Record<GraceKind, number> {
     const out: Record<GraceKind, number> = { agent: 0, minimum: 0, configured: 0 };
-    for (const hostId of this.since.keys()) out[this.verdict(hostId, now, attemptOf(hostId)).kind]++;
+    for (const hostId of this.since.keys()) out[this.kindOf(hostId, now, attemptOf(hostId))]++;
     return out;
   }
 
-  /** The grace of the host's stream if it broke at `now`. */
-  private verdict(hostId: string, now: number, attempt: number): GraceVerdict {
+  /** Where the grace of the host's stream would come from if it broke at `now`. */
+  private kindOf(hostId: string, now: number, attempt: number): GraceKind {
     const since = this.since.get(hostId);
     const roundTrip = this.fastestRoundTrip.get(hostId);
-    const ceiling: GraceVerdict = { ms: this.ceilingMs, kind: 'configured', why: 'the configured disconnect grace' };
-    if (since === undefined || roundTrip === undefined) return ceiling;
+    if (since === undefined || roundTrip === undefined) return 'configured';
     const steady = now - since >= AGENT_REDIAL.steadyAfterMs + STEADY_MARGIN_MS;
-    if (!steady && attempt !== 1) return ceiling;
+    if (!steady && attempt !== 1) return 'configured';
     const needs = this.needs(roundTrip);
-    if (needs >= this.ceilingMs) return ceiling;
-    if (needs < this.floorMs) return { ms: this.floorMs, kind: 'minimum', why: 'the configured minimum disconnect grace' };
-    return { ms: needs, kind: 'agent', why: `its agent redials within ${AGENT_REDIAL.firstRetryMs} ms and its stream answered in ${roundTrip} ms` };
+    if (needs >= this.ceilingMs) return 'configured';
+    return needs < this.floorMs ? 'minimum' : 'agent';
   }
 
   /** What a living agent whose stream answers in `roundTripMs` needs to be back. */
