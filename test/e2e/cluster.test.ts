@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../helpers/agent.js';
 import { Coordinator } from '../helpers/coordinator.js';
+import { dumpLogsOnFailure } from '../helpers/fleet.js';
 import { hostStates } from '../helpers/http.js';
 import { report } from '../helpers/measure.js';
 import { EventWatcher } from '../helpers/nats-watch.js';
@@ -21,12 +22,14 @@ describe('cluster - a coordinator crash', () => {
   let b: Coordinator;
   const agents = new Map<string, Agent>();
   const clusterArgs = ['--cluster', '--cluster-ttl', '1500ms', '--restart-grace', '3s', '--disconnect-grace', '500ms'];
+  // A failure prints both coordinators' logs, at info: adoption and each verdict say why.
+  dumpLogsOnFailure();
 
   beforeAll(async () => {
     nats = await NatsServer.start();
     watcher = await EventWatcher.start(nats.url, 'vigil.v1.host.>');
-    a = await Coordinator.start({ nats: nats.url, id: 'coord-a', extraArgs: clusterArgs });
-    b = await Coordinator.start({ nats: nats.url, id: 'coord-b', extraArgs: clusterArgs });
+    a = await Coordinator.start({ nats: nats.url, id: 'coord-a', logLevel: 'info', extraArgs: clusterArgs });
+    b = await Coordinator.start({ nats: nats.url, id: 'coord-b', logLevel: 'info', extraArgs: clusterArgs });
     for (const id of ['on-a-1', 'on-a-2', 'casualty']) agents.set(id, startAgent({ coordinator: `${a.grpcTarget},${b.grpcTarget}`, hostId: id }));
     agents.set('on-b-1', startAgent({ coordinator: `${b.grpcTarget},${a.grpcTarget}`, hostId: 'on-b-1' }));
     await waitFor(async () => {
