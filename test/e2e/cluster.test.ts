@@ -1,3 +1,4 @@
+import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type Agent } from '../helpers/agent.js';
 import { Coordinator } from '../helpers/coordinator.js';
@@ -15,6 +16,22 @@ import { removeTempDirs } from '../helpers/temp-dir.js';
  * Coordinator A is killed with SIGKILL: its agents fail over to B, B adopts A's hosts,
  * and only the host whose agent died with A is reported silent, once.
  */
+/** The owner each host's claim names in the cluster's KV (`vigil-hosts`), by host id. */
+async function kvOwners(url: string, hostIds: string[]): Promise<Record<string, string | undefined>> {
+  const nc = await connect({ servers: url, name: 'vigil-test-kv', maxReconnectAttempts: 0 });
+  try {
+    const kv = await nc.jetstream().views.kv('vigil-hosts');
+    const out: Record<string, string | undefined> = {};
+    for (const h of hostIds) {
+      const e = await kv.get(h);
+      out[h] = e && e.operation === 'PUT' ? (e.json() as { owner?: string }).owner : undefined;
+    }
+    return out;
+  } finally {
+    await nc.close().catch(() => undefined);
+  }
+}
+
 describe('cluster - a coordinator crash', () => {
   let nats: NatsServer;
   let watcher: EventWatcher;
@@ -37,6 +54,15 @@ describe('cluster - a coordinator crash', () => {
       const sb = await hostStates(b.baseUrl);
       return ['on-a-1', 'on-a-2', 'casualty'].every((h) => sa[h] === 'online') && sb['on-b-1'] === 'online';
     }, { timeoutMs: 15_000, what: 'agents online on their first coordinator' });
+    // A host's claim goes to the cluster's KV after its Hello is answered: a coordinator
+    // killed before it landed takes the only record of the host with it (its agent dies
+    // too here, so nothing brings it back). The crash below is of a cluster that knows
+    // every host.
+    const want: Record<string, string> = { 'on-a-1': 'coord-a', 'on-a-2': 'coord-a', casualty: 'coord-a', 'on-b-1': 'coord-b' };
+    await waitFor(async () => {
+      const owners = await kvOwners(nats.url, Object.keys(want));
+      return Object.entries(want).every(([h, o]) => owners[h] === o) ? owners : undefined;
+    }, { timeoutMs: 15_000, what: 'every host claimed in the cluster KV by its first coordinator', observe: () => kvOwners(nats.url, Object.keys(want)) });
   });
 
   afterAll(async () => {
